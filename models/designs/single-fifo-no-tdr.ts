@@ -1,0 +1,26 @@
+/**
+ * single-fifo-no-tdr — single-fifo-implicit with the TDR disabled (timeout = MAX_SCHEDULE_TIMEOUT).
+ *
+ * Idea: the same device without hang recovery. R20 demands that fences of user-submitted work be
+ *   backed by timeout and hang recovery; without it a hung job's fence, and every fence behind it on
+ *   the ring and in the BOs' resvs, never signals.
+ * Source: seed 001 "Finite-time guarantee of dma_fence" (if the GPU hangs: reset, signal all fences).
+ * Changes: one substitution, `tdr: false`, like a TLA+ failure .cfg.
+ * Related: single-fifo-implicit (the design it breaks).
+ */
+import { defineDesign } from '../design.ts';
+import base, { type SingleFifoConfig } from './single-fifo-implicit.ts';
+
+const noTdr = (c: SingleFifoConfig): SingleFifoConfig => ({ ...c, tdr: false }); // seeded bug: no TDR
+
+export default defineDesign<SingleFifoConfig>({
+  ...base,
+  name: 'single-fifo-no-tdr',
+  summary: 'single-fifo-implicit with TDR disabled: a GPU hang is never recovered.',
+  source: 'seed 001 "Finite-time guarantee": if the GPU hangs, reset and signal all fences (R20)',
+  configs: { small: noTdr(base.configs.small), default: noTdr(base.configs.default) },
+  expect: {
+    ...base.expect,
+    'finite-time': { verdict: 'violates', why: 'a hung ring is never reset, so its job fences stay unsignalled forever (R20, R98)' },
+  },
+});

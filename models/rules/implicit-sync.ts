@@ -1,0 +1,39 @@
+/**
+ * Implicit synchronisation through dma_resv, as a CS ioctl does it (seed 000 "Implicit
+ * synchronisation"; R54, R56, R62, R91): for every BO in the list, wait on the fences an access of that
+ * kind must wait on, then publish the job's finished fence as WRITE or READ.
+ */
+import type { World } from '../world.ts';
+import { ctx, must, tell } from '../world.ts';
+import { isSignaled, type DmaFenceContext } from '../dma-fence.ts';
+import { dma_resv_fences, dma_resv_usage_rw, type DmaResvContext, type DmaResvUsage } from '../dma-resv.ts';
+import { drm_sched_job_add_dependency } from './drm-sched.ts';
+
+export interface BoAccess {
+  bo: string;
+  write: boolean;
+}
+
+/** R91 drm_sched_job_add_implicit_dependencies: every fence an access must wait on (R54). */
+export function add_implicit_dependencies(w: World, job: string, list: BoAccess[]): World {
+  for (const { bo, write } of list) for (const f of dma_resv_fences(w, `${bo}.resv`, dma_resv_usage_rw(write))) w = drm_sched_job_add_dependency(w, job, f);
+  return w;
+}
+
+/** Lock, reserve, add the fence with `usage`, unlock (R55, R56): one atomic step of the ioctl. */
+export function dma_resv_add_fence_locked(w: World, bo: string, fence: string, usage: DmaResvUsage, owner: string): World {
+  const resv = `${bo}.resv`;
+  const f = ctx<DmaFenceContext>(w, fence);
+  const signaled = ctx<DmaResvContext>(w, resv).fences.map((e) => e.fence).filter((id) => isSignaled(w, id));
+  w = must(w, resv, { type: 'DMA_RESV_LOCK', owner });
+  w = must(w, resv, { type: 'DMA_RESV_RESERVE_FENCES', n: 1 });
+  w = must(w, resv, { type: 'DMA_RESV_ADD_FENCE', fence, usage, context: f.context, seqno: f.seqno, signaled });
+  w = must(w, resv, { type: 'DMA_RESV_UNLOCK' });
+  return tell(w, fence, { type: 'DMA_FENCE_PUBLISH', via: resv });
+}
+
+/** R62: implicit-sync drivers add WRITE for writes and READ for reads. */
+export function publish_implicit(w: World, fence: string, list: BoAccess[], owner: string): World {
+  for (const { bo, write } of list) w = dma_resv_add_fence_locked(w, bo, fence, write ? 'WRITE' : 'READ', owner);
+  return w;
+}

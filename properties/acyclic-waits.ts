@@ -1,0 +1,63 @@
+/**
+ * acyclic-waits — I7 (R20, R30, R31, R93, H1, H5): let the wait-for graph have an edge a -> b whenever
+ * a cannot complete before b (job dependencies after pipelining, a finished fence on its hardware
+ * fence, ring and entity order, and, from the memory-management issue on, the edges memory moves
+ * add). Over live nodes (unsignaled fences, waiting threads, unwritten user fences) it must be a DAG in
+ * every state. A cycle is a violation when it closes, even if a timeout would later break it: that
+ * outcome is a hang, and the timeout kills someone (seed 001 "Userspace can't trust us").
+ */
+import { defineProperty } from './property.ts';
+
+import { waitEdges, isFence, type Edge } from '../models/view.ts';
+import type { World } from '../models/world.ts';
+
+/** Live = not a signaled fence. Non-fence nodes (threads, user fences) are live while they have edges. */
+function live(w: World, id: string): boolean {
+  const s = w.o[id];
+  return !(s && isFence(s) && s.hasTag('signaled'));
+}
+
+/** A cycle in the live wait-for graph as its edges, or null. Deterministic: nodes in sorted order. */
+export function findCycle(w: World): Edge[] | null {
+  const adj = new Map<string, Edge[]>();
+  for (const e of waitEdges(w)) {
+    if (!live(w, e[0]) || !live(w, e[1])) continue;
+    let l = adj.get(e[0]);
+    if (!l) adj.set(e[0], (l = []));
+    l.push(e);
+  }
+  const color = new Map<string, number>();
+  const stack: Edge[] = [];
+  const visit = (n: string): Edge[] | null => {
+    color.set(n, 1);
+    for (const e of adj.get(n) ?? []) {
+      const c = color.get(e[1]) ?? 0;
+      stack.push(e);
+      if (c === 1) {
+        const start = stack.findIndex((x) => x[0] === e[1]);
+        return stack.slice(start);
+      }
+      if (c === 0) {
+        const r = visit(e[1]);
+        if (r) return r;
+      }
+      stack.pop();
+    }
+    color.set(n, 2);
+    return null;
+  };
+  for (const n of [...adj.keys()].sort()) if (!color.get(n)) { const r = visit(n); if (r) return r; }
+  return null;
+}
+
+export default defineProperty({
+  name: 'acyclic-waits',
+  kind: 'state',
+  rules: ['I7', 'R20', 'R30', 'R31', 'R93', 'H1', 'H5'],
+  statement: 'The wait-for graph over unsignaled fences (and the threads and user fences they wait on) has no cycle.',
+  state: (w) => {
+    const c = findCycle(w);
+    if (!c) return null;
+    return `wait-for cycle: ${c.map((e) => `${e[0]} -> ${e[1]} [${e[2]}]`).join('; ')}`;
+  },
+});

@@ -1,0 +1,29 @@
+/**
+ * one-shot — I1 (R4, R5, R6): a dma_fence goes from unsignaled to signaled at most once and never
+ * back; once signaled its error never changes. A re-initialised fence object (H15: resubmit_jobs
+ * re-running dma_fence_init on a fence waiters already saw signaled) breaks it, and so does removing a
+ * signaled fence from the world while anything may still observe it.
+ */
+import { defineProperty } from './property.ts';
+import { isFence } from '../models/view.ts';
+
+import type { DmaFenceContext } from '../models/dma-fence.ts';
+
+export default defineProperty({
+  name: 'one-shot',
+  kind: 'step',
+  rules: ['I1', 'R4', 'R5', 'R6', 'H15'],
+  statement: 'A signaled dma_fence stays signaled with the same error forever; signaling is one-shot.',
+  step: (before, a, after) => {
+    for (const id in before.o) {
+      const s = before.o[id];
+      if (!isFence(s) || !s.hasTag('signaled')) continue;
+      const n = after.o[id];
+      if (!n) return `${id} was signaled and vanished at ${a.label}`;
+      if (!n.hasTag('signaled')) return `${id} (ctx ${(s.context as DmaFenceContext).context}, seqno ${(s.context as DmaFenceContext).seqno}) went from signaled back to unsignaled at ${a.label} (R5)`;
+      const e0 = (s.context as DmaFenceContext).error, e1 = (n.context as DmaFenceContext).error;
+      if (e0 !== e1) return `${id} changed its error from ${e0} to ${e1} after signaling, at ${a.label} (R6)`;
+    }
+    return null;
+  },
+});

@@ -1,0 +1,85 @@
+/**
+ * Random explorer: fast-check generates a sequence of choices; at each step the run takes enabled
+ * action (choice mod count), checking properties as it goes. fast-check's shrinking then reduces the
+ * failing choice sequence, and `minimize` removes whatever single actions the property does not need.
+ * Each property still looked for gets its own fast-check run (seed, seed+1, ...), so one property's
+ * counterexample cannot hide another's. Deterministic for a given seed.
+ */
+import fc from 'fast-check';
+import type { Design } from '../../models/design.ts';
+import type { World } from '../../models/world.ts';
+import type { Checker, Finding } from '../check.ts';
+import { enabledActions } from '../world/steps.ts';
+import { choicesToActions, minimize, toTraceStep, type Found } from './trace.ts';
+
+export interface RandomOptions {
+  runs: number;
+  depth: number;
+  seed: number;
+  budgetMs?: number;
+  onProgress?: (p: { runs: number; steps: number }) => void;
+}
+
+export interface RandomResult {
+  found: (Found & { seed: number; path: string | null })[];
+  runs: number;
+  steps: number;
+  stoppedBy: 'runs' | 'time' | 'all-found';
+}
+
+export function exploreRandom(d: Design, cfg: unknown, checker: Checker, props: string[], o: RandomOptions): RandomResult {
+  const t0 = Date.now();
+  const want = new Set(props);
+  const found: RandomResult['found'] = [];
+  let runs = 0;
+  let steps = 0;
+  let lastReport = Date.now();
+  let seed = o.seed;
+  let stoppedBy: RandomResult['stoppedBy'] = 'runs';
+
+  /** Run one choice sequence; the first violation of a wanted property, or null. */
+  const run = (choices: number[]): Finding | null => {
+    let w: World = d.init(cfg);
+    let f = checker.atState(w, want);
+    if (f.length) return f[0];
+    for (const c of choices) {
+      const acts = enabledActions(d, cfg, w);
+      if (!acts.length) break;
+      const a = acts[c % acts.length];
+      steps++;
+      f = [...checker.atStep(w, a, want), ...checker.atState(a.next, want)];
+      if (f.length) return f[0];
+      w = a.next;
+    }
+    return null;
+  };
+
+  const arb = fc.array(fc.nat({ max: 0xffff }), { maxLength: o.depth, size: 'max' });
+  while (want.size && runs < o.runs) {
+    const remaining = o.runs - runs;
+    const budget = o.budgetMs === undefined ? undefined : Math.max(1, o.budgetMs - (Date.now() - t0));
+    const details = fc.check(
+      fc.property(arb, (choices) => {
+        const r = run(choices);
+        if (o.onProgress && Date.now() - lastReport > 250) { lastReport = Date.now(); o.onProgress({ runs: runs + 1, steps }); }
+        return r === null;
+      }),
+      { seed, numRuns: remaining, interruptAfterTimeLimit: budget, markInterruptAsFailure: false },
+    );
+    runs += details.numRuns;
+    if (details.interrupted) { stoppedBy = 'time'; }
+    if (!details.failed || !details.counterexample) break;
+    const choices = details.counterexample[0] as number[];
+    const acts = choicesToActions(d, cfg, choices);
+    const f = run(choices)!;
+    const raw: Found = { property: f.property, message: f.message, actions: acts.map(toTraceStep), drain: f.drain };
+    const min = minimize(d, cfg, checker, raw);
+    found.push({ ...min, seed, path: details.counterexamplePath ?? null });
+    want.delete(f.property);
+    seed++;
+    if (stoppedBy === 'time') break;
+  }
+  if (!want.size) stoppedBy = 'all-found';
+  void enabledActions;
+  return { found, runs, steps, stoppedBy };
+}

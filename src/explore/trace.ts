@@ -1,0 +1,77 @@
+/** A counterexample as the explorers produce it: the actions by name and arguments, and what broke. */
+import type { Json } from '../../models/world.ts';
+import type { Design } from '../../models/design.ts';
+import type { World } from '../../models/world.ts';
+import type { Checker, Finding } from '../check.ts';
+import { enabledActions, findAction, type Action } from '../world/steps.ts';
+
+export interface TraceStep {
+  step: string;
+  args: Json[];
+  label: string;
+}
+
+export interface Found {
+  property: string;
+  message: string;
+  actions: TraceStep[];
+  drain?: string[];
+}
+
+export const toTraceStep = (a: Action): TraceStep => ({ step: a.step.name, args: a.args as Json[], label: a.label });
+
+/**
+ * Re-run `actions` from the initial world, checking `prop` after every step. Returns the index of the
+ * first step after which `prop` is violated (-1 = at the initial state), with the finding, or null if
+ * an action is not enabled or the property never breaks.
+ */
+export function firstViolation(d: Design, cfg: unknown, checker: Checker, actions: TraceStep[], prop: string): { at: number; finding: Finding } | null {
+  const only = new Set([prop]);
+  let w: World = d.init(cfg);
+  const f0 = checker.atState(w, only);
+  if (f0.length) return { at: -1, finding: f0[0] };
+  for (let i = 0; i < actions.length; i++) {
+    const a = findAction(d, cfg, w, actions[i].step, actions[i].args);
+    if (!a) return null;
+    const f = [...checker.atStep(w, a, only), ...checker.atState(a.next, only)];
+    if (f.length) return { at: i, finding: f[0] };
+    w = a.next;
+  }
+  return null;
+}
+
+/**
+ * Label-level minimisation after fast-check's shrink: cut the trace at its first violation, then try
+ * dropping each action (latest first) while the property still breaks. Greedy, so 1-minimal: no single
+ * action can be removed.
+ */
+export function minimize(d: Design, cfg: unknown, checker: Checker, found: Found): Found {
+  let actions = found.actions;
+  let v = firstViolation(d, cfg, checker, actions, found.property);
+  if (!v) return found;
+  actions = actions.slice(0, v.at + 1);
+  let best = v;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let i = actions.length - 1; i >= 0; i--) {
+      const cand = [...actions.slice(0, i), ...actions.slice(i + 1)];
+      const r = firstViolation(d, cfg, checker, cand, found.property);
+      if (r) { actions = cand.slice(0, r.at + 1); best = r; changed = true; break; }
+    }
+  }
+  return { property: found.property, message: best.finding.message, actions, drain: best.finding.drain };
+}
+
+/** Follow fast-check choices: at each step take enabled action (choice mod count). */
+export function choicesToActions(d: Design, cfg: unknown, choices: number[]): Action[] {
+  let w: World = d.init(cfg);
+  const out: Action[] = [];
+  for (const c of choices) {
+    const acts = enabledActions(d, cfg, w);
+    if (!acts.length) break;
+    const a = acts[c % acts.length];
+    out.push(a);
+    w = a.next;
+  }
+  return out;
+}

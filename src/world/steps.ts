@@ -1,0 +1,46 @@
+/**
+ * The one place moves are enumerated: `enabledActions` walks a design's flat step table (TLA+'s Next)
+ * in declaration order, each step's arguments in the order its `params` gives, and keeps those whose
+ * enabling condition holds and whose effect the machines accept. Both explorers and the drain use it.
+ */
+import type { Design, Role, StepDef, Args } from '../../models/design.ts';
+import type { World } from '../../models/world.ts';
+
+export interface Action {
+  step: StepDef;
+  args: Args;
+  label: string;
+  next: World;
+}
+
+export function labelOf(name: string, args: readonly unknown[]): string {
+  return `${name}(${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(', ')})`;
+}
+
+/** Enabled actions of `w`, optionally only those whose role passes `roles`. Stable order. */
+export function enabledActions(d: Design, cfg: unknown, w: World, roles?: (r: Role) => boolean): Action[] {
+  const out: Action[] = [];
+  for (const st of d.steps) {
+    if (roles && !roles(st.role)) continue;
+    const argss = st.params ? st.params(w, cfg) : [[]];
+    for (const args of argss) {
+      let next: World | null;
+      try {
+        if (st.enabled && !st.enabled(w, args, cfg)) continue;
+        next = st.apply(w, args, cfg);
+      } catch (e) {
+        throw new Error(`${d.name}: model error in ${labelOf(st.name, args)}: ${(e as Error).message}`);
+      }
+      if (next) out.push({ step: st, args, label: labelOf(st.name, args), next });
+    }
+  }
+  return out;
+}
+
+/** The enabled action with this step name and arguments, or undefined. */
+export function findAction(d: Design, cfg: unknown, w: World, step: string, args: readonly unknown[]): Action | undefined {
+  const want = JSON.stringify(args);
+  const st = d.steps.find((s) => s.name === step);
+  if (!st) return undefined;
+  return enabledActions(d, cfg, w, (r) => r === st.role).find((a) => a.step.name === step && JSON.stringify(a.args) === want);
+}
