@@ -99,7 +99,7 @@ export function toTraceFile(d: Design, configName: string, cfg: unknown, f: Foun
   return {
     meta: {
       design: d.name, config: configName, configValues: cfg as Json, property: f.property, expect: d.expect[f.property]?.verdict ?? 'holds',
-      engine, seed, path, modelDigest: modelDigest(), violation: f.message, actions: f.actions, drain: f.drain,
+      engine, seed, path, modelDigest: modelDigest(d.name, f.property), violation: f.message, actions: f.actions, drain: f.drain,
     },
     states: images(d, cfg, f),
   };

@@ -3,7 +3,7 @@
  * design export, every properties/*.ts with a default property export. Sorted by name.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 import type { Design } from '../models/design.ts';
@@ -14,7 +14,10 @@ export const DESIGNS_DIR = join(ROOT, 'models', 'designs');
 export const PROPERTIES_DIR = join(ROOT, 'properties');
 export const COUNTEREXAMPLES_DIR = join(ROOT, 'counterexamples');
 
-async function loadDir<T>(dir: string, isIt: (x: any) => boolean): Promise<Map<string, T>> {
+/** Source file of each loaded design or property, by name. */
+const sourceFiles = new Map<string, string>();
+
+async function loadDir<T>(dir: string, isIt: (x: any) => boolean, kind: string): Promise<Map<string, T>> {
   const out = new Map<string, T>();
   const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
   for (const f of files) {
@@ -23,6 +26,7 @@ async function loadDir<T>(dir: string, isIt: (x: any) => boolean): Promise<Map<s
       const name = m.default.name as string;
       if (out.has(name)) throw new Error(`two definitions named '${name}' (${f})`);
       out.set(name, m.default);
+      sourceFiles.set(`${kind}:${name}`, join(dir, f));
     }
   }
   return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -32,8 +36,8 @@ let cache: { designs: Map<string, Design>; properties: Map<string, Property> } |
 
 export async function registry() {
   if (!cache) {
-    const designs = await loadDir<Design>(DESIGNS_DIR, (x) => Array.isArray(x.steps) && typeof x.init === 'function');
-    const properties = await loadDir<Property>(PROPERTIES_DIR, (x) => typeof x.kind === 'string' && typeof x.name === 'string');
+    const designs = await loadDir<Design>(DESIGNS_DIR, (x) => Array.isArray(x.steps) && typeof x.init === 'function', 'design');
+    const properties = await loadDir<Property>(PROPERTIES_DIR, (x) => typeof x.kind === 'string' && typeof x.name === 'string', 'property');
     for (const d of designs.values())
       for (const p of Object.keys(d.expect))
         if (!properties.has(p)) throw new Error(`design '${d.name}' expects a verdict for unknown property '${p}'`);
@@ -42,17 +46,31 @@ export async function registry() {
   return cache;
 }
 
-/** A digest of the model: every source file under models/ and properties/ (a replay notes a change). */
-export function modelDigest(): string {
+/** Relative imports of a TypeScript file, resolved to paths. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)) out.push(resolve(dirname(file), m[1]));
+  return out;
+}
+
+/**
+ * A digest of what a trace depends on: the design's file and the property's file with everything they
+ * import from this repository, transitively. A replay notes when it changed since the trace was saved.
+ */
+export function modelDigest(design: string, property: string): string {
+  const seen = new Set<string>();
+  const todo = [sourceFiles.get(`design:${design}`), sourceFiles.get(`property:${property}`)].filter((f): f is string => !!f);
+  while (todo.length) {
+    const f = todo.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    try { todo.push(...importsOf(f)); } catch { /* a vanished file changes the digest through its absence */ }
+  }
   const h = createHash('sha256');
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) h.update(e.name).update(readFileSync(p));
-    }
-  };
-  walk(join(ROOT, 'models'));
-  walk(PROPERTIES_DIR);
+  for (const f of [...seen].sort()) {
+    h.update(f.slice(ROOT.length));
+    try { h.update(readFileSync(f)); } catch { h.update('missing'); }
+  }
   return h.digest('hex').slice(0, 16);
 }

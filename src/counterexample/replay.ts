@@ -72,7 +72,7 @@ const same = (a: Json, b: Json) => JSON.stringify(a) === JSON.stringify(b);
 
 export function replayTrace(file: string, d: Design, prop: Property, t: TraceFile): ReplayResult {
   const cfg = configOf(d, t);
-  const digestChanged = !!t.meta.modelDigest && t.meta.modelDigest !== modelDigest();
+  const digestChanged = !!t.meta.modelDigest && t.meta.modelDigest !== modelDigest(d.name, prop.name);
   const base = { file, trace: t, expected: d.expect[t.meta.property]?.verdict === 'violates', digestChanged };
   let w: World = d.init(cfg);
   let driftAt = same(worldImage(w) as Json, t.states[0]) ? -1 : 0;
