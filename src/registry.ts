@@ -8,11 +8,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 import type { Design } from '../models/design.ts';
 import type { Property } from '../properties/property.ts';
+import { LoadError } from './errors.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DESIGNS_DIR = join(ROOT, 'models', 'designs');
 export const PROPERTIES_DIR = join(ROOT, 'properties');
 export const COUNTEREXAMPLES_DIR = join(ROOT, 'counterexamples');
+
 
 /** Source file of each loaded design or property, by name. */
 const sourceFiles = new Map<string, string>();
@@ -21,10 +23,15 @@ async function loadDir<T>(dir: string, isIt: (x: any) => boolean, kind: string):
   const out = new Map<string, T>();
   const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
   for (const f of files) {
-    const m = await import(pathToFileURL(join(dir, f)).href);
+    let m: any;
+    try {
+      m = await import(pathToFileURL(join(dir, f)).href);
+    } catch (e) {
+      throw new LoadError(`${join(dir, f).slice(ROOT.length + 1)}: cannot load: ${String((e as Error).message ?? e).split('\n')[0]}`);
+    }
     if (m.default && isIt(m.default)) {
       const name = m.default.name as string;
-      if (out.has(name)) throw new Error(`two definitions named '${name}' (${f})`);
+      if (out.has(name)) throw new LoadError(`${f}: a second ${kind} named '${name}'`);
       out.set(name, m.default);
       sourceFiles.set(`${kind}:${name}`, join(dir, f));
     }
@@ -40,7 +47,7 @@ export async function registry() {
     const properties = await loadDir<Property>(PROPERTIES_DIR, (x) => typeof x.kind === 'string' && typeof x.name === 'string', 'property');
     for (const d of designs.values())
       for (const p of Object.keys(d.expect))
-        if (!properties.has(p)) throw new Error(`design '${d.name}' expects a verdict for unknown property '${p}'`);
+        if (!properties.has(p)) throw new LoadError(`design '${d.name}' expects a verdict for unknown property '${p}'`);
     cache = { designs, properties };
   }
   return cache;

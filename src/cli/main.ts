@@ -3,16 +3,12 @@
  * trace reproduced), 1 an unexpected verdict or a trace that no longer reproduces, 2 bad input (unknown
  * name, bad flag, malformed trace file).
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { checkDesigns, listAll, replayFile, InputError, type Cell } from '../api.ts';
+import { Command, CommanderError } from 'commander';
+import { relative } from 'node:path';
+import { checkDesigns, listAll, replayFile, InputError, type Cell, type CheckOptions } from '../api.ts';
 import { progressReporter } from './progress.ts';
 import { registry } from '../registry.ts';
-
-const int = (name: string, min = 0) => (v: string) => {
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new InvalidArgumentError(`${name} takes a whole number >= ${min}, got '${v}'`);
-  return Number(v);
-};
-const collect = (v: string, prev: string[] = []) => [...prev, v];
+import { addExploreOptions, toCheckOptions, int } from './options.ts';
 
 function pad(s: string, n: number) {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
@@ -34,6 +30,17 @@ export function formatMatrix(cells: Cell[]): string {
   return out.join('\n');
 }
 
+/** Progress for a run: the state bound per design (for the time-left estimate) comes from the registry. */
+async function progressFor(o: CheckOptions, enabled: boolean) {
+  const { designs } = await registry();
+  return progressReporter(enabled, {
+    maxStates: (d) => o.maxStates ?? designs.get(d)?.bounds.exhaustive.maxStates ?? 1_000_000,
+    budgetMs: o.budgetMs,
+  });
+}
+
+let commandArgs: string[] | undefined;
+
 export function buildProgram(): Command {
   const program = new Command('fencecheck')
     .description('Check GPU synchronization designs for the Linux graphics stack against the dma_fence promises.')
@@ -42,9 +49,17 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true);
 
   program.command('list')
-    .description('designs, properties and the expected verdict matrix')
+    .description('designs, properties and the expected verdict matrix; with --rules, the kernel rules and where the code encodes and checks each')
     .option('--json', 'print JSON')
+    .option('--rules', 'the rule map, from the Contract comments, machine descriptions and property rule lists')
+    .option('--markdown', 'with --rules: the Markdown table that docs/model.md embeds')
     .action(async (o) => {
+      if (o.rules) {
+        const { ruleMap, formatRuleMap, ruleMapMarkdown } = await import('../report/rules.ts');
+        const m = await ruleMap();
+        if (o.json) return void console.log(JSON.stringify(m, null, 2));
+        return void process.stdout.write(o.markdown ? ruleMapMarkdown(m) : formatRuleMap(m));
+      }
       const l = await listAll();
       if (o.json) return void console.log(JSON.stringify(l, null, 2));
       console.log('designs:');
@@ -55,28 +70,43 @@ export function buildProgram(): Command {
       for (const d of l.designs) for (const [p, e] of Object.entries(d.expect)) console.log(`  ${pad(d.name, 28)} ${pad(p, 32)} ${pad(e.verdict, 8)} ${e.why}`);
     });
 
-  program.command('check')
-    .description('explore designs and compare each observed verdict with the expected one')
-    .option('--design <name>', 'a design to check (repeatable; default all)', collect)
-    .option('--property <name>', 'a property to check (repeatable; default all the design declares)', collect)
-    .addOption(new Option('--engine <engine>', 'explorer').choices(['random', 'exhaustive', 'both']).default('both'))
-    .option('--runs <n>', 'random runs per design (default: the design\'s bound)', int('--runs', 1))
-    .option('--depth <k>', 'max steps per run / BFS depth (default: the design\'s bound)', int('--depth', 1))
-    .option('--max-states <n>', 'exhaustive state bound (default: the design\'s bound)', int('--max-states', 1))
-    .option('--seed <s>', 'random seed (default 1)', int('--seed'))
-    .option('--budget-ms <t>', 'stop exploring a design after t ms (makes results time-dependent)', int('--budget-ms', 1))
-    .option('--save', 'write new minimized traces to counterexamples/')
+  addExploreOptions(program.command('check')
+    .description('explore designs and compare each observed verdict with the expected one'))
     .option('--json', 'print one JSON object, no progress')
     .action(async (o) => {
-      const prog = progressReporter(!o.json);
-      const r = await checkDesigns({
-        designs: o.design, properties: o.property, engine: o.engine, runs: o.runs, depth: o.depth, maxStates: o.maxStates,
-        seed: o.seed, budgetMs: o.budgetMs, save: !!o.save, onProgress: prog.update,
-      });
+      const opts = toCheckOptions(o);
+      const prog = await progressFor(opts, !o.json);
+      const r = await checkDesigns({ ...opts, onProgress: prog.update });
       prog.stop();
       if (o.json) console.log(JSON.stringify({ ok: r.ok, cells: r.cells.map(({ design, property, expected, observed, engine, runs, states, steps, ms, trace, config, bound, message }) => ({ design, property, expected, observed, engine, runs, states, steps, ms, trace, config, bound, message })) }));
       else console.log(formatMatrix(r.cells) + `\n\n${r.ok ? 'every verdict as expected' : 'some verdicts differ from the expectation'}`);
       process.exitCode = r.ok ? 0 : 1;
+    });
+
+  program.command('explain')
+    .description('print a saved counterexample as a plain-text timeline (one column per actor) to paste into an email')
+    .argument('<file>', 'a counterexample file (*.itf.json)')
+    .option('--width <n>', 'target line width', int('--width', 60), 100)
+    .action(async (file: string, o) => {
+      const { explainFile } = await import('../report/explain.ts');
+      process.stdout.write(await explainFile(file, { width: o.width }));
+    });
+
+  addExploreOptions(program.command('report')
+    .description('check designs and write a Markdown report: verdict matrix, counterexamples and machines as Mermaid diagrams, design numbers'))
+    .option('--out <dir>', 'output directory', 'report')
+    .option('--metric-runs <n>', 'random runs behind each design number', int('--metric-runs', 0), 20)
+    .option('--quiet', 'no progress on stderr')
+    .action(async (o) => {
+      const { writeReport } = await import('../report/report.ts');
+      const opts = toCheckOptions(o);
+      const prog = await progressFor(opts, !o.quiet);
+      const command = ['fencecheck', 'report', ...(commandArgs ?? [])].join(' ');
+      const { file, data } = await writeReport({ ...opts, onProgress: prog.update, out: o.out, command, metricRuns: o.metricRuns });
+      prog.stop();
+      const rel = relative(process.cwd(), file);
+      console.log(`wrote ${rel.startsWith('..') ? file : rel}: ${data.cells.length} verdicts (${data.ok ? 'all as expected' : 'some UNEXPECTED'}), ${data.violations.length} counterexamples, ${data.machines.length} machines, ${data.metrics.length} design numbers`);
+      process.exitCode = data.ok ? 0 : 1;
     });
 
   program.command('replay')
@@ -99,6 +129,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await registry();
+    commandArgs = argv.slice(1);
     await program.parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? 0);
   } catch (e) {
@@ -107,7 +138,8 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof InputError) {
-      process.stderr.write(`fencecheck: ${e.message}\n`);
+      // One line, always: a JSON parser's message may quote the bad input, newlines and all.
+      process.stderr.write(`fencecheck: ${e.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
       return 2;
     }
     throw e;

@@ -3,7 +3,6 @@
  * Apalache's trace tools can read them. Pure encode/decode; the store does the I/O.
  *
  * vars: `world` (object id -> {kind, value, context}), `mbt::actionTaken`, `mbt::nondetPicks`.
- * Integers are written as {"#bigint": "..."}; both forms are accepted on read.
  * `#meta` carries what replay needs: design, config, property, expectation, the actions by name and
  * arguments, the engine and seed that found it, and the model digest.
  */
@@ -32,10 +31,17 @@ export interface TraceFile {
   states: Json[];
 }
 
+/**
+ * JSON <-> ITF expressions, strictly (ADR-015): ITF has strings, booleans, integers, lists, records,
+ * #tup, #set, #map and #unserializable, and nothing else. Integers are written {"#bigint": "..."} (both
+ * forms are accepted on read); a `null` in a context (an unset callback) or a non-integer number has no
+ * ITF form and is written {"#unserializable": "null" | "<number>"}, and read back exactly.
+ */
 export function toItfValue(v: Json): Json {
-  if (typeof v === 'number') return Number.isInteger(v) ? { '#bigint': String(v) } : v;
+  if (v === null) return { '#unserializable': 'null' };
+  if (typeof v === 'number') return Number.isInteger(v) ? { '#bigint': BigInt(v).toString() } : { '#unserializable': String(v) };
   if (Array.isArray(v)) return v.map(toItfValue);
-  if (v && typeof v === 'object') {
+  if (typeof v === 'object') {
     const o: Record<string, Json> = {};
     for (const k of Object.keys(v)) o[k] = toItfValue(v[k]);
     return o;
@@ -48,6 +54,12 @@ export function fromItfValue(v: Json): Json {
   if (v && typeof v === 'object') {
     const keys = Object.keys(v);
     if (keys.length === 1 && keys[0] === '#bigint') return Number((v as { '#bigint': string })['#bigint']);
+    if (keys.length === 1 && keys[0] === '#unserializable') {
+      const s = (v as { '#unserializable': Json })['#unserializable'];
+      if (s === 'null') return null;
+      if (typeof s === 'string' && s.trim() !== '' && Number.isFinite(Number(s))) return Number(s);
+      return v;
+    }
     const o: Record<string, Json> = {};
     for (const k of keys) o[k] = fromItfValue(v[k]);
     return o;

@@ -27,7 +27,8 @@ export interface ReplayResult {
   digestChanged: boolean;
 }
 
-export class InputError extends Error {}
+export { InputError } from '../errors.ts';
+import { InputError } from '../errors.ts';
 
 /** Read and decode a trace file; InputError with one line naming the file on any problem. */
 export function loadTraceFile(file: string): TraceFile {

@@ -1,0 +1,59 @@
+/**
+ * sync-file-bridge — explicit inside, implicit at the boundaries, through the dma-buf sync_file
+ * export/import ioctls (seed 004's proposal).
+ *
+ * Idea: an implicit-sync client (GL) renders into bo0 and commits it. The compositor is 100% explicit:
+ *   it pulls a sync_file out of bo0 (DMA_BUF_IOCTL_EXPORT_SYNC_FILE, READ: the writers, R126), uses it
+ *   as the in-fence of its composition job (BOOKKEEP), then stuffs its out-fence back into the buffers:
+ *   into bo0 as READ, so the client's next frame (an implicit write) waits for the sampling, and into
+ *   the scan-out bo1 as WRITE, for the implicit display (R127). Only then does it release bo0 to the
+ *   client and hand bo1 to the display: R128's export -> submit -> import window is closed by program
+ *   order (no other context touches the buffers in between).
+ * Source: seed 004 "A proposal: Implicit and explicit sync together"; R126-R128; H8 (what it fixes).
+ */
+import { defineDesign } from '../design.ts';
+import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../rules/buffer-sharing.ts';
+
+const scripts: SharingConfig['scripts'] = {
+  client: [
+    { op: 'submit', acc: [['bo0', 'w']], implicit: true },
+    { op: 'send', to: 'comp' },
+    { op: 'recv' },
+    { op: 'submit', acc: [['bo0', 'w']], implicit: true },
+  ],
+  comp: [
+    { op: 'recv' },
+    { op: 'export', bo: 'bo0', write: false },
+    { op: 'submit', acc: [['bo0', 'r'], ['bo1', 'w']], implicit: false, out: true },
+    { op: 'import', bo: 'bo0', write: false },
+    { op: 'import', bo: 'bo1', write: true },
+    { op: 'send', to: 'client' },
+    { op: 'send', to: 'display' },
+  ],
+  display: [{ op: 'recv' }, { op: 'submit', acc: [['bo1', 'r']], implicit: true }],
+};
+
+export default defineDesign<SharingConfig>({
+  name: 'sync-file-bridge',
+  summary: 'An explicit compositor between implicit client and display, bridged by DMA_BUF_IOCTL_EXPORT/IMPORT_SYNC_FILE.',
+  source: 'seed 004 "A proposal: Implicit and explicit sync together"; R126-R128',
+  configs: {
+    small: { scripts, bos: ['bo0', 'bo1'], maxHangs: 1, creditLimit: 2 },
+    default: { scripts, bos: ['bo0', 'bo1'], maxHangs: 1, creditLimit: 2 },
+  },
+  bounds: {
+    exhaustive: { config: 'small', depth: 60, maxStates: 50_000 },
+    random: { config: 'default', depth: 80, runs: 200 },
+  },
+  init: initSharing,
+  steps: sharingDesignSteps(),
+  metrics: { 'over-sync': (w) => overSync(w) },
+  expect: {
+    'one-shot': { verdict: 'holds', why: 'fences are signalled once, by their ring, job or reset (R4)' },
+    'acyclic-waits': { verdict: 'holds', why: 'exported snapshots and imported fences already exist (R69, R126, R127)' },
+    'finite-time': { verdict: 'holds', why: 'every published fence (sync_files, resv entries) is a kernel fence bounded by TDR (R20)' },
+    'context-order': { verdict: 'holds', why: 'per-entity finished fences signal in order on one ring (R97, I4)' },
+    'snapshot-stable': { verdict: 'holds', why: 'the exported sync_file is a snapshot; later imports do not change it (R126, I17)' },
+    'hazard-free': { verdict: 'holds', why: 'export orders the compositor after the client\'s write, import orders the display and the client\'s next write after the compositor (seed 004, R126, R127)' },
+  },
+});

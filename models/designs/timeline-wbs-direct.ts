@@ -1,0 +1,105 @@
+/**
+ * timeline-wbs-direct — wait-before-signal handed straight to the kernel scheduler (rejected; H2).
+ *
+ * Idea: the same app as timeline-submit-thread, without the submit thread: vkQueueSubmit always calls
+ *   the kernel at once. When a batch waits on a point that has not materialized, a naive driver arms
+ *   the job with a dependency on a placeholder fence for that point (signaller: userspace, who has to
+ *   submit the point eventually) and publishes the job's finished fence as its signal point. When the
+ *   point materializes, the placeholder stands for the fence find_seqno resolves it to (R47).
+ * Source: seed 000 "Timeline semaphores don't [complete in guaranteed time]: they allow
+ *   wait-before-signal. This makes a mockery of our dependency scheduler"; H2; "Indefinite DMA Fences"
+ *   (proxy/future fences rejected).
+ * Changes: R88 relaxed: the submit path does not fail with -EINVAL on an unmaterialized point.
+ * Related: timeline-submit-thread (the design mainline plus Mesa use instead).
+ *
+ * What it shows: (1) a published job fence whose completion only userspace can bring (I8, I10);
+ * (2) points reach the timeline out of order, which the kernel only logs (I14, R82); (3) a wait-for
+ * cycle (I7): once the job's own point v is on the timeline, v-1 counts as materialized (R81: the
+ * head's seqno is >= v-1), and find_seqno resolves it to the node that contains the job itself; an
+ * unordered lower point resolves to the new head the same way (H10).
+ */
+import { defineDesign, type StepDef } from '../design.ts';
+import { setG, spawn, must, send, idsOf, ctx, type World } from '../world.ts';
+import { drm_sched_job_init, drm_sched_job_add_dependency, drm_sched_job_arm, drm_sched_entity_push_job } from '../rules/drm-sched.ts';
+import { drm_syncobj_add_point, drm_syncobj_find_fence, freshId } from '../rules/drm-syncobj.ts';
+import { dma_fence_context_alloc } from '../rules/dma-fence.ts';
+import { dmaFenceProxyMachine, type DmaFenceProxyContext } from '../dma-fence-proxy.ts';
+import base, { TIMELINE, jobOf, queueBatches, timelineSignal, vkSignalSemaphore, type TimelineConfig } from './timeline-submit-thread.ts';
+
+const gNum = (w: World, k: string) => (w.g[k] as number | undefined) ?? 0;
+
+/** Bind every unbound placeholder of T whose point has materialized to the fence find_fence gives it. */
+function bindPlaceholders(w: World): World {
+  for (const p of idsOf(w, 'dma_fence_proxy')) {
+    if (!w.o[p].hasTag('future')) continue;
+    const c = ctx<DmaFenceProxyContext>(w, p);
+    const r = drm_syncobj_find_fence(w, c.syncobj, c.point, 0);
+    if (r.ret || !r.fence) continue;
+    w = must(r.w, p, { type: 'DMA_FENCE_PROXY_BIND', fence: r.fence });
+    const cb = send(w, r.fence, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: p, ev: { type: 'DMA_FENCE_PROXY_CB' } } });
+    w = cb ?? must(w, p, { type: 'DMA_FENCE_PROXY_CB', fenceError: (w.o[r.fence].context as { error: number }).error });
+  }
+  return w;
+}
+
+/** The naive submit ioctl: an unmaterialized wait point becomes a placeholder dependency. */
+export function submitBatchDirect(w: World, q: number, v: number): World {
+  const job = jobOf(q, v);
+  w = drm_sched_job_init(w, job, `q${q}.ctx`, 'sched0');
+  if (v > 1) {
+    const r = drm_syncobj_find_fence(w, TIMELINE, v - 1, 0);
+    let dep: string;
+    if (r.ret === 0 && r.fence) {
+      w = r.w;
+      dep = r.fence;
+    } else {
+      // seeded bug: R88 says -EINVAL here; instead stand in a placeholder for the future point.
+      dep = freshId(w, `${TIMELINE}@${v - 1}.future`);
+      const a = dma_fence_context_alloc(w, 1);
+      w = spawn(a.w, dep, dmaFenceProxyMachine, { context: a.context, syncobj: TIMELINE, point: v - 1 });
+    }
+    w = drm_sched_job_add_dependency(w, job, dep);
+  }
+  w = drm_sched_job_arm(w, job);
+  w = drm_syncobj_add_point(w, TIMELINE, `${job}.finished`, v).w;
+  w = drm_sched_entity_push_job(w, job);
+  return bindPlaceholders(w);
+}
+
+const vkQueueSubmitDirect: StepDef<TimelineConfig> = {
+  name: 'vkQueueSubmit',
+  role: 'user',
+  actor: ([q]) => `q${q}`,
+  params: (_w, cfg) => Array.from({ length: cfg.queues }, (_, q) => [q]),
+  enabled: (w, [q], cfg) => gNum(w, `q${q}.next`) < queueBatches(cfg, q as number).length,
+  apply: (w, [q], cfg) => {
+    const qn = q as number;
+    const v = queueBatches(cfg, qn)[gNum(w, `q${qn}.next`)];
+    return submitBatchDirect(setG(w, { [`q${qn}.next`]: gNum(w, `q${qn}.next`) + 1 }), qn, v);
+  },
+  doc: 'H2: every batch goes to the kernel at once, wait-before-signal included',
+};
+
+const hostSignalDirect: StepDef<TimelineConfig> = {
+  ...vkSignalSemaphore,
+  apply: (w) => {
+    const v = gNum(w, 'host') + 1;
+    return bindPlaceholders(setG(timelineSignal(w, v), { host: v }));
+  },
+};
+
+export default defineDesign<TimelineConfig>({
+  ...base,
+  name: 'timeline-wbs-direct',
+  summary: 'Wait-before-signal batches go straight to the kernel scheduler with a placeholder dependency for the future point.',
+  source: 'seed 000 "This makes a mockery of our dependency scheduler"; H2, H10; "Indefinite DMA Fences"',
+  steps: [hostSignalDirect, vkQueueSubmitDirect, ...base.steps.filter((s) => s.role !== 'user')],
+  expect: {
+    'one-shot': { verdict: 'holds', why: 'placeholders signal once, through the fence they were bound to' },
+    'acyclic-waits': { verdict: 'violates', why: 'the job\'s own point v materializes v-1 (R81: head seqno >= v-1), so its placeholder binds to the node containing the job itself (H2, H10)' },
+    'finite-time': { verdict: 'violates', why: 'a published job waits on a placeholder only userspace can make real; once userspace stops it never signals (H2, R30)' },
+    'no-future-edges': { verdict: 'violates', why: 'the job is armed with a dependency on an unmaterialized point (I8; mainline returns -EINVAL, R88)' },
+    'timeline-monotonic': { verdict: 'violates', why: 'the higher point reaches the timeline before the lower one it waits on; the kernel only logs it (R82, I14)' },
+    'chain-prefix-closed': { verdict: 'holds', why: 'chains still signal in prefix order (R45); the damage is in what the points resolve to, not in signal order' },
+  },
+});

@@ -1,0 +1,5 @@
+export * from './device.ts';
+export * from './sync-file.ts';
+export * from './sw-sync.ts';
+export * from './dma-buf.ts';
+export * from './syncobj.ts';

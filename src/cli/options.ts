@@ -1,0 +1,42 @@
+/**
+ * The exploration flags, as one declarative table typed against `CheckOptions` (style-anchors §6): every
+ * key of CheckOptions must appear, with `null` opting a key out of the CLI, so an option added to the
+ * API without a CLI entry does not compile. `check` and `report` both take these flags.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { CheckOptions } from '../api.ts';
+
+export const int = (name: string, min = 0) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new InvalidArgumentError(`${name} takes a whole number >= ${min}, got '${v}'`);
+  return Number(v);
+};
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+type Spec = (cmd: Command) => void;
+
+/** One entry per CheckOptions key; the CLI's flag, or null when the key has no flag. */
+export const EXPLORE_OPTIONS: { [K in keyof Required<CheckOptions>]: Spec | null } = {
+  designs: (c) => c.option('--design <name>', 'a design to check (repeatable; default all)', collect),
+  properties: (c) => c.option('--property <name>', 'a property to check (repeatable; default all the design declares)', collect),
+  engine: (c) => c.addOption(new Option('--engine <engine>', 'explorer').choices(['random', 'exhaustive', 'both']).default('both')),
+  runs: (c) => c.option('--runs <n>', "random runs per design (default: the design's bound)", int('--runs', 1)),
+  depth: (c) => c.option('--depth <k>', "max steps per run / BFS depth (default: the design's bound)", int('--depth', 1)),
+  maxStates: (c) => c.option('--max-states <n>', "exhaustive state bound (default: the design's bound)", int('--max-states', 1)),
+  seed: (c) => c.option('--seed <s>', 'random seed (default 1)', int('--seed')),
+  budgetMs: (c) => c.option('--budget-ms <t>', 'stop exploring a design after t ms (makes results time-dependent)', int('--budget-ms', 1)),
+  save: (c) => c.option('--save', 'write new minimized traces to counterexamples/'),
+  onProgress: null,
+};
+
+export function addExploreOptions(cmd: Command): Command {
+  for (const spec of Object.values(EXPLORE_OPTIONS)) spec?.(cmd);
+  return cmd;
+}
+
+/** Commander's parsed flags -> CheckOptions (without onProgress). */
+export function toCheckOptions(o: Record<string, any>): CheckOptions {
+  return {
+    designs: o.design, properties: o.property, engine: o.engine, runs: o.runs, depth: o.depth, maxStates: o.maxStates,
+    seed: o.seed, budgetMs: o.budgetMs, save: !!o.save,
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * `fencecheck explain FILE`: a counterexample as a plain-text timeline that pastes into an email.
+ * Fixed width (<= 100 columns where the number of actors allows), ASCII only, one column per actor,
+ * one row per action (the row starts with the step number; the line under it, starting with ':',
+ * says what the action changed), then the drain for drain properties, the wait-for cycle for
+ * acyclic-waits, the violated property with the objects it names, and the exact replay command.
+ */
+import { relative, isAbsolute, resolve } from 'node:path';
+import type { Edge } from '../../models/view.ts';
+import { loadTraceView, type Row, type TraceView, type Actor } from './trace-view.ts';
+
+export interface ExplainOptions {
+  /** Target line width (default 100). */
+  width?: number;
+}
+
+const STEP_W = 5; // '   12' / '  d12'
+const MAX_EFFECT_LINES = 3;
+
+export function fit(s: string, n: number): string {
+  if (n <= 0) return '';
+  if (s.length <= n) return s;
+  return n <= 2 ? s.slice(0, n) : s.slice(0, n - 2) + '..';
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+
+/** Word-wrap `text` to `width`, first line prefixed by `first`, the rest by `rest`. */
+export function wrap(text: string, width: number, first: string, rest = ' '.repeat(first.length)): string[] {
+  // A word longer than a line (a JSON config, a long id) is cut into line-sized pieces.
+  const room = Math.max(20, width - rest.length);
+  const words = text.split(/\s+/).filter(Boolean).flatMap((w) => (w.length <= room ? [w] : w.match(new RegExp(`.{1,${room}}`, 'g'))!));
+  const out: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const w of words) {
+    const cand = empty ? line + w : `${line} ${w}`;
+    if (cand.length > width && !empty) {
+      out.push(line);
+      line = rest + w;
+    } else line = cand;
+    empty = false;
+  }
+  out.push(fit(line, Math.max(width, first.length + 10)));
+  return out;
+}
+
+/** Column width for `n` actors so that a row fits in `width` (never below 12 characters). */
+export function columnWidth(n: number, width: number): number {
+  const avail = width - STEP_W - 3 * n; // ' | ' before every column
+  return Math.max(12, Math.min(30, Math.floor(avail / Math.max(1, n))));
+}
+
+export function renderGrid(rows: Row[], actors: Actor[], width: number): string[] {
+  const cw = columnWidth(actors.length, width);
+  const col = new Map(actors.map((a, i) => [a.name, i]));
+  const line = (first: string, cells: string[]) => (pad(first, STEP_W) + cells.map((c) => ' | ' + pad(c, cw)).join('')).trimEnd();
+  const out: string[] = [];
+  for (const r of rows) {
+    const cells = actors.map(() => '');
+    const i = col.get(r.actor) ?? 0;
+    cells[i] = fit(r.short, cw);
+    out.push(line(lpad(r.n, STEP_W), cells));
+    const said = r.short.length > cw ? [`${r.label}:`] : [];
+    const eff = [...said, r.effects.length ? r.effects.join('; ') : (said.length ? 'no visible change' : '')].filter(Boolean).join(' ');
+    if (eff) {
+      const lines = wrap(eff, width, `${pad('', STEP_W)} :   `, `${pad('', STEP_W)} :     `);
+      out.push(...lines.slice(0, MAX_EFFECT_LINES));
+      if (lines.length > MAX_EFFECT_LINES) out[out.length - 1] = fit(out[out.length - 1], width - 3) + ' ..';
+    }
+  }
+  return out;
+}
+
+export function renderHeader(actors: Actor[], width: number): string[] {
+  const cw = columnWidth(actors.length, width);
+  const line = (first: string, cells: string[]) => (pad(first, STEP_W) + cells.map((c) => ' | ' + pad(c, cw)).join('')).trimEnd();
+  return [
+    line(lpad('step', STEP_W), actors.map((a) => fit(a.name, cw))),
+    line('', actors.map((a) => fit(`(${a.role})`, cw))),
+    '-'.repeat(STEP_W) + actors.map(() => '-+-' + '-'.repeat(cw)).join(''),
+  ];
+}
+
+/** The path to print in the replay command: relative to the working directory when inside it. */
+export function displayPath(file: string): string {
+  const abs = isAbsolute(file) ? file : resolve(file);
+  const rel = relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+}
+
+function cfgLine(v: unknown): string {
+  if (!v || typeof v !== 'object') return String(v ?? '');
+  return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}=${typeof x === 'object' ? JSON.stringify(x) : String(x)}`).join(' ');
+}
+
+function edgeLines(edges: Edge[], added: number[], width: number): string[] {
+  if (!edges.length) return [];
+  const out = [`    ${edges[0][0]}`];
+  edges.forEach((e, i) => {
+    const mark = added.includes(i) ? '  <== added by the last step' : '';
+    out.push(fit(`      waits on -> ${e[1]}${e[1] === edges[0][0] ? '   (back to the start: a cycle)' : ''}${mark}`, width));
+    out.push(fit(`                   because ${e[2]}`, width));
+  });
+  return out;
+}
+
+export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
+  const W = opts.width ?? 100;
+  const t = v.trace;
+  const m = t.meta;
+  const out: string[] = [];
+  const expected = v.design ? v.design.expect[m.property]?.verdict : m.expect;
+  out.push(`${m.design} / ${m.property}: counterexample, ${m.actions.length} step${m.actions.length === 1 ? '' : 's'}`);
+  out.push('');
+  if (v.design) out.push(...wrap(v.design.summary, W, 'design    '));
+  if (v.property) out.push(...wrap(`${v.property.name} (${v.property.kind}; ${v.property.rules.join(', ')}): ${v.property.statement}`, W, 'property  '));
+  out.push(...wrap(`'${m.config}': ${cfgLine(m.configValues)}`, W, 'config    '));
+  const how = m.engine === 'exhaustive' ? 'exhaustive search (breadth-first: no shorter trace exists in this config)' : `random exploration, seed ${m.seed ?? '?'}${m.path ? `, path ${m.path}` : ''}, then shrunk`;
+  out.push(...wrap(how, W, 'found by  '));
+  out.push(...wrap(`${expected === 'violates' ? 'violates (a known flaw: this trace is the evidence)' : expected === 'holds' ? 'holds: this violation is NOT expected' : 'unknown'}`, W, 'expected  '));
+  for (const n of v.notes) out.push(...wrap(n, W, 'note      '));
+  out.push('');
+  out.push(...renderHeader(v.actors, W));
+  out.push(...renderGrid(v.rows, v.actors, W));
+
+  if (v.drain) {
+    out.push('');
+    out.push(fit('---- drain: userspace stops; the kernel, the GPU and timers run, fairly, with no new faults ', W).padEnd(Math.min(W, 96), '-'));
+    if (v.drain.rows.length) out.push(...renderGrid(v.drain.rows, v.actors, W));
+    const n = v.drain.rows.length;
+    const how = v.drain.settled === false
+      ? `did not settle: after ${n} steps a kernel, GPU or timer step is still enabled (livelock)`
+      : n === 0 ? 'took no step: no kernel, GPU or timer action was enabled' : `settled after ${n} step${n === 1 ? '' : 's'}: nothing more can run`;
+    out.push(...wrap(`the drain ${how}${v.drain.note ? ` (${v.drain.note})` : ''}.`, W, '      '));
+  }
+
+  out.push('');
+  out.push(...wrap(m.violation, W, `VIOLATED  ${m.property}: `, '          '));
+  if (v.cycle) {
+    const c = v.cycle;
+    out.push('');
+    out.push(...wrap(`the wait-for cycle, edge by edge (${c.edges.length} edge${c.edges.length === 1 ? '' : 's'})${c.closedBy ? `, closed by step ${c.closedBy.n}: ${c.closedBy.label} (${c.closedBy.actor})` : ''}:`, W, ''));
+    out.push(...edgeLines(c.edges, c.added, W));
+  }
+  if (v.offending.length) {
+    out.push('');
+    out.push(v.drain ? 'offending objects, where the drain stopped:' : 'offending objects, in the last state:');
+    const idw = Math.min(28, Math.max(...v.offending.map((o) => o.id.length)));
+    for (const o of v.offending) {
+      out.push(...wrap(o.summary, W, `  ${pad(o.id, idw)}  `));
+      for (const e of o.waitsOn) out.push(fit(`  ${pad('', idw)}    waits on ${e[1]}: ${e[2]}`, W));
+    }
+  }
+  out.push('');
+  out.push(`replay: npx fencecheck replay ${displayPath(v.file)}`); // exact, never cut, even past the width
+  return out.join('\n') + '\n';
+}
+
+export async function explainFile(file: string, opts: ExplainOptions = {}): Promise<string> {
+  return renderExplain(await loadTraceView(file), opts);
+}

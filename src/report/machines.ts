@@ -1,0 +1,56 @@
+/**
+ * Every machine in models/: discovered by importing each models/*.ts and keeping the exports that are
+ * xstate machines (like the registry discovers designs), so a new model file shows up in the report
+ * and in docs/model.md without being registered anywhere.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { AnyStateMachine } from 'xstate';
+import { ROOT } from '../registry.ts';
+
+export const MODELS_DIR = join(ROOT, 'models');
+
+export interface MachineInfo {
+  /** The machine's id (the kernel object kind: 'dma_fence', 'drm_sched_job'). */
+  id: string;
+  /** The exported name ('dmaFenceMachine'). */
+  exportName: string;
+  /** Path relative to the project root ('models/dma-fence.ts'). */
+  file: string;
+  /** The first line of the file's header comment. */
+  title: string;
+  machine: AnyStateMachine;
+}
+
+const isMachine = (x: unknown): x is AnyStateMachine =>
+  !!x && typeof x === 'object' && typeof (x as any).transition === 'function' && !!(x as any).root && typeof (x as any).id === 'string';
+
+/** The header doc comment of a source file, without the comment markers. */
+export function headerComment(src: string): string {
+  const m = /^\s*\/\*\*([\s\S]*?)\*\//.exec(src);
+  if (!m) return '';
+  return m[1].split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n').trim();
+}
+
+export async function discoverMachines(dir = MODELS_DIR): Promise<MachineInfo[]> {
+  const out: MachineInfo[] = [];
+  const seen = new Set<string>();
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+  for (const f of files) {
+    const path = join(dir, f);
+    let mod: Record<string, unknown>;
+    try {
+      mod = await import(pathToFileURL(path).href);
+    } catch (e) {
+      throw new Error(`cannot load ${relative(ROOT, path)}: ${(e as Error).message}`);
+    }
+    const title = headerComment(readFileSync(path, 'utf8')).split('\n')[0] ?? '';
+    for (const [name, x] of Object.entries(mod)) {
+      if (!isMachine(x) || seen.has(x.id)) continue;
+      seen.add(x.id);
+      out.push({ id: x.id, exportName: name, file: relative(ROOT, path), title, machine: x });
+    }
+  }
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.id < b.id ? -1 : 1));
+}
