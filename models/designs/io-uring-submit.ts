@@ -1,0 +1,82 @@
+/**
+ * io-uring-submit — seed 003: DRM job submission through io_uring.
+ *
+ * Idea: userspace writes submission entries (pointers to buffers and fences, no copies) into the SQ
+ *   of its DRM fd's io_uring; one kernel SQ thread per fd consumes them in order and runs the normal
+ *   drm_sched submission path; when a job's finished fence signals, a completion entry is posted.
+ *   Jobs go to different GPU queues, so completions come out of order. Fence signalling stays in
+ *   the kernel: the job fences are scheduler fences backed by TDR (R20, R98).
+ * Source: seed 003 (Liviu Dudau, "io_uring for DRM"): "kernel thread runs submission jobs in order, but
+ *   they can complete in any order", "fence signalling stays in the kernel", "when job finishes we
+ *   create a completion item".
+ * Models: one process's io_uring, two schedulers/rings, a three-entry program where the third entry
+ *   waits on the second's fence (a pointer), hangs with TDR. Abstracted away: SQPOLL idle/wakeup,
+ *   ring overflow, non-DRM opcodes.
+ */
+import { defineDesign, type StepDef } from '../design.ts';
+import { emptyWorld, ctx, send, type World } from '../world.ts';
+import { drmSchedSteps } from '../rules/drm-sched.ts';
+import { initIoUring, io_uring_enter, io_sq_thread, type IoUringProgramEntry } from '../rules/io-uring.ts';
+import type { IoUringContext } from '../io-uring.ts';
+
+export interface IoUringConfig {
+  queues: number;
+  program: IoUringProgramEntry[];
+  maxHangs: number;
+  creditLimit: number;
+  /** seeded bug switch (io-uring-early-completion): post the CQE when the entry is consumed. */
+  earlyCompletion: boolean;
+}
+
+const URING = 'uring0';
+const submitted = (w: World) => { const c = ctx<IoUringContext>(w, URING); return c.consumed + c.sq.length; };
+
+export function ioUringSteps(): StepDef<IoUringConfig>[] {
+  return [
+    {
+      name: 'io_uring_enter', role: 'user', actor: () => 'proc0',
+      enabled: (w, _a, cfg) => submitted(w) < cfg.program.length,
+      apply: (w, _a, cfg) => io_uring_enter(w, URING, cfg.program, submitted(w)),
+      doc: 'seed 003: userspace queues the next submission entry (pointers to buffers and fences) and enters',
+    },
+    {
+      name: 'io_sq_thread_consume', role: 'kernel', actor: () => `${URING}.sqthread`,
+      apply: (w, _a, cfg) => io_sq_thread(w, URING, cfg.earlyCompletion),
+      doc: 'seed 003: the per-fd kernel thread consumes the head entry and submits its job (R89-R93)',
+    },
+    {
+      name: 'io_uring_cqe_seen', role: 'user', actor: () => 'proc0',
+      apply: (w) => send(w, URING, { type: 'IO_URING_CQE_SEEN' }),
+      doc: 'userspace reaps the head completion entry',
+    },
+    ...drmSchedSteps({ maxHangs: (c: IoUringConfig) => c.maxHangs }),
+  ];
+}
+
+export const program: IoUringProgramEntry[] = [
+  { queue: 0, after: [] },
+  { queue: 1, after: [] },
+  { queue: 0, after: [1] },
+];
+
+export default defineDesign<IoUringConfig>({
+  name: 'io-uring-submit',
+  summary: 'DRM submission through io_uring: in-order SQ thread per fd, the ordinary drm_sched path, CQEs posted from the job fence.',
+  source: 'seed 003 (io_uring for DRM)',
+  configs: {
+    small: { queues: 2, program, maxHangs: 1, creditLimit: 1, earlyCompletion: false },
+    default: { queues: 2, program: [...program, { queue: 1, after: [0] }, { queue: 0, after: [] }], maxHangs: 1, creditLimit: 2, earlyCompletion: false },
+  },
+  bounds: {
+    exhaustive: { config: 'small', depth: 60, maxStates: 100_000 },
+    random: { config: 'default', depth: 80, runs: 200 },
+  },
+  init: (cfg) => initIoUring(emptyWorld, URING, cfg.queues, cfg.creditLimit),
+  steps: ioUringSteps(),
+  expect: {
+    'one-shot': { verdict: 'holds', why: 'job fences are signalled by the scheduler only, once (R4, R96)' },
+    'acyclic-waits': { verdict: 'holds', why: 'an entry can only point at fences of earlier entries, consumed in order (seed 003)' },
+    'finite-time': { verdict: 'holds', why: '"fence signalling stays in the kernel": scheduler fences with TDR (seed 003; R20, R98)' },
+    'uring-completion-after-fence': { verdict: 'holds', why: 'the CQE is posted from the finished fence\'s callback (seed 003 "when job finishes we create a completion item")' },
+  },
+});

@@ -1,0 +1,32 @@
+/**
+ * present-late-binding — the compositor's late-binding decision point (seed 000 "vblank + frame + WBS").
+ *
+ * Idea: as present-explicit-syncobj, but just before paint the compositor uses, per surface, the
+ *   newest buffer whose acquire point has signalled and skips (releases) older ones; if none is ready it
+ *   keeps the previous buffer. A wait-before-signal client that has not even submitted its render, or
+ *   a slow one, only keeps its old content on screen; nobody else's frame is delayed.
+ * Source: seed 000 "Compositor complexity: ... need to introduce late-binding decision point in
+ *   compositors. Just before paint, check for readiness and decide between old & new"; R139, R141.
+ * Changes: policy 'late-binding' instead of in-order transactions (may skip frames: lower latency).
+ * Related: present-vblank-naive (waits instead of deciding).
+ */
+import { defineDesign } from '../design.ts';
+import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, type PresentConfig } from '../rules/present.ts';
+import syncobj from './present-explicit-syncobj.ts';
+
+const base: PresentConfig = { ...syncobj.configs.small, policy: 'late-binding' };
+
+export default defineDesign<PresentConfig>({
+  ...syncobj,
+  name: 'present-late-binding',
+  summary: 'Before paint, per surface: the newest buffer whose acquire point signalled, else the previous one; never waits on a client.',
+  source: 'seed 000 "vblank + frame + WBS" (late-binding decision point); R139, R141',
+  configs: { small: base, default: { ...syncobj.configs.default, policy: 'late-binding' } },
+  init: initPresent,
+  steps: presentSteps(base),
+  expect: {
+    ...syncobj.expect,
+    'compositor-never-stalls': { verdict: 'holds', why: 'the decision reads fence states and never waits: an unready client keeps its previous buffer (seed 000)' },
+  },
+  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown },
+});
