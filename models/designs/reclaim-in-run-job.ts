@@ -1,0 +1,99 @@
+/**
+ * reclaim-in-run-job — a driver's run_job allocates with GFP_KERNEL (H3).
+ *
+ * Idea: the scheduler's submit work calls run_job, which is on the signalling path of the job's
+ *   finished fence (R95, R22). The driver allocates its hardware fence there with GFP_KERNEL instead of
+ *   preallocating it. Under memory pressure the allocation enters direct reclaim; a shrinker picks a busy
+ *   BO and waits on its fence (R24), which may be this very job's finished fence: it can only signal
+ *   after run_job returns.
+ * Source: H3 ("[PATCH 19/65] drm/amdgpu: s/GFP_KERNEL/GFP_ATOMIC in scheduler code", trace
+ *   kmem_cache_alloc -> amdgpu_fence_emit -> amdgpu_ib_schedule -> amdgpu_job_run -> drm_sched_main);
+ *   seed 001 "Memory allocation must be GFP_NOWAIT/GFP_ATOMIC".
+ * Changes: R24 broken (the seeded bug below); everything else is single-fifo-implicit.
+ * Models: single-fifo-implicit's world (1 process, 2 jobs, 1 BO) plus the scheduler's submit thread as
+ *   a kthread; memory pressure is a choice of run_job's allocation (the shrinker's victim fence, or none).
+ */
+import { defineDesign, type StepDef } from '../design.ts';
+import { spawn, ctx, must, send, idsOf, stateOf, type World } from '../world.ts';
+import { isSignaled } from '../dma-fence.ts';
+import { kthreadMachine, type KthreadContext, type Gfp } from '../kthread.ts';
+import type { DrmSchedEntityContext } from '../drm-sched-entity.ts';
+import type { DrmSchedJobContext } from '../drm-sched-job.ts';
+import type { DrmGpuSchedulerContext } from '../drm-gpu-scheduler.ts';
+import type { DmaResvContext } from '../dma-resv.ts';
+import { drm_sched_run_job, drmSchedSteps } from '../rules/drm-sched.ts';
+import { initSingleFifo, DRM_IOCTL_CS, type SingleFifoConfig } from './single-fifo-implicit.ts';
+
+export interface ReclaimConfig extends SingleFifoConfig {
+  /** the allocation run_job makes for its hardware fence */
+  gfp: Gfp;
+}
+
+const T = 'sched0.submit_wq';
+
+/** Fences a shrinker could wait on: unsignaled fences of busy BOs (R24). */
+const busyFences = (w: World) => [...new Set(idsOf(w, 'dma_resv').flatMap((r) => ctx<DmaResvContext>(w, r).fences.map((e) => e.fence)))].filter((f) => !isSignaled(w, f)).sort();
+
+function runnableHead(w: World, entity: string): string | undefined {
+  const head = ctx<DrmSchedEntityContext>(w, entity).queue[0];
+  if (!head || ctx<DrmSchedJobContext>(w, head).deps.length) return undefined;
+  const s = ctx<DrmGpuSchedulerContext>(w, 'sched0');
+  return s.pending.length < s.creditLimit ? head : undefined;
+}
+
+const steps: StepDef<ReclaimConfig>[] = [
+  DRM_IOCTL_CS as StepDef<ReclaimConfig>,
+  {
+    name: 'drm_sched_run_job_work',
+    role: 'kernel',
+    actor: () => T,
+    params: (w) => stateOf(w, T) !== 'idle' ? [] : idsOf(w, 'drm_sched_entity').filter((e) => runnableHead(w, e)).flatMap((e) => [[e, 'no memory pressure'], ...busyFences(w).map((f) => [e, `shrinker waits on ${f}`])]),
+    apply: (w, [e, p], cfg) => {
+      const head = runnableHead(w, e as string)!;
+      const reclaimWaits = (p as string).startsWith('shrinker waits on ') ? (p as string).slice('shrinker waits on '.length) : '';
+      w = must(w, T, { type: 'KTHREAD_WORK', work: `run_job ${head}`, sigFor: [`${head}.finished`] });
+      // seeded bug: amdgpu_fence_emit allocates with cfg.gfp = GFP_KERNEL inside run_job (H3)
+      w = must(w, T, { type: 'KTHREAD_ALLOC', gfp: cfg.gfp, reclaimWaits });
+      if (stateOf(w, T) === 'blocked') return w;
+      w = drm_sched_run_job(w, 'sched0', e as string)!;
+      return must(w, T, { type: 'KTHREAD_DONE' });
+    },
+    doc: 'R95, R22: run_job is a signalling section; its allocation may enter reclaim, where a shrinker waits on a busy BO (R24)',
+  },
+  {
+    name: 'shrinker_wait_done',
+    role: 'kernel',
+    actor: () => T,
+    params: () => [[T]],
+    enabled: (w) => stateOf(w, T) === 'blocked' && isSignaled(w, ctx<KthreadContext>(w, T).waitingOn),
+    apply: (w) => {
+      const job = ctx<KthreadContext>(w, T).work.replace(/^run_job /, '');
+      w = must(w, T, { type: 'KTHREAD_WAKE' });
+      w = drm_sched_run_job(w, 'sched0', ctx<DrmSchedJobContext>(w, job).entity) ?? w;
+      return must(w, T, { type: 'KTHREAD_DONE' });
+    },
+    doc: 'the shrinker\'s fence signaled: the allocation returns and run_job completes',
+  },
+  ...drmSchedSteps({ maxHangs: (c: ReclaimConfig) => c.maxHangs }).filter((s) => s.name !== 'drm_sched_run_job'),
+];
+
+const small: ReclaimConfig = { processes: 1, jobs: 2, bos: 1, maxHangs: 0, tdr: true, creditLimit: 1, gfp: 'GFP_KERNEL' };
+
+export default defineDesign<ReclaimConfig>({
+  name: 'reclaim-in-run-job',
+  summary: 'run_job allocates with GFP_KERNEL; direct reclaim waits on a fence that needs run_job to finish (H3).',
+  source: 'H3; seed 001 "Memory allocation must be GFP_NOWAIT/GFP_ATOMIC"; R22, R24',
+  configs: { small, default: { ...small, processes: 2, maxHangs: 1, creditLimit: 2 } },
+  bounds: {
+    exhaustive: { config: 'small', depth: 40, maxStates: 50_000 },
+    random: { config: 'default', depth: 60, runs: 200 },
+  },
+  init: (cfg) => spawn(initSingleFifo(cfg), T, kthreadMachine, {}),
+  steps,
+  expect: {
+    'one-shot': { verdict: 'holds', why: 'every fence has one signalling path (R4)' },
+    'signalling-section-discipline': { verdict: 'violates', why: 'H3: a GFP_KERNEL allocation inside run_job, a signalling section (R22, R24, I11)' },
+    'acyclic-waits': { verdict: 'violates', why: 'H3: the shrinker waits on the job\'s finished fence, which waits on run_job (I7)' },
+    'finite-time': { verdict: 'violates', why: 'H3: the job is not on the hardware yet, so TDR does not cover it (R98); the deadlock never ends' },
+  },
+});

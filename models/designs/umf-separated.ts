@@ -1,0 +1,186 @@
+/**
+ * umf-separated — seed 001 "Solution pt. 1: Separate memory and execution synchronization".
+ *
+ * Idea: the same two processes, BOs and user fence as umf-wrapped, on long-running (Xe LR) contexts.
+ *   Execution sync is on the UMF only: proc1's batch spins on umf0 on the GPU (a compare), proc0's
+ *   batch stores it at its end; no job dma_fence is published (R121). Memory sync stays on dma_fence:
+ *   each running context has a lazy preempt fence in its BOs' resvs (BOOKKEEP, R110). To move memory the
+ *   kernel waits on the resv (I19), which enables the preempt fence, which preempts the context in
+ *   bounded time even mid-spin (R108, R109); then it moves, and the rebind worker resumes the context
+ *   with a fresh preempt fence (R111). "Internal kernel stuff never waits on a UMF!"
+ * Source: seed 001 "Solution pt. 1"; kernel-sync-semantics.md §1.12 (R108-R112), §1.13 (R118-R121).
+ * Changes: none relaxed: R30 and I9 hold by construction.
+ * Related: umf-wrapped (what it fixes), userq-eviction-fence (the amdgpu flavour).
+ * Models: 2 LR contexts (gpu_context), 2 BOs, VRAM of one slot, 1 UMF, optional hangs with reset.
+ * Abstracted away: the VM bind/unbind ioctls (the VMs hold their BOs from the start), userptr
+ *   invalidation (another enabler of preempt fences, same path), the GuC's timeslices (R112 as the
+ *   pin: a BO brought in for a context is not a victim until that context ran or is spinning).
+ */
+import { defineDesign, type StepDef } from '../design.ts';
+import { emptyWorld, spawn, ctx, must, send, tell, idsOf, stateOf, setG, type World, type Json } from '../world.ts';
+import { dmaFenceMachine, ETIME } from '../dma-fence.ts';
+import { userMemoryFenceMachine } from '../user-memory-fence.ts';
+import { userProcessMachine, type UserProcessContext } from '../user-process.ts';
+import { gpuContextMachine, headRunnable, type GpuContextContext, type Batch } from '../gpu-context.ts';
+import { ttm_bo_create, ttm_bo_move_copy, ttm_bo_validate, validateChoices, dma_resv_add, resident, bo, boIdle } from '../rules/ttm.ts';
+import { stepsFromTo } from '../rules/metrics.ts';
+
+export interface UmfSeparatedConfig {
+  vramSlots: number;
+  maxHangs: number;
+}
+
+const BATCH: Record<string, Batch> = {
+  proc0: { waitUmf: '', waitValue: 0, writeUmf: 'umf0', writeValue: 1 },
+  proc1: { waitUmf: 'umf0', waitValue: 1, writeUmf: '', writeValue: 0 },
+};
+const BO_OF: Record<string, string> = { 'proc0.ctx': 'boB', 'proc1.ctx': 'boA' };
+
+const gctx = (w: World, c: string) => ctx<GpuContextContext>(w, c);
+const pc = (w: World, p: string) => ctx<UserProcessContext>(w, p).pc;
+
+/** R108, R110: a new lazy preempt fence for `c`, installed BOOKKEEP in its BOs' resvs (not published: R9). */
+function installPreemptFence(w: World, c: string): [World, string] {
+  const n = ((w.g[`pf:${c}`] as number | undefined) ?? 0) + 1;
+  w = setG(w, { [`pf:${c}`]: n });
+  const pf = `${c}.pf${n}`;
+  w = spawn(w, pf, dmaFenceMachine, { context: 700 + idsOf(w, 'gpu_context').indexOf(c), seqno: n, ops: 'preempt', owner: c, onEnable: { to: c, ev: { type: 'GPU_CTX_PREEMPT' } } });
+  for (const b of gctx(w, c).bos) w = dma_resv_add(w, b, pf, 'BOOKKEEP', 'xe_vm');
+  return [w, pf];
+}
+
+export function initUmfSeparated(cfg: UmfSeparatedConfig): World {
+  let w = ttm_bo_create(emptyWorld, 'boA', 'VRAM');
+  w = ttm_bo_create(w, 'boB', cfg.vramSlots > 1 ? 'VRAM' : 'SYSTEM');
+  w = spawn(w, 'umf0', userMemoryFenceMachine, { writer: 'proc0.ctx' });
+  for (const p of ['proc0', 'proc1']) w = spawn(w, p, userProcessMachine, {});
+  w = spawn(w, 'proc0.ctx', gpuContextMachine, { proc: 'proc0', bos: ['boB'], suspended: true });
+  w = spawn(w, 'proc1.ctx', gpuContextMachine, { proc: 'proc1', bos: ['boA'], suspended: true });
+  let pf: string;
+  [w, pf] = installPreemptFence(w, 'proc1.ctx');
+  return must(w, 'proc1.ctx', { type: 'GPU_CTX_RESUME', pfence: pf });
+}
+
+/** R112: a BO validated for context `who` stays until `who` ran (or spins: preempting it loses nothing). */
+const stillPinned = (w: World) => (who: string) => {
+  const s = stateOf(w, who);
+  return s === 'suspended' || (s === 'running' && headRunnable(w, gctx(w, who)));
+};
+
+const waitingForMemory = (w: World, c: string) => stateOf(w, c) === 'suspended' && gctx(w, c).batches.length > 0;
+
+const steps: StepDef<UmfSeparatedConfig>[] = [
+  {
+    name: 'DRM_IOCTL_XE_EXEC',
+    role: 'user',
+    actor: ([p]) => String(p),
+    params: () => [['proc0', 'batch stores umf0 = 1 at its end'], ['proc1', 'batch spins on umf0 >= 1']],
+    enabled: (w, [p]) => stateOf(w, p as string) === 'running' && pc(w, p as string) === 0 && (p === 'proc0' || pc(w, 'proc0') >= 1),
+    apply: (w, [p]) => {
+      // a banned queue refuses the exec (-ECANCELED); the ioctl still returns
+      w = send(w, `${p}.ctx`, { type: 'GPU_CTX_SUBMIT', batch: BATCH[p as string] as unknown as Json }) ?? w;
+      return must(w, p as string, { type: 'PROC_ADVANCE' });
+    },
+    doc: 'R121: an LR exec publishes no job fence; the batch waits on / writes user memory fences only',
+  },
+  {
+    name: 'ttm_bo_validate',
+    role: 'kernel',
+    actor: () => 'ttm',
+    params: (w, cfg) =>
+      idsOf(w, 'gpu_context').filter((c) => waitingForMemory(w, c)).flatMap((c) =>
+        gctx(w, c).bos.filter((b) => boIdle(w, b) && bo(w, b).placement !== 'VRAM')
+          .flatMap((b) => validateChoices(w, b, cfg.vramSlots, stillPinned(w)).map((v) => [c, b, v ? `evict ${v}` : 'free slot']))),
+    apply: (w, [c, b, v], cfg) => ttm_bo_validate(w, b as string, (v as string).replace(/^evict |^free slot$/g, ''), cfg.vramSlots, [c as string]),
+    doc: 'R111, I19: the rebind worker validates; evicting a victim waits on its resv, which enables its preempt fence',
+  },
+  {
+    name: 'xe_vm_rebind_worker',
+    role: 'kernel',
+    actor: ([c]) => String(c),
+    params: (w) => idsOf(w, 'gpu_context').map((c) => [c]),
+    enabled: (w, [c]) => waitingForMemory(w, c as string) && gctx(w, c as string).bos.every((b) => resident(w, b)),
+    apply: (w, [c]) => {
+      let pf: string;
+      [w, pf] = installPreemptFence(w, c as string);
+      return must(w, c as string, { type: 'GPU_CTX_RESUME', pfence: pf });
+    },
+    doc: 'R111: every BO resident: install a new preempt fence (BOOKKEEP, R110) and resume',
+  },
+  {
+    name: 'xe_exec_queue_run',
+    role: 'gpu',
+    actor: ([c]) => String(c),
+    params: (w) => idsOf(w, 'gpu_context').map((c) => [c]),
+    enabled: (w, [c]) => stateOf(w, c as string) === 'running' && headRunnable(w, gctx(w, c as string)),
+    apply: (w, [c]) => {
+      w = must(w, c as string, { type: 'GPU_CTX_EXEC' });
+      for (const b of gctx(w, c as string).bos) if (bo(w, b).pinnedFor === c) w = tell(w, b, { type: 'TTM_BO_UNPIN' });
+      return w;
+    },
+    doc: 'R119: the head batch ran (its GPU compare held); its end-of-batch store lands',
+  },
+  {
+    name: 'xe_preempt_fence_work',
+    role: 'gpu',
+    actor: ([c]) => String(c),
+    params: (w) => idsOf(w, 'gpu_context').filter((c) => stateOf(w, c) === 'preempting').map((c) => [c]),
+    apply: (w, [c]) => send(w, c as string, { type: 'GPU_CTX_PREEMPTED' }),
+    doc: 'R109: the suspend lands in bounded time, even while the batch spins on a UMF; the preempt fence signals',
+  },
+  ttm_bo_move_copy as StepDef<UmfSeparatedConfig>,
+  {
+    name: 'gpu_ctx_hang',
+    role: 'fault',
+    actor: ([c]) => String(c),
+    params: (w) => idsOf(w, 'gpu_context').map((c) => [c]),
+    enabled: (w, _a, cfg) => ((w.g.hangs as number | undefined) ?? 0) < cfg.maxHangs,
+    apply: (w, [c]) => {
+      const n = send(w, c as string, { type: 'GPU_CTX_HANG' });
+      return n && setG(n, { hangs: ((w.g.hangs as number | undefined) ?? 0) + 1 });
+    },
+    doc: 'the context stops making progress, and cannot be preempted (fault budget maxHangs)',
+  },
+  {
+    name: 'xe_exec_queue_timedout',
+    role: 'timer',
+    actor: ([c]) => String(c),
+    params: (w) => idsOf(w, 'gpu_context').filter((c) => stateOf(w, c) === 'hung').map((c) => [c]),
+    apply: (w, [c]) => must(w, c as string, { type: 'GPU_CTX_KILL', by: 'xe_exec_queue_timedout', error: ETIME }),
+    doc: 'R20, R109: the hung queue is reset and banned; its preempt fence signals with -ENOENT',
+  },
+];
+
+export default defineDesign<UmfSeparatedConfig>({
+  name: 'umf-separated',
+  summary: 'Memory sync on dma_fence + preemption, execution sync on user memory fences; the kernel never waits on a UMF.',
+  source: 'seed 001 "Solution pt. 1: Separate memory and execution synchronization"; R108-R112, R118-R121',
+  configs: {
+    small: { vramSlots: 1, maxHangs: 1 },
+    default: { vramSlots: 1, maxHangs: 2 },
+  },
+  bounds: {
+    exhaustive: { config: 'small', depth: 60, maxStates: 50_000 },
+    random: { config: 'default', depth: 60, runs: 200 },
+  },
+  init: initUmfSeparated,
+  steps,
+  metrics: {
+    // the same handoff as umf-wrapped: from proc0's batch done to proc1's batch done
+    'handoff-latency-steps': (_w, cfg) =>
+      stepsFromTo(initUmfSeparated(cfg), steps, cfg, (w) => gctx(w, 'proc0.ctx').done > 0, (w) => gctx(w, 'proc1.ctx').done > 0),
+  },
+  expect: {
+    'one-shot': { verdict: 'holds', why: 'preempt and move fences each have one signalling path (R4)' },
+    'acyclic-waits': { verdict: 'holds', why: 'seed 001 "internal kernel stuff never waits on a UMF": moves wait on preempt fences, which wait on nothing user-controlled (R109)' },
+    'finite-time': { verdict: 'holds', why: 'seed 001 "preempt happens in finite time so you can block dma_fence on it" (R109, I20)' },
+    'umf-never-blocks-dma-fence': { verdict: 'holds', why: 'no dma_fence is published for LR work (R121); only the GPU and the CPU wait on umf0 (I9)' },
+    'eviction-after-fences': { verdict: 'holds', why: 'moves wait on the BOOKKEEP preempt fences they enable (I19, R111)' },
+    'no-access-while-moving': { verdict: 'holds', why: 'a context is off the hardware before its BO moves, and resumes only once it is back (R111)' },
+    'preempt-fence-bounded': { verdict: 'holds', why: 'preemption lands even mid-spin; a hung context is reset and its fence gets -ENOENT (R109, I20)' },
+    'hang-recovers-with-error': { verdict: 'holds', why: 'a hung context is reset and banned, its preempt fence signalled with an error (R20, R109, I22)' },
+    'innocent-context-survives': { verdict: 'holds', why: 'only a context that hung itself is reset; waiting on a UMF is never timed out by the kernel (R20)' },
+  },
+});
+
+

@@ -1,0 +1,29 @@
+/**
+ * umf-wrapped-timeout — umf-wrapped with a timeout on the wrapper that kills the waiting context.
+ *
+ * Idea: seed 001 "Ok, fine, so throw a timeout on it. That should work, right?....." The wrapper of
+ *   umf0 now expires: -ETIME, and proc1's context is killed. Finite time is restored, but the only way
+ *   the timeout fires here is the cycle a memory move closed, and the context it kills did nothing
+ *   wrong: proc1 waited on proc0, proc0 would have written umf0 (seed 001 "Userspace can't trust us").
+ * Source: seed 001 "We can't trust userspace", "Userspace can't trust us"; H1 step 4; R30 ("even with a
+ *   fallback timeout").
+ * Changes: one substitution, `timeout: true`, like a TLA+ failure .cfg.
+ * Related: umf-wrapped (no timeout), umf-separated (the fix).
+ */
+import { defineDesign } from '../design.ts';
+import base, { type UmfWrappedConfig } from './umf-wrapped.ts';
+
+const withTimeout = (c: UmfWrappedConfig): UmfWrappedConfig => ({ ...c, timeout: true }); // seeded bug: a timeout on a wrapped UMF
+
+export default defineDesign<UmfWrappedConfig>({
+  ...base,
+  name: 'umf-wrapped-timeout',
+  summary: 'umf-wrapped with a timeout on the wrapper: finite time again, but the timeout kills an innocent context.',
+  source: 'seed 001 "Ok, fine, so throw a timeout on it", "Userspace can\'t trust us"; H1, R30',
+  configs: { small: withTimeout(base.configs.small), default: withTimeout(base.configs.default) },
+  expect: {
+    ...base.expect,
+    'finite-time': { verdict: 'holds', why: 'the timeout signals the wrapper with -ETIME, so everything behind it completes (R20)' },
+    'innocent-context-survives': { verdict: 'violates', why: 'seed 001: userspace\'s graph was acyclic, a memory move closed the cycle, the timeout kills proc1\'s context, which did nothing wrong' },
+  },
+});

@@ -1,0 +1,39 @@
+/**
+ * no-access-while-moving — I19 second clause (R53, H9; seed 002 §3.3 "If userspace destroys a busy
+ * buffer"): no GPU or CPU access to a BO whose backing store is being copied or has been freed.
+ * Accessors: a drm_sched job on the hardware (ghost `bos:<job>`), a GPU context or user-mode queue on
+ * the hardware (tag 'accessing', context `bos`) with work to execute.
+ */
+import { defineProperty } from './property.ts';
+import type { World } from '../models/world.ts';
+
+function accessors(w: World): [string, string[]][] {
+  const out: [string, string[]][] = [];
+  for (const id of Object.keys(w.o).sort()) {
+    const s = w.o[id];
+    if (s.machine.id === 'drm_sched_job' && s.hasTag('on-hardware')) out.push([id, (w.g[`bos:${id}`] as string[] | undefined) ?? []]);
+    else if (s.hasTag('accessing')) {
+      // a context or queue with nothing to execute touches no memory (unless it is hung mid-batch)
+      const c = s.context as { bos?: string[]; batches?: unknown[] };
+      if (c.batches && c.batches.length === 0 && !s.hasTag('hung')) continue;
+      out.push([id, c.bos ?? []]);
+    }
+  }
+  return out;
+}
+
+export default defineProperty({
+  name: 'no-access-while-moving',
+  kind: 'state',
+  rules: ['I19', 'R53', 'H9'],
+  statement: 'No GPU or CPU access to a BO that is being moved or has been freed.',
+  state: (w) => {
+    for (const [who, bos] of accessors(w)) {
+      for (const b of bos) {
+        const s = w.o[b];
+        if (s && (s.hasTag('moving') || s.hasTag('freed'))) return `${who} is on the hardware using ${b} while ${b} is ${s.hasTag('freed') ? 'freed' : 'being moved'} (I19)`;
+      }
+    }
+    return null;
+  },
+});

@@ -1,0 +1,36 @@
+/**
+ * signalling-section-discipline — I11 (R22-R29, H3, H4, H14): a thread inside a fence signalling
+ * critical section (run_job, IRQ completion, TDR/reset, preempt-fence work, eviction-suspend work:
+ * a kthread whose `sigFor` names unsignaled fences) never allocates with reclaim (GFP_KERNEL/NOFS/NOIO,
+ * R24, R25), never holds a dma_resv lock (R23), and never waits on a fence that is not signaled (R29).
+ * Each is a deadlock with a shrinker, an mmu notifier, or a thread that waits on a fence holding the
+ * resv lock.
+ */
+import { defineProperty } from './property.ts';
+import type { World } from '../models/world.ts';
+import { isFence } from '../models/view.ts';
+import type { KthreadContext } from '../models/kthread.ts';
+
+const signaled = (w: World, id: string) => { const s = w.o[id]; return !!s && isFence(s) && s.hasTag('signaled'); };
+
+export default defineProperty({
+  name: 'signalling-section-discipline',
+  kind: 'state',
+  rules: ['I11', 'R22', 'R23', 'R24', 'R25', 'R29', 'H3', 'H4', 'H14'],
+  statement: 'Inside a dma_fence signalling section: no reclaiming allocation, no dma_resv lock, no wait on an unsignaled fence.',
+  state: (w) => {
+    for (const id of Object.keys(w.o).sort()) {
+      const s = w.o[id];
+      if (s.machine.id !== 'kthread') continue;
+      const c = s.context as KthreadContext;
+      const open = c.sigFor.filter((f) => !signaled(w, f));
+      if (!open.length) continue;
+      const sec = `${id} (${c.work}) is in the signalling section of ${open.join(', ')}`;
+      if (s.value === 'blocked' && c.reclaim) return `${sec} and allocated with ${c.reclaim}: direct reclaim waits on ${c.waitingOn} (R24, H3)`;
+      if (s.value === 'blocked' && !signaled(w, c.waitingOn)) return `${sec} and waits on unsignaled ${c.waitingOn} (R29)`;
+      const resv = c.locks.find((l) => l.startsWith('resv:'));
+      if (resv) return `${sec} and holds ${resv} (R23, H4)`;
+    }
+    return null;
+  },
+});
