@@ -19,6 +19,7 @@ const MAX_EFFECT_LINES = 3;
 
 export function fit(s: string, n: number): string {
   if (n <= 0) return '';
+  s = toAscii(s);
   if (s.length <= n) return s;
   return n <= 2 ? s.slice(0, n) : s.slice(0, n - 2) + '..';
 }
@@ -30,7 +31,7 @@ const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.len
 export function wrap(text: string, width: number, first: string, rest = ' '.repeat(first.length)): string[] {
   // A word longer than a line (a JSON config, a long id) is cut into line-sized pieces.
   const room = Math.max(20, width - rest.length);
-  const words = text.split(/\s+/).filter(Boolean).flatMap((w) => (w.length <= room ? [w] : w.match(new RegExp(`.{1,${room}}`, 'g'))!));
+  const words = toAscii(text).split(/\s+/).filter(Boolean).flatMap((w) => (w.length <= room ? [w] : w.match(new RegExp(`.{1,${room}}`, 'g'))!));
   const out: string[] = [];
   let line = first;
   let empty = true;
@@ -155,9 +156,15 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
   }
   out.push('');
   out.push(`replay: npx fencecheck replay ${displayPath(v.file)}`); // exact, never cut, even past the width
-  return out.join('\n') + '\n';
+  return toAscii(out.join('\n') + '\n');
 }
 
 export async function explainFile(file: string, opts: ExplainOptions = {}): Promise<string> {
   return renderExplain(await loadTraceView(file), opts);
+}
+
+/** Mail-safe text: the few non-ASCII characters model comments use, spelled in ASCII. */
+const ASCII: Record<string, string> = { '§': 'sect. ', '≥': '>=', '≤': '<=', '→': '->', '←': '<-', '…': '...', '–': '-', '—': '-', '×': 'x', '’': "'", '“': '"', '”': '"' };
+export function toAscii(s: string): string {
+  return s.replace(/[^\x00-\x7f]/g, (c) => ASCII[c] ?? '?');
 }
