@@ -13,7 +13,8 @@
  *        leaves the compositor's hands through `toRelease` (superseded before display, or flipped
  *        away from), and only the rules release it, in the same atomic step.
  * - the compositor waits on a client's fence only in the `stalled` state (a CPU wait, e.g.
- *   DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT with WAIT_FOR_SUBMIT); it records the frame it did so in `waited`.
+ *   DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT with WAIT_FOR_SUBMIT, R84); it records the frame it did so in
+ *   `waited`.
  *
  * Role: the compositor's own steps are not client steps: they run with userspace clients stopped (the
  * drain lets 'kernel', 'gpu' and 'timer' steps run), so "clients stopped or crashed" never stops
@@ -27,16 +28,17 @@
  *   COMPOSITOR_NOTHING_NEW, DRM_EVENT_FLIP_COMPLETE {seq}, COMPOSITOR_RELEASED, COMPOSITOR_CRASH.
  */
 import { setup, assign } from 'xstate';
-import { defineView } from './view.ts';
+import { defineView, type Edge } from './view.ts';
+import { drm_syncobj_point_fence } from './rules/drm-syncobj.ts';
 
 /** One wl_surface.commit (or PresentPixmap) of a buffer. Handles are resolved by models/rules/present.ts. */
 export interface SurfaceCommit {
   client: string;
   buf: string;
   frame: number;
-  /** readiness: 'tl:<timeline>@<point>' (syncobj), a fence id (submit fence), '' = the buffer's implicit fences. */
+  /** readiness: 'tl:<drm_syncobj>@<point>' (a timeline point), a fence id (submit fence), '' = the buffer's implicit fences. */
   acquire: string;
-  /** release: 'tl:<timeline>@<point>', an xshmfence id, or a return fence id. */
+  /** release: 'tl:<drm_syncobj>@<point>', an xshmfence id, or a return fence id. */
   release: string;
 }
 
@@ -162,7 +164,16 @@ export const compositorMachine = setup({
   },
 });
 
-// A stalled compositor cannot paint (or release anything) before the fence it waits on.
+// A stalled compositor cannot paint (or release anything) before the fence it waits on. A wait on a
+// timeline point (TIMELINE_WAIT with WAIT_FOR_SUBMIT, R84) is on the chain node that represents it
+// once the point materialized (R81); before that it waits on no fence at all, only on userspace.
 defineView('compositor', {
-  waitEdges: (id, c: CompositorContext) => (c.stall && !c.stall.on.startsWith('tl:') ? [[id, c.stall.on, `${id} waits at paint`]] : []),
+  waitEdges: (id, c: CompositorContext, w): Edge[] => {
+    if (!c.stall) return [];
+    if (!c.stall.on.startsWith('tl:')) return [[id, c.stall.on, `${id} waits at paint`]];
+    const at = c.stall.on.lastIndexOf('@');
+    const syncobj = c.stall.on.slice(3, at);
+    const f = w.o[syncobj] ? drm_syncobj_point_fence(w, syncobj, Number(c.stall.on.slice(at + 1))) : null;
+    return f && w.o[f] ? [[id, f, `${id} waits at paint on ${c.stall.on} (R84)`]] : [];
+  },
 });

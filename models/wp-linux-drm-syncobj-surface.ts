@@ -13,7 +13,8 @@
  * - R140 destroying the object discards points set since the last commit; points already committed
  *        stay valid (the compositor's queue keeps them).
  * - R141 the acquire point need not be materialized at commit (wait-before-signal): nothing here
- *        looks at the timeline, the compositor decides readiness later (models/rules/present.ts).
+ *        looks at the timeline (a drm_syncobj); the compositor arms a WAIT_AVAILABLE eventfd on the
+ *        point and decides readiness later (models/rules/present.ts).
  * (R136 import_timeline / get_surface errors are manager requests: models/rules/present.ts.)
  *
  * Events: WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_SET_ACQUIRE_POINT {timeline, point},

@@ -4,14 +4,17 @@
  * Idea: each client presents a buffer with an acquire and a release point on the buffer's timeline
  *   (R137, R138); clients may present before rendering (wait-before-signal, R141, R145). The compositor
  *   applies a surface's commits in order, each once its acquire point signaled (a transaction, as
- *   Mutter and KWin do), so it never samples early (R139) and never waits; it hands the point's fence
- *   to KMS as IN_FENCE_FD (R131) and signals the release point after the flip that replaced the buffer.
- * Source: seed 000 (display part: "vblank + frame + WBS"), seed 004 (explicit sync); R131-R141.
- * Models: clients, one surface each with a syncobj surface object, per-buffer timelines, the
- *   compositor, one CRTC with one plane per client. Abstracted away: GPU composition (direct scanout).
+ *   Mutter and KWin do), so it never samples early (R139) and never waits; it hands KMS a sync_file
+ *   exported from the materialized point as IN_FENCE_FD (R74, R131, R141) and signals the release
+ *   point (TIMELINE_SIGNAL, R83) after the flip that replaced the buffer.
+ * Source: seed 000 (display part: "vblank + frame + WBS"), seed 004 (explicit sync); R74, R81-R87, R131-R141.
+ * Models: clients, one surface each with a syncobj surface object, one timeline drm_syncobj per buffer
+ *   (its dma_fence_chain: the render job's fence is the acquire point, R82), the compositor's
+ *   WAIT_AVAILABLE eventfd per acquire point (R87, R141), one CRTC with one plane per client.
+ *   Abstracted away: GPU composition (direct scanout).
  */
 import { defineDesign } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, type PresentConfig } from '../rules/present.ts';
+import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../rules/present.ts';
 
 const base: PresentConfig = { clients: 1, frames: 2, buffers: 2, vblanks: 3, queues: 2, wbs: true, sync: 'syncobj', policy: 'transaction', clientCrashes: 0, compositorCrashes: 0 };
 
@@ -39,5 +42,5 @@ export default defineDesign<PresentConfig>({
     'hazard-free': { verdict: 'holds', why: 'a buffer is rewritten only after its release point, which (chain semantics, R81) follows the previous render\'s acquire point' },
     'out-fence-once': { verdict: 'holds', why: 'one commit pending per CRTC, its out-fence created on success and signalled at its flip (R134)' },
   },
-  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown },
+  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown, 'missed-vblanks': missedVblanks },
 });

@@ -11,7 +11,7 @@
  * Abstracted away: the X server's copy path for windowed clients (direct scanout only).
  */
 import { defineDesign } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, type PresentConfig } from '../rules/present.ts';
+import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../rules/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
 const base: PresentConfig = { ...syncobj.configs.small, sync: 'implicit', wbs: false, policy: 'transaction' };
@@ -34,5 +34,5 @@ export default defineDesign<PresentConfig>({
     'hazard-free': { verdict: 'holds', why: 'a pixmap is rewritten only after its idle xshmfence, sent after a flip that needed its WRITE fence (R132)' },
     'out-fence-once': { verdict: 'holds', why: 'one commit pending per CRTC, its out-fence signalled at its flip (R134)' },
   },
-  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown },
+  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown, 'missed-vblanks': missedVblanks },
 });

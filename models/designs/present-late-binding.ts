@@ -11,7 +11,7 @@
  * Related: present-vblank-naive (waits instead of deciding).
  */
 import { defineDesign } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, type PresentConfig } from '../rules/present.ts';
+import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../rules/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
 const base: PresentConfig = { ...syncobj.configs.small, policy: 'late-binding' };
@@ -28,5 +28,5 @@ export default defineDesign<PresentConfig>({
     ...syncobj.expect,
     'compositor-never-stalls': { verdict: 'holds', why: 'the decision reads fence states and never waits: an unready client keeps its previous buffer (seed 000)' },
   },
-  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown },
+  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown, 'missed-vblanks': missedVblanks },
 });

@@ -13,7 +13,7 @@
  * Related: present-late-binding (same decision, kernel-materialized points instead of user fences).
  */
 import { defineDesign } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, type PresentConfig } from '../rules/present.ts';
+import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../rules/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
 const base: PresentConfig = { ...syncobj.configs.small, frames: 2, vblanks: 2, queues: 1, sync: 'submit-return', policy: 'late-binding', clientCrashes: 1, compositorCrashes: 1, maxCrashes: 1 };
@@ -37,5 +37,5 @@ export default defineDesign<PresentConfig>({
     'out-fence-once': { verdict: 'holds', why: 'one commit pending per CRTC, its out-fence signalled at its flip (R134)' },
     'crash-isolation': { verdict: 'holds', why: 'seed 002: the kernel signals a crashed producer\'s submit fences and a crashed consumer\'s return fences' },
   },
-  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown },
+  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown, 'missed-vblanks': missedVblanks },
 });

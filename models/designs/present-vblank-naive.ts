@@ -12,7 +12,7 @@
  * Related: present-late-binding (the fix).
  */
 import { defineDesign } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, type PresentConfig } from '../rules/present.ts';
+import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../rules/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
 const base: PresentConfig = { ...syncobj.configs.small, policy: 'naive' }; // seeded bug: wait at paint
@@ -29,5 +29,5 @@ export default defineDesign<PresentConfig>({
     ...syncobj.expect,
     'compositor-never-stalls': { verdict: 'violates', why: 'a client presents before rendering, the compositor waits at paint and the vblank passes with no flip (seed 000)' },
   },
-  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown },
+  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown, 'missed-vblanks': missedVblanks },
 });

@@ -5,10 +5,11 @@
  * flip, R134 the out-fence that exists only for a commit that succeeded.
  */
 import type { World } from '../world.ts';
-import { ctx, has, must, spawn, send, tell, can, idsOf } from '../world.ts';
+import { ctx, has, must, spawn, send, tell, can, idsOf, kindOf } from '../world.ts';
 import { dmaFenceMachine, isSignaled, EINVAL } from '../dma-fence.ts';
 import { isFence } from '../view.ts';
 import { dma_resv_fences } from '../dma-resv.ts';
+import { sync_file_get_fence } from './sync-file.ts';
 import type { DrmCrtcContext } from '../drm-crtc.ts';
 import { EBUSY } from '../drm-crtc.ts';
 
@@ -16,7 +17,10 @@ export interface PlaneUpdate {
   plane: string;
   /** framebuffer ('' = disable the plane); its BO's resv, if any, is `${fb}.resv`. */
   fb: string;
-  /** IN_FENCE_FD: a fence id (the sync_file's fence), '' = -1. */
+  /**
+   * IN_FENCE_FD: an open sync_file object (R131: sync_file_get_fence), '' = -1. Designs that do not
+   * model the fd may pass the sync_file's fence id directly.
+   */
   inFence?: string;
 }
 
@@ -55,16 +59,20 @@ function crtcFenceContext(w: World, crtc: string): number {
 /** DRM_IOCTL_MODE_ATOMIC, nonblocking. Failure or TEST_ONLY leaves the world unchanged and publishes nothing. */
 export function drm_mode_atomic_ioctl(w: World, req: AtomicRequest): AtomicResult {
   const fail = (ret: number): AtomicResult => ({ w, ret, outFence: null });
-  // R131: IN_FENCE_FD is set once per plane state and must be a sync_file.
+  // R131: IN_FENCE_FD is set once per plane state and must be a sync_file (its fence is what KMS waits on).
   const seen = new Set<string>();
+  const planes: PlaneUpdate[] = [];
   for (const p of req.planes) {
-    if (p.inFence && (!has(w, p.inFence) || !isFence(w.o[p.inFence]))) return fail(EINVAL);
+    let inFence = p.inFence ?? '';
+    if (inFence && kindOf(w, inFence) === 'sync_file') inFence = sync_file_get_fence(w, inFence) ?? '\0closed';
+    if (inFence && (!has(w, inFence) || !isFence(w.o[inFence]))) return fail(EINVAL);
     if (seen.has(p.plane)) return fail(EINVAL);
     seen.add(p.plane);
+    planes.push({ ...p, inFence });
   }
   const c = ctx<DrmCrtcContext>(w, req.crtc);
-  for (const p of req.planes) if (!(p.plane in c.planes)) return fail(EINVAL);
-  const fences = [...new Set(req.planes.flatMap((p) => (p.fb ? drm_gem_plane_helper_prepare_fb(w, p.fb, p.inFence ?? '') : [])))];
+  for (const p of planes) if (!(p.plane in c.planes)) return fail(EINVAL);
+  const fences = [...new Set(planes.flatMap((p) => (p.fb ? drm_gem_plane_helper_prepare_fb(w, p.fb, p.inFence ?? '') : [])))];
   const waiting = fences.filter((f) => !isSignaled(w, f));
   const seq = c.commitSeq + 1;
   const outFence = req.outFence ? `${req.crtc}.out${seq}` : '';

@@ -11,10 +11,19 @@
  * - 'submit-return': seed 002's Present request with a submit and a return fence; the kernel knows who
  *   owes which and signals a crashed side's fences.
  *
- * Timeline stand-in: a timeline is `g['tl:<name>']`, a list of [point, fence] in point order; a point is
- * materialized iff some point >= it exists and signaled iff every fence up to it has (R81, R82 in
- * order; an unordered point is a model error here). It stands in for models/drm-syncobj.ts (helper 3b),
- * which did not exist when this was written; only these four functions touch it.
+ * Timelines (syncobj mode) are real timeline drm_syncobjs, one per buffer (`<buf>.tl`, as Mesa's WSI
+ * does), with their dma_fence_chain (models/drm-syncobj.ts, models/rules/drm-syncobj.ts):
+ * - the acquire point is added by the render submission: the job's finished fence becomes chain node
+ *   2k+1 (R82, drm_syncobj_add_point at the end of the CS ioctl);
+ * - the release point is DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL at 2k+2 (R83: the stub as a new node);
+ * - on wl_surface.commit the compositor arms DRM_IOCTL_SYNCOBJ_EVENTFD with WAIT_AVAILABLE on the
+ *   acquire point (R87, R141: how wlroots learns that a wait-before-signal point materialized); the
+ *   eventfd being readable is its notion of "materialized", the chain node's state that of "signalled";
+ * - the KMS in-fence is a sync_file exported from the materialized point (HANDLE_TO_FD with
+ *   EXPORT_SYNC_FILE, R74; R141: wlroots refuses to export an unmaterialized point);
+ * - the naive compositor's CPU wait is DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT with WAIT_FOR_SUBMIT (R84).
+ * Readiness checks read the chain without garbage-collecting (R46: GC never changes signalled-ness);
+ * drm_syncobj_add_point and the export collect as the kernel does.
  */
 import type { World, Json } from '../world.ts';
 import { ctx, has, must, send, spawn, setG, tell, idsOf, hasTag, stateOf } from '../world.ts';
@@ -26,8 +35,11 @@ import { compositorMachine, type CompositorContext, type SurfaceCommit } from '.
 import { presentClientMachine, type PresentClientContext } from '../present-client.ts';
 import { wpLinuxDrmSyncobjSurfaceMachine } from '../wp-linux-drm-syncobj-surface.ts';
 import { xshmfenceMachine } from '../xshmfence.ts';
+import { eventfdMachine, type EventfdContext } from '../eventfd.ts';
 import { dma_resv_add_fence_locked } from './implicit-sync.ts';
 import { drm_mode_atomic_ioctl, drm_crtc_handle_vblank } from './drm-atomic.ts';
+import { drm_syncobj_create, drm_syncobj_add_point, drm_syncobj_point_fence, drm_syncobj_find_fence, drm_syncobj_eventfd_entries, dma_fence_get_stub, freshId, DMA_FENCE_STUB } from './drm-syncobj.ts';
+import { sync_file_create, sync_file_release } from './sync-file.ts';
 import type { StepDef } from '../design.ts';
 
 export const EOWNERDEAD = -130;
@@ -77,40 +89,38 @@ export const returnFence = (client: string, k: number) => `${client}.f${k}.retur
 const tlOf = (buf: string) => `${buf}.tl`;
 export const ringOf = (client: string, q: number) => `${client}.gpu${q}`;
 
-// ---- timeline stand-in (R81-R83) --------------------------------------------------------------
+// ---- timeline drm_syncobj (R74, R81-R87) ---------------------------------------------------------
 
-type Points = [number, string][];
-const points = (w: World, tl: string): Points => ((w.g[`tl:${tl}`] as Json as Points | undefined) ?? []);
-
-/** R82 drm_syncobj_add_point in order (an unordered point would start a new context: not modelled). */
-export function timeline_add_point(w: World, tl: string, p: number, fence: string): World {
-  const ps = points(w, tl);
-  if (ps.length && ps[ps.length - 1][0] >= p) throw new Error(`unordered point ${p} on ${tl} (R82)`);
-  w = setG(w, { [`tl:${tl}`]: [...ps, [p, fence]] as Json });
-  return tell(w, fence, { type: 'DMA_FENCE_PUBLISH', via: `timeline ${tl}` });
+/** R83 DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL on one syncobj and point: dma_fence_get_stub() added as a new point (R82). */
+export function syncobj_timeline_signal(w: World, syncobj: string, p: number): World {
+  w = dma_fence_get_stub(w);
+  return drm_syncobj_add_point(w, syncobj, DMA_FENCE_STUB, p).w;
 }
 
-/** R83 DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL: a signaled stub at point p. */
-export function timeline_signal(w: World, tl: string, p: number): World {
-  const stub = `${tl}@${p}.stub`;
-  w = spawn(w, stub, dmaFenceMachine, { ops: 'stub', signaled: true, published: true });
-  return timeline_add_point(w, tl, p, stub);
+/**
+ * R81/R84: has point p of the syncobj signalled? Materialized (find_seqno succeeds on the head) and the
+ * fence that represents it, a chain node, signalled: by R45 that is "every point up to p signalled".
+ * A garbage-collected point is the (signalled) stub (R78). Pure: no GC.
+ */
+export function syncobj_point_signaled(w: World, syncobj: string, p: number): boolean {
+  const f = drm_syncobj_point_fence(w, syncobj, p);
+  return f !== null && (f === DMA_FENCE_STUB || isSignaled(w, f));
 }
 
-/** R81: materialized iff the head is at or past p. */
-export function timeline_point_materialized(w: World, tl: string, p: number): boolean {
-  const ps = points(w, tl);
-  return ps.length > 0 && ps[ps.length - 1][0] >= p;
-}
+/** The eventfd the compositor armed (R87, WAIT_AVAILABLE) for an acquire point. */
+export const availableEventfd = (syncobj: string, p: number) => `${syncobj}@${p}.available`;
 
-/** R81 (dma_fence_chain): p signaled iff materialized and every fence at or before p signaled. */
-export function timeline_point_signaled(w: World, tl: string, p: number): boolean {
-  return timeline_point_materialized(w, tl, p) && points(w, tl).every(([q, f]) => q > p || isSignaled(w, f));
-}
-
-/** The fence of the node that resolves point p (find_seqno), or null if not materialized. */
-export function timeline_point_fence(w: World, tl: string, p: number): string | null {
-  return points(w, tl).find(([q]) => q >= p)?.[1] ?? null;
+/**
+ * The compositor's wl_surface.commit handler for an acquire point (R141, wlroots' syncobj waiter):
+ * eventfd(2), then DRM_IOCTL_SYNCOBJ_EVENTFD with WAIT_AVAILABLE; drm_syncobj_add_eventfd runs the
+ * entry at once, so an already materialized point fires immediately (R87).
+ */
+function arm_available(w: World, syncobj: string, p: number): World {
+  const efd = availableEventfd(syncobj, p);
+  if (has(w, efd)) return w;
+  w = spawn(w, efd, eventfdMachine, {});
+  w = must(w, syncobj, { type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: efd, point: p, available: true });
+  return drm_syncobj_eventfd_entries(w, syncobj);
 }
 
 // ---- handles -----------------------------------------------------------------------------------
@@ -127,18 +137,29 @@ export function acquireState(w: World, s: SurfaceCommit): Readiness {
   if (s.acquire === '') return dma_resv_test_signaled(w, `${s.buf}.resv`, 'WRITE') ? 'ready' : 'pending';
   if (s.acquire.startsWith('tl:')) {
     const [tl, p] = parsePoint(s.acquire);
-    if (!timeline_point_materialized(w, tl, p)) return 'unmaterialized';
-    return timeline_point_signaled(w, tl, p) ? 'ready' : 'pending';
+    // R141/R87: the WAIT_AVAILABLE eventfd is readable once the point materialized (armed at commit).
+    const efd = availableEventfd(tl, p);
+    if (!has(w, efd) || ctx<EventfdContext>(w, efd).signals === 0) return 'unmaterialized';
+    return syncobj_point_signaled(w, tl, p) ? 'ready' : 'pending';
   }
   if (!isSignaled(w, s.acquire)) return 'pending';
   return ctx<DmaFenceContext>(w, s.acquire).error ? 'error' : 'ready';
 }
 
-/** The fence to hand KMS as IN_FENCE_FD ('' = none: implicit, R132). R141: only once materialized. */
-function inFenceOf(w: World, s: SurfaceCommit): string {
-  if (s.acquire === '') return '';
-  if (s.acquire.startsWith('tl:')) return timeline_point_fence(w, ...parsePoint(s.acquire)) ?? '';
-  return s.acquire;
+/**
+ * What the compositor hands KMS as IN_FENCE_FD ('' = none: implicit, R132). For an acquire point: a
+ * sync_file exported from it (HANDLE_TO_FD with EXPORT_SYNC_FILE|TIMELINE, R74: drm_syncobj_find_fence
+ * with flags 0), which fails on an unmaterialized point (R78, R141: wlroots never exports one); the
+ * compositor closes the fd after the atomic ioctl (`close` lists them).
+ */
+function inFenceOf(w: World, s: SurfaceCommit): { w: World; inFence: string; close: string[] } {
+  if (s.acquire === '') return { w, inFence: '', close: [] };
+  if (!s.acquire.startsWith('tl:')) return { w, inFence: s.acquire, close: [] };
+  const [tl, p] = parsePoint(s.acquire);
+  const r = drm_syncobj_find_fence(w, tl, p, 0);
+  if (r.ret) throw new Error(`HANDLE_TO_FD(EXPORT_SYNC_FILE) of ${s.acquire}: ${r.ret} (R74, R141: exported before it materialized)`);
+  const file = freshId(r.w, `${tl}@${p}.sync_file`);
+  return { w: sync_file_create(r.w, file, r.fence!), inFence: file, close: [file] };
 }
 
 /** The client a fence belongs to (its owner is the client or one of its jobs), or null. */
@@ -150,7 +171,7 @@ export function fenceClient(w: World, f: string): string | null {
 
 /** Has this commit's release been signaled? (R139 release point, xshmfence trigger, 002 return fence.) */
 export function releaseSignaled(w: World, release: string): boolean {
-  if (release.startsWith('tl:')) return timeline_point_signaled(w, ...parsePoint(release));
+  if (release.startsWith('tl:')) return syncobj_point_signaled(w, ...parsePoint(release));
   return hasTag(w, release, 'signaled');
 }
 
@@ -205,6 +226,8 @@ export function initPresent(cfg: PresentConfig): World {
     for (let q = 0; q < cfg.queues; q++) w = spawn(w, ringOf(c, q), gpuRingMachine, {});
     if (cfg.sync === 'syncobj') w = spawn(w, `${c}.surface`, wpLinuxDrmSyncobjSurfaceMachine, { client: c, compositor: COMPOSITOR });
     for (let b = 0; b < cfg.buffers; b++) {
+      // DRM_IOCTL_SYNCOBJ_CREATE (R72, no flags: NULL payload), imported by the compositor (R136).
+      if (cfg.sync === 'syncobj') w = drm_syncobj_create(w, tlOf(bufId(c, b)));
       if (cfg.sync === 'implicit') {
         w = spawn(w, `${bufId(c, b)}.resv`, dmaResvMachine, {});
         w = spawn(w, `${bufId(c, b)}.idle`, xshmfenceMachine, {});
@@ -244,7 +267,7 @@ export function client_render(w: World, cfg: PresentConfig, client: string): Wor
   // the GPU waits on nothing (the client waited for the buffer's release on the CPU).
   w = setG(w, { [`access:${renderJob(client, k)}`]: { proc: client, acc: [[buf, 'w']], deps: [] } });
   if (cfg.sync === 'implicit') w = dma_resv_add_fence_locked(w, buf, f, 'WRITE', client); // R62
-  if (cfg.sync === 'syncobj') w = timeline_add_point(w, tlOf(buf), 2 * k + 1, f); // materializes the acquire point
+  if (cfg.sync === 'syncobj') w = drm_syncobj_add_point(w, tlOf(buf), f, 2 * k + 1).w; // R82: the job's fence materializes the acquire point
   return w;
 }
 
@@ -265,7 +288,8 @@ export function client_present(w: World, cfg: PresentConfig, client: string): Wo
     w = must(w, s, { type: 'WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_SET_ACQUIRE_POINT', timeline: tlOf(buf), point: 2 * k + 1 });
     w = must(w, s, { type: 'WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_SET_RELEASE_POINT', timeline: tlOf(buf), point: 2 * k + 2 });
     w = must(w, s, { type: 'WL_SURFACE_ATTACH', buf, frame: k, explicitSync: true });
-    return must(w, s, { type: 'WL_SURFACE_COMMIT' });
+    w = must(w, s, { type: 'WL_SURFACE_COMMIT' });
+    return hasTag(w, COMPOSITOR, 'crashed') ? w : arm_available(w, tlOf(buf), 2 * k + 1); // R141
   }
   if (cfg.sync === 'implicit') {
     w = must(w, commit.release, { type: 'XSHMFENCE_RESET' });
@@ -294,7 +318,7 @@ function release_commits(w: World, mode: SyncMode): World {
   const rel = ctx<CompositorContext>(w, COMPOSITOR).toRelease;
   if (!rel.length) return w;
   for (const s of rel) {
-    if (mode === 'syncobj') w = timeline_signal(w, ...parsePoint(s.release));
+    if (mode === 'syncobj') w = syncobj_timeline_signal(w, ...parsePoint(s.release)); // R83
     else if (mode === 'implicit') w = must(w, s.release, { type: 'XSHMFENCE_TRIGGER' });
     else if (!isSignaled(w, s.release)) w = must(w, s.release, { type: 'DMA_FENCE_SIGNAL' });
   }
@@ -330,22 +354,59 @@ export function compositor_paint(w: World, cfg: PresentConfig): World | null {
     // seeded in present-vblank-naive only: the other policies never latch an unready commit.
     w = must(w, COMPOSITOR, { type: 'COMPOSITOR_STALL', client: late.client, on: late.acquire || `${late.buf}.resv` });
   } else if (latched.length) {
-    const r = drm_mode_atomic_ioctl(w, {
-      crtc: CRTC, outFence: true, event: COMPOSITOR,
-      planes: latched.map((s) => ({ plane: planeOf(s.client), fb: s.buf, inFence: inFenceOf(w, s) })),
-    });
+    const planes = [];
+    const close: string[] = [];
+    for (const s of latched) {
+      const x = inFenceOf(w, s);
+      w = x.w;
+      close.push(...x.close);
+      planes.push({ plane: planeOf(s.client), fb: s.buf, inFence: x.inFence });
+    }
+    const r = drm_mode_atomic_ioctl(w, { crtc: CRTC, outFence: true, event: COMPOSITOR, planes });
     if (r.ret !== 0) throw new Error(`compositor's atomic commit failed: ${r.ret}`);
-    w = must(r.w, COMPOSITOR, { type: 'COMPOSITOR_COMMITTED' });
+    w = r.w;
+    for (const f of close) w = sync_file_release(w, f); // close(in_fence_fd): KMS holds its own reference (R131)
+    w = must(w, COMPOSITOR, { type: 'COMPOSITOR_COMMITTED' });
   } else {
     w = must(w, COMPOSITOR, { type: 'COMPOSITOR_NOTHING_NEW' });
   }
   return release_commits(w, cfg.sync);
 }
 
+/**
+ * Was the vblank that `before` -> `after` ends a missed one? Nothing flipped at it, the compositor is
+ * alive (the metrics leave faults out), and either
+ * - the display path was waiting on a client: the compositor is stalled on a client fence, or the
+ *   paint cycle still in progress (or the one for this vblank) waited on one; or KMS holds the
+ *   pending flip on a client's fence (R133); or
+ * - the compositor had made its decision for this vblank (painted and committed, or found nothing
+ *   new) while some client had a committed frame newer than the one it has on screen whose content
+ *   was complete (acquire signalled, R139), and showed none.
+ * A vblank that comes before the compositor even decided (its 'paint now' timer or its paint not run
+ * yet, with no client wait involved) is the model's free timer scheduling, not the design: not counted.
+ */
+export function missedVblank(before: World, after: World): boolean {
+  const kb = ctx<DrmCrtcContext>(before, CRTC), ka = ctx<DrmCrtcContext>(after, CRTC);
+  if (ka.flips !== kb.flips || ka.vblanks === kb.vblanks || hasTag(before, COMPOSITOR, 'crashed')) return false;
+  const c = ctx<CompositorContext>(before, COMPOSITOR);
+  const st = stateOf(before, COMPOSITOR);
+  if (st === 'stalled' || (c.waited && (st === 'painting' || c.waited.frame === ka.vblanks))) return true;
+  if (kb.pending?.waiting.some((f) => fenceClient(before, f) !== null)) return true;
+  if (c.frame !== ka.vblanks || st === 'painting') return false;
+  for (const [client, q] of Object.entries(c.queue)) {
+    const shown = c.onScreen[client]?.frame ?? -1;
+    if ([...q, ...(c.latched[client] ? [c.latched[client]] : [])].some((s) => s.frame > shown && acquireState(before, s) === 'ready')) return true;
+  }
+  return false;
+}
+
 /** The vblank: the pending commit flips if its fences signaled; flip-done releases what it replaced. */
 export function drm_crtc_vblank(w: World, cfg: PresentConfig): World {
+  const w0 = w;
   const before = ctx<DrmCrtcContext>(w, CRTC).flips;
   w = drm_crtc_handle_vblank(w, CRTC);
+  // ghost for the missed-vblanks metric: vblanks with a newer ready frame or a client wait and no flip
+  if (missedVblank(w0, w)) w = setG(w, { missedVblanks: g(w, 'missedVblanks') + 1 });
   const k = ctx<DrmCrtcContext>(w, CRTC);
   if (k.flips === before || hasTag(w, COMPOSITOR, 'crashed')) return w;
   for (const s of Object.values(ctx<CompositorContext>(w, COMPOSITOR).onScreen)) w = tell(w, s.client, { type: 'CLIENT_FRAME_SHOWN', frame: s.frame, vblank: k.vblanks });
@@ -472,6 +533,16 @@ export function maxFrameLatency(w: World): number {
     x.shownAt.forEach((s, k) => { if (s >= 0 && x.renderedAt[k] >= 0) worst = Math.max(worst, s - x.renderedAt[k]); });
   }
   return worst;
+}
+
+/**
+ * Missed vblanks: vblanks at which nothing new was shown although some client had a newer committed
+ * frame whose content was complete, or because the compositor (or KMS, R133) was waiting on a client
+ * fence (lower is better; a late-binding compositor misses only frames that completed after its
+ * decision).
+ */
+export function missedVblanks(w: World): number {
+  return g(w, 'missedVblanks');
 }
 
 /** Frames shown over frames presented (a measure of skipped frames). */

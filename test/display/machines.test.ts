@@ -15,7 +15,13 @@ import { xshmfenceMachine } from '../../models/xshmfence.ts';
 import { ioUringMachine, type IoUringContext } from '../../models/io-uring.ts';
 import { drm_mode_atomic_ioctl, drm_gem_plane_helper_prepare_fb } from '../../models/rules/drm-atomic.ts';
 import { dma_resv_add_fence_locked } from '../../models/rules/implicit-sync.ts';
-import { timeline_add_point, timeline_signal, timeline_point_signaled, timeline_point_materialized } from '../../models/rules/present.ts';
+import { syncobj_timeline_signal, syncobj_point_signaled, acquireState, availableEventfd } from '../../models/rules/present.ts';
+import { drm_syncobj_create, drm_syncobj_add_point, drm_syncobj_point_materialized } from '../../models/rules/drm-syncobj.ts';
+import type { DrmSyncobjContext } from '../../models/drm-syncobj.ts';
+import type { SyncFileContext } from '../../models/sync-file.ts';
+import type { EventfdContext } from '../../models/eventfd.ts';
+import { walk } from './helpers.ts';
+import late from '../../models/designs/present-late-binding.ts';
 
 const commit = (client: string, frame: number, buf = `${client}.buf${frame % 2}`): SurfaceCommit => ({ client, buf, frame, acquire: `a${frame}`, release: `r${frame}` });
 
@@ -182,15 +188,38 @@ describe('xshmfence (X11 Present idle fence)', () => {
   });
 });
 
-describe('timeline stand-in (R81-R83)', () => {
-  test('a point signals only when every fence up to it has (chain semantics); a later point materializes earlier ones', () => {
+describe('present timelines are drm_syncobj timelines (R74, R81-R87, R141)', () => {
+  test('a point signals only when every fence up to it has (chain, R45); a later point materializes earlier ones', () => {
     let w = spawn(emptyWorld, 'f1', dmaFenceMachine, {});
-    w = timeline_add_point(w, 't', 1, 'f1');
-    w = timeline_signal(w, 't', 2);
-    expect([timeline_point_materialized(w, 't', 2), timeline_point_signaled(w, 't', 2), timeline_point_materialized(w, 't', 3)]).toEqual([true, false, false]);
+    w = drm_syncobj_create(w, 't');
+    w = drm_syncobj_add_point(w, 't', 'f1', 1).w; // R82
+    w = syncobj_timeline_signal(w, 't', 2); // R83
+    expect([drm_syncobj_point_materialized(w, 't', 2), syncobj_point_signaled(w, 't', 2), drm_syncobj_point_materialized(w, 't', 3)]).toEqual([true, false, false]);
     w = must(w, 'f1', { type: 'DMA_FENCE_SIGNAL' });
-    expect(timeline_point_signaled(w, 't', 2)).toBe(true);
-    expect(() => timeline_add_point(w, 't', 2, 'f1')).toThrow(/unordered/);
+    expect(syncobj_point_signaled(w, 't', 2)).toBe(true);
+    expect(ctx<DrmSyncobjContext>(w, 't').unordered).toBe(0);
+  });
+  const cfg = late.configs.small;
+  test('R141: a wait-before-signal commit arms a WAIT_AVAILABLE eventfd; the render submission (R82) fires it', () => {
+    const presented = walk(late, cfg, [['wl_surface_commit', 'client0']]);
+    const efd = availableEventfd('client0.buf0.tl', 1);
+    const q = () => ctx<CompositorContext>(presented, 'compositor').queue.client0[0];
+    expect([ctx<EventfdContext>(presented, efd).signals, acquireState(presented, q()), ctx<DrmSyncobjContext>(presented, 'client0.buf0.tl').eventfds.length]).toEqual([0, 'unmaterialized', 1]);
+    const rendered = walk(late, cfg, [['client_render', 'client0']], presented);
+    expect([ctx<EventfdContext>(rendered, efd).signals, acquireState(rendered, q()), ctx<DrmSyncobjContext>(rendered, 'client0.buf0.tl').eventfds.length]).toEqual([1, 'pending', 0]);
+    const done = walk(late, cfg, [['gpu_render_done', 'client0.gpu0']], rendered);
+    expect(acquireState(done, q())).toBe('ready');
+  });
+  test('R74: the KMS in-fence is a sync_file exported from the materialized point (its chain node), closed after the ioctl', () => {
+    const w = walk(late, cfg, [['client_render', 'client0'], ['wl_surface_commit', 'client0'], ['gpu_render_done', 'client0.gpu0'], ['compositor_paint_now'], ['compositor_paint']]);
+    const file = 'client0.buf0.tl@1.sync_file';
+    expect([ctx<SyncFileContext>(w, file).fence, stateOf(w, file)]).toEqual(['client0.buf0.tl.p1', 'released']);
+    expect(ctx<DrmCrtcContext>(w, 'crtc0').pending?.planes).toEqual({ plane0: 'client0.buf0' });
+  });
+  test('R131: a closed sync_file is no IN_FENCE_FD', () => {
+    const w = walk(late, cfg, [['client_render', 'client0'], ['wl_surface_commit', 'client0'], ['gpu_render_done', 'client0.gpu0'], ['compositor_paint_now'], ['compositor_paint'], ['drm_crtc_vblank']]);
+    const r = drm_mode_atomic_ioctl(w, { crtc: 'crtc0', planes: [{ plane: 'plane0', fb: 'client0.buf0', inFence: 'client0.buf0.tl@1.sync_file' }] });
+    expect(r.ret).toBe(-22);
   });
 });
 

@@ -11,7 +11,7 @@ import { drmCrtcMachine } from '../../models/drm-crtc.ts';
 import { compositorMachine } from '../../models/compositor.ts';
 import { presentClientMachine } from '../../models/present-client.ts';
 import { drm_mode_atomic_ioctl } from '../../models/rules/drm-atomic.ts';
-import { timeline_signal, maxFrameLatency, type PresentConfig } from '../../models/rules/present.ts';
+import { syncobj_timeline_signal, maxFrameLatency, missedVblanks, type PresentConfig } from '../../models/rules/present.ts';
 import { worldKey } from '../../models/world.ts';
 import { enabledActions } from '../../src/world/steps.ts';
 import neverStalls from '../../properties/compositor-never-stalls.ts';
@@ -29,6 +29,7 @@ import uringSubmit from '../../models/designs/io-uring-submit.ts';
 import { Checker } from '../../src/check.ts';
 import { exploreExhaustive } from '../../src/explore/exhaustive.ts';
 import { walk, fairRun } from './helpers.ts';
+import { evaluateMetrics } from '../../src/report/metrics.ts';
 
 const act = (label: string) => ({ step: label.split('(')[0], args: [], label, role: 'timer' });
 
@@ -67,14 +68,14 @@ describe('release-after-last-use and scanout-not-written (I27, R139)', () => {
     expect(scanout.state!(onScreen, cfg)).toBe(null);
   });
   test('releasing the on-screen buffer early is a violation', () => {
-    const early = timeline_signal(onScreen, 'client0.buf0.tl', 2); // a compositor that releases at latch time
+    const early = syncobj_timeline_signal(onScreen, 'client0.buf0.tl', 2); // a compositor that releases at latch time
     expect(release.state!(early, cfg)).toMatch(/client0's frame 0 in client0.buf0 is released \(tl:client0.buf0.tl@2\) while the display still uses it/);
   });
   test('a render into the buffer on screen (after an early release) breaks scanout-not-written', () => {
     const cfg1: PresentConfig = { ...cfg, buffers: 1, frames: 2 };
     const shown = walk(late, cfg1, [...shownPath, ['drm_crtc_vblank']]);
     expect(scanout.state!(shown, cfg1)).toBe(null);
-    const broken = walk(late, cfg1, [['client_render', 'client0']], timeline_signal(shown, 'client0.buf0.tl', 2));
+    const broken = walk(late, cfg1, [['client_render', 'client0']], syncobj_timeline_signal(shown, 'client0.buf0.tl', 2));
     expect(scanout.state!(broken, cfg1)).toMatch(/client0.buf0 shows frame 0 of client0 while the render of frame 1 writes into it/);
   });
 });
@@ -148,5 +149,24 @@ describe('frame latency (design metrics: vblanks from render submission to first
       expect(r.shown, r.design).toBeGreaterThan(0);
       expect(r.latency, r.design).toBeGreaterThanOrEqual(1);
     }
+  });
+});
+
+describe('missed-vblanks (design metric: vblanks with a newer complete frame, or a client wait, and no flip)', () => {
+  test('one wait-before-signal client: the naive compositor misses the vblank it waits through, late binding keeps the old frame and misses none', () => {
+    const story: [string, ...any[]][] = [['wl_surface_commit', 'client0'], ['compositor_paint_now'], ['compositor_paint']];
+    const n = walk(naive, naive.configs.small, [...story, ['drm_crtc_vblank']]);
+    const l = walk(late, late.configs.small, [...story, ['drm_crtc_vblank']]);
+    expect([missedVblanks(n), missedVblanks(l)]).toEqual([1, 0]);
+  });
+  test('a frame that completed after the decision is a miss for late binding too (the metric is not blind to it)', () => {
+    const l = walk(late, late.configs.small, [['client_render', 'client0'], ['wl_surface_commit', 'client0'], ['compositor_paint_now'], ['compositor_paint'], ['gpu_render_done', 'client0.gpu0'], ['drm_crtc_vblank']]);
+    expect(missedVblanks(l)).toBe(1);
+  });
+  test('20 random runs of the default config: present-vblank-naive misses more vblanks than present-late-binding', () => {
+    const mean = (d: any) => evaluateMetrics(d, { runs: 20 }).find((r) => r.metric === 'missed-vblanks')!.random!.mean;
+    const [n, l] = [mean(naive), mean(late)];
+    console.log(`missed-vblanks, mean of 20 random runs (config 'default'): present-vblank-naive ${n.toFixed(2)}, present-late-binding ${l.toFixed(2)}`);
+    expect(n).toBeGreaterThan(l);
   });
 });
