@@ -32,6 +32,15 @@ export interface StepDef<C = any> {
   apply: (w: World, args: Args, cfg: C) => World | null;
   /** One-line description citing rules or seeds. */
   doc?: string;
+  /**
+   * Optional footprint (issue 7): every object id (and '$g' for the design globals) this step reads or
+   * writes for these arguments, in any world, including objects it spawns. When given, `params` must
+   * depend on `cfg` only (it is then called once per config, with the initial world). The engine then
+   * memoizes the step on the snapshots of exactly these objects, and treats steps with disjoint
+   * footprints as independent (partial-order reduction). An object changed outside the footprint is
+   * reported as a model error; a read outside it is not detected, so declare generously.
+   */
+  touches?: (args: Args, cfg: C) => string[];
 }
 
 export type Verdict = 'holds' | 'violates';
@@ -68,6 +77,20 @@ export interface Design<C = any> {
   expect: Record<string, Expectation>;
   /** Max drain steps before the drain counts as not settling (livelock). Default 400. */
   drainBound?: number;
+  /**
+   * Work not finished yet (e.g. jobs not completed), for the no-deadlock property: a state with no
+   * enabled action while this list is non-empty is a deadlock. Omit when the design has no such notion.
+   */
+  pending?: (w: World, cfg: C) => string[];
+  /**
+   * Interchangeable objects (optional; issue 7 symmetry reduction). Each group is a list of members;
+   * each member a tuple of object ids of the same length, e.g. [[['p0.ring','p0.bo'],['p1.ring','p1.bo']]].
+   * Declaring a group promises that permuting its members (their snapshots, whole) maps every reachable
+   * world to a reachable world with the same enabled moves up to that permutation, and that every
+   * property the design declares is invariant under it: contexts must not name a member's identity.
+   * The exhaustive explorer may then count worlds that differ only by such a permutation once.
+   */
+  symmetry?: (cfg: C) => string[][][];
   /** Numbers the design reports (over-synchronisation, latency), computed on a final or settled world. */
   metrics?: Record<string, (w: World, cfg: C) => number>;
 }

@@ -87,7 +87,7 @@ export function spawn(w: World, id: string, machine: AnyStateMachine, input: Rec
   const snap = machine.getInitialSnapshot(scope, input) as AnyMachineSnapshot;
   const d = pending; pending = [];
   if (d.length) throw new Error(`spawn of '${id}' asked for deliveries; machines must start quiet`);
-  return { o: { ...w.o, [id]: snap }, g: w.g };
+  return { o: { ...w.o, [id]: snaps[snapshotId(snap)] }, g: w.g };
 }
 
 /** Replace an object with a fresh instance (a re-init: the one-shot property watches for this). */
@@ -106,25 +106,129 @@ export function setG(w: World, patch: Record<string, Json>): World {
  * (unhandled or guard false: xstate returns the same snapshot). Deliveries the transition asks for are
  * sent afterwards in FIFO order; a delivery its target refuses is dropped (a callback whose waiter no
  * longer cares), a delivery to a missing object is a model bug and throws.
+ *
+ * Speed (issue 7): snapshots are interned (one representative per machine and content, see
+ * `snapshotId`), and each representative memoizes (event -> next representative, deliveries). xstate's
+ * `machine.transition` runs once per distinct (snapshot, event); later sends are a map lookup. This is
+ * sound because guards and actions are pure (tooling.md §1.1) and a transition depends only on the
+ * snapshot's status, value, context and history; test/perf/transition-memo.test.ts checks it against
+ * xstate's own `transition`.
  */
 export function send(w: World, id: string, ev: Ev): World | null {
   const s = w.o[id];
   if (!s) throw new Error(`send ${ev.type}: no object '${id}'`);
-  const saved = pending;
-  pending = [];
-  const next = s.machine.transition(s, ev as any, scope) as AnyMachineSnapshot;
-  let queue = pending;
-  pending = saved;
-  if (next === s) return null;
-  let o: Record<string, AnyMachineSnapshot> = { ...w.o, [id]: next };
-  let out: World = { o, g: w.g };
-  while (queue.length) {
-    const d = queue.shift()!;
+  const r = memoTransition(s, ev);
+  if (r === REFUSED) return null;
+  let out: World = { o: { ...w.o, [id]: snaps[r.next] }, g: w.g };
+  const ds = r.deliver;
+  for (let n = 0; n < ds.length; n++) {
+    const d = ds[n];
     if (!(d.to in out.o)) throw new Error(`deliver ${d.ev.type}: no object '${d.to}'`);
-    const r = send(out, d.to, d.ev);
-    if (r) out = r;
+    const r2 = send(out, d.to, d.ev);
+    if (r2) out = r2;
   }
   return out;
+}
+
+/** xstate's pure transition with the reused scope: the next snapshot and the deliveries it asks for. */
+export function rawTransition(s: AnyMachineSnapshot, ev: Ev): { next: AnyMachineSnapshot; deliver: DeliverParams[] } {
+  const saved = pending;
+  pending = [];
+  try {
+    const next = s.machine.transition(s, ev as any, scope) as AnyMachineSnapshot;
+    return { next, deliver: pending };
+  } finally {
+    pending = saved;
+  }
+}
+
+// ---- interning and the transition memo (engine internals; the API above is unchanged) ----
+
+interface MemoEntry { next: number; deliver: DeliverParams[] }
+const REFUSED = 0 as const;
+const SID = Symbol('fencecheck.sid');
+/** sid -> representative snapshot; sid 0 is reserved for "no object". */
+const snaps: AnyMachineSnapshot[] = [null as unknown as AnyMachineSnapshot];
+const memos: (Map<string, MemoEntry | typeof REFUSED> | undefined)[] = [undefined];
+const byContent = new Map<string, number>();
+const machineTag = new WeakMap<object, number>();
+const evKeys = new WeakMap<object, string>();
+let nextTag = 1;
+let memoEntries = 0;
+/** Upper bound on memo entries before the memo is dropped (interning is kept). */
+export const MEMO_LIMIT = 4_000_000;
+export const memoStats = { hits: 0, misses: 0, clears: 0 };
+
+function contentKey(s: AnyMachineSnapshot): string {
+  let t = machineTag.get(s.machine);
+  if (t === undefined) { t = nextTag++; machineTag.set(s.machine, t); }
+  const hv = s.historyValue && Object.keys(s.historyValue).length ? JSON.stringify(s.historyValue) : '';
+  const ch = s.children && Object.keys(s.children).length ? Object.keys(s.children).sort().join(',') : '';
+  return `${t}|${s.status}|${JSON.stringify(s.value)}|${JSON.stringify(s.context)}|${hv}|${ch}`;
+}
+
+/**
+ * The intern id of a snapshot: equal ids iff same machine and same status, value, context, history and
+ * children. Ids are small positive integers in order of first sight (deterministic for a
+ * deterministic exploration). Engine use: world fingerprints and state vectors.
+ */
+export function snapshotId(s: AnyMachineSnapshot): number {
+  const own = (s as any)[SID] as number | undefined;
+  if (own !== undefined) return own;
+  const k = contentKey(s);
+  let id = byContent.get(k);
+  if (id === undefined) {
+    id = snaps.length;
+    snaps.push(s);
+    memos.push(undefined);
+    byContent.set(k, id);
+  }
+  Object.defineProperty(s, SID, { value: id, enumerable: false, writable: false, configurable: false });
+  return id;
+}
+
+/** The representative snapshot of an intern id (engine use). */
+export function snapshotById(id: number): AnyMachineSnapshot {
+  return snaps[id];
+}
+
+/** Number of interned snapshots so far. */
+export function internedCount(): number {
+  return snaps.length - 1;
+}
+
+function eventKey(ev: Ev): string {
+  let k = evKeys.get(ev);
+  if (k === undefined) { k = JSON.stringify(ev); evKeys.set(ev, k); }
+  return k;
+}
+
+/** Memoized transition of a snapshot: REFUSED, or the next representative's id and the deliveries. */
+function memoTransition(s: AnyMachineSnapshot, ev: Ev): MemoEntry | typeof REFUSED {
+  const sid = snapshotId(s);
+  let m = memos[sid];
+  if (!m) { m = new Map(); memos[sid] = m; }
+  const ek = eventKey(ev);
+  let r = m.get(ek);
+  if (r !== undefined) { memoStats.hits++; return r; }
+  memoStats.misses++;
+  const { next, deliver: ds } = rawTransition(snaps[sid], ev);
+  r = next === snaps[sid] ? REFUSED : { next: snapshotId(next), deliver: ds };
+  if (++memoEntries > MEMO_LIMIT) {
+    for (let i = 0; i < memos.length; i++) memos[i] = undefined;
+    memoEntries = 1;
+    memoStats.clears++;
+    m = new Map();
+    memos[sid] = m;
+  }
+  m.set(ek, r);
+  return r;
+}
+
+/** Drop the transition memo (tests; interning is kept so ids stay valid). */
+export function clearTransitionMemo(): void {
+  for (let i = 0; i < memos.length; i++) memos[i] = undefined;
+  memoEntries = 0;
 }
 
 /** Like send, but a refused event is a model or design bug: throw with the object's state. */

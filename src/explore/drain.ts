@@ -4,15 +4,62 @@
  * enabled action taken least recently (by label; never taken counts as oldest) goes next, ties broken
  * by the design's step order. So every continuously enabled action is taken within as many steps as
  * there are enabled actions: timeouts fire, hangs are detected, resets run. Deterministic.
+ *
+ * `drainVec` runs it on the fast engine (src/world/fast.ts); `drainReference` is the same drain over
+ * `enabledActions`, kept as the oracle the tests compare against.
  */
 import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
 import type { DrainResult } from '../../properties/property.ts';
-import { enabledActions } from '../world/steps.ts';
+import { enabledActions, labelOf } from '../world/steps.ts';
+import { FastEngine } from '../world/fast.ts';
 
 const drainRoles = (r: string) => r === 'kernel' || r === 'gpu' || r === 'timer';
 
+const engines = new WeakMap<Design, Map<unknown, FastEngine>>();
+/** The fast engine of a design and config (one per pair, so the step memo is shared by all users). */
+export function engineFor(d: Design, cfg: unknown): FastEngine {
+  let m = engines.get(d);
+  if (!m) { m = new Map(); engines.set(d, m); }
+  let e = m.get(cfg);
+  if (!e) { e = new FastEngine(d, cfg); m.set(cfg, e); }
+  return e;
+}
+
 export function drain(d: Design, cfg: unknown, w: World, bound = d.drainBound ?? 400): DrainResult {
+  const e = engineFor(d, cfg);
+  const v = e.encode(w);
+  const [h1, h2] = e.hash(v);
+  return drainVec(e, v, h1, h2, bound);
+}
+
+export function drainVec(e: FastEngine, v: Int32Array, h1: number, h2: number, bound: number): DrainResult {
+  const fast = e.drainStatic(v, h1, h2, drainRoles, 'drain', bound);
+  if (fast) return { settled: fast.vec ? e.decode(fast.vec) : null, steps: fast.steps, labels: fast.labels, bound };
+  const last = new Map<string, number>();
+  const labels: string[] = [];
+  for (let i = 0; i < bound; i++) {
+    const succ = e.successors(v, h1, h2, drainRoles);
+    if (!succ.length) return { settled: e.decode(v), steps: i, labels, bound };
+    let best = succ[0];
+    let bestLabel = best.cand ? best.cand.label : labelOf(best.step.name, best.args);
+    let bestAt = last.get(bestLabel) ?? -1;
+    for (let j = 1; j < succ.length; j++) {
+      const s = succ[j];
+      const l = s.cand ? s.cand.label : labelOf(s.step.name, s.args);
+      const at = last.get(l) ?? -1;
+      if (at < bestAt) { best = s; bestAt = at; bestLabel = l; }
+    }
+    last.set(bestLabel, i);
+    labels.push(bestLabel);
+    v = e.nextVec(v, best);
+    h1 = best.h1; h2 = best.h2;
+  }
+  return { settled: null, steps: bound, labels, bound };
+}
+
+/** The drain over `enabledActions` (the reference; same result as `drain`). */
+export function drainReference(d: Design, cfg: unknown, w: World, bound = d.drainBound ?? 400): DrainResult {
   const last = new Map<string, number>();
   const labels: string[] = [];
   for (let i = 0; i < bound; i++) {

@@ -1,20 +1,44 @@
 /**
- * Exhaustive explorer: breadth-first over canonical world keys, properties checked on the fly, so
- * every counterexample is a shortest one. Bounded by depth and by distinct states; it says which bound
- * stopped it. Visited states keep only their key, parent and the action that reached them; a trace is
- * rebuilt from parent pointers. Only `enabledActions` and the actions' next worlds are used.
+ * Exhaustive explorer: breadth-first over distinct states, properties checked as each state is
+ * expanded, so every counterexample is a shortest one. Bounded by depth, distinct states, time and
+ * memory; it names the bound that stopped it.
+ *
+ * Storage (issue 7): a visited state costs a 64-bit fingerprint in an open-addressing table of typed
+ * arrays, a parent index and the index of the enabled action that reached it; full states live only
+ * in the BFS frontier, as compact vectors (src/world/fast.ts). A trace is rebuilt from the parent
+ * pointers by re-executing the actions through `enabledActions`. The fingerprint collision
+ * probability is estimated as TLC does.
+ *
+ * Reductions (each with an off switch; each reported in the result):
+ *  - symmetry: for designs that declare interchangeable objects (`Design.symmetry`), states are
+ *    deduplicated on a canonical fingerprint (members of each group sorted by their snapshots);
+ *  - partial-order reduction: when every property still looked for is terminal (no-deadlock) and every
+ *    step declares its footprint, each state expands only the enabled actions of one independence
+ *    component (a persistent set: actions with disjoint footprints commute and cannot enable or
+ *    disable each other). Persistent sets keep every deadlock, reached by an equivalent trace of the
+ *    same length, so verdicts and shortest lengths are unchanged (test/perf/reductions.test.ts).
+ * Only `enabledActions`, the design's steps and their declared footprints are used.
  */
 import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
-import { worldKey } from '../../models/world.ts';
 import type { Checker } from '../check.ts';
-import { enabledActions } from '../world/steps.ts';
+import { enabledActions, type Action } from '../world/steps.ts';
+import { fpKey, z1, z2, type FastEngine, type Succ } from '../world/fast.ts';
+import { engineFor } from './drain.ts';
 import { toTraceStep, type Found, type TraceStep } from './trace.ts';
 
 export interface ExhaustiveOptions {
   maxDepth: number;
   maxStates: number;
   budgetMs?: number;
+  /** Stop with a partial verdict once the process's resident memory exceeds this many bytes. */
+  maxMemoryBytes?: number;
+  /** Symmetry reduction for designs that declare `symmetry` (default on; --no-symmetry). */
+  symmetry?: boolean;
+  /** Partial-order reduction when only terminal properties are looked for (default on; --no-por). */
+  por?: boolean;
+  /** Keep exploring after every property has a counterexample (default false: stop, 'all-found'). */
+  exploreAll?: boolean;
   onProgress?: (p: { states: number; depth: number; transitions: number }) => void;
 }
 
@@ -24,72 +48,294 @@ export interface ExhaustiveResult {
   transitions: number;
   depth: number;
   /** 'complete' = every reachable state seen; else the bound that stopped the search. */
-  stoppedBy: 'complete' | 'depth' | 'states' | 'time' | 'all-found';
+  stoppedBy: 'complete' | 'depth' | 'states' | 'memory' | 'time' | 'all-found';
+  /** One sentence: what the verdict rests on, naming the bound if one stopped the search. */
+  bound: string;
+  ms: number;
+  /** 64-bit fingerprints; TLC's optimistic estimate n·(t−n)/2^64 and the birthday bound n²/2^65. */
+  fingerprints: { bits: 64; collisionProbability: number; birthdayBound: number };
+  memory: { structureBytes: number; bytesPerState: number; peakRss: number };
+  reductions: { symmetry: string; por: string };
+}
+
+/** A set of 64-bit fingerprints (two int32 lanes), open addressing with linear probing, load ≤ 0.8. */
+export class FingerprintSet {
+  private hi: Int32Array;
+  private lo: Int32Array;
+  private mask: number;
+  size = 0;
+  constructor(capacity = 1 << 16) {
+    let c = 1 << 4;
+    while (c < capacity) c <<= 1;
+    this.hi = new Int32Array(c); this.lo = new Int32Array(c); this.mask = c - 1;
+  }
+  get bytes(): number { return this.hi.byteLength + this.lo.byteLength; }
+  /** Add; true if it was not there. (0,0) is the empty mark, so it is stored as (0,1). */
+  add(h1: number, h2: number): boolean {
+    if (h1 === 0 && h2 === 0) h2 = 1;
+    const hi = this.hi, lo = this.lo, mask = this.mask;
+    for (let i = (h1 ^ (h2 >>> 9)) & mask; ; i = (i + 1) & mask) {
+      const a = hi[i], b = lo[i];
+      if (a === 0 && b === 0) {
+        hi[i] = h1; lo[i] = h2;
+        if (++this.size * 5 > (mask + 1) * 4) this.grow();
+        return true;
+      }
+      if (a === h1 && b === h2) return false;
+    }
+  }
+  has(h1: number, h2: number): boolean {
+    if (h1 === 0 && h2 === 0) h2 = 1;
+    for (let i = (h1 ^ (h2 >>> 9)) & this.mask; ; i = (i + 1) & this.mask) {
+      const a = this.hi[i], b = this.lo[i];
+      if (a === 0 && b === 0) return false;
+      if (a === h1 && b === h2) return true;
+    }
+  }
+  private grow() {
+    const oh = this.hi, ol = this.lo;
+    const c = oh.length * 2;
+    this.hi = new Int32Array(c); this.lo = new Int32Array(c); this.mask = c - 1; this.size = 0;
+    for (let i = 0; i < oh.length; i++) if (oh[i] !== 0 || ol[i] !== 0) this.add(oh[i], ol[i]);
+  }
+}
+
+/**
+ * The BFS frontier: state vectors with their fingerprints, in index order, packed in one typed array
+ * (uint16 until some value needs more). Entry: length, h1 (2 halves), h2 (2 halves), the vector.
+ */
+class VecQueue {
+  private data: Uint16Array | Int32Array = new Uint16Array(1 << 16);
+  private head = 0;
+  private tail = 0;
+  peakBytes = 0;
+  h1 = 0;
+  h2 = 0;
+  get bytes(): number { return this.data.byteLength; }
+  private reserve(n: number) {
+    if (this.tail + n <= this.data.length) return;
+    if (this.head * 2 >= this.data.length) { this.data.copyWithin(0, this.head, this.tail); this.tail -= this.head; this.head = 0; }
+    if (this.tail + n > this.data.length) {
+      const b = new (this.data.constructor as typeof Int32Array)(Math.max(Math.ceil(this.data.length * 1.5), this.tail + n));
+      b.set(this.data.subarray(0, this.tail)); this.data = b;
+      if (this.data.byteLength > this.peakBytes) this.peakBytes = this.data.byteLength;
+    }
+  }
+  /** Push `v` with the changed slots `pairs` applied (pairs may name slots past v's end). */
+  push(v: Int32Array, h1: number, h2: number, pairs?: Int32Array) {
+    let len = v.length;
+    if (pairs) for (let i = 0; i < pairs.length; i += 2) if (pairs[i] + 1 > len) len = pairs[i] + 1;
+    if (this.data instanceof Uint16Array) {
+      let wide = false;
+      for (let i = 0; i < v.length; i++) if (v[i] > 0xffff || v[i] < 0) wide = true;
+      if (pairs) for (let i = 1; i < pairs.length; i += 2) if (pairs[i] > 0xffff || pairs[i] < 0) wide = true;
+      if (wide) this.widen();
+    }
+    this.reserve(len + 5);
+    const d = this.data, t = this.tail;
+    d[t] = len; d[t + 1] = h1 & 0xffff; d[t + 2] = h1 >>> 16; d[t + 3] = h2 & 0xffff; d[t + 4] = h2 >>> 16;
+    d.set(v, t + 5);
+    for (let i = v.length; i < len; i++) d[t + 5 + i] = 0;
+    if (pairs) for (let i = 0; i < pairs.length; i += 2) d[t + 5 + pairs[i]] = pairs[i + 1];
+    this.tail = t + 5 + len;
+  }
+  private buf: Int32Array[] = [];
+  /** The next vector, in a scratch array reused for the next vector of the same length (valid until then); its fingerprint is left in h1, h2. */
+  shift(): Int32Array {
+    const d = this.data, hd = this.head;
+    const len = d[hd];
+    this.h1 = (d[hd + 1] | (d[hd + 2] << 16)) | 0;
+    this.h2 = (d[hd + 3] | (d[hd + 4] << 16)) | 0;
+    let out = this.buf[len];
+    if (!out) out = this.buf[len] = new Int32Array(len);
+    for (let i = 0; i < len; i++) out[i] = d[hd + 5 + i];
+    this.head = hd + 5 + len;
+    return out;
+  }
+  private widen() {
+    const b = new Int32Array(this.data.length);
+    for (let i = 0; i < this.tail; i++) b[i] = this.data[i];
+    // fingerprint halves were stored as uint16 and read back the same way; nothing else to convert
+    this.data = b;
+  }
+}
+
+class GrowInt32 {
+  a = new Int32Array(1 << 16);
+  push(i: number, x: number) { if (i >= this.a.length) { const b = new Int32Array(Math.ceil(this.a.length * 1.5)); b.set(this.a); this.a = b; } this.a[i] = x; }
+}
+class GrowUint16 {
+  a = new Uint16Array(1 << 16);
+  push(i: number, x: number) {
+    if (x > 0xffff) throw new Error(`more than 65535 enabled actions in one state`);
+    if (i >= this.a.length) { const b = new Uint16Array(Math.ceil(this.a.length * 1.5)); b.set(this.a); this.a = b; } this.a[i] = x;
+  }
+}
+
+/** Re-execute a path of enabled-action indices from the initial state (through `enabledActions`). */
+export function rebuildTrace(d: Design, cfg: unknown, ks: number[]): TraceStep[] {
+  let w: World = d.init(cfg);
+  const out: TraceStep[] = [];
+  for (const k of ks) {
+    const acts = enabledActions(d, cfg, w);
+    const a = acts[k];
+    if (!a) throw new Error(`internal: trace rebuild: action #${k} of ${acts.length} at step ${out.length}`);
+    out.push(toTraceStep(a));
+    w = a.next;
+  }
+  return out;
+}
+
+/** Symmetry groups as slots, and the canonical fingerprint of a vector. */
+function symmetryOf(e: FastEngine, d: Design, cfg: unknown): Int32Array[][] | null {
+  if (!d.symmetry) return null;
+  const groups = d.symmetry(cfg).filter((g) => g.length > 1);
+  if (!groups.length) return null;
+  return groups.map((g) => g.map((m) => Int32Array.from(m.map((id) => e.slot(id)))));
+}
+function canonicalHash(groups: Int32Array[][], v: Int32Array, h1: number, h2: number): [number, number] {
+  const at = (s: number) => (s < v.length ? v[s] : 0);
+  for (const g of groups) {
+    const tuples = g.map((m) => Array.from(m, at));
+    const sorted = [...tuples].sort((a, b) => { for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]; return 0; });
+    for (let m = 0; m < g.length; m++) {
+      for (let t = 0; t < g[m].length; t++) {
+        const s = g[m][t], old = tuples[m][t], nw = sorted[m][t];
+        if (old === nw) continue;
+        h1 = (h1 - z1(s, old) + z1(s, nw)) | 0;
+        h2 = (h2 - z2(s, old) + z2(s, nw)) | 0;
+      }
+    }
+  }
+  return [h1, h2];
 }
 
 export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, props: string[], o: ExhaustiveOptions): ExhaustiveResult {
   const t0 = Date.now();
   const want = new Set(props);
   const found: Found[] = [];
-  const index = new Map<string, number>();
-  const parent: number[] = [];
-  const via: TraceStep[] = [];
-  const depthOf: number[] = [];
-  const path = (i: number): TraceStep[] => {
-    const out: TraceStep[] = [];
-    for (; i > 0; i = parent[i]) out.push(via[i]);
-    return out.reverse();
+  const e = engineFor(d, cfg);
+  const fps = new FingerprintSet();
+  const parent = new GrowInt32();
+  const via = new GrowUint16();
+  const queue = new VecQueue();
+  let peakRss = process.memoryUsage.rss();
+
+  let states = 1;
+  const pathTo = (i: number): number[] => {
+    const ks: number[] = [];
+    for (; i > 0; i = parent.a[i]) ks.push(via.a[i]);
+    return ks.reverse();
   };
-  const record = (fs: { property: string; message: string; drain?: string[] }[], trace: () => TraceStep[]) => {
+  const record = (fs: { property: string; message: string; drain?: string[] }[], ks: () => number[]) => {
     for (const f of fs) {
       if (!want.has(f.property)) continue;
       want.delete(f.property);
-      found.push({ property: f.property, message: f.message, actions: trace(), drain: f.drain });
+      found.push({ property: f.property, message: f.message, actions: rebuildTrace(d, cfg, ks()), drain: f.drain, atStates: states, atMs: Date.now() - t0 });
     }
   };
 
+  // Reductions: decide once what applies.
+  const groups = o.symmetry === false ? null : symmetryOf(e, d, cfg);
+  const symmetry = o.symmetry === false ? 'off' : groups ? `on (${groups.map((g) => `${g.length} interchangeable`).join(', ')})` : 'n/a (the design declares no interchangeable objects)';
+  let porOn = false;
+  let por: string;
+  if (o.por === false) por = 'off';
+  else if (!e.allStatic) por = 'n/a (some steps declare no footprint)';
+  else if (!checker.onlyTerminal(want)) por = 'n/a (a property looked for is not terminal)';
+  else if (e.components < 2) por = 'no effect (every step depends on every other through shared objects)';
+  else { porOn = true; por = `on (${e.components} independence components)`; }
+
   const w0 = d.init(cfg);
-  const k0 = worldKey(w0);
-  index.set(k0, 0); parent.push(-1); via.push(null as unknown as TraceStep); depthOf.push(0);
-  record(checker.atState(w0, want, k0), () => []);
-  let queue: (World | undefined)[] = [w0];
-  let head = 0;
-  let base = 0; // state index of queue[0]: states enter the queue in index order
+  const v0 = e.encode(w0);
+  const [a1, a2] = e.hash(v0);
+  const [c1, c2] = groups ? canonicalHash(groups, v0, a1, a2) : [a1, a2];
+  fps.add(c1, c2);
+  parent.push(0, -1); via.push(0, 0);
+  queue.push(v0, a1, a2);
   let transitions = 0;
-  let maxDepthSeen = 0;
+  let depth = 0;
+  let levelEnd = 1;
   let cutByDepth = false;
   let stoppedBy: ExhaustiveResult['stoppedBy'] = 'complete';
   let lastReport = Date.now();
+  let needWorld = checker.needsWorld(want);
+  let sp = checker.needsSteps(want);
 
-  outer: while (head < queue.length) {
-    if (want.size === 0) { stoppedBy = 'all-found'; break; }
-    const w = queue[head]!;
-    queue[head] = undefined;
-    const i = base + head++;
-    const dep = depthOf[i];
-    if (dep >= o.maxDepth) { cutByDepth = true; continue; }
-    for (const a of enabledActions(d, cfg, w)) {
-      transitions++;
-      const stepF = checker.atStep(w, a, want);
-      if (stepF.length) record(stepF, () => [...path(i), toTraceStep(a)]);
-      const k = worldKey(a.next);
-      if (index.has(k)) continue;
-      const j = parent.length;
-      index.set(k, j); parent.push(i); via.push(toTraceStep(a)); depthOf.push(dep + 1);
-      if (dep + 1 > maxDepthSeen) maxDepthSeen = dep + 1;
-      queue.push(a.next);
-      record(checker.atState(a.next, want, k), () => path(j));
-      if (parent.length >= o.maxStates) { stoppedBy = 'states'; break outer; }
+  for (let i = 0; i < states; i++) {
+    if (want.size === 0 && !o.exploreAll) { stoppedBy = 'all-found'; break; }
+    if (i === levelEnd) { depth++; levelEnd = states; }
+    const v = queue.shift();
+    const h1 = queue.h1, h2 = queue.h2;
+    const succ: Succ[] = e.successors(v, h1, h2);
+    if (succ.length === 0 || needWorld) {
+      const vv = v;
+      const fs = checker.atState(() => e.decode(vv), want, fpKey(h1, h2), succ.length, { engine: e, vec: v, h1, h2 });
+      if (fs.length) { record(fs, () => pathTo(i)); needWorld = checker.needsWorld(want); sp = checker.needsSteps(want); }
+      if (want.size === 0 && !o.exploreAll) { stoppedBy = 'all-found'; break; }
     }
-    if (head % 256 === 0) {
+    if (depth >= o.maxDepth) { if (succ.length) cutByDepth = true; continue; }
+
+    let todo = succ;
+    if (porOn && succ.length > 1) {
+      const count = new Map<number, number>();
+      for (const s of succ) count.set(s.cand!.component, (count.get(s.cand!.component) ?? 0) + 1);
+      let best = -1, bestN = Infinity;
+      for (const [c, n] of count) if (n < bestN || (n === bestN && c < best)) { best = c; bestN = n; }
+      todo = succ.filter((s) => s.cand!.component === best);
+    }
+    let acts: Action[] | undefined;
+    let wv: World | undefined;
+    for (const s of todo) {
+      transitions++;
+      if (sp) {
+        wv ??= e.decode(v);
+        acts ??= enabledActions(d, cfg, wv);
+        const stepF = checker.atStep(wv, acts[s.k], want);
+        if (stepF.length) { record(stepF, () => [...pathTo(i), s.k]); needWorld = checker.needsWorld(want); sp = checker.needsSteps(want); }
+      }
+      let n1 = s.h1, n2 = s.h2;
+      let nv: Int32Array | undefined;
+      if (groups) { nv = e.nextVec(v, s); [n1, n2] = canonicalHash(groups, nv, n1, n2); }
+      if (!fps.add(n1, n2)) continue;
+      const j = states++;
+      parent.push(j, i); via.push(j, s.k);
+      if (nv) queue.push(nv, s.h1, s.h2);
+      else if (s.eff) queue.push(v, s.h1, s.h2, s.eff.pairs);
+      else queue.push(s.vec!, s.h1, s.h2);
+      if (states >= o.maxStates) break;
+    }
+    if (states >= o.maxStates) { stoppedBy = 'states'; break; }
+    if ((i & 0x3fff) === 0) {
       const now = Date.now();
       if (o.budgetMs !== undefined && now - t0 > o.budgetMs) { stoppedBy = 'time'; break; }
-      if (o.onProgress && now - lastReport > 250) { lastReport = now; o.onProgress({ states: parent.length, depth: maxDepthSeen, transitions }); }
+      const rss = process.memoryUsage.rss();
+      if (rss > peakRss) peakRss = rss;
+      if (o.maxMemoryBytes !== undefined && rss > o.maxMemoryBytes) { stoppedBy = 'memory'; break; }
+      if (o.onProgress && now - lastReport > 250) { lastReport = now; o.onProgress({ states, depth, transitions }); }
     }
-    // Free the consumed prefix of the queue now and then.
-    if (head > 65536 && head * 2 > queue.length) { queue = queue.slice(head); base += head; head = 0; }
   }
   if (stoppedBy === 'complete' && cutByDepth) stoppedBy = 'depth';
-  if (stoppedBy === 'all-found' && head >= queue.length && !cutByDepth) stoppedBy = 'complete';
-  return { found, states: parent.length, transitions, depth: maxDepthSeen, stoppedBy };
+  const rss = process.memoryUsage.rss();
+  if (rss > peakRss) peakRss = rss;
+  const structureBytes = fps.bytes + parent.a.byteLength + via.a.byteLength + Math.max(queue.peakBytes, queue.bytes);
+  const n = states, t = transitions + 1;
+  const bound = stoppedBy === 'all-found' ? `${states} states to depth ${depth}, where every property looked for had a shortest counterexample`
+    : stoppedBy === 'complete'
+    ? `all ${states} reachable states${groups ? ' (up to symmetry)' : ''}${porOn ? ' (persistent-set reduced)' : ''}`
+    : stoppedBy === 'depth' ? `${states} states to depth ${o.maxDepth} (stopped by the depth bound ${o.maxDepth})`
+      : stoppedBy === 'states' ? `${states} states to depth ${depth} (stopped by the state bound ${o.maxStates})`
+        : stoppedBy === 'memory' ? `${states} states to depth ${depth} (stopped by the memory bound ${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB)`
+          : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms)`;
+  return {
+    found, states, transitions, depth, stoppedBy, bound, ms: Date.now() - t0,
+    fingerprints: { bits: 64, collisionProbability: (n * Math.max(0, t - n)) / 2 ** 64, birthdayBound: (n * n) / 2 ** 65 },
+    memory: { structureBytes, bytesPerState: structureBytes / n, peakRss },
+    reductions: { symmetry, por },
+  };
+}
+
+/** A one-line TLC-style summary of a result's fingerprint statistics. */
+export function collisionLine(r: ExhaustiveResult): string {
+  return `fingerprint collision probability: calculated (optimistic) ${r.fingerprints.collisionProbability.toExponential(1)}, birthday bound ${r.fingerprints.birthdayBound.toExponential(1)}`;
 }

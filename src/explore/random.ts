@@ -7,9 +7,10 @@
  */
 import fc from 'fast-check';
 import type { Design } from '../../models/design.ts';
-import type { World } from '../../models/world.ts';
 import type { Checker, Finding } from '../check.ts';
 import { enabledActions } from '../world/steps.ts';
+import { fpKey } from '../world/fast.ts';
+import { engineFor } from './drain.ts';
 import { choicesToActions, minimize, toTraceStep, type Found } from './trace.ts';
 
 export interface RandomOptions {
@@ -37,21 +38,36 @@ export function exploreRandom(d: Design, cfg: unknown, checker: Checker, props: 
   let seed = o.seed;
   let stoppedBy: RandomResult['stoppedBy'] = 'runs';
 
-  /** Run one choice sequence; the first violation of a wanted property, or null. */
+  /**
+   * Run one choice sequence on the fast engine (src/world/fast.ts): at each state the properties are
+   * checked, then the action (choice mod count) among the enabled ones, in `enabledActions` order, is
+   * taken. The first violation of a wanted property, or null.
+   */
+  const e = engineFor(d, cfg);
+  const v0 = e.encode(d.init(cfg));
+  const [i1, i2] = e.hash(v0);
   const run = (choices: number[]): Finding | null => {
-    let w: World = d.init(cfg);
-    let f = checker.atState(w, want);
-    if (f.length) return f[0];
-    for (const c of choices) {
-      const acts = enabledActions(d, cfg, w);
-      if (!acts.length) break;
-      const a = acts[c % acts.length];
+    let v = v0, h1 = i1, h2 = i2;
+    const needWorld = checker.needsWorld(want), sp = checker.needsSteps(want);
+    for (let n = 0; ; n++) {
+      const succ = e.successors(v, h1, h2);
+      if (needWorld || succ.length === 0) {
+        const cur = v;
+        const f = checker.atState(() => e.decode(cur), want, fpKey(h1, h2), succ.length, { engine: e, vec: v, h1, h2 });
+        if (f.length) return f[0];
+      }
+      if (n === choices.length || !succ.length) return null;
+      const s = succ[choices[n] % succ.length];
       steps++;
-      f = [...checker.atStep(w, a, want), ...checker.atState(a.next, want)];
-      if (f.length) return f[0];
-      w = a.next;
+      if (sp) {
+        const before = e.decode(v);
+        const a = enabledActions(d, cfg, before)[s.k];
+        const f = checker.atStep(before, a, want);
+        if (f.length) return f[0];
+      }
+      v = e.nextVec(v, s);
+      h1 = s.h1; h2 = s.h2;
     }
-    return null;
   };
 
   const arb = fc.array(fc.nat({ max: 0xffff }), { maxLength: o.depth, size: 'max' });
@@ -80,6 +96,5 @@ export function exploreRandom(d: Design, cfg: unknown, checker: Checker, props: 
     if (stoppedBy === 'time') break;
   }
   if (!want.size) stoppedBy = 'all-found';
-  void enabledActions;
   return { found, runs, steps, stoppedBy };
 }

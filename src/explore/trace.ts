@@ -16,6 +16,9 @@ export interface Found {
   message: string;
   actions: TraceStep[];
   drain?: string[];
+  /** Exhaustive: distinct states seen and ms spent when it was found (for the bench). */
+  atStates?: number;
+  atMs?: number;
 }
 
 export const toTraceStep = (a: Action): TraceStep => ({ step: a.step.name, args: a.args as Json[], label: a.label });

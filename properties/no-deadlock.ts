@@ -1,0 +1,33 @@
+/**
+ * no-deadlock — the safety property of the reference world (shared/design/reference-world-rw-umf.md,
+ * "Deadlock"): no reachable state has no enabled action while some work is unfinished. The unfinished
+ * work is what the design lists in `pending` (for RW-UMF: jobs with done[i] < J). It is Spin's
+ * "invalid end state" and Quint's `noDeadlock = allDone ∨ ∃ i: some guard of ring i holds`.
+ *
+ * It is a terminal property: the engine evaluates it where no action is enabled (any role, userspace
+ * included) and passes the design; it needs nothing else. Because it only looks at terminal states, it
+ * is preserved by the explorer's partial-order reduction (persistent sets keep every deadlock).
+ */
+import { defineProperty, type Property } from './property.ts';
+import type { World } from '../models/world.ts';
+import type { Design } from '../models/design.ts';
+
+/** What the engine passes a terminal property, besides the world and config. */
+export interface TerminalEnv {
+  design: Design;
+}
+
+const p: Property & { terminal: true } = {
+  name: 'no-deadlock',
+  kind: 'state',
+  terminal: true,
+  rules: ['I10', 'R30'],
+  statement: 'Some action is enabled in every reachable state in which some job is unfinished (no deadlock, no invalid end state).',
+  state: ((w: World, cfg: unknown, env?: TerminalEnv) => {
+    const pend = env?.design.pending?.(w, cfg) ?? [];
+    if (!pend.length) return null;
+    return `deadlock: no action is enabled, and ${pend.length} job(s) never finish: ${pend.slice(0, 6).join(', ')}${pend.length > 6 ? ', …' : ''}`;
+  }) as Property['state'],
+};
+
+export default defineProperty(p);

@@ -1,0 +1,390 @@
+/**
+ * The explorers' fast path (issue 7). A world is encoded as a state vector: one small integer per
+ * object slot (slot 0 = the design globals), the object's interned snapshot id (models/world.ts
+ * `snapshotId`; 0 = no such object). Its 64-bit fingerprint is the sum, in two independent 32-bit
+ * lanes, of a mixed hash of each (slot, id) pair, so a step that changes k objects updates it in O(k).
+ *
+ * Successors are enumerated in exactly `enabledActions` order (steps in declaration order, arguments
+ * in `params` order), so "the k-th enabled action" means the same thing here and there, and traces
+ * are rebuilt by re-execution through `enabledActions`. Two ways a step is taken:
+ *  - a step with a footprint (`touches`) is memoized on the ids of the snapshots it touches: a hit is
+ *    a table lookup giving "disabled" or the changed slots and the fingerprint delta; xstate, the World
+ *    object and the design's code run only on a miss;
+ *  - any other step runs the design's `enabled`/`apply` on a decoded World, and the next world is
+ *    encoded in full. Both rely on the per-machine transition memo inside `send`.
+ * The explorer never looks inside a design: it only calls its steps and reads their declared footprints.
+ */
+import type { Design, StepDef, Args, Role } from '../../models/design.ts';
+import type { World, Json } from '../../models/world.ts';
+import { snapshotId, snapshotById } from '../../models/world.ts';
+import { labelOf } from './steps.ts';
+import type { AnyMachineSnapshot } from 'xstate';
+
+// ---- hashing ------------------------------------------------------------------------------------
+
+function fmix32(h: number): number {
+  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+/** Lane 1 of the pair hash; a bijection in `sid` for a fixed slot. */
+export function z1(slot: number, sid: number): number {
+  return sid === 0 ? 0 : fmix32(fmix32(sid + 0x51ed27) ^ Math.imul(slot + 1, 0x9e3779b1));
+}
+/** Lane 2, independent constants. */
+export function z2(slot: number, sid: number): number {
+  return sid === 0 ? 0 : fmix32(fmix32(sid ^ 0x27d4eb2f) + Math.imul(slot + 0x61c88647, 0x85ebca77));
+}
+
+// ---- candidates and effects ---------------------------------------------------------------------
+
+/** A changed-slot list [slot, newSid, ...] with the fingerprint delta it causes from the memo key's state. */
+export interface Effect { pairs: Int32Array; d1: number; d2: number }
+const DISABLED = null;
+
+/**
+ * Per-candidate memo keyed by the snapshot ids of its touched slots (open addressing, exact keys).
+ * Vectors are always at least as long as every static footprint slot (those slots are registered
+ * before any vector exists), so the hot path reads them without bounds checks.
+ */
+export class TupleMemo {
+  readonly k: number;
+  mask = 63;
+  table = new Int32Array(64); // entry index + 1
+  hashes = new Int32Array(64);
+  keys: Int32Array;
+  vals: (Effect | null)[] = [];
+  size = 0;
+  constructor(k: number) { this.k = k; this.keys = new Int32Array(Math.max(1, k) * 64); }
+  static hashOf(vec: Int32Array, slots: Int32Array): number {
+    let h = 0x2545f491;
+    for (let i = 0; i < slots.length; i++) h = Math.imul(h + vec[slots[i]], 0x9e3779b1);
+    h ^= h >>> 15; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13;
+    return h | 0;
+  }
+  /** The memoized effect (null = disabled), or undefined on a miss. */
+  get(vec: Int32Array, slots: Int32Array, h: number): Effect | null | undefined {
+    const k = this.k, table = this.table, hashes = this.hashes, keys = this.keys, mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const e = table[i];
+      if (e === 0) return undefined;
+      if (hashes[e - 1] !== h) continue;
+      const off = (e - 1) * k;
+      let j = 0;
+      while (j < k && keys[off + j] === vec[slots[j]]) j++;
+      if (j === k) return this.vals[e - 1];
+    }
+  }
+  set(vec: Int32Array, slots: Int32Array, h: number, v: Effect | null): void {
+    if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow();
+    const k = this.k;
+    if ((this.size + 1) * k > this.keys.length) { const n = new Int32Array(this.keys.length * 2); n.set(this.keys); this.keys = n; }
+    if (this.size >= this.hashes.length) { const n = new Int32Array(this.hashes.length * 2); n.set(this.hashes); this.hashes = n; }
+    const e = this.size++;
+    for (let j = 0; j < k; j++) this.keys[e * k + j] = vec[slots[j]];
+    this.hashes[e] = h;
+    this.vals.push(v);
+    this.insert(h, e + 1);
+  }
+  private insert(h: number, e: number) {
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) if (this.table[i] === 0) { this.table[i] = e; return; }
+  }
+  private grow() {
+    this.mask = this.mask * 2 + 1;
+    this.table = new Int32Array(this.mask + 1);
+    for (let e = 0; e < this.size; e++) this.insert(this.hashes[e], e + 1);
+  }
+}
+
+/** A (step, args) pair whose footprint is declared: enumerated once per config. */
+export interface Candidate {
+  index: number;
+  step: StepDef;
+  args: Args;
+  slots: Int32Array;
+  memo: TupleMemo;
+  component: number;
+  label: string;
+}
+
+/** One successor of a state. */
+export interface Succ {
+  /** Index among the enabled actions, in `enabledActions` order. */
+  k: number;
+  step: StepDef;
+  args: Args;
+  h1: number;
+  h2: number;
+  /** Static candidates: the effect to apply to the parent vector. */
+  eff: Effect | null;
+  /** Dynamic steps: the full next vector. */
+  vec: Int32Array | null;
+  cand: Candidate | null;
+}
+
+const labelCache = new WeakMap<Args, string>();
+export function cachedLabel(step: StepDef, args: Args): string {
+  let l = labelCache.get(args);
+  if (l === undefined) { l = labelOf(step.name, args); labelCache.set(args, l); }
+  return l;
+}
+
+export class FastEngine {
+  /** slot -> object id ('$g' at slot 0). */
+  readonly ids: string[] = ['$g'];
+  private slotOf = new Map<string, number>([['$g', 0]]);
+  private gIds = new Map<string, number>();
+  private gObjs: Record<string, Json>[] = [null as unknown as Record<string, Json>];
+  private gCache = new WeakMap<object, number>();
+  /** Per step: its static candidates (footprint declared) or null (dynamic). */
+  private plan: ({ step: StepDef; cands: Candidate[] } | { step: StepDef; cands: null })[] = [];
+  readonly candidates: Candidate[] = [];
+  /** Every step declares a footprint. */
+  readonly allStatic: boolean;
+  /** Number of independence components among the static candidates (POR). */
+  readonly components: number;
+  memoMisses = 0;
+  private curVec: Int32Array | null = null;
+  private curWorld: World | null = null;
+
+  constructor(readonly design: Design, readonly cfg: unknown) {
+    const w0 = design.init(cfg);
+    for (const id in w0.o) this.slot(id);
+    let allStatic = true;
+    for (const step of design.steps) {
+      if (!step.touches) { allStatic = false; this.plan.push({ step, cands: null }); continue; }
+      const cands: Candidate[] = [];
+      for (const args of step.params ? step.params(w0, cfg) : [[]]) {
+        const ts = [...new Set(step.touches(args, cfg))].map((id) => this.slot(id)).sort((a, b) => a - b);
+        const c: Candidate = { index: this.candidates.length, step, args, slots: Int32Array.from(ts), memo: new TupleMemo(ts.length), component: -1, label: labelOf(step.name, args) };
+        cands.push(c);
+        this.candidates.push(c);
+      }
+      this.plan.push({ step, cands });
+    }
+    this.allStatic = allStatic;
+    // Independence components: candidates sharing a touched slot are dependent (union-find over slots).
+    const parent = new Int32Array(this.ids.length).map((_, i) => i);
+    const find = (x: number): number => { while (parent[x] !== x) { parent[x] = parent[parent[x]]; x = parent[x]; } return x; };
+    for (const c of this.candidates) for (let i = 1; i < c.slots.length; i++) { const a = find(c.slots[0]), b = find(c.slots[i]); if (a !== b) parent[b] = a; }
+    const comp = new Map<number, number>();
+    for (const c of this.candidates) {
+      const r = c.slots.length ? find(c.slots[0]) : -1 - c.index;
+      if (!comp.has(r)) comp.set(r, comp.size);
+      c.component = comp.get(r)!;
+    }
+    this.components = comp.size;
+  }
+
+  get slots(): number { return this.ids.length; }
+
+  slot(id: string): number {
+    let s = this.slotOf.get(id);
+    if (s === undefined) { s = this.ids.length; this.ids.push(id); this.slotOf.set(id, s); }
+    return s;
+  }
+
+  private gid(g: Record<string, Json>): number {
+    let id = this.gCache.get(g);
+    if (id !== undefined) return id;
+    const k = JSON.stringify(g);
+    id = this.gIds.get(k);
+    if (id === undefined) { id = this.gObjs.length; this.gObjs.push(g); this.gIds.set(k, id); }
+    this.gCache.set(g, id);
+    return id;
+  }
+
+  /** World -> state vector. */
+  encode(w: World): Int32Array {
+    for (const id in w.o) this.slot(id);
+    const v = new Int32Array(this.ids.length);
+    for (const id in w.o) v[this.slotOf.get(id)!] = snapshotId(w.o[id]);
+    v[0] = this.gid(w.g as Record<string, Json>);
+    return v;
+  }
+
+  /** State vector -> World (objects in slot order). */
+  decode(v: Int32Array): World {
+    const o: Record<string, AnyMachineSnapshot> = {};
+    for (let s = 1; s < v.length; s++) if (v[s] !== 0) o[this.ids[s]] = snapshotById(v[s]);
+    return { o, g: this.gObjs[v[0]] ?? {} };
+  }
+
+  hash(v: Int32Array): [number, number] {
+    let h1 = 0, h2 = 0;
+    for (let s = 0; s < v.length; s++) { const x = v[s]; if (x !== 0) { h1 = (h1 + z1(s, x)) | 0; h2 = (h2 + z2(s, x)) | 0; } }
+    return [h1, h2];
+  }
+
+  /** The parent vector with an effect applied (a fresh array). */
+  applyEffect(v: Int32Array, e: Effect): Int32Array {
+    let n = v.length;
+    for (let i = 0; i < e.pairs.length; i += 2) if (e.pairs[i] + 1 > n) n = e.pairs[i] + 1;
+    const out = new Int32Array(n);
+    out.set(v);
+    for (let i = 0; i < e.pairs.length; i += 2) out[e.pairs[i]] = e.pairs[i + 1];
+    return out;
+  }
+
+  /** Set the state being expanded (the World is decoded lazily, at most once per call). */
+  private enter(v: Int32Array, w?: World) {
+    this.curVec = v;
+    this.curWorld = w ?? null;
+  }
+  world(): World {
+    if (!this.curWorld) this.curWorld = this.decode(this.curVec!);
+    return this.curWorld;
+  }
+
+  /** Run a static candidate for real (memo miss): its effect, or null when disabled. */
+  private compute(c: Candidate, v: Int32Array): Effect | null {
+    const w = this.world();
+    let next: World | null;
+    try {
+      if (c.step.enabled && !c.step.enabled(w, c.args, this.cfg)) return DISABLED;
+      next = c.step.apply(w, c.args, this.cfg);
+    } catch (e) {
+      throw new Error(`${this.design.name}: model error in ${c.label}: ${(e as Error).message}`);
+    }
+    if (!next) return DISABLED;
+    const nv = this.encode(next);
+    const pairs: number[] = [];
+    let d1 = 0, d2 = 0;
+    const len = Math.max(nv.length, v.length);
+    for (let s = 0; s < len; s++) {
+      const a = s < v.length ? v[s] : 0, b = s < nv.length ? nv[s] : 0;
+      if (a === b) continue;
+      let inFoot = false;
+      for (let j = 0; j < c.slots.length; j++) if (c.slots[j] === s) { inFoot = true; break; }
+      if (!inFoot) throw new Error(`${this.design.name}: ${c.label} changed '${this.ids[s]}', which is not in its declared footprint (touches)`);
+      pairs.push(s, b);
+      d1 = (d1 + z1(s, b) - z1(s, a)) | 0;
+      d2 = (d2 + z2(s, b) - z2(s, a)) | 0;
+    }
+    return { pairs: Int32Array.from(pairs), d1, d2 };
+  }
+
+  /**
+   * Enumerate the enabled actions of state `v` (fingerprint h1, h2) in `enabledActions` order. `roles`
+   * filters by role as `enabledActions` does (indices then count only the kept ones). `w` may give the
+   * state's World if the caller has it.
+   */
+  successors(v: Int32Array, h1: number, h2: number, roles?: (r: Role) => boolean, w?: World): Succ[] {
+    this.enter(v, w);
+    const out: Succ[] = [];
+    if (this.allStatic && !roles) {
+      const cs = this.candidates;
+      for (let ci = 0; ci < cs.length; ci++) {
+        const c = cs[ci];
+        const kh = TupleMemo.hashOf(v, c.slots);
+        let e = c.memo.get(v, c.slots, kh);
+        if (e === undefined) { this.memoMisses++; e = this.compute(c, v); c.memo.set(v, c.slots, kh, e); }
+        if (e !== null) out.push({ k: out.length, step: c.step, args: c.args, h1: (h1 + e.d1) | 0, h2: (h2 + e.d2) | 0, eff: e, vec: null, cand: c });
+      }
+      this.curVec = null; this.curWorld = null;
+      return out;
+    }
+    for (const p of this.plan) {
+      if (roles && !roles(p.step.role)) continue;
+      if (p.cands) {
+        const cs = p.cands;
+        for (let ci = 0; ci < cs.length; ci++) {
+          const c = cs[ci];
+          const kh = TupleMemo.hashOf(v, c.slots);
+          let e = c.memo.get(v, c.slots, kh);
+          if (e === undefined) { this.memoMisses++; e = this.compute(c, v); c.memo.set(v, c.slots, kh, e); }
+          if (e !== null) out.push({ k: out.length, step: c.step, args: c.args, h1: (h1 + e.d1) | 0, h2: (h2 + e.d2) | 0, eff: e, vec: null, cand: c });
+        }
+      } else {
+        const st = p.step;
+        const wd = this.world();
+        for (const args of st.params ? st.params(wd, this.cfg) : [[]]) {
+          let next: World | null;
+          try {
+            if (st.enabled && !st.enabled(wd, args, this.cfg)) continue;
+            next = st.apply(wd, args, this.cfg);
+          } catch (e) {
+            throw new Error(`${this.design.name}: model error in ${labelOf(st.name, args)}: ${(e as Error).message}`);
+          }
+          if (!next) continue;
+          const nv = this.encode(next);
+          const [n1, n2] = this.hash(nv);
+          out.push({ k: out.length, step: st, args, h1: n1, h2: n2, eff: null, vec: nv, cand: null });
+        }
+      }
+    }
+    this.curVec = null; this.curWorld = null;
+    return out;
+  }
+
+  private roleLists = new Map<string, { cands: Candidate[]; bySlot: Int32Array[]; effs: (Effect | null)[]; stamp: Int32Array; gen: number }>();
+  private lastTaken: Int32Array | null = null;
+
+  /**
+   * The drain (src/explore/drain.ts) for designs whose steps all declare footprints, without
+   * allocating per step: the vector is patched in place, fairness is an array by candidate (labels are
+   * one per candidate). Same choices as the generic drain: least recently taken first, ties in order.
+   * Returns null when some step has no footprint (the caller then runs the generic drain).
+   */
+  drainStatic(v0: Int32Array, h1: number, h2: number, roles: (r: Role) => boolean, rolesKey: string, bound: number): { vec: Int32Array | null; labels: string[]; steps: number } | null {
+    if (!this.allStatic) return null;
+    let rl = this.roleLists.get(rolesKey);
+    if (!rl) {
+      const cands = this.candidates.filter((c) => roles(c.step.role));
+      const bySlot: number[][] = [];
+      cands.forEach((c, p) => { for (const sl of c.slots) (bySlot[sl] ??= []).push(p); });
+      rl = { cands, bySlot: bySlot.map((x) => Int32Array.from(x ?? [])), effs: new Array(cands.length).fill(null), stamp: new Int32Array(cands.length), gen: 0 };
+      this.roleLists.set(rolesKey, rl);
+    }
+    const { cands, bySlot, effs, stamp } = rl;
+    const last = this.lastTaken && this.lastTaken.length >= this.candidates.length ? this.lastTaken : (this.lastTaken = new Int32Array(this.candidates.length));
+    last.fill(-1);
+    let v = new Int32Array(Math.max(v0.length, this.ids.length));
+    v.set(v0);
+    const look = (p: number): Effect | null => {
+      const c = cands[p];
+      const kh = TupleMemo.hashOf(v, c.slots);
+      let e = c.memo.get(v, c.slots, kh);
+      if (e === undefined) { this.memoMisses++; this.enter(v); e = this.compute(c, v); c.memo.set(v, c.slots, kh, e); this.curVec = null; this.curWorld = null; }
+      return e;
+    };
+    for (let p = 0; p < cands.length; p++) effs[p] = look(p);
+    const labels: string[] = [];
+    for (let i = 0; i < bound; i++) {
+      let bp = -1, bestAt = 0;
+      for (let p = 0; p < cands.length; p++) {
+        if (effs[p] === null) continue;
+        const at = last[cands[p].index];
+        if (bp < 0 || at < bestAt) { bp = p; bestAt = at; }
+      }
+      if (bp < 0) return { vec: v, labels, steps: i };
+      const best = cands[bp];
+      last[best.index] = i;
+      labels.push(best.label);
+      const pr = effs[bp]!.pairs;
+      let grow = v.length;
+      for (let j = 0; j < pr.length; j += 2) if (pr[j] + 1 > grow) grow = pr[j] + 1;
+      if (grow > v.length) { const b = new Int32Array(grow); b.set(v); v = b; }
+      const gen = ++rl.gen;
+      for (let j = 0; j < pr.length; j += 2) {
+        v[pr[j]] = pr[j + 1];
+        const ds = bySlot[pr[j]];
+        if (ds) for (let q = 0; q < ds.length; q++) stamp[ds[q]] = gen;
+      }
+      for (let p = 0; p < cands.length; p++) if (stamp[p] === gen) effs[p] = look(p);
+    }
+    void h1; void h2;
+    return { vec: null, labels, steps: bound };
+  }
+
+  /** The next vector of a successor of `v`. */
+  nextVec(v: Int32Array, s: Succ): Int32Array {
+    return s.vec ?? this.applyEffect(v, s.eff!);
+  }
+}
+
+/** Fingerprint as one JS number key (53 bits), for memo maps. */
+export function fpKey(h1: number, h2: number): number {
+  return (h1 >>> 0) * 2097152 + (h2 >>> 11);
+}
