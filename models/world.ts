@@ -213,7 +213,8 @@ function memoTransition(s: AnyMachineSnapshot, ev: Ev): MemoEntry | typeof REFUS
   if (r !== undefined) { memoStats.hits++; return r; }
   memoStats.misses++;
   const { next, deliver: ds } = rawTransition(snaps[sid], ev);
-  r = next === snaps[sid] ? REFUSED : { next: snapshotId(next), deliver: ds };
+  // A transition whose only effect is deliveries leaves the snapshot identical: it was still taken.
+  r = next === snaps[sid] && ds.length === 0 ? REFUSED : { next: snapshotId(next), deliver: ds };
   if (++memoEntries > MEMO_LIMIT) {
     for (let i = 0; i < memos.length; i++) memos[i] = undefined;
     memoEntries = 1;

@@ -6,7 +6,8 @@ import type { Json } from '../models/world.ts';
 import { worldImage } from '../models/world.ts';
 import { registry, modelDigest } from './registry.ts';
 import { Checker } from './check.ts';
-import { exploreExhaustive } from './explore/exhaustive.ts';
+import { exploreExhaustive, collisionLine } from './explore/exhaustive.ts';
+import { evaluateMetrics, type MetricResult } from './report/metrics.ts';
 import { exploreRandom } from './explore/random.ts';
 import { findAction } from './world/steps.ts';
 import type { Found } from './explore/trace.ts';
@@ -28,6 +29,14 @@ export interface CheckOptions {
   maxStates?: number;
   seed?: number;
   budgetMs?: number;
+  /** Exhaustive: symmetry reduction for designs that declare interchangeable objects (default on). */
+  symmetry?: boolean;
+  /** Exhaustive: partial-order reduction when only terminal properties are looked for (default on). */
+  por?: boolean;
+  /** Exhaustive: stop with a partial verdict above this resident memory, in MiB. */
+  maxMemoryMb?: number;
+  /** Evaluate the numbers designs report (Design.metrics) after exploring (default on). */
+  metrics?: boolean;
   save?: boolean;
   onProgress?: (p: Progress) => void;
 }
@@ -61,6 +70,10 @@ export interface Cell {
 export interface CheckResult {
   ok: boolean;
   cells: Cell[];
+  /** Per design explored exhaustively: TLC-style fingerprint collision estimate and the reductions used. */
+  exhaustive: { design: string; config: string; states: number; collision: string; reductions: { symmetry: string; por: string } }[];
+  /** The numbers designs report (over-synchronisation, frame latency, pipelining lost, ...). */
+  metrics: MetricResult[];
 }
 
 const DEFAULT_SEED = 1;
@@ -109,6 +122,8 @@ export async function checkDesigns(o: CheckOptions): Promise<CheckResult> {
   const { ds, properties } = await select(o);
   const engine = o.engine ?? 'both';
   const cells: Cell[] = [];
+  const exhaustive: CheckResult['exhaustive'] = [];
+  const metrics: MetricResult[] = [];
   for (const d of ds) {
     const names = Object.keys(d.expect).filter((p) => !o.properties?.length || o.properties.includes(p)).sort();
     if (!names.length) continue;
@@ -131,14 +146,14 @@ export async function checkDesigns(o: CheckOptions): Promise<CheckResult> {
       const checker = new Checker(d, cfg, props);
       const r = exploreExhaustive(d, cfg, checker, names, {
         maxDepth: o.depth ?? b.depth, maxStates: o.maxStates ?? b.maxStates ?? 1_000_000, budgetMs: o.budgetMs,
+        symmetry: o.symmetry, por: o.por, maxMemoryBytes: o.maxMemoryMb === undefined ? undefined : o.maxMemoryMb * 2 ** 20,
         onProgress: (p) => o.onProgress?.({ design: d.name, engine: 'exhaustive', states: p.states }),
       });
       const ms = Date.now() - t0;
       const stats = { states: r.states, steps: r.transitions, ms };
       for (const f of r.found) record(f, 'exhaustive', b.config, cfg, null, null, stats);
-      const bound = r.stoppedBy === 'complete' || r.stoppedBy === 'all-found'
-        ? `all ${r.states} reachable states of config '${b.config}'`
-        : `${r.states} states to depth ${r.depth} of config '${b.config}' (stopped by the ${r.stoppedBy} bound)`;
+      const bound = `${r.bound} of config '${b.config}'`;
+      exhaustive.push({ design: d.name, config: b.config, states: r.states, collision: collisionLine(r), reductions: r.reductions });
       for (const n of names) if (!done.has(n)) done.set(n, mk(n, 'exhaustive', b.config, { ...stats, bound }));
     }
     const open = names.filter((n) => done.get(n)?.observed !== 'violates');
@@ -167,6 +182,7 @@ export async function checkDesigns(o: CheckOptions): Promise<CheckResult> {
       }
     }
     for (const n of names) cells.push(done.get(n)!);
+    if (o.metrics !== false) metrics.push(...evaluateMetrics(d, { runs: 10, seed: o.seed ?? DEFAULT_SEED }));
   }
-  return { ok: cells.every((c) => c.expected === c.observed), cells };
+  return { ok: cells.every((c) => c.expected === c.observed), cells, exhaustive, metrics };
 }

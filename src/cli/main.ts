@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { relative } from 'node:path';
-import { checkDesigns, listAll, replayFile, InputError, type Cell, type CheckOptions } from '../api.ts';
+import { checkDesigns, listAll, replayFile, InputError, type Cell, type CheckOptions, type CheckResult } from '../api.ts';
 import { progressReporter } from './progress.ts';
 import { registry } from '../registry.ts';
 import { addExploreOptions, toCheckOptions, int } from './options.ts';
@@ -29,6 +29,25 @@ export function formatMatrix(cells: Cell[]): string {
   }
   return out.join('\n');
 }
+
+/** What each design's 'holds' rests on, the fingerprint estimate, and the numbers designs report. */
+export function formatBounds(r: CheckResult): string {
+  const out: string[] = [];
+  const holds = new Map<string, string>();
+  for (const c of r.cells) if (c.observed === 'holds' && !holds.has(c.design)) holds.set(c.design, c.bound);
+  if (holds.size) out.push('what each "holds" rests on:', ...[...holds].map(([d, b]) => `  ${d}: ${b}`));
+  for (const e of r.exhaustive) if (e.states > 100_000) out.push(`  ${e.design}: ${e.collision}`);
+  if (r.metrics.length) {
+    out.push('', 'design numbers (one fair run, then min / mean / max over seeded random runs; faults excluded):');
+    for (const m of r.metrics) {
+      const v = m.fair === null ? `error: ${m.error}` : `${fmt(m.fair)}${m.random ? `  (random ${fmt(m.random.min)} / ${fmt(m.random.mean)} / ${fmt(m.random.max)} over ${m.random.runs} runs)` : ''}`;
+      out.push(`  ${pad(m.design, 28)} ${pad(m.metric, 26)} ${v}`);
+    }
+  }
+  return out.join('\n');
+}
+
+const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 
 /** Progress for a run: the state bound per design (for the time-left estimate) comes from the registry. */
 async function progressFor(o: CheckOptions, enabled: boolean) {
@@ -78,8 +97,11 @@ export function buildProgram(): Command {
       const prog = await progressFor(opts, !o.json);
       const r = await checkDesigns({ ...opts, onProgress: prog.update });
       prog.stop();
-      if (o.json) console.log(JSON.stringify({ ok: r.ok, cells: r.cells.map(({ design, property, expected, observed, engine, runs, states, steps, ms, trace, config, bound, message }) => ({ design, property, expected, observed, engine, runs, states, steps, ms, trace, config, bound, message })) }));
-      else console.log(formatMatrix(r.cells) + `\n\n${r.ok ? 'every verdict as expected' : 'some verdicts differ from the expectation'}`);
+      if (o.json) {
+        const cells = r.cells.map(({ design, property, expected, observed, engine, runs, states, steps, ms, trace, config, bound, message }) => ({ design, property, expected, observed, engine, runs, states, steps, ms, trace, config, bound, message }));
+        const metrics = r.metrics.map(({ design, metric, config, fair, random, unsettled }) => ({ design, metric, config, fair, random, unsettled }));
+        console.log(JSON.stringify({ ok: r.ok, cells, exhaustive: r.exhaustive, metrics }));
+      } else console.log([formatMatrix(r.cells), formatBounds(r), `${r.ok ? 'every verdict as expected' : 'some verdicts differ from the expectation'}`].filter(Boolean).join('\n\n'));
       process.exitCode = r.ok ? 0 : 1;
     });
 

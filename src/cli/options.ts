@@ -24,6 +24,10 @@ export const EXPLORE_OPTIONS: { [K in keyof Required<CheckOptions>]: Spec | null
   maxStates: (c) => c.option('--max-states <n>', "exhaustive state bound (default: the design's bound)", int('--max-states', 1)),
   seed: (c) => c.option('--seed <s>', 'random seed (default 1)', int('--seed')),
   budgetMs: (c) => c.option('--budget-ms <t>', 'stop exploring a design after t ms (makes results time-dependent)', int('--budget-ms', 1)),
+  symmetry: (c) => c.option('--no-symmetry', 'exhaustive: switch off symmetry reduction (designs that declare interchangeable objects)'),
+  por: (c) => c.option('--no-por', 'exhaustive: switch off partial-order reduction (used only for terminal properties such as no-deadlock)'),
+  maxMemoryMb: (c) => c.option('--max-memory-mb <n>', 'exhaustive: stop with a partial verdict above this resident memory', int('--max-memory-mb', 64)),
+  metrics: (c) => c.option('--no-metrics', 'skip the numbers designs report (over-synchronisation, latencies)'),
   save: (c) => c.option('--save', 'write new minimized traces to counterexamples/'),
   onProgress: null,
 };
@@ -37,6 +41,6 @@ export function addExploreOptions(cmd: Command): Command {
 export function toCheckOptions(o: Record<string, any>): CheckOptions {
   return {
     designs: o.design, properties: o.property, engine: o.engine, runs: o.runs, depth: o.depth, maxStates: o.maxStates,
-    seed: o.seed, budgetMs: o.budgetMs, save: !!o.save,
+    seed: o.seed, budgetMs: o.budgetMs, save: !!o.save, symmetry: o.symmetry, por: o.por, maxMemoryMb: o.maxMemoryMb, metrics: o.metrics,
   };
 }

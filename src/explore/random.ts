@@ -73,11 +73,16 @@ export function exploreRandom(d: Design, cfg: unknown, checker: Checker, props: 
   const arb = fc.array(fc.nat({ max: 0xffff }), { maxLength: o.depth, size: 'max' });
   while (want.size && runs < o.runs) {
     const remaining = o.runs - runs;
+    let inCheck = 0;
+    let shrinking = false;
     const budget = o.budgetMs === undefined ? undefined : Math.max(1, o.budgetMs - (Date.now() - t0));
     const details = fc.check(
       fc.property(arb, (choices) => {
         const r = run(choices);
-        if (o.onProgress && Date.now() - lastReport > 250) { lastReport = Date.now(); o.onProgress({ runs: runs + 1, steps }); }
+        // Generated runs only (not shrink attempts) count towards the budget fast-check reports.
+        if (!shrinking) inCheck++;
+        if (r !== null) shrinking = true;
+        if (o.onProgress && Date.now() - lastReport > 250) { lastReport = Date.now(); o.onProgress({ runs: Math.min(o.runs, runs + inCheck), steps }); }
         return r === null;
       }),
       { seed, numRuns: remaining, interruptAfterTimeLimit: budget, markInterruptAsFailure: false },
