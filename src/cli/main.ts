@@ -39,9 +39,10 @@ export function formatBounds(r: CheckResult): string {
   for (const e of r.exhaustive) if (e.states > 100_000) out.push(`  ${e.design}: ${e.collision}`);
   if (r.metrics.length) {
     out.push('', 'design numbers (one fair run, then min / mean / max over seeded random runs; faults excluded):');
+    const wd = Math.max(...r.metrics.map((m) => m.design.length)), wm = Math.max(...r.metrics.map((m) => m.metric.length));
     for (const m of r.metrics) {
       const v = m.fair === null ? `error: ${m.error}` : `${fmt(m.fair)}${m.random ? `  (random ${fmt(m.random.min)} / ${fmt(m.random.mean)} / ${fmt(m.random.max)} over ${m.random.runs} runs)` : ''}`;
-      out.push(`  ${pad(m.design, 28)} ${pad(m.metric, 26)} ${v}`);
+      out.push(`  ${pad(m.design, wd)}  ${pad(m.metric, wm)}  ${v}`);
     }
   }
   return out.join('\n');
