@@ -4,9 +4,7 @@
  * kind must wait on, then publish the job's finished fence as WRITE or READ.
  */
 import type { World } from '../world.ts';
-import { ctx, must, tell } from '../world.ts';
-import { isSignaled, type DmaFenceContext } from '../dma-fence.ts';
-import { dma_resv_fences, dma_resv_usage_rw, type DmaResvContext, type DmaResvUsage } from '../dma-resv.ts';
+import { dma_resv_fences, dma_resv_usage_rw, dma_resv_add_fence_atomic, type DmaResvUsage } from '../dma-resv.ts';
 import { drm_sched_job_add_dependency } from './drm-sched.ts';
 
 export interface BoAccess {
@@ -22,14 +20,7 @@ export function add_implicit_dependencies(w: World, job: string, list: BoAccess[
 
 /** Lock, reserve, add the fence with `usage`, unlock (R55, R56): one atomic step of the ioctl. */
 export function dma_resv_add_fence_locked(w: World, bo: string, fence: string, usage: DmaResvUsage, owner: string): World {
-  const resv = `${bo}.resv`;
-  const f = ctx<DmaFenceContext>(w, fence);
-  const signaled = ctx<DmaResvContext>(w, resv).fences.map((e) => e.fence).filter((id) => isSignaled(w, id));
-  w = must(w, resv, { type: 'DMA_RESV_LOCK', owner });
-  w = must(w, resv, { type: 'DMA_RESV_RESERVE_FENCES', n: 1 });
-  w = must(w, resv, { type: 'DMA_RESV_ADD_FENCE', fence, usage, context: f.context, seqno: f.seqno, signaled });
-  w = must(w, resv, { type: 'DMA_RESV_UNLOCK' });
-  return tell(w, fence, { type: 'DMA_FENCE_PUBLISH', via: resv });
+  return dma_resv_add_fence_atomic(w, `${bo}.resv`, fence, usage, owner).w; // publishes the fence (R26)
 }
 
 /** R62: implicit-sync drivers add WRITE for writes and READ for reads. */

@@ -65,15 +65,21 @@ export function drainReference(d: Design, cfg: unknown, w: World, bound = d.drai
   for (let i = 0; i < bound; i++) {
     const acts = enabledActions(d, cfg, w, drainRoles);
     if (!acts.length) return { settled: w, steps: i, labels, bound };
-    let best = acts[0];
-    let bestAt = last.get(best.label) ?? -1;
-    for (const a of acts) {
-      const at = last.get(a.label) ?? -1;
-      if (at < bestAt) { best = a; bestAt = at; }
-    }
+    const best = leastRecent(acts, last);
     last.set(best.label, i);
     labels.push(best.label);
     w = best.next;
   }
   return { settled: null, steps: bound, labels, bound };
+}
+
+/** The drain's fairness: the action taken least recently (never = oldest); ties by step order. */
+export function leastRecent<A extends { label: string }>(acts: A[], last: Map<string, number>): A {
+  let best = acts[0];
+  let bestAt = last.get(best.label) ?? -1;
+  for (const a of acts) {
+    const at = last.get(a.label) ?? -1;
+    if (at < bestAt) { best = a; bestAt = at; }
+  }
+  return best;
 }

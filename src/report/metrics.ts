@@ -17,7 +17,7 @@
 import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
 import { enabledActions } from '../world/steps.ts';
-import { drain } from '../explore/drain.ts';
+import { drain, leastRecent } from '../explore/drain.ts';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODELS_DIR } from './machines.ts';
@@ -121,12 +121,7 @@ export function fairRun(d: Design, cfg: unknown, depth: number): { world: World;
   for (let i = 0; i < depth; i++) {
     const acts = enabledActions(d, cfg, w, noFault);
     if (!acts.length) break;
-    let best = acts[0];
-    let bestAt = last.get(best.label) ?? -1;
-    for (const a of acts) {
-      const at = last.get(a.label) ?? -1;
-      if (at < bestAt) { best = a; bestAt = at; }
-    }
+    const best = leastRecent(acts, last);
     last.set(best.label, i);
     w = best.next;
   }
