@@ -37,7 +37,7 @@
 import { setup, assign, enqueueActions } from 'xstate';
 import { deliver } from './world.ts';
 import { defineView, type Edge } from './view.ts';
-import { MAX_ERRNO, type DmaFenceCb, type DmaFenceContext, type Signaller } from './dma-fence.ts';
+import { dmaFenceGuards, type DmaFenceCb, type DmaFenceContext, type Signaller } from './dma-fence.ts';
 
 /** R38: the sentinel error of an array whose children reported no error yet. */
 export const PENDING_ERROR = 1;
@@ -79,11 +79,7 @@ const cbError = (e: E): number => (e.type === 'DMA_FENCE_ARRAY_CB' ? e.fenceErro
 export const dmaFenceArrayMachine = setup({
   types: { context: {} as DmaFenceArrayContext, events: {} as E, input: {} as DmaFenceArrayInput },
   guards: {
-    'signaling disabled': ({ context }) => !context.enableSignal,
-    'not published': ({ context }) => !context.published,
-    'callback queued': ({ context, event }) => event.type === 'DMA_FENCE_REMOVE_CALLBACK' && context.cbs.some((c) => c.to === event.to),
-    /** R6 on the array itself. */
-    'valid error': ({ event }) => event.type === 'DMA_FENCE_SET_ERROR' && event.error < 0 && event.error >= -MAX_ERRNO,
+    ...dmaFenceGuards, // R6, R8, R11 on the array itself
     'child waiting': ({ context, event }) => event.type === 'DMA_FENCE_ARRAY_CB' && context.waiting.includes(event.child),
     /** R37: this report brings num_pending to 0. */
     'last pending child': ({ context, event }) => event.type === 'DMA_FENCE_ARRAY_CB' && context.waiting.includes(event.child) && context.numPending <= 1,

@@ -40,7 +40,7 @@ import { setup, assign, enqueueActions } from 'xstate';
 import type { Ev } from './world.ts';
 import { deliver } from './world.ts';
 import { defineView, type Edge } from './view.ts';
-import type { DmaFenceCb, DmaFenceContext, Signaller } from './dma-fence.ts';
+import { dmaFenceGuards, type DmaFenceCb, type DmaFenceContext, type Signaller } from './dma-fence.ts';
 import { registerContainer } from './rules/dma-fence.ts';
 
 export interface DmaFenceChainContext extends DmaFenceContext {
@@ -80,9 +80,7 @@ export const dmaFenceChainMachine = setup({
     /** R45: the contained fence and everything before it signaled. */
     'all links signaled': ({ context }) => context.pending.length === 0,
     'is a pending link': ({ context, event }) => event.type === 'DMA_FENCE_CHAIN_CB' && context.pending.includes(event.fence),
-    'signaling disabled': ({ context }) => !context.enableSignal,
-    'not published': ({ context }) => !context.published,
-    'callback queued': ({ context, event }) => event.type === 'DMA_FENCE_REMOVE_CALLBACK' && context.cbs.some((c) => c.to === event.to),
+    ...dmaFenceGuards,
     /** R46: cmpxchg succeeds only if prev is still what the walker read. */
     'prev unchanged': ({ context, event }) => event.type === 'DMA_FENCE_CHAIN_SET_PREV' && context.prev === event.expected && event.prev !== event.expected,
   },

@@ -17,7 +17,7 @@ import { setup, assign, enqueueActions } from 'xstate';
 import type { Ev } from './world.ts';
 import { deliver } from './world.ts';
 import { defineView } from './view.ts';
-import type { DmaFenceCb, DmaFenceContext } from './dma-fence.ts';
+import { dmaFenceGuards, type DmaFenceCb, type DmaFenceContext } from './dma-fence.ts';
 
 export interface DmaFenceProxyContext extends DmaFenceContext {
   /** always: the syncobj and point it stands for. */
@@ -38,8 +38,7 @@ type E =
 export const dmaFenceProxyMachine = setup({
   types: { context: {} as DmaFenceProxyContext, events: {} as E, input: {} as { context?: number; syncobj?: string; point?: number } },
   guards: {
-    'not published': ({ context }) => !context.published,
-    'callback queued': ({ context, event }) => event.type === 'DMA_FENCE_REMOVE_CALLBACK' && context.cbs.some((c) => c.to === event.to),
+    ...dmaFenceGuards,
   },
   actions: {
     deliver: (_, _p: { to: string; ev: Ev }) => {},

@@ -97,14 +97,32 @@ type E =
   | { type: 'DMA_FENCE_SIGNAL' }
   | { type: 'DMA_FENCE_PUBLISH'; via?: string };
 
+/** R6: an error a fence may carry: -MAX_ERRNO <= e < 0. */
+export const validFenceError = (e: number): boolean => e < 0 && e >= -MAX_ERRNO;
+
+type BaseGuardArgs = {
+  context: Pick<DmaFenceContext, 'enableSignal' | 'published' | 'cbs'>;
+  event: { type: string; to?: string; error?: number };
+};
+
+/**
+ * The guards of the base dma_fence contract, shared by every fence kind (array, chain, proxy, ...):
+ * derived kinds add their own guards next to these instead of copying them.
+ */
+export const dmaFenceGuards = {
+  /** R6 */
+  'valid error': ({ event }: BaseGuardArgs) => event.type === 'DMA_FENCE_SET_ERROR' && validFenceError(event.error ?? 0),
+  /** R8: enable_signaling runs once */
+  'signaling disabled': ({ context }: BaseGuardArgs) => !context.enableSignal,
+  'not published': ({ context }: BaseGuardArgs) => !context.published,
+  /** R11 */
+  'callback queued': ({ context, event }: BaseGuardArgs) => event.type === 'DMA_FENCE_REMOVE_CALLBACK' && context.cbs.some((c) => c.to === event.to),
+};
+
 export const dmaFenceMachine = setup({
   types: { context: {} as DmaFenceContext, events: {} as E, input: {} as DmaFenceInput },
   guards: {
-    /** R6: -MAX_ERRNO <= e < 0. */
-    'valid error': ({ event }) => event.type === 'DMA_FENCE_SET_ERROR' && event.error < 0 && event.error >= -MAX_ERRNO,
-    'signaling disabled': ({ context }) => !context.enableSignal,
-    'not published': ({ context }) => !context.published,
-    'callback queued': ({ context, event }) => event.type === 'DMA_FENCE_REMOVE_CALLBACK' && context.cbs.some((c) => c.to === event.to),
+    ...dmaFenceGuards,
     'created signaled': ({ context }) => context.error === 1,
   },
   actions: {
@@ -115,10 +133,9 @@ export const dmaFenceMachine = setup({
       if (context.onEnable) enqueue(deliver(context.onEnable.to, context.onEnable.ev));
     }),
     /** R4: detach cb_list and run every callback once, in order, with the fence and its error. */
-    runCallbacks: enqueueActions(({ context, enqueue, self }) => {
+    runCallbacks: enqueueActions(({ context, enqueue }) => {
       for (const cb of context.cbs) enqueue(deliver(cb.to, { ...cb.ev, fenceError: context.error }));
       enqueue.assign({ cbs: [], onEnable: null });
-      void self;
     }),
   },
 }).createMachine({
@@ -174,7 +191,7 @@ export function dmaFenceErrno(c: DmaFenceContext, signaled: boolean, ev: E): num
   switch (ev.type) {
     case 'DMA_FENCE_SIGNAL': return signaled ? EINVAL : 0;
     case 'DMA_FENCE_ADD_CALLBACK': return signaled ? ENOENT : 0;
-    case 'DMA_FENCE_SET_ERROR': return signaled || !(ev.error < 0 && ev.error >= -MAX_ERRNO) ? EINVAL : 0;
+    case 'DMA_FENCE_SET_ERROR': return signaled || !validFenceError(ev.error) ? EINVAL : 0;
     case 'DMA_FENCE_REMOVE_CALLBACK': return c.cbs.some((x) => x.to === ev.to) ? 1 : 0;
     default: return 0;
   }

@@ -64,7 +64,7 @@ export function initTimeline(cfg: TimelineConfig): World {
  * (R82), push. Returns null (the ioctl fails with -EINVAL before anything is armed) when the wait
  * point has not materialized.
  */
-export function submitBatch(w: World, q: number, v: number, cfg: TimelineConfig): World | null {
+export function submitBatch(w: World, q: number, v: number): World | null {
   const job = jobOf(q, v);
   let dep: string | null = null;
   if (v > 1) {
@@ -73,7 +73,6 @@ export function submitBatch(w: World, q: number, v: number, cfg: TimelineConfig)
     w = r.w;
     dep = r.fence;
   }
-  void cfg;
   w = drm_sched_job_init(w, job, `q${q}.ctx`, 'sched0');
   if (dep) w = drm_sched_job_add_dependency(w, job, dep);
   w = drm_sched_job_arm(w, job);
@@ -116,7 +115,7 @@ export const vkQueueSubmit: StepDef<TimelineConfig> = {
     const v = queueBatches(cfg, qn)[gNum(w, `q${qn}.next`)];
     w = setG(w, { [`q${qn}.next`]: gNum(w, `q${qn}.next`) + 1 });
     const held = gList(w, `q${qn}.held`);
-    if (held.length === 0 && ready(w, v)) return submitBatch(w, qn, v, cfg);
+    if (held.length === 0 && ready(w, v)) return submitBatch(w, qn, v);
     return setG(w, { [`q${qn}.held`]: [...held, v] }); // wait-before-signal: the submit thread takes it
   },
   doc: 'R145, R147: a batch whose wait point is not there yet goes to the queue\'s submit thread',
@@ -135,7 +134,7 @@ export const vk_queue_submit_thread: StepDef<TimelineConfig> = {
   apply: (w, [q], cfg) => {
     const qn = q as number;
     const [v, ...rest] = gList(w, `q${qn}.held`);
-    const n = submitBatch(setG(w, { [`q${qn}.held`]: rest }), qn, v, cfg);
+    const n = submitBatch(setG(w, { [`q${qn}.held`]: rest }), qn, v);
     return n;
   },
   doc: 'R84 WAIT_AVAILABLE returned, so find_fence(flags = 0) succeeds: submit to the kernel (R88)',

@@ -93,13 +93,13 @@ export function dma_fence_match_context(w: World, array: string, context: number
 }
 
 /** Arrays that enabled signaling and still count a child that is already signaled (R40 -ENOENT path). */
-function unsettled(w: World): [string, string][] {
-  const out: [string, string][] = [];
+function unsettled(w: World): string[] {
+  const out: string[] = [];
   for (const a of idsOf(w, 'dma_fence_array')) {
     if (hasTag(w, a, 'signaled')) continue;
     const c = ctx<DmaFenceArrayContext>(w, a);
     if (!c.enableSignal) continue;
-    for (const ch of c.waiting) if (hasTag(w, ch, 'signaled')) { out.push([a, ch]); break; }
+    if (c.waiting.some((ch) => hasTag(w, ch, 'signaled'))) out.push(a);
   }
   return out;
 }
@@ -112,13 +112,12 @@ export function dma_fence_array_settle(w: World): World {
   for (let guard = 0; guard < 1000; guard++) {
     const todo = unsettled(w);
     if (!todo.length) return w;
-    for (const [a, ch] of todo) {
+    for (const a of todo) {
       const c = ctx<DmaFenceArrayContext>(w, a);
       for (const child of c.waiting) {
         if (!hasTag(w, child, 'signaled')) continue;
         w = tell(w, a, { type: 'DMA_FENCE_ARRAY_CB', child, fenceError: ctx<DmaFenceContext>(w, child).error });
       }
-      void ch;
     }
   }
   throw new Error('dma_fence_array_settle did not converge');

@@ -221,7 +221,7 @@ export function initPresent(cfg: PresentConfig): World {
   let w: World = { o: {}, g: {} };
   w = spawn(w, CRTC, drmCrtcMachine, { planes: clients.map(planeOf) });
   w = spawn(w, COMPOSITOR, compositorMachine, {});
-  for (const [i, c] of clients.entries()) {
+  for (const c of clients) {
     w = spawn(w, c, presentClientMachine, { frames: cfg.frames, buffers: cfg.buffers, wbs: cfg.wbs && cfg.sync !== 'implicit' });
     for (let q = 0; q < cfg.queues; q++) w = spawn(w, ringOf(c, q), gpuRingMachine, {});
     if (cfg.sync === 'syncobj') w = spawn(w, `${c}.surface`, wpLinuxDrmSyncobjSurfaceMachine, { client: c, compositor: COMPOSITOR });
@@ -233,7 +233,6 @@ export function initPresent(cfg: PresentConfig): World {
         w = spawn(w, `${bufId(c, b)}.idle`, xshmfenceMachine, {});
       }
     }
-    void i;
   }
   return w;
 }
@@ -462,10 +461,8 @@ export function presentSteps(cfg0: PresentConfig): StepDef<PresentConfig>[] {
       name: 'compositor_wait_done', role: 'kernel', actor: () => COMPOSITOR,
       enabled: (w) => stateOf(w, COMPOSITOR) === 'stalled',
       apply: (w) => {
-        const s = ctx<CompositorContext>(w, COMPOSITOR).stall!;
         const all = Object.values(ctx<CompositorContext>(w, COMPOSITOR).latched);
         if (all.some((x) => acquireState(w, x) !== 'ready')) return null;
-        void s;
         return send(w, COMPOSITOR, { type: 'COMPOSITOR_WAIT_DONE' });
       },
       doc: 'the compositor\'s wait on the client fence returns (it signaled)',
