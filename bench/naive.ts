@@ -3,13 +3,13 @@
  * suggest. One running actor per object (createActor(...).start()), one fresh actor system per run;
  * `fc.commands` over one command class per atomic action, whose `check` is the spec's guard read from
  * the actors' snapshots and whose `run` sends the events; `fc.modelRun`; the deadlock invariant
- * asserted after every command. The same machines as the designs (models/rw-umf.ts, dma-fence.ts),
+ * asserted after every command. The same machines as the designs (models/reference/rw-umf.ts, dma-fence.ts),
  * with `deliver` provided as a real send to the target actor.
  */
 import fc from 'fast-check';
 import { createActor, type AnyActorRef, type AnyStateMachine } from 'xstate';
-import { rwRingMachine, rwBoMachine, rwCtxMachine, rwUmfMachine, type RwRingContext, type Variant } from '../models/rw-umf.ts';
-import { dmaFenceMachine } from '../models/dma-fence.ts';
+import { rwRingMachine, rwBoMachine, rwCtxMachine, rwUmfMachine, type RwRingContext, type Variant } from '../models/reference/rw-umf.ts';
+import { dmaFenceMachine } from '../models/dma-buf/dma-fence.ts';
 
 class Sys {
   actors = new Map<string, AnyActorRef>();

@@ -10,7 +10,7 @@ import { exploreRandom } from '../src/explore/random.ts';
 import { engineFor } from '../src/explore/drain.ts';
 import { fpKey } from '../src/world/fast.ts';
 import { runNaive } from './naive.ts';
-import type { Variant } from '../models/rw-umf.ts';
+import type { Variant } from '../models/reference/rw-umf.ts';
 
 export type Job =
   | { kind: 'exhaustive'; design: string; config: unknown; props: string[]; maxStates: number; maxMemoryBytes: number; budgetMs?: number; exploreAll: boolean }

@@ -2,7 +2,7 @@
  * What a design is: a TLA+-style spec over machine snapshots. `init(config)` builds the initial world;
  * `steps` is the flat Next disjunction, each step an enabling condition and an effect side by side;
  * `expect` is the designer's hypothesis per property, with the reason. Designs import this file, the
- * machines and models/rules/; they never import the engine (src/).
+ * machines and models/<subsystem>/; they never import the engine (src/).
  */
 import type { World, Json } from './world.ts';
 

@@ -6,9 +6,9 @@
  */
 import { defineProperty } from './property.ts';
 import { idsOf, ctx, hasTag } from '../models/world.ts';
-import type { DmaFenceChainContext } from '../models/dma-fence-chain.ts';
-import type { DrmSyncobjContext } from '../models/drm-syncobj.ts';
-import { drm_syncobj_point_fence } from '../models/rules/drm-syncobj.ts';
+import type { DmaFenceChainContext } from '../models/dma-buf/dma-fence-chain.ts';
+import type { DrmSyncobjContext } from '../models/drm-syncobj/drm-syncobj.ts';
+import { drm_syncobj_point_fence } from '../models/drm-syncobj/drm-syncobj-api.ts';
 
 export default defineProperty({
   name: 'chain-prefix-closed',

@@ -9,10 +9,10 @@
  */
 import { defineProperty } from './property.ts';
 import { idsOf, ctx, stateOf } from '../models/world.ts';
-import { fenceClient } from '../models/rules/present.ts';
+import { fenceClient } from '../models/display/present.ts';
 import type { World } from '../models/world.ts';
-import type { CompositorContext, Wait } from '../models/compositor.ts';
-import type { DrmCrtcContext } from '../models/drm-crtc.ts';
+import type { CompositorContext, Wait } from '../models/display/compositor.ts';
+import type { DrmCrtcContext } from '../models/display/drm-crtc.ts';
 
 /** 'tl:client0.buf1.tl@3' -> 'acquire point 3 of client0.buf1.tl'. */
 export function describeHandle(h: string): string {

@@ -10,9 +10,9 @@ import { defineProperty } from './property.ts';
 import { idsOf, ctx, hasTag, stateOf } from '../models/world.ts';
 import type { World } from '../models/world.ts';
 import { isFence } from '../models/view.ts';
-import type { DmaFenceContext } from '../models/dma-fence.ts';
-import type { CompositorContext } from '../models/compositor.ts';
-import { releaseSignaled } from '../models/rules/present.ts';
+import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
+import type { CompositorContext } from '../models/display/compositor.ts';
+import { releaseSignaled } from '../models/display/present.ts';
 
 function owedUnsignalled(w: World, owner: string): string[] {
   const out: string[] = [];

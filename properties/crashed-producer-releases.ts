@@ -7,7 +7,7 @@
  */
 import { defineProperty } from './property.ts';
 import { waitEdges } from '../models/view.ts';
-import type { UmfContext } from '../models/user-memory-fence.ts';
+import type { UmfContext } from '../models/userq/user-memory-fence.ts';
 
 export default defineProperty({
   name: 'crashed-producer-releases',

@@ -8,8 +8,8 @@
 import { defineProperty } from './property.ts';
 import type { World } from '../models/world.ts';
 import { isFence } from '../models/view.ts';
-import type { DmaResvContext } from '../models/dma-resv.ts';
-import type { TtmBoContext } from '../models/ttm-buffer-object.ts';
+import type { DmaResvContext } from '../models/dma-buf/dma-resv.ts';
+import type { TtmBoContext } from '../models/ttm/ttm-buffer-object.ts';
 
 const signaled = (w: World, id: string) => { const s = w.o[id]; return !!s && isFence(s) && s.hasTag('signaled'); };
 

@@ -7,7 +7,7 @@
  */
 import { defineProperty } from './property.ts';
 import { isFence } from '../models/view.ts';
-import type { DmaFenceContext } from '../models/dma-fence.ts';
+import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
 
 export default defineProperty({
   name: 'hang-recovers-with-error',

@@ -2,7 +2,7 @@
  * hazard-free — seed 004, H8, I18/I19-like consumer safety (R53, R54, R62, R126, R127): two GPU
  * accesses to one BO, at least one a write, are ordered by happens-before.
  *
- * What is recorded (ghost data, models/rules/buffer-sharing.ts): at submit, a job's BO accesses and
+ * What is recorded (ghost data, models/userspace/buffer-sharing.ts): at submit, a job's BO accesses and
  * every fence it was told to wait on (implicit: the resv fences of dma_resv_usage_rw; explicit: its
  * in-fences), before the scheduler drops signaled ones or substitutes `scheduled` (R91, R93).
  *
@@ -19,10 +19,10 @@
  */
 import { defineProperty } from './property.ts';
 import type { World } from '../models/world.ts';
-import type { DmaFenceContext } from '../models/dma-fence.ts';
+import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
 import { isFence } from '../models/view.ts';
-import { dma_fence_unwrap } from '../models/dma-fence-unwrap.ts';
-import { accessRecords, conflict, ownerJob, type AccessRecord } from '../models/rules/buffer-sharing.ts';
+import { dma_fence_unwrap } from '../models/dma-buf/dma-fence-unwrap.ts';
+import { accessRecords, conflict, ownerJob, type AccessRecord } from '../models/userspace/buffer-sharing.ts';
 
 function signaled(w: World, id: string): boolean {
   const s = w.o[id];

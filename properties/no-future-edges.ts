@@ -4,12 +4,12 @@
  * point that has not materialized, nor for a syncobj with a NULL payload. The kernel guarantees it by
  * resolving in-syncobjs with drm_syncobj_find_fence(flags = 0), which fails with -EINVAL before
  * drm_sched_job_arm (R88, I25); a design that hands wait-before-signal to the scheduler breaks it.
- * A placeholder is recognised by its 'future' tag (models/dma-fence-proxy.ts) or ops 'proxy'.
+ * A placeholder is recognised by its 'future' tag (models/dma-buf/dma-fence-proxy.ts) or ops 'proxy'.
  */
 import { defineProperty } from './property.ts';
 import { idsOf, ctx, stateOf, has } from '../models/world.ts';
-import type { DrmSchedJobContext } from '../models/drm-sched-job.ts';
-import type { DmaFenceContext } from '../models/dma-fence.ts';
+import type { DrmSchedJobContext } from '../models/drm-sched/drm-sched-job.ts';
+import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
 import type { World } from '../models/world.ts';
 
 function future(w: World, f: string): boolean {

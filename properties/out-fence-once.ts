@@ -5,8 +5,8 @@
  */
 import { defineProperty } from './property.ts';
 import { idsOf, ctx, has } from '../models/world.ts';
-import { isSignaled, type DmaFenceContext } from '../models/dma-fence.ts';
-import type { DrmCrtcContext } from '../models/drm-crtc.ts';
+import { isSignaled, type DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
+import type { DrmCrtcContext } from '../models/display/drm-crtc.ts';
 
 export default defineProperty({
   name: 'out-fence-once',

@@ -5,7 +5,7 @@
  */
 import { defineProperty } from './property.ts';
 import { idsOf } from '../models/world.ts';
-import { commitsInUse, releaseSignaled } from '../models/rules/present.ts';
+import { commitsInUse, releaseSignaled } from '../models/display/present.ts';
 
 export default defineProperty({
   name: 'release-after-last-use',

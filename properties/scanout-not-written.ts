@@ -7,7 +7,7 @@
  */
 import { defineProperty } from './property.ts';
 import { idsOf } from '../models/world.ts';
-import { commitsInUse, writesInFlight } from '../models/rules/present.ts';
+import { commitsInUse, writesInFlight } from '../models/display/present.ts';
 
 export default defineProperty({
   name: 'scanout-not-written',

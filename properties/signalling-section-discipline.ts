@@ -9,7 +9,7 @@
 import { defineProperty } from './property.ts';
 import type { World } from '../models/world.ts';
 import { isFence } from '../models/view.ts';
-import type { KthreadContext } from '../models/kthread.ts';
+import type { KthreadContext } from '../models/kernel/kthread.ts';
 
 const signaled = (w: World, id: string) => { const s = w.o[id]; return !!s && isFence(s) && s.hasTag('signaled'); };
 

@@ -4,7 +4,7 @@
  * - a sync_file's fence pointer is constant (R64; an exported dma-buf snapshot is a sync_file, R126);
  * - a pushed job's dependency list only loses fences, and only fences that signaled: nothing is added
  *   or swapped after push (R70: resolved at enqueue time);
- * - the recorded dependencies of a job (ghost `access:<job>`, rules/buffer-sharing.ts) never change;
+ * - the recorded dependencies of a job (ghost `access:<job>`, models/userspace/buffer-sharing.ts) never change;
  * - convention for other models: an object whose context has `captured` (a fence id, or a list of
  *   them) never changes that field once set (KMS plane in-fences, waiters).
  */

@@ -8,8 +8,8 @@
  */
 import { defineProperty } from './property.ts';
 import { idsOf, ctx, has } from '../models/world.ts';
-import type { DrmSyncobjContext } from '../models/drm-syncobj.ts';
-import { drm_syncobj_query } from '../models/rules/drm-syncobj.ts';
+import type { DrmSyncobjContext } from '../models/drm-syncobj/drm-syncobj.ts';
+import { drm_syncobj_query } from '../models/drm-syncobj/drm-syncobj-api.ts';
 
 export default defineProperty({
   name: 'timeline-monotonic',

@@ -9,7 +9,7 @@
 import { defineProperty } from './property.ts';
 import { waitEdges, isFence, type Edge } from '../models/view.ts';
 import type { World } from '../models/world.ts';
-import type { DmaFenceContext } from '../models/dma-fence.ts';
+import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
 
 const live = (w: World, id: string) => { const s = w.o[id]; return !(s && isFence(s) && s.hasTag('signaled')); };
 const isUmf = (w: World, id: string) => w.o[id]?.machine.id === 'user_memory_fence';

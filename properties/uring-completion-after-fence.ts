@@ -5,7 +5,7 @@
  * entry's buffers at once; an early CQE is a use-after-submit race.
  */
 import { defineProperty } from './property.ts';
-import { earlyCompletions } from '../models/rules/io-uring.ts';
+import { earlyCompletions } from '../models/io-uring/io-uring-drm.ts';
 
 export default defineProperty({
   name: 'uring-completion-after-fence',

@@ -13,7 +13,7 @@
  *   marks every access WRITE, R62 allows it, H7/R113) the two readers of bo0 wait on each other.
  */
 import { defineDesign } from '../design.ts';
-import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../rules/buffer-sharing.ts';
+import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../userspace/buffer-sharing.ts';
 
 const scripts: SharingConfig['scripts'] = {
   proc0: [{ op: 'submit', acc: [['bo0', 'w']], implicit: true }, { op: 'send', to: 'proc1' }],

@@ -11,7 +11,7 @@
  *   missing (// seeded bug below).
  */
 import { defineDesign } from '../design.ts';
-import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../rules/buffer-sharing.ts';
+import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../userspace/buffer-sharing.ts';
 
 const scripts: SharingConfig['scripts'] = {
   // seeded bug: no { op: 'import', bo: 'bo0', write: true } before the send (H8).

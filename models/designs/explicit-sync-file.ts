@@ -9,7 +9,7 @@
  *   and sends bo1 back with its own out-fence; the producer then reads bo1. One scheduler and ring, TDR on.
  */
 import { defineDesign } from '../design.ts';
-import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../rules/buffer-sharing.ts';
+import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../userspace/buffer-sharing.ts';
 
 const scripts: SharingConfig['scripts'] = {
   proc0: [{ op: 'submit', acc: [['bo0', 'w']], implicit: false, out: true }, { op: 'send', to: 'proc1', fence: true }, { op: 'recv' }, { op: 'submit', acc: [['bo1', 'r']], implicit: false }],

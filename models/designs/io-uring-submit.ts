@@ -15,9 +15,9 @@
  */
 import { defineDesign, type StepDef } from '../design.ts';
 import { emptyWorld, ctx, send, type World } from '../world.ts';
-import { drmSchedSteps } from '../rules/drm-sched.ts';
-import { initIoUring, io_uring_enter, io_sq_thread, type IoUringProgramEntry } from '../rules/io-uring.ts';
-import type { IoUringContext } from '../io-uring.ts';
+import { drmSchedSteps } from '../drm-sched/sched-main.ts';
+import { initIoUring, io_uring_enter, io_sq_thread, type IoUringProgramEntry } from '../io-uring/io-uring-drm.ts';
+import type { IoUringContext } from '../io-uring/io-uring.ts';
 
 export interface IoUringConfig {
   queues: number;

@@ -17,11 +17,11 @@
  */
 import { defineDesign, type StepDef } from '../design.ts';
 import { emptyWorld, spawn, ctx, must, send, idsOf, stateOf, setG, tell, type World } from '../world.ts';
-import { dmaFenceMachine, ESRCH, isSignaled } from '../dma-fence.ts';
-import { userMemoryFenceMachine, umfReached, type UmfContext } from '../user-memory-fence.ts';
-import { userProcessMachine, type UserProcessContext } from '../user-process.ts';
-import { userModeQueueMachine, userqHeadRunnable, type UserModeQueueContext } from '../user-mode-queue.ts';
-import { ttm_bo_create, ttm_bo_move_copy, vramUsed, bo, boIdle, moveFenceOf } from '../rules/ttm.ts';
+import { dmaFenceMachine, ESRCH, isSignaled } from '../dma-buf/dma-fence.ts';
+import { userMemoryFenceMachine, umfReached, type UmfContext } from '../userq/user-memory-fence.ts';
+import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
+import { userModeQueueMachine, userqHeadRunnable, type UserModeQueueContext } from '../userq/user-mode-queue.ts';
+import { ttm_bo_create, ttm_bo_move_copy, vramUsed, bo, boIdle, moveFenceOf } from '../ttm/ttm-bo.ts';
 
 export interface NoBoFencesConfig {
   vramSlots: number;

@@ -17,17 +17,17 @@
  */
 import { defineDesign, type StepDef } from '../design.ts';
 import { emptyWorld, spawn, ctx, must, send, idsOf, stateOf, setG, tell, type World } from '../world.ts';
-import { isSignaled, ETIME } from '../dma-fence.ts';
-import { kthreadMachine, type KthreadContext } from '../kthread.ts';
-import { gpuPageFaultMachine, type GpuPageFaultContext } from '../gpu-page-fault.ts';
-import { gpuContextMachine, headRunnable, type GpuContextContext } from '../gpu-context.ts';
-import { userProcessMachine, type UserProcessContext } from '../user-process.ts';
-import type { DmaResvContext } from '../dma-resv.ts';
-import type { GpuRingContext } from '../gpu-ring.ts';
-import { addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job, drm_sched_job_timedout, drmSchedSteps } from '../rules/drm-sched.ts';
-import { add_implicit_dependencies, publish_implicit } from '../rules/implicit-sync.ts';
-import { ttm_bo_create } from '../rules/ttm.ts';
-import { kernelAndGpuQuiet } from '../rules/time.ts';
+import { isSignaled, ETIME } from '../dma-buf/dma-fence.ts';
+import { kthreadMachine, type KthreadContext } from '../kernel/kthread.ts';
+import { gpuPageFaultMachine, type GpuPageFaultContext } from '../gpu/gpu-page-fault.ts';
+import { gpuContextMachine, headRunnable, type GpuContextContext } from '../gpu/gpu-context.ts';
+import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
+import type { DmaResvContext } from '../dma-buf/dma-resv.ts';
+import type { GpuRingContext } from '../gpu/gpu-ring.ts';
+import { addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job, drm_sched_job_timedout, drmSchedSteps } from '../drm-sched/sched-main.ts';
+import { add_implicit_dependencies, publish_implicit } from '../drm-sched/implicit-sync.ts';
+import { ttm_bo_create } from '../ttm/ttm-bo.ts';
+import { kernelAndGpuQuiet } from '../kernel/timer.ts';
 
 export interface PageFaultConfig {
   /** R31: the faulting context keeps the engine's compute units while its fault is pending. */

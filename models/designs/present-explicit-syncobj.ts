@@ -14,7 +14,7 @@
  *   Abstracted away: GPU composition (direct scanout).
  */
 import { defineDesign } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../rules/present.ts';
+import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../display/present.ts';
 
 const base: PresentConfig = { clients: 1, frames: 2, buffers: 2, vblanks: 3, queues: 2, wbs: true, sync: 'syncobj', policy: 'transaction', clientCrashes: 0, compositorCrashes: 0 };
 

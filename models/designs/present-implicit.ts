@@ -11,7 +11,7 @@
  * Abstracted away: the X server's copy path for windowed clients (direct scanout only).
  */
 import { defineDesign } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../rules/present.ts';
+import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../display/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
 const base: PresentConfig = { ...syncobj.configs.small, sync: 'implicit', wbs: false, policy: 'transaction' };

@@ -11,7 +11,7 @@
  * Related: present-vblank-naive (waits instead of deciding).
  */
 import { defineDesign } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../rules/present.ts';
+import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../display/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
 const base: PresentConfig = { ...syncobj.configs.small, policy: 'late-binding' };

@@ -13,7 +13,7 @@
  * Related: present-late-binding (same decision, kernel-materialized points instead of user fences).
  */
 import { defineDesign } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../rules/present.ts';
+import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../display/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
 const base: PresentConfig = { ...syncobj.configs.small, frames: 2, vblanks: 2, queues: 1, sync: 'submit-return', policy: 'late-binding', clientCrashes: 1, compositorCrashes: 1, maxCrashes: 1 };

@@ -12,7 +12,7 @@
  * Related: present-late-binding (the fix).
  */
 import { defineDesign } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../rules/present.ts';
+import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../display/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
 const base: PresentConfig = { ...syncobj.configs.small, policy: 'naive' }; // seeded bug: wait at paint

@@ -15,13 +15,13 @@
  */
 import { defineDesign, type StepDef } from '../design.ts';
 import { spawn, ctx, must, send, idsOf, stateOf, type World } from '../world.ts';
-import { isSignaled } from '../dma-fence.ts';
-import { kthreadMachine, type KthreadContext, type Gfp } from '../kthread.ts';
-import type { DrmSchedEntityContext } from '../drm-sched-entity.ts';
-import type { DrmSchedJobContext } from '../drm-sched-job.ts';
-import type { DrmGpuSchedulerContext } from '../drm-gpu-scheduler.ts';
-import type { DmaResvContext } from '../dma-resv.ts';
-import { drm_sched_run_job, drmSchedSteps } from '../rules/drm-sched.ts';
+import { isSignaled } from '../dma-buf/dma-fence.ts';
+import { kthreadMachine, type KthreadContext, type Gfp } from '../kernel/kthread.ts';
+import type { DrmSchedEntityContext } from '../drm-sched/drm-sched-entity.ts';
+import type { DrmSchedJobContext } from '../drm-sched/drm-sched-job.ts';
+import type { DrmGpuSchedulerContext } from '../drm-sched/drm-gpu-scheduler.ts';
+import type { DmaResvContext } from '../dma-buf/dma-resv.ts';
+import { drm_sched_run_job, drmSchedSteps } from '../drm-sched/sched-main.ts';
 import { initSingleFifo, DRM_IOCTL_CS, type SingleFifoConfig } from './single-fifo-implicit.ts';
 
 export interface ReclaimConfig extends SingleFifoConfig {

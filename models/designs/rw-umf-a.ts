@@ -6,7 +6,7 @@
  * actions as the Spin model (bench/rw-umf.pml), so distinct-state counts and shortest traces compare.
  */
 import { defineDesign } from '../design.ts';
-import { initRwUmf, rwUmfSteps, rwPending, rwUmfConfigs, type RwUmfConfig } from '../rw-umf.ts';
+import { initRwUmf, rwUmfSteps, rwPending, rwUmfConfigs, type RwUmfConfig } from '../reference/rw-umf.ts';
 
 export default defineDesign<RwUmfConfig>({
   name: 'rw-umf-a',

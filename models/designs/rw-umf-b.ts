@@ -5,7 +5,7 @@
  * Exactly shared/design/reference-world-rw-umf.md, like rw-umf-a.
  */
 import { defineDesign } from '../design.ts';
-import { initRwUmf, rwUmfSteps, rwPending, rwUmfConfigs, type RwUmfConfig } from '../rw-umf.ts';
+import { initRwUmf, rwUmfSteps, rwPending, rwUmfConfigs, type RwUmfConfig } from '../reference/rw-umf.ts';
 
 export default defineDesign<RwUmfConfig>({
   name: 'rw-umf-b',

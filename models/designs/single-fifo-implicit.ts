@@ -14,10 +14,10 @@
  */
 import { defineDesign, type StepDef } from '../design.ts';
 import { emptyWorld, spawn, ctx, must, idsOf, type World } from '../world.ts';
-import { dmaResvMachine, dma_resv_test_signaled } from '../dma-resv.ts';
-import { processMachine, type ProcessContext } from '../process.ts';
-import { addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job, drmSchedSteps } from '../rules/drm-sched.ts';
-import { add_implicit_dependencies, publish_implicit, type BoAccess } from '../rules/implicit-sync.ts';
+import { dmaResvMachine, dma_resv_test_signaled } from '../dma-buf/dma-resv.ts';
+import { processMachine, type ProcessContext } from '../userspace/process.ts';
+import { addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job, drmSchedSteps } from '../drm-sched/sched-main.ts';
+import { add_implicit_dependencies, publish_implicit, type BoAccess } from '../drm-sched/implicit-sync.ts';
 
 export interface SingleFifoConfig {
   processes: number;

@@ -12,7 +12,7 @@
  * Source: seed 004 "A proposal: Implicit and explicit sync together"; R126-R128; H8 (what it fixes).
  */
 import { defineDesign } from '../design.ts';
-import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../rules/buffer-sharing.ts';
+import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../userspace/buffer-sharing.ts';
 
 const scripts: SharingConfig['scripts'] = {
   client: [

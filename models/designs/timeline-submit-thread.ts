@@ -23,8 +23,8 @@
  */
 import { defineDesign, type StepDef } from '../design.ts';
 import { emptyWorld, setG, type World } from '../world.ts';
-import { addScheduler, addEntity, drm_sched_job_init, drm_sched_job_add_dependency, drm_sched_job_arm, drm_sched_entity_push_job, drmSchedSteps } from '../rules/drm-sched.ts';
-import { dma_fence_get_stub, drm_syncobj_add_point, drm_syncobj_create, drm_syncobj_find_fence, drm_syncobj_point_materialized, DMA_FENCE_STUB } from '../rules/drm-syncobj.ts';
+import { addScheduler, addEntity, drm_sched_job_init, drm_sched_job_add_dependency, drm_sched_job_arm, drm_sched_entity_push_job, drmSchedSteps } from '../drm-sched/sched-main.ts';
+import { dma_fence_get_stub, drm_syncobj_add_point, drm_syncobj_create, drm_syncobj_find_fence, drm_syncobj_point_materialized, DMA_FENCE_STUB } from '../drm-syncobj/drm-syncobj-api.ts';
 
 export interface TimelineConfig {
   /** Vulkan queues (one drm_sched entity each). */

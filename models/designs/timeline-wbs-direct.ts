@@ -20,10 +20,10 @@
  */
 import { defineDesign, type StepDef } from '../design.ts';
 import { setG, spawn, must, send, idsOf, ctx, type World } from '../world.ts';
-import { drm_sched_job_init, drm_sched_job_add_dependency, drm_sched_job_arm, drm_sched_entity_push_job } from '../rules/drm-sched.ts';
-import { drm_syncobj_add_point, drm_syncobj_find_fence, freshId } from '../rules/drm-syncobj.ts';
-import { dma_fence_context_alloc } from '../rules/dma-fence.ts';
-import { dmaFenceProxyMachine, type DmaFenceProxyContext } from '../dma-fence-proxy.ts';
+import { drm_sched_job_init, drm_sched_job_add_dependency, drm_sched_job_arm, drm_sched_entity_push_job } from '../drm-sched/sched-main.ts';
+import { drm_syncobj_add_point, drm_syncobj_find_fence, freshId } from '../drm-syncobj/drm-syncobj-api.ts';
+import { dma_fence_context_alloc } from '../dma-buf/dma-fence-api.ts';
+import { dmaFenceProxyMachine, type DmaFenceProxyContext } from '../dma-buf/dma-fence-proxy.ts';
 import base, { TIMELINE, jobOf, queueBatches, timelineSignal, vkSignalSemaphore, type TimelineConfig } from './timeline-submit-thread.ts';
 
 const gNum = (w: World, k: string) => (w.g[k] as number | undefined) ?? 0;

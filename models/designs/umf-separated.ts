@@ -18,12 +18,12 @@
  */
 import { defineDesign, type StepDef } from '../design.ts';
 import { emptyWorld, spawn, ctx, must, send, tell, idsOf, stateOf, setG, type World, type Json } from '../world.ts';
-import { dmaFenceMachine, ETIME } from '../dma-fence.ts';
-import { userMemoryFenceMachine } from '../user-memory-fence.ts';
-import { userProcessMachine, type UserProcessContext } from '../user-process.ts';
-import { gpuContextMachine, headRunnable, type GpuContextContext, type Batch } from '../gpu-context.ts';
-import { ttm_bo_create, ttm_bo_move_copy, ttm_bo_validate, validateChoices, dma_resv_add, resident, bo, boIdle } from '../rules/ttm.ts';
-import { stepsFromTo } from '../rules/metrics.ts';
+import { dmaFenceMachine, ETIME } from '../dma-buf/dma-fence.ts';
+import { userMemoryFenceMachine } from '../userq/user-memory-fence.ts';
+import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
+import { gpuContextMachine, headRunnable, type GpuContextContext, type Batch } from '../gpu/gpu-context.ts';
+import { ttm_bo_create, ttm_bo_move_copy, ttm_bo_validate, validateChoices, dma_resv_add, resident, bo, boIdle } from '../ttm/ttm-bo.ts';
+import { stepsFromTo } from '../metrics.ts';
 
 export interface UmfSeparatedConfig {
   vramSlots: number;

@@ -16,17 +16,17 @@
  */
 import { defineDesign, type StepDef } from '../design.ts';
 import { emptyWorld, spawn, ctx, must, send, tell, idsOf, stateOf, type World } from '../world.ts';
-import { ETIME, isSignaled, type DmaFenceContext } from '../dma-fence.ts';
-import { dmaFenceUmfMachine, type DmaFenceUmfContext } from '../dma-fence-umf.ts';
-import { userMemoryFenceMachine } from '../user-memory-fence.ts';
-import { userProcessMachine, type UserProcessContext } from '../user-process.ts';
-import { gpuContextMachine } from '../gpu-context.ts';
-import { addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job, drm_sched_job_add_dependency, drmSchedSteps } from '../rules/drm-sched.ts';
-import { add_implicit_dependencies, publish_implicit } from '../rules/implicit-sync.ts';
-import { ttm_bo_create, ttm_bo_move_copy } from '../rules/ttm.ts';
-import { setJobBos, storeAtJobEnd, ttmValidateForJobs, drm_sched_run_job_resident } from '../rules/umf-jobs.ts';
-import { kernelAndGpuQuiet } from '../rules/time.ts';
-import { stepsFromTo } from '../rules/metrics.ts';
+import { ETIME, isSignaled, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
+import { dmaFenceUmfMachine, type DmaFenceUmfContext } from '../userq/dma-fence-umf.ts';
+import { userMemoryFenceMachine } from '../userq/user-memory-fence.ts';
+import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
+import { gpuContextMachine } from '../gpu/gpu-context.ts';
+import { addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job, drm_sched_job_add_dependency, drmSchedSteps } from '../drm-sched/sched-main.ts';
+import { add_implicit_dependencies, publish_implicit } from '../drm-sched/implicit-sync.ts';
+import { ttm_bo_create, ttm_bo_move_copy } from '../ttm/ttm-bo.ts';
+import { setJobBos, storeAtJobEnd, ttmValidateForJobs, drm_sched_run_job_resident } from '../userq/umf-jobs.ts';
+import { kernelAndGpuQuiet } from '../kernel/timer.ts';
+import { stepsFromTo } from '../metrics.ts';
 
 export interface UmfWrappedConfig {
   /** VRAM capacity in BOs (boA starts there; boB starts in system memory). */

@@ -22,11 +22,11 @@
  */
 import { defineDesign, type StepDef } from '../design.ts';
 import { emptyWorld, spawn, ctx, must, send, idsOf, stateOf, setG, tell, type World } from '../world.ts';
-import { dmaFenceMachine, ETIME, isSignaled } from '../dma-fence.ts';
-import { userMemoryFenceMachine } from '../user-memory-fence.ts';
-import { userProcessMachine, type UserProcessContext } from '../user-process.ts';
-import { userModeQueueMachine, userqHeadRunnable, type UserModeQueueContext } from '../user-mode-queue.ts';
-import { ttm_bo_create, ttm_bo_move_copy, ttm_bo_validate, validateChoices, dma_resv_add, resident, bo, boIdle } from '../rules/ttm.ts';
+import { dmaFenceMachine, ETIME, isSignaled } from '../dma-buf/dma-fence.ts';
+import { userMemoryFenceMachine } from '../userq/user-memory-fence.ts';
+import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
+import { userModeQueueMachine, userqHeadRunnable, type UserModeQueueContext } from '../userq/user-mode-queue.ts';
+import { ttm_bo_create, ttm_bo_move_copy, ttm_bo_validate, validateChoices, dma_resv_add, resident, bo, boIdle } from '../ttm/ttm-bo.ts';
 
 export interface UserqConfig {
   vramSlots: number;

@@ -27,8 +27,8 @@
  * call `update` (no re-entrant wake-ups).
  */
 import { emptyWorld, type World } from '../world.ts';
-import { EINVAL, ENOENT, ETIME, ENOMEM, EOPNOTSUPP, EIO, ECANCELED, ESRCH, EDEADLK, ENODATA } from '../dma-fence.ts';
-import { dma_fence_array_settle } from '../rules/dma-fence.ts';
+import { EINVAL, ENOENT, ETIME, ENOMEM, EOPNOTSUPP, EIO, ECANCELED, ESRCH, EDEADLK, ENODATA } from '../dma-buf/dma-fence.ts';
+import { dma_fence_array_settle } from '../dma-buf/dma-fence-api.ts';
 
 export { EINVAL, ENOENT, ETIME, ENOMEM, EOPNOTSUPP, EIO, ECANCELED, ESRCH, EDEADLK, ENODATA };
 export const EBADF = -9;

@@ -5,10 +5,10 @@
 import type { Device } from './device.ts';
 import { fdInstall, fdLookup, newName, update, EBADF, ENOTTY } from './device.ts';
 import { spawn, has } from '../world.ts';
-import { dmaResvMachine } from '../dma-resv.ts';
-import { dma_buf_export_sync_file, dma_buf_import_sync_file, dma_buf_poll } from '../rules/dma-buf.ts';
+import { dmaResvMachine } from '../dma-buf/dma-resv.ts';
+import { dma_buf_export_sync_file, dma_buf_import_sync_file, dma_buf_poll } from '../dma-buf/dma-buf.ts';
 
-export { DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE, DMA_BUF_SYNC_RW } from '../rules/dma-buf.ts';
+export { DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE, DMA_BUF_SYNC_RW } from '../dma-buf/dma-buf.ts';
 
 /** Export BO `bo` as a dma-buf fd (its resv `<bo>.resv` is created if the world has none). */
 export function dmabufExport(dev: Device, bo: string): number {

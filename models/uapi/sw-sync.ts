@@ -5,8 +5,8 @@
  */
 import type { Device } from './device.ts';
 import { fdInstall, fdLookup, newName, update, onLastClose, EBADF, ENOTTY } from './device.ts';
-import { sw_sync_timeline_create, sw_sync_pt_create, sw_sync_inc, sw_sync_release } from '../rules/sw-sync.ts';
-import { sync_file_create } from '../rules/sync-file.ts';
+import { sw_sync_timeline_create, sw_sync_pt_create, sw_sync_inc, sw_sync_release } from '../dma-buf/sw-sync-api.ts';
+import { sync_file_create } from '../dma-buf/sync-file-api.ts';
 
 onLastClose('sw_sync', sw_sync_release);
 

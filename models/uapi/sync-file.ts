@@ -6,10 +6,10 @@
  */
 import type { Device, Thread } from './device.ts';
 import { fdInstall, fdLookup, newName, update, onLastClose, startWait, join, EBADF, ENOTTY, ETIME, EINVAL } from './device.ts';
-import { sync_file_create, sync_file_ioctl_merge, sync_file_ioctl_fence_info, sync_file_poll, sync_file_release, POLLIN, type SyncFileInfo } from '../rules/sync-file.ts';
-import { dma_fence_is_signaled, dma_fence_enable_sw_signaling } from '../rules/dma-fence.ts';
+import { sync_file_create, sync_file_ioctl_merge, sync_file_ioctl_fence_info, sync_file_poll, sync_file_release, POLLIN, type SyncFileInfo } from '../dma-buf/sync-file-api.ts';
+import { dma_fence_is_signaled, dma_fence_enable_sw_signaling } from '../dma-buf/dma-fence-api.ts';
 
-export { POLLIN, POLLOUT } from '../rules/sync-file.ts';
+export { POLLIN, POLLOUT } from '../dma-buf/sync-file-api.ts';
 
 onLastClose('sync_file', sync_file_release);
 

@@ -25,14 +25,14 @@ import {
   DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE, DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
   DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE, DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE, DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE,
   DRM_SYNCOBJ_QUERY_FLAGS_LAST_SUBMITTED, type DrmSyncobjContext,
-} from '../drm-syncobj.ts';
-import { eventfdMachine, type EventfdContext } from '../eventfd.ts';
+} from '../drm-syncobj/drm-syncobj.ts';
+import { eventfdMachine, type EventfdContext } from '../drm-syncobj/eventfd.ts';
 import {
   drm_syncobj_add_point, drm_syncobj_assign_null_handle, drm_syncobj_replace_fence, drm_syncobj_find_fence, drm_syncobj_query,
   drm_syncobj_eventfd_entries, drm_syncobj_array_wait_begin, drm_syncobj_array_wait_check, dma_fence_get_stub, DMA_FENCE_STUB,
   type SyncobjWait,
-} from '../rules/drm-syncobj.ts';
-import { dma_fence_unwrap_merge } from '../dma-fence-unwrap.ts';
+} from '../drm-syncobj/drm-syncobj-api.ts';
+import { dma_fence_unwrap_merge } from '../dma-buf/dma-fence-unwrap.ts';
 
 export {
   DRM_SYNCOBJ_CREATE_SIGNALED, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE,

@@ -1,5 +1,5 @@
 /**
- * Every machine in models/: discovered by importing each models/*.ts and keeping the exports that are
+ * Every machine in models/: discovered by importing each models/<subsystem>/*.ts and keeping the exports that are
  * xstate machines (like the registry discovers designs), so a new model file shows up in the report
  * and in docs/model.md without being registered anywhere.
  */
@@ -16,7 +16,7 @@ export interface MachineInfo {
   id: string;
   /** The exported name ('dmaFenceMachine'). */
   exportName: string;
-  /** Path relative to the project root ('models/dma-fence.ts'). */
+  /** Path relative to the project root ('models/dma-buf/dma-fence.ts'). */
   file: string;
   /** The first line of the file's header comment. */
   title: string;
@@ -33,12 +33,21 @@ export function headerComment(src: string): string {
   return m[1].split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n').trim();
 }
 
+/** The model files below `dir` that may define machines: every subsystem folder, not designs or uapi. */
+function modelFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (e.isDirectory()) {
+      if (e.name !== 'designs' && e.name !== 'uapi') out.push(...modelFiles(join(dir, e.name)));
+    } else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) out.push(join(dir, e.name));
+  }
+  return out;
+}
+
 export async function discoverMachines(dir = MODELS_DIR): Promise<MachineInfo[]> {
   const out: MachineInfo[] = [];
   const seen = new Set<string>();
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
-  for (const f of files) {
-    const path = join(dir, f);
+  for (const path of modelFiles(dir)) {
     let mod: Record<string, unknown>;
     try {
       mod = await import(pathToFileURL(path).href);

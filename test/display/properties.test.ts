@@ -6,12 +6,12 @@
 import { describe, expect, test } from 'vitest';
 import type { World } from '../../models/world.ts';
 import { must, spawn } from '../../models/world.ts';
-import { dmaFenceMachine } from '../../models/dma-fence.ts';
-import { drmCrtcMachine } from '../../models/drm-crtc.ts';
-import { compositorMachine } from '../../models/compositor.ts';
-import { presentClientMachine } from '../../models/present-client.ts';
-import { drm_mode_atomic_ioctl } from '../../models/rules/drm-atomic.ts';
-import { syncobj_timeline_signal, maxFrameLatency, missedVblanks, type PresentConfig } from '../../models/rules/present.ts';
+import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
+import { drmCrtcMachine } from '../../models/display/drm-crtc.ts';
+import { compositorMachine } from '../../models/display/compositor.ts';
+import { presentClientMachine } from '../../models/display/present-client.ts';
+import { drm_mode_atomic_ioctl } from '../../models/display/drm-atomic.ts';
+import { syncobj_timeline_signal, maxFrameLatency, missedVblanks, type PresentConfig } from '../../models/display/present.ts';
 import { worldKey } from '../../models/world.ts';
 import { enabledActions } from '../../src/world/steps.ts';
 import neverStalls from '../../properties/compositor-never-stalls.ts';

@@ -3,13 +3,13 @@
  */
 import { describe, expect, test } from 'vitest';
 import { coverTransitions } from '../helpers/coverage.ts';
-import { dmaFenceMachine } from '../../models/dma-fence.ts';
-import { dmaResvMachine } from '../../models/dma-resv.ts';
-import { gpuRingMachine } from '../../models/gpu-ring.ts';
-import { drmSchedJobMachine } from '../../models/drm-sched-job.ts';
-import { drmSchedEntityMachine } from '../../models/drm-sched-entity.ts';
-import { drmGpuSchedulerMachine } from '../../models/drm-gpu-scheduler.ts';
-import { processMachine } from '../../models/process.ts';
+import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
+import { dmaResvMachine } from '../../models/dma-buf/dma-resv.ts';
+import { gpuRingMachine } from '../../models/gpu/gpu-ring.ts';
+import { drmSchedJobMachine } from '../../models/drm-sched/drm-sched-job.ts';
+import { drmSchedEntityMachine } from '../../models/drm-sched/drm-sched-entity.ts';
+import { drmGpuSchedulerMachine } from '../../models/drm-sched/drm-gpu-scheduler.ts';
+import { processMachine } from '../../models/userspace/process.ts';
 
 describe('@xstate/graph transition coverage', () => {
   test('dma_fence: every transition (R4-R11)', () => {

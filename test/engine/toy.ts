@@ -9,7 +9,7 @@
 import { setup, assign } from 'xstate';
 import { defineDesign, type StepDef } from '../../models/design.ts';
 import { emptyWorld, spawn, send, respawn, idsOf, ctx, type World } from '../../models/world.ts';
-import { dmaFenceMachine } from '../../models/dma-fence.ts';
+import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
 import { defineView } from '../../models/view.ts';
 
 export interface ToyConfig { fences: number; reinit: boolean; cycle: boolean }

@@ -15,7 +15,7 @@ import bridge from '../../models/designs/sync-file-bridge.ts';
 import implicit from '../../models/designs/dma-resv-implicit.ts';
 import explicit from '../../models/designs/explicit-sync-file.ts';
 import type { Design } from '../../models/design.ts';
-import type { SharingConfig, Op } from '../../models/rules/buffer-sharing.ts';
+import type { SharingConfig, Op } from '../../models/userspace/buffer-sharing.ts';
 import { ctx } from '../../models/world.ts';
 
 const mine = ['dma-resv-implicit', 'explicit-sync-file', 'explicit-producer-implicit-consumer', 'sync-file-bridge'];

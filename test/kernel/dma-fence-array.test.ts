@@ -5,9 +5,9 @@
 import { describe, expect, test } from 'vitest';
 import { ctx, stateOf, send } from '../../models/world.ts';
 import * as view from '../../models/view.ts';
-import { ENOENT, ETIME, ECANCELED } from '../../models/dma-fence.ts';
-import { PENDING_ERROR, type DmaFenceArrayContext } from '../../models/dma-fence-array.ts';
-import * as F from '../../models/rules/dma-fence.ts';
+import { ENOENT, ETIME, ECANCELED } from '../../models/dma-buf/dma-fence.ts';
+import { PENDING_ERROR, type DmaFenceArrayContext } from '../../models/dma-buf/dma-fence-array.ts';
+import * as F from '../../models/dma-buf/dma-fence-api.ts';
 import { fences, got } from './helpers.ts';
 import findCycleMod from '../../properties/acyclic-waits.ts';
 

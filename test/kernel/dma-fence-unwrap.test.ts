@@ -4,12 +4,12 @@
  */
 import { describe, expect, test } from 'vitest';
 import { ctx, spawn, stateOf } from '../../models/world.ts';
-import type { DmaFenceContext } from '../../models/dma-fence.ts';
-import { dmaFenceChainMachine } from '../../models/dma-fence-chain.ts';
-import { dma_fence_unwrap, dma_fence_unwrap_merge } from '../../models/dma-fence-unwrap.ts';
-import * as F from '../../models/rules/dma-fence.ts';
+import type { DmaFenceContext } from '../../models/dma-buf/dma-fence.ts';
+import { dmaFenceChainMachine } from '../../models/dma-buf/dma-fence-chain.ts';
+import { dma_fence_unwrap, dma_fence_unwrap_merge } from '../../models/dma-buf/dma-fence-unwrap.ts';
+import * as F from '../../models/dma-buf/dma-fence-api.ts';
 import { fences } from './helpers.ts';
-import type { DmaFenceArrayContext } from '../../models/dma-fence-array.ts';
+import type { DmaFenceArrayContext } from '../../models/dma-buf/dma-fence-array.ts';
 
 describe('dma_fence_unwrap / merge (R50-R52)', () => {
   test('R50: unwrap visits the leaves through arrays and chains, in order; a plain fence is its own leaf', () => {

@@ -8,8 +8,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { emptyWorld, spawn, send, stateOf, ctx, type World } from '../../models/world.ts';
-import { dmaFenceMachine, dmaFenceErrno, isLater, EINVAL, ENOENT, ETIME, type DmaFenceContext } from '../../models/dma-fence.ts';
-import * as F from '../../models/rules/dma-fence.ts';
+import { dmaFenceMachine, dmaFenceErrno, isLater, EINVAL, ENOENT, ETIME, type DmaFenceContext } from '../../models/dma-buf/dma-fence.ts';
+import * as F from '../../models/dma-buf/dma-fence-api.ts';
 import { openDevice, startWait, join, at, advance, blockingCall, update } from '../../models/uapi/device.ts';
 
 /** A recorder object: accepts any event and remembers it (a callback target). */
@@ -206,5 +206,5 @@ describe('dma_fence (R1-R19)', () => {
   });
 });
 
-import { dmaFenceChainMachine } from '../../models/dma-fence-chain.ts';
+import { dmaFenceChainMachine } from '../../models/dma-buf/dma-fence-chain.ts';
 function await_chain() { return dmaFenceChainMachine; }

@@ -8,10 +8,10 @@
  */
 import { describe, expect, test } from 'vitest';
 import { ctx, spawn, stateOf } from '../../models/world.ts';
-import { EINVAL } from '../../models/dma-fence.ts';
-import * as R from '../../models/dma-resv.ts';
-import * as F from '../../models/rules/dma-fence.ts';
-import type { DmaFenceArrayContext } from '../../models/dma-fence-array.ts';
+import { EINVAL } from '../../models/dma-buf/dma-fence.ts';
+import * as R from '../../models/dma-buf/dma-resv.ts';
+import * as F from '../../models/dma-buf/dma-fence-api.ts';
+import type { DmaFenceArrayContext } from '../../models/dma-buf/dma-fence-array.ts';
 import { fences } from './helpers.ts';
 
 const world = (...fs: [string, number, number][]) => spawn(fences(...fs), 'bo.resv', R.dmaResvMachine, {});

@@ -1,7 +1,7 @@
 /** Small worlds for the kernel rule tests: plain fences and a recorder that keeps every event it gets. */
 import { setup, assign } from 'xstate';
 import { emptyWorld, spawn, ctx, type World } from '../../models/world.ts';
-import { dmaFenceMachine } from '../../models/dma-fence.ts';
+import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
 
 export const recorder = setup({ types: { context: {} as { got: unknown[] } } }).createMachine({
   id: 'test_recorder', context: { got: [] }, on: { '*': { actions: assign({ got: ({ context, event }) => [...context.got, event] }) } },

@@ -4,10 +4,10 @@
  */
 import { describe, expect, test } from 'vitest';
 import { coverTransitions } from '../helpers/coverage.ts';
-import { dmaFenceArrayMachine } from '../../models/dma-fence-array.ts';
-import { syncFileMachine } from '../../models/sync-file.ts';
-import { swSyncTimelineMachine } from '../../models/sw-sync.ts';
-import { dmaResvMachine } from '../../models/dma-resv.ts';
+import { dmaFenceArrayMachine } from '../../models/dma-buf/dma-fence-array.ts';
+import { syncFileMachine } from '../../models/dma-buf/sync-file.ts';
+import { swSyncTimelineMachine } from '../../models/dma-buf/sw-sync.ts';
+import { dmaResvMachine } from '../../models/dma-buf/dma-resv.ts';
 
 describe('@xstate/graph transition coverage (issue 3, part A)', () => {
   test('dma_fence_array: enable, child callbacks, latch, is_signaled, callbacks (R36-R41)', () => {

@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import * as u from '../../models/uapi/index.ts';
 import { ctx, stateOf } from '../../models/world.ts';
-import { ETIME, ENOENT, EINVAL } from '../../models/dma-fence.ts';
+import { ETIME, ENOENT, EINVAL } from '../../models/dma-buf/dma-fence.ts';
 import finiteTime from '../../properties/finite-time.ts';
 
 function twoTimelines() {

@@ -6,16 +6,16 @@ import { describe, expect, test } from 'vitest';
 import { coverTransitions } from '../helpers/coverage.ts';
 import { emptyWorld, spawn, send, must, ctx, stateOf, type World } from '../../models/world.ts';
 import { waitEdges } from '../../models/view.ts';
-import { dmaFenceMachine } from '../../models/dma-fence.ts';
-import { ttmBoMachine, type TtmBoContext } from '../../models/ttm-buffer-object.ts';
-import { userMemoryFenceMachine, type UmfContext } from '../../models/user-memory-fence.ts';
-import { dmaFenceUmfMachine } from '../../models/dma-fence-umf.ts';
-import { kthreadMachine } from '../../models/kthread.ts';
-import { gpuContextMachine, type GpuContextContext } from '../../models/gpu-context.ts';
-import { userModeQueueMachine, type UserModeQueueContext } from '../../models/user-mode-queue.ts';
-import { gpuPageFaultMachine } from '../../models/gpu-page-fault.ts';
-import { userProcessMachine } from '../../models/user-process.ts';
-import { ttm_bo_create, ttm_bo_move, dma_resv_add } from '../../models/rules/ttm.ts';
+import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
+import { ttmBoMachine, type TtmBoContext } from '../../models/ttm/ttm-buffer-object.ts';
+import { userMemoryFenceMachine, type UmfContext } from '../../models/userq/user-memory-fence.ts';
+import { dmaFenceUmfMachine } from '../../models/userq/dma-fence-umf.ts';
+import { kthreadMachine } from '../../models/kernel/kthread.ts';
+import { gpuContextMachine, type GpuContextContext } from '../../models/gpu/gpu-context.ts';
+import { userModeQueueMachine, type UserModeQueueContext } from '../../models/userq/user-mode-queue.ts';
+import { gpuPageFaultMachine } from '../../models/gpu/gpu-page-fault.ts';
+import { userProcessMachine } from '../../models/userspace/user-process.ts';
+import { ttm_bo_create, ttm_bo_move, dma_resv_add } from '../../models/ttm/ttm-bo.ts';
 
 const batch = (o: Partial<{ waitUmf: string; waitValue: number; writeUmf: string; writeValue: number }> = {}) => ({ waitUmf: '', waitValue: 0, writeUmf: '', writeValue: 0, ...o });
 
@@ -189,5 +189,5 @@ describe('gpu_page_fault (R31, H5) and user_process', () => {
   });
 });
 
-import { gpuRingMachine } from '../../models/gpu-ring.ts';
+import { gpuRingMachine } from '../../models/gpu/gpu-ring.ts';
 function await_ring() { return gpuRingMachine; }

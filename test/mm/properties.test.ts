@@ -4,12 +4,12 @@
  */
 import { describe, expect, test } from 'vitest';
 import { emptyWorld, spawn, must, type World } from '../../models/world.ts';
-import { dmaFenceMachine } from '../../models/dma-fence.ts';
-import { kthreadMachine } from '../../models/kthread.ts';
-import { gpuContextMachine } from '../../models/gpu-context.ts';
-import { userMemoryFenceMachine } from '../../models/user-memory-fence.ts';
-import { dmaFenceUmfMachine } from '../../models/dma-fence-umf.ts';
-import { ttm_bo_create, dma_resv_add } from '../../models/rules/ttm.ts';
+import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
+import { kthreadMachine } from '../../models/kernel/kthread.ts';
+import { gpuContextMachine } from '../../models/gpu/gpu-context.ts';
+import { userMemoryFenceMachine } from '../../models/userq/user-memory-fence.ts';
+import { dmaFenceUmfMachine } from '../../models/userq/dma-fence-umf.ts';
+import { ttm_bo_create, dma_resv_add } from '../../models/ttm/ttm-bo.ts';
 import evictionAfterFences from '../../properties/eviction-after-fences.ts';
 import noAccess from '../../properties/no-access-while-moving.ts';
 import discipline from '../../properties/signalling-section-discipline.ts';

@@ -15,7 +15,7 @@ import { evaluateMetrics, metricDoc, mulberry32 } from '../../src/report/metrics
 import { loadTraceView } from '../../src/report/trace-view.ts';
 import { listTraces } from '../../src/counterexample/store.ts';
 import { COUNTEREXAMPLES_DIR } from '../../src/registry.ts';
-import { dmaFenceMachine } from '../../models/dma-fence.ts';
+import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
 import { and, not } from 'xstate';
 import { mermaidBlocks, mermaidError } from './mermaid-parse.ts';
 import { toy } from '../engine/toy.ts';

@@ -48,7 +48,7 @@ describe('the rule map', () => {
     const m = await ruleMap();
     const r4 = m.rules.find((r) => r.id === 'R4')!;
     expect(r4.text).toMatch(/^dma_fence_signal is one-shot/);
-    expect(r4.statedIn).toContain('models/dma-fence.ts');
+    expect(r4.statedIn).toContain('models/dma-buf/dma-fence.ts');
     expect(r4.machines).toContain('dma_fence: unsignaled DMA_FENCE_SIGNAL');
     expect(r4.properties).toContain('one-shot');
     const fence = m.machines.find((x) => x.id === 'dma_fence')!;

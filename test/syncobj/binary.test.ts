@@ -16,7 +16,7 @@ import {
   EINVAL, ENOENT, ETIME, EOPNOTSUPP,
 } from '../../models/uapi/index.ts';
 import { ctx, stateOf, hasTag } from '../../models/world.ts';
-import type { DrmSyncobjContext } from '../../models/drm-syncobj.ts';
+import type { DrmSyncobjContext } from '../../models/drm-syncobj/drm-syncobj.ts';
 
 const ALL = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL;
 const FOR_SUBMIT = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT;

@@ -8,14 +8,14 @@
  */
 import { describe, expect, test } from 'vitest';
 import { emptyWorld, spawn, must, ctx, hasTag, setG, type World } from '../../models/world.ts';
-import { dmaFenceMachine, EINVAL } from '../../models/dma-fence.ts';
-import { dmaFenceChainMachine, type DmaFenceChainContext } from '../../models/dma-fence-chain.ts';
-import { drmSyncobjMachine } from '../../models/drm-syncobj.ts';
-import { eventfdMachine } from '../../models/eventfd.ts';
-import { dmaFenceProxyMachine } from '../../models/dma-fence-proxy.ts';
-import { dma_fence_chain_init, dma_fence_chain_find_seqno, dma_fence_chain_walk, dma_fence_chain_for_each } from '../../models/rules/drm-syncobj.ts';
-import { dma_fence_unwrap } from '../../models/dma-fence-unwrap.ts';
-import { dma_fence_is_container } from '../../models/rules/dma-fence.ts';
+import { dmaFenceMachine, EINVAL } from '../../models/dma-buf/dma-fence.ts';
+import { dmaFenceChainMachine, type DmaFenceChainContext } from '../../models/dma-buf/dma-fence-chain.ts';
+import { drmSyncobjMachine } from '../../models/drm-syncobj/drm-syncobj.ts';
+import { eventfdMachine } from '../../models/drm-syncobj/eventfd.ts';
+import { dmaFenceProxyMachine } from '../../models/dma-buf/dma-fence-proxy.ts';
+import { dma_fence_chain_init, dma_fence_chain_find_seqno, dma_fence_chain_walk, dma_fence_chain_for_each } from '../../models/drm-syncobj/drm-syncobj-api.ts';
+import { dma_fence_unwrap } from '../../models/dma-buf/dma-fence-unwrap.ts';
+import { dma_fence_is_container } from '../../models/dma-buf/dma-fence-api.ts';
 import { waitEdges } from '../../models/view.ts';
 import { coverTransitions } from '../helpers/coverage.ts';
 

@@ -7,11 +7,11 @@
  */
 import { describe, expect, test } from 'vitest';
 import { emptyWorld, spawn, must, setG, ctx, hasTag, stateOf, type World } from '../../models/world.ts';
-import { dmaFenceMachine } from '../../models/dma-fence.ts';
-import { dmaFenceChainMachine } from '../../models/dma-fence-chain.ts';
-import { dmaFenceProxyMachine } from '../../models/dma-fence-proxy.ts';
-import { drmSchedJobMachine } from '../../models/drm-sched-job.ts';
-import { drm_syncobj_create, drm_syncobj_add_point, dma_fence_chain_init } from '../../models/rules/drm-syncobj.ts';
+import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
+import { dmaFenceChainMachine } from '../../models/dma-buf/dma-fence-chain.ts';
+import { dmaFenceProxyMachine } from '../../models/dma-buf/dma-fence-proxy.ts';
+import { drmSchedJobMachine } from '../../models/drm-sched/drm-sched-job.ts';
+import { drm_syncobj_create, drm_syncobj_add_point, dma_fence_chain_init } from '../../models/drm-syncobj/drm-syncobj-api.ts';
 import timelineMonotonic from '../../properties/timeline-monotonic.ts';
 import chainPrefixClosed from '../../properties/chain-prefix-closed.ts';
 import noFutureEdges from '../../properties/no-future-edges.ts';

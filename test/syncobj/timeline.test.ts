@@ -17,8 +17,8 @@ import {
   type DrmFile,
 } from '../../models/uapi/index.ts';
 import { ctx, hasTag } from '../../models/world.ts';
-import type { DrmSyncobjContext } from '../../models/drm-syncobj.ts';
-import type { DmaFenceChainContext } from '../../models/dma-fence-chain.ts';
+import type { DrmSyncobjContext } from '../../models/drm-syncobj/drm-syncobj.ts';
+import type { DmaFenceChainContext } from '../../models/dma-buf/dma-fence-chain.ts';
 
 const AVAILABLE = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE;
 const FOR_SUBMIT = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT;

@@ -1,0 +1,93 @@
+/**
+ * The KMS atomic ioctl with IN_FENCE_FD and OUT_FENCE_PTR, as one atomic world operation
+ * (drm_mode_atomic_ioctl -> drm_atomic_set_property -> drm_atomic_check_only / nonblocking commit):
+ * R131 in-fence validation, R132 prepare_fb's choice of implicit fences, R133 the wait before the
+ * flip, R134 the out-fence that exists only for a commit that succeeded.
+ */
+import type { World } from '../world.ts';
+import { ctx, has, must, spawn, send, tell, can, idsOf, kindOf } from '../world.ts';
+import { dmaFenceMachine, isSignaled, EINVAL } from '../dma-buf/dma-fence.ts';
+import { isFence } from '../view.ts';
+import { dma_resv_fences } from '../dma-buf/dma-resv.ts';
+import { sync_file_get_fence } from '../dma-buf/sync-file-api.ts';
+import type { DrmCrtcContext } from './drm-crtc.ts';
+import { EBUSY } from './drm-crtc.ts';
+
+export interface PlaneUpdate {
+  plane: string;
+  /** framebuffer ('' = disable the plane); its BO's resv, if any, is `${fb}.resv`. */
+  fb: string;
+  /**
+   * IN_FENCE_FD: an open sync_file object (R131: sync_file_get_fence), '' = -1. Designs that do not
+   * model the fd may pass the sync_file's fence id directly.
+   */
+  inFence?: string;
+}
+
+export interface AtomicRequest {
+  crtc: string;
+  planes: PlaneUpdate[];
+  /** DRM_MODE_ATOMIC_TEST_ONLY. */
+  testOnly?: boolean;
+  /** OUT_FENCE_PTR given. */
+  outFence?: boolean;
+  /** DRM_MODE_PAGE_FLIP_EVENT target ('' = none). */
+  event?: string;
+}
+
+export interface AtomicResult {
+  w: World;
+  /** 0 or -errno. */
+  ret: number;
+  /** the fence the out-fence fd refers to; null = the fd was written as -1 (R134). */
+  outFence: string | null;
+}
+
+/** R132 drm_gem_plane_helper_prepare_fb: explicit in-fence + KERNEL fences, else the WRITE fences. */
+export function drm_gem_plane_helper_prepare_fb(w: World, fb: string, inFence: string): string[] {
+  const resv = `${fb}.resv`;
+  if (!has(w, resv)) return inFence ? [inFence] : [];
+  // Explicit fencing overrules implicit fencing (R132 comment); memory management (KERNEL) never is.
+  return inFence ? [inFence, ...dma_resv_fences(w, resv, 'KERNEL')] : dma_resv_fences(w, resv, 'WRITE');
+}
+
+/** Fence context of a CRTC's out-fences (R134: one timeline per CRTC). */
+function crtcFenceContext(w: World, crtc: string): number {
+  return 2000 + idsOf(w, 'drm_crtc').indexOf(crtc);
+}
+
+/** DRM_IOCTL_MODE_ATOMIC, nonblocking. Failure or TEST_ONLY leaves the world unchanged and publishes nothing. */
+export function drm_mode_atomic_ioctl(w: World, req: AtomicRequest): AtomicResult {
+  const fail = (ret: number): AtomicResult => ({ w, ret, outFence: null });
+  // R131: IN_FENCE_FD is set once per plane state and must be a sync_file (its fence is what KMS waits on).
+  const seen = new Set<string>();
+  const planes: PlaneUpdate[] = [];
+  for (const p of req.planes) {
+    let inFence = p.inFence ?? '';
+    if (inFence && kindOf(w, inFence) === 'sync_file') inFence = sync_file_get_fence(w, inFence) ?? '\0closed';
+    if (inFence && (!has(w, inFence) || !isFence(w.o[inFence]))) return fail(EINVAL);
+    if (seen.has(p.plane)) return fail(EINVAL);
+    seen.add(p.plane);
+    planes.push({ ...p, inFence });
+  }
+  const c = ctx<DrmCrtcContext>(w, req.crtc);
+  for (const p of planes) if (!(p.plane in c.planes)) return fail(EINVAL);
+  const fences = [...new Set(planes.flatMap((p) => (p.fb ? drm_gem_plane_helper_prepare_fb(w, p.fb, p.inFence ?? '') : [])))];
+  const waiting = fences.filter((f) => !isSignaled(w, f));
+  const seq = c.commitSeq + 1;
+  const outFence = req.outFence ? `${req.crtc}.out${seq}` : '';
+  const ev = { type: 'DRM_MODE_ATOMIC_COMMIT', planes: Object.fromEntries(req.planes.map((p) => [p.plane, p.fb])), waiting, outFence, event: req.event ?? '' };
+  if (!can(w, req.crtc, ev)) return fail(EBUSY);
+  if (req.testOnly) return fail(0); // R131/R134: validated only; the out-fence fd is written as -1
+  if (outFence) w = spawn(w, outFence, dmaFenceMachine, { context: crtcFenceContext(w, req.crtc), seqno: seq, ops: 'kms.out', owner: req.crtc, published: true });
+  w = must(w, req.crtc, ev);
+  for (const f of fences) w = tell(w, f, { type: 'DMA_FENCE_PUBLISH', via: `${req.crtc} commit ${seq}` });
+  // R133: drm_atomic_helper_wait_for_fences, as callbacks into the commit.
+  for (const f of waiting) w = send(w, f, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: req.crtc, ev: { type: 'DRM_ATOMIC_FENCE_SIGNALED', fence: f } } }) ?? w;
+  return { w, ret: 0, outFence: outFence || null };
+}
+
+/** The vblank interrupt: drm_crtc_handle_vblank -> the pending commit flips if its fences signaled. */
+export function drm_crtc_handle_vblank(w: World, crtc: string): World {
+  return must(w, crtc, { type: 'DRM_CRTC_HANDLE_VBLANK' });
+}

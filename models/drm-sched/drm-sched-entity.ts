@@ -1,0 +1,64 @@
+/**
+ * drm_sched_entity — a submission context feeding one scheduler (sched_entity.c).
+ *
+ * - R90 each entity has two fence contexts (scheduled = ctx, finished = ctx + 1) and a seqno that arm
+ *       increments; arm and push are serialized, so queue order equals seqno order.
+ * - R97 jobs of one entity are popped in push order.
+ * - R94 a guilty entity's later jobs are cancelled; R103 karma marks the entity guilty.
+ *
+ * Events: DRM_SCHED_ENTITY_ARM, DRM_SCHED_ENTITY_PUSH {job}, DRM_SCHED_ENTITY_POP,
+ *         DRM_SCHED_ENTITY_SET_GUILTY.
+ */
+import { setup, assign } from 'xstate';
+import { defineView, type Edge } from '../view.ts';
+import type { World } from '../world.ts';
+import { ctx } from '../world.ts';
+import type { DrmSchedJobContext } from './drm-sched-job.ts';
+
+export interface DrmSchedEntityContext {
+  /** always: R90 fence_context (scheduled), +1 for finished. */
+  fenceContext: number;
+  /** always: last seqno handed out by arm. */
+  fenceSeq: number;
+  /** always: pushed jobs not yet popped by the scheduler, oldest first. */
+  queue: string[];
+  /** always: the last popped job (R94 last_scheduled), '' if none. */
+  lastScheduled: string;
+  /** always: R103 set when one of its jobs hung. */
+  guilty: boolean;
+}
+
+type E = { type: 'DRM_SCHED_ENTITY_ARM' } | { type: 'DRM_SCHED_ENTITY_PUSH'; job: string } | { type: 'DRM_SCHED_ENTITY_POP' } | { type: 'DRM_SCHED_ENTITY_SET_GUILTY' };
+
+export const drmSchedEntityMachine = setup({
+  types: { context: {} as DrmSchedEntityContext, events: {} as E, input: {} as { fenceContext: number } },
+  guards: { 'has queued job': ({ context }) => context.queue.length > 0, innocent: ({ context }) => !context.guilty },
+}).createMachine({
+  id: 'drm_sched_entity',
+  context: ({ input }) => ({ fenceContext: input?.fenceContext ?? 1, fenceSeq: 0, queue: [], lastScheduled: '', guilty: false }),
+  on: {
+    DRM_SCHED_ENTITY_ARM: { description: 'R90', actions: assign({ fenceSeq: ({ context }) => context.fenceSeq + 1 }) },
+    DRM_SCHED_ENTITY_PUSH: { description: 'R92', actions: assign({ queue: ({ context, event }) => [...context.queue, (event as { job: string }).job] }) },
+    DRM_SCHED_ENTITY_POP: { guard: 'has queued job', description: 'R97', actions: assign({ lastScheduled: ({ context }) => context.queue[0], queue: ({ context }) => context.queue.slice(1) }) },
+    DRM_SCHED_ENTITY_SET_GUILTY: { guard: 'innocent', description: 'R103', actions: assign({ guilty: true }) },
+  },
+});
+
+/** The entity's next job, if it has one queued. */
+export function entityHead(w: World, entity: string): string | undefined {
+  return ctx<DrmSchedEntityContext>(w, entity).queue[0];
+}
+
+// R97: a queued job runs after the job queued before it on the same entity.
+defineView('drm_sched_entity', {
+  waitEdges: (id, c: DrmSchedEntityContext, w) => {
+    const out: Edge[] = [];
+    const chain = c.lastScheduled ? [c.lastScheduled, ...c.queue] : c.queue;
+    for (let i = 1; i < chain.length; i++) {
+      const a = ctx<DrmSchedJobContext>(w, chain[i]);
+      const b = ctx<DrmSchedJobContext>(w, chain[i - 1]);
+      out.push([a.scheduled, b.scheduled, `${id} pops in order (R97)`]);
+    }
+    return out;
+  },
+});

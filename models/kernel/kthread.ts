@@ -1,0 +1,107 @@
+/**
+ * kthread — a kernel thread running work that may be on a fence's signalling path: the scheduler's
+ * run_job work, an IRQ completion handler, the TDR/reset handler, preempt-fence work, eviction-suspend
+ * work, a GPU page-fault handler (dma-fence.c "fence signalling annotation", lockdep priming in
+ * dma-resv.c `dma_resv_lockdep`).
+ *
+ * Contract (kernel-sync-semantics.md §1.2, I11):
+ * - R22 code needed to reach dma_fence_signal runs inside dma_fence_begin/end_signalling; sections nest.
+ * - R23 anyone may dma_fence_wait holding a dma_resv lock; this means a signalling section must never
+ *       take a dma_resv lock.
+ * - R24 shrinkers may dma_fence_wait; this means a signalling section must never allocate GFP_KERNEL.
+ * - R25 mmu notifiers may dma_fence_wait; this means not GFP_NOFS/GFP_NOIO either, only GFP_ATOMIC.
+ * - R29 a dma_fence_wait inside a section is a lock cycle to lockdep.
+ * - H3, H4, H14 the historical bugs of each kind.
+ *
+ * Models: `sigFor` (the fences this thread is on the signalling path of: begin_signalling depth is its
+ * length), held locks, and what it blocks on. A GFP_KERNEL/NOFS/NOIO allocation under memory pressure
+ * enters direct reclaim, where a shrinker picks a busy BO and waits on one of its fences (R24): the
+ * thread is then `blocked` in reclaim. GFP_ATOMIC never reclaims (it may fail; the caller copes).
+ * Abstracted away: interrupt context vs process context (both are signalling paths), lockdep's class
+ * graph (I11's fourth clause: a lock is named; properties/signalling-section-discipline judges it).
+ *
+ * Events: KTHREAD_WORK {work, sigFor} (dma_fence_begin_signalling when sigFor is not empty),
+ *   KTHREAD_LOCK {lock}, KTHREAD_UNLOCK {lock}, KTHREAD_ALLOC {gfp, reclaimWaits} (reclaimWaits = the
+ *   fence the shrinker waits on, '' when there is no memory pressure), KTHREAD_WAIT {on},
+ *   KTHREAD_WAKE {fence} (the fence it blocked on signaled), KTHREAD_DONE (end_signalling).
+ */
+import { setup, assign } from 'xstate';
+import { defineView, type Edge } from '../view.ts';
+
+export const GFP = ['GFP_ATOMIC', 'GFP_NOWAIT', 'GFP_KERNEL', 'GFP_NOFS', 'GFP_NOIO'] as const;
+export type Gfp = (typeof GFP)[number];
+/** R24, R25: these may enter direct reclaim (and so wait on fences). */
+export const mayReclaim = (g: Gfp): boolean => g === 'GFP_KERNEL' || g === 'GFP_NOFS' || g === 'GFP_NOIO';
+
+export interface KthreadContext {
+  /** running, blocked: the work item ('run_job proc0.j0', 'page fault ctx1'). */
+  work: string;
+  /** running, blocked: fences this work must finish before they can signal (begin_signalling, R22). */
+  sigFor: string[];
+  /** running, blocked: held locks ('resv:bo0', 'vm->lock'). */
+  locks: string[];
+  /** blocked: the fence (or lock) it waits on. */
+  waitingOn: string;
+  /** blocked: the wait is the shrinker's, inside a reclaiming allocation (R24). */
+  reclaim: string;
+}
+
+type E =
+  | { type: 'KTHREAD_WORK'; work: string; sigFor: string[] }
+  | { type: 'KTHREAD_LOCK'; lock: string }
+  | { type: 'KTHREAD_UNLOCK'; lock: string }
+  | { type: 'KTHREAD_ALLOC'; gfp: Gfp; reclaimWaits: string }
+  | { type: 'KTHREAD_WAIT'; on: string }
+  | { type: 'KTHREAD_WAKE'; fence?: string }
+  | { type: 'KTHREAD_DONE' };
+
+export const kthreadMachine = setup({
+  types: { context: {} as KthreadContext, events: {} as E },
+  guards: {
+    'enters reclaim': ({ event }) => event.type === 'KTHREAD_ALLOC' && mayReclaim(event.gfp) && event.reclaimWaits !== '',
+    'holds it': ({ context, event }) => event.type === 'KTHREAD_UNLOCK' && context.locks.includes(event.lock),
+    'lock free here': ({ context, event }) => event.type === 'KTHREAD_LOCK' && !context.locks.includes(event.lock),
+  },
+}).createMachine({
+  id: 'kthread',
+  context: () => ({ work: '', sigFor: [], locks: [], waitingOn: '', reclaim: '' }),
+  initial: 'idle',
+  states: {
+    idle: {
+      on: { KTHREAD_WORK: { target: 'running', description: 'R22: dma_fence_begin_signalling for each fence in sigFor', actions: assign(({ event }) => ({ work: event.work, sigFor: event.sigFor })) } },
+    },
+    running: {
+      tags: ['busy'],
+      on: {
+        KTHREAD_LOCK: { guard: 'lock free here', actions: assign({ locks: ({ context, event }) => [...context.locks, event.lock] }) },
+        KTHREAD_UNLOCK: { guard: 'holds it', actions: assign({ locks: ({ context, event }) => context.locks.filter((l) => l !== event.lock) }) },
+        KTHREAD_ALLOC: [
+          {
+            guard: 'enters reclaim',
+            target: 'blocked',
+            description: 'R24: direct reclaim; a shrinker waits on a busy BO fence',
+            actions: assign({ waitingOn: ({ event }) => event.reclaimWaits, reclaim: ({ event }) => event.gfp }),
+          },
+          // the assign keeps the step visible: an identical snapshot would read as "refused"
+          { description: 'no reclaim (GFP_ATOMIC, or no memory pressure)', actions: assign({ reclaim: '' }) },
+        ],
+        KTHREAD_WAIT: { target: 'blocked', description: 'R12 dma_fence_wait (R29: a lock cycle inside a section)', actions: assign({ waitingOn: ({ event }) => event.on }) },
+        KTHREAD_DONE: { target: 'idle', description: 'R22: dma_fence_end_signalling', actions: assign({ work: '', sigFor: [], locks: [] }) },
+      },
+    },
+    blocked: {
+      tags: ['busy', 'blocked'],
+      on: { KTHREAD_WAKE: { target: 'running', actions: assign({ waitingOn: '', reclaim: '' }) } },
+    },
+  },
+});
+
+// R22: the fences this thread signals wait on it; it waits on what it blocks on.
+defineView('kthread', {
+  waitEdges: (id, c: KthreadContext, _w, value) => {
+    if (value === 'idle') return [];
+    const out: Edge[] = c.sigFor.map((f): Edge => [f, id, `${f} is signalled by ${id} (${c.work}) (R22)`]);
+    if (value === 'blocked') out.push([id, c.waitingOn, c.reclaim ? `${id} reclaims (${c.reclaim}); the shrinker waits on ${c.waitingOn} (R24)` : `${id} waits on ${c.waitingOn}`]);
+    return out;
+  },
+});

@@ -1,0 +1,106 @@
+/**
+ * TTM memory management as atomic world operations (ttm_bo.c ttm_bo_validate / ttm_bo_evict /
+ * ttm_bo_handle_move_mem; xe_bo.c, amdgpu_ttm.c), shared by the memory-management designs.
+ *
+ * - R53, I19 a move's fence goes into the BO's resv as KERNEL; the move waits on every fence of the resv
+ *   up to BOOKKEEP (ttm_bo_wait_ctx), through callbacks, which enable lazy preempt/eviction fences (R8,
+ *   R108, R114): that is how eviction kicks long-running contexts off the hardware (R111).
+ * - H5 validating a BO for X makes X wait on the move (`neededBy`); if VRAM is full the victim's
+ *   eviction goes first and the move in waits on it.
+ * - finite-time counts a lazy fence from the moment someone waits on it (R9: a fence nobody waits on
+ *   need not make progress; I20 bounds a preempt fence from enable_signaling), so the eviction publishes
+ *   the fences it waits on, and installing a preempt fence does not.
+ *
+ * Ids: BO `b`, its resv `b.resv`, its n-th move fence `b.move<n>`.
+ */
+import type { World } from '../world.ts';
+import { ctx, must, spawn, idsOf, setG, tell, stateOf, send } from '../world.ts';
+import type { StepDef } from '../design.ts';
+import { dmaFenceMachine, isSignaled, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
+import { dmaResvMachine, dma_resv_fences, type DmaResvContext, type DmaResvUsage } from '../dma-buf/dma-resv.ts';
+import { ttmBoMachine, inVram, type TtmBoContext, type TtmPlacement } from './ttm-buffer-object.ts';
+
+export function ttm_bo_create(w: World, bo: string, placement: TtmPlacement): World {
+  w = spawn(w, `${bo}.resv`, dmaResvMachine, {});
+  return spawn(w, bo, ttmBoMachine, { resv: `${bo}.resv`, placement });
+}
+
+/** Lock, reserve, add, unlock (R55, R56) without publishing: the caller decides (lazy fences are not). */
+export function dma_resv_add(w: World, bo: string, fence: string, usage: DmaResvUsage, owner: string): World {
+  const resv = `${bo}.resv`;
+  const f = ctx<DmaFenceContext>(w, fence);
+  const signaled = ctx<DmaResvContext>(w, resv).fences.map((e) => e.fence).filter((id) => isSignaled(w, id));
+  w = must(w, resv, { type: 'DMA_RESV_LOCK', owner });
+  w = must(w, resv, { type: 'DMA_RESV_RESERVE_FENCES', n: 1 });
+  w = must(w, resv, { type: 'DMA_RESV_ADD_FENCE', fence, usage, context: f.context, seqno: f.seqno, signaled });
+  return must(w, resv, { type: 'DMA_RESV_UNLOCK' });
+}
+
+export const bo = (w: World, id: string): TtmBoContext => ctx<TtmBoContext>(w, id);
+export const boIdle = (w: World, id: string): boolean => stateOf(w, id) === 'idle';
+export const vramUsed = (w: World): number => idsOf(w, 'ttm_buffer_object').filter((b) => stateOf(w, b) !== 'freed' && inVram(bo(w, b))).length;
+/** Resident in VRAM and not being moved: usable by the GPU (I19). */
+export const resident = (w: World, id: string): boolean => boIdle(w, id) && bo(w, id).placement === 'VRAM';
+
+/**
+ * ttm_bo_handle_move_mem: the move fence enters the resv as KERNEL, the move waits on every other
+ * unsignaled fence of the resv up to BOOKKEEP plus `extraDeps` (I19), and `neededBy` waits on it (H5).
+ */
+export function ttm_bo_move(w: World, b: string, to: TtmPlacement, extraDeps: string[], neededBy: string[], skip: string[] = []): World {
+  const n = ((w.g[`moves:${b}`] as number | undefined) ?? 0) + 1;
+  w = setG(w, { [`moves:${b}`]: n });
+  const fence = `${b}.move${n}`;
+  const deps = [...dma_resv_fences(w, `${b}.resv`, 'BOOKKEEP').filter((f) => !isSignaled(w, f) && !skip.includes(f)), ...extraDeps.filter((f) => !isSignaled(w, f))];
+  w = spawn(w, fence, dmaFenceMachine, { context: 500 + idsOf(w, 'ttm_buffer_object').indexOf(b), seqno: n, ops: 'move', owner: b, published: true });
+  w = dma_resv_add(w, b, fence, 'KERNEL', 'ttm');
+  w = must(w, b, { type: 'TTM_BO_MOVE', to, fence, deps, neededBy });
+  for (const d of deps) {
+    w = tell(w, d, { type: 'DMA_FENCE_PUBLISH', via: `${b} move` });
+    w = send(w, d, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: b, ev: { type: 'TTM_BO_DEP_SIGNALED', fence: d } } }) ?? w;
+  }
+  return w;
+}
+
+/** The move fence of a BO that is waiting or moving ('' if idle). */
+export const moveFenceOf = (w: World, b: string): string => bo(w, b).moveFence;
+
+/** Can `v` be evicted to make room for `forBo`? In VRAM, idle, not pinned for someone who has not run. */
+export function evictable(w: World, v: string, forBo: string, stillPinned: (who: string) => boolean): boolean {
+  if (v === forBo || !boIdle(w, v)) return false;
+  const c = bo(w, v);
+  return c.placement === 'VRAM' && !(c.pinnedFor && stillPinned(c.pinnedFor));
+}
+
+/**
+ * ttm_bo_validate(b, VRAM) for `neededBy`: if VRAM is full, evict `victim` to GTT first (its move waits
+ * on its resv, I19) and make the move in wait on that eviction. `victim` '' = there is room.
+ * The move in skips the needing job's own fences (`skip`): that job has not run, its fence is a future
+ * access, and waiting on it would be H5's cycle (amdgpu_sync_resv filters its own fences the same way).
+ */
+export function ttm_bo_validate(w: World, b: string, victim: string, capacity: number, neededBy: string[], skip: string[] = []): World | null {
+  if (!boIdle(w, b) || bo(w, b).placement === 'VRAM') return null;
+  const full = vramUsed(w) >= capacity;
+  if (full !== (victim !== '')) return null;
+  let after: string[] = [];
+  if (victim) {
+    w = ttm_bo_move(w, victim, 'GTT', [], []);
+    after = [moveFenceOf(w, victim)];
+  }
+  return ttm_bo_move(w, b, 'VRAM', after, neededBy, skip);
+}
+
+/** Candidate (bo, victim) pairs for validating `b` (victim '' when there is room). */
+export function validateChoices(w: World, b: string, capacity: number, stillPinned: (who: string) => boolean): string[] {
+  if (vramUsed(w) < capacity) return [''];
+  return idsOf(w, 'ttm_buffer_object').filter((v) => evictable(w, v, b, stillPinned));
+}
+
+/** The copy engine finishes a move whose fences have all signaled. */
+export const ttm_bo_move_copy: StepDef = {
+  name: 'ttm_bo_move_copy',
+  role: 'gpu',
+  actor: () => 'copy-engine',
+  params: (w) => idsOf(w, 'ttm_buffer_object').filter((b) => stateOf(w, b) === 'moving').map((b) => [b]),
+  apply: (w, [b]) => send(w, b as string, { type: 'TTM_BO_MOVE_DONE' }),
+  doc: 'R53: the copy completes, the BO is at its new placement, the KERNEL move fence signals',
+};
