@@ -16,20 +16,26 @@ import type { World, Json } from './world.ts';
  */
 export type Role = 'user' | 'kernel' | 'gpu' | 'timer' | 'fault';
 
-export type Args = Json[];
+/** A step's arguments: a JSON tuple, typed per step (`StepDef<C, [proc: string]>`). */
+export type Args = readonly Json[];
 
-export interface StepDef<C = any> {
-  /** Kernel-style name: `drm_sched_job_timedout`, `DRM_IOCTL_AMDGPU_CS`, `gpu_ring_complete`. */
+/**
+ * One action an explorer may take, as a TLA+ action: an enabling condition and an effect side by side.
+ * `enabled` is pure and decides; `apply` is the effect only and must succeed whenever `enabled` holds
+ * (the enumerator reports a refusal as a model error, so a guard is never hidden inside an effect).
+ */
+export interface StepDef<C = any, A extends Args = any> {
+  /** The step's key: the kernel function or ioctl name (`drm_sched_job_timedout`), unique in a design. */
   name: string;
   role: Role;
   /** Which actor column this step belongs to (for traces): 'proc0', 'sched0', 'gpu0', 'ttm', 'display'. */
-  actor: (args: Args, cfg: C) => string;
+  actor: (args: A, cfg: C) => string;
   /** Candidate arguments in a stable order (each tuple is tried). Omit for a step with no arguments. */
-  params?: (w: World, cfg: C) => Args[];
-  /** Enabling condition (pure). Omitted = always; `apply` may still refuse by returning null. */
-  enabled?: (w: World, args: Args, cfg: C) => boolean;
-  /** Effect: the next world, or null when not enabled (e.g. a machine refused an event). */
-  apply: (w: World, args: Args, cfg: C) => World | null;
+  params?: (w: World, cfg: C) => readonly A[];
+  /** Enabling condition (pure, reads only). Required once issue 10 lands everywhere (see apply). */
+  enabled?: (w: World, args: A, cfg: C) => boolean;
+  /** Effect: the next world. Called only where `enabled` holds. */
+  apply: (w: World, args: A, cfg: C) => World | null;
   /** One-line description citing rules or seeds. */
   doc?: string;
   /**
@@ -40,7 +46,56 @@ export interface StepDef<C = any> {
    * footprints as independent (partial-order reduction). An object changed outside the footprint is
    * reported as a model error; a read outside it is not detected, so declare generously.
    */
-  touches?: (args: Args, cfg: C) => string[];
+  touches?: (args: A, cfg: C) => string[];
+}
+
+/** Identity helper that types a step's arguments from its `params`. */
+export function defineStep<C, A extends Args = []>(s: StepDef<C, A>): StepDef<C, A> {
+  return s;
+}
+
+/**
+ * A design's Next relation: steps by key, in the order the explorers try them (insertion order; BFS
+ * takes the first shortest trace in this order, so it is part of the design).
+ */
+export type StepTable<C = any> = Readonly<Record<string, StepDef<C, any>>>;
+
+/**
+ * A step table from steps and lists of steps (each keyed by its name); a repeated key is a design error.
+ * Another table joins as `Object.values(table)`.
+ */
+export function stepTable<C>(...groups: (StepDef<C, any> | readonly StepDef<C, any>[])[]): StepTable<C> {
+  const out: Record<string, StepDef<C, any>> = {};
+  for (const g of groups) {
+    for (const s of Array.isArray(g) ? g : [g as StepDef<C, any>]) {
+      if (Object.hasOwn(out, s.name)) throw new Error(`step '${s.name}' is defined twice`);
+      out[s.name] = s;
+    }
+  }
+  return out;
+}
+
+/**
+ * Override steps of `base` by key, keeping their place in the order: a StepDef replaces the step (its
+ * name must be the key), null removes it. A key `base` does not have is a design error, so an override
+ * never silently misses after a rename. New steps are added with `stepTable(base, extra)`.
+ */
+export function withSteps<C>(
+  from: StepTable<C> | readonly StepDef<C, any>[],
+  overrides: Record<string, StepDef<C, any> | null>,
+): StepTable<C> {
+  const base = Array.isArray(from) ? stepTable(from) : (from as StepTable<C>);
+  for (const k of Object.keys(overrides)) {
+    if (!Object.hasOwn(base, k)) throw new Error(`withSteps: no step '${k}' to override (have: ${Object.keys(base).join(', ')})`);
+    const o = overrides[k];
+    if (o && o.name !== k) throw new Error(`withSteps: the override of '${k}' is named '${o.name}'`);
+  }
+  const out: Record<string, StepDef<C, any>> = {};
+  for (const [k, s] of Object.entries(base)) {
+    const o = Object.hasOwn(overrides, k) ? overrides[k] : s;
+    if (o) out[k] = o;
+  }
+  return out;
 }
 
 export type Verdict = 'holds' | 'violates';
@@ -73,7 +128,8 @@ export interface Design<C = any> {
   /** Default bounds per engine. */
   bounds: { exhaustive: Bounds; random: Bounds };
   init: (cfg: C) => World;
-  steps: StepDef<C>[];
+  /** The Next relation, by key (`stepTable`, `withSteps`). */
+  steps: StepTable<C>;
   expect: Record<string, Expectation>;
   /** Max drain steps before the drain counts as not settling (livelock). Default 400. */
   drainBound?: number;

@@ -7,9 +7,9 @@
  */
 import type { World } from './world.ts';
 import { worldKey } from './world.ts';
-import type { StepDef } from './design.ts';
+import type { StepTable } from './design.ts';
 
-export function stepsFromTo<C>(init: World, steps: StepDef<C>[], cfg: C, start: (w: World) => boolean, goal: (w: World) => boolean, limit = 20_000): number {
+export function stepsFromTo<C>(init: World, steps: StepTable<C>, cfg: C, start: (w: World) => boolean, goal: (w: World) => boolean, limit = 20_000): number {
   // 0-1 BFS: a step taken after `start` held costs 1, before it 0.
   const dist = new Map<string, number>([[worldKey(init), 0]]);
   const dq: [World, number][] = [[init, 0]];
@@ -18,7 +18,7 @@ export function stepsFromTo<C>(init: World, steps: StepDef<C>[], cfg: C, start: 
     if (d > (dist.get(worldKey(w)) ?? Infinity)) continue;
     if (goal(w)) return d;
     const cost = start(w) ? 1 : 0;
-    for (const st of steps) {
+    for (const st of Object.values(steps)) {
       if (st.role === 'fault') continue;
       for (const args of st.params ? st.params(w, cfg) : [[]]) {
         if (st.enabled && !st.enabled(w, args, cfg)) continue;

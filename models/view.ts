@@ -1,5 +1,5 @@
 /**
- * The read-only world view that properties use. Each model file describes, next to its machine, what
+ * The read-only world view that properties use. Each machine carries (`withView`) what
  * its objects contribute to the wait-for graph (I7: an edge a -> b means "a cannot complete before b").
  * Properties read only this view and object contexts; they never send events.
  */
@@ -18,15 +18,30 @@ export interface KindView {
   waitEdges?: (id: string, c: any, w: World, value: string) => Edge[];
 }
 
-const views = new Map<string, KindView>();
+/**
+ * The view is data on the machine itself (a property of its config, which `provide()` copies keep),
+ * not an entry in a registry filled while modules load: a world that holds an object of a kind holds
+ * that kind's machine, so what a property sees never depends on which files happened to be imported.
+ */
+const VIEW = Symbol('fencecheck.view');
 
-export function defineView(kind: string, v: KindView): void {
-  views.set(kind, v);
+type Viewed = { config: object };
+
+/** Attach `v` to `machine` (once) and return the machine. */
+export function withView<M extends Viewed>(machine: M, v: KindView): M {
+  if (Object.hasOwn(machine.config, VIEW)) throw new Error('withView: this machine already has a view');
+  Object.defineProperty(machine.config, VIEW, { value: v, enumerable: false });
+  return machine;
+}
+
+/** The view of a snapshot's machine, if it declares one. */
+export function viewOf(s: { machine: Viewed }): KindView | undefined {
+  return (s.machine.config as { [VIEW]?: KindView })[VIEW];
 }
 
 /** Is this snapshot a dma_fence of any kind? */
-export function isFence(s: { machine: { id: string } }): boolean {
-  return views.get(s.machine.id)?.fence === true;
+export function isFence(s: { machine: Viewed }): boolean {
+  return viewOf(s)?.fence === true;
 }
 
 /** All wait-for edges of the world, in object-id order. */
@@ -34,7 +49,7 @@ export function waitEdges(w: World): Edge[] {
   const out: Edge[] = [];
   for (const id of Object.keys(w.o).sort()) {
     const s = w.o[id];
-    const v = views.get(s.machine.id);
+    const v = viewOf(s);
     if (v?.waitEdges) for (const e of v.waitEdges(id, s.context, w, typeof s.value === 'string' ? s.value : JSON.stringify(s.value))) out.push(e);
   }
   return out;

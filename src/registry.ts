@@ -43,7 +43,7 @@ let cache: { designs: Map<string, Design>; properties: Map<string, Property> } |
 
 export async function registry() {
   if (!cache) {
-    const designs = await loadDir<Design>(DESIGNS_DIR, (x) => Array.isArray(x.steps) && typeof x.init === 'function', 'design');
+    const designs = await loadDir<Design>(DESIGNS_DIR, (x) => !!x.steps && typeof x.steps === 'object' && !Array.isArray(x.steps) && typeof x.init === 'function', 'design');
     const properties = await loadDir<Property>(PROPERTIES_DIR, (x) => typeof x.kind === 'string' && typeof x.name === 'string', 'property');
     for (const d of designs.values())
       for (const p of Object.keys(d.expect))

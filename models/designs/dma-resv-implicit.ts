@@ -12,7 +12,7 @@
  * Metric over-sync: waits the data did not need. With `alwaysWrite` (config 'xe-default': the driver
  *   marks every access WRITE, R62 allows it, H7/R113) the two readers of bo0 wait on each other.
  */
-import { defineDesign } from '../design.ts';
+import { defineDesign, stepTable } from '../design.ts';
 import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../userspace/buffer-sharing.ts';
 
 const scripts: SharingConfig['scripts'] = {
@@ -35,7 +35,7 @@ export default defineDesign<SharingConfig>({
     random: { config: 'default', depth: 60, runs: 200 },
   },
   init: initSharing,
-  steps: sharingDesignSteps(),
+  steps: stepTable(sharingDesignSteps()),
   metrics: { 'over-sync': (w) => overSync(w) },
   expect: {
     'one-shot': { verdict: 'holds', why: 'fences are signalled once, by their ring, job or reset (R4)' },

@@ -10,7 +10,7 @@
  * Changes: relative to sync-file-bridge, the DMA_BUF_IOCTL_IMPORT_SYNC_FILE before the hand-off is
  *   missing (// seeded bug below).
  */
-import { defineDesign } from '../design.ts';
+import { defineDesign, stepTable } from '../design.ts';
 import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../userspace/buffer-sharing.ts';
 
 const scripts: SharingConfig['scripts'] = {
@@ -32,7 +32,7 @@ export default defineDesign<SharingConfig>({
     random: { config: 'default', depth: 60, runs: 200 },
   },
   init: initSharing,
-  steps: sharingDesignSteps(),
+  steps: stepTable(sharingDesignSteps()),
   metrics: { 'over-sync': (w) => overSync(w) },
   expect: {
     'one-shot': { verdict: 'holds', why: 'fences are signalled once, by their ring, job or reset (R4)' },

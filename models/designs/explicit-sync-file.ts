@@ -8,7 +8,7 @@
  * Models: a producer writes bo0 and sends it with its out-fence; the consumer reads bo0, writes bo1
  *   and sends bo1 back with its own out-fence; the producer then reads bo1. One scheduler and ring, TDR on.
  */
-import { defineDesign } from '../design.ts';
+import { defineDesign, stepTable } from '../design.ts';
 import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../userspace/buffer-sharing.ts';
 
 const scripts: SharingConfig['scripts'] = {
@@ -29,7 +29,7 @@ export default defineDesign<SharingConfig>({
     random: { config: 'default', depth: 60, runs: 200 },
   },
   init: initSharing,
-  steps: sharingDesignSteps(),
+  steps: stepTable(sharingDesignSteps()),
   metrics: { 'over-sync': (w) => overSync(w) },
   expect: {
     'one-shot': { verdict: 'holds', why: 'fences are signalled once, by their ring, job or reset (R4)' },

@@ -13,7 +13,7 @@
  *   waits on the second's fence (a pointer), hangs with TDR. Abstracted away: SQPOLL idle/wakeup,
  *   ring overflow, non-DRM opcodes.
  */
-import { defineDesign, type StepDef } from '../design.ts';
+import { defineDesign, type StepDef, stepTable } from '../design.ts';
 import { emptyWorld, ctx, send, type World } from '../world.ts';
 import { drmSchedSteps } from '../drm-sched/sched-main.ts';
 import { initIoUring, io_uring_enter, io_sq_thread, type IoUringProgramEntry } from '../io-uring/io-uring-drm.ts';
@@ -72,7 +72,7 @@ export default defineDesign<IoUringConfig>({
     random: { config: 'default', depth: 80, runs: 200 },
   },
   init: (cfg) => initIoUring(emptyWorld, URING, cfg.queues, cfg.creditLimit),
-  steps: ioUringSteps(),
+  steps: stepTable(ioUringSteps()),
   expect: {
     'one-shot': { verdict: 'holds', why: 'job fences are signalled by the scheduler only, once (R4, R96)' },
     'acyclic-waits': { verdict: 'holds', why: 'an entry can only point at fences of earlier entries, consumed in order (seed 003)' },

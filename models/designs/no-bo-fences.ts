@@ -15,7 +15,7 @@
  * Related: umf-separated (preemption instead of idling), userq-eviction-fence.
  * Models: 3 processes, 2 user-mode queues, 3 BOs (VRAM holds 2), 1 UMF, at most one crash.
  */
-import { defineDesign, type StepDef } from '../design.ts';
+import { defineDesign, type StepDef, stepTable } from '../design.ts';
 import { emptyWorld, spawn, ctx, must, send, idsOf, stateOf, setG, tell, type World } from '../world.ts';
 import { dmaFenceMachine, ESRCH, isSignaled } from '../dma-buf/dma-fence.ts';
 import { userMemoryFenceMachine, umfReached, type UmfContext } from '../userq/user-memory-fence.ts';
@@ -59,7 +59,7 @@ function evictHaltAll(w: World, victim: string, target: string): World {
   return must(w, m, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: target, ev: { type: 'TTM_BO_DEP_SIGNALED', fence: m } } });
 }
 
-const steps: StepDef<NoBoFencesConfig>[] = [
+const steps = stepTable<NoBoFencesConfig>(
   {
     name: 'userq_submit',
     role: 'user',
@@ -158,7 +158,7 @@ const steps: StepDef<NoBoFencesConfig>[] = [
     },
     doc: 'seed 002 §2.1, R105: the dead process\'s queues are torn down and the fences it owed are signaled',
   },
-];
+);
 
 export default defineDesign<NoBoFencesConfig>({
   name: 'no-bo-fences',

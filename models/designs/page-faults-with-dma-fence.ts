@@ -15,7 +15,7 @@
  *   engine, one fault, the fault worker (a kthread), 1 BO.
  * Abstracted away: which page faults (one fault per run), the migration itself (one allocation).
  */
-import { defineDesign, type StepDef } from '../design.ts';
+import { defineDesign, type StepDef, type StepTable, stepTable } from '../design.ts';
 import { emptyWorld, spawn, ctx, must, send, idsOf, stateOf, setG, tell, type World } from '../world.ts';
 import { isSignaled, ETIME } from '../dma-buf/dma-fence.ts';
 import { kthreadMachine, type KthreadContext } from '../kernel/kthread.ts';
@@ -55,7 +55,7 @@ function repair(w: World): World {
   return must(must(w, FAULT, { type: 'GPU_PAGE_FAULT_REPAIRED' }), K, { type: 'KTHREAD_DONE' });
 }
 
-const steps: StepDef<PageFaultConfig>[] = [
+const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
   {
     name: 'DRM_IOCTL_SUBMIT',
     role: 'user',
@@ -114,7 +114,7 @@ const steps: StepDef<PageFaultConfig>[] = [
     apply: (w) => repair(must(w, K, { type: 'KTHREAD_WAKE' })),
     doc: 'the shrinker\'s fence signaled: the allocation returns, the page is mapped, the context resumes',
   },
-  ...drmSchedSteps({ maxHangs: () => 0 }).filter((s) => s.name === 'drm_sched_run_job'),
+  stepTable(drmSchedSteps({ maxHangs: () => 0 })).drm_sched_run_job,
   {
     name: 'gpu_ring_complete',
     role: 'gpu',
@@ -149,7 +149,7 @@ const steps: StepDef<PageFaultConfig>[] = [
     },
     doc: 'R98-R102: TDR fires on the 3D job stuck behind the held compute units; reset, -ETIME, context killed',
   },
-];
+);
 
 export default defineDesign<PageFaultConfig>({
   name: 'page-faults-with-dma-fence',

@@ -13,7 +13,7 @@
  *   WAIT_AVAILABLE eventfd per acquire point (R87, R141), one CRTC with one plane per client.
  *   Abstracted away: GPU composition (direct scanout).
  */
-import { defineDesign } from '../design.ts';
+import { defineDesign, stepTable } from '../design.ts';
 import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../display/present.ts';
 
 const base: PresentConfig = { clients: 1, frames: 2, buffers: 2, vblanks: 3, queues: 2, wbs: true, sync: 'syncobj', policy: 'transaction', clientCrashes: 0, compositorCrashes: 0 };
@@ -31,7 +31,7 @@ export default defineDesign<PresentConfig>({
     random: { config: 'default', depth: 80, runs: 200 },
   },
   init: initPresent,
-  steps: presentSteps(base),
+  steps: stepTable(presentSteps(base)),
   expect: {
     'one-shot': { verdict: 'holds', why: 'render, out- and stub fences each have one signaller: the GPU, the flip, the timeline signal (R4, R83, R134)' },
     'acyclic-waits': { verdict: 'holds', why: 'flips wait on acquire fences that depend on nothing the compositor holds (R133)' },

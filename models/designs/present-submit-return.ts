@@ -12,7 +12,7 @@
  * Changes: fences signalled by userspace, published at present; kernel signals them on a crash.
  * Related: present-late-binding (same decision, kernel-materialized points instead of user fences).
  */
-import { defineDesign } from '../design.ts';
+import { defineDesign, stepTable } from '../design.ts';
 import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../display/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
@@ -25,7 +25,7 @@ export default defineDesign<PresentConfig>({
   source: 'seed 002 §2.1 (Olšák) and Vetter\'s reply',
   configs: { small: base, default: { ...syncobj.configs.default, sync: 'submit-return', policy: 'late-binding', clientCrashes: 1, compositorCrashes: 1 } },
   init: initPresent,
-  steps: presentSteps(base),
+  steps: stepTable(presentSteps(base)),
   expect: {
     'one-shot': { verdict: 'holds', why: 'the kernel signals a fence on a crash only if its owner has not (R4)' },
     'acyclic-waits': { verdict: 'holds', why: 'the compositor never waits; flips wait only on signalled submit fences' },

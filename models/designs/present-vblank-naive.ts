@@ -11,7 +11,7 @@
  * Changes: policy 'naive' (seeded bug: waits instead of a late-binding decision).
  * Related: present-late-binding (the fix).
  */
-import { defineDesign } from '../design.ts';
+import { defineDesign, stepTable } from '../design.ts';
 import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../display/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
@@ -24,7 +24,7 @@ export default defineDesign<PresentConfig>({
   source: 'seed 000 "vblank! Easy." / "vblank strikes back" / "what about wait-before-signal clients?"',
   configs: { small: base, default: { ...syncobj.configs.default, policy: 'naive' } },
   init: initPresent,
-  steps: presentSteps(base),
+  steps: stepTable(presentSteps(base)),
   expect: {
     ...syncobj.expect,
     'compositor-never-stalls': { verdict: 'violates', why: 'a client presents before rendering, the compositor waits at paint and the vblank passes with no flip (seed 000)' },

@@ -13,7 +13,7 @@
  * Models: single-fifo-implicit's world (1 process, 2 jobs, 1 BO) plus the scheduler's submit thread as
  *   a kthread; memory pressure is a choice of run_job's allocation (the shrinker's victim fence, or none).
  */
-import { defineDesign, type StepDef } from '../design.ts';
+import { defineDesign, type StepDef, stepTable, withSteps } from '../design.ts';
 import { spawn, ctx, must, send, idsOf, stateOf, type World } from '../world.ts';
 import { isSignaled } from '../dma-buf/dma-fence.ts';
 import { kthreadMachine, type KthreadContext, type Gfp } from '../kernel/kthread.ts';
@@ -41,7 +41,7 @@ function runnableHead(w: World, entity: string): string | undefined {
   return s.pending.length < s.creditLimit ? head : undefined;
 }
 
-const steps: StepDef<ReclaimConfig>[] = [
+const steps = stepTable<ReclaimConfig>(
   DRM_IOCTL_CS as StepDef<ReclaimConfig>,
   {
     name: 'drm_sched_run_job_work',
@@ -74,8 +74,9 @@ const steps: StepDef<ReclaimConfig>[] = [
     },
     doc: 'the shrinker\'s fence signaled: the allocation returns and run_job completes',
   },
-  ...drmSchedSteps({ maxHangs: (c: ReclaimConfig) => c.maxHangs }).filter((s) => s.name !== 'drm_sched_run_job'),
-];
+  // run_job is replaced by drm_sched_run_job_work above (the kthread that may enter reclaim).
+  Object.values(withSteps(drmSchedSteps({ maxHangs: (c: ReclaimConfig) => c.maxHangs }), { drm_sched_run_job: null })),
+);
 
 const small: ReclaimConfig = { processes: 1, jobs: 2, bos: 1, maxHangs: 0, tdr: true, creditLimit: 1, gfp: 'GFP_KERNEL' };
 

@@ -12,7 +12,7 @@
  * Job k of process p writes BO (p+k) mod B and, with more than one BO, reads BO (p+k+1) mod B, so
  * processes share BOs and implicit sync creates cross-process dependencies.
  */
-import { defineDesign, type StepDef } from '../design.ts';
+import { defineDesign, type StepDef, stepTable } from '../design.ts';
 import { emptyWorld, spawn, ctx, must, idsOf, type World } from '../world.ts';
 import { dmaResvMachine, dma_resv_test_signaled } from '../dma-buf/dma-resv.ts';
 import { processMachine, type ProcessContext } from '../userspace/process.ts';
@@ -100,7 +100,7 @@ export default defineDesign<SingleFifoConfig>({
     random: { config: 'default', depth: 80, runs: 300 },
   },
   init: initSingleFifo,
-  steps: [DRM_IOCTL_CS, drm_gem_cpu_map, ...drmSchedSteps({ maxHangs: (c: SingleFifoConfig) => c.maxHangs })],
+  steps: stepTable([DRM_IOCTL_CS, drm_gem_cpu_map, ...drmSchedSteps({ maxHangs: (c: SingleFifoConfig) => c.maxHangs })]),
   expect: {
     'one-shot': { verdict: 'holds', why: 'every fence is signalled by one path: its ring, its job or reset (R4)' },
     'acyclic-waits': { verdict: 'holds', why: 'implicit deps only point at fences that already exist, and the FIFO only adds older-first edges (R2, R93)' },

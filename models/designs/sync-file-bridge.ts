@@ -11,7 +11,7 @@
  *   order (no other context touches the buffers in between).
  * Source: seed 004 "A proposal: Implicit and explicit sync together"; R126-R128; H8 (what it fixes).
  */
-import { defineDesign } from '../design.ts';
+import { defineDesign, stepTable } from '../design.ts';
 import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../userspace/buffer-sharing.ts';
 
 const scripts: SharingConfig['scripts'] = {
@@ -46,7 +46,7 @@ export default defineDesign<SharingConfig>({
     random: { config: 'default', depth: 80, runs: 200 },
   },
   init: initSharing,
-  steps: sharingDesignSteps(),
+  steps: stepTable(sharingDesignSteps()),
   metrics: { 'over-sync': (w) => overSync(w) },
   expect: {
     'one-shot': { verdict: 'holds', why: 'fences are signalled once, by their ring, job or reset (R4)' },

@@ -21,7 +21,7 @@
  * Batch for point v (v > hostPoints) runs on queue (v - hostPoints - 1) mod queues; queues submit
  * their batches in point order, in any interleaving with each other and with the host.
  */
-import { defineDesign, type StepDef } from '../design.ts';
+import { defineDesign, type StepDef, stepTable } from '../design.ts';
 import { emptyWorld, setG, type World } from '../world.ts';
 import { addScheduler, addEntity, drm_sched_job_init, drm_sched_job_add_dependency, drm_sched_job_arm, drm_sched_entity_push_job, drmSchedSteps } from '../drm-sched/sched-main.ts';
 import { dma_fence_get_stub, drm_syncobj_add_point, drm_syncobj_create, drm_syncobj_find_fence, drm_syncobj_point_materialized, DMA_FENCE_STUB } from '../drm-syncobj/drm-syncobj-api.ts';
@@ -155,7 +155,7 @@ export default defineDesign<TimelineConfig>({
     random: { config: 'default', depth: 60, runs: 200 },
   },
   init: initTimeline,
-  steps: [vkSignalSemaphore, vkQueueSubmit, vk_queue_submit_thread, ...drmSchedSteps({ maxHangs: (c: TimelineConfig) => c.maxHangs })],
+  steps: stepTable([vkSignalSemaphore, vkQueueSubmit, vk_queue_submit_thread, ...drmSchedSteps({ maxHangs: (c: TimelineConfig) => c.maxHangs })]),
   expect: {
     'one-shot': { verdict: 'holds', why: 'jobs, chain nodes and stubs each signal once; chain nodes only by R45' },
     'acyclic-waits': { verdict: 'holds', why: 'a job only ever depends on a chain node that exists, for an earlier point (R88); chains point backwards (R44)' },

@@ -18,7 +18,7 @@
  * head's seqno is >= v-1), and find_seqno resolves it to the node that contains the job itself; an
  * unordered lower point resolves to the new head the same way (H10).
  */
-import { defineDesign, type StepDef } from '../design.ts';
+import { defineDesign, type StepDef, stepTable, withSteps } from '../design.ts';
 import { setG, spawn, must, send, idsOf, ctx, type World } from '../world.ts';
 import { drm_sched_job_init, drm_sched_job_add_dependency, drm_sched_job_arm, drm_sched_entity_push_job } from '../drm-sched/sched-main.ts';
 import { drm_syncobj_add_point, drm_syncobj_find_fence, freshId } from '../drm-syncobj/drm-syncobj-api.ts';
@@ -93,7 +93,8 @@ export default defineDesign<TimelineConfig>({
   name: 'timeline-wbs-direct',
   summary: 'Wait-before-signal batches go straight to the kernel scheduler with a placeholder dependency for the future point.',
   source: 'seed 000 "This makes a mockery of our dependency scheduler"; H2, H10; "Indefinite DMA Fences"',
-  steps: [hostSignalDirect, vkQueueSubmitDirect, ...base.steps.filter((s) => s.role !== 'user')],
+  // The direct path replaces the submit thread's userspace steps (vkSignalSemaphore, vkQueueSubmit).
+  steps: stepTable(hostSignalDirect, vkQueueSubmitDirect, Object.values(withSteps(base.steps, { vkSignalSemaphore: null, vkQueueSubmit: null }))),
   expect: {
     'one-shot': { verdict: 'holds', why: 'placeholders signal once, through the fence they were bound to' },
     'acyclic-waits': { verdict: 'violates', why: 'the job\'s own point v materializes v-1 (R81: head seqno >= v-1), so its placeholder binds to the node containing the job itself (H2, H10)' },

@@ -16,7 +16,7 @@
  *   invalidation (another enabler of preempt fences, same path), the GuC's timeslices (R112 as the
  *   pin: a BO brought in for a context is not a victim until that context ran or is spinning).
  */
-import { defineDesign, type StepDef } from '../design.ts';
+import { defineDesign, type StepDef, stepTable } from '../design.ts';
 import { emptyWorld, spawn, ctx, must, send, tell, idsOf, stateOf, setG, type World, type Json } from '../world.ts';
 import { dmaFenceMachine, ETIME } from '../dma-buf/dma-fence.ts';
 import { userMemoryFenceMachine } from '../userq/user-memory-fence.ts';
@@ -69,7 +69,7 @@ const stillPinned = (w: World) => (who: string) => {
 
 const waitingForMemory = (w: World, c: string) => stateOf(w, c) === 'suspended' && gctx(w, c).batches.length > 0;
 
-const steps: StepDef<UmfSeparatedConfig>[] = [
+const steps = stepTable<UmfSeparatedConfig>(
   {
     name: 'DRM_IOCTL_XE_EXEC',
     role: 'user',
@@ -149,7 +149,7 @@ const steps: StepDef<UmfSeparatedConfig>[] = [
     apply: (w, [c]) => must(w, c as string, { type: 'GPU_CTX_KILL', by: 'xe_exec_queue_timedout', error: ETIME }),
     doc: 'R20, R109: the hung queue is reset and banned; its preempt fence signals with -ENOENT',
   },
-];
+);
 
 export default defineDesign<UmfSeparatedConfig>({
   name: 'umf-separated',

@@ -14,7 +14,7 @@
  * Abstracted away: the CS ioctl's BO-list parsing, GEM handles, how proc1 learns (umf0, 1) from proc0
  *   (IPC; it learns it after proc0 submitted, so userspace submits in dependency order).
  */
-import { defineDesign, type StepDef } from '../design.ts';
+import { defineDesign, type StepDef, type StepTable, stepTable, withSteps } from '../design.ts';
 import { emptyWorld, spawn, ctx, must, send, tell, idsOf, stateOf, type World } from '../world.ts';
 import { ETIME, isSignaled, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
 import { dmaFenceUmfMachine, type DmaFenceUmfContext } from '../userq/dma-fence-umf.ts';
@@ -110,12 +110,13 @@ export const DRM_IOCTL_XE_WAIT_USER_FENCE: StepDef<UmfWrappedConfig> = {
 export const handoffLatency = (cfg: UmfWrappedConfig) =>
   stepsFromTo(initUmfWrapped(cfg), steps, cfg, (w) => isSignaled(w, 'proc0.j0.finished'), (w) => isSignaled(w, 'proc1.j0.finished') && ctx<DmaFenceContext>(w, 'proc1.j0.finished').error === 0);
 
-const steps: StepDef<UmfWrappedConfig>[] = [
+const steps: StepTable<UmfWrappedConfig> = stepTable<UmfWrappedConfig>(
   DRM_IOCTL_SUBMIT,
   DRM_IOCTL_XE_WAIT_USER_FENCE,
   ttmValidateForJobs<UmfWrappedConfig>((c) => c.vramSlots),
   drm_sched_run_job_resident,
-  ...drmSchedSteps({ maxHangs: (c: UmfWrappedConfig) => c.maxHangs }).filter((s) => s.name !== 'drm_sched_run_job'),
+  // run_job is drm_sched_run_job_resident above (H5: a job runs only with its BOs resident).
+  Object.values(withSteps(drmSchedSteps({ maxHangs: (c: UmfWrappedConfig) => c.maxHangs }), { drm_sched_run_job: null })),
   ttm_bo_move_copy,
   {
     name: 'dma_fence_umf_timedout',
@@ -139,7 +140,7 @@ const steps: StepDef<UmfWrappedConfig>[] = [
     },
     doc: 'seed 001 "throw a timeout on it": the wrapper gets -ETIME, the context that waited on it is killed',
   },
-];
+);
 
 export default defineDesign<UmfWrappedConfig>({
   name: 'umf-wrapped',

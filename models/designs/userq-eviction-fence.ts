@@ -20,7 +20,7 @@
  * Abstracted away: MES details, the 100 ms per-fence bail-out in amdgpu_userq_evict (H13's snapshot
  *   behaviour is the no-hang-detect design's outcome), queue creation (the queue exists from the start).
  */
-import { defineDesign, type StepDef } from '../design.ts';
+import { defineDesign, type StepDef, stepTable } from '../design.ts';
 import { emptyWorld, spawn, ctx, must, send, idsOf, stateOf, setG, tell, type World } from '../world.ts';
 import { dmaFenceMachine, ETIME, isSignaled } from '../dma-buf/dma-fence.ts';
 import { userMemoryFenceMachine } from '../userq/user-memory-fence.ts';
@@ -118,7 +118,9 @@ export const userqSteps: StepDef<UserqConfig>[] = [
     doc: 'R115: (1) wait for the queue\'s last_fence, (2) unmap the queue, (3) signal the eviction fence',
   },
   {
-    name: 'ttm_bo_validate',
+    // Was a second step keyed 'ttm_bo_validate' (keyed step tables refuse the duplicate): a trace of it
+    // replayed as the userspace step of the same name. amdgpu_userq_restore_worker calls this one.
+    name: 'amdgpu_userq_validate_bos',
     role: 'kernel',
     actor: () => 'amdgpu_userq_restore_worker',
     params: (w, cfg) => (stateOf(w, Q) === 'unmapped' ? q(w).bos.filter((b) => boIdle(w, b) && bo(w, b).placement !== 'VRAM')
@@ -181,7 +183,7 @@ export default defineDesign<UserqConfig>({
     random: { config: 'default', depth: 60, runs: 200 },
   },
   init: initUserq,
-  steps: userqSteps,
+  steps: stepTable(userqSteps),
   expect: {
     'one-shot': { verdict: 'holds', why: 'userq fences signal once, from rptr or from the reset (R4, R122)' },
     'acyclic-waits': { verdict: 'holds', why: 'the user fence\'s writer is a CPU process that waits on nothing the kernel holds' },

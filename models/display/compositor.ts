@@ -28,7 +28,7 @@
  *   COMPOSITOR_NOTHING_NEW, DRM_EVENT_FLIP_COMPLETE {seq}, COMPOSITOR_RELEASED, COMPOSITOR_CRASH.
  */
 import { setup, assign } from 'xstate';
-import { defineView, type Edge } from '../view.ts';
+import { withView, type Edge } from '../view.ts';
 import { drm_syncobj_point_fence } from '../drm-syncobj/drm-syncobj-api.ts';
 
 /** One wl_surface.commit (or PresentPixmap) of a buffer. Handles are resolved by models/display/present.ts. */
@@ -167,7 +167,7 @@ export const compositorMachine = setup({
 // A stalled compositor cannot paint (or release anything) before the fence it waits on. A wait on a
 // timeline point (TIMELINE_WAIT with WAIT_FOR_SUBMIT, R84) is on the chain node that represents it
 // once the point materialized (R81); before that it waits on no fence at all, only on userspace.
-defineView('compositor', {
+withView(compositorMachine, {
   waitEdges: (id, c: CompositorContext, w): Edge[] => {
     if (!c.stall) return [];
     if (!c.stall.on.startsWith('tl:')) return [[id, c.stall.on, `${id} waits at paint`]];

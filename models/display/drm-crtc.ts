@@ -26,7 +26,7 @@
  */
 import { setup, assign, enqueueActions } from 'xstate';
 import { deliver } from '../world.ts';
-import { defineView } from '../view.ts';
+import { withView } from '../view.ts';
 
 export const EBUSY = -16;
 
@@ -116,6 +116,6 @@ export const drmCrtcMachine = setup({
 });
 
 // A pending flip cannot complete (signal its out-fence) before each fence it waits for.
-defineView('drm_crtc', {
+withView(drmCrtcMachine, {
   waitEdges: (id, c: DrmCrtcContext) => (c.pending?.outFence ? c.pending.waiting.map((f) => [c.pending!.outFence, f, `${id} flip waits (R133)`]) : []),
 });

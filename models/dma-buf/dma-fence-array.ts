@@ -36,7 +36,7 @@
  */
 import { setup, assign, enqueueActions } from 'xstate';
 import { deliver } from '../world.ts';
-import { defineView, type Edge } from '../view.ts';
+import { withView, type Edge } from '../view.ts';
 import { dmaFenceGuards, type DmaFenceCb, type DmaFenceContext, type Signaller } from './dma-fence.ts';
 
 /** R38: the sentinel error of an array whose children reported no error yet. */
@@ -166,7 +166,7 @@ export const dmaFenceArrayMachine = setup({
 });
 
 // I7: an unsignaled array cannot signal before its children that have not reported (R37).
-defineView('dma_fence_array', {
+withView(dmaFenceArrayMachine, {
   fence: true,
   waitEdges: (id, c: DmaFenceArrayContext, _w, value) => {
     if (value === 'signaled') return [];

@@ -39,7 +39,7 @@
 import { setup, assign, enqueueActions } from 'xstate';
 import type { Ev } from '../world.ts';
 import { deliver } from '../world.ts';
-import { defineView, type Edge } from '../view.ts';
+import { withView, type Edge } from '../view.ts';
 import { dmaFenceGuards, type DmaFenceCb, type DmaFenceContext, type Signaller } from './dma-fence.ts';
 import { registerContainer } from './dma-fence-api.ts';
 
@@ -147,7 +147,7 @@ export const dmaFenceChainMachine = setup({
 });
 
 // R45: a node cannot signal before its contained fence and its prev.
-defineView('dma_fence_chain', {
+withView(dmaFenceChainMachine, {
   fence: true,
   waitEdges: (id, c: DmaFenceChainContext) => {
     const out: Edge[] = [];

@@ -16,7 +16,7 @@
 import { setup, assign, enqueueActions } from 'xstate';
 import type { Ev } from '../world.ts';
 import { deliver } from '../world.ts';
-import { defineView } from '../view.ts';
+import { withView } from '../view.ts';
 import { dmaFenceGuards, type DmaFenceCb, type DmaFenceContext } from './dma-fence.ts';
 
 export interface DmaFenceProxyContext extends DmaFenceContext {
@@ -80,7 +80,7 @@ export const dmaFenceProxyMachine = setup({
   },
 });
 
-defineView('dma_fence_proxy', {
+withView(dmaFenceProxyMachine, {
   fence: true,
   waitEdges: (id, c: DmaFenceProxyContext) => (c.target ? [[id, c.target, `${id} stands for ${c.syncobj}@${c.point}`]] : []),
 });

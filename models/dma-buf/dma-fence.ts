@@ -31,7 +31,7 @@
 import { setup, assign, enqueueActions } from 'xstate';
 import type { Ev, Json, World } from '../world.ts';
 import { ctx, hasTag, deliver } from '../world.ts';
-import { defineView } from '../view.ts';
+import { withView } from '../view.ts';
 
 export const EINVAL = -22;
 export const ENOENT = -2;
@@ -215,4 +215,4 @@ export function isLater(a: DmaFenceContext, b: DmaFenceContext): boolean {
 
 export type { Json };
 
-defineView('dma_fence', { fence: true });
+withView(dmaFenceMachine, { fence: true });

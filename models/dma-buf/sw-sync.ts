@@ -19,7 +19,7 @@
  */
 import { setup, assign, enqueueActions } from 'xstate';
 import { deliver } from '../world.ts';
-import { defineView } from '../view.ts';
+import { withView } from '../view.ts';
 import { ENOENT } from './dma-fence.ts';
 
 export interface SwSyncPt {
@@ -93,4 +93,4 @@ export const swSyncTimelineMachine = setup({
   },
 });
 
-defineView('sw_sync_timeline', {});
+withView(swSyncTimelineMachine, {});

@@ -24,7 +24,7 @@
  *   SYNC_FILE_RELEASE                last fd closed: the fence reference is dropped
  */
 import { setup, assign } from 'xstate';
-import { defineView } from '../view.ts';
+import { withView } from '../view.ts';
 
 export interface SyncFileContext {
   /** always: R64 the fence; set at creation, never changed. */
@@ -59,4 +59,4 @@ export const syncFileMachine = setup({
   },
 });
 
-defineView('sync_file', {});
+withView(syncFileMachine, {});

@@ -10,7 +10,7 @@
  *         DRM_SCHED_ENTITY_SET_GUILTY.
  */
 import { setup, assign } from 'xstate';
-import { defineView, type Edge } from '../view.ts';
+import { withView, type Edge } from '../view.ts';
 import type { World } from '../world.ts';
 import { ctx } from '../world.ts';
 import type { DrmSchedJobContext } from './drm-sched-job.ts';
@@ -50,7 +50,7 @@ export function entityHead(w: World, entity: string): string | undefined {
 }
 
 // R97: a queued job runs after the job queued before it on the same entity.
-defineView('drm_sched_entity', {
+withView(drmSchedEntityMachine, {
   waitEdges: (id, c: DrmSchedEntityContext, w) => {
     const out: Edge[] = [];
     const chain = c.lastScheduled ? [c.lastScheduled, ...c.queue] : c.queue;

@@ -21,7 +21,7 @@
  */
 import { setup, assign, enqueueActions } from 'xstate';
 import { deliver } from '../world.ts';
-import { defineView, type Edge } from '../view.ts';
+import { withView, type Edge } from '../view.ts';
 
 export interface DrmSchedJobContext {
   /** always: this job's id, its entity and scheduler. */
@@ -129,7 +129,7 @@ export const drmSchedJobMachine = setup({
   },
 });
 
-defineView('drm_sched_job', {
+withView(drmSchedJobMachine, {
   waitEdges: (id, c: DrmSchedJobContext, _w, value) => {
     if (value === 'done' || value === 'init') return [];
     const out: Edge[] = [];

@@ -28,7 +28,7 @@ import { setup, assign, enqueueActions } from 'xstate';
 import type { World } from '../world.ts';
 import { deliver } from '../world.ts';
 import { ENOENT } from '../dma-buf/dma-fence.ts';
-import { defineView, type Edge } from '../view.ts';
+import { withView, type Edge } from '../view.ts';
 import { umfReached } from '../userq/user-memory-fence.ts';
 
 export interface Batch {
@@ -148,7 +148,7 @@ export function headRunnable(w: World, c: GpuContextContext): boolean {
 }
 
 // R118-R121: a context's execution waits on the UMF its head batch compares against.
-defineView('gpu_context', {
+withView(gpuContextMachine, {
   waitEdges: (id, c: GpuContextContext, w, value) => {
     if (value === 'banned') return [];
     const b = c.batches[0];

@@ -23,7 +23,7 @@
 import { setup, assign } from 'xstate';
 import type { World } from '../world.ts';
 import { ctx } from '../world.ts';
-import { defineView, type Edge } from '../view.ts';
+import { withView, type Edge } from '../view.ts';
 
 export interface GpuPageFaultContext {
   /** always: the faulting context and the engine it runs on. */
@@ -61,7 +61,7 @@ export function faultCtx(w: World, id: string): GpuPageFaultContext {
 }
 
 // H5: engine work -> cu:<engine> -> faulting context -> fault -> handler thread.
-defineView('gpu_page_fault', {
+withView(gpuPageFaultMachine, {
   waitEdges: (id, c: GpuPageFaultContext, w, value) => {
     if (value === 'repaired') return [];
     const cu = `cu:${c.engine}`;

@@ -13,7 +13,7 @@
 import { setup, assign, enqueueActions } from 'xstate';
 import { ECANCELED } from '../dma-buf/dma-fence.ts';
 import { deliver } from '../world.ts';
-import { defineView } from '../view.ts';
+import { withView } from '../view.ts';
 
 export interface GpuRingContext {
   /** always: hardware fences of the work on the ring, oldest first. */
@@ -59,6 +59,6 @@ export const gpuRingMachine = setup({
 });
 
 // Ring order: the k-th hardware fence cannot signal before the (k-1)-th.
-defineView('gpu_ring', {
+withView(gpuRingMachine, {
   waitEdges: (id, c: GpuRingContext) => c.fifo.slice(1).map((f, i) => [f, c.fifo[i], `${id} executes in order`]),
 });

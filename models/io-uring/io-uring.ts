@@ -25,7 +25,7 @@
  *   reaps the CQ head).
  */
 import { setup, assign } from 'xstate';
-import { defineView } from '../view.ts';
+import { withView } from '../view.ts';
 
 export interface IoUringSqe {
   /** the entry's user_data, echoed in its CQE. */
@@ -99,4 +99,4 @@ export const ioUringMachine = setup({
 });
 
 // Completions are not waits: the ring adds no wait-for edge (the job's own edges are the scheduler's).
-defineView('io_uring', {});
+withView(ioUringMachine, {});

@@ -26,7 +26,7 @@
  *   KTHREAD_WAKE {fence} (the fence it blocked on signaled), KTHREAD_DONE (end_signalling).
  */
 import { setup, assign } from 'xstate';
-import { defineView, type Edge } from '../view.ts';
+import { withView, type Edge } from '../view.ts';
 
 export const GFP = ['GFP_ATOMIC', 'GFP_NOWAIT', 'GFP_KERNEL', 'GFP_NOFS', 'GFP_NOIO'] as const;
 export type Gfp = (typeof GFP)[number];
@@ -97,7 +97,7 @@ export const kthreadMachine = setup({
 });
 
 // R22: the fences this thread signals wait on it; it waits on what it blocks on.
-defineView('kthread', {
+withView(kthreadMachine, {
   waitEdges: (id, c: KthreadContext, _w, value) => {
     if (value === 'idle') return [];
     const out: Edge[] = c.sigFor.map((f): Edge => [f, id, `${f} is signalled by ${id} (${c.work}) (R22)`]);

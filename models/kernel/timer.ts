@@ -6,11 +6,11 @@
  * means "no progress is possible without it".
  */
 import type { World } from '../world.ts';
-import type { StepDef } from '../design.ts';
+import type { StepTable } from '../design.ts';
 
 /** No kernel or GPU step of `steps` is enabled in `w`. */
-export function kernelAndGpuQuiet<C>(w: World, cfg: C, steps: StepDef<C>[]): boolean {
-  for (const st of steps) {
+export function kernelAndGpuQuiet<C>(w: World, cfg: C, steps: StepTable<C>): boolean {
+  for (const st of Object.values(steps)) {
     if (st.role !== 'kernel' && st.role !== 'gpu') continue;
     for (const args of st.params ? st.params(w, cfg) : [[]]) {
       if (st.enabled && !st.enabled(w, args, cfg)) continue;

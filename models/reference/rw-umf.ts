@@ -22,8 +22,9 @@
  * Each atomic action of the spec is one StepDef (one BFS edge); the step's footprint (`touches`) lists
  * every object its guard reads or its effect writes, including all BOs where `nres` is read.
  */
+import { stepTable, withSteps } from '../design.ts';
 import { setup, assign, enqueueActions } from 'xstate';
-import type { StepDef, Args } from '../design.ts';
+import type { StepDef, StepTable, Args } from '../design.ts';
 import type { World, Ev } from '../world.ts';
 import { emptyWorld, spawn, must, respawn, deliver } from '../world.ts';
 import { dmaFenceMachine } from '../dma-buf/dma-fence.ts';
@@ -163,7 +164,7 @@ export function rwPending(w: World, cfg: RwUmfConfig): string[] {
 }
 
 /** The nine atomic actions of the spec, for one variant. */
-export function rwUmfSteps(variant: Variant): StepDef<RwUmfConfig>[] {
+export function rwUmfSteps(variant: Variant): StepTable<RwUmfConfig> {
   const A = variant === 'A';
   const R = (w: World, i: number) => w.o[ringId(i)].context as RwRingContext;
   const bo = (w: World, i: number) => w.o[boId(i)].value as 'RES' | 'NONRES' | 'EVICTING';
@@ -298,8 +299,9 @@ export function rwUmfSteps(variant: Variant): StepDef<RwUmfConfig>[] {
     touches: ([i]) => (A ? [] : [ctxId(i as number), pfId(i as number)]),
     doc: 'B: the preemption lands; the preempt fence signals; the job keeps its progress',
   };
-  const steps = [submit, writeUmf, takeFree, evict, finishEvict, start, resume, complete, preemptDone];
-  return A ? steps.filter((s) => s.name !== 'resume' && s.name !== 'preemptDone') : steps;
+  const steps = stepTable<RwUmfConfig>(submit, writeUmf, takeFree, evict, finishEvict, start, resume, complete, preemptDone);
+  // A has no preemption: a context is never suspended, so nothing resumes.
+  return A ? withSteps(steps, { resume: null, preemptDone: null }) : steps;
 }
 
 export const rwUmfConfigs: Record<string, RwUmfConfig> = {

@@ -25,7 +25,7 @@
  */
 import { setup, assign, enqueueActions } from 'xstate';
 import { deliver } from '../world.ts';
-import { defineView, type Edge } from '../view.ts';
+import { withView, type Edge } from '../view.ts';
 
 export const TTM_PL = ['VRAM', 'GTT', 'SYSTEM'] as const;
 export type TtmPlacement = (typeof TTM_PL)[number];
@@ -111,7 +111,7 @@ export function inVram(c: TtmBoContext): boolean {
 }
 
 // H5, I19: the move waits on its deps; whoever needs the BO waits on the move.
-defineView('ttm_buffer_object', {
+withView(ttmBoMachine, {
   waitEdges: (id, c: TtmBoContext, _w, value) => {
     if (value === 'idle' || value === 'freed') return [];
     const out: Edge[] = c.deps.map((d): Edge => [c.moveFence, d, `${id}'s move waits on ${d} (I19)`]);

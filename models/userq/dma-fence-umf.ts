@@ -16,7 +16,7 @@
  */
 import { createMachine } from 'xstate';
 import { dmaFenceMachine, type DmaFenceContext, type DmaFenceInput } from '../dma-buf/dma-fence.ts';
-import { defineView } from '../view.ts';
+import { withView } from '../view.ts';
 
 export interface DmaFenceUmfContext extends DmaFenceContext {
   /** always: the wrapped user memory fence. */
@@ -57,7 +57,7 @@ export const dmaFenceUmfMachine = createMachine(
 ) as unknown as typeof dmaFenceMachine;
 
 // R30, H1: the wrapper cannot signal before its UMF is written.
-defineView('dma_fence_umf', {
+withView(dmaFenceUmfMachine, {
   fence: true,
   waitEdges: (id, c: DmaFenceUmfContext, _w, value) => (value === 'unsignaled' ? [[id, c.umf, `${id} wraps ${c.umf} >= ${c.value} (R30)`]] : []),
 });

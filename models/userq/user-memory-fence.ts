@@ -27,7 +27,7 @@
 import { setup, assign, enqueueActions } from 'xstate';
 import type { Ev, World } from '../world.ts';
 import { deliver } from '../world.ts';
-import { defineView } from '../view.ts';
+import { withView } from '../view.ts';
 
 export interface UmfWaiter {
   to: string;
@@ -98,6 +98,6 @@ export function umfReached(w: World, id: string, value: number): boolean {
 }
 
 // R30: a UMF is written only by its writer: it waits on whatever its writer waits on.
-defineView('user_memory_fence', {
+withView(userMemoryFenceMachine, {
   waitEdges: (id, c: UmfContext) => (c.writer ? [[id, c.writer, `${id} is written only by ${c.writer} (R30)`]] : []),
 });

@@ -30,7 +30,7 @@
 import { setup, assign, enqueueActions } from 'xstate';
 import type { World } from '../world.ts';
 import { deliver } from '../world.ts';
-import { defineView, type Edge } from '../view.ts';
+import { withView, type Edge } from '../view.ts';
 import { umfReached } from './user-memory-fence.ts';
 import type { Batch } from '../gpu/gpu-context.ts';
 
@@ -143,7 +143,7 @@ export function userqHeadRunnable(w: World, c: UserModeQueueContext): boolean {
 
 // R122: each pending fence waits on the queue's progress; the queue's head waits on its UMF compare;
 // R115: the eviction fence waits on the last fence.
-defineView('user_mode_queue', {
+withView(userModeQueueMachine, {
   waitEdges: (id, c: UserModeQueueContext, w, value) => {
     if (value === 'banned') return [];
     const out: Edge[] = c.fences.map((f): Edge => [f.fence, id, `${f.fence} signals when ${id}'s rptr reaches ${f.seq} (R122)`]);

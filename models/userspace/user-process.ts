@@ -19,7 +19,7 @@
  *   (seed 002 halting eviction), PROC_RESUME, PROC_CRASH.
  */
 import { setup, assign } from 'xstate';
-import { defineView, type Edge } from '../view.ts';
+import { withView, type Edge } from '../view.ts';
 
 export interface UserProcessContext {
   /** always: program counter (index of the next program step). */
@@ -72,7 +72,7 @@ export const userProcessMachine = setup({
 });
 
 // R30: a process waits on what it sleeps on, or on the eviction that halted it.
-defineView('user_process', {
+withView(userProcessMachine, {
   waitEdges: (id, c: UserProcessContext, _w, value) => {
     const out: Edge[] = [];
     if (value === 'blocked') out.push([id, c.waitingOn, `${id} sleeps on ${c.waitingOn}`]);

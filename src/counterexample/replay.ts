@@ -64,7 +64,7 @@ export async function replayFile(file: string): Promise<ReplayResult> {
   const p = properties.get(t.meta.property);
   if (!p) throw new InputError(`${file}: unknown property '${t.meta.property}'; known: ${[...properties.keys()].join(', ')}`);
   for (const [i, a] of t.meta.actions.entries())
-    if (!d.steps.some((s) => s.name === a.step)) throw new InputError(`${file}: step ${i + 1} names unknown action '${a.step}' of design '${d.name}'`);
+    if (!Object.hasOwn(d.steps, a.step)) throw new InputError(`${file}: step ${i + 1} names unknown action '${a.step}' of design '${d.name}'`);
   if (!t.meta.configValues && !d.configs[t.meta.config]) throw new InputError(`${file}: design '${d.name}' has no config '${t.meta.config}'`);
   return replayTrace(file, d, p, t);
 }

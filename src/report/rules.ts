@@ -134,7 +134,7 @@ export async function ruleMap(): Promise<RuleMap> {
   const { designs, properties } = await registry();
   for (const p of properties.values()) for (const id of p.rules) for (const x of idsIn(id)) add(get(x).properties, p.name);
   for (const d of designs.values()) {
-    const text = [d.summary, d.source, ...Object.values(d.expect).map((e) => e.why), ...d.steps.map((s) => s.doc ?? '')].join('\n');
+    const text = [d.summary, d.source, ...Object.values(d.expect).map((e) => e.why), ...Object.values(d.steps).map((s) => s.doc ?? '')].join('\n');
     for (const id of idsIn(text)) add(get(id).designs, d.name);
   }
   return { rules: [...rules.values()].sort((a, b) => compareRuleIds(a.id, b.id)), machines };

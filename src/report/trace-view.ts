@@ -111,14 +111,14 @@ const safeActor = (st: { actor: (a: Json[], c: any) => string }, args: Json[], c
  * gpu step first, timers for a kernel step).
  */
 function actorOf(d: Design | null, cfg: unknown, step: string, args: Json[]): { actor: string; role: ActorRole } {
-  const st = d?.steps.find((s) => s.name === step);
+  const st = d && Object.hasOwn(d.steps, step) ? d.steps[step] : undefined;
   if (!d || !st) return { actor: guessActor(step, args), role: 'unknown' };
   const actor = safeActor(st, args, cfg) ?? guessActor(step, args);
   let role: ActorRole = st.role;
   if (role === 'timer' || role === 'fault') {
     const order = role === 'fault' ? (['gpu', 'kernel', 'user'] as const) : (['kernel', 'gpu', 'user'] as const);
     for (const r of order) {
-      if (d.steps.some((o) => o.role === r && safeActor(o, args, cfg) === actor)) { role = r; break; }
+      if (Object.values(d.steps).some((o) => o.role === r && safeActor(o, args, cfg) === actor)) { role = r; break; }
     }
   }
   return { actor, role };

@@ -17,7 +17,7 @@
 import type { Design, StepDef, Args, Role } from '../../models/design.ts';
 import type { World, Json } from '../../models/world.ts';
 import { snapshotId, snapshotById } from '../../models/world.ts';
-import { labelOf } from './steps.ts';
+import { labelOf, stepsOf } from './steps.ts';
 import type { AnyMachineSnapshot } from 'xstate';
 
 // ---- hashing ------------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ export class FastEngine {
     const w0 = design.init(cfg);
     for (const id in w0.o) this.slot(id);
     let allStatic = true;
-    for (const step of design.steps) {
+    for (const step of stepsOf(design)) {
       if (!step.touches) { allStatic = false; this.plan.push({ step, cands: null }); continue; }
       const cands: Candidate[] = [];
       for (const args of step.params ? step.params(w0, cfg) : [[]]) {

@@ -13,6 +13,19 @@ export interface Action {
   next: World;
 }
 
+const lists = new WeakMap<object, StepDef[]>();
+/** A design's steps in table order (the order every enumeration uses). */
+export function stepsOf(d: Design): StepDef[] {
+  let l = lists.get(d.steps);
+  if (!l) { l = Object.values(d.steps); lists.set(d.steps, l); }
+  return l;
+}
+
+/** The step with this key, or undefined. */
+export function stepByKey(d: Design, key: string): StepDef | undefined {
+  return Object.hasOwn(d.steps, key) ? d.steps[key] : undefined;
+}
+
 export function labelOf(name: string, args: readonly unknown[]): string {
   return `${name}(${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(', ')})`;
 }
@@ -20,7 +33,7 @@ export function labelOf(name: string, args: readonly unknown[]): string {
 /** Enabled actions of `w`, optionally only those whose role passes `roles`. Stable order. */
 export function enabledActions(d: Design, cfg: unknown, w: World, roles?: (r: Role) => boolean): Action[] {
   const out: Action[] = [];
-  for (const st of d.steps) {
+  for (const st of stepsOf(d)) {
     if (roles && !roles(st.role)) continue;
     const argss = st.params ? st.params(w, cfg) : [[]];
     for (const args of argss) {
@@ -40,7 +53,7 @@ export function enabledActions(d: Design, cfg: unknown, w: World, roles?: (r: Ro
 /** The enabled action with this step name and arguments, or undefined. */
 export function findAction(d: Design, cfg: unknown, w: World, step: string, args: readonly unknown[]): Action | undefined {
   const want = JSON.stringify(args);
-  const st = d.steps.find((s) => s.name === step);
+  const st = stepByKey(d, step);
   if (!st) return undefined;
   return enabledActions(d, cfg, w, (r) => r === st.role).find((a) => a.step.name === step && JSON.stringify(a.args) === want);
 }

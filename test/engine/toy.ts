@@ -7,10 +7,10 @@
  * The shortest violation of each is known, so tests can check BFS minimality and shrinking.
  */
 import { setup, assign } from 'xstate';
-import { defineDesign, type StepDef } from '../../models/design.ts';
+import { defineDesign, stepTable, type StepDef } from '../../models/design.ts';
 import { emptyWorld, spawn, send, respawn, idsOf, ctx, type World } from '../../models/world.ts';
 import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
-import { defineView } from '../../models/view.ts';
+import { withView } from '../../models/view.ts';
 
 export interface ToyConfig { fences: number; reinit: boolean; cycle: boolean }
 
@@ -20,9 +20,9 @@ const waiterMachine = setup({ types: { context: {} as { on: string[] }, events: 
   on: { WAIT: { guard: ({ context, event }) => !context.on.includes(event.f), actions: assign({ on: ({ context, event }) => [...context.on, event.f] }) } },
 });
 // waiter wN makes fence fN wait on each fence it waits on
-defineView('toy_waiter', { waitEdges: (id, c: { on: string[] }) => c.on.map((f) => [`f${id.slice(1)}`, f, `${id} waits on ${f}`]) });
+withView(waiterMachine, { waitEdges: (id, c: { on: string[] }) => c.on.map((f) => [`f${id.slice(1)}`, f, `${id} waits on ${f}`]) });
 
-const steps: StepDef<ToyConfig>[] = [
+const steps = stepTable<ToyConfig>(
   {
     name: 'toy_signal', role: 'user', actor: () => 'user',
     params: (w) => idsOf(w, 'dma_fence').map((f) => [f]),
@@ -45,7 +45,7 @@ const steps: StepDef<ToyConfig>[] = [
     enabled: (w, [a], cfg) => cfg.cycle && ctx(w, a as string).published,
     apply: (w, [a, b]) => send(w, `w${(a as string).slice(1)}`, { type: 'WAIT', f: b as string }),
   },
-];
+);
 
 export const toy = defineDesign<ToyConfig>({
   name: 'toy',

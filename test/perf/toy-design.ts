@@ -6,7 +6,7 @@
  * interchangeable (symmetry); steps of different groups touch disjoint objects (POR).
  */
 import { setup, assign } from 'xstate';
-import { defineDesign, type StepDef, type Design } from '../../models/design.ts';
+import { defineDesign, stepTable, type StepDef, type Design } from '../../models/design.ts';
 import { emptyWorld, spawn, must, type World } from '../../models/world.ts';
 
 export interface ToyConfig { groups: number; workers: number; tokens: number; think: number }
@@ -68,7 +68,7 @@ export function toyDesign(opts: { footprints: boolean; symmetry: boolean }): Des
       for (let g = 0; g < c.groups; g++) { w = spawn(w, Pl(g), pool, { tokens: c.tokens }); for (let i = 0; i < c.workers; i++) w = spawn(w, W(g, i), worker, { think: c.think }); }
       return w;
     },
-    steps,
+    steps: stepTable(steps),
     pending: (w, c) => { const out: string[] = []; for (let g = 0; g < c.groups; g++) for (let i = 0; i < c.workers; i++) if (!wc(w, g, i).done) out.push(W(g, i)); return out; },
     symmetry: opts.symmetry ? (c) => Array.from({ length: c.groups }, (_, g) => Array.from({ length: c.workers }, (_, i) => [W(g, i)])) : undefined,
     expect: { 'no-deadlock': { verdict: 'violates', why: 'every worker holds one token' } },

@@ -29,7 +29,7 @@ function timeline(): World {
 
 /** Take the enabled step named `name` (first args that apply). */
 function step(d: Design, cfg: unknown, w: World, name: string, args: unknown[] = []): World {
-  const s = d.steps.find((x) => x.name === name)!;
+  const s = d.steps[name];
   const n = (!s.enabled || s.enabled(w, args as never, cfg)) ? s.apply(w, args as never, cfg) : null;
   if (!n) throw new Error(`${name}(${args.join(',')}) not enabled`);
   return n;
@@ -104,7 +104,7 @@ describe('R145-R147: wait-before-signal in the designs', () => {
     w = step(submitThread, cfg, w, 'vkQueueSubmit', [0]); // batch 2 waits on host point 1
     expect(w.g['q0.held']).toEqual([2]);
     expect(w.o['q0.b2']).toBeUndefined(); // nothing reached the kernel
-    expect(submitThread.steps.find((s) => s.name === 'vk_queue_submit_thread')!.enabled!(w, [0], cfg)).toBe(false);
+    expect(submitThread.steps.vk_queue_submit_thread.enabled!(w, [0], cfg)).toBe(false);
     w = step(submitThread, cfg, w, 'vkSignalSemaphore');
     w = step(submitThread, cfg, w, 'vk_queue_submit_thread', [0]);
     expect(stateOf(w, 'q0.b2')).toBe('queued');
@@ -118,7 +118,7 @@ describe('R145-R147: wait-before-signal in the designs', () => {
     // then let the submit threads, the scheduler and the GPU run until nothing is enabled (no faults)
     for (let moved = true, i = 0; moved && i < 100; i++) {
       moved = false;
-      for (const s of submitThread.steps.filter((x) => x.role !== 'fault')) {
+      for (const s of Object.values(submitThread.steps).filter((x) => x.role !== 'fault')) {
         for (const a of s.params ? s.params(w, cfg) : [[]]) {
           const n = !s.enabled || s.enabled(w, a, cfg) ? s.apply(w, a, cfg) : null;
           if (n) { w = n; moved = true; }
