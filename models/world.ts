@@ -249,6 +249,16 @@ export function sendAll(w: World, evs: [string, Ev][]): World | null {
   return cur;
 }
 
+/**
+ * Would `id` accept `ev`, exactly as `send` decides (the memoized transition: a hit costs a map lookup)?
+ * The enabling condition of a step whose effect is one event to one object: its guard stays in the
+ * machine, written once.
+ */
+export function accepts(w: World, id: string, ev: Ev): boolean {
+  const s = w.o[id];
+  return !!s && memoTransition(s, ev) !== REFUSED;
+}
+
 /** Would `id` accept `ev`? (xstate `can`: guards evaluated, no actions run.) */
 export function can(w: World, id: string, ev: Ev): boolean {
   const s = w.o[id];

@@ -21,7 +21,7 @@ import { dmaFenceMachine, ESRCH, isSignaled } from '../dma-buf/dma-fence.ts';
 import { userMemoryFenceMachine, umfReached, type UmfContext } from '../userq/user-memory-fence.ts';
 import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
 import { userModeQueueMachine, userqHeadRunnable, type UserModeQueueContext } from '../userq/user-mode-queue.ts';
-import { ttm_bo_create, ttm_bo_move_copy, vramUsed, bo, boIdle, moveFenceOf } from '../ttm/ttm-bo.ts';
+import { ttm_bo_create, ttm_bo_move_copy, vramUsed, bo, boIdle, } from '../ttm/ttm-bo.ts';
 
 export interface NoBoFencesConfig {
   vramSlots: number;

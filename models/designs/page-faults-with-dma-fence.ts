@@ -15,7 +15,7 @@
  *   engine, one fault, the fault worker (a kthread), 1 BO.
  * Abstracted away: which page faults (one fault per run), the migration itself (one allocation).
  */
-import { defineDesign, type StepDef, type StepTable, stepTable } from '../design.ts';
+import { defineDesign, type StepTable, stepTable } from '../design.ts';
 import { emptyWorld, spawn, ctx, must, send, idsOf, stateOf, setG, tell, type World } from '../world.ts';
 import { isSignaled, ETIME } from '../dma-buf/dma-fence.ts';
 import { kthreadMachine, type KthreadContext } from '../kernel/kthread.ts';

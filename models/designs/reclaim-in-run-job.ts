@@ -14,7 +14,7 @@
  *   a kthread; memory pressure is a choice of run_job's allocation (the shrinker's victim fence, or none).
  */
 import { defineDesign, type StepDef, stepTable, withSteps } from '../design.ts';
-import { spawn, ctx, must, send, idsOf, stateOf, type World } from '../world.ts';
+import { spawn, ctx, must, idsOf, stateOf, type World } from '../world.ts';
 import { isSignaled } from '../dma-buf/dma-fence.ts';
 import { kthreadMachine, type KthreadContext, type Gfp } from '../kernel/kthread.ts';
 import type { DrmSchedEntityContext } from '../drm-sched/drm-sched-entity.ts';

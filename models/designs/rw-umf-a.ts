@@ -5,7 +5,7 @@
  * lock. Exactly shared/design/reference-world-rw-umf.md: the same state variables and the same atomic
  * actions as the Spin model (bench/rw-umf.pml), so distinct-state counts and shortest traces compare.
  */
-import { defineDesign, stepTable } from '../design.ts';
+import { defineDesign, } from '../design.ts';
 import { initRwUmf, rwUmfSteps, rwPending, rwUmfConfigs, type RwUmfConfig } from '../reference/rw-umf.ts';
 
 export default defineDesign<RwUmfConfig>({

@@ -4,7 +4,7 @@
  * finished fence is published; eviction preempts the owning context and never waits for a job.
  * Exactly shared/design/reference-world-rw-umf.md, like rw-umf-a.
  */
-import { defineDesign, stepTable } from '../design.ts';
+import { defineDesign, } from '../design.ts';
 import { initRwUmf, rwUmfSteps, rwPending, rwUmfConfigs, type RwUmfConfig } from '../reference/rw-umf.ts';
 
 export default defineDesign<RwUmfConfig>({

@@ -21,7 +21,7 @@
  *   behaviour is the no-hang-detect design's outcome), queue creation (the queue exists from the start).
  */
 import { defineDesign, type StepDef, stepTable } from '../design.ts';
-import { emptyWorld, spawn, ctx, must, send, idsOf, stateOf, setG, tell, type World } from '../world.ts';
+import { emptyWorld, spawn, ctx, must, send, stateOf, setG, tell, type World } from '../world.ts';
 import { dmaFenceMachine, ETIME, isSignaled } from '../dma-buf/dma-fence.ts';
 import { userMemoryFenceMachine } from '../userq/user-memory-fence.ts';
 import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';

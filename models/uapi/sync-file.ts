@@ -6,7 +6,7 @@
  */
 import type { Device, Thread } from './device.ts';
 import { fdInstall, fdLookup, newName, update, onLastClose, startWait, join, EBADF, ENOTTY, ETIME, EINVAL } from './device.ts';
-import { sync_file_create, sync_file_ioctl_merge, sync_file_ioctl_fence_info, sync_file_poll, sync_file_release, POLLIN, type SyncFileInfo } from '../dma-buf/sync-file-api.ts';
+import { sync_file_create, sync_file_ioctl_merge, sync_file_ioctl_fence_info, sync_file_poll, sync_file_release, type SyncFileInfo } from '../dma-buf/sync-file-api.ts';
 import { dma_fence_is_signaled, dma_fence_enable_sw_signaling } from '../dma-buf/dma-fence-api.ts';
 
 export { POLLIN, POLLOUT } from '../dma-buf/sync-file-api.ts';

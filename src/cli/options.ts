@@ -3,7 +3,7 @@
  * key of CheckOptions must appear, with `null` opting a key out of the CLI, so an option added to the
  * API without a CLI entry does not compile. `check` and `report` both take these flags.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CheckOptions } from '../api.ts';
 
 export const int = (name: string, min = 0) => (v: string) => {

@@ -50,7 +50,7 @@ export function firstViolation(d: Design, cfg: unknown, checker: Checker, action
  */
 export function minimize(d: Design, cfg: unknown, checker: Checker, found: Found): Found {
   let actions = found.actions;
-  let v = firstViolation(d, cfg, checker, actions, found.property);
+  const v = firstViolation(d, cfg, checker, actions, found.property);
   if (!v) return found;
   actions = actions.slice(0, v.at + 1);
   let best = v;

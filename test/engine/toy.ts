@@ -7,7 +7,7 @@
  * The shortest violation of each is known, so tests can check BFS minimality and shrinking.
  */
 import { setup, assign } from 'xstate';
-import { defineDesign, stepTable, type StepDef } from '../../models/design.ts';
+import { defineDesign, stepTable, } from '../../models/design.ts';
 import { emptyWorld, spawn, send, respawn, idsOf, ctx, type World } from '../../models/world.ts';
 import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
 import { withView } from '../../models/view.ts';
