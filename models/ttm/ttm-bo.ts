@@ -145,6 +145,11 @@ export interface TtmValidateOpts<C> {
   neededBy?: (who: string) => string[];
   /** Fences of the resv the move in does not wait on (the needing job's own). Default: none. */
   skip?: (who: string) => string[];
+  /**
+   * The eviction policy: the design's own move of `b` in over `victim` ('' = a free slot) in place of
+   * TTM's `ttm_bo_move_buffer` (seed 002's halt-everything eviction). Same choices, same guard.
+   */
+  move?: (w: World, b: string, victim: string, who: string) => World;
   /** The rest of the caller's atomic step, after the validation (e.g. the allocating process moves on). */
   after?: (w: World, who: string) => World;
   doc: string;
@@ -169,7 +174,8 @@ export function ttmBoValidateStep<C>(o: TtmValidateOpts<C>): StepDef<C, TtmValid
       return wanted(w, cfg, who, b) && can_ttm_bo_validate(w, b, v, o.capacity(cfg)) && (v === '' || evictable(w, v, b, pinned(w)));
     },
     apply: (w, [who, b, choice]) => {
-      w = ttm_bo_move_buffer(w, b, victimOf(choice), o.neededBy ? o.neededBy(who) : [who], o.skip ? o.skip(who) : []);
+      const v = victimOf(choice);
+      w = o.move ? o.move(w, b, v, who) : ttm_bo_move_buffer(w, b, v, o.neededBy ? o.neededBy(who) : [who], o.skip ? o.skip(who) : []);
       return o.after ? o.after(w, who) : w;
     },
     doc: o.doc,
