@@ -16,9 +16,10 @@ const isUmf = (w: World, id: string) => w.o[id]?.machine.id === 'user_memory_fen
 
 /** I23: a userq fence of a queue with hang detection is bounded, so I9 exempts it. */
 function exempt(w: World, fence: string): boolean {
-  const c = w.o[fence]?.context as DmaFenceContext | undefined;
+  const c: DmaFenceContext | undefined = w.o[fence]?.context;
   if (!c || c.ops !== 'userq' || !c.owner) return false;
-  return (w.o[c.owner]?.context as { hangDetect?: boolean } | undefined)?.hangDetect === true;
+  const owner: { hangDetect?: boolean } | undefined = w.o[c.owner]?.context;
+  return owner?.hangDetect === true;
 }
 
 /** The first path (as edges) from an unsignaled dma_fence to a user memory fence, or null. */
