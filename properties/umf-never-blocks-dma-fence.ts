@@ -17,7 +17,7 @@ const isUmf = (w: World, id: string) => w.o[id]?.machine.id === 'user_memory_fen
 /** I23: a userq fence of a queue with hang detection is bounded, so I9 exempts it. */
 function exempt(w: World, fence: string): boolean {
   const c: DmaFenceContext | undefined = w.o[fence]?.context;
-  if (!c || c.ops !== 'userq' || !c.owner) return false;
+  if (c?.ops !== 'userq' || !c.owner) return false;
   const owner: { hangDetect?: boolean } | undefined = w.o[c.owner]?.context;
   return owner?.hangDetect === true;
 }

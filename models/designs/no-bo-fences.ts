@@ -16,13 +16,15 @@
  * Models: 3 processes, 2 user-mode queues, 3 BOs (VRAM holds 2), 1 UMF, at most one crash.
  */
 import { defineDesign, type StepDef, stepTable } from '../design.ts';
-import { emptyWorld, spawn, ctx, must, send, idsOf, stateOf, setG, tell, accepts, kindOf, type World } from '../world.ts';
+import { emptyWorld, spawn, ctx, must, idsOf, stateOf, setG, tell, accepts, kindOf, type World } from '../world.ts';
 import { dmaFenceMachine, ESRCH, isSignaled } from '../dma-buf/dma-fence.ts';
 import { userMemoryFenceMachine, umfReached, type UmfContext } from '../userq/user-memory-fence.ts';
 import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
 import { userModeQueueMachine, type UserModeQueueContext } from '../userq/user-mode-queue.ts';
 import { userqExecStep } from '../userq/amdgpu-userq.ts';
-import { ttm_bo_create, ttm_bo_move_copy, ttmBoValidateStep, ttmMoveCount, vramUsed, bo, boIdle } from '../ttm/ttm-bo.ts';
+import {
+  ttm_bo_create, ttm_bo_move_copy, ttmBoValidateStep, ttmMoveCount, vramUsed, bo, boIdle,
+} from '../ttm/ttm-bo.ts';
 
 export interface NoBoFencesConfig {
   vramSlots: number;
@@ -74,14 +76,18 @@ function evictHaltAll(w: World, victim: string, target: string): World {
   for (const p of idsOf(w, 'user_process')) w = tell(w, p, { type: 'PROC_HALT', by: m });
   [w, m2] = moveFence(w, target, 501);
   w = must(w, target, { type: 'TTM_BO_MOVE', to: 'VRAM', fence: m2, deps: [m], neededBy: ['proc2'] });
-  return must(w, m, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: target, ev: { type: 'TTM_BO_DEP_SIGNALED', fence: m } } });
+  const cb = { to: target, ev: { type: 'TTM_BO_DEP_SIGNALED', fence: m } };
+  return must(w, m, { type: 'DMA_FENCE_ADD_CALLBACK', cb });
 }
 
 const userq_submit: StepDef<NoBoFencesConfig, [proc: string, what: string]> = {
   name: 'userq_submit',
   role: 'user',
   actor: ([p]) => p,
-  params: () => [['proc0', 'batch writes boB, stores umf0 = 1 at its end'], ['proc1', 'batch spins on umf0 >= 1, reads boA']],
+  params: () => [
+    ['proc0', 'batch writes boB, stores umf0 = 1 at its end'],
+    ['proc1', 'batch spins on umf0 >= 1, reads boA'],
+  ],
   enabled: (w, [p]) => accepts(w, p, ADVANCE) && pc(w, p) === 0,
   apply: (w, [p]) => {
     const batch = p === 'proc0'
@@ -133,7 +139,8 @@ const ttm_bo_alloc = ttmBoValidateStep<NoBoFencesConfig>({
   role: 'user',
   actor: 'proc2',
   // only under memory pressure: the allocation is there to force an eviction
-  requests: (w, cfg) => (pc(w, 'proc2') === 0 && accepts(w, 'proc2', ADVANCE) && vramUsed(w) >= cfg.vramSlots ? [['proc2', 'boC']] : []),
+  requests: (w, cfg) =>
+    pc(w, 'proc2') === 0 && accepts(w, 'proc2', ADVANCE) && vramUsed(w) >= cfg.vramSlots ? [['proc2', 'boC']] : [],
   capacity: (cfg) => cfg.vramSlots,
   move: (w, b, victim, who) => evictHaltAll(must(w, who, ADVANCE), victim, b),
   doc: 'seed 002 §3.1: memory is exhausted: halt all submissions, wait for everything to go idle, move, resume',
@@ -147,7 +154,8 @@ const evict_wait_idle: StepDef<NoBoFencesConfig, [bo: string, q: string]> = {
   role: 'kernel',
   actor: () => 'ttm',
   params: (w) => idsOf(w, 'ttm_buffer_object').filter((b) => stateOf(w, b) === 'waiting')
-    .flatMap((b) => bo(w, b).deps.filter((q) => kindOf(w, q) === 'user_mode_queue').map((q): [string, string] => [b, q])),
+    .flatMap((b) => bo(w, b).deps.filter((q) => kindOf(w, q) === 'user_mode_queue')
+      .map((q): [string, string] => [b, q])),
   enabled: (w, [b, q]) => queueIdle(w, q) && accepts(w, b, { type: 'TTM_BO_DEP_SIGNALED', fence: q }),
   apply: (w, [b, q]) => must(w, b, { type: 'TTM_BO_DEP_SIGNALED', fence: q }),
   doc: 'seed 002 §3.1: a queue went idle',
@@ -187,7 +195,8 @@ const drm_file_release: StepDef<NoBoFencesConfig, [proc: string]> = {
     // seed 002 §2.1: "if the producer crashes, the kernel signals the submit fence": in this design the
     // kernel knows each user fence's writer (`writer` is real kernel state here, not a ghost)
     for (const u of idsOf(w, 'user_memory_fence')) {
-      if (ctx<UmfContext>(w, u).writer === p) w = tell(w, u, { type: 'UMF_WRITE', value: Number.MAX_SAFE_INTEGER, poison: true });
+      if (ctx<UmfContext>(w, u).writer !== p) continue;
+      w = tell(w, u, { type: 'UMF_WRITE', value: Number.MAX_SAFE_INTEGER, poison: true });
     }
     return tell(w, `${p}.q`, { type: 'USERQ_RESET', by: 'drm_file_release', error: ESRCH });
   },

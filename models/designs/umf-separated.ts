@@ -51,7 +51,8 @@ function installPreemptFence(w: World, c: string): [World, string] {
   w = setG(w, { [`pf:${c}`]: n });
   const pf = `${c}.pf${n}`;
   const onEnable = { to: c, ev: { type: 'GPU_CTX_PREEMPT' } };
-  w = spawn(w, pf, dmaFenceMachine, { context: 700 + idsOf(w, 'gpu_context').indexOf(c), seqno: n, ops: 'preempt', owner: c, onEnable });
+  const context = 700 + idsOf(w, 'gpu_context').indexOf(c);
+  w = spawn(w, pf, dmaFenceMachine, { context, seqno: n, ops: 'preempt', owner: c, onEnable });
   for (const b of gctx(w, c).bos) w = dma_resv_add(w, b, pf, 'BOOKKEEP', 'xe_vm');
   return [w, pf];
 }
@@ -63,9 +64,8 @@ export function initUmfSeparated(cfg: UmfSeparatedConfig): World {
   for (const p of ['proc0', 'proc1']) w = spawn(w, p, userProcessMachine, {});
   w = spawn(w, 'proc0.ctx', gpuContextMachine, { proc: 'proc0', bos: ['boB'], suspended: true });
   w = spawn(w, 'proc1.ctx', gpuContextMachine, { proc: 'proc1', bos: ['boA'], suspended: true });
-  let pf: string;
-  [w, pf] = installPreemptFence(w, 'proc1.ctx');
-  return must(w, 'proc1.ctx', { type: 'GPU_CTX_RESUME', pfence: pf });
+  const [w1, pf] = installPreemptFence(w, 'proc1.ctx');
+  return must(w1, 'proc1.ctx', { type: 'GPU_CTX_RESUME', pfence: pf });
 }
 
 /** R112: a BO validated for context `who` stays until `who` ran (or spins: preempting it loses nothing). */
@@ -102,9 +102,8 @@ const xe_vm_rebind_worker: StepDef<UmfSeparatedConfig, [c: string]> = {
   params: contexts,
   enabled: (w, [c]) => waitingForMemory(w, c) && gctx(w, c).bos.every((b) => resident(w, b)),
   apply: (w, [c]) => {
-    let pf: string;
-    [w, pf] = installPreemptFence(w, c);
-    return must(w, c, { type: 'GPU_CTX_RESUME', pfence: pf });
+    const [w1, pf] = installPreemptFence(w, c);
+    return must(w1, c, { type: 'GPU_CTX_RESUME', pfence: pf });
   },
   doc: 'R111: every BO resident: install a new preempt fence (BOOKKEEP, R110) and resume',
 };
@@ -160,7 +159,8 @@ const steps = stepTable<UmfSeparatedConfig>(
     name: 'ttm_bo_validate',
     role: 'kernel',
     actor: 'ttm',
-    requests: (w) => idsOf(w, 'gpu_context').filter((c) => waitingForMemory(w, c)).flatMap((c) => gctx(w, c).bos.map((b) => [c, b] as const)),
+    requests: (w) =>
+      idsOf(w, 'gpu_context').filter((c) => waitingForMemory(w, c)).flatMap((c) => gctx(w, c).bos.map((b) => [c, b] as const)),
     capacity: (cfg) => cfg.vramSlots,
     stillPinned,
     doc: 'R111, I19: the rebind worker validates; evicting a victim waits on its resv, which enables its preempt fence',

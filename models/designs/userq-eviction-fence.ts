@@ -21,7 +21,7 @@
  *   behaviour is the no-hang-detect design's outcome), queue creation (the queue exists from the start).
  */
 import { defineDesign, type StepDef, stepTable } from '../design.ts';
-import { emptyWorld, spawn, ctx, must, send, stateOf, accepts, type World } from '../world.ts';
+import { emptyWorld, spawn, ctx, must, tell, accepts, type World } from '../world.ts';
 import { userMemoryFenceMachine } from '../userq/user-memory-fence.ts';
 import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
 import { userModeQueueMachine } from '../userq/user-mode-queue.ts';
@@ -62,7 +62,7 @@ const amdgpu_userq_submit: StepDef<UserqConfig, [proc: string, what: string]> = 
   enabled: (w) => at(w, 'proc1', 0) && amdgpu_userq_ensure_ev_fence(w, Q),
   apply: (w) => {
     // the doorbell bypasses the kernel; a banned queue ignores it
-    w = send(w, Q, { type: 'USERQ_DOORBELL', batch: { waitUmf: 'umf0', waitValue: 1, writeUmf: '', writeValue: 0 } }) ?? w;
+    w = tell(w, Q, { type: 'USERQ_DOORBELL', batch: { waitUmf: 'umf0', waitValue: 1, writeUmf: '', writeValue: 0 } });
     return must(amdgpu_userq_signal_ioctl(w, Q, 'boA'), 'proc1', ADVANCE);
   },
   doc: 'seed 001 direct-to-firmware: the doorbell bypasses the kernel; R123 the signal ioctl makes a userq dma_fence and puts it in the resv',

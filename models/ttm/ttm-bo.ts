@@ -98,7 +98,9 @@ export function can_ttm_bo_validate(w: World, b: string, victim: string, capacit
  * fence is a future access, and waiting on it would be H5's cycle (amdgpu_sync_resv filters its own
  * fences the same way).
  */
-export function ttm_bo_move_buffer(w: World, b: string, victim: string, neededBy: string[], skip: string[] = []): World {
+export function ttm_bo_move_buffer(
+  w: World, b: string, victim: string, neededBy: string[], skip: string[] = [],
+): World {
   let after: string[] = [];
   if (victim) {
     w = ttm_bo_move(w, victim, 'GTT', [], []);
@@ -112,12 +114,16 @@ export function ttm_bo_move_buffer(w: World, b: string, victim: string, neededBy
  * predate the split (models/userq/umf-jobs.ts); new code uses `ttmBoValidateStep`, or
  * `can_ttm_bo_validate` and `ttm_bo_move_buffer`.
  */
-export function ttm_bo_validate(w: World, b: string, victim: string, capacity: number, neededBy: string[], skip: string[] = []): World | null {
+export function ttm_bo_validate(
+  w: World, b: string, victim: string, capacity: number, neededBy: string[], skip: string[] = [],
+): World | null {
   return can_ttm_bo_validate(w, b, victim, capacity) ? ttm_bo_move_buffer(w, b, victim, neededBy, skip) : null;
 }
 
-/** Candidate victims for validating `b` ('' when there is room): the choice the explorer makes (LRU order abstracted). */
-export function validateChoices(w: World, b: string, capacity: number, stillPinned: (who: string) => boolean): string[] {
+/** Candidate victims for validating `b` ('' when there is room): the explorer tries each (LRU order abstracted). */
+export function validateChoices(
+  w: World, b: string, capacity: number, stillPinned: (who: string) => boolean,
+): string[] {
   if (vramUsed(w) < capacity) return [''];
   return idsOf(w, 'ttm_buffer_object').filter((v) => evictable(w, v, b, stillPinned));
 }
@@ -161,21 +167,25 @@ export interface TtmValidateOpts<C> {
  */
 export function ttmBoValidateStep<C>(o: TtmValidateOpts<C>): StepDef<C, TtmValidateArgs> {
   const pinned = (w: World) => (who: string) => (o.stillPinned ? o.stillPinned(w, who) : false);
-  const wanted = (w: World, cfg: C, who: string, b: string) => o.requests(w, cfg).some(([x, y]) => x === who && y === b);
+  const wanted = (w: World, cfg: C, who: string, b: string) =>
+    o.requests(w, cfg).some(([x, y]) => x === who && y === b);
   return {
     name: o.name,
     role: o.role,
     actor: () => o.actor,
     params: (w, cfg) =>
       o.requests(w, cfg).filter(([, b]) => needsValidate(w, b))
-        .flatMap(([who, b]) => validateChoices(w, b, o.capacity(cfg), pinned(w)).map((v): TtmValidateArgs => [who, b, choiceOf(v)])),
+        .flatMap(([who, b]) =>
+          validateChoices(w, b, o.capacity(cfg), pinned(w)).map((v): TtmValidateArgs => [who, b, choiceOf(v)])),
     enabled: (w, [who, b, choice], cfg) => {
       const v = victimOf(choice);
-      return wanted(w, cfg, who, b) && can_ttm_bo_validate(w, b, v, o.capacity(cfg)) && (v === '' || evictable(w, v, b, pinned(w)));
+      return wanted(w, cfg, who, b) && can_ttm_bo_validate(w, b, v, o.capacity(cfg))
+        && (v === '' || evictable(w, v, b, pinned(w)));
     },
     apply: (w, [who, b, choice]) => {
       const v = victimOf(choice);
-      w = o.move ? o.move(w, b, v, who) : ttm_bo_move_buffer(w, b, v, o.neededBy ? o.neededBy(who) : [who], o.skip ? o.skip(who) : []);
+      if (o.move) w = o.move(w, b, v, who);
+      else w = ttm_bo_move_buffer(w, b, v, o.neededBy ? o.neededBy(who) : [who], o.skip ? o.skip(who) : []);
       return o.after ? o.after(w, who) : w;
     },
     doc: o.doc,

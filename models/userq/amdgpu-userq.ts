@@ -34,7 +34,7 @@ function evfCount(w: World, proc: string): number {
   return typeof n === 'number' ? n : 0;
 }
 
-/** R114, R117: a new eviction fence for `q`'s process, attached BOOKKEEP to the queue's BOs (lazy: not published, R9). */
+/** R114, R117: a new eviction fence for `q`'s process, BOOKKEEP in the queue's BOs (lazy: not published, R9). */
 export function amdgpu_eviction_fence_attach(w: World, q: string): World {
   const proc = uq(w, q).proc;
   const n = evfCount(w, proc) + 1;
@@ -126,7 +126,8 @@ export function amdgpu_userq_validate_bos<C>(capacity: (cfg: C) => number): Step
     name: 'amdgpu_userq_validate_bos',
     role: 'kernel',
     actor: 'amdgpu_userq_restore_worker',
-    requests: (w) => queues(w).filter(([q]) => stateOf(w, q) === 'unmapped').flatMap(([q]) => uq(w, q).bos.map((b) => [q, b] as const)),
+    requests: (w) =>
+      queues(w).filter(([q]) => stateOf(w, q) === 'unmapped').flatMap(([q]) => uq(w, q).bos.map((b) => [q, b] as const)),
     capacity,
     doc: 'R115 (4): the restore worker revalidates the queue\'s BOs',
   });
@@ -164,7 +165,8 @@ export function amdgpu_userq_hang<C>(maxHangs: (cfg: C) => number): StepDef<C, [
 
 /** The queue cannot make progress by itself: hung, or mapped with its head spinning on a user fence. */
 const stuck = (w: World, q: string): boolean =>
-  stateOf(w, q) === 'hung' || (stateOf(w, q) === 'mapped' && uq(w, q).batches.length > 0 && !userqHeadRunnable(w, uq(w, q)));
+  stateOf(w, q) === 'hung'
+  || (stateOf(w, q) === 'mapped' && uq(w, q).batches.length > 0 && !userqHeadRunnable(w, uq(w, q)));
 
 /**
  * R124, I23: a hang-detect timer started at a fence's creation expires while the queue is stuck. A

@@ -42,7 +42,8 @@ describe('memory management and user memory fence designs (issue 4)', () => {
     expect(cyc.bound).toMatch(/^\d+-step trace$/);
     const d = (await import('../../models/designs/umf-wrapped-timeout.ts')).default;
     const cfg = d.configs[d.bounds.exhaustive.config];
-    const r2 = exploreExhaustive(d, cfg, new Checker(d, cfg, [acyclicWaits]), ['acyclic-waits'], { maxDepth: 60, maxStates: 50_000 });
+    const opts = { maxDepth: 60, maxStates: 50_000 };
+    const r2 = exploreExhaustive(d, cfg, new Checker(d, cfg, [acyclicWaits]), ['acyclic-waits'], opts);
     expect(r2.found.map((f) => f.actions.at(-1)?.step)).toEqual(['ttm_bo_validate']);
   });
 

@@ -29,7 +29,7 @@ function walk(d: Design): { worlds: number; refused: string[]; enabledSeen: Set<
     for (const w of frontier) {
       for (const st of Object.values(d.steps)) {
         for (const args of st.params ? st.params(w, cfg) : [[]]) {
-          if (!st.enabled || !st.enabled(w, args, cfg)) continue;
+          if (!st.enabled?.(w, args, cfg)) continue;
           enabledSeen.add(st.name);
           const n = st.apply(w, args, cfg);
           if (!n) { refused.push(`${st.name}(${JSON.stringify(args)})`); continue; }
@@ -57,7 +57,8 @@ describe('every step: an exact enabling condition and an effect-only apply (issu
   test('the drivers of ttm_bo_validate share one step: same guard, design-specific trigger and policy', () => {
     // each design keeps its own key for its validating path (trace keys)
     expect(Object.keys(umfSeparated.steps)).toContain('ttm_bo_validate');
-    expect(Object.keys(userqEvictionFence.steps)).toEqual(expect.arrayContaining(['ttm_bo_validate', 'amdgpu_userq_validate_bos']));
+    expect(Object.keys(userqEvictionFence.steps))
+      .toEqual(expect.arrayContaining(['ttm_bo_validate', 'amdgpu_userq_validate_bos']));
     expect(Object.keys(noBoFences.steps)).toContain('ttm_bo_alloc');
     // and each of them fires somewhere in its design's small state space
     expect(walk(umfSeparated).enabledSeen).toContain('ttm_bo_validate');
