@@ -23,7 +23,7 @@ function exempt(w: World, fence: string): boolean {
 }
 
 /** The first path (as edges) from an unsignaled dma_fence to a user memory fence, or null. */
-export function fenceToUmfPath(w: World): Edge[] | null {
+function fenceToUmfPath(w: World): Edge[] | null {
   const adj = new Map<string, Edge[]>();
   for (const e of waitEdges(w)) {
     if (!live(w, e[0]) || !live(w, e[1])) continue;

@@ -26,7 +26,7 @@ import {
   ttm_bo_create, ttm_bo_move_copy, ttmBoValidateStep, ttmMoveCount, vramUsed, bo, boIdle,
 } from '../ttm/ttm-bo.ts';
 
-export interface NoBoFencesConfig {
+interface NoBoFencesConfig {
   vramSlots: number;
   maxCrashes: number;
 }
@@ -49,7 +49,7 @@ const ADVANCE = { type: 'PROC_ADVANCE' } as const;
 const FREE = { type: 'TTM_BO_FREE' } as const;
 const CRASH = { type: 'PROC_CRASH' } as const;
 
-export function initNoBoFences(cfg: NoBoFencesConfig): World {
+function initNoBoFences(cfg: NoBoFencesConfig): World {
   let w = ttm_bo_create(emptyWorld, 'boA', 'VRAM');
   w = ttm_bo_create(w, 'boB', 'VRAM');
   w = ttm_bo_create(w, 'boC', cfg.vramSlots > 2 ? 'VRAM' : 'SYSTEM');

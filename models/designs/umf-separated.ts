@@ -25,7 +25,7 @@ import { gpuContextMachine, headRunnable, type GpuContextContext } from '../gpu/
 import { ttm_bo_create, ttm_bo_move_copy, ttmBoValidateStep, dma_resv_add, resident, bo } from '../ttm/ttm-bo.ts';
 import { stepsFromTo } from '../metrics.ts';
 
-export interface UmfSeparatedConfig {
+interface UmfSeparatedConfig {
   vramSlots: number;
   maxHangs: number;
 }
@@ -57,7 +57,7 @@ function installPreemptFence(w: World, c: string): [World, string] {
   return [w, pf];
 }
 
-export function initUmfSeparated(cfg: UmfSeparatedConfig): World {
+function initUmfSeparated(cfg: UmfSeparatedConfig): World {
   let w = ttm_bo_create(emptyWorld, 'boA', 'VRAM');
   w = ttm_bo_create(w, 'boB', cfg.vramSlots > 1 ? 'VRAM' : 'SYSTEM');
   w = spawn(w, 'umf0', userMemoryFenceMachine, { writer: 'proc0.ctx' });

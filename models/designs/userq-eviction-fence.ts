@@ -45,7 +45,7 @@ const ADVANCE = { type: 'PROC_ADVANCE' } as const;
 /** Step `p`'s program counter is at `at` and it can run its next step. */
 const at = (w: World, p: string, n: number) => pc(w, p) === n && accepts(w, p, ADVANCE);
 
-export function initUserq(cfg: UserqConfig): World {
+function initUserq(cfg: UserqConfig): World {
   let w = ttm_bo_create(emptyWorld, 'boA', 'VRAM');
   w = ttm_bo_create(w, 'boB', cfg.vramSlots > 1 ? 'VRAM' : 'SYSTEM');
   w = spawn(w, 'umf0', userMemoryFenceMachine, { writer: 'proc0' });

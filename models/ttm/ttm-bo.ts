@@ -68,24 +68,24 @@ export function ttm_bo_move(w: World, b: string, to: TtmPlacement, extraDeps: st
 }
 
 /** The move fence of a BO that is waiting or moving ('' if idle). */
-export const moveFenceOf = (w: World, b: string): string => bo(w, b).moveFence;
+const moveFenceOf = (w: World, b: string): string => bo(w, b).moveFence;
 
 /** Can `v` be evicted to make room for `forBo`? In VRAM, idle, not pinned for someone who has not run. */
-export function evictable(w: World, v: string, forBo: string, stillPinned: (who: string) => boolean): boolean {
+function evictable(w: World, v: string, forBo: string, stillPinned: (who: string) => boolean): boolean {
   if (v === forBo || !boIdle(w, v)) return false;
   const c = bo(w, v);
   return c.placement === 'VRAM' && !(c.pinnedFor && stillPinned(c.pinnedFor));
 }
 
 /** Is `b` a BO ttm_bo_validate(b, VRAM) has work for: idle (no move queued) and not in VRAM? */
-export const needsValidate = (w: World, b: string): boolean => boIdle(w, b) && bo(w, b).placement !== 'VRAM';
+const needsValidate = (w: World, b: string): boolean => boIdle(w, b) && bo(w, b).placement !== 'VRAM';
 
 /**
  * The enabling condition of ttm_bo_validate(b, VRAM) with `victim` ('' = there is room): `b` needs the
  * move, the victim is given exactly when VRAM is full (ttm_bo_alloc_resource evicts only then), and
  * the victim is an idle VRAM BO other than `b` (its move out can start at once).
  */
-export function can_ttm_bo_validate(w: World, b: string, victim: string, capacity: number): boolean {
+function can_ttm_bo_validate(w: World, b: string, victim: string, capacity: number): boolean {
   if (!needsValidate(w, b)) return false;
   if ((vramUsed(w) >= capacity) !== (victim !== '')) return false;
   return victim === '' || (victim !== b && boIdle(w, victim) && bo(w, victim).placement === 'VRAM');
@@ -98,7 +98,7 @@ export function can_ttm_bo_validate(w: World, b: string, victim: string, capacit
  * fence is a future access, and waiting on it would be H5's cycle (amdgpu_sync_resv filters its own
  * fences the same way).
  */
-export function ttm_bo_move_buffer(
+function ttm_bo_move_buffer(
   w: World, b: string, victim: string, neededBy: string[], skip: string[] = [],
 ): World {
   let after: string[] = [];
@@ -110,9 +110,9 @@ export function ttm_bo_move_buffer(
 }
 
 /**
- * ttm_bo_validate(b, VRAM) for `neededBy`, or null where it is not enabled. Kept for callers that
- * predate the split (models/userq/umf-jobs.ts); new code uses `ttmBoValidateStep`, or
- * `can_ttm_bo_validate` and `ttm_bo_move_buffer`.
+ * ttm_bo_validate(b, VRAM) for `neededBy`, or null where it is not enabled. Kept for a caller that
+ * predates the split (models/userq/umf-jobs.ts ttmValidateForJobs, whose step `ttmBoValidateStep`
+ * expresses with `neededBy`, `skip` and `stillPinned`).
  */
 export function ttm_bo_validate(
   w: World, b: string, victim: string, capacity: number, neededBy: string[], skip: string[] = [],

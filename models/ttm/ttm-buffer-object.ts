@@ -27,7 +27,7 @@ import { setup, assign, enqueueActions } from 'xstate';
 import { deliver } from '../world.ts';
 import { withView, type Edge } from '../view.ts';
 
-export const TTM_PL = ['VRAM', 'GTT', 'SYSTEM'] as const;
+const TTM_PL = ['VRAM', 'GTT', 'SYSTEM'] as const;
 export type TtmPlacement = (typeof TTM_PL)[number];
 
 export interface TtmBoContext {

@@ -74,7 +74,7 @@ const EXEC = { type: 'USERQ_EXEC' } as const;
 const HANG = { type: 'USERQ_HANG' } as const;
 
 /** R122: the GPU can run `q`'s head batch: mapped with a batch (the machine's guard) whose compare holds. */
-export const can_userq_exec = (w: World, q: string): boolean => accepts(w, q, EXEC) && userqHeadRunnable(w, uq(w, q));
+const can_userq_exec = (w: World, q: string): boolean => accepts(w, q, EXEC) && userqHeadRunnable(w, uq(w, q));
 
 /**
  * The GPU runs the head batch of a mapped queue (R122). `name` is the design's key for it (one step,
@@ -97,7 +97,7 @@ const queueOfEvf = (w: World, evf: string): string | undefined =>
   idsOf(w, 'user_mode_queue').find((q) => uq(w, q).evictionFence === evf);
 
 /** R115 (1): suspend_work may run: `evf` has signalling enabled, is unsignaled, and its queue's last_fence signaled. */
-export function can_amdgpu_userq_evict(w: World, evf: string): boolean {
+function can_amdgpu_userq_evict(w: World, evf: string): boolean {
   const q = queueOfEvf(w, evf);
   if (!q || !ctx<DmaFenceContext>(w, evf).enableSignal || isSignaled(w, evf)) return false;
   const last = uq(w, q).lastFence;

@@ -29,7 +29,7 @@ import type { Ev, World } from '../world.ts';
 import { ctx, deliver } from '../world.ts';
 import { withView } from '../view.ts';
 
-export interface UmfWaiter {
+interface UmfWaiter {
   to: string;
   value: number;
   ev: Ev;
@@ -87,10 +87,6 @@ export const userMemoryFenceMachine = setup({
     UMF_FUTEX_CANCEL: { guard: 'is waiting', description: 'R120: -ETIME / -ERESTARTSYS', actions: assign({ waiters: ({ context, event }) => context.waiters.filter((x) => x.to !== event.to) }) },
   },
 });
-
-export function isUserMemoryFence(w: World, id: string): boolean {
-  return w.o[id]?.machine.id === 'user_memory_fence';
-}
 
 /** Has the UMF reached `value`? (the GPU's compare, the futex's re-check) */
 export function umfReached(w: World, id: string, value: number): boolean {
