@@ -82,8 +82,9 @@ const needsValidate = (w: World, b: string): boolean => boIdle(w, b) && bo(w, b)
 
 /**
  * The enabling condition of ttm_bo_validate(b, VRAM) with `victim` ('' = there is room): `b` needs the
- * move, the victim is given exactly when VRAM is full (ttm_bo_alloc_resource evicts only then), and
- * the victim is an idle VRAM BO other than `b` (its move out can start at once).
+ * move, the victim is given exactly when VRAM is full (ttm_bo.c ttm_bo_alloc_resource evicts, through
+ * ttm_bo_evict_alloc, only after ttm_resource_alloc failed with -ENOSPC), and the victim is an idle
+ * VRAM BO other than `b` (its move out can start at once).
  */
 function can_ttm_bo_validate(w: World, b: string, victim: string, capacity: number): boolean {
   if (!needsValidate(w, b)) return false;
