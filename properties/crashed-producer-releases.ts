@@ -20,7 +20,7 @@ export default defineProperty({
     for (const [from, to] of waitEdges(w)) {
       const s = w.o[to];
       if (s?.machine.id !== 'user_memory_fence') continue;
-      const writer = (s.context as UmfContext).writer;
+      const { writer }: UmfContext = s.context;
       if (w.o[writer]?.hasTag('crashed')) return `${from} still waits on ${to}, whose writer ${writer} crashed (seed 002 §2.1)`;
     }
     return null;

@@ -24,9 +24,10 @@ export default defineProperty({
       if (s.machine.id !== 'ttm_buffer_object') continue;
       const was = before.o[id]?.value;
       if (!(s.value === 'moving' || s.value === 'freed') || was === s.value) continue;
-      const c = s.context as TtmBoContext;
-      const resv = after.o[c.resv]?.context as DmaResvContext | undefined;
-      const mine = s.value === 'moving' ? c.moveFence : (before.o[id].context as TtmBoContext).moveFence;
+      const c: TtmBoContext = s.context;
+      const resv: DmaResvContext | undefined = after.o[c.resv]?.context;
+      const old: TtmBoContext = before.o[id].context;
+      const mine = s.value === 'moving' ? c.moveFence : old.moveFence;
       const waiters = s.value === 'moving' ? c.neededBy : [];
       const open = (resv?.fences ?? []).filter((e) => e.fence !== mine && !waiters.includes(e.fence) && !signaled(after, e.fence));
       if (open.length) return `${id} ${s.value === 'moving' ? 'started moving' : 'was freed'} at ${a.label} while its resv still holds unsignaled ${open.map((e) => `${e.fence} (${e.usage})`).join(', ')} (I19)`;

@@ -11,10 +11,12 @@ function accessors(w: World): [string, string[]][] {
   const out: [string, string[]][] = [];
   for (const id of Object.keys(w.o).sort()) {
     const s = w.o[id];
-    if (s.machine.id === 'drm_sched_job' && s.hasTag('on-hardware')) out.push([id, (w.g[`bos:${id}`] as string[] | undefined) ?? []]);
-    else if (s.hasTag('accessing')) {
+    if (s.machine.id === 'drm_sched_job' && s.hasTag('on-hardware')) {
+      const bos = w.g[`bos:${id}`];
+      out.push([id, Array.isArray(bos) ? bos.filter((b): b is string => typeof b === 'string') : []]);
+    } else if (s.hasTag('accessing')) {
       // a context or queue with nothing to execute touches no memory (unless it is hung mid-batch)
-      const c = s.context as { bos?: string[]; batches?: unknown[] };
+      const c: { bos?: string[]; batches?: unknown[] } = s.context;
       if (c.batches && c.batches.length === 0 && !s.hasTag('hung')) continue;
       out.push([id, c.bos ?? []]);
     }

@@ -35,7 +35,7 @@ export default defineProperty({
     for (const id of Object.keys(r.settled.o).sort()) {
       const s = r.settled.o[id];
       if (!isFence(s) || s.hasTag('signaled')) continue;
-      const c = s.context as DmaFenceContext;
+      const c: DmaFenceContext = s.context;
       if (lazyKinds.has(c.ops) && c.enableSignal) stuck.push(id);
     }
     return stuck.length ? `enabled ${stuck.join(', ')} never signal${stuck.length > 1 ? '' : 's'} once userspace stops (I20)` : null;

@@ -16,13 +16,14 @@ const isUmf = (w: World, id: string) => w.o[id]?.machine.id === 'user_memory_fen
 
 /** I23: a userq fence of a queue with hang detection is bounded, so I9 exempts it. */
 function exempt(w: World, fence: string): boolean {
-  const c = w.o[fence]?.context as DmaFenceContext | undefined;
-  if (!c || c.ops !== 'userq' || !c.owner) return false;
-  return (w.o[c.owner]?.context as { hangDetect?: boolean } | undefined)?.hangDetect === true;
+  const c: DmaFenceContext | undefined = w.o[fence]?.context;
+  if (c?.ops !== 'userq' || !c.owner) return false;
+  const owner: { hangDetect?: boolean } | undefined = w.o[c.owner]?.context;
+  return owner?.hangDetect === true;
 }
 
 /** The first path (as edges) from an unsignaled dma_fence to a user memory fence, or null. */
-export function fenceToUmfPath(w: World): Edge[] | null {
+function fenceToUmfPath(w: World): Edge[] | null {
   const adj = new Map<string, Edge[]>();
   for (const e of waitEdges(w)) {
     if (!live(w, e[0]) || !live(w, e[1])) continue;

@@ -16,23 +16,40 @@
  * Models: 3 processes, 2 user-mode queues, 3 BOs (VRAM holds 2), 1 UMF, at most one crash.
  */
 import { defineDesign, type StepDef, stepTable } from '../design.ts';
-import { emptyWorld, spawn, ctx, must, send, idsOf, stateOf, setG, tell, type World } from '../world.ts';
+import { emptyWorld, spawn, ctx, must, idsOf, stateOf, setG, tell, accepts, kindOf, type World } from '../world.ts';
 import { dmaFenceMachine, ESRCH, isSignaled } from '../dma-buf/dma-fence.ts';
 import { userMemoryFenceMachine, umfReached, type UmfContext } from '../userq/user-memory-fence.ts';
 import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
-import { userModeQueueMachine, userqHeadRunnable, type UserModeQueueContext } from '../userq/user-mode-queue.ts';
-import { ttm_bo_create, ttm_bo_move_copy, vramUsed, bo, boIdle, } from '../ttm/ttm-bo.ts';
+import { userModeQueueMachine, type UserModeQueueContext } from '../userq/user-mode-queue.ts';
+import { userqExecStep } from '../userq/amdgpu-userq.ts';
+import {
+  ttm_bo_create, ttm_bo_move_copy, ttmBoValidateStep, ttmMoveCount, vramUsed, bo, boIdle,
+} from '../ttm/ttm-bo.ts';
 
-export interface NoBoFencesConfig {
+interface NoBoFencesConfig {
   vramSlots: number;
   maxCrashes: number;
 }
 
+/**
+ * The design globals: `crashes` (fault budget spent), `destroy:boB` (the fence list boB's destroy waits
+ * for, null once freed), `released:<proc>` (its file was released); `moves:<bo>` belongs to ttm.
+ */
+const crashes = (w: World): number => {
+  const n = w.g.crashes;
+  return typeof n === 'number' ? n : 0;
+};
+const destroyPending = (w: World): boolean => !!w.g['destroy:boB'];
+const released = (w: World, p: string): boolean => !!w.g[`released:${p}`];
+
 const pc = (w: World, p: string) => ctx<UserProcessContext>(w, p).pc;
 const uq = (w: World, q: string) => ctx<UserModeQueueContext>(w, q);
 const busyQueues = (w: World) => idsOf(w, 'user_mode_queue').filter((q) => stateOf(w, q) !== 'banned' && uq(w, q).batches.length > 0);
+const ADVANCE = { type: 'PROC_ADVANCE' } as const;
+const FREE = { type: 'TTM_BO_FREE' } as const;
+const CRASH = { type: 'PROC_CRASH' } as const;
 
-export function initNoBoFences(cfg: NoBoFencesConfig): World {
+function initNoBoFences(cfg: NoBoFencesConfig): World {
   let w = ttm_bo_create(emptyWorld, 'boA', 'VRAM');
   w = ttm_bo_create(w, 'boB', 'VRAM');
   w = ttm_bo_create(w, 'boC', cfg.vramSlots > 2 ? 'VRAM' : 'SYSTEM');
@@ -43,121 +60,161 @@ export function initNoBoFences(cfg: NoBoFencesConfig): World {
   return spawn(w, 'proc1.q', userModeQueueMachine, { proc: 'proc1', bos: ['boA'] });
 }
 
-/** §3.1: halt everyone, then move the victim once every queue is idle (the move waits on the queues). */
-function evictHaltAll(w: World, victim: string, target: string): World {
-  const n = ((w.g[`moves:${victim}`] as number | undefined) ?? 0) + 1;
-  w = setG(w, { [`moves:${victim}`]: n });
-  const m = `${victim}.move${n}`;
-  w = spawn(w, m, dmaFenceMachine, { context: 500, seqno: n, ops: 'move', owner: victim, published: true });
-  w = must(w, victim, { type: 'TTM_BO_MOVE', to: 'GTT', fence: m, deps: busyQueues(w), neededBy: [] });
-  for (const p of idsOf(w, 'user_process')) w = send(w, p, { type: 'PROC_HALT', by: m }) ?? w;
-  const n2 = ((w.g[`moves:${target}`] as number | undefined) ?? 0) + 1;
-  w = setG(w, { [`moves:${target}`]: n2 });
-  const m2 = `${target}.move${n2}`;
-  w = spawn(w, m2, dmaFenceMachine, { context: 501, seqno: n2, ops: 'move', owner: target, published: true });
-  w = must(w, target, { type: 'TTM_BO_MOVE', to: 'VRAM', fence: m2, deps: [m], neededBy: ['proc2'] });
-  return must(w, m, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: target, ev: { type: 'TTM_BO_DEP_SIGNALED', fence: m } } });
+/** A move fence of `b` (no BO fences here: it goes into no resv). */
+function moveFence(w: World, b: string, context: number): [World, string] {
+  const n = ttmMoveCount(w, b) + 1;
+  w = setG(w, { [`moves:${b}`]: n });
+  const m = `${b}.move${n}`;
+  return [spawn(w, m, dmaFenceMachine, { context, seqno: n, ops: 'move', owner: b, published: true }), m];
 }
 
+/** §3.1: halt everyone, then move the victim once every queue is idle (the move waits on the queues). */
+function evictHaltAll(w: World, victim: string, target: string): World {
+  let m: string, m2: string;
+  [w, m] = moveFence(w, victim, 500);
+  w = must(w, victim, { type: 'TTM_BO_MOVE', to: 'GTT', fence: m, deps: busyQueues(w), neededBy: [] });
+  for (const p of idsOf(w, 'user_process')) w = tell(w, p, { type: 'PROC_HALT', by: m });
+  [w, m2] = moveFence(w, target, 501);
+  w = must(w, target, { type: 'TTM_BO_MOVE', to: 'VRAM', fence: m2, deps: [m], neededBy: ['proc2'] });
+  const cb = { to: target, ev: { type: 'TTM_BO_DEP_SIGNALED', fence: m } };
+  return must(w, m, { type: 'DMA_FENCE_ADD_CALLBACK', cb });
+}
+
+const userq_submit: StepDef<NoBoFencesConfig, [proc: string, what: string]> = {
+  name: 'userq_submit',
+  role: 'user',
+  actor: ([p]) => p,
+  params: () => [
+    ['proc0', 'batch writes boB, stores umf0 = 1 at its end'],
+    ['proc1', 'batch spins on umf0 >= 1, reads boA'],
+  ],
+  enabled: (w, [p]) => accepts(w, p, ADVANCE) && pc(w, p) === 0,
+  apply: (w, [p]) => {
+    const batch = p === 'proc0'
+      ? { waitUmf: '', waitValue: 0, writeUmf: 'umf0', writeValue: 1 }
+      : { waitUmf: 'umf0', waitValue: 1, writeUmf: '', writeValue: 0 };
+    w = tell(w, `${p}.q`, { type: 'USERQ_DOORBELL', batch });
+    return must(w, p, ADVANCE);
+  },
+  doc: 'seed 002: explicit user fences, direct submission; halted processes cannot submit (§3.1)',
+};
+
+const DRM_IOCTL_GEM_DESTROY: StepDef<NoBoFencesConfig, [proc: string, bo: string, fences: string]> = {
+  name: 'DRM_IOCTL_GEM_DESTROY',
+  role: 'user',
+  actor: () => 'proc0',
+  params: () => [['proc0', 'boB', 'fences: umf0 >= 1']],
+  enabled: (w) => accepts(w, 'proc0', ADVANCE) && pc(w, 'proc0') === 1,
+  apply: (w) => {
+    w = umfReached(w, 'umf0', 1) && boIdle(w, 'boB') ? must(w, 'boB', FREE) : setG(w, { 'destroy:boB': 'umf0' });
+    return must(w, 'proc0', ADVANCE);
+  },
+  doc: 'seed 002 §3.3: destroy with a fence list; an empty or signaled list frees at once',
+};
+
+const gem_destroy_fences_signaled: StepDef<NoBoFencesConfig, [bo: string]> = {
+  name: 'gem_destroy_fences_signaled',
+  role: 'kernel',
+  actor: () => 'kernel',
+  params: () => [['boB']],
+  enabled: (w) => destroyPending(w) && umfReached(w, 'umf0', 1) && boIdle(w, 'boB'),
+  apply: (w) => setG(must(w, 'boB', FREE), { 'destroy:boB': null }),
+  doc: 'seed 002 §3.3: the fence list signaled; deallocate',
+};
+
+const gem_destroy_timeout: StepDef<NoBoFencesConfig, [bo: string]> = {
+  name: 'gem_destroy_timeout',
+  role: 'timer',
+  actor: () => 'kernel',
+  params: () => [['boB']],
+  enabled: (w) => destroyPending(w) && !umfReached(w, 'umf0', 1) && boIdle(w, 'boB'),
+  // seeded bug: seed 002 §3.3 "the kernel will have a timeout period and then will proceed to deallocate the buffer anyway"
+  apply: (w) => setG(must(w, 'boB', FREE), { 'destroy:boB': null }),
+  doc: 'seed 002 §3.3: the list did not signal in time (a long batch, seed 001 "compute doesn\'t happen in finite time"); free anyway',
+};
+
+/** proc2 allocates boC: the caller of ttm_bo_validate here, with seed 002's eviction in place of TTM's. */
+const ttm_bo_alloc = ttmBoValidateStep<NoBoFencesConfig>({
+  name: 'ttm_bo_alloc',
+  role: 'user',
+  actor: 'proc2',
+  // only under memory pressure: the allocation is there to force an eviction
+  requests: (w, cfg) =>
+    pc(w, 'proc2') === 0 && accepts(w, 'proc2', ADVANCE) && vramUsed(w) >= cfg.vramSlots ? [['proc2', 'boC']] : [],
+  capacity: (cfg) => cfg.vramSlots,
+  move: (w, b, victim, who) => evictHaltAll(must(w, who, ADVANCE), victim, b),
+  doc: 'seed 002 §3.1: memory is exhausted: halt all submissions, wait for everything to go idle, move, resume',
+});
+
+/** A user-mode queue the move of `b` waits for has gone idle (or was torn down). */
+const queueIdle = (w: World, q: string) => stateOf(w, q) === 'banned' || uq(w, q).batches.length === 0;
+
+const evict_wait_idle: StepDef<NoBoFencesConfig, [bo: string, q: string]> = {
+  name: 'evict_wait_idle',
+  role: 'kernel',
+  actor: () => 'ttm',
+  params: (w) => idsOf(w, 'ttm_buffer_object').filter((b) => stateOf(w, b) === 'waiting')
+    .flatMap((b) => bo(w, b).deps.filter((q) => kindOf(w, q) === 'user_mode_queue')
+      .map((q): [string, string] => [b, q])),
+  enabled: (w, [b, q]) => queueIdle(w, q) && accepts(w, b, { type: 'TTM_BO_DEP_SIGNALED', fence: q }),
+  apply: (w, [b, q]) => must(w, b, { type: 'TTM_BO_DEP_SIGNALED', fence: q }),
+  doc: 'seed 002 §3.1: a queue went idle',
+};
+
+const evict_resume_all: StepDef<NoBoFencesConfig, [proc: string]> = {
+  name: 'evict_resume_all',
+  role: 'kernel',
+  actor: ([p]) => p,
+  params: (w) => idsOf(w, 'user_process').map((p): [string] => [p]),
+  enabled: (w, [p]) => {
+    const h = ctx<UserProcessContext>(w, p).haltedBy;
+    return stateOf(w, p) !== 'crashed' && h !== '' && isSignaled(w, h);
+  },
+  apply: (w, [p]) => must(w, p, { type: 'PROC_RESUME' }),
+  doc: 'seed 002 §3.1: the move is done: resume everything',
+};
+
+const process_crash: StepDef<NoBoFencesConfig, [proc: string]> = {
+  name: 'process_crash',
+  role: 'fault',
+  actor: ([p]) => p,
+  params: () => [['proc0'], ['proc1']],
+  enabled: (w, [p], cfg) => crashes(w) < cfg.maxCrashes && accepts(w, p, CRASH),
+  apply: (w, [p]) => setG(must(w, p, CRASH), { crashes: crashes(w) + 1 }),
+  doc: 'seed 002 §2.1: a producer or consumer segfaults',
+};
+
+const drm_file_release: StepDef<NoBoFencesConfig, [proc: string]> = {
+  name: 'drm_file_release',
+  role: 'kernel',
+  actor: ([p]) => p,
+  params: () => [['proc0'], ['proc1']],
+  enabled: (w, [p]) => stateOf(w, p) === 'crashed' && !released(w, p),
+  apply: (w, [p]) => {
+    w = setG(w, { [`released:${p}`]: true });
+    // seed 002 §2.1: "if the producer crashes, the kernel signals the submit fence": in this design the
+    // kernel knows each user fence's writer (`writer` is real kernel state here, not a ghost)
+    for (const u of idsOf(w, 'user_memory_fence')) {
+      if (ctx<UmfContext>(w, u).writer !== p) continue;
+      w = tell(w, u, { type: 'UMF_WRITE', value: Number.MAX_SAFE_INTEGER, poison: true });
+    }
+    return tell(w, `${p}.q`, { type: 'USERQ_RESET', by: 'drm_file_release', error: ESRCH });
+  },
+  doc: 'seed 002 §2.1, R105: the dead process\'s queues are torn down and the fences it owed are signaled',
+};
+
 const steps = stepTable<NoBoFencesConfig>(
-  {
-    name: 'userq_submit',
-    role: 'user',
-    actor: ([p]) => String(p),
-    params: () => [['proc0', 'batch writes boB, stores umf0 = 1 at its end'], ['proc1', 'batch spins on umf0 >= 1, reads boA']],
-    enabled: (w, [p]) => stateOf(w, p as string) === 'running' && pc(w, p as string) === 0,
-    apply: (w, [p]) => {
-      const batch = p === 'proc0' ? { waitUmf: '', waitValue: 0, writeUmf: 'umf0', writeValue: 1 } : { waitUmf: 'umf0', waitValue: 1, writeUmf: '', writeValue: 0 };
-      w = send(w, `${p}.q`, { type: 'USERQ_DOORBELL', batch }) ?? w;
-      return must(w, p as string, { type: 'PROC_ADVANCE' });
-    },
-    doc: 'seed 002: explicit user fences, direct submission; halted processes cannot submit (§3.1)',
-  },
-  {
-    name: 'DRM_IOCTL_GEM_DESTROY',
-    role: 'user',
-    actor: () => 'proc0',
-    params: () => [['proc0', 'boB', 'fences: umf0 >= 1']],
-    enabled: (w) => stateOf(w, 'proc0') === 'running' && pc(w, 'proc0') === 1,
-    apply: (w) => {
-      w = umfReached(w, 'umf0', 1) && boIdle(w, 'boB') ? must(w, 'boB', { type: 'TTM_BO_FREE' }) : setG(w, { 'destroy:boB': 'umf0' });
-      return must(w, 'proc0', { type: 'PROC_ADVANCE' });
-    },
-    doc: 'seed 002 §3.3: destroy with a fence list; an empty or signaled list frees at once',
-  },
-  {
-    name: 'gem_destroy_fences_signaled',
-    role: 'kernel',
-    actor: () => 'kernel',
-    params: (w) => (w.g['destroy:boB'] && umfReached(w, 'umf0', 1) && boIdle(w, 'boB') ? [['boB']] : []),
-    apply: (w) => setG(must(w, 'boB', { type: 'TTM_BO_FREE' }), { 'destroy:boB': null }),
-    doc: 'seed 002 §3.3: the fence list signaled; deallocate',
-  },
-  {
-    name: 'gem_destroy_timeout',
-    role: 'timer',
-    actor: () => 'kernel',
-    params: (w) => (w.g['destroy:boB'] && !umfReached(w, 'umf0', 1) && boIdle(w, 'boB') ? [['boB']] : []),
-    // seeded bug: seed 002 §3.3 "the kernel will have a timeout period and then will proceed to deallocate the buffer anyway"
-    apply: (w) => setG(must(w, 'boB', { type: 'TTM_BO_FREE' }), { 'destroy:boB': null }),
-    doc: 'seed 002 §3.3: the list did not signal in time (a long batch, seed 001 "compute doesn\'t happen in finite time"); free anyway',
-  },
-  {
-    name: 'ttm_bo_alloc',
-    role: 'user',
-    actor: () => 'proc2',
-    params: (w, cfg) => (pc(w, 'proc2') === 0 && stateOf(w, 'proc2') === 'running' && vramUsed(w) >= cfg.vramSlots
-      ? idsOf(w, 'ttm_buffer_object').filter((b) => boIdle(w, b) && bo(w, b).placement === 'VRAM').map((v) => ['proc2', 'boC', `evict ${v}`]) : []),
-    apply: (w, [, t, v]) => evictHaltAll(must(w, 'proc2', { type: 'PROC_ADVANCE' }), (v as string).slice('evict '.length), t as string),
-    doc: 'seed 002 §3.1: memory is exhausted: halt all submissions, wait for everything to go idle, move, resume',
-  },
-  {
-    name: 'evict_wait_idle',
-    role: 'kernel',
-    actor: () => 'ttm',
-    params: (w) => idsOf(w, 'ttm_buffer_object').filter((b) => stateOf(w, b) === 'waiting').flatMap((b) => bo(w, b).deps.filter((q) => w.o[q]?.machine.id === 'user_mode_queue' && (stateOf(w, q) === 'banned' || uq(w, q).batches.length === 0)).map((q) => [b, q])),
-    apply: (w, [b, q]) => send(w, b as string, { type: 'TTM_BO_DEP_SIGNALED', fence: q as string }),
-    doc: 'seed 002 §3.1: a queue went idle',
-  },
-  {
-    name: 'evict_resume_all',
-    role: 'kernel',
-    actor: () => 'ttm',
-    params: (w) => idsOf(w, 'user_process').filter((p) => { const h = ctx<UserProcessContext>(w, p).haltedBy; return stateOf(w, p) !== 'crashed' && h && isSignaled(w, h); }).map((p) => [p]),
-    apply: (w, [p]) => must(w, p as string, { type: 'PROC_RESUME' }),
-    doc: 'seed 002 §3.1: the move is done: resume everything',
-  },
-  {
-    name: 'userq_exec',
-    role: 'gpu',
-    actor: ([q]) => String(q),
-    params: (w) => idsOf(w, 'user_mode_queue').filter((q) => stateOf(w, q) === 'mapped' && userqHeadRunnable(w, uq(w, q))).map((q) => [q]),
-    apply: (w, [q]) => must(w, q as string, { type: 'USERQ_EXEC' }),
-    doc: 'the head batch ran; its end-of-batch store lands',
-  },
-  ttm_bo_move_copy as StepDef<NoBoFencesConfig>,
-  {
-    name: 'process_crash',
-    role: 'fault',
-    actor: ([p]) => String(p),
-    params: (w) => ['proc0', 'proc1'].filter((p) => stateOf(w, p) !== 'crashed').map((p) => [p]),
-    enabled: (w, _a, cfg) => ((w.g.crashes as number | undefined) ?? 0) < cfg.maxCrashes,
-    apply: (w, [p]) => setG(must(w, p as string, { type: 'PROC_CRASH' }), { crashes: ((w.g.crashes as number | undefined) ?? 0) + 1 }),
-    doc: 'seed 002 §2.1: a producer or consumer segfaults',
-  },
-  {
-    name: 'drm_file_release',
-    role: 'kernel',
-    actor: ([p]) => String(p),
-    params: (w) => ['proc0', 'proc1'].filter((p) => stateOf(w, p) === 'crashed' && !w.g[`released:${p}`]).map((p) => [p]),
-    apply: (w, [p]) => {
-      w = setG(w, { [`released:${p}`]: true });
-      // seed 002 §2.1: "if the producer crashes, the kernel signals the submit fence"
-      for (const u of idsOf(w, 'user_memory_fence')) if (ctx<UmfContext>(w, u).writer === p) w = tell(w, u, { type: 'UMF_WRITE', value: Number.MAX_SAFE_INTEGER, poison: true });
-      return tell(w, `${p}.q`, { type: 'USERQ_RESET', by: 'drm_file_release', error: ESRCH });
-    },
-    doc: 'seed 002 §2.1, R105: the dead process\'s queues are torn down and the fences it owed are signaled',
-  },
+  userq_submit,
+  DRM_IOCTL_GEM_DESTROY,
+  gem_destroy_fences_signaled,
+  gem_destroy_timeout,
+  ttm_bo_alloc,
+  evict_wait_idle,
+  evict_resume_all,
+  userqExecStep('userq_exec'),
+  ttm_bo_move_copy,
+  process_crash,
+  drm_file_release,
 );
 
 export default defineDesign<NoBoFencesConfig>({

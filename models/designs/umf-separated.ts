@@ -17,138 +17,160 @@
  *   pin: a BO brought in for a context is not a victim until that context ran or is spinning).
  */
 import { defineDesign, type StepDef, stepTable } from '../design.ts';
-import { emptyWorld, spawn, ctx, must, send, tell, idsOf, stateOf, setG, type World, type Json } from '../world.ts';
+import { emptyWorld, spawn, ctx, must, tell, idsOf, stateOf, setG, accepts, type World } from '../world.ts';
 import { dmaFenceMachine, ETIME } from '../dma-buf/dma-fence.ts';
 import { userMemoryFenceMachine } from '../userq/user-memory-fence.ts';
 import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
-import { gpuContextMachine, headRunnable, type GpuContextContext, type Batch } from '../gpu/gpu-context.ts';
-import { ttm_bo_create, ttm_bo_move_copy, ttm_bo_validate, validateChoices, dma_resv_add, resident, bo, boIdle } from '../ttm/ttm-bo.ts';
+import { gpuContextMachine, headRunnable, type GpuContextContext } from '../gpu/gpu-context.ts';
+import { ttm_bo_create, ttm_bo_move_copy, ttmBoValidateStep, dma_resv_add, resident, bo } from '../ttm/ttm-bo.ts';
 import { stepsFromTo } from '../metrics.ts';
 
-export interface UmfSeparatedConfig {
+interface UmfSeparatedConfig {
   vramSlots: number;
   maxHangs: number;
 }
 
-const BATCH: Record<string, Batch> = {
-  proc0: { waitUmf: '', waitValue: 0, writeUmf: 'umf0', writeValue: 1 },
-  proc1: { waitUmf: 'umf0', waitValue: 1, writeUmf: '', writeValue: 0 },
+/** The design globals: `pf:<ctx>` counts a context's preempt fences, `hangs` the fault budget spent. */
+const gNum = (w: World, k: `pf:${string}` | 'hangs'): number => {
+  const n = w.g[k];
+  return typeof n === 'number' ? n : 0;
 };
-const BO_OF: Record<string, string> = { 'proc0.ctx': 'boB', 'proc1.ctx': 'boA' };
+
+const batchOf = (p: string) =>
+  p === 'proc0'
+    ? { waitUmf: '', waitValue: 0, writeUmf: 'umf0', writeValue: 1 }
+    : { waitUmf: 'umf0', waitValue: 1, writeUmf: '', writeValue: 0 };
 
 const gctx = (w: World, c: string) => ctx<GpuContextContext>(w, c);
 const pc = (w: World, p: string) => ctx<UserProcessContext>(w, p).pc;
+const contexts = (w: World): [c: string][] => idsOf(w, 'gpu_context').map((c): [string] => [c]);
 
 /** R108, R110: a new lazy preempt fence for `c`, installed BOOKKEEP in its BOs' resvs (not published: R9). */
 function installPreemptFence(w: World, c: string): [World, string] {
-  const n = ((w.g[`pf:${c}`] as number | undefined) ?? 0) + 1;
+  const n = gNum(w, `pf:${c}`) + 1;
   w = setG(w, { [`pf:${c}`]: n });
   const pf = `${c}.pf${n}`;
-  w = spawn(w, pf, dmaFenceMachine, { context: 700 + idsOf(w, 'gpu_context').indexOf(c), seqno: n, ops: 'preempt', owner: c, onEnable: { to: c, ev: { type: 'GPU_CTX_PREEMPT' } } });
+  const onEnable = { to: c, ev: { type: 'GPU_CTX_PREEMPT' } };
+  const context = 700 + idsOf(w, 'gpu_context').indexOf(c);
+  w = spawn(w, pf, dmaFenceMachine, { context, seqno: n, ops: 'preempt', owner: c, onEnable });
   for (const b of gctx(w, c).bos) w = dma_resv_add(w, b, pf, 'BOOKKEEP', 'xe_vm');
   return [w, pf];
 }
 
-export function initUmfSeparated(cfg: UmfSeparatedConfig): World {
+function initUmfSeparated(cfg: UmfSeparatedConfig): World {
   let w = ttm_bo_create(emptyWorld, 'boA', 'VRAM');
   w = ttm_bo_create(w, 'boB', cfg.vramSlots > 1 ? 'VRAM' : 'SYSTEM');
   w = spawn(w, 'umf0', userMemoryFenceMachine, { writer: 'proc0.ctx' });
   for (const p of ['proc0', 'proc1']) w = spawn(w, p, userProcessMachine, {});
   w = spawn(w, 'proc0.ctx', gpuContextMachine, { proc: 'proc0', bos: ['boB'], suspended: true });
   w = spawn(w, 'proc1.ctx', gpuContextMachine, { proc: 'proc1', bos: ['boA'], suspended: true });
-  let pf: string;
-  [w, pf] = installPreemptFence(w, 'proc1.ctx');
-  return must(w, 'proc1.ctx', { type: 'GPU_CTX_RESUME', pfence: pf });
+  const [w1, pf] = installPreemptFence(w, 'proc1.ctx');
+  return must(w1, 'proc1.ctx', { type: 'GPU_CTX_RESUME', pfence: pf });
 }
 
 /** R112: a BO validated for context `who` stays until `who` ran (or spins: preempting it loses nothing). */
-const stillPinned = (w: World) => (who: string) => {
+const stillPinned = (w: World, who: string) => {
   const s = stateOf(w, who);
   return s === 'suspended' || (s === 'running' && headRunnable(w, gctx(w, who)));
 };
 
 const waitingForMemory = (w: World, c: string) => stateOf(w, c) === 'suspended' && gctx(w, c).batches.length > 0;
 
-const steps = stepTable<UmfSeparatedConfig>(
-  {
-    name: 'DRM_IOCTL_XE_EXEC',
-    role: 'user',
-    actor: ([p]) => String(p),
-    params: () => [['proc0', 'batch stores umf0 = 1 at its end'], ['proc1', 'batch spins on umf0 >= 1']],
-    enabled: (w, [p]) => stateOf(w, p as string) === 'running' && pc(w, p as string) === 0 && (p === 'proc0' || pc(w, 'proc0') >= 1),
-    apply: (w, [p]) => {
-      // a banned queue refuses the exec (-ECANCELED); the ioctl still returns
-      w = send(w, `${p}.ctx`, { type: 'GPU_CTX_SUBMIT', batch: BATCH[p as string] as unknown as Json }) ?? w;
-      return must(w, p as string, { type: 'PROC_ADVANCE' });
-    },
-    doc: 'R121: an LR exec publishes no job fence; the batch waits on / writes user memory fences only',
+const ADVANCE = { type: 'PROC_ADVANCE' } as const;
+const EXEC = { type: 'GPU_CTX_EXEC' } as const;
+const PREEMPTED = { type: 'GPU_CTX_PREEMPTED' } as const;
+const HANG = { type: 'GPU_CTX_HANG' } as const;
+
+const DRM_IOCTL_XE_EXEC: StepDef<UmfSeparatedConfig, [proc: string, what: string]> = {
+  name: 'DRM_IOCTL_XE_EXEC',
+  role: 'user',
+  actor: ([p]) => p,
+  params: () => [['proc0', 'batch stores umf0 = 1 at its end'], ['proc1', 'batch spins on umf0 >= 1']],
+  enabled: (w, [p]) => accepts(w, p, ADVANCE) && pc(w, p) === 0 && (p === 'proc0' || pc(w, 'proc0') >= 1),
+  apply: (w, [p]) => {
+    // a banned queue refuses the exec (-ECANCELED); the ioctl still returns
+    w = tell(w, `${p}.ctx`, { type: 'GPU_CTX_SUBMIT', batch: batchOf(p) });
+    return must(w, p, ADVANCE);
   },
-  {
+  doc: 'R121: an LR exec publishes no job fence; the batch waits on / writes user memory fences only',
+};
+
+const xe_vm_rebind_worker: StepDef<UmfSeparatedConfig, [c: string]> = {
+  name: 'xe_vm_rebind_worker',
+  role: 'kernel',
+  actor: ([c]) => c,
+  params: contexts,
+  enabled: (w, [c]) => waitingForMemory(w, c) && gctx(w, c).bos.every((b) => resident(w, b)),
+  apply: (w, [c]) => {
+    const [w1, pf] = installPreemptFence(w, c);
+    return must(w1, c, { type: 'GPU_CTX_RESUME', pfence: pf });
+  },
+  doc: 'R111: every BO resident: install a new preempt fence (BOOKKEEP, R110) and resume',
+};
+
+const xe_exec_queue_run: StepDef<UmfSeparatedConfig, [c: string]> = {
+  name: 'xe_exec_queue_run',
+  role: 'gpu',
+  actor: ([c]) => c,
+  params: contexts,
+  // the machine takes GPU_CTX_EXEC while running with a batch; the compare is the GPU's (R119)
+  enabled: (w, [c]) => accepts(w, c, EXEC) && headRunnable(w, gctx(w, c)),
+  apply: (w, [c]) => {
+    w = must(w, c, EXEC);
+    for (const b of gctx(w, c).bos) if (bo(w, b).pinnedFor === c) w = tell(w, b, { type: 'TTM_BO_UNPIN' });
+    return w;
+  },
+  doc: 'R119: the head batch ran (its GPU compare held); its end-of-batch store lands',
+};
+
+const xe_preempt_fence_work: StepDef<UmfSeparatedConfig, [c: string]> = {
+  name: 'xe_preempt_fence_work',
+  role: 'gpu',
+  actor: ([c]) => c,
+  params: contexts,
+  enabled: (w, [c]) => accepts(w, c, PREEMPTED),
+  apply: (w, [c]) => must(w, c, PREEMPTED),
+  doc: 'R109: the suspend lands in bounded time, even while the batch spins on a UMF; the preempt fence signals',
+};
+
+const gpu_ctx_hang: StepDef<UmfSeparatedConfig, [c: string]> = {
+  name: 'gpu_ctx_hang',
+  role: 'fault',
+  actor: ([c]) => c,
+  params: contexts,
+  enabled: (w, [c], cfg) => gNum(w, 'hangs') < cfg.maxHangs && accepts(w, c, HANG),
+  apply: (w, [c]) => setG(must(w, c, HANG), { hangs: gNum(w, 'hangs') + 1 }),
+  doc: 'the context stops making progress, and cannot be preempted (fault budget maxHangs)',
+};
+
+const xe_exec_queue_timedout: StepDef<UmfSeparatedConfig, [c: string]> = {
+  name: 'xe_exec_queue_timedout',
+  role: 'timer',
+  actor: ([c]) => c,
+  params: contexts,
+  enabled: (w, [c]) => stateOf(w, c) === 'hung',
+  apply: (w, [c]) => must(w, c, { type: 'GPU_CTX_KILL', by: 'xe_exec_queue_timedout', error: ETIME }),
+  doc: 'R20, R109: the hung queue is reset and banned; its preempt fence signals with -ENOENT',
+};
+
+const steps = stepTable<UmfSeparatedConfig>(
+  DRM_IOCTL_XE_EXEC,
+  ttmBoValidateStep<UmfSeparatedConfig>({
     name: 'ttm_bo_validate',
     role: 'kernel',
-    actor: () => 'ttm',
-    params: (w, cfg) =>
-      idsOf(w, 'gpu_context').filter((c) => waitingForMemory(w, c)).flatMap((c) =>
-        gctx(w, c).bos.filter((b) => boIdle(w, b) && bo(w, b).placement !== 'VRAM')
-          .flatMap((b) => validateChoices(w, b, cfg.vramSlots, stillPinned(w)).map((v) => [c, b, v ? `evict ${v}` : 'free slot']))),
-    apply: (w, [c, b, v], cfg) => ttm_bo_validate(w, b as string, (v as string).replace(/^evict |^free slot$/g, ''), cfg.vramSlots, [c as string]),
+    actor: 'ttm',
+    requests: (w) =>
+      idsOf(w, 'gpu_context').filter((c) => waitingForMemory(w, c)).flatMap((c) => gctx(w, c).bos.map((b) => [c, b] as const)),
+    capacity: (cfg) => cfg.vramSlots,
+    stillPinned,
     doc: 'R111, I19: the rebind worker validates; evicting a victim waits on its resv, which enables its preempt fence',
-  },
-  {
-    name: 'xe_vm_rebind_worker',
-    role: 'kernel',
-    actor: ([c]) => String(c),
-    params: (w) => idsOf(w, 'gpu_context').map((c) => [c]),
-    enabled: (w, [c]) => waitingForMemory(w, c as string) && gctx(w, c as string).bos.every((b) => resident(w, b)),
-    apply: (w, [c]) => {
-      let pf: string;
-      [w, pf] = installPreemptFence(w, c as string);
-      return must(w, c as string, { type: 'GPU_CTX_RESUME', pfence: pf });
-    },
-    doc: 'R111: every BO resident: install a new preempt fence (BOOKKEEP, R110) and resume',
-  },
-  {
-    name: 'xe_exec_queue_run',
-    role: 'gpu',
-    actor: ([c]) => String(c),
-    params: (w) => idsOf(w, 'gpu_context').map((c) => [c]),
-    enabled: (w, [c]) => stateOf(w, c as string) === 'running' && headRunnable(w, gctx(w, c as string)),
-    apply: (w, [c]) => {
-      w = must(w, c as string, { type: 'GPU_CTX_EXEC' });
-      for (const b of gctx(w, c as string).bos) if (bo(w, b).pinnedFor === c) w = tell(w, b, { type: 'TTM_BO_UNPIN' });
-      return w;
-    },
-    doc: 'R119: the head batch ran (its GPU compare held); its end-of-batch store lands',
-  },
-  {
-    name: 'xe_preempt_fence_work',
-    role: 'gpu',
-    actor: ([c]) => String(c),
-    params: (w) => idsOf(w, 'gpu_context').filter((c) => stateOf(w, c) === 'preempting').map((c) => [c]),
-    apply: (w, [c]) => send(w, c as string, { type: 'GPU_CTX_PREEMPTED' }),
-    doc: 'R109: the suspend lands in bounded time, even while the batch spins on a UMF; the preempt fence signals',
-  },
-  ttm_bo_move_copy as StepDef<UmfSeparatedConfig>,
-  {
-    name: 'gpu_ctx_hang',
-    role: 'fault',
-    actor: ([c]) => String(c),
-    params: (w) => idsOf(w, 'gpu_context').map((c) => [c]),
-    enabled: (w, _a, cfg) => ((w.g.hangs as number | undefined) ?? 0) < cfg.maxHangs,
-    apply: (w, [c]) => {
-      const n = send(w, c as string, { type: 'GPU_CTX_HANG' });
-      return n && setG(n, { hangs: ((w.g.hangs as number | undefined) ?? 0) + 1 });
-    },
-    doc: 'the context stops making progress, and cannot be preempted (fault budget maxHangs)',
-  },
-  {
-    name: 'xe_exec_queue_timedout',
-    role: 'timer',
-    actor: ([c]) => String(c),
-    params: (w) => idsOf(w, 'gpu_context').filter((c) => stateOf(w, c) === 'hung').map((c) => [c]),
-    apply: (w, [c]) => must(w, c as string, { type: 'GPU_CTX_KILL', by: 'xe_exec_queue_timedout', error: ETIME }),
-    doc: 'R20, R109: the hung queue is reset and banned; its preempt fence signals with -ENOENT',
-  },
+  }),
+  xe_vm_rebind_worker,
+  xe_exec_queue_run,
+  xe_preempt_fence_work,
+  ttm_bo_move_copy,
+  gpu_ctx_hang,
+  xe_exec_queue_timedout,
 );
 
 export default defineDesign<UmfSeparatedConfig>({

@@ -24,9 +24,9 @@
  */
 import { stepTable, withSteps } from '../design.ts';
 import { setup, assign, enqueueActions } from 'xstate';
-import type { StepDef, StepTable, Args } from '../design.ts';
+import type { StepDef, StepTable } from '../design.ts';
 import type { World, Ev } from '../world.ts';
-import { emptyWorld, spawn, must, respawn, deliver } from '../world.ts';
+import { emptyWorld, spawn, must, respawn, deliver, ctx } from '../world.ts';
 import { dmaFenceMachine } from '../dma-buf/dma-fence.ts';
 
 export interface RwUmfConfig {
@@ -58,7 +58,7 @@ export const rwRingMachine = setup({
     RW_SUBMIT: { guard: 'jobs left', actions: assign({ sub: ({ context }) => context.sub + 1 }) },
     RW_START: { guard: 'head queued', actions: assign({ act: true }) },
     RW_COMPLETE: { guard: 'head on gpu', actions: assign({ act: false, done: ({ context }) => context.done + 1 }) },
-    RW_EVICT_WAIT: { guard: 'evictor idle', actions: assign({ evf: ({ event }) => (event as { v: number }).v }) },
+    RW_EVICT_WAIT: { guard: 'evictor idle', actions: assign({ evf: ({ event }) => event.v }) },
     RW_EVICT_DONE: { guard: 'evictor waiting', actions: assign({ evf: -1 }) },
   },
 });
@@ -157,7 +157,7 @@ export function initRwUmf(variant: Variant, cfg: RwUmfConfig): World {
 export function rwPending(w: World, cfg: RwUmfConfig): string[] {
   const out: string[] = [];
   for (let i = 0; i < cfg.P; i++) {
-    const r = w.o[ringId(i)].context as RwRingContext;
+    const r = ctx<RwRingContext>(w, ringId(i));
     for (let k = r.done; k < cfg.J; k++) out.push(`p${i}.j${k}`);
   }
   return out;
@@ -166,10 +166,11 @@ export function rwPending(w: World, cfg: RwUmfConfig): string[] {
 /** The nine atomic actions of the spec, for one variant. */
 export function rwUmfSteps(variant: Variant): StepTable<RwUmfConfig> {
   const A = variant === 'A';
-  const R = (w: World, i: number) => w.o[ringId(i)].context as RwRingContext;
-  const bo = (w: World, i: number) => w.o[boId(i)].value as 'RES' | 'NONRES' | 'EVICTING';
-  const pin = (w: World, i: number) => (w.o[boId(i)].context as RwBoContext).pin;
-  const ctxv = (w: World, i: number) => (A ? 'RUN' : (w.o[ctxId(i)].value as 'RUN' | 'PPEND' | 'PREEMPTED'));
+  const R = (w: World, i: number) => ctx<RwRingContext>(w, ringId(i));
+  // state values of rw_bo (RES / NONRES / EVICTING) and rw_ctx (RUN / PPEND / PREEMPTED): flat strings
+  const bo = (w: World, i: number) => w.o[boId(i)].value;
+  const pin = (w: World, i: number) => ctx<RwBoContext>(w, boId(i)).pin;
+  const ctxv = (w: World, i: number) => (A ? 'RUN' : w.o[ctxId(i)].value);
   const umfok = (w: World, cfg: RwUmfConfig, i: number) => i === cfg.P - 1 || R(w, i).done > 0 || w.o[umfId(i)].value === 'written';
   const headq = (w: World, i: number) => { const r = R(w, i); return r.done < r.sub && !r.act; };
   const wantbo = (w: World, cfg: RwUmfConfig, i: number) => (A ? headq(w, i) && umfok(w, cfg, i) : headq(w, i) || ctxv(w, i) === 'PREEMPTED');
@@ -185,11 +186,13 @@ export function rwUmfSteps(variant: Variant): StepTable<RwUmfConfig> {
   const all = (cfg: RwUmfConfig, f: (i: number) => string) => Array.from({ length: cfg.P }, (_, i) => f(i));
   const fins = (cfg: RwUmfConfig, i: number) => (A ? Array.from({ length: cfg.J }, (_, k) => finId(i, k)) : []);
 
-  const perCfg = new WeakMap<RwUmfConfig, { one: Args[]; two: Args[] }>();
+  type One = [i: number];
+  type Two = [i: number, v: number];
+  const perCfg = new WeakMap<RwUmfConfig, { one: One[]; two: Two[] }>();
   const params = (cfg: RwUmfConfig) => {
     let p = perCfg.get(cfg);
     if (!p) {
-      const one: Args[] = [], two: Args[] = [];
+      const one: One[] = [], two: Two[] = [];
       for (let i = 0; i < cfg.P; i++) { one.push([i]); for (let v = 0; v < cfg.P; v++) if (v !== i) two.push([i, v]); }
       p = { one, two };
       perCfg.set(cfg, p);
@@ -197,106 +200,99 @@ export function rwUmfSteps(variant: Variant): StepTable<RwUmfConfig> {
     return p;
   };
   const one = (_w: World, cfg: RwUmfConfig) => params(cfg).one;
-  const I = (a: Args) => a[0] as number;
+  const two = (_w: World, cfg: RwUmfConfig) => params(cfg).two;
 
-  const submit: StepDef<RwUmfConfig> = {
+  const submit: StepDef<RwUmfConfig, One> = {
     name: 'submit', role: 'user', actor: ([i]) => `user${i}`, params: one,
-    enabled: (w, [i]) => R(w, i as number).sub < R(w, i as number).jobs && (!A || bo(w, i as number) !== 'EVICTING'),
+    enabled: (w, [i]) => R(w, i).sub < R(w, i).jobs && (!A || bo(w, i) !== 'EVICTING'),
     apply: (w, [i]) => {
-      const n = I([i]);
       if (A) {
-        const k = R(w, n).sub;
-        w = spawn(w, finId(n, k), dmaFenceMachine, { ops: 'sched.finished', context: 2 * n + 1, seqno: k + 1, owner: `p${n}.j${k}`, signaller: 'kernel', published: true });
+        const k = R(w, i).sub;
+        w = spawn(w, finId(i, k), dmaFenceMachine, { ops: 'sched.finished', context: 2 * i + 1, seqno: k + 1, owner: `p${i}.j${k}`, signaller: 'kernel', published: true });
       }
-      return must(w, ringId(n), E.submit);
+      return must(w, ringId(i), E.submit);
     },
-    touches: ([i], cfg) => [ringId(i as number), boId(i as number), ...fins(cfg, i as number)],
+    touches: ([i], cfg) => [ringId(i), boId(i), ...fins(cfg, i)],
     doc: A ? 'arm the job, publish its finished fence into resv(BO_i), queue it: one step (blocked while an evictor holds the resv lock)' : 'arm and queue the job (no finished fence is published in B)',
   };
-  const writeUmf: StepDef<RwUmfConfig> = {
+  const writeUmf: StepDef<RwUmfConfig, One> = {
     name: 'writeUmf', role: 'user', actor: ([i]) => `user${i}`, params: one,
-    enabled: (w, [i]) => (i as number) > 0 && R(w, i as number).done > 0 && w.o[umfId((i as number) - 1)].value !== 'written',
-    apply: (w, [i]) => must(w, umfId((i as number) - 1), E.umfWrite),
-    touches: ([i], cfg) => [ringId(i as number), ...umfs(cfg, (i as number) - 1)],
+    enabled: (w, [i]) => i > 0 && R(w, i).done > 0 && w.o[umfId(i - 1)].value !== 'written',
+    apply: (w, [i]) => must(w, umfId(i - 1), E.umfWrite),
+    touches: ([i], cfg) => [ringId(i), ...umfs(cfg, i - 1)],
     doc: 'userspace of process i saw its first job complete and writes u_{i-1}',
   };
-  const takeFree: StepDef<RwUmfConfig> = {
+  const takeFree: StepDef<RwUmfConfig, One> = {
     name: 'takeFree', role: 'kernel', actor: ([i]) => `kern${i}`, params: one,
-    enabled: (w, [i], cfg) => needbo(w, cfg, i as number) && nres(w, cfg) < cfg.P - 1,
-    apply: (w, [i]) => must(w, boId(i as number), E.boIn),
-    touches: ([i], cfg) => [ringId(i as number), ...umfs(cfg, i as number), ...ctxs(i as number), ...all(cfg, boId)],
+    enabled: (w, [i], cfg) => needbo(w, cfg, i) && nres(w, cfg) < cfg.P - 1,
+    apply: (w, [i]) => must(w, boId(i), E.boIn),
+    touches: ([i], cfg) => [ringId(i), ...umfs(cfg, i), ...ctxs(i), ...all(cfg, boId)],
     doc: 'a free VRAM slot: make BO_i resident and pinned (never enabled from the spec initial state)',
   };
-  const evict: StepDef<RwUmfConfig> = {
-    name: 'evict', role: 'kernel', actor: ([i]) => `kern${i}`, params: (_w, cfg) => params(cfg).two,
-    enabled: (w, [i, v], cfg) => needbo(w, cfg, i as number) && nres(w, cfg) >= cfg.P - 1 && victimok(w, cfg, i as number, v as number),
+  const evict: StepDef<RwUmfConfig, Two> = {
+    name: 'evict', role: 'kernel', actor: ([i]) => `kern${i}`, params: two,
+    enabled: (w, [i, v], cfg) => needbo(w, cfg, i) && nres(w, cfg) >= cfg.P - 1 && victimok(w, cfg, i, v),
     apply: (w, [i, v]) => {
-      const n = i as number, m = v as number;
-      w = must(w, boId(m), E.boEvict);
-      w = must(w, ringId(n), evictWait[m]);
-      if (!A && R(w, m).act) {
-        w = must(w, pfId(m), E.enable); // R8: enable_signaling starts the preemption (delivers CTX_PREEMPT)
-        w = must(w, pfId(m), E.publish); // the evictor now waits on it
+      w = must(w, boId(v), E.boEvict);
+      w = must(w, ringId(i), evictWait[v]);
+      if (!A && R(w, v).act) {
+        w = must(w, pfId(v), E.enable); // R8: enable_signaling starts the preemption (delivers CTX_PREEMPT)
+        w = must(w, pfId(v), E.publish); // the evictor now waits on it
       }
       return w;
     },
     touches: ([i, v], cfg) => {
-      const n = i as number, m = v as number;
-      return [ringId(n), ...umfs(cfg, n), ...ctxs(n), ...all(cfg, boId), ringId(m), ...umfs(cfg, m), ...ctxs(m), ...(A ? [] : [pfId(m)])];
+      return [ringId(i), ...umfs(cfg, i), ...ctxs(i), ...all(cfg, boId), ringId(v), ...umfs(cfg, v), ...ctxs(v), ...(A ? [] : [pfId(v)])];
     },
     doc: A ? 'choose victim BO_v and commit: the evictor waits on every fence in resv(BO_v), holding its lock' : 'choose victim BO_v and commit; a context with a job on the GPU is preempted (its preempt fence enabled)',
   };
   // One edge per (i) as in the spec: only v = evf[i] is ever enabled. The victim is an argument so
   // that the step's footprint is the four objects it really reads, not every ring.
-  const finishEvict: StepDef<RwUmfConfig> = {
-    name: 'finishEvict', role: 'kernel', actor: ([i]) => `kern${i}`, params: (_w, cfg) => params(cfg).two,
-    enabled: (w, [i, v]) => R(w, i as number).evf === v && evdone(w, v as number),
+  const finishEvict: StepDef<RwUmfConfig, Two> = {
+    name: 'finishEvict', role: 'kernel', actor: ([i]) => `kern${i}`, params: two,
+    enabled: (w, [i, v]) => R(w, i).evf === v && evdone(w, v),
     apply: (w, [i, v]) => {
-      const n = i as number;
-      w = must(w, boId(v as number), E.boOut);
-      w = must(w, boId(n), E.boIn);
-      return must(w, ringId(n), E.evictDone);
+      w = must(w, boId(v), E.boOut);
+      w = must(w, boId(i), E.boIn);
+      return must(w, ringId(i), E.evictDone);
     },
-    touches: ([i, v]) => [ringId(i as number), boId(i as number), boId(v as number), A ? ringId(v as number) : ctxId(v as number)],
+    touches: ([i, v]) => [ringId(i), boId(i), boId(v), A ? ringId(v) : ctxId(v)],
     doc: A ? 'every fence of the victim BO_v signalled: move it out and BO_i into the freed slot' : 'the victim context is preempted (or idle): move BO_v out and BO_i in',
   };
-  const start: StepDef<RwUmfConfig> = {
+  const start: StepDef<RwUmfConfig, One> = {
     name: 'start', role: 'kernel', actor: ([i]) => `kern${i}`, params: one,
     enabled: (w, [i], cfg) => {
-      const n = i as number;
-      return headq(w, n) && (A ? umfok(w, cfg, n) && bo(w, n) !== 'NONRES' : bo(w, n) === 'RES' && ctxv(w, n) === 'RUN');
+      return headq(w, i) && (A ? umfok(w, cfg, i) && bo(w, i) !== 'NONRES' : bo(w, i) === 'RES' && ctxv(w, i) === 'RUN');
     },
-    apply: (w, [i]) => must(must(w, ringId(i as number), E.start), boId(i as number), E.boUnpin),
-    touches: ([i], cfg) => [ringId(i as number), boId(i as number), ...(A ? umfs(cfg, i as number) : ctxs(i as number))],
+    apply: (w, [i]) => must(must(w, ringId(i), E.start), boId(i), E.boUnpin),
+    touches: ([i], cfg) => [ringId(i), boId(i), ...(A ? umfs(cfg, i) : ctxs(i))],
     doc: A ? 'dependencies met (UMF), BO in VRAM (maybe EVICTING): run the head job' : 'BO resident, context running: run the head job (it may spin on its UMF)',
   };
-  const resume: StepDef<RwUmfConfig> = {
+  const resume: StepDef<RwUmfConfig, One> = {
     name: 'resume', role: 'kernel', actor: ([i]) => `kern${i}`, params: one,
-    enabled: (w, [i]) => !A && ctxv(w, i as number) === 'PREEMPTED' && bo(w, i as number) === 'RES',
+    enabled: (w, [i]) => !A && ctxv(w, i) === 'PREEMPTED' && bo(w, i) === 'RES',
     apply: (w, [i]) => {
-      const n = i as number;
-      w = must(must(w, ctxId(n), E.resume), boId(n), E.boUnpin);
-      return respawn(w, pfId(n), dmaFenceMachine, pfInput(n)); // a fresh preempt fence for the resumed context
+      w = must(must(w, ctxId(i), E.resume), boId(i), E.boUnpin);
+      return respawn(w, pfId(i), dmaFenceMachine, pfInput(i)); // a fresh preempt fence for the resumed context
     },
-    touches: ([i]) => (A ? [] : [ctxId(i as number), boId(i as number), pfId(i as number)]),
+    touches: ([i]) => (A ? [] : [ctxId(i), boId(i), pfId(i)]),
     doc: 'B: the preempted context gets its BO back and resumes',
   };
-  const complete: StepDef<RwUmfConfig> = {
+  const complete: StepDef<RwUmfConfig, One> = {
     name: 'complete', role: 'gpu', actor: ([i]) => `gpu${i}`, params: one,
-    enabled: (w, [i], cfg) => R(w, i as number).act && ctxv(w, i as number) === 'RUN' && umfok(w, cfg, i as number),
+    enabled: (w, [i], cfg) => R(w, i).act && ctxv(w, i) === 'RUN' && umfok(w, cfg, i),
     apply: (w, [i]) => {
-      const n = i as number;
-      if (A) w = must(w, finId(n, R(w, n).done), E.signal);
-      return must(w, ringId(n), E.complete);
+      if (A) w = must(w, finId(i, R(w, i).done), E.signal);
+      return must(w, ringId(i), E.complete);
     },
-    touches: ([i], cfg) => [ringId(i as number), ...umfs(cfg, i as number), ...ctxs(i as number), ...fins(cfg, i as number)],
+    touches: ([i], cfg) => [ringId(i), ...umfs(cfg, i), ...ctxs(i), ...fins(cfg, i)],
     doc: A ? 'the job ends and its finished fence signals' : 'the job ends (its UMF is met)',
   };
-  const preemptDone: StepDef<RwUmfConfig> = {
+  const preemptDone: StepDef<RwUmfConfig, One> = {
     name: 'preemptDone', role: 'gpu', actor: ([i]) => `gpu${i}`, params: one,
-    enabled: (w, [i]) => !A && ctxv(w, i as number) === 'PPEND',
-    apply: (w, [i]) => must(w, ctxId(i as number), E.preemptDone),
-    touches: ([i]) => (A ? [] : [ctxId(i as number), pfId(i as number)]),
+    enabled: (w, [i]) => !A && ctxv(w, i) === 'PPEND',
+    apply: (w, [i]) => must(w, ctxId(i), E.preemptDone),
+    touches: ([i]) => (A ? [] : [ctxId(i), pfId(i)]),
     doc: 'B: the preemption lands; the preempt fence signals; the job keeps its progress',
   };
   const steps = stepTable<RwUmfConfig>(submit, writeUmf, takeFree, evict, finishEvict, start, resume, complete, preemptDone);

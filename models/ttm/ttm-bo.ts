@@ -14,8 +14,8 @@
  * Ids: BO `b`, its resv `b.resv`, its n-th move fence `b.move<n>`.
  */
 import type { World } from '../world.ts';
-import { ctx, must, spawn, idsOf, setG, tell, stateOf, send } from '../world.ts';
-import type { StepDef } from '../design.ts';
+import { ctx, must, spawn, idsOf, setG, tell, stateOf, send, accepts } from '../world.ts';
+import type { Role, StepDef } from '../design.ts';
 import { dmaFenceMachine, isSignaled, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
 import { dmaResvMachine, dma_resv_fences, type DmaResvContext, type DmaResvUsage } from '../dma-buf/dma-resv.ts';
 import { ttmBoMachine, inVram, type TtmBoContext, type TtmPlacement } from './ttm-buffer-object.ts';
@@ -42,12 +42,18 @@ export const vramUsed = (w: World): number => idsOf(w, 'ttm_buffer_object').filt
 /** Resident in VRAM and not being moved: usable by the GPU (I19). */
 export const resident = (w: World, id: string): boolean => boIdle(w, id) && bo(w, id).placement === 'VRAM';
 
+/** Moves of `b` so far (the design global `moves:<b>`, which numbers its move fences). */
+export function ttmMoveCount(w: World, b: string): number {
+  const n = w.g[`moves:${b}`];
+  return typeof n === 'number' ? n : 0;
+}
+
 /**
  * ttm_bo_handle_move_mem: the move fence enters the resv as KERNEL, the move waits on every other
  * unsignaled fence of the resv up to BOOKKEEP plus `extraDeps` (I19), and `neededBy` waits on it (H5).
  */
 export function ttm_bo_move(w: World, b: string, to: TtmPlacement, extraDeps: string[], neededBy: string[], skip: string[] = []): World {
-  const n = ((w.g[`moves:${b}`] as number | undefined) ?? 0) + 1;
+  const n = ttmMoveCount(w, b) + 1;
   w = setG(w, { [`moves:${b}`]: n });
   const fence = `${b}.move${n}`;
   const deps = [...dma_resv_fences(w, `${b}.resv`, 'BOOKKEEP').filter((f) => !isSignaled(w, f) && !skip.includes(f)), ...extraDeps.filter((f) => !isSignaled(w, f))];
@@ -62,25 +68,40 @@ export function ttm_bo_move(w: World, b: string, to: TtmPlacement, extraDeps: st
 }
 
 /** The move fence of a BO that is waiting or moving ('' if idle). */
-export const moveFenceOf = (w: World, b: string): string => bo(w, b).moveFence;
+const moveFenceOf = (w: World, b: string): string => bo(w, b).moveFence;
 
 /** Can `v` be evicted to make room for `forBo`? In VRAM, idle, not pinned for someone who has not run. */
-export function evictable(w: World, v: string, forBo: string, stillPinned: (who: string) => boolean): boolean {
+function evictable(w: World, v: string, forBo: string, stillPinned: (who: string) => boolean): boolean {
   if (v === forBo || !boIdle(w, v)) return false;
   const c = bo(w, v);
   return c.placement === 'VRAM' && !(c.pinnedFor && stillPinned(c.pinnedFor));
 }
 
+/** Is `b` a BO ttm_bo_validate(b, VRAM) has work for: idle (no move queued) and not in VRAM? */
+const needsValidate = (w: World, b: string): boolean => boIdle(w, b) && bo(w, b).placement !== 'VRAM';
+
 /**
- * ttm_bo_validate(b, VRAM) for `neededBy`: if VRAM is full, evict `victim` to GTT first (its move waits
- * on its resv, I19) and make the move in wait on that eviction. `victim` '' = there is room.
- * The move in skips the needing job's own fences (`skip`): that job has not run, its fence is a future
- * access, and waiting on it would be H5's cycle (amdgpu_sync_resv filters its own fences the same way).
+ * The enabling condition of ttm_bo_validate(b, VRAM) with `victim` ('' = there is room): `b` needs the
+ * move, the victim is given exactly when VRAM is full (ttm_bo.c ttm_bo_alloc_resource evicts, through
+ * ttm_bo_evict_alloc, only after ttm_resource_alloc failed with -ENOSPC), and the victim is an idle
+ * VRAM BO other than `b` (its move out can start at once).
  */
-export function ttm_bo_validate(w: World, b: string, victim: string, capacity: number, neededBy: string[], skip: string[] = []): World | null {
-  if (!boIdle(w, b) || bo(w, b).placement === 'VRAM') return null;
-  const full = vramUsed(w) >= capacity;
-  if (full !== (victim !== '')) return null;
+function can_ttm_bo_validate(w: World, b: string, victim: string, capacity: number): boolean {
+  if (!needsValidate(w, b)) return false;
+  if ((vramUsed(w) >= capacity) !== (victim !== '')) return false;
+  return victim === '' || (victim !== b && boIdle(w, victim) && bo(w, victim).placement === 'VRAM');
+}
+
+/**
+ * ttm_bo_move_buffer: the effect of ttm_bo_validate once `can_ttm_bo_validate` holds. With a victim
+ * (VRAM full), evict it to GTT first (its move waits on its resv, I19) and make the move in wait on
+ * that eviction. The move in skips the needing job's own fences (`skip`): that job has not run, its
+ * fence is a future access, and waiting on it would be H5's cycle (amdgpu_sync_resv filters its own
+ * fences the same way).
+ */
+function ttm_bo_move_buffer(
+  w: World, b: string, victim: string, neededBy: string[], skip: string[] = [],
+): World {
   let after: string[] = [];
   if (victim) {
     w = ttm_bo_move(w, victim, 'GTT', [], []);
@@ -89,18 +110,98 @@ export function ttm_bo_validate(w: World, b: string, victim: string, capacity: n
   return ttm_bo_move(w, b, 'VRAM', after, neededBy, skip);
 }
 
-/** Candidate (bo, victim) pairs for validating `b` (victim '' when there is room). */
-export function validateChoices(w: World, b: string, capacity: number, stillPinned: (who: string) => boolean): string[] {
+/**
+ * ttm_bo_validate(b, VRAM) for `neededBy`, or null where it is not enabled. Kept for a caller that
+ * predates the split (models/userq/umf-jobs.ts ttmValidateForJobs, whose step `ttmBoValidateStep`
+ * expresses with `neededBy`, `skip` and `stillPinned`).
+ */
+export function ttm_bo_validate(
+  w: World, b: string, victim: string, capacity: number, neededBy: string[], skip: string[] = [],
+): World | null {
+  return can_ttm_bo_validate(w, b, victim, capacity) ? ttm_bo_move_buffer(w, b, victim, neededBy, skip) : null;
+}
+
+/** Candidate victims for validating `b` ('' when there is room): the explorer tries each (LRU order abstracted). */
+export function validateChoices(
+  w: World, b: string, capacity: number, stillPinned: (who: string) => boolean,
+): string[] {
   if (vramUsed(w) < capacity) return [''];
   return idsOf(w, 'ttm_buffer_object').filter((v) => evictable(w, v, b, stillPinned));
 }
 
-/** The copy engine finishes a move whose fences have all signaled. */
-export const ttm_bo_move_copy: StepDef = {
+/** A validate step's arguments: who needs the BO, the BO, and the choice ('evict <victim>' or 'free slot'). */
+export type TtmValidateArgs = [who: string, bo: string, choice: string];
+const choiceOf = (victim: string): string => (victim ? `evict ${victim}` : 'free slot');
+const victimOf = (choice: string): string => (choice.startsWith('evict ') ? choice.slice('evict '.length) : '');
+
+/** What a design says about one ttm_bo_validate caller (the path that needs BOs resident). */
+export interface TtmValidateOpts<C> {
+  /** The step's key (a trace key): the kernel path that validates. */
+  name: string;
+  role: Role;
+  actor: string;
+  /** Who needs which BO in VRAM now, in enumeration order: the caller's trigger. */
+  requests: (w: World, cfg: C) => readonly (readonly [who: string, bo: string])[];
+  capacity: (cfg: C) => number;
+  /**
+   * The victim policy: a BO validated for `who` (TTM_BO_PIN) is not a victim while this holds
+   * (R112; reference-world-rw-umf.md `pin`). Default: pins never hold.
+   */
+  stillPinned?: (w: World, who: string) => boolean;
+  /** The nodes that wait on the move in (H5). Default: `[who]`. */
+  neededBy?: (who: string) => string[];
+  /** Fences of the resv the move in does not wait on (the needing job's own). Default: none. */
+  skip?: (who: string) => string[];
+  /**
+   * The eviction policy: the design's own move of `b` in over `victim` ('' = a free slot) in place of
+   * TTM's `ttm_bo_move_buffer` (seed 002's halt-everything eviction). Same choices, same guard.
+   */
+  move?: (w: World, b: string, victim: string, who: string) => World;
+  /** The rest of the caller's atomic step, after the validation (e.g. the allocating process moves on). */
+  after?: (w: World, who: string) => World;
+  doc: string;
+}
+
+/**
+ * ttm_bo_validate as a step: one (who, bo, victim) per choice; the guard is `can_ttm_bo_validate` plus
+ * the design's trigger and victim policy, the effect `ttm_bo_move_buffer`.
+ */
+export function ttmBoValidateStep<C>(o: TtmValidateOpts<C>): StepDef<C, TtmValidateArgs> {
+  const pinned = (w: World) => (who: string) => (o.stillPinned ? o.stillPinned(w, who) : false);
+  const wanted = (w: World, cfg: C, who: string, b: string) =>
+    o.requests(w, cfg).some(([x, y]) => x === who && y === b);
+  return {
+    name: o.name,
+    role: o.role,
+    actor: () => o.actor,
+    params: (w, cfg) =>
+      o.requests(w, cfg).filter(([, b]) => needsValidate(w, b))
+        .flatMap(([who, b]) =>
+          validateChoices(w, b, o.capacity(cfg), pinned(w)).map((v): TtmValidateArgs => [who, b, choiceOf(v)])),
+    enabled: (w, [who, b, choice], cfg) => {
+      const v = victimOf(choice);
+      return wanted(w, cfg, who, b) && can_ttm_bo_validate(w, b, v, o.capacity(cfg))
+        && (v === '' || evictable(w, v, b, pinned(w)));
+    },
+    apply: (w, [who, b, choice]) => {
+      const v = victimOf(choice);
+      if (o.move) w = o.move(w, b, v, who);
+      else w = ttm_bo_move_buffer(w, b, v, o.neededBy ? o.neededBy(who) : [who], o.skip ? o.skip(who) : []);
+      return o.after ? o.after(w, who) : w;
+    },
+    doc: o.doc,
+  };
+}
+
+const MOVE_DONE = { type: 'TTM_BO_MOVE_DONE' } as const;
+
+/** The copy engine finishes a move (R53); the machine accepts it only while `moving` (every dep signaled). */
+export const ttm_bo_move_copy: StepDef<unknown, [bo: string]> = {
   name: 'ttm_bo_move_copy',
   role: 'gpu',
   actor: () => 'copy-engine',
-  params: (w) => idsOf(w, 'ttm_buffer_object').filter((b) => stateOf(w, b) === 'moving').map((b) => [b]),
-  apply: (w, [b]) => send(w, b as string, { type: 'TTM_BO_MOVE_DONE' }),
+  params: (w) => idsOf(w, 'ttm_buffer_object').filter((b) => stateOf(w, b) === 'moving').map((b): [string] => [b]),
+  enabled: (w, [b]) => accepts(w, b, MOVE_DONE),
+  apply: (w, [b]) => must(w, b, MOVE_DONE),
   doc: 'R53: the copy completes, the BO is at its new placement, the KERNEL move fence signals',
 };

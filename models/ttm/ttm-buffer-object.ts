@@ -27,7 +27,7 @@ import { setup, assign, enqueueActions } from 'xstate';
 import { deliver } from '../world.ts';
 import { withView, type Edge } from '../view.ts';
 
-export const TTM_PL = ['VRAM', 'GTT', 'SYSTEM'] as const;
+const TTM_PL = ['VRAM', 'GTT', 'SYSTEM'] as const;
 export type TtmPlacement = (typeof TTM_PL)[number];
 
 export interface TtmBoContext {
@@ -68,7 +68,9 @@ export const ttmBoMachine = setup({
     landed: enqueueActions(({ context, enqueue }) => {
       enqueue(deliver(context.moveFence, { type: 'DMA_FENCE_SIGNAL' }));
       // validated for its first waiter: not a victim until that waiter ran (TTM_BO_UNPIN)
-      enqueue.assign({ placement: context.target as TtmPlacement, target: '', moveFence: '', neededBy: [], pinnedFor: context.target === 'VRAM' ? context.neededBy[0] ?? '' : '' });
+      // a move always has a target; '' never reaches here
+      const placement = context.target === '' ? context.placement : context.target;
+      enqueue.assign({ placement, target: '', moveFence: '', neededBy: [], pinnedFor: context.target === 'VRAM' ? context.neededBy[0] ?? '' : '' });
     }),
   },
 }).createMachine({

@@ -26,10 +26,10 @@
  */
 import { setup, assign, enqueueActions } from 'xstate';
 import type { Ev, World } from '../world.ts';
-import { deliver } from '../world.ts';
+import { ctx, deliver } from '../world.ts';
 import { withView } from '../view.ts';
 
-export interface UmfWaiter {
+interface UmfWaiter {
   to: string;
   value: number;
   ev: Ev;
@@ -88,13 +88,9 @@ export const userMemoryFenceMachine = setup({
   },
 });
 
-export function isUserMemoryFence(w: World, id: string): boolean {
-  return w.o[id]?.machine.id === 'user_memory_fence';
-}
-
 /** Has the UMF reached `value`? (the GPU's compare, the futex's re-check) */
 export function umfReached(w: World, id: string, value: number): boolean {
-  return (w.o[id].context as UmfContext).value >= value;
+  return ctx<UmfContext>(w, id).value >= value;
 }
 
 // R30: a UMF is written only by its writer: it waits on whatever its writer waits on.

@@ -34,7 +34,7 @@ import { withView, type Edge } from '../view.ts';
 import { umfReached } from './user-memory-fence.ts';
 import type { Batch } from '../gpu/gpu-context.ts';
 
-export interface UserqFence {
+interface UserqFence {
   fence: string;
   seq: number;
 }
