@@ -39,7 +39,8 @@ export default defineMonitor<Counts>({
   temporal: 'safety',
   observes: { steps: ['drm_sched_run_job'] },
   rules: ['R93', 'R95', 'R97'],
-  statement: "While an entity's head job is ready, the scheduler runs other entities' jobs at most K times before it (K = config starvationBound, default entities - 1).",
+  statement: "While an entity's head job is ready, the scheduler runs other entities' jobs at most K times "
+    + 'before it (K = config starvationBound, default entities - 1).',
   init: () => ({}),
   next: (counts, before, a, _after, cfg) => {
     const sched = String(a.args[0]), ran = String(a.args[1]);
@@ -54,7 +55,8 @@ export default defineMonitor<Counts>({
       const n = Math.min((counts[e] ?? 0) + 1, k + 1);
       out[e] = n;
       if (n > k && (counts[e] ?? 0) <= k) {
-        violation ??= `${e} starves: its ready job ${head} was passed over ${n} time${n === 1 ? '' : 's'} in a row (bound ${k}), last by ${a.label}`;
+        const times = `${n} time${n === 1 ? '' : 's'} in a row`;
+        violation ??= `${e} starves: its ready job ${head} was passed over ${times} (bound ${k}), last by ${a.label}`;
       }
     }
     return { state: out, violation };

@@ -45,7 +45,7 @@ export type Temporal = 'safety' | 'liveness';
  * in `steps` (if given) and its role in `roles` (if given). A drain property observes the drain's
  * steps, `DRAIN_ROLES`; a state property observes states, not steps. Omitted: every step.
  */
-export interface Observes {
+interface Observes {
   steps?: readonly string[];
   roles?: readonly Role[];
 }

@@ -2,6 +2,7 @@
  * The programmatic API the CLI and the tests share: list, check, replay.
  */
 import type { Design, Verdict } from '../models/design.ts';
+import { temporalOf } from '../properties/property.ts';
 import type { Json } from '../models/world.ts';
 import { worldImage } from '../models/world.ts';
 import { registry, modelDigest } from './registry.ts';
@@ -82,7 +83,9 @@ export async function listAll() {
   const { designs, properties } = await registry();
   return {
     designs: [...designs.values()].map((d) => ({ name: d.name, summary: d.summary, source: d.source, expect: d.expect, configs: Object.keys(d.configs), bounds: d.bounds })),
-    properties: [...properties.values()].map((p) => ({ name: p.name, kind: p.kind, rules: p.rules, statement: p.statement })),
+    properties: [...properties.values()].map((p) => ({
+      name: p.name, kind: p.kind, temporal: temporalOf(p), observes: p.observes ?? null, rules: p.rules, statement: p.statement,
+    })),
   };
 }
 
@@ -90,10 +93,12 @@ export async function listAll() {
 async function select(o: CheckOptions, variants: readonly Design[]) {
   const { designs, properties } = await registry();
   for (const v of variants)
-    for (const n of Object.keys(v.expect)) if (!properties.has(n)) throw new InputError(`design variant '${v.name}' expects a verdict for unknown property '${n}'`);
+    for (const n of Object.keys(v.expect))
+      if (!properties.has(n)) throw new InputError(`design variant '${v.name}' expects a verdict for unknown property '${n}'`);
   for (const n of o.designs ?? []) if (!designs.has(n)) throw new InputError(`unknown design '${n}'; known: ${[...designs.keys()].join(', ')}`);
   for (const n of o.properties ?? []) if (!properties.has(n)) throw new InputError(`unknown property '${n}'; known: ${[...properties.keys()].join(', ')}`);
-  const named = o.designs?.length ? o.designs.map((n) => designs.get(n)!) : variants.length ? [] : [...designs.values()];
+  const named = o.designs?.length ? o.designs.map((n) => designs.get(n)!)
+    : variants.length ? [] : [...designs.values()];
   return { ds: [...named, ...variants], properties };
 }
 

@@ -110,7 +110,9 @@ export class Checker {
    * Fold the transition `before` -a-> `after` into the monitor states `ms`: the next states (`ms` itself
    * when nothing changed) and the violations of monitors in `only` (all if omitted).
    */
-  monitorStep(ms: MonitorStates, before: World, a: ActionInfo, after: World, only?: Set<string>): { states: MonitorStates; found: Finding[] } {
+  monitorStep(
+    ms: MonitorStates, before: World, a: ActionInfo, after: World, only?: Set<string>,
+  ): { states: MonitorStates; found: Finding[] } {
     let out: Json[] | null = null;
     const found: Finding[] = [];
     for (let i = 0; i < this.monitors.length; i++) {
@@ -175,7 +177,8 @@ export class Checker {
    * states here, for their `final` judgment.
    */
   atState(
-    w: World | (() => World), only?: Set<string>, key?: string | number, enabled?: number, fast?: FastState, ms?: MonitorStates,
+    w: World | (() => World), only?: Set<string>, key?: string | number, enabled?: number, fast?: FastState,
+    ms?: MonitorStates,
   ): Finding[] {
     const out: Finding[] = [];
     let world: World | undefined = typeof w === 'function' ? undefined : w;

@@ -291,7 +291,8 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
     const ms: MonitorStates | undefined = mid ? checker.monitorsById(mid.a[i]) : undefined;
     if (succ.length === 0 || needWorld) {
       const vv = v;
-      const fs = checker.atState(() => e.decode(vv), want, fpKey(h1, h2), succ.length, { engine: e, vec: v, h1, h2 }, ms);
+      const fast = { engine: e, vec: v, h1, h2 };
+      const fs = checker.atState(() => e.decode(vv), want, fpKey(h1, h2), succ.length, fast, ms);
       if (fs.length) { record(fs, () => pathTo(i)); needWorld = checker.needsWorld(want); sp = checker.needsSteps(want); }
       if (want.size === 0 && !o.exploreAll) { stoppedBy = 'all-found'; break; }
     }
@@ -326,7 +327,10 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
           nv = e.nextVec(v, s);
           const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
           const r = checker.monitorStep(ms!, wv, actionInfo(s.step, s.args, label), e.decode(nv), want);
-          if (r.found.length) { record(r.found, () => [...pathTo(i), s.k]); needWorld = checker.needsWorld(want); sp = checker.needsSteps(want); }
+          if (r.found.length) {
+            record(r.found, () => [...pathTo(i), s.k]);
+            needWorld = checker.needsWorld(want); sp = checker.needsSteps(want);
+          }
           if (r.states !== ms) m = checker.internMonitors(r.states);
         }
         n1 = (n1 + z1(MONITOR_SLOT, m + 1)) | 0;
@@ -359,7 +363,8 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
   const n = states, t = transitions + 1;
   const bound = stoppedBy === 'all-found' ? `${states} states to depth ${depth}, where every property looked for had a shortest counterexample`
     : stoppedBy === 'complete'
-    ? `all ${states} reachable states${mon ? ' (world and monitor states)' : ''}${groups ? ' (up to symmetry)' : ''}${porOn ? ' (persistent-set reduced)' : ''}`
+    ? `all ${states} reachable states${mon ? ' (world and monitor states)' : ''}${groups ? ' (up to symmetry)' : ''}`
+      + `${porOn ? ' (persistent-set reduced)' : ''}`
     : stoppedBy === 'depth' ? `${states} states to depth ${o.maxDepth} (stopped by the depth bound ${o.maxDepth})`
       : stoppedBy === 'states' ? `${states} states to depth ${depth} (stopped by the state bound ${o.maxStates})`
         : stoppedBy === 'memory' ? `${states} states to depth ${depth} (stopped by the memory bound ${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB)`

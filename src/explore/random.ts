@@ -59,7 +59,8 @@ export function exploreRandom(d: Design, cfg: unknown, checker: Checker, props: 
       const succ = e.successors(v, h1, h2);
       if (needWorld || succ.length === 0) {
         const cur = v;
-        const f = checker.atState(() => e.decode(cur), want, fpKey(h1, h2), succ.length, { engine: e, vec: v, h1, h2 }, ms);
+        const fast = { engine: e, vec: v, h1, h2 };
+        const f = checker.atState(() => e.decode(cur), want, fpKey(h1, h2), succ.length, fast, ms);
         if (f.length) return f[0];
       }
       if (n === choices.length || !succ.length) return null;

@@ -338,7 +338,8 @@ export class FastEngine {
       this.roleLists.set(rolesKey, rl);
     }
     const { cands, bySlot, effs, stamp } = rl;
-    if (!this.lastTaken || this.lastTaken.length < this.candidates.length) this.lastTaken = new Int32Array(this.candidates.length);
+    const n = this.candidates.length;
+    if (!this.lastTaken || this.lastTaken.length < n) this.lastTaken = new Int32Array(n);
     const last = this.lastTaken;
     last.fill(-1);
     let v = new Int32Array(Math.max(v0.length, this.ids.length));

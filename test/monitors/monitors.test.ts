@@ -12,7 +12,7 @@ import { exploreExhaustive } from '../../src/explore/exhaustive.ts';
 import { exploreRandom } from '../../src/explore/random.ts';
 import { firstViolation } from '../../src/explore/trace.ts';
 import { enabledActions } from '../../src/world/steps.ts';
-import { worldImage, type Json } from '../../models/world.ts';
+import { worldImage, type Json, type World } from '../../models/world.ts';
 import type { Design } from '../../models/design.ts';
 import oneShot from '../../properties/one-shot.ts';
 import noDeadlock from '../../properties/no-deadlock.ts';
@@ -33,7 +33,8 @@ const signalsOnce = defineMonitor<Record<string, number>>({
   next: (s, _b, a) => {
     const f = String(a.args[0]);
     const n = Math.min((s[f] ?? 0) + 1, 2);
-    return { state: { ...s, [f]: n }, violation: n === 2 && s[f] === 1 ? `${f} was signaled a second time at ${a.label}` : null };
+    const violation = n === 2 && s[f] === 1 ? `${f} was signaled a second time at ${a.label}` : null;
+    return { state: { ...s, [f]: n }, violation };
   },
 });
 
@@ -48,18 +49,21 @@ const firstSignaled = defineMonitor<string>({
 });
 
 /** A monitor that observes no step: its state never changes. */
-const idle = defineMonitor<number>({ name: 'idle', observes: { steps: [] }, rules: [], statement: 'test', init: () => 0, next: (s) => ({ state: s }) });
+const idle = defineMonitor<number>({
+  name: 'idle', observes: { steps: [] }, rules: [], statement: 'test', init: () => 0, next: (s) => ({ state: s }),
+});
 
 /** The whole reachable space (exploreAll: found violations do not stop it). */
 function full(d: Design, c: unknown, props: Property[], o: { symmetry?: boolean; por?: boolean } = {}) {
   const ch = new Checker(d, c, props);
-  return exploreExhaustive(d, c, ch, props.map((p) => p.name), { maxDepth: 100, maxStates: 1_000_000, exploreAll: true, ...o });
+  const names = props.map((p) => p.name);
+  return exploreExhaustive(d, c, ch, names, { maxDepth: 100, maxStates: 1_000_000, exploreAll: true, ...o });
 }
 
 /** Plain oracle: BFS over (world image, monitor states) through enabledActions; distinct pairs. */
 function productStates(d: Design, c: unknown, monitors: Property[]): number {
   const ch = new Checker(d, c, monitors);
-  const key = (w: ReturnType<Design['init']>, ms: readonly Json[]) => `${JSON.stringify([worldImage(w), w.g])}|${canonicalJson([...ms])}`;
+  const key = (w: World, ms: readonly Json[]) => `${JSON.stringify([worldImage(w), w.g])}|${canonicalJson([...ms])}`;
   const w0 = d.init(c);
   const seen = new Set([key(w0, ch.monitorInit(w0))]);
   const todo = [{ w: w0, ms: ch.monitorInit(w0) }];
@@ -74,18 +78,22 @@ function productStates(d: Design, c: unknown, monitors: Property[]): number {
   return seen.size;
 }
 
+const bfs = (c: ToyConfig) =>
+  exploreExhaustive(toy, c, new Checker(toy, c, [signalsOnce]), ['signals-once'], { maxDepth: 10, maxStates: 10_000 });
+
 describe('a stateful monitor on the toy design', () => {
   test('BFS finds the shortest run that needs the count: signal, publish, reinit, signal', () => {
     const c = cfg({ reinit: true });
-    const r = exploreExhaustive(toy, c, new Checker(toy, c, [signalsOnce]), ['signals-once'], { maxDepth: 10, maxStates: 10_000 });
+    const r = bfs(c);
     expect(r.found).toHaveLength(1);
-    expect(r.found[0].actions.map((a) => a.label)).toEqual(['toy_signal(f0)', 'toy_publish(f0)', 'toy_reinit(f0)', 'toy_signal(f0)']);
+    expect(r.found[0].actions.map((a) => a.label))
+      .toEqual(['toy_signal(f0)', 'toy_publish(f0)', 'toy_reinit(f0)', 'toy_signal(f0)']);
     expect(r.found[0].message).toBe('f0 was signaled a second time at toy_signal(f0)');
     expect(r.reductions.por).toMatch(/^off \(a stateful monitor/);
   });
   test('the step property one-shot breaks earlier (at the reinit); replaying the monitor breaks at the end', () => {
     const c = cfg({ reinit: true });
-    const r = exploreExhaustive(toy, c, new Checker(toy, c, [signalsOnce]), ['signals-once'], { maxDepth: 10, maxStates: 10_000 });
+    const r = bfs(c);
     // one-shot (a step property) sees the reinit at step 3, not the second signal at step 4
     const v = firstViolation(toy, c, new Checker(toy, c, [oneShot]), r.found[0].actions, 'one-shot');
     expect(v?.at).toBe(2);
@@ -93,12 +101,17 @@ describe('a stateful monitor on the toy design', () => {
     expect(firstViolation(toy, c, new Checker(toy, c, [signalsOnce]), r.found[0].actions, 'signals-once')?.at).toBe(3);
     const along = new Checker(toy, c, [signalsOnce]);
     let w = toy.init(c);
-    const acts = r.found[0].actions.map((t) => { const a = enabledActions(toy, c, w).find((x) => x.label === t.label)!; w = a.next; return a; });
+    const acts = r.found[0].actions.map((t) => {
+      const a = enabledActions(toy, c, w).find((x) => x.label === t.label)!;
+      w = a.next;
+      return a;
+    });
     expect(along.monitorsAlong(toy.init(c), acts).map((x) => x.at)).toEqual([3]);
   });
   test('the random explorer finds it and minimizes it to the same four steps', () => {
     const c = cfg({ fences: 3, reinit: true });
-    const r = exploreRandom(toy, c, new Checker(toy, c, [signalsOnce]), ['signals-once'], { runs: 500, depth: 30, seed: 7 });
+    const ch = new Checker(toy, c, [signalsOnce]);
+    const r = exploreRandom(toy, c, ch, ['signals-once'], { runs: 500, depth: 30, seed: 7 });
     expect(r.found).toHaveLength(1);
     expect(r.found[0].actions.map((a) => a.step)).toEqual(['toy_signal', 'toy_publish', 'toy_reinit', 'toy_signal']);
     expect(r.found[0].message).toMatch(/^f\d was signaled a second time at toy_signal\(f\d\)$/);
@@ -143,7 +156,8 @@ describe('designs without a stateful monitor keep their counts', () => {
     expect(withIdle.found.map((f) => f.actions.length)).toEqual(plain.found.map((f) => f.actions.length));
     expect(withIdle.reductions.symmetry).toMatch(/^off \(a stateful monitor/);
     const reduced = full(d, c, [noDeadlock]);
-    expect(reduced.reductions).toEqual({ symmetry: 'on (2 interchangeable, 2 interchangeable)', por: 'on (2 independence components)' });
+    expect(reduced.reductions)
+      .toEqual({ symmetry: 'on (2 interchangeable, 2 interchangeable)', por: 'on (2 independence components)' });
     expect(reduced.states).toBeLessThan(plain.states);
   });
 });

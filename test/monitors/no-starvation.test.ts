@@ -21,7 +21,10 @@ function variant(name: string, base: Design<Cfg>, cfg: Cfg, verdict: 'holds' | '
   return {
     ...base, name,
     configs: { ...base.configs, starve: cfg },
-    bounds: { exhaustive: { config: 'starve', depth, maxStates: 200_000 }, random: { config: 'starve', depth: 40, runs: 300 } },
+    bounds: {
+      exhaustive: { config: 'starve', depth, maxStates: 200_000 },
+      random: { config: 'starve', depth: 40, runs: 300 },
+    },
     expect: { ...base.expect, 'no-starvation': { verdict, why: 'test' } },
   };
 }
@@ -52,7 +55,9 @@ const roundRobin: StepDef<Cfg, [string, string]> = {
     return false;
   },
 };
-const singleFifoRr: Design<Cfg> = { ...singleFifo, steps: withSteps(singleFifo.steps, { drm_sched_run_job: roundRobin }) };
+const singleFifoRr: Design<Cfg> = {
+  ...singleFifo, steps: withSteps(singleFifo.steps, { drm_sched_run_job: roundRobin }),
+};
 
 describe('no-starvation', () => {
   test('violated on single-fifo-implicit (any ready entity may run): the shortest trace', async () => {
@@ -61,7 +66,8 @@ describe('no-starvation', () => {
     ]);
     const c = r.cells[0];
     expect(c.observed).toBe('violates');
-    expect(c.message).toBe('proc0.ctx starves: its ready job proc0.j0 was passed over 2 times in a row (bound 1), last by drm_sched_run_job(sched0, proc1.ctx)');
+    expect(c.message).toBe('proc0.ctx starves: its ready job proc0.j0 was passed over 2 times in a row (bound 1), '
+      + 'last by drm_sched_run_job(sched0, proc1.ctx)');
     expect(c.bound).toBe('7-step trace');
     // stateful monitor: symmetry and POR are off and say why
     expect(r.exhaustive[0].reductions.por).toMatch(/^off \(a stateful monitor/);
