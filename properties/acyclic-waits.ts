@@ -23,7 +23,7 @@ export function findCycle(w: World): Edge[] | null {
   for (const e of waitEdges(w)) {
     if (!live(w, e[0]) || !live(w, e[1])) continue;
     let l = adj.get(e[0]);
-    if (!l) adj.set(e[0], (l = []));
+    if (!l) { l = []; adj.set(e[0], l); }
     l.push(e);
   }
   const color = new Map<string, number>();
@@ -53,6 +53,7 @@ export function findCycle(w: World): Edge[] | null {
 export default defineProperty({
   name: 'acyclic-waits',
   kind: 'state',
+  temporal: 'safety',
   rules: ['I7', 'R20', 'R30', 'R31', 'R93', 'H1', 'H5'],
   statement: 'The wait-for graph over unsignaled fences (and the threads and user fences they wait on) has no cycle.',
   state: (w) => {

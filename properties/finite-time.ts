@@ -6,7 +6,7 @@
  * be signaled. A fence only userspace could signal stays unsignaled in a drain, so it counts against
  * the design (R30). A drain that does not settle within its bound is a livelock and a violation too.
  */
-import { defineProperty } from './property.ts';
+import { defineProperty, DRAIN_ROLES } from './property.ts';
 import { isFence } from '../models/view.ts';
 
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
@@ -14,6 +14,8 @@ import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
 export default defineProperty({
   name: 'finite-time',
   kind: 'drain',
+  temporal: 'liveness',
+  observes: { roles: DRAIN_ROLES },
   rules: ['I10', 'R20', 'R30', 'R98', 'R102'],
   statement: 'Once published, a dma_fence signals after finitely many kernel, GPU and timer steps, with userspace stopped.',
   drain: (_from, r) => {

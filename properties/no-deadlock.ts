@@ -21,6 +21,9 @@ const p: Property & { terminal: true } = {
   name: 'no-deadlock',
   kind: 'state',
   terminal: true,
+  temporal: 'safety',
+  // judged at states where nothing is enabled; it sees no transition
+  observes: { steps: [] },
   rules: ['I10', 'R30'],
   statement: 'Some action is enabled in every reachable state in which some job is unfinished (no deadlock, no invalid end state).',
   state: ((w: World, cfg: unknown, env?: TerminalEnv) => {

@@ -2,6 +2,7 @@
  * The programmatic API the CLI and the tests share: list, check, replay.
  */
 import type { Design, Verdict } from '../models/design.ts';
+import { temporalOf } from '../properties/property.ts';
 import type { Json } from '../models/world.ts';
 import { worldImage } from '../models/world.ts';
 import { registry, modelDigest } from './registry.ts';
@@ -82,17 +83,23 @@ export async function listAll() {
   const { designs, properties } = await registry();
   return {
     designs: [...designs.values()].map((d) => ({ name: d.name, summary: d.summary, source: d.source, expect: d.expect, configs: Object.keys(d.configs), bounds: d.bounds })),
-    properties: [...properties.values()].map((p) => ({ name: p.name, kind: p.kind, rules: p.rules, statement: p.statement })),
+    properties: [...properties.values()].map((p) => ({
+      name: p.name, kind: p.kind, temporal: temporalOf(p), observes: p.observes ?? null, rules: p.rules, statement: p.statement,
+    })),
   };
 }
 
-/** Resolve names to objects; unknown names are InputErrors. */
-async function select(o: CheckOptions) {
+/** Resolve names to objects; unknown names are InputErrors. `variants`: see checkDesigns. */
+async function select(o: CheckOptions, variants: readonly Design[]) {
   const { designs, properties } = await registry();
+  for (const v of variants)
+    for (const n of Object.keys(v.expect))
+      if (!properties.has(n)) throw new InputError(`design variant '${v.name}' expects a verdict for unknown property '${n}'`);
   for (const n of o.designs ?? []) if (!designs.has(n)) throw new InputError(`unknown design '${n}'; known: ${[...designs.keys()].join(', ')}`);
   for (const n of o.properties ?? []) if (!properties.has(n)) throw new InputError(`unknown property '${n}'; known: ${[...properties.keys()].join(', ')}`);
-  const ds = o.designs?.length ? o.designs.map((n) => designs.get(n)!) : [...designs.values()];
-  return { ds, properties };
+  const named = o.designs?.length ? o.designs.map((n) => designs.get(n)!)
+    : variants.length ? [] : [...designs.values()];
+  return { ds: [...named, ...variants], properties };
 }
 
 /** Re-run a found trace to get the world images the ITF file records. */
@@ -118,8 +125,13 @@ export function toTraceFile(d: Design, configName: string, cfg: unknown, f: Foun
   };
 }
 
-export async function checkDesigns(o: CheckOptions): Promise<CheckResult> {
-  const { ds, properties } = await select(o);
+/**
+ * Check designs against their expectations. `variants` are designs given as objects (one a test or a
+ * proposal builds, e.g. `{ ...d, expect: { ...d.expect, 'no-starvation': {...} } }`), checked after the
+ * named ones, or alone when `o.designs` is empty.
+ */
+export async function checkDesigns(o: CheckOptions, variants: readonly Design[] = []): Promise<CheckResult> {
+  const { ds, properties } = await select(o, variants);
   const engine = o.engine ?? 'both';
   const cells: Cell[] = [];
   const exhaustive: CheckResult['exhaustive'] = [];

@@ -2,15 +2,22 @@
  * Property evaluation shared by both explorers and replay: state and drain properties on every reached
  * state, step properties on every transition. Drains are memoized by world fingerprint.
  *
+ * Monitors (kind 'monitor', properties with state) are carried beside the world: `monitorInit` gives
+ * their states at the initial world, `monitorStep` folds one transition into them (only the monitors
+ * that observe the step run), and `atState(..., ms)` judges their `final` where nothing is enabled. The
+ * states of all monitors of a Checker are one tuple (`MonitorStates`), interned to a number
+ * (`internMonitors`) so the exhaustive explorer can store it per state. Every monitor is carried for the
+ * whole run, also once its violation was found, so a tuple means the same thing everywhere.
+ *
  * Terminal properties (a state property marked `terminal: true`, e.g. no-deadlock) are evaluated only
  * at states where no action is enabled, and receive the design as a third argument. The explorers pass
  * the number of enabled actions they computed anyway; other callers get it computed here.
  */
-import type { Design } from '../models/design.ts';
-import type { World } from '../models/world.ts';
-import type { Property, DrainResult } from '../properties/property.ts';
+import type { Design, StepDef, Args } from '../models/design.ts';
+import type { World, Json } from '../models/world.ts';
+import { observesStep, type Property, type DrainResult, type ActionInfo } from '../properties/property.ts';
 import type { Action } from './world/steps.ts';
-import { enabledActions } from './world/steps.ts';
+import { enabledActions, labelOf } from './world/steps.ts';
 import { drainVec, engineFor } from './explore/drain.ts';
 import { fpKey, type FastEngine } from './world/fast.ts';
 
@@ -26,6 +33,21 @@ export function isTerminal(p: Property): boolean {
   return p.kind === 'state' && (p as Property & { terminal?: boolean }).terminal === true;
 }
 
+/** The states of a Checker's monitors, in `Checker.monitors` order (plain JSON; never mutated). */
+export type MonitorStates = readonly Json[];
+
+/** JSON with object keys sorted, so equal monitor states intern to one id whatever their key order. */
+export function canonicalJson(j: Json): string {
+  if (j === null || typeof j !== 'object') return JSON.stringify(j);
+  if (Array.isArray(j)) return `[${j.map(canonicalJson).join(',')}]`;
+  return `{${Object.keys(j).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(j[k])}`).join(',')}}`;
+}
+
+/** What a monitor or step property is shown of a transition. */
+export function actionInfo(step: StepDef, args: Args, label?: string): ActionInfo {
+  return { step: step.name, args, label: label ?? labelOf(step.name, args), role: step.role };
+}
+
 /** A state as the fast explorers hold it: its vector and fingerprint. */
 export interface FastState {
   engine: FastEngine;
@@ -39,6 +61,11 @@ export class Checker {
   readonly terminal: Property[];
   readonly step: Property[];
   readonly drains: Property[];
+  /** Properties with state (kind 'monitor'); their states travel with the world. */
+  readonly monitors: Property[];
+  private observing = new Map<StepDef, boolean>();
+  private mIds = new Map<string, number>();
+  private mById: MonitorStates[] = [];
   private memo = new Map<string | number, DrainResult>();
   drainsRun = 0;
 
@@ -47,6 +74,8 @@ export class Checker {
     this.terminal = props.filter(isTerminal);
     this.step = props.filter((p) => p.kind === 'step');
     this.drains = props.filter((p) => p.kind === 'drain');
+    this.monitors = props.filter((p) => p.kind === 'monitor');
+    for (const m of this.monitors) if (!m.init || !m.next) throw new Error(`monitor '${m.name}' needs init and next`);
   }
 
   /** Does evaluating `only` at a state need the World (anything but terminal properties)? */
@@ -57,17 +86,100 @@ export class Checker {
   needsSteps(only?: Set<string>): boolean {
     return this.step.some((p) => !only || only.has(p.name));
   }
-  /** Every property still looked for is terminal (partial-order reduction preserves them). */
+  /** Every property still looked for is terminal (partial-order reduction preserves them); no monitor. */
   onlyTerminal(only?: Set<string>): boolean {
-    return !this.needsWorld(only) && !this.needsSteps(only);
+    return !this.needsWorld(only) && !this.needsSteps(only) && this.monitors.length === 0;
+  }
+
+  /** The monitors' states at the initial world `w` (empty without monitors). */
+  monitorInit(w: World): MonitorStates {
+    return this.monitors.map((m) => m.init!(w, this.cfg));
+  }
+
+  /** Does some monitor observe step `st`? (Otherwise a transition by it leaves the states as they are.) */
+  monitored(st: StepDef): boolean {
+    let b = this.observing.get(st);
+    if (b === undefined) {
+      b = this.monitors.some((m) => observesStep(m, st.name, st.role));
+      this.observing.set(st, b);
+    }
+    return b;
+  }
+
+  /**
+   * Fold the transition `before` -a-> `after` into the monitor states `ms`: the next states (`ms` itself
+   * when nothing changed) and the violations of monitors in `only` (all if omitted).
+   */
+  monitorStep(
+    ms: MonitorStates, before: World, a: ActionInfo, after: World, only?: Set<string>,
+  ): { states: MonitorStates; found: Finding[] } {
+    let out: Json[] | null = null;
+    const found: Finding[] = [];
+    for (let i = 0; i < this.monitors.length; i++) {
+      const m = this.monitors[i];
+      if (!observesStep(m, a.step, a.role)) continue;
+      const r = m.next!(ms[i], before, a, after, this.cfg);
+      if (r.state !== ms[i]) { out ??= [...ms]; out[i] = r.state; }
+      if (r.violation && (!only || only.has(m.name))) found.push({ property: m.name, message: r.violation });
+    }
+    return { states: out ?? ms, found };
+  }
+
+  /** A small integer for the states tuple `ms` (equal tuples, equal ids), and back. */
+  internMonitors(ms: MonitorStates): number {
+    const k = canonicalJson(ms as Json[]);
+    let id = this.mIds.get(k);
+    if (id === undefined) { id = this.mById.length; this.mById.push(ms); this.mIds.set(k, id); }
+    return id;
+  }
+  monitorsById(id: number): MonitorStates {
+    return this.mById[id];
+  }
+
+  /**
+   * Run the monitors along `acts` (resolved actions, each enabled in the world before it) from `w0`:
+   * every violation with the index of the step that showed it, and `final` at the end if nothing is
+   * enabled there. What replay calls to judge a monitor property on a saved trace.
+   */
+  monitorsAlong(w0: World, acts: readonly Action[], only?: Set<string>): { at: number; finding: Finding }[] {
+    const out: { at: number; finding: Finding }[] = [];
+    let ms = this.monitorInit(w0);
+    let w = w0;
+    for (const [i, a] of acts.entries()) {
+      const r = this.monitorStep(ms, w, actionInfo(a.step, a.args, a.label), a.next, only);
+      for (const f of r.found) out.push({ at: i, finding: f });
+      ms = r.states;
+      w = a.next;
+    }
+    for (const f of this.finalAt(w, ms, undefined, only)) out.push({ at: acts.length - 1, finding: f });
+    return out;
+  }
+
+  /** Monitors' `final` judgments at `w` when nothing is enabled there (`enabled` computed if omitted). */
+  private finalAt(w: World, ms: MonitorStates, enabled?: number, only?: Set<string>): Finding[] {
+    const out: Finding[] = [];
+    let n = enabled;
+    for (let i = 0; i < this.monitors.length; i++) {
+      const m = this.monitors[i];
+      if (!m.final || (only && !only.has(m.name))) continue;
+      n ??= enabledActions(this.design, this.cfg, w).length;
+      if (n !== 0) return out;
+      const v = m.final(ms[i], w, this.cfg);
+      if (v) out.push({ property: m.name, message: v });
+    }
+    return out;
   }
 
   /**
    * State, terminal and drain properties at `w`; `only` restricts to properties still looked for;
    * `key` is the drain memo key; `enabled` the number of enabled actions (computed if omitted and a
-   * terminal property needs it); `fast` lets the drain run on the fast engine.
+   * terminal property needs it); `fast` lets the drain run on the fast engine; `ms` the monitors'
+   * states here, for their `final` judgment.
    */
-  atState(w: World | (() => World), only?: Set<string>, key?: string | number, enabled?: number, fast?: FastState): Finding[] {
+  atState(
+    w: World | (() => World), only?: Set<string>, key?: string | number, enabled?: number, fast?: FastState,
+    ms?: MonitorStates,
+  ): Finding[] {
     const out: Finding[] = [];
     let world: World | undefined = typeof w === 'function' ? undefined : w;
     const W = () => (world ??= (w as () => World)());
@@ -94,6 +206,7 @@ export class Checker {
         if (m) out.push({ property: p.name, message: m, drain: r.labels });
       }
     }
+    if (ms && this.monitors.length) out.push(...this.finalAt(W(), ms, enabled, only));
     return out;
   }
 
@@ -101,7 +214,8 @@ export class Checker {
     const out: Finding[] = [];
     for (const p of this.step) {
       if (only && !only.has(p.name)) continue;
-      const m = p.step!(before, { step: a.step.name, args: a.args, label: a.label, role: a.step.role }, a.next, this.cfg);
+      if (p.observes && !observesStep(p, a.step.name, a.step.role)) continue;
+      const m = p.step!(before, actionInfo(a.step, a.args, a.label), a.next, this.cfg);
       if (m) out.push({ property: p.name, message: m });
     }
     return out;

@@ -10,11 +10,12 @@
  */
 import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
-import type { DrainResult } from '../../properties/property.ts';
+import { DRAIN_ROLES, type DrainResult } from '../../properties/property.ts';
 import { enabledActions, labelOf } from '../world/steps.ts';
 import { FastEngine } from '../world/fast.ts';
 
-const drainRoles = (r: string) => r === 'kernel' || r === 'gpu' || r === 'timer';
+const drainSet = new Set<string>(DRAIN_ROLES);
+const drainRoles = (r: string) => drainSet.has(r);
 
 const engines = new WeakMap<Design, Map<unknown, FastEngine>>();
 /** The fast engine of a design and config (one per pair, so the step memo is shared by all users). */

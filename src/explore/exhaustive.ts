@@ -17,13 +17,20 @@
  *    component (a persistent set: actions with disjoint footprints commute and cannot enable or
  *    disable each other). Persistent sets keep every deadlock, reached by an equivalent trace of the
  *    same length, so verdicts and shortest lengths are unchanged (test/perf/reductions.test.ts).
+ * Monitors (properties with state, kind 'monitor'): a state of the search is the world and the tuple of
+ * the monitors' states (interned by the Checker to one id, kept per state index beside the parent
+ * pointer). Its fingerprint is the world's plus a term for that id at a pseudo-slot, so a design checked
+ * without monitors has exactly the fingerprints, state counts and code path it had. Symmetry is off with
+ * a monitor (its state may name a member, and it is not permuted with the world), and so is POR (a
+ * persistent set keeps deadlocks, not the order of observed steps). Traces are rebuilt from the world
+ * alone, since monitors never change which actions are enabled.
  * Only `enabledActions`, the design's steps and their declared footprints are used.
  */
 import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
-import type { Checker } from '../check.ts';
+import { actionInfo, type Checker, type MonitorStates } from '../check.ts';
 import { enabledActions, type Action } from '../world/steps.ts';
-import { fpKey, z1, z2, type FastEngine, type Succ } from '../world/fast.ts';
+import { cachedLabel, fpKey, z1, z2, type FastEngine, type Succ } from '../world/fast.ts';
 import { engineFor } from './drain.ts';
 import { toTraceStep, type Found, type TraceStep } from './trace.ts';
 
@@ -172,6 +179,9 @@ class GrowUint16 {
   }
 }
 
+/** The fingerprint pseudo-slot of the monitor states (no object has it: slots count objects). */
+const MONITOR_SLOT = 0x3fffffff;
+
 /** Re-execute a path of enabled-action indices from the initial state (through `enabledActions`). */
 export function rebuildTrace(d: Design, cfg: unknown, ks: number[]): TraceStep[] {
   let w: World = d.init(cfg);
@@ -236,11 +246,17 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
   };
 
   // Reductions: decide once what applies.
-  const groups = o.symmetry === false ? null : symmetryOf(e, d, cfg);
-  const symmetry = o.symmetry === false ? 'off' : groups ? `on (${groups.map((g) => `${g.length} interchangeable`).join(', ')})` : 'n/a (the design declares no interchangeable objects)';
+  const mon = checker.monitors.length > 0;
+  const declared = o.symmetry === false ? null : symmetryOf(e, d, cfg);
+  const groups = mon ? null : declared;
+  const symmetry = o.symmetry === false ? 'off'
+    : declared && mon ? 'off (a stateful monitor is checked: its state may name a member of a symmetry group)'
+      : groups ? `on (${groups.map((g) => `${g.length} interchangeable`).join(', ')})`
+        : 'n/a (the design declares no interchangeable objects)';
   let porOn = false;
   let por: string;
   if (o.por === false) por = 'off';
+  else if (mon) por = 'off (a stateful monitor is checked: persistent sets do not keep the order of observed steps)';
   else if (!e.allStatic) por = 'n/a (some steps declare no footprint)';
   else if (!checker.onlyTerminal(want)) por = 'n/a (a property looked for is not terminal)';
   else if (e.components < 2) por = 'no effect (every step depends on every other through shared objects)';
@@ -250,7 +266,11 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
   const v0 = e.encode(w0);
   const [a1, a2] = e.hash(v0);
   const [c1, c2] = groups ? canonicalHash(groups, v0, a1, a2) : [a1, a2];
-  fps.add(c1, c2);
+  // Monitor states: the interned tuple id of each state (by index), hashed in at a pseudo-slot.
+  const mid = mon ? new GrowInt32() : null;
+  const m0 = mon ? checker.internMonitors(checker.monitorInit(w0)) : 0;
+  fps.add((c1 + (mon ? z1(MONITOR_SLOT, m0 + 1) : 0)) | 0, (c2 + (mon ? z2(MONITOR_SLOT, m0 + 1) : 0)) | 0);
+  mid?.push(0, m0);
   parent.push(0, -1); via.push(0, 0);
   queue.push(v0, a1, a2);
   let transitions = 0;
@@ -268,9 +288,11 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
     const v = queue.shift();
     const h1 = queue.h1, h2 = queue.h2;
     const succ: Succ[] = e.successors(v, h1, h2);
+    const ms: MonitorStates | undefined = mid ? checker.monitorsById(mid.a[i]) : undefined;
     if (succ.length === 0 || needWorld) {
       const vv = v;
-      const fs = checker.atState(() => e.decode(vv), want, fpKey(h1, h2), succ.length, { engine: e, vec: v, h1, h2 });
+      const fast = { engine: e, vec: v, h1, h2 };
+      const fs = checker.atState(() => e.decode(vv), want, fpKey(h1, h2), succ.length, fast, ms);
       if (fs.length) { record(fs, () => pathTo(i)); needWorld = checker.needsWorld(want); sp = checker.needsSteps(want); }
       if (want.size === 0 && !o.exploreAll) { stoppedBy = 'all-found'; break; }
     }
@@ -297,9 +319,27 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
       let n1 = s.h1, n2 = s.h2;
       let nv: Int32Array | undefined;
       if (groups) { nv = e.nextVec(v, s); [n1, n2] = canonicalHash(groups, nv, n1, n2); }
+      let m = 0;
+      if (mid) {
+        m = mid.a[i];
+        if (checker.monitored(s.step)) {
+          wv ??= e.decode(v);
+          nv = e.nextVec(v, s);
+          const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
+          const r = checker.monitorStep(ms!, wv, actionInfo(s.step, s.args, label), e.decode(nv), want);
+          if (r.found.length) {
+            record(r.found, () => [...pathTo(i), s.k]);
+            needWorld = checker.needsWorld(want); sp = checker.needsSteps(want);
+          }
+          if (r.states !== ms) m = checker.internMonitors(r.states);
+        }
+        n1 = (n1 + z1(MONITOR_SLOT, m + 1)) | 0;
+        n2 = (n2 + z2(MONITOR_SLOT, m + 1)) | 0;
+      }
       if (!fps.add(n1, n2)) continue;
       const j = states++;
       parent.push(j, i); via.push(j, s.k);
+      mid?.push(j, m);
       if (nv) queue.push(nv, s.h1, s.h2);
       else if (s.eff) queue.push(v, s.h1, s.h2, s.eff.pairs);
       else queue.push(s.vec!, s.h1, s.h2);
@@ -318,11 +358,13 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
   if (stoppedBy === 'complete' && cutByDepth) stoppedBy = 'depth';
   const rss = process.memoryUsage.rss();
   if (rss > peakRss) peakRss = rss;
-  const structureBytes = fps.bytes + parent.a.byteLength + via.a.byteLength + Math.max(queue.peakBytes, queue.bytes);
+  const structureBytes = fps.bytes + parent.a.byteLength + via.a.byteLength + Math.max(queue.peakBytes, queue.bytes)
+    + (mid ? mid.a.byteLength : 0);
   const n = states, t = transitions + 1;
   const bound = stoppedBy === 'all-found' ? `${states} states to depth ${depth}, where every property looked for had a shortest counterexample`
     : stoppedBy === 'complete'
-    ? `all ${states} reachable states${groups ? ' (up to symmetry)' : ''}${porOn ? ' (persistent-set reduced)' : ''}`
+    ? `all ${states} reachable states${mon ? ' (world and monitor states)' : ''}${groups ? ' (up to symmetry)' : ''}`
+      + `${porOn ? ' (persistent-set reduced)' : ''}`
     : stoppedBy === 'depth' ? `${states} states to depth ${o.maxDepth} (stopped by the depth bound ${o.maxDepth})`
       : stoppedBy === 'states' ? `${states} states to depth ${depth} (stopped by the state bound ${o.maxStates})`
         : stoppedBy === 'memory' ? `${states} states to depth ${depth} (stopped by the memory bound ${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB)`

@@ -3,13 +3,15 @@
  * action (choice mod count), checking properties as it goes. fast-check's shrinking then reduces the
  * failing choice sequence, and `minimize` removes whatever single actions the property does not need.
  * Each property still looked for gets its own fast-check run (seed, seed+1, ...), so one property's
- * counterexample cannot hide another's. Deterministic for a given seed.
+ * counterexample cannot hide another's. Deterministic for a given seed. Monitors' states are carried
+ * along each run (and by `minimize`, through `firstViolation`).
  */
 import fc from 'fast-check';
 import type { Design } from '../../models/design.ts';
-import type { Checker, Finding } from '../check.ts';
+import type { World } from '../../models/world.ts';
+import { actionInfo, type Checker, type Finding, type MonitorStates } from '../check.ts';
 import { enabledActions } from '../world/steps.ts';
-import { fpKey } from '../world/fast.ts';
+import { cachedLabel, fpKey } from '../world/fast.ts';
 import { engineFor } from './drain.ts';
 import { choicesToActions, minimize, toTraceStep, type Found } from './trace.ts';
 
@@ -46,26 +48,40 @@ export function exploreRandom(d: Design, cfg: unknown, checker: Checker, props: 
   const e = engineFor(d, cfg);
   const v0 = e.encode(d.init(cfg));
   const [i1, i2] = e.hash(v0);
+  // Monitors travel with the run: their states start at the initial world and fold each observed step.
+  const mon = checker.monitors.length > 0;
+  const ms0 = checker.monitorInit(d.init(cfg));
   const run = (choices: number[]): Finding | null => {
     let v = v0, h1 = i1, h2 = i2;
+    let ms: MonitorStates = ms0;
     const needWorld = checker.needsWorld(want), sp = checker.needsSteps(want);
     for (let n = 0; ; n++) {
       const succ = e.successors(v, h1, h2);
       if (needWorld || succ.length === 0) {
         const cur = v;
-        const f = checker.atState(() => e.decode(cur), want, fpKey(h1, h2), succ.length, { engine: e, vec: v, h1, h2 });
+        const fast = { engine: e, vec: v, h1, h2 };
+        const f = checker.atState(() => e.decode(cur), want, fpKey(h1, h2), succ.length, fast, ms);
         if (f.length) return f[0];
       }
       if (n === choices.length || !succ.length) return null;
       const s = succ[choices[n] % succ.length];
       steps++;
+      let before: World | undefined;
       if (sp) {
-        const before = e.decode(v);
+        before = e.decode(v);
         const a = enabledActions(d, cfg, before)[s.k];
         const f = checker.atStep(before, a, want);
         if (f.length) return f[0];
       }
-      v = e.nextVec(v, s);
+      const nv = e.nextVec(v, s);
+      if (mon && checker.monitored(s.step)) {
+        before ??= e.decode(v);
+        const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
+        const r = checker.monitorStep(ms, before, actionInfo(s.step, s.args, label), e.decode(nv), want);
+        if (r.found.length) return r.found[0];
+        ms = r.states;
+      }
+      v = nv;
       h1 = s.h1; h2 = s.h2;
     }
   };

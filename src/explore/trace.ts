@@ -2,7 +2,7 @@
 import type { Json } from '../../models/world.ts';
 import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
-import type { Checker, Finding } from '../check.ts';
+import { actionInfo, type Checker, type Finding } from '../check.ts';
 import { enabledActions, findAction, type Action } from '../world/steps.ts';
 
 export interface TraceStep {
@@ -24,19 +24,27 @@ export interface Found {
 export const toTraceStep = (a: Action): TraceStep => ({ step: a.step.name, args: a.args as Json[], label: a.label });
 
 /**
- * Re-run `actions` from the initial world, checking `prop` after every step. Returns the index of the
+ * Re-run `actions` from the initial world, checking `prop` after every step (monitors' states carried
+ * from the initial world, so a monitor's violation is found where its count runs out). Returns the index of the
  * first step after which `prop` is violated (-1 = at the initial state), with the finding, or null if
  * an action is not enabled or the property never breaks.
  */
 export function firstViolation(d: Design, cfg: unknown, checker: Checker, actions: TraceStep[], prop: string): { at: number; finding: Finding } | null {
   const only = new Set([prop]);
   let w: World = d.init(cfg);
-  const f0 = checker.atState(w, only);
+  let ms = checker.monitorInit(w);
+  const f0 = checker.atState(w, only, undefined, undefined, undefined, ms);
   if (f0.length) return { at: -1, finding: f0[0] };
   for (let i = 0; i < actions.length; i++) {
     const a = findAction(d, cfg, w, actions[i].step, actions[i].args);
     if (!a) return null;
-    const f = [...checker.atStep(w, a, only), ...checker.atState(a.next, only)];
+    const f = checker.atStep(w, a, only);
+    if (checker.monitors.length && checker.monitored(a.step)) {
+      const r = checker.monitorStep(ms, w, actionInfo(a.step, a.args, a.label), a.next, only);
+      f.push(...r.found);
+      ms = r.states;
+    }
+    f.push(...checker.atState(a.next, only, undefined, undefined, undefined, ms));
     if (f.length) return { at: i, finding: f[0] };
     w = a.next;
   }

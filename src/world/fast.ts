@@ -333,12 +333,14 @@ export class FastEngine {
     if (!rl) {
       const cands = this.candidates.filter((c) => roles(c.step.role));
       const bySlot: number[][] = [];
-      cands.forEach((c, p) => { for (const sl of c.slots) (bySlot[sl] ??= []).push(p); });
+      cands.forEach((c, p) => { for (const sl of c.slots) { bySlot[sl] ??= []; bySlot[sl].push(p); } });
       rl = { cands, bySlot: bySlot.map((x) => Int32Array.from(x ?? [])), effs: new Array(cands.length).fill(null), stamp: new Int32Array(cands.length), gen: 0 };
       this.roleLists.set(rolesKey, rl);
     }
     const { cands, bySlot, effs, stamp } = rl;
-    const last = this.lastTaken && this.lastTaken.length >= this.candidates.length ? this.lastTaken : (this.lastTaken = new Int32Array(this.candidates.length));
+    const n = this.candidates.length;
+    if (!this.lastTaken || this.lastTaken.length < n) this.lastTaken = new Int32Array(n);
+    const last = this.lastTaken;
     last.fill(-1);
     let v = new Int32Array(Math.max(v0.length, this.ids.length));
     v.set(v0);

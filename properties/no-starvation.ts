@@ -1,0 +1,64 @@
+/**
+ * no-starvation — a ready entity is passed over at most K times in a row (issue 10's first trial change;
+ * R93-R97, seed 000 "one FIFO"). A monitor: it observes the scheduler's run_job steps
+ * (`drm_sched_run_job`, args [sched, entity]) and keeps, per entity, how many times another entity's
+ * job was run by that scheduler while this entity had a ready head job, since this entity last ran or
+ * was not ready. Ready is the kernel's drm_sched_entity_is_ready() (sched_entity.c: the job queue is
+ * not empty and `entity->dependency` is NULL): here the head job of the queue is for this scheduler and
+ * has no unsignaled dependency left (R91, R93). K is the design config's `starvationBound` if it has
+ * one, else the number of entities minus one (what round robin guarantees).
+ *
+ * The counts live in the monitor; the models keep no field for it. It reads drm_sched_entity and
+ * drm_sched_job contexts, read-only.
+ */
+import { defineMonitor } from './property.ts';
+import { ctx, idsOf, type World } from '../models/world.ts';
+import type { DrmSchedEntityContext } from '../models/drm-sched/drm-sched-entity.ts';
+import type { DrmSchedJobContext } from '../models/drm-sched/drm-sched-job.ts';
+
+/** Entity -> times it was passed over while ready, in a row (entities at 0 are left out). */
+type Counts = Record<string, number>;
+
+const entities = (w: World) => idsOf(w, 'drm_sched_entity');
+
+/** The entity's head job when it is ready to run on `sched` (drm_sched_entity_is_ready), else null. */
+function readyHead(w: World, entity: string, sched: string): string | null {
+  const head = ctx<DrmSchedEntityContext>(w, entity).queue[0];
+  if (head === undefined) return null;
+  const j = ctx<DrmSchedJobContext>(w, head);
+  return j.sched === sched && j.deps.length === 0 ? head : null;
+}
+
+function bound(w: World, cfg: { starvationBound?: unknown } | undefined): number {
+  const k = cfg?.starvationBound;
+  return typeof k === 'number' ? k : entities(w).length - 1;
+}
+
+export default defineMonitor<Counts>({
+  name: 'no-starvation',
+  temporal: 'safety',
+  observes: { steps: ['drm_sched_run_job'] },
+  rules: ['R93', 'R95', 'R97'],
+  statement: "While an entity's head job is ready, the scheduler runs other entities' jobs at most K times "
+    + 'before it (K = config starvationBound, default entities - 1).',
+  init: () => ({}),
+  next: (counts, before, a, _after, cfg) => {
+    const sched = String(a.args[0]), ran = String(a.args[1]);
+    const k = bound(before, cfg);
+    const out: Counts = {};
+    let violation: string | null = null;
+    for (const e of entities(before)) {
+      if (e === ran) continue;
+      const head = readyHead(before, e, sched);
+      if (!head) continue;
+      // saturate one past the bound: the violation is reported once, and the product stays finite
+      const n = Math.min((counts[e] ?? 0) + 1, k + 1);
+      out[e] = n;
+      if (n > k && (counts[e] ?? 0) <= k) {
+        const times = `${n} time${n === 1 ? '' : 's'} in a row`;
+        violation ??= `${e} starves: its ready job ${head} was passed over ${times} (bound ${k}), last by ${a.label}`;
+      }
+    }
+    return { state: out, violation };
+  },
+});
