@@ -9,7 +9,7 @@
  */
 import { defineProperty } from './property.ts';
 import { idsOf, ctx, stateOf } from '../models/world.ts';
-import { fenceClient } from '../models/display/present.ts';
+import { fenceClient } from '../models/display/present-view.ts';
 import type { World } from '../models/world.ts';
 import type { CompositorContext, Wait } from '../models/display/compositor.ts';
 import type { DrmCrtcContext } from '../models/display/drm-crtc.ts';

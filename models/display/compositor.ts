@@ -31,8 +31,11 @@ import { setup, assign } from 'xstate';
 import { withView, type Edge } from '../view.ts';
 import { drm_syncobj_point_fence } from '../drm-syncobj/drm-syncobj-api.ts';
 
-/** One wl_surface.commit (or PresentPixmap) of a buffer. Handles are resolved by models/display/present.ts. */
-export interface SurfaceCommit {
+/**
+ * One wl_surface.commit (or PresentPixmap) of a buffer. Handles are read by models/display/present-view.ts.
+ * A type, not an interface, so that it is plain JSON and travels in an event as it is.
+ */
+export type SurfaceCommit = {
   client: string;
   buf: string;
   frame: number;
@@ -40,7 +43,7 @@ export interface SurfaceCommit {
   acquire: string;
   /** release: 'tl:<drm_syncobj>@<point>', an xshmfence id, or a return fence id. */
   release: string;
-}
+};
 
 export interface Wait {
   client: string;

@@ -15,7 +15,8 @@ import { xshmfenceMachine } from '../../models/display/xshmfence.ts';
 import { ioUringMachine, type IoUringContext } from '../../models/io-uring/io-uring.ts';
 import { drm_mode_atomic_ioctl, drm_gem_plane_helper_prepare_fb } from '../../models/display/drm-atomic.ts';
 import { dma_resv_add_fence_locked } from '../../models/drm-sched/implicit-sync.ts';
-import { syncobj_timeline_signal, syncobj_point_signaled, acquireState, availableEventfd } from '../../models/display/present.ts';
+import { syncobj_point_signaled, acquireState, availableEventfd } from '../../models/display/present-view.ts';
+import { syncobj_timeline_signal } from '../../models/display/sync-syncobj.ts';
 import { drm_syncobj_create, drm_syncobj_add_point, drm_syncobj_point_materialized } from '../../models/drm-syncobj/drm-syncobj-api.ts';
 import type { DrmSyncobjContext } from '../../models/drm-syncobj/drm-syncobj.ts';
 import type { SyncFileContext } from '../../models/dma-buf/sync-file.ts';
@@ -229,20 +230,20 @@ describe('io_uring (seed 003)', () => {
     let w = spawn(emptyWorld, 'u', ioUringMachine, {});
     w = must(w, 'u', { type: 'IO_URING_ENTER', sqe: sqe('a') as any });
     w = must(w, 'u', { type: 'IO_URING_ENTER', sqe: sqe('b') as any });
-    w = must(w, 'u', { type: 'IO_SQ_THREAD_CONSUME', fence: 'fa' });
-    w = must(w, 'u', { type: 'IO_SQ_THREAD_CONSUME', fence: 'fb' });
+    w = must(w, 'u', { type: 'IO_SQ_THREAD_CONSUME' });
+    w = must(w, 'u', { type: 'IO_SQ_THREAD_CONSUME' });
     expect(send(w, 'u', { type: 'IO_URING_CQE_POST', user_data: 'zz' })).toBe(null);
     w = must(w, 'u', { type: 'IO_URING_CQE_POST', user_data: 'b', fenceError: -62 });
     w = must(w, 'u', { type: 'IO_URING_CQE_POST', user_data: 'a' });
     w = must(w, 'u', { type: 'IO_URING_CQE_SEEN' });
     const c = ctx<IoUringContext>(w, 'u');
-    expect(c.reaped).toEqual([{ user_data: 'b', res: -62, fence: 'fb' }]);
+    expect(c.reaped).toEqual([{ user_data: 'b', res: -62 }]);
     expect(c.cq.map((e) => e.user_data)).toEqual(['a']);
   });
   test('coverage', () => {
     const r = coverTransitions(ioUringMachine, (s) => [
       ...(s.context.consumed + s.context.sq.length < 1 ? [{ type: 'IO_URING_ENTER', sqe: sqe('a') }] : []),
-      { type: 'IO_SQ_THREAD_CONSUME', fence: 'f' }, { type: 'IO_URING_CQE_POST', user_data: 'a' }, { type: 'IO_URING_CQE_SEEN' },
+      { type: 'IO_SQ_THREAD_CONSUME' }, { type: 'IO_URING_CQE_POST', user_data: 'a' }, { type: 'IO_URING_CQE_SEEN' },
     ] as any);
     expect(r.uncovered).toEqual([]);
   });
