@@ -83,7 +83,7 @@ type E =
   | { type: 'COMPOSITOR_CRASH' };
 
 /** COMPOSITOR_LATCH on plain data: take n queued commits; the last becomes latched if `use`, the rest are released. */
-export function latch(c: CompositorContext, client: string, n: number, use: boolean): Partial<CompositorContext> {
+function latch(c: CompositorContext, client: string, n: number, use: boolean): Partial<CompositorContext> {
   const q = c.queue[client] ?? [];
   const taken = q.slice(0, n);
   const rel = [...c.toRelease];
@@ -98,7 +98,7 @@ export function latch(c: CompositorContext, client: string, n: number, use: bool
 }
 
 /** DRM_EVENT_FLIP_COMPLETE on plain data: latched commits are on screen, what they replaced is released. */
-export function flipped(c: CompositorContext): Partial<CompositorContext> {
+function flipped(c: CompositorContext): Partial<CompositorContext> {
   const onScreen = { ...c.onScreen };
   const rel = [...c.toRelease];
   for (const [client, s] of Object.entries(c.latched)) {
@@ -117,7 +117,8 @@ export const compositorMachine = setup({
   actions: {
     /** R137: queue the commit for its surface. */
     'queue commit': assign(({ context, event }) => {
-      const s = (event as { commit: SurfaceCommit }).commit;
+      if (event.type !== 'WL_SURFACE_COMMIT' && event.type !== 'PRESENT_PIXMAP') return {};
+      const s = event.commit;
       return { queue: { ...context.queue, [s.client]: [...(context.queue[s.client] ?? []), s] } };
     }),
   },

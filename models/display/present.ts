@@ -93,43 +93,43 @@ const renderEv = (w: World, b: number) => ({ type: 'CLIENT_RENDER', buf: b, vbla
 const presentEv = (b: number) => ({ type: 'CLIENT_PRESENT', buf: b });
 
 /** Enabling condition of client_render: a buffer to render into, and the client accepts it (R145). */
-export function client_render_enabled(w: World, cfg: PresentConfig, client: string): boolean {
+function client_render_enabled(w: World, cfg: PresentConfig, client: string): boolean {
   const f = nextFrame(w, cfg, client);
   return f !== null && accepts(w, client, renderEv(w, f.b));
 }
 
 /** The client submits the render of its current (or next) frame: one GPU job writing the buffer. */
-export function client_render(w: World, cfg: PresentConfig, client: string): World {
+function client_render(w: World, cfg: PresentConfig, client: string): World {
   const f = nextFrame(w, cfg, client);
   if (!f) throw new Error(`client_render(${client}): no free buffer (called where not enabled)`);
   const { b, k } = f;
   w = must(w, client, renderEv(w, b));
   const fence = renderFence(client, k);
-  w = spawn(w, fence, dmaFenceMachine, { context: 100 + clientIndex(client), seqno: k + 1, ops: 'render', owner: renderJob(client, k) });
+  const job = renderJob(client, k);
+  w = spawn(w, fence, dmaFenceMachine, { context: 100 + clientIndex(client), seqno: k + 1, ops: 'render', owner: job });
   w = must(w, ringOf(client, k % cfg.queues), { type: 'GPU_RING_EMIT', fence });
   const buf = bufId(client, b);
   // Ghost record for hazard-free (models/userspace/buffer-sharing.ts AccessRecord): the job writes `buf` and
   // the GPU waits on nothing (the client waited for the buffer's release on the CPU).
-  w = setG(w, { [`access:${renderJob(client, k)}`]: { proc: client, acc: [[buf, 'w']], deps: [] } });
+  w = setG(w, { [`access:${job}`]: { proc: client, acc: [[buf, 'w']], deps: [] } });
   return modeOf(cfg).attachRender(w, client, buf, fence, k);
 }
 
 /** Enabling condition of the present request: a buffer, and the client accepts it (R145: wbs or rendered). */
-export function client_present_enabled(w: World, cfg: PresentConfig, client: string): boolean {
+function client_present_enabled(w: World, cfg: PresentConfig, client: string): boolean {
   const f = nextFrame(w, cfg, client);
   return f !== null && accepts(w, client, presentEv(f.b));
 }
 
 /** The client presents its current (or, wait-before-signal, next) frame through its sync mode. */
-export function client_present(w: World, cfg: PresentConfig, client: string): World {
+function client_present(w: World, cfg: PresentConfig, client: string): World {
   const f = nextFrame(w, cfg, client);
   if (!f) throw new Error(`present(${client}): no free buffer (called where not enabled)`);
   const mode = modeOf(cfg);
   w = must(w, client, presentEv(f.b));
   const buf = bufId(client, f.b);
-  const commit: SurfaceCommit = {
-    client, buf, frame: f.k, acquire: mode.acquireHandle(client, buf, f.k), release: mode.releaseHandle(client, buf, f.k),
-  };
+  const acquire = mode.acquireHandle(client, buf, f.k), release = mode.releaseHandle(client, buf, f.k);
+  const commit: SurfaceCommit = { client, buf, frame: f.k, acquire, release };
   return mode.present(w, cfg, commit);
 }
 
@@ -144,14 +144,14 @@ function release_commits(w: World, mode: SyncMode): World {
 }
 
 /** Enabling condition of compositor_paint: the 'paint now' signal came and the paint has not run. */
-export const compositor_paint_enabled = (w: World) => stateOf(w, COMPOSITOR) === 'painting';
+const compositor_paint_enabled = (w: World) => stateOf(w, COMPOSITOR) === 'painting';
 
 /**
  * compositor_paint: the latch policy decides per surface; an unready latched commit is a CPU wait
  * (only the naive policy latches one); else drm_atomic_commit with IN_FENCE_FD/OUT_FENCE_PTR
  * (R131-R134); then release what is no longer used (R139).
  */
-export function compositor_paint(w: World, cfg: PresentConfig): World {
+function compositor_paint(w: World, cfg: PresentConfig): World {
   const mode = modeOf(cfg);
   const policy = latchPolicies[cfg.policy];
   for (const client of idsOf(w, 'present_client')) {
@@ -215,7 +215,7 @@ function missedVblank(before: World, after: World): boolean {
 }
 
 /** The vblank: the pending commit flips if its fences signaled; flip-done releases what it replaced. */
-export function drm_crtc_vblank(w: World, cfg: PresentConfig): World {
+function drm_crtc_vblank(w: World, cfg: PresentConfig): World {
   const w0 = w;
   const before = ctx<DrmCrtcContext>(w, CRTC).flips;
   w = drm_crtc_handle_vblank(w, CRTC);
@@ -230,12 +230,12 @@ export function drm_crtc_vblank(w: World, cfg: PresentConfig): World {
 }
 
 /** Enabling condition of drm_file_release: the compositor died, its file is still open, no flip pending. */
-export function drm_file_release_enabled(w: World): boolean {
+function drm_file_release_enabled(w: World): boolean {
   return hasTag(w, COMPOSITOR, 'crashed') && !w.g.compositorReleased && ctx<DrmCrtcContext>(w, CRTC).pending === null;
 }
 
 /** drm_file_release of the crashed compositor: its planes go dark, then its sync mode's cleanup (seed 002). */
-export function drm_file_release(w: World, cfg: PresentConfig): World {
+function drm_file_release(w: World, cfg: PresentConfig): World {
   const fbs = idsOf(w, 'present_client').flatMap((c) => Array.from({ length: cfg.buffers }, (_, b) => bufId(c, b)));
   w = tell(w, CRTC, { type: 'DRM_FB_RELEASE', fbs });
   w = modeOf(cfg).compositorFileReleased(w, cfg);
@@ -253,7 +253,8 @@ const client_render_step = defineStep<PresentConfig, ClientArgs>({
   name: 'client_render', role: 'user', actor: ([c]) => c, params: clients,
   enabled: (w, [c], cfg) => client_render_enabled(w, cfg, c),
   apply: (w, [c], cfg) => client_render(w, cfg, c),
-  doc: 'the client submits a frame\'s rendering into a free buffer (R62 implicit: WRITE fence; syncobj: materializes the acquire point)',
+  doc: 'the client submits a frame\'s rendering into a free buffer (R62 implicit: WRITE fence; syncobj: materializes the '
+    + 'acquire point)',
 });
 
 /** The present request, keyed by its name in the sync mode (wl_surface_commit, xcb_present_pixmap, present_request). */
@@ -270,7 +271,8 @@ const gpu_render_done = defineStep<PresentConfig, [ring: string]>({
   params: (w) => idsOf(w, 'gpu_ring').map((r): [string] => [r]),
   enabled: (w, [r]) => accepts(w, r, GPU_RING_COMPLETE),
   apply: (w, [r]) => must(w, r, GPU_RING_COMPLETE),
-  doc: 'the oldest render job on a client\'s GPU queue finishes: its fence signals (a slow client is one whose job finishes late)',
+  doc: 'the oldest render job on a client\'s GPU queue finishes: its fence signals (a slow client is one whose job '
+    + 'finishes late)',
 });
 
 const paintNowEv = (w: World) => ({ type: 'COMPOSITOR_PAINT_NOW', frame: vblankOf(w) + 1 });
@@ -303,15 +305,20 @@ const compositor_wait_done = defineStep<PresentConfig>({
 
 const drm_crtc_vblank_step = defineStep<PresentConfig>({
   name: 'drm_crtc_vblank', role: 'timer', actor: () => CRTC,
-  enabled: (w, _a, cfg) => { const k = ctx<DrmCrtcContext>(w, CRTC); return k.vblanks < cfg.vblanks || k.pending !== null; },
+  enabled: (w, _a, cfg) => {
+    const k = ctx<DrmCrtcContext>(w, CRTC);
+    return k.vblanks < cfg.vblanks || k.pending !== null;
+  },
   apply: (w, _a, cfg) => drm_crtc_vblank(w, cfg),
-  doc: 'vblank: the pending commit flips if its fences signaled (R133), the out-fence signals (R134), flip-done releases (R139)',
+  doc: 'vblank: the pending commit flips if its fences signaled (R133), the out-fence signals (R134), flip-done '
+    + 'releases (R139)',
 });
 
 const CLIENT_CRASH = { type: 'CLIENT_CRASH' } as const;
 const client_crash = defineStep<PresentConfig, ClientArgs>({
   name: 'client_crash', role: 'fault', actor: ([c]) => c, params: clients,
-  enabled: (w, [c], cfg) => count(w, 'clientCrashes') < cfg.clientCrashes && crashesLeft(w, cfg) && accepts(w, c, CLIENT_CRASH),
+  enabled: (w, [c], cfg) =>
+    count(w, 'clientCrashes') < cfg.clientCrashes && crashesLeft(w, cfg) && accepts(w, c, CLIENT_CRASH),
   apply: (w, [c], cfg) => {
     w = modeOf(cfg).clientCrashed(must(w, c, CLIENT_CRASH), cfg, c);
     return setG(w, { clientCrashes: count(w, 'clientCrashes') + 1 });
@@ -323,7 +330,8 @@ const COMPOSITOR_CRASH = { type: 'COMPOSITOR_CRASH' } as const;
 const compositor_crash = defineStep<PresentConfig>({
   name: 'compositor_crash', role: 'fault', actor: () => COMPOSITOR,
   enabled: (w, _a, cfg) =>
-    count(w, 'compositorCrashes') < cfg.compositorCrashes && crashesLeft(w, cfg) && accepts(w, COMPOSITOR, COMPOSITOR_CRASH),
+    count(w, 'compositorCrashes') < cfg.compositorCrashes && crashesLeft(w, cfg)
+    && accepts(w, COMPOSITOR, COMPOSITOR_CRASH),
   apply: (w) => setG(must(w, COMPOSITOR, COMPOSITOR_CRASH), { compositorCrashes: count(w, 'compositorCrashes') + 1 }),
   doc: 'the compositor process dies',
 });
@@ -352,8 +360,8 @@ export function presentSteps(cfg0: PresentConfig): StepTable<PresentConfig> {
 
 // ---- metrics -------------------------------------------------------------------------------------
 
-/** Frame latency: mean vblanks from a frame's render submission to its first scanout, over shown frames (-1: none shown). */
-export function frameLatency(w: World): number {
+/** Frame latency: mean vblanks from a frame's render submission to its first scanout, over shown frames (-1: none). */
+function frameLatency(w: World): number {
   let sum = 0, n = 0;
   for (const c of idsOf(w, 'present_client')) {
     const x = ctx<PresentClientContext>(w, c);
@@ -383,7 +391,7 @@ export function missedVblanks(w: World): number {
 }
 
 /** Frames shown over frames presented (a measure of skipped frames). */
-export function framesShown(w: World): number {
+function framesShown(w: World): number {
   let n = 0;
   for (const c of idsOf(w, 'present_client')) n += ctx<PresentClientContext>(w, c).shownAt.filter((s) => s >= 0).length;
   return n;

@@ -12,14 +12,14 @@ import { dmaFenceMachine, isSignaled, type DmaFenceContext } from '../dma-buf/dm
 import type { PresentClientContext } from './present-client.ts';
 import { COMPOSITOR, clientIndex, renderFence, type PresentConfig, type SyncMode } from './present-config.ts';
 
-export const EOWNERDEAD = -130;
+const EOWNERDEAD = -130;
 
 const submitFence = (client: string, k: number) => `${client}.f${k}.submit`;
 const returnFence = (client: string, k: number) => `${client}.f${k}.return`;
 const recovers = (cfg: PresentConfig) => cfg.crashRecovery !== false;
 
 /** Seed 002: the kernel signals the fences a crashed process owed (all, or `only` these), with an error. */
-export function kernel_signal_owed(w: World, owner: string, only?: string[]): World {
+function kernel_signal_owed(w: World, owner: string, only?: string[]): World {
   for (const id of only ?? idsOf(w, 'dma_fence')) {
     const f = ctx<DmaFenceContext>(w, id);
     if (f.owner !== owner || f.signaller !== 'user' || isSignaled(w, id)) continue;
@@ -52,13 +52,12 @@ export const submitReturnMode: SyncMode = {
   present(w, cfg, commit) {
     // seed 002 §2.1: both fences start unsignaled; the producer owes the submit, the consumer the return.
     const i = clientIndex(commit.client);
-    w = spawn(w, commit.acquire, dmaFenceMachine, {
-      context: 300 + i, seqno: commit.frame + 1, ops: 'present.submit', signaller: 'user', owner: commit.client, published: true,
-    });
-    w = spawn(w, commit.release, dmaFenceMachine, {
-      context: 400 + i, seqno: commit.frame + 1, ops: 'present.return', signaller: 'user', owner: COMPOSITOR, published: true,
-    });
-    if (hasTag(w, COMPOSITOR, 'crashed')) return recovers(cfg) ? kernel_signal_owed(w, COMPOSITOR, [commit.release]) : w;
+    const fence = { seqno: commit.frame + 1, signaller: 'user', published: true };
+    w = spawn(w, commit.acquire, dmaFenceMachine, { ...fence, context: 300 + i, ops: 'present.submit', owner: commit.client });
+    w = spawn(w, commit.release, dmaFenceMachine, { ...fence, context: 400 + i, ops: 'present.return', owner: COMPOSITOR });
+    if (hasTag(w, COMPOSITOR, 'crashed')) {
+      return recovers(cfg) ? kernel_signal_owed(w, COMPOSITOR, [commit.release]) : w; // the consumer is gone
+    }
     return must(w, COMPOSITOR, { type: 'WL_SURFACE_COMMIT', commit });
   },
   kmsInFence: (w, commit) => ({ w, inFence: commit.acquire, close: [] }),

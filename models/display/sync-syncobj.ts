@@ -78,7 +78,8 @@ export const syncobjMode: SyncMode = {
     const [tl, p] = parsePoint(commit.acquire);
     const r = drm_syncobj_find_fence(w, tl, p, 0);
     if (r.ret || r.fence === null) {
-      throw new Error(`HANDLE_TO_FD(EXPORT_SYNC_FILE) of ${commit.acquire}: ${r.ret} (R74, R141: exported before it materialized)`);
+      const why = 'R74, R141: exported before it materialized';
+      throw new Error(`HANDLE_TO_FD(EXPORT_SYNC_FILE) of ${commit.acquire}: ${r.ret} (${why})`);
     }
     const file = freshId(r.w, `${tl}@${p}.sync_file`);
     return { w: sync_file_create(r.w, file, r.fence), inFence: file, close: [file] };

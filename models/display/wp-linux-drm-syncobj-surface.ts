@@ -55,7 +55,7 @@ type E =
   | { type: 'WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_DESTROY' };
 
 /** R138 on plain data: the protocol error this commit raises, or ''. */
-export function commitError(c: WpLinuxDrmSyncobjSurfaceContext): string {
+function commitError(c: WpLinuxDrmSyncobjSurfaceContext): string {
   if (!c.buffer) return c.acquire || c.release ? 'no_buffer' : '';
   if (!c.explicitSync) return 'unsupported_buffer';
   if (!c.acquire) return 'no_acquire_point';
@@ -64,7 +64,7 @@ export function commitError(c: WpLinuxDrmSyncobjSurfaceContext): string {
   return '';
 }
 
-export const pointHandle = (p: TimelinePoint) => `tl:${p.timeline}@${p.point}`;
+const pointHandle = (p: TimelinePoint) => `tl:${p.timeline}@${p.point}`;
 
 const cleared = { acquire: null, release: null, buffer: '', frame: -1, explicitSync: false };
 

@@ -16,8 +16,8 @@ import { accepts, ctx, has, idsOf, must, spawn, tell } from '../world.ts';
 import { defineStep, stepTable, type StepTable } from '../design.ts';
 import { isSignaled } from '../dma-buf/dma-fence.ts';
 import {
-  addScheduler, addEntity, drm_sched_job_init, drm_sched_job_add_dependency, drm_sched_job_arm, drm_sched_entity_push_job,
-  drmSchedSteps,
+  addScheduler, addEntity, drm_sched_job_init, drm_sched_job_add_dependency, drm_sched_job_arm,
+  drm_sched_entity_push_job, drmSchedSteps,
 } from '../drm-sched/sched-main.ts';
 import { ioUringMachine, type IoUringContext, type IoUringSqe } from './io-uring.ts';
 
@@ -54,7 +54,8 @@ function initIoUring(w: World, uring: string, queues: number, creditLimit: numbe
 function io_uring_enter(w: World, uring: string, program: IoUringProgramEntry[], i: number): World {
   const e = program[i];
   const sqe: IoUringSqe = {
-    user_data: `sqe${i}`, sched: `sched${e.queue}`, in: e.after.map((j) => finishedOf(uring, `sqe${j}`)), bos: [`bo${i}`],
+    user_data: `sqe${i}`, sched: `sched${e.queue}`, in: e.after.map((j) => finishedOf(uring, `sqe${j}`)),
+    bos: [`bo${i}`],
   };
   return must(w, uring, { type: 'IO_URING_ENTER', sqe });
 }

@@ -40,7 +40,7 @@ export type IoUringSqe = {
 };
 
 /** struct io_uring_cqe (flags not modelled); the fence it reports is the job's, named from user_data. */
-export interface IoUringCqe {
+interface IoUringCqe {
   user_data: string;
   /** 0 or the job fence's error. */
   res: number;
@@ -69,7 +69,8 @@ export const ioUringMachine = setup({
   types: { context: {} as IoUringContext, events: {} as E },
   guards: {
     'sq not empty': ({ context }) => context.sq.length > 0,
-    'in flight': ({ context, event }) => event.type === 'IO_URING_CQE_POST' && context.inflight.includes(event.user_data),
+    'in flight': ({ context, event }) =>
+      event.type === 'IO_URING_CQE_POST' && context.inflight.includes(event.user_data),
     'cq not empty': ({ context }) => context.cq.length > 0,
   },
 }).createMachine({
