@@ -9,13 +9,13 @@
  */
 import { defineProperty } from './property.ts';
 import { idsOf, ctx, stateOf } from '../models/world.ts';
-import { fenceClient } from '../models/display/present.ts';
+import { fenceClient } from '../models/display/present-view.ts';
 import type { World } from '../models/world.ts';
 import type { CompositorContext, Wait } from '../models/display/compositor.ts';
 import type { DrmCrtcContext } from '../models/display/drm-crtc.ts';
 
 /** 'tl:client0.buf1.tl@3' -> 'acquire point 3 of client0.buf1.tl'. */
-export function describeHandle(h: string): string {
+function describeHandle(h: string): string {
   if (h.startsWith('tl:')) { const at = h.lastIndexOf('@'); return `acquire point ${h.slice(at + 1)} of ${h.slice(3, at)}`; }
   if (h.endsWith('.resv')) return `implicit WRITE fences of ${h.slice(0, -5)}`;
   return `fence ${h}`;

@@ -12,7 +12,7 @@ import type { World } from '../models/world.ts';
 import { isFence } from '../models/view.ts';
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
 import type { CompositorContext } from '../models/display/compositor.ts';
-import { releaseSignaled } from '../models/display/present.ts';
+import { releaseSignaled } from '../models/display/present-view.ts';
 
 function owedUnsignalled(w: World, owner: string): string[] {
   const out: string[] = [];

@@ -5,7 +5,7 @@
  */
 import { defineProperty } from './property.ts';
 import { idsOf } from '../models/world.ts';
-import { commitsInUse, releaseSignaled } from '../models/display/present.ts';
+import { commitsInUse, releaseSignaled } from '../models/display/present-view.ts';
 
 export default defineProperty({
   name: 'release-after-last-use',

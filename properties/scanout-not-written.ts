@@ -7,7 +7,7 @@
  */
 import { defineProperty } from './property.ts';
 import { idsOf } from '../models/world.ts';
-import { commitsInUse, writesInFlight } from '../models/display/present.ts';
+import { commitsInUse, writesInFlight } from '../models/display/present-view.ts';
 
 export default defineProperty({
   name: 'scanout-not-written',

@@ -6,20 +6,19 @@
  *   userspace reads a CQE for a job the GPU has not finished and reuses its buffers.
  * Source: seed 003: "when job finishes we create a completion item that gets added to the io_uring's
  *   completion queue"; "fence signalling stays in the kernel".
- * Changes: one substitution, `earlyCompletion: true` (seeded bug).
+ * Changes: one named policy, CqePost 'sq-consumed' instead of 'fence-signaled' (seeded bug).
  * Related: io-uring-submit (the design it breaks).
  */
 import { defineDesign } from '../design.ts';
-import base, { type IoUringConfig } from './io-uring-submit.ts';
-
-const early = (c: IoUringConfig): IoUringConfig => ({ ...c, earlyCompletion: true }); // seeded bug: CQE at consume time
+import { ioUringSteps, type IoUringConfig } from '../io-uring/io-uring-drm.ts';
+import base from './io-uring-submit.ts';
 
 export default defineDesign<IoUringConfig>({
   ...base,
   name: 'io-uring-early-completion',
   summary: 'io-uring-submit, but a CQE is posted when the entry is consumed rather than when its job fence signals.',
   source: 'seed 003 ("when job finishes we create a completion item")',
-  configs: { small: early(base.configs.small), default: early(base.configs.default) },
+  steps: ioUringSteps('sq-consumed'), // seeded bug: CQE at consume time
   expect: {
     ...base.expect,
     'uring-completion-after-fence': { verdict: 'violates', why: 'the SQ thread posts the CQE as soon as it submitted the job, before the GPU finished it (seed 003)' },

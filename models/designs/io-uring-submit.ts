@@ -13,47 +13,10 @@
  *   waits on the second's fence (a pointer), hangs with TDR. Abstracted away: SQPOLL idle/wakeup,
  *   ring overflow, non-DRM opcodes.
  */
-import { defineDesign, type StepDef, stepTable } from '../design.ts';
-import { emptyWorld, ctx, send, type World } from '../world.ts';
-import { drmSchedSteps } from '../drm-sched/sched-main.ts';
-import { initIoUring, io_uring_enter, io_sq_thread, type IoUringProgramEntry } from '../io-uring/io-uring-drm.ts';
-import type { IoUringContext } from '../io-uring/io-uring.ts';
+import { defineDesign } from '../design.ts';
+import { ioUringInit, ioUringSteps, type IoUringConfig, type IoUringProgramEntry } from '../io-uring/io-uring-drm.ts';
 
-export interface IoUringConfig {
-  queues: number;
-  program: IoUringProgramEntry[];
-  maxHangs: number;
-  creditLimit: number;
-  /** seeded bug switch (io-uring-early-completion): post the CQE when the entry is consumed. */
-  earlyCompletion: boolean;
-}
-
-const URING = 'uring0';
-const submitted = (w: World) => { const c = ctx<IoUringContext>(w, URING); return c.consumed + c.sq.length; };
-
-export function ioUringSteps(): StepDef<IoUringConfig>[] {
-  return [
-    {
-      name: 'io_uring_enter', role: 'user', actor: () => 'proc0',
-      enabled: (w, _a, cfg) => submitted(w) < cfg.program.length,
-      apply: (w, _a, cfg) => io_uring_enter(w, URING, cfg.program, submitted(w)),
-      doc: 'seed 003: userspace queues the next submission entry (pointers to buffers and fences) and enters',
-    },
-    {
-      name: 'io_sq_thread_consume', role: 'kernel', actor: () => `${URING}.sqthread`,
-      apply: (w, _a, cfg) => io_sq_thread(w, URING, cfg.earlyCompletion),
-      doc: 'seed 003: the per-fd kernel thread consumes the head entry and submits its job (R89-R93)',
-    },
-    {
-      name: 'io_uring_cqe_seen', role: 'user', actor: () => 'proc0',
-      apply: (w) => send(w, URING, { type: 'IO_URING_CQE_SEEN' }),
-      doc: 'userspace reaps the head completion entry',
-    },
-    ...drmSchedSteps({ maxHangs: (c: IoUringConfig) => c.maxHangs }),
-  ];
-}
-
-export const program: IoUringProgramEntry[] = [
+const program: IoUringProgramEntry[] = [
   { queue: 0, after: [] },
   { queue: 1, after: [] },
   { queue: 0, after: [1] },
@@ -64,15 +27,15 @@ export default defineDesign<IoUringConfig>({
   summary: 'DRM submission through io_uring: in-order SQ thread per fd, the ordinary drm_sched path, CQEs posted from the job fence.',
   source: 'seed 003 (io_uring for DRM)',
   configs: {
-    small: { queues: 2, program, maxHangs: 1, creditLimit: 1, earlyCompletion: false },
-    default: { queues: 2, program: [...program, { queue: 1, after: [0] }, { queue: 0, after: [] }], maxHangs: 1, creditLimit: 2, earlyCompletion: false },
+    small: { queues: 2, program, maxHangs: 1, creditLimit: 1 },
+    default: { queues: 2, program: [...program, { queue: 1, after: [0] }, { queue: 0, after: [] }], maxHangs: 1, creditLimit: 2 },
   },
   bounds: {
     exhaustive: { config: 'small', depth: 60, maxStates: 100_000 },
     random: { config: 'default', depth: 80, runs: 200 },
   },
-  init: (cfg) => initIoUring(emptyWorld, URING, cfg.queues, cfg.creditLimit),
-  steps: stepTable(ioUringSteps()),
+  init: ioUringInit,
+  steps: ioUringSteps('fence-signaled'),
   expect: {
     'one-shot': { verdict: 'holds', why: 'job fences are signalled by the scheduler only, once (R4, R96)' },
     'acyclic-waits': { verdict: 'holds', why: 'an entry can only point at fences of earlier entries, consumed in order (seed 003)' },

@@ -13,8 +13,8 @@
  *   WAIT_AVAILABLE eventfd per acquire point (R87, R141), one CRTC with one plane per client.
  *   Abstracted away: GPU composition (direct scanout).
  */
-import { defineDesign, stepTable } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../display/present.ts';
+import { defineDesign } from '../design.ts';
+import { initPresent, presentSteps, presentMetrics, type PresentConfig } from '../display/present.ts';
 
 const base: PresentConfig = { clients: 1, frames: 2, buffers: 2, vblanks: 3, queues: 2, wbs: true, sync: 'syncobj', policy: 'transaction', clientCrashes: 0, compositorCrashes: 0 };
 
@@ -31,7 +31,7 @@ export default defineDesign<PresentConfig>({
     random: { config: 'default', depth: 80, runs: 200 },
   },
   init: initPresent,
-  steps: stepTable(presentSteps(base)),
+  steps: presentSteps(base),
   expect: {
     'one-shot': { verdict: 'holds', why: 'render, out- and stub fences each have one signaller: the GPU, the flip, the timeline signal (R4, R83, R134)' },
     'acyclic-waits': { verdict: 'holds', why: 'flips wait on acquire fences that depend on nothing the compositor holds (R133)' },
@@ -42,5 +42,5 @@ export default defineDesign<PresentConfig>({
     'hazard-free': { verdict: 'holds', why: 'a buffer is rewritten only after its release point, which (chain semantics, R81) follows the previous render\'s acquire point' },
     'out-fence-once': { verdict: 'holds', why: 'one commit pending per CRTC, its out-fence created on success and signalled at its flip (R134)' },
   },
-  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown, 'missed-vblanks': missedVblanks },
+  metrics: presentMetrics,
 });

@@ -10,8 +10,8 @@
  *   sync"), seed 000 display part; R62, R129, R132.
  * Abstracted away: the X server's copy path for windowed clients (direct scanout only).
  */
-import { defineDesign, stepTable } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../display/present.ts';
+import { defineDesign } from '../design.ts';
+import { initPresent, presentSteps, presentMetrics, type PresentConfig } from '../display/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
 const base: PresentConfig = { ...syncobj.configs.small, sync: 'implicit', wbs: false, policy: 'transaction' };
@@ -23,7 +23,7 @@ export default defineDesign<PresentConfig>({
   source: 'seed 004 implicit sync; seed 002 (compositors rely on implicit sync); R62, R129, R132',
   configs: { small: base, default: { ...syncobj.configs.default, sync: 'implicit', wbs: false, policy: 'transaction' } },
   init: initPresent,
-  steps: stepTable(presentSteps(base)),
+  steps: presentSteps(base),
   expect: {
     'one-shot': { verdict: 'holds', why: 'render and out-fences have one signaller each: the GPU, the flip (R4, R134)' },
     'acyclic-waits': { verdict: 'holds', why: 'a flip waits on WRITE fences of finished-or-running renders only (R132, R133)' },
@@ -34,5 +34,5 @@ export default defineDesign<PresentConfig>({
     'hazard-free': { verdict: 'holds', why: 'a pixmap is rewritten only after its idle xshmfence, sent after a flip that needed its WRITE fence (R132)' },
     'out-fence-once': { verdict: 'holds', why: 'one commit pending per CRTC, its out-fence signalled at its flip (R134)' },
   },
-  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown, 'missed-vblanks': missedVblanks },
+  metrics: presentMetrics,
 });

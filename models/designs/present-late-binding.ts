@@ -10,8 +10,8 @@
  * Changes: policy 'late-binding' instead of in-order transactions (may skip frames: lower latency).
  * Related: present-vblank-naive (waits instead of deciding).
  */
-import { defineDesign, stepTable } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../display/present.ts';
+import { defineDesign } from '../design.ts';
+import { initPresent, presentSteps, presentMetrics, type PresentConfig } from '../display/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
 const base: PresentConfig = { ...syncobj.configs.small, policy: 'late-binding' };
@@ -23,10 +23,10 @@ export default defineDesign<PresentConfig>({
   source: 'seed 000 "vblank + frame + WBS" (late-binding decision point); R139, R141',
   configs: { small: base, default: { ...syncobj.configs.default, policy: 'late-binding' } },
   init: initPresent,
-  steps: stepTable(presentSteps(base)),
+  steps: presentSteps(base),
   expect: {
     ...syncobj.expect,
     'compositor-never-stalls': { verdict: 'holds', why: 'the decision reads fence states and never waits: an unready client keeps its previous buffer (seed 000)' },
   },
-  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown, 'missed-vblanks': missedVblanks },
+  metrics: presentMetrics,
 });

@@ -12,8 +12,8 @@
  * Changes: fences signalled by userspace, published at present; kernel signals them on a crash.
  * Related: present-late-binding (same decision, kernel-materialized points instead of user fences).
  */
-import { defineDesign, stepTable } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../display/present.ts';
+import { defineDesign } from '../design.ts';
+import { initPresent, presentSteps, presentMetrics, type PresentConfig } from '../display/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
 const base: PresentConfig = { ...syncobj.configs.small, frames: 2, vblanks: 2, queues: 1, sync: 'submit-return', policy: 'late-binding', clientCrashes: 1, compositorCrashes: 1, maxCrashes: 1 };
@@ -25,7 +25,7 @@ export default defineDesign<PresentConfig>({
   source: 'seed 002 §2.1 (Olšák) and Vetter\'s reply',
   configs: { small: base, default: { ...syncobj.configs.default, sync: 'submit-return', policy: 'late-binding', clientCrashes: 1, compositorCrashes: 1 } },
   init: initPresent,
-  steps: stepTable(presentSteps(base)),
+  steps: presentSteps(base),
   expect: {
     'one-shot': { verdict: 'holds', why: 'the kernel signals a fence on a crash only if its owner has not (R4)' },
     'acyclic-waits': { verdict: 'holds', why: 'the compositor never waits; flips wait only on signalled submit fences' },
@@ -37,5 +37,5 @@ export default defineDesign<PresentConfig>({
     'out-fence-once': { verdict: 'holds', why: 'one commit pending per CRTC, its out-fence signalled at its flip (R134)' },
     'crash-isolation': { verdict: 'holds', why: 'seed 002: the kernel signals a crashed producer\'s submit fences and a crashed consumer\'s return fences' },
   },
-  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown, 'missed-vblanks': missedVblanks },
+  metrics: presentMetrics,
 });

@@ -11,8 +11,8 @@
  * Changes: policy 'naive' (seeded bug: waits instead of a late-binding decision).
  * Related: present-late-binding (the fix).
  */
-import { defineDesign, stepTable } from '../design.ts';
-import { initPresent, presentSteps, frameLatency, maxFrameLatency, framesShown, missedVblanks, type PresentConfig } from '../display/present.ts';
+import { defineDesign } from '../design.ts';
+import { initPresent, presentSteps, presentMetrics, type PresentConfig } from '../display/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
 const base: PresentConfig = { ...syncobj.configs.small, policy: 'naive' }; // seeded bug: wait at paint
@@ -24,10 +24,10 @@ export default defineDesign<PresentConfig>({
   source: 'seed 000 "vblank! Easy." / "vblank strikes back" / "what about wait-before-signal clients?"',
   configs: { small: base, default: { ...syncobj.configs.default, policy: 'naive' } },
   init: initPresent,
-  steps: stepTable(presentSteps(base)),
+  steps: presentSteps(base),
   expect: {
     ...syncobj.expect,
     'compositor-never-stalls': { verdict: 'violates', why: 'a client presents before rendering, the compositor waits at paint and the vblank passes with no flip (seed 000)' },
   },
-  metrics: { 'frame-latency-vblanks': frameLatency, 'max-frame-latency-vblanks': maxFrameLatency, 'frames-shown': framesShown, 'missed-vblanks': missedVblanks },
+  metrics: presentMetrics,
 });

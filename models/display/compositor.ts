@@ -31,8 +31,11 @@ import { setup, assign } from 'xstate';
 import { withView, type Edge } from '../view.ts';
 import { drm_syncobj_point_fence } from '../drm-syncobj/drm-syncobj-api.ts';
 
-/** One wl_surface.commit (or PresentPixmap) of a buffer. Handles are resolved by models/display/present.ts. */
-export interface SurfaceCommit {
+/**
+ * One wl_surface.commit (or PresentPixmap) of a buffer. Handles are read by models/display/present-view.ts.
+ * A type, not an interface, so that it is plain JSON and travels in an event as it is.
+ */
+export type SurfaceCommit = {
   client: string;
   buf: string;
   frame: number;
@@ -40,7 +43,7 @@ export interface SurfaceCommit {
   acquire: string;
   /** release: 'tl:<drm_syncobj>@<point>', an xshmfence id, or a return fence id. */
   release: string;
-}
+};
 
 export interface Wait {
   client: string;
@@ -80,7 +83,7 @@ type E =
   | { type: 'COMPOSITOR_CRASH' };
 
 /** COMPOSITOR_LATCH on plain data: take n queued commits; the last becomes latched if `use`, the rest are released. */
-export function latch(c: CompositorContext, client: string, n: number, use: boolean): Partial<CompositorContext> {
+function latch(c: CompositorContext, client: string, n: number, use: boolean): Partial<CompositorContext> {
   const q = c.queue[client] ?? [];
   const taken = q.slice(0, n);
   const rel = [...c.toRelease];
@@ -95,7 +98,7 @@ export function latch(c: CompositorContext, client: string, n: number, use: bool
 }
 
 /** DRM_EVENT_FLIP_COMPLETE on plain data: latched commits are on screen, what they replaced is released. */
-export function flipped(c: CompositorContext): Partial<CompositorContext> {
+function flipped(c: CompositorContext): Partial<CompositorContext> {
   const onScreen = { ...c.onScreen };
   const rel = [...c.toRelease];
   for (const [client, s] of Object.entries(c.latched)) {
@@ -114,7 +117,8 @@ export const compositorMachine = setup({
   actions: {
     /** R137: queue the commit for its surface. */
     'queue commit': assign(({ context, event }) => {
-      const s = (event as { commit: SurfaceCommit }).commit;
+      if (event.type !== 'WL_SURFACE_COMMIT' && event.type !== 'PRESENT_PIXMAP') return {};
+      const s = event.commit;
       return { queue: { ...context.queue, [s.client]: [...(context.queue[s.client] ?? []), s] } };
     }),
   },

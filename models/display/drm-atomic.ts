@@ -5,7 +5,7 @@
  * flip, R134 the out-fence that exists only for a commit that succeeded.
  */
 import type { World } from '../world.ts';
-import { ctx, has, must, spawn, send, tell, can, idsOf, kindOf } from '../world.ts';
+import { accepts, ctx, has, must, spawn, tell, idsOf, kindOf } from '../world.ts';
 import { dmaFenceMachine, isSignaled, EINVAL } from '../dma-buf/dma-fence.ts';
 import { isFence } from '../view.ts';
 import { dma_resv_fences } from '../dma-buf/dma-resv.ts';
@@ -56,10 +56,23 @@ function crtcFenceContext(w: World, crtc: string): number {
   return 2000 + idsOf(w, 'drm_crtc').indexOf(crtc);
 }
 
-/** DRM_IOCTL_MODE_ATOMIC, nonblocking. Failure or TEST_ONLY leaves the world unchanged and publishes nothing. */
-export function drm_mode_atomic_ioctl(w: World, req: AtomicRequest): AtomicResult {
-  const fail = (ret: number): AtomicResult => ({ w, ret, outFence: null });
-  // R131: IN_FENCE_FD is set once per plane state and must be a sync_file (its fence is what KMS waits on).
+/** What a validated commit will do: its resolved planes, the fences it waits on, its out-fence and the CRTC event. */
+interface AtomicPlan {
+  fences: string[];
+  seq: number;
+  outFence: string;
+  ev: {
+    type: 'DRM_MODE_ATOMIC_COMMIT'; planes: Record<string, string>; waiting: string[]; outFence: string; event: string;
+  };
+}
+
+/**
+ * drm_atomic_check_only, pure: 0 and the plan, or -errno. R131: IN_FENCE_FD is set once per plane
+ * state and must be a sync_file (its fence is what KMS waits on); R132 prepare_fb picks the fences;
+ * the CRTC itself refuses a second pending commit (-EBUSY, its guard 'no commit pending').
+ */
+function drm_atomic_check(w: World, req: AtomicRequest): { ret: number; plan: AtomicPlan | null } {
+  const fail = (ret: number) => ({ ret, plan: null });
   const seen = new Set<string>();
   const planes: PlaneUpdate[] = [];
   for (const p of req.planes) {
@@ -72,19 +85,44 @@ export function drm_mode_atomic_ioctl(w: World, req: AtomicRequest): AtomicResul
   }
   const c = ctx<DrmCrtcContext>(w, req.crtc);
   for (const p of planes) if (!(p.plane in c.planes)) return fail(EINVAL);
-  const fences = [...new Set(planes.flatMap((p) => (p.fb ? drm_gem_plane_helper_prepare_fb(w, p.fb, p.inFence ?? '') : [])))];
+  const prepared = planes.flatMap((p) => (p.fb ? drm_gem_plane_helper_prepare_fb(w, p.fb, p.inFence ?? '') : []));
+  const fences = [...new Set(prepared)];
   const waiting = fences.filter((f) => !isSignaled(w, f));
   const seq = c.commitSeq + 1;
   const outFence = req.outFence ? `${req.crtc}.out${seq}` : '';
-  const ev = { type: 'DRM_MODE_ATOMIC_COMMIT', planes: Object.fromEntries(req.planes.map((p) => [p.plane, p.fb])), waiting, outFence, event: req.event ?? '' };
-  if (!can(w, req.crtc, ev)) return fail(EBUSY);
-  if (req.testOnly) return fail(0); // R131/R134: validated only; the out-fence fd is written as -1
-  if (outFence) w = spawn(w, outFence, dmaFenceMachine, { context: crtcFenceContext(w, req.crtc), seqno: seq, ops: 'kms.out', owner: req.crtc, published: true });
-  w = must(w, req.crtc, ev);
-  for (const f of fences) w = tell(w, f, { type: 'DMA_FENCE_PUBLISH', via: `${req.crtc} commit ${seq}` });
+  const ev = {
+    type: 'DRM_MODE_ATOMIC_COMMIT' as const, planes: Object.fromEntries(req.planes.map((p) => [p.plane, p.fb])),
+    waiting, outFence, event: req.event ?? '',
+  };
+  if (!accepts(w, req.crtc, ev)) return fail(EBUSY);
+  return { ret: 0, plan: { fences, seq, outFence, ev } };
+}
+
+/**
+ * drm_atomic_nonblocking_commit of a checked plan: R134 the out-fence exists from here on, R133 the
+ * commit waits for its fences through callbacks.
+ */
+function drm_atomic_commit(w: World, crtc: string, plan: AtomicPlan): World {
+  const { fences, seq, outFence, ev } = plan;
+  if (outFence) {
+    w = spawn(w, outFence, dmaFenceMachine, {
+      context: crtcFenceContext(w, crtc), seqno: seq, ops: 'kms.out', owner: crtc, published: true,
+    });
+  }
+  w = must(w, crtc, ev);
+  for (const f of fences) w = tell(w, f, { type: 'DMA_FENCE_PUBLISH', via: `${crtc} commit ${seq}` });
   // R133: drm_atomic_helper_wait_for_fences, as callbacks into the commit.
-  for (const f of waiting) w = send(w, f, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: req.crtc, ev: { type: 'DRM_ATOMIC_FENCE_SIGNALED', fence: f } } }) ?? w;
-  return { w, ret: 0, outFence: outFence || null };
+  const cb = (f: string) => ({ to: crtc, ev: { type: 'DRM_ATOMIC_FENCE_SIGNALED', fence: f } });
+  for (const f of ev.waiting) w = tell(w, f, { type: 'DMA_FENCE_ADD_CALLBACK', cb: cb(f) });
+  return w;
+}
+
+/** DRM_IOCTL_MODE_ATOMIC, nonblocking. Failure or TEST_ONLY leaves the world unchanged and publishes nothing. */
+export function drm_mode_atomic_ioctl(w: World, req: AtomicRequest): AtomicResult {
+  const { ret, plan } = drm_atomic_check(w, req);
+  // R131/R134: on failure, or validated only, the out-fence fd is written as -1
+  if (plan === null || req.testOnly) return { w, ret, outFence: null };
+  return { w: drm_atomic_commit(w, req.crtc, plan), ret: 0, outFence: plan.outFence || null };
 }
 
 /** The vblank interrupt: drm_crtc_handle_vblank -> the pending commit flips if its fences signaled. */

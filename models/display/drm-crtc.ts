@@ -30,7 +30,7 @@ import { withView } from '../view.ts';
 
 export const EBUSY = -16;
 
-export interface DrmPendingCommit {
+interface DrmPendingCommit {
   /** R134: this commit's sequence number on the CRTC. */
   seq: number;
   /** plane -> fb this commit puts on it ('' = disable the plane). */

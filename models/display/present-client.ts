@@ -22,7 +22,7 @@
  */
 import { setup, assign } from 'xstate';
 
-export interface FrameInProgress {
+interface FrameInProgress {
   frame: number;
   buf: number;
   rendered: boolean;

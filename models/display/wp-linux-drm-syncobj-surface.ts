@@ -14,8 +14,8 @@
  *        stay valid (the compositor's queue keeps them).
  * - R141 the acquire point need not be materialized at commit (wait-before-signal): nothing here
  *        looks at the timeline (a drm_syncobj); the compositor arms a WAIT_AVAILABLE eventfd on the
- *        point and decides readiness later (models/display/present.ts).
- * (R136 import_timeline / get_surface errors are manager requests: models/display/present.ts.)
+ *        point and decides readiness later (models/display/sync-syncobj.ts, present-view.ts).
+ * (R136 import_timeline / get_surface errors are manager requests, not modelled: every timeline here is imported.)
  *
  * Events: WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_SET_ACQUIRE_POINT {timeline, point},
  *   WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_SET_RELEASE_POINT {timeline, point}, WL_SURFACE_ATTACH {buf, frame,
@@ -55,7 +55,7 @@ type E =
   | { type: 'WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_DESTROY' };
 
 /** R138 on plain data: the protocol error this commit raises, or ''. */
-export function commitError(c: WpLinuxDrmSyncobjSurfaceContext): string {
+function commitError(c: WpLinuxDrmSyncobjSurfaceContext): string {
   if (!c.buffer) return c.acquire || c.release ? 'no_buffer' : '';
   if (!c.explicitSync) return 'unsupported_buffer';
   if (!c.acquire) return 'no_acquire_point';
@@ -64,7 +64,7 @@ export function commitError(c: WpLinuxDrmSyncobjSurfaceContext): string {
   return '';
 }
 
-export const pointHandle = (p: TimelinePoint) => `tl:${p.timeline}@${p.point}`;
+const pointHandle = (p: TimelinePoint) => `tl:${p.timeline}@${p.point}`;
 
 const cleared = { acquire: null, release: null, buffer: '', frame: -1, explicitSync: false };
 
@@ -79,7 +79,7 @@ export const wpLinuxDrmSyncobjSurfaceMachine = setup({
     apply: enqueueActions(({ context: c, enqueue }) => {
       if (c.buffer) {
         const commit: SurfaceCommit = { client: c.client, buf: c.buffer, frame: c.frame, acquire: pointHandle(c.acquire!), release: pointHandle(c.release!) };
-        enqueue(deliver(c.compositor, { type: 'WL_SURFACE_COMMIT', commit: commit as any }));
+        enqueue(deliver(c.compositor, { type: 'WL_SURFACE_COMMIT', commit }));
       }
       enqueue.assign({ ...cleared, commits: c.commits + 1 });
     }),

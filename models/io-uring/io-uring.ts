@@ -19,15 +19,16 @@
  * ring sizes and overflow (no property reads them), SQPOLL wake-ups (the thread is an explicit kernel
  * step), registered buffers and the "interesting" non-DRM opcodes the seed worries about.
  *
- * Events: IO_URING_ENTER {sqe} (userspace submits one entry), IO_SQ_THREAD_CONSUME {fence} (the SQ
- *   thread takes the head entry; `fence` is the finished fence of the job it created),
+ * Events: IO_URING_ENTER {sqe} (userspace submits one entry), IO_SQ_THREAD_CONSUME (the SQ thread
+ *   takes the head entry and submits its job, models/io-uring/io-uring-drm.ts),
  *   IO_URING_CQE_POST {user_data} (completion; from the fence callback), IO_URING_CQE_SEEN (userspace
  *   reaps the CQ head).
  */
 import { setup, assign } from 'xstate';
 import { withView } from '../view.ts';
 
-export interface IoUringSqe {
+/** A type, not an interface, so that it is plain JSON and travels in IO_URING_ENTER as it is. */
+export type IoUringSqe = {
   /** the entry's user_data, echoed in its CQE. */
   user_data: string;
   /** the drm scheduler (GPU queue) the job goes to. */
@@ -36,14 +37,13 @@ export interface IoUringSqe {
   in: string[];
   /** pointers to the buffers the job uses (never copied). */
   bos: string[];
-}
+};
 
-export interface IoUringCqe {
+/** struct io_uring_cqe (flags not modelled); the fence it reports is the job's, named from user_data. */
+interface IoUringCqe {
   user_data: string;
   /** 0 or the job fence's error. */
   res: number;
-  /** ghost: the fence whose signal this entry reports. */
-  fence: string;
 }
 
 export interface IoUringContext {
@@ -51,8 +51,8 @@ export interface IoUringContext {
   sq: IoUringSqe[];
   /** always: entries consumed by the SQ thread so far. */
   consumed: number;
-  /** always: consumed entries whose completion is not posted yet. */
-  inflight: { user_data: string; fence: string }[];
+  /** always: user_data of the consumed entries whose completion is not posted yet. */
+  inflight: string[];
   /** always: posted completions not yet reaped, in posting order. */
   cq: IoUringCqe[];
   /** always: completions userspace has reaped, in order. */
@@ -61,7 +61,7 @@ export interface IoUringContext {
 
 type E =
   | { type: 'IO_URING_ENTER'; sqe: IoUringSqe }
-  | { type: 'IO_SQ_THREAD_CONSUME'; fence: string }
+  | { type: 'IO_SQ_THREAD_CONSUME' }
   | { type: 'IO_URING_CQE_POST'; user_data: string; fenceError?: number }
   | { type: 'IO_URING_CQE_SEEN' };
 
@@ -69,7 +69,8 @@ export const ioUringMachine = setup({
   types: { context: {} as IoUringContext, events: {} as E },
   guards: {
     'sq not empty': ({ context }) => context.sq.length > 0,
-    'in flight': ({ context, event }) => event.type === 'IO_URING_CQE_POST' && context.inflight.some((x) => x.user_data === event.user_data),
+    'in flight': ({ context, event }) =>
+      event.type === 'IO_URING_CQE_POST' && context.inflight.includes(event.user_data),
     'cq not empty': ({ context }) => context.cq.length > 0,
   },
 }).createMachine({
@@ -80,19 +81,19 @@ export const ioUringMachine = setup({
     IO_SQ_THREAD_CONSUME: {
       guard: 'sq not empty',
       description: 'seed 003: the kernel thread consumes entries in order',
-      actions: assign(({ context, event }) => ({
+      actions: assign(({ context }) => ({
         sq: context.sq.slice(1),
         consumed: context.consumed + 1,
-        inflight: [...context.inflight, { user_data: context.sq[0].user_data, fence: event.fence }],
+        inflight: [...context.inflight, context.sq[0].user_data],
       })),
     },
     IO_URING_CQE_POST: {
       guard: 'in flight',
       description: 'seed 003: completions in any order',
-      actions: assign(({ context, event }) => {
-        const x = context.inflight.find((i) => i.user_data === event.user_data)!;
-        return { inflight: context.inflight.filter((i) => i !== x), cq: [...context.cq, { user_data: x.user_data, res: event.fenceError ?? 0, fence: x.fence }] };
-      }),
+      actions: assign(({ context, event }) => ({
+        inflight: context.inflight.filter((u) => u !== event.user_data),
+        cq: [...context.cq, { user_data: event.user_data, res: event.fenceError ?? 0 }],
+      })),
     },
     IO_URING_CQE_SEEN: { guard: 'cq not empty', actions: assign(({ context }) => ({ cq: context.cq.slice(1), reaped: [...context.reaped, context.cq[0]] })) },
   },

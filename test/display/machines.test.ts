@@ -15,7 +15,8 @@ import { xshmfenceMachine } from '../../models/display/xshmfence.ts';
 import { ioUringMachine, type IoUringContext } from '../../models/io-uring/io-uring.ts';
 import { drm_mode_atomic_ioctl, drm_gem_plane_helper_prepare_fb } from '../../models/display/drm-atomic.ts';
 import { dma_resv_add_fence_locked } from '../../models/drm-sched/implicit-sync.ts';
-import { syncobj_timeline_signal, syncobj_point_signaled, acquireState, availableEventfd } from '../../models/display/present.ts';
+import { syncobj_point_signaled, acquireState, availableEventfd } from '../../models/display/present-view.ts';
+import { syncobj_timeline_signal } from '../../models/display/sync-syncobj.ts';
 import { drm_syncobj_create, drm_syncobj_add_point, drm_syncobj_point_materialized } from '../../models/drm-syncobj/drm-syncobj-api.ts';
 import type { DrmSyncobjContext } from '../../models/drm-syncobj/drm-syncobj.ts';
 import type { SyncFileContext } from '../../models/dma-buf/sync-file.ts';
@@ -74,12 +75,15 @@ describe('drm_crtc (R131-R135)', () => {
     expect(ctx<DrmCrtcContext>(w, 'crtc0').planes.plane0).toBe('');
   });
   test('coverage', () => {
-    const r = coverTransitions(drmCrtcMachine, (s) => [
-      ...(s.context.commitSeq < 2 ? [{ type: 'DRM_MODE_ATOMIC_COMMIT', planes: { plane0: 'fb0' }, waiting: s.context.commitSeq ? [] : ['f'], outFence: 'o', event: 'c' }] : []),
-      { type: 'DRM_ATOMIC_FENCE_SIGNALED', fence: 'f' },
-      ...(s.context.vblanks < 3 ? [{ type: 'DRM_CRTC_HANDLE_VBLANK' }] : []),
-      { type: 'DRM_FB_RELEASE', fbs: ['fb0'] },
-    ] as any);
+    const r = coverTransitions(drmCrtcMachine, (s) => {
+      const evs = [
+        ...(s.context.commitSeq < 2 ? [{ type: 'DRM_MODE_ATOMIC_COMMIT', planes: { plane0: 'fb0' }, waiting: s.context.commitSeq ? [] : ['f'], outFence: 'o', event: 'c' }] : []),
+        { type: 'DRM_ATOMIC_FENCE_SIGNALED', fence: 'f' },
+        ...(s.context.vblanks < 3 ? [{ type: 'DRM_CRTC_HANDLE_VBLANK' }] : []),
+        { type: 'DRM_FB_RELEASE', fbs: ['fb0'] },
+      ];
+      return evs;
+    });
     expect(r.uncovered).toEqual([]);
   });
 });
@@ -87,7 +91,7 @@ describe('drm_crtc (R131-R135)', () => {
 describe('compositor (seed 000; R137, R139)', () => {
   test('late binding: LATCH takes n commits, shows the last, releases the skipped ones; flip-done releases the replaced one', () => {
     let w = spawn(emptyWorld, 'comp', compositorMachine, {});
-    for (const k of [0, 1, 2]) w = must(w, 'comp', { type: 'WL_SURFACE_COMMIT', commit: commit('c', k) as any });
+    for (const k of [0, 1, 2]) w = must(w, 'comp', { type: 'WL_SURFACE_COMMIT', commit: commit('c', k) });
     w = must(w, 'comp', { type: 'COMPOSITOR_PAINT_NOW', frame: 1 });
     w = must(w, 'comp', { type: 'COMPOSITOR_LATCH', client: 'c', n: 2, use: true });
     let c = ctx<CompositorContext>(w, 'comp');
@@ -111,12 +115,15 @@ describe('compositor (seed 000; R137, R139)', () => {
   });
   test('coverage', () => {
     const held = (c: CompositorContext) => (c.queue.c?.length ?? 0) + Object.keys(c.latched).length + Object.keys(c.onScreen).length + c.toRelease.length;
-    const r = coverTransitions(compositorMachine, (s) => [
-      ...(held(s.context) < 2 ? [{ type: 'WL_SURFACE_COMMIT', commit: commit('c', 0) }, { type: 'PRESENT_PIXMAP', commit: commit('c', 1) }] : []),
-      { type: 'COMPOSITOR_PAINT_NOW', frame: 1 }, { type: 'COMPOSITOR_LATCH', client: 'c', n: 1, use: true },
-      { type: 'COMPOSITOR_STALL', client: 'c', on: 'f' }, { type: 'COMPOSITOR_WAIT_DONE' }, { type: 'COMPOSITOR_COMMITTED' },
-      { type: 'COMPOSITOR_NOTHING_NEW' }, { type: 'DRM_EVENT_FLIP_COMPLETE', seq: 1 }, { type: 'COMPOSITOR_RELEASED' }, { type: 'COMPOSITOR_CRASH' },
-    ] as any, { limit: 5000 });
+    const r = coverTransitions(compositorMachine, (s) => {
+      const evs = [
+        ...(held(s.context) < 2 ? [{ type: 'WL_SURFACE_COMMIT', commit: commit('c', 0) }, { type: 'PRESENT_PIXMAP', commit: commit('c', 1) }] : []),
+        { type: 'COMPOSITOR_PAINT_NOW', frame: 1 }, { type: 'COMPOSITOR_LATCH', client: 'c', n: 1, use: true },
+        { type: 'COMPOSITOR_STALL', client: 'c', on: 'f' }, { type: 'COMPOSITOR_WAIT_DONE' }, { type: 'COMPOSITOR_COMMITTED' },
+        { type: 'COMPOSITOR_NOTHING_NEW' }, { type: 'DRM_EVENT_FLIP_COMPLETE', seq: 1 }, { type: 'COMPOSITOR_RELEASED' }, { type: 'COMPOSITOR_CRASH' },
+      ];
+      return evs;
+    }, { limit: 5000 });
     expect(r.uncovered).toEqual([]);
   });
 });
@@ -133,9 +140,12 @@ describe('present_client (R139, R145)', () => {
     expect([c.next, c.cur, c.lastFrame, c.renderedAt]).toEqual([1, null, [-1, 0], [2]]);
   });
   test('coverage', () => {
-    const r = coverTransitions(presentClientMachine, () => [
-      { type: 'CLIENT_RENDER', buf: 0, vblank: 0 }, { type: 'CLIENT_PRESENT', buf: 0 }, { type: 'CLIENT_FRAME_SHOWN', frame: 0, vblank: 1 }, { type: 'CLIENT_CRASH' },
-    ] as any, { input: { frames: 1, buffers: 1, wbs: true } });
+    const r = coverTransitions(presentClientMachine, () => {
+      const evs = [
+        { type: 'CLIENT_RENDER', buf: 0, vblank: 0 }, { type: 'CLIENT_PRESENT', buf: 0 }, { type: 'CLIENT_FRAME_SHOWN', frame: 0, vblank: 1 }, { type: 'CLIENT_CRASH' },
+      ];
+      return evs;
+    }, { input: { frames: 1, buffers: 1, wbs: true } });
     expect(r.uncovered).toEqual([]);
   });
 });
@@ -158,7 +168,7 @@ describe('wp_linux_drm_syncobj_surface_v1 (R137, R138, R140)', () => {
   });
   test('R137: points are double-buffered, the last set wins, and apply to the commit with the buffer', () => {
     let w = surf();
-    for (const e of [attach, acq(1), acq(3), rel(4)]) w = must(w, 's', e as any);
+    for (const e of [attach, acq(1), acq(3), rel(4)]) w = must(w, 's', e);
     w = must(w, 's', { type: 'WL_SURFACE_COMMIT' });
     expect(ctx<CompositorContext>(w, 'comp').queue.c[0]).toEqual({ client: 'c', buf: 'b0', frame: 0, acquire: 'tl:t@3', release: 'tl:t@4' });
     expect(ctx<WpLinuxDrmSyncobjSurfaceContext>(w, 's').acquire).toBe(null);
@@ -169,7 +179,10 @@ describe('wp_linux_drm_syncobj_surface_v1 (R137, R138, R140)', () => {
     expect([stateOf(w, 's'), ctx<WpLinuxDrmSyncobjSurfaceContext>(w, 's').acquire]).toEqual(['destroyed', null]);
   });
   test('coverage', () => {
-    const r = coverTransitions(wpLinuxDrmSyncobjSurfaceMachine, (s) => (s.context.commits > 0 ? [] : [attach, acq(1), rel(2), { type: 'WL_SURFACE_COMMIT' }, { type: 'WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_DESTROY' }]) as any, { input: { client: 'c' }, limit: 5000 });
+    const r = coverTransitions(wpLinuxDrmSyncobjSurfaceMachine, (s) => {
+      const evs = [attach, acq(1), rel(2), { type: 'WL_SURFACE_COMMIT' }, { type: 'WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_DESTROY' }];
+      return s.context.commits > 0 ? [] : evs;
+    }, { input: { client: 'c' }, limit: 5000 });
     expect(r.uncovered).toEqual([]);
   });
 });
@@ -227,23 +240,26 @@ describe('io_uring (seed 003)', () => {
   const sqe = (u: string) => ({ user_data: u, sched: 's', in: [], bos: [] });
   test('the SQ is consumed in order; completions are posted in any order and reaped in CQ order', () => {
     let w = spawn(emptyWorld, 'u', ioUringMachine, {});
-    w = must(w, 'u', { type: 'IO_URING_ENTER', sqe: sqe('a') as any });
-    w = must(w, 'u', { type: 'IO_URING_ENTER', sqe: sqe('b') as any });
-    w = must(w, 'u', { type: 'IO_SQ_THREAD_CONSUME', fence: 'fa' });
-    w = must(w, 'u', { type: 'IO_SQ_THREAD_CONSUME', fence: 'fb' });
+    w = must(w, 'u', { type: 'IO_URING_ENTER', sqe: sqe('a') });
+    w = must(w, 'u', { type: 'IO_URING_ENTER', sqe: sqe('b') });
+    w = must(w, 'u', { type: 'IO_SQ_THREAD_CONSUME' });
+    w = must(w, 'u', { type: 'IO_SQ_THREAD_CONSUME' });
     expect(send(w, 'u', { type: 'IO_URING_CQE_POST', user_data: 'zz' })).toBe(null);
     w = must(w, 'u', { type: 'IO_URING_CQE_POST', user_data: 'b', fenceError: -62 });
     w = must(w, 'u', { type: 'IO_URING_CQE_POST', user_data: 'a' });
     w = must(w, 'u', { type: 'IO_URING_CQE_SEEN' });
     const c = ctx<IoUringContext>(w, 'u');
-    expect(c.reaped).toEqual([{ user_data: 'b', res: -62, fence: 'fb' }]);
+    expect(c.reaped).toEqual([{ user_data: 'b', res: -62 }]);
     expect(c.cq.map((e) => e.user_data)).toEqual(['a']);
   });
   test('coverage', () => {
-    const r = coverTransitions(ioUringMachine, (s) => [
-      ...(s.context.consumed + s.context.sq.length < 1 ? [{ type: 'IO_URING_ENTER', sqe: sqe('a') }] : []),
-      { type: 'IO_SQ_THREAD_CONSUME', fence: 'f' }, { type: 'IO_URING_CQE_POST', user_data: 'a' }, { type: 'IO_URING_CQE_SEEN' },
-    ] as any);
+    const r = coverTransitions(ioUringMachine, (s) => {
+      const evs = [
+        ...(s.context.consumed + s.context.sq.length < 1 ? [{ type: 'IO_URING_ENTER', sqe: sqe('a') }] : []),
+        { type: 'IO_SQ_THREAD_CONSUME' }, { type: 'IO_URING_CQE_POST', user_data: 'a' }, { type: 'IO_URING_CQE_SEEN' },
+      ];
+      return evs;
+    });
     expect(r.uncovered).toEqual([]);
   });
 });
