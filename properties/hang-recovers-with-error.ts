@@ -35,12 +35,16 @@ export default defineProperty({
     for (const id of Object.keys(w.o).sort()) {
       const s = w.o[id];
       const ringHung = s.machine.id === 'gpu_ring' && ctx<GpuRingContext>(w, id).hung;
-      if (s.hasTag('hung') || ringHung) return `${id} is still hung when the kernel, GPU and timers settle: no reset (I22, R20)`;
+      if (s.hasTag('hung') || ringHung) {
+        return `${id} is still hung when the kernel, GPU and timers settle: no reset (I22, R20)`;
+      }
     }
     for (const f of pending) {
       const s = w.o[f];
       if (!s?.hasTag('signaled')) return `${f}, pending on a hung context, never signals (I22)`;
-      if (ctx<DmaFenceContext>(w, f).error === 0) return `${f}, pending on a hung context, signaled without an error (I22)`;
+      if (ctx<DmaFenceContext>(w, f).error === 0) {
+        return `${f}, pending on a hung context, signaled without an error (I22)`;
+      }
     }
     return null;
   },

@@ -57,7 +57,8 @@ const drm_sched_run_job_work = defineStep<ReclaimConfig, [entity: string, pressu
     w = drm_sched_run_job(w, 'sched0', e);
     return must(w, T, { type: 'KTHREAD_DONE' });
   },
-  doc: 'R95, R22: run_job is a signalling section; its allocation may enter reclaim, where a shrinker waits on a busy BO (R24)',
+  doc: 'R95, R22: run_job is a signalling section; its allocation may enter reclaim, where a shrinker waits on a '
+    + 'busy BO (R24)',
 });
 
 const shrinker_wait_done = defineStep<ReclaimConfig, [thread: string]>({
@@ -81,7 +82,9 @@ const steps = stepTable<ReclaimConfig>(
   drm_sched_run_job_work,
   shrinker_wait_done,
   // run_job is replaced by drm_sched_run_job_work above (the kthread that may enter reclaim).
-  Object.values(withSteps(drmSchedStepTable({ maxHangs: (c: ReclaimConfig) => c.maxHangs }), { drm_sched_run_job: null })),
+  Object.values(
+    withSteps(drmSchedStepTable({ maxHangs: (c: ReclaimConfig) => c.maxHangs }), { drm_sched_run_job: null }),
+  ),
 );
 
 const small: ReclaimConfig = { processes: 1, jobs: 2, bos: 1, maxHangs: 0, tdr: true, creditLimit: 1, gfp: 'GFP_KERNEL' };

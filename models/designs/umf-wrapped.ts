@@ -22,8 +22,8 @@ import { userMemoryFenceMachine } from '../userq/user-memory-fence.ts';
 import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
 import { gpuContextMachine } from '../gpu/gpu-context.ts';
 import {
-  addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job, drm_sched_job_add_dependency,
-  drmSchedSteps,
+  addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job,
+  drm_sched_job_add_dependency, drmSchedSteps,
 } from '../drm-sched/sched-main.ts';
 import { add_implicit_dependencies, publish_implicit } from '../drm-sched/implicit-sync.ts';
 import { ttm_bo_create, ttm_bo_move_copy } from '../ttm/ttm-bo.ts';
@@ -73,7 +73,8 @@ function submit(w: World, proc: 'proc0' | 'proc1', cfg: UmfWrappedConfig): World
   if (proc === 'proc1' && cfg.wrapInKernel) {
     // seeded bug: the kernel wraps a user memory fence in a dma_fence and makes a job depend on it (R30)
     const wrap = `${job}.umf`;
-    w = spawn(w, wrap, dmaFenceUmfMachine, { self: wrap, umf: 'umf0', value: 1, context: 900, seqno: 1, timeoutKills: cfg.timeout ? `${proc}.ctx` : '' });
+    const timeoutKills = cfg.timeout ? `${proc}.ctx` : '';
+    w = spawn(w, wrap, dmaFenceUmfMachine, { self: wrap, umf: 'umf0', value: 1, context: 900, seqno: 1, timeoutKills });
     w = drm_sched_job_add_dependency(w, job, wrap);
   }
   w = drm_sched_job_arm(w, job);

@@ -94,9 +94,9 @@ export const drmGpuSchedulerMachine = setup({
       guard: 'policy keeps a run queue',
       description: 'drm_sched_entity_push_job: the first job adds the entity (drm_sched_rq_add_entity); submit_ts',
       actions: assign({
-        rq: ({ context, event }) =>
-          context.policy === 'round-robin' && !context.rq.includes(event.entity) ? [...context.rq, event.entity] : context.rq,
-        submitted: ({ context, event }) => (context.policy === 'fifo' ? [...context.submitted, event.job] : context.submitted),
+        rq: ({ context: c, event }) =>
+          c.policy === 'round-robin' && !c.rq.includes(event.entity) ? [...c.rq, event.entity] : c.rq,
+        submitted: ({ context: c, event }) => (c.policy === 'fifo' ? [...c.submitted, event.job] : c.submitted),
       }),
     },
     DRM_SCHED_RQ_SELECT: [

@@ -73,7 +73,10 @@ export const drmSchedJobMachine = setup({
   context: ({ input }) => ({ id: input?.id ?? '', entity: input?.entity ?? '', sched: input?.sched ?? '', deps: [], scheduled: '', finished: '', parent: '', result: 0 }),
   initial: 'init',
   on: {
-    DRM_SCHED_DEP_SIGNALED: { guard: 'is a pending dependency', actions: assign({ deps: ({ context, event }) => context.deps.filter((d) => d !== event.fence) }) },
+    DRM_SCHED_DEP_SIGNALED: {
+      guard: 'is a pending dependency',
+      actions: assign({ deps: ({ context, event }) => context.deps.filter((d) => d !== event.fence) }),
+    },
   },
   states: {
     init: {

@@ -30,7 +30,9 @@ const gNum = (w: World, key: string): number => {
 };
 
 /** Create scheduler `sched` feeding ring `ring`. */
-export function addScheduler(w: World, sched: string, ring: string, opts: { timeout: boolean; creditLimit: number }): World {
+export function addScheduler(
+  w: World, sched: string, ring: string, opts: { timeout: boolean; creditLimit: number },
+): World {
   w = spawn(w, ring, gpuRingMachine, {});
   return spawn(w, sched, drmGpuSchedulerMachine, { ring, timeout: opts.timeout, creditLimit: opts.creditLimit });
 }
@@ -101,7 +103,8 @@ export function drm_sched_entity_push_job(w: World, job: string): World {
   w = tell(w, j.sched, { type: 'DRM_SCHED_RQ_PUSH', entity: j.entity, job });
   for (const d of j.deps) {
     w = tell(w, d, { type: 'DMA_FENCE_PUBLISH', via: 'drm_sched dependency' });
-    w = send(w, d, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: job, ev: { type: 'DRM_SCHED_DEP_SIGNALED', fence: d } } }) ?? w;
+    const cb = { to: job, ev: { type: 'DRM_SCHED_DEP_SIGNALED', fence: d } };
+    w = send(w, d, { type: 'DMA_FENCE_ADD_CALLBACK', cb }) ?? w;
   }
   return w;
 }
@@ -134,7 +137,9 @@ export function drm_sched_entity_head_unblocked(w: World, entity: string): strin
  * points at it); the model folds that failed pop into readiness. A guilty entity's job is cancelled
  * without reaching the hardware (R94), so the driver's prepare_job is not asked for it.
  */
-export function drm_sched_entity_is_ready(w: World, sched: string, entity: string, ops: DrmSchedBackendOps = NO_OPS): boolean {
+export function drm_sched_entity_is_ready(
+  w: World, sched: string, entity: string, ops: DrmSchedBackendOps = NO_OPS,
+): boolean {
   const head = drm_sched_entity_head_unblocked(w, entity);
   if (head === undefined || ctx<DrmSchedJobContext>(w, head).sched !== sched) return false;
   return !ops.prepare_job || ctx<DrmSchedEntityContext>(w, entity).guilty || ops.prepare_job(w, head);
@@ -182,9 +187,12 @@ export function drm_sched_select_entity(w: World, sched: string, ops: DrmSchedBa
 }
 
 /** drm_sched_run_job_work may run `entity`'s head job on `sched` now: selected, ready, and a credit free. */
-export function drm_sched_run_job_enabled(w: World, sched: string, entity: string, ops: DrmSchedBackendOps = NO_OPS): boolean {
+export function drm_sched_run_job_enabled(
+  w: World, sched: string, entity: string, ops: DrmSchedBackendOps = NO_OPS,
+): boolean {
   const head = entityHead(w, entity);
-  return head !== undefined && drm_sched_can_queue(w, sched, head) && drm_sched_select_entity(w, sched, ops).includes(entity);
+  if (head === undefined || !drm_sched_can_queue(w, sched, head)) return false;
+  return drm_sched_select_entity(w, sched, ops).includes(entity);
 }
 
 /**
@@ -240,7 +248,8 @@ export function drm_sched_job_timedout(w: World, sched: string): World {
   }
   w = must(w, s.ring, { type: 'GPU_RING_RESET' });
   for (const job of ctx<DrmGpuSchedulerContext>(w, sched).pending) {
-    if (stateOf(w, job) === 'running') w = must(w, job, { type: 'DRM_SCHED_JOB_DONE', error: job === guilty ? ETIME : ECANCELED });
+    if (stateOf(w, job) !== 'running') continue;
+    w = must(w, job, { type: 'DRM_SCHED_JOB_DONE', error: job === guilty ? ETIME : ECANCELED });
   }
   return w;
 }

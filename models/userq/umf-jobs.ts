@@ -42,23 +42,32 @@ function headJobs(w: World): string[] {
 
 /** A BO pinned for a job's finished fence stays pinned until that job ran. */
 const pinnedUntilRun = (w: World) => (who: string) =>
-  who.endsWith('.finished') && !isSignaled(w, who) && ctx<DrmSchedJobContext>(w, who.slice(0, -'.finished'.length)).parent === '';
+  who.endsWith('.finished') && !isSignaled(w, who)
+  && ctx<DrmSchedJobContext>(w, who.slice(0, -'.finished'.length)).parent === '';
 
 const FREE_SLOT = 'free slot';
 const victimOf = (choice: string): string => (choice === FREE_SLOT ? '' : choice.replace(/^evict /, ''));
 
 /** prepare_job: validate a BO the head job needs into VRAM, evicting a victim if VRAM is full (H5, I19). */
-export function ttmValidateForJobs<C>(capacity: (cfg: C) => number): StepDef<C, [job: string, bo: string, choice: string]> {
+type ValidateArgs = [job: string, bo: string, choice: string];
+
+export function ttmValidateForJobs<C>(capacity: (cfg: C) => number): StepDef<C, ValidateArgs> {
   const choices = (w: World) => [FREE_SLOT, ...idsOf(w, 'ttm_buffer_object').map((v) => `evict ${v}`)];
-  return defineStep<C, [job: string, bo: string, choice: string]>({
+  return defineStep<C, ValidateArgs>({
     name: 'ttm_bo_validate',
     role: 'kernel',
     actor: () => 'ttm',
-    params: (w) => headJobs(w).flatMap((j) => jobBos(w, j).flatMap((b) => choices(w).map((v): [string, string, string] => [j, b, v]))),
+    params: (w) =>
+      headJobs(w).flatMap((j) => jobBos(w, j).flatMap((b) => choices(w).map((v): ValidateArgs => [j, b, v]))),
     enabled: (w, [, b, v], cfg) =>
-      boIdle(w, b) && bo(w, b).placement !== 'VRAM' && validateChoices(w, b, capacity(cfg), pinnedUntilRun(w)).includes(victimOf(v)),
-    apply: (w, [j, b, v], cfg) => ttm_bo_validate(w, b, victimOf(v), capacity(cfg), [`${j}.finished`], [`${j}.finished`]),
-    doc: 'H5, I19: prepare_job validates the BO; a full VRAM evicts a victim whose move waits on its resv; the job waits on the move',
+      boIdle(w, b) && bo(w, b).placement !== 'VRAM'
+      && validateChoices(w, b, capacity(cfg), pinnedUntilRun(w)).includes(victimOf(v)),
+    apply: (w, [j, b, v], cfg) => {
+      const f = `${j}.finished`;
+      return ttm_bo_validate(w, b, victimOf(v), capacity(cfg), [f], [f]);
+    },
+    doc: 'H5, I19: prepare_job validates the BO; a full VRAM evicts a victim whose move waits on its resv; '
+      + 'the job waits on the move',
   });
 }
 
@@ -69,7 +78,9 @@ export function ttmValidateForJobs<C>(capacity: (cfg: C) => number): StepDef<C, 
 export const residentJobOps: DrmSchedBackendOps = {
   prepare_job: (w, job) => jobBos(w, job).every((b) => resident(w, b)),
   run_job: (w, job) => {
-    for (const b of jobBos(w, job)) if (bo(w, b).pinnedFor === `${job}.finished`) w = tell(w, b, { type: 'TTM_BO_UNPIN' });
+    for (const b of jobBos(w, job)) {
+      if (bo(w, b).pinnedFor === `${job}.finished`) w = tell(w, b, { type: 'TTM_BO_UNPIN' });
+    }
     return w;
   },
 };

@@ -11,7 +11,9 @@ import { ctx, worldKey, type World } from '../../models/world.ts';
 import { withSteps, type Design } from '../../models/design.ts';
 import type { DrmSchedEntityContext } from '../../models/drm-sched/drm-sched-entity.ts';
 import type { EntitySelection } from '../../models/drm-sched/drm-gpu-scheduler.ts';
-import { drm_sched_entity_head_unblocked, drm_sched_policy, drmSchedStepTable } from '../../models/drm-sched/sched-main.ts';
+import {
+  drm_sched_entity_head_unblocked, drm_sched_policy, drmSchedStepTable,
+} from '../../models/drm-sched/sched-main.ts';
 import { jobBos } from '../../models/userq/umf-jobs.ts';
 import { resident } from '../../models/ttm/ttm-bo.ts';
 import umfWrapped from '../../models/designs/umf-wrapped.ts';
@@ -22,7 +24,8 @@ import singleFifoRr from '../../models/designs/single-fifo-rr.ts';
 const POLICIES: EntitySelection[] = ['any', 'round-robin', 'fifo'];
 
 /** The design booted with drm.sched_policy = `policy`. */
-const under = <C>(d: Design<C>, policy: EntitySelection): Design<C> => ({ ...d, init: (c) => drm_sched_policy(d.init(c), policy) });
+const under = <C>(d: Design<C>, policy: EntitySelection): Design<C> =>
+  ({ ...d, init: (c) => drm_sched_policy(d.init(c), policy) });
 
 /** Every reachable state of the design's small config, with the actions enabled in it. */
 function* reachable<C>(d: Design<C>, limit = 50_000): Generator<{ w: World; acts: Action[] }> {
@@ -49,13 +52,15 @@ describe('entity readiness is honoured by every run path, under every policy', (
         for (const { w, acts } of reachable(under(base, policy))) {
           for (const e of Object.keys(w.o).filter((id) => w.o[id].machine.id === 'drm_sched_entity')) {
             const head = drm_sched_entity_head_unblocked(w, e);
-            if (head && !ctx<DrmSchedEntityContext>(w, e).guilty && !jobBos(w, head).every((b) => resident(w, b))) blocked++;
+            const waits = head !== undefined && !jobBos(w, head).every((b) => resident(w, b));
+            if (waits && !ctx<DrmSchedEntityContext>(w, e).guilty) blocked++;
           }
           for (const a of acts.filter((x) => x.step.name === 'drm_sched_run_job')) {
             runs++;
             const e = String(a.args[1]);
             const head = ctx<DrmSchedEntityContext>(w, e).queue[0];
-            if (!ctx<DrmSchedEntityContext>(w, e).guilty) expect(jobBos(w, head).every((b) => resident(w, b)), a.label).toBe(true);
+            if (ctx<DrmSchedEntityContext>(w, e).guilty) continue;
+            expect(jobBos(w, head).every((b) => resident(w, b)), a.label).toBe(true);
           }
         }
         expect(runs, 'some job runs').toBeGreaterThan(0);
@@ -67,7 +72,8 @@ describe('entity readiness is honoured by every run path, under every policy', (
   for (const policy of POLICIES) {
     test(`single-fifo-implicit, ${policy}: a prepare_job that never finishes means no job ever runs`, () => {
       const table = drmSchedStepTable({ maxHangs: () => 0, ops: { prepare_job: () => false } });
-      const d = under({ ...singleFifo, steps: withSteps(singleFifo.steps, { drm_sched_run_job: table.drm_sched_run_job }) }, policy);
+      const steps = withSteps(singleFifo.steps, { drm_sched_run_job: table.drm_sched_run_job });
+      const d = under({ ...singleFifo, steps }, policy);
       let states = 0;
       for (const { acts } of reachable(d)) {
         states++;
@@ -90,7 +96,8 @@ describe('single-fifo-rr (the round-robin trial change)', () => {
   });
 
   test('it explores to the verdicts of single-fifo-implicit, each as expected', async () => {
-    const r = await checkDesigns({ designs: ['single-fifo-implicit', 'single-fifo-rr'], engine: 'exhaustive', metrics: false });
+    const designs = ['single-fifo-implicit', 'single-fifo-rr'];
+    const r = await checkDesigns({ designs, engine: 'exhaustive', metrics: false });
     const verdicts = (d: string) =>
       r.cells.filter((c) => c.design === d).map((c) => `${c.property}: ${c.observed}`).sort();
     expect(verdicts('single-fifo-rr')).toEqual(verdicts('single-fifo-implicit'));
