@@ -15,7 +15,7 @@
  * kept here as the kernel keeps it in struct drm_sched_rq (rq->entities, rq->current_entity, the
  * rb tree keyed by the head job's submit_ts). 'any' is the model's own default: any ready entity may
  * go next, a nondeterministic choice that over-approximates every kernel policy; it reads no
- * run-queue state, so it records none (its state space is the union of all policies', no larger).
+ * run-queue state, so it keeps no `rq` (and its worlds are those of a scheduler without policies).
  * Abstracted away: priorities (one run queue), the free worker's separate timing (free happens with
  * job_done).
  *
@@ -26,7 +26,20 @@
 import { setup, assign } from 'xstate';
 
 /** Entity selection policy: 'any' (model default, every order), or a kernel policy of drm.sched_policy. */
-export type EntitySelection = 'any' | 'round-robin' | 'fifo';
+export type EntitySelection = 'any' | KernelPolicy;
+type KernelPolicy = 'round-robin' | 'fifo';
+
+/** struct drm_sched_rq, as far as a kernel policy reads it. */
+export interface DrmSchedRq {
+  /** drm.sched_policy (0444: fixed before the first job is pushed). */
+  policy: KernelPolicy;
+  /** round-robin: rq->entities, in drm_sched_rq_add_entity order (an entity joins at its first push). */
+  entities: string[];
+  /** round-robin: rq->current_entity, the entity selected last ('' = NULL). */
+  currentEntity: string;
+  /** fifo: queued jobs in submit_ts order (push order); an entity's key is its head job's submit_ts. */
+  submitted: string[];
+}
 
 export interface DrmGpuSchedulerContext {
   /** always: the ring this scheduler feeds. */
@@ -37,20 +50,14 @@ export interface DrmGpuSchedulerContext {
   creditLimit: number;
   /** always: jobs handed to the hardware and not yet freed, oldest first. */
   pending: string[];
-  /** always: drm.sched_policy (0444: fixed before the first job is pushed). */
-  policy: EntitySelection;
-  /** round-robin: rq->entities, in drm_sched_rq_add_entity order (an entity joins at its first push). */
-  rq: string[];
-  /** round-robin: rq->current_entity, the entity selected last ('' = NULL). */
-  currentEntity: string;
-  /** fifo: queued jobs in submit_ts order (push order); an entity's key is its head job's submit_ts. */
-  submitted: string[];
+  /** under a kernel policy: sched->sched_rq (one priority); absent under 'any', which reads none. */
+  rq?: DrmSchedRq;
 }
 
 type E =
   | { type: 'DRM_SCHED_PENDING_ADD'; job: string }
   | { type: 'DRM_SCHED_FREE_JOB'; job: string }
-  | { type: 'DRM_SCHED_SET_POLICY'; policy: EntitySelection }
+  | { type: 'DRM_SCHED_SET_POLICY'; policy: KernelPolicy }
   | { type: 'DRM_SCHED_RQ_PUSH'; entity: string; job: string }
   | { type: 'DRM_SCHED_RQ_SELECT'; entity: string; job: string };
 
@@ -60,22 +67,30 @@ interface Input {
   creditLimit: number;
 }
 
+/** drm_sched_entity_push_job: the first job adds the entity (drm_sched_rq_add_entity); FIFO keys by submit_ts. */
+function rqPush(rq: DrmSchedRq, entity: string, job: string): DrmSchedRq {
+  if (rq.policy === 'fifo') return { ...rq, submitted: [...rq.submitted, job] };
+  return rq.entities.includes(entity) ? rq : { ...rq, entities: [...rq.entities, entity] };
+}
+
+/** drm_sched_select_entity took `entity`: RR moves current_entity; FIFO re-keys it by its next job (pop). */
+function rqSelect(rq: DrmSchedRq, entity: string, job: string): DrmSchedRq {
+  if (rq.policy === 'fifo') return { ...rq, submitted: rq.submitted.filter((j) => j !== job) };
+  return { ...rq, currentEntity: entity };
+}
+
 export const drmGpuSchedulerMachine = setup({
   types: { context: {} as DrmGpuSchedulerContext, events: {} as E, input: {} as Input },
   guards: {
     'has credits': ({ context }) => context.pending.length < context.creditLimit,
     'job pending': ({ context, event }) => event.type === 'DRM_SCHED_FREE_JOB' && context.pending.includes(event.job),
-    'nothing pushed yet': ({ context }) =>
-      context.pending.length === 0 && context.rq.length === 0 && context.submitted.length === 0,
-    'policy keeps a run queue': ({ context }) => context.policy !== 'any',
-    'policy is round-robin': ({ context }) => context.policy === 'round-robin',
-    'policy is fifo': ({ context }) => context.policy === 'fifo',
+    'nothing pushed yet': ({ context }) => context.pending.length === 0 && context.rq === undefined,
+    'a kernel policy': ({ context }) => context.rq !== undefined,
   },
 }).createMachine({
   id: 'drm_gpu_scheduler',
   context: ({ input }) => ({
     ring: input?.ring ?? '', timeout: input?.timeout ?? true, creditLimit: input?.creditLimit ?? 1, pending: [],
-    policy: 'any', rq: [], currentEntity: '', submitted: [],
   }),
   on: {
     DRM_SCHED_PENDING_ADD: {
@@ -88,26 +103,15 @@ export const drmGpuSchedulerMachine = setup({
     },
     DRM_SCHED_SET_POLICY: {
       guard: 'nothing pushed yet', description: 'drm.sched_policy, read-only once loaded',
-      actions: assign({ policy: ({ event }) => event.policy }),
+      actions: assign({ rq: ({ event }) => ({ policy: event.policy, entities: [], currentEntity: '', submitted: [] }) }),
     },
     DRM_SCHED_RQ_PUSH: {
-      guard: 'policy keeps a run queue',
-      description: 'drm_sched_entity_push_job: the first job adds the entity (drm_sched_rq_add_entity); submit_ts',
-      actions: assign({
-        rq: ({ context: c, event }) =>
-          c.policy === 'round-robin' && !c.rq.includes(event.entity) ? [...c.rq, event.entity] : c.rq,
-        submitted: ({ context: c, event }) => (c.policy === 'fifo' ? [...c.submitted, event.job] : c.submitted),
-      }),
+      guard: 'a kernel policy', description: 'drm_sched_entity_push_job: drm_sched_rq_add_entity, submit_ts',
+      actions: assign({ rq: ({ context, event }) => context.rq && rqPush(context.rq, event.entity, event.job) }),
     },
-    DRM_SCHED_RQ_SELECT: [
-      {
-        guard: 'policy is round-robin', description: 'drm_sched_rq_select_entity_rr: rq->current_entity = entity',
-        actions: assign({ currentEntity: ({ event }) => event.entity }),
-      },
-      {
-        guard: 'policy is fifo', description: 'drm_sched_entity_pop_job: the entity is re-keyed by its next job',
-        actions: assign({ submitted: ({ context, event }) => context.submitted.filter((j) => j !== event.job) }),
-      },
-    ],
+    DRM_SCHED_RQ_SELECT: {
+      guard: 'a kernel policy', description: 'drm_sched_rq_select_entity_rr / _fifo took this entity',
+      actions: assign({ rq: ({ context, event }) => context.rq && rqSelect(context.rq, event.entity, event.job) }),
+    },
   },
 });

@@ -20,7 +20,9 @@ import { defineStep, stepTable, type StepDef, type StepTable } from '../design.t
 import { dmaFenceMachine, isSignaled, isLater, ECANCELED, ETIME, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
 import { drmSchedJobMachine, type DrmSchedJobContext } from './drm-sched-job.ts';
 import { drmSchedEntityMachine, entityHead, type DrmSchedEntityContext } from './drm-sched-entity.ts';
-import { drmGpuSchedulerMachine, type DrmGpuSchedulerContext, type EntitySelection } from './drm-gpu-scheduler.ts';
+import {
+  drmGpuSchedulerMachine, type DrmGpuSchedulerContext, type DrmSchedRq, type EntitySelection,
+} from './drm-gpu-scheduler.ts';
 import { gpuRingMachine, type GpuRingContext } from '../gpu/gpu-ring.ts';
 
 /** A numeric design global (0 when unset). */
@@ -43,6 +45,7 @@ export function addScheduler(
  */
 export function drm_sched_policy(w: World, policy: EntitySelection): World {
   if (idsOf(w, 'drm_sched_job').length) throw new Error('drm_sched_policy: set before the first job is pushed');
+  if (policy === 'any') return w; // the model's default: no run queue to keep
   for (const s of idsOf(w, 'drm_gpu_scheduler')) w = must(w, s, { type: 'DRM_SCHED_SET_POLICY', policy });
   return w;
 }
@@ -150,29 +153,27 @@ export function drm_sched_can_queue(w: World, sched: string, job: string): boole
   return accepts(w, sched, { type: 'DRM_SCHED_PENDING_ADD', job });
 }
 
-type SelectEntity = (w: World, s: DrmGpuSchedulerContext, ready: (entity: string) => boolean) => string[];
+type SelectEntity = (w: World, rq: DrmSchedRq, ready: (entity: string) => boolean) => string[];
 
 /**
  * ENTITY SELECTION by policy: the entities drm_sched_select_entity may return, given readiness.
  * Kernel source: torvalds/linux drivers/gpu/drm/scheduler/sched_main.c (03877d621db0, v6.3 to v6.15),
  * drm_sched_rq_select_entity_rr and drm_sched_rq_select_entity_fifo.
  */
-const ENTITY_SELECTION: Record<EntitySelection, SelectEntity> = {
-  /** The model's default: any ready entity (over-approximates every kernel policy). */
-  any: (w, _s, ready) => idsOf(w, 'drm_sched_entity').filter(ready),
+const ENTITY_SELECTION: Record<DrmSchedRq['policy'], SelectEntity> = {
   /**
    * drm_sched_rq_select_entity_rr: from rq->current_entity, list_for_each_entry_continue takes the
    * first ready entity after it; failing that, list_for_each_entry from the head of rq->entities, up
    * to and including current_entity itself.
    */
-  'round-robin': (_w, s, ready) => {
-    const i = s.rq.indexOf(s.currentEntity); // -1 when current_entity is NULL: start at the list head
-    const next = [...s.rq.slice(i + 1), ...s.rq.slice(0, i + 1)].find(ready);
+  'round-robin': (_w, rq, ready) => {
+    const i = rq.entities.indexOf(rq.currentEntity); // -1 when current_entity is NULL: start at the list head
+    const next = [...rq.entities.slice(i + 1), ...rq.entities.slice(0, i + 1)].find(ready);
     return next === undefined ? [] : [next];
   },
   /** drm_sched_rq_select_entity_fifo: the ready entity whose head job has the oldest submit_ts. */
-  fifo: (w, s, ready) => {
-    for (const job of s.submitted) {
+  fifo: (w, rq, ready) => {
+    for (const job of rq.submitted) {
       const e = ctx<DrmSchedJobContext>(w, job).entity;
       if (entityHead(w, e) === job && ready(e)) return [e];
     }
@@ -180,10 +181,15 @@ const ENTITY_SELECTION: Record<EntitySelection, SelectEntity> = {
   },
 };
 
-/** ENTITY SELECTION: the entities `sched` may take next under its policy (each ready, R93). */
+/**
+ * ENTITY SELECTION: the entities `sched` may take next under its policy (each ready, R93). Without a
+ * kernel policy (the model's default 'any'), every ready entity: a nondeterministic choice that
+ * over-approximates every kernel policy.
+ */
 export function drm_sched_select_entity(w: World, sched: string, ops: DrmSchedBackendOps = NO_OPS): string[] {
-  const s = ctx<DrmGpuSchedulerContext>(w, sched);
-  return ENTITY_SELECTION[s.policy](w, s, (e) => drm_sched_entity_is_ready(w, sched, e, ops));
+  const { rq } = ctx<DrmGpuSchedulerContext>(w, sched);
+  const ready = (e: string) => drm_sched_entity_is_ready(w, sched, e, ops);
+  return rq ? ENTITY_SELECTION[rq.policy](w, rq, ready) : idsOf(w, 'drm_sched_entity').filter(ready);
 }
 
 /** drm_sched_run_job_work may run `entity`'s head job on `sched` now: selected, ready, and a credit free. */

@@ -65,7 +65,7 @@ describe('@xstate/graph transition coverage', () => {
     const s = coverTransitions(drmGpuSchedulerMachine, (x) => [
       { type: 'DRM_SCHED_PENDING_ADD', job: 'j' }, { type: 'DRM_SCHED_FREE_JOB', job: 'j' },
       { type: 'DRM_SCHED_SET_POLICY', policy: 'round-robin' }, { type: 'DRM_SCHED_SET_POLICY', policy: 'fifo' },
-      ...(x.context.submitted.length < 1 ? [{ type: 'DRM_SCHED_RQ_PUSH', entity: 'e', job: 'j' }] : []),
+      ...((x.context.rq?.submitted.length ?? 0) < 1 ? [{ type: 'DRM_SCHED_RQ_PUSH', entity: 'e', job: 'j' }] : []),
       { type: 'DRM_SCHED_RQ_SELECT', entity: 'e', job: 'j' },
     ], { input: { ring: 'r', timeout: true, creditLimit: 1 } });
     expect(s.uncovered).toEqual([]);
