@@ -7,7 +7,9 @@
  */
 import { defineProperty } from './property.ts';
 import { isFence } from '../models/view.ts';
+import { ctx } from '../models/world.ts';
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
+import type { GpuRingContext } from '../models/gpu/gpu-ring.ts';
 
 export default defineProperty({
   name: 'hang-recovers-with-error',
@@ -21,21 +23,28 @@ export default defineProperty({
     const pending: string[] = [];
     for (const id of Object.keys(from.o).sort()) {
       const s = from.o[id];
-      if (s.machine.id === 'gpu_ring' && (s.context as { hung: boolean; fifo: string[] }).hung) pending.push(...(s.context as { fifo: string[] }).fifo);
-      else if (s.hasTag('hung')) hung.add(id);
+      if (s.machine.id === 'gpu_ring') {
+        const ring = ctx<GpuRingContext>(from, id);
+        if (ring.hung) pending.push(...ring.fifo);
+      } else if (s.hasTag('hung')) hung.add(id);
     }
     for (const id of Object.keys(from.o).sort()) {
       const s = from.o[id];
-      if (isFence(s) && !s.hasTag('signaled') && hung.has((s.context as DmaFenceContext).owner)) pending.push(id);
+      if (isFence(s) && !s.hasTag('signaled') && hung.has(ctx<DmaFenceContext>(from, id).owner)) pending.push(id);
     }
     for (const id of Object.keys(w.o).sort()) {
       const s = w.o[id];
-      if (s.hasTag('hung') || (s.machine.id === 'gpu_ring' && (s.context as { hung: boolean }).hung)) return `${id} is still hung when the kernel, GPU and timers settle: no reset (I22, R20)`;
+      const ringHung = s.machine.id === 'gpu_ring' && ctx<GpuRingContext>(w, id).hung;
+      if (s.hasTag('hung') || ringHung) {
+        return `${id} is still hung when the kernel, GPU and timers settle: no reset (I22, R20)`;
+      }
     }
     for (const f of pending) {
       const s = w.o[f];
       if (!s?.hasTag('signaled')) return `${f}, pending on a hung context, never signals (I22)`;
-      if ((s.context as DmaFenceContext).error === 0) return `${f}, pending on a hung context, signaled without an error (I22)`;
+      if (ctx<DmaFenceContext>(w, f).error === 0) {
+        return `${f}, pending on a hung context, signaled without an error (I22)`;
+      }
     }
     return null;
   },

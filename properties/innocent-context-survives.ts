@@ -6,6 +6,15 @@
  * closed, or on a producer, is a violation.
  */
 import { defineProperty } from './property.ts';
+import { ctx } from '../models/world.ts';
+
+/** What a killable context (gpu_context, user_mode_queue) records: `culprit` is a ghost for this property. */
+interface KillableContext {
+  culprit?: boolean;
+  killedBy?: string;
+  error?: number;
+  proc?: string;
+}
 
 export default defineProperty({
   name: 'innocent-context-survives',
@@ -16,7 +25,7 @@ export default defineProperty({
     for (const id of Object.keys(w.o).sort()) {
       const s = w.o[id];
       if (!s.hasTag('killed')) continue;
-      const c = s.context as { culprit?: boolean; killedBy?: string; error?: number; proc?: string };
+      const c = ctx<KillableContext>(w, id);
       if (c.culprit) continue;
       if (c.proc && w.o[c.proc]?.hasTag('crashed')) continue;
       return `${id} was killed by ${c.killedBy || '?'} (error ${c.error}) but did nothing wrong (R20, seed 001)`;

@@ -7,7 +7,7 @@
  * resv lock.
  */
 import { defineProperty } from './property.ts';
-import type { World } from '../models/world.ts';
+import { ctx, type World } from '../models/world.ts';
 import { isFence } from '../models/view.ts';
 import type { KthreadContext } from '../models/kernel/kthread.ts';
 
@@ -22,7 +22,7 @@ export default defineProperty({
     for (const id of Object.keys(w.o).sort()) {
       const s = w.o[id];
       if (s.machine.id !== 'kthread') continue;
-      const c = s.context as KthreadContext;
+      const c = ctx<KthreadContext>(w, id);
       const open = c.sigFor.filter((f) => !signaled(w, f));
       if (!open.length) continue;
       const sec = `${id} (${c.work}) is in the signalling section of ${open.join(', ')}`;

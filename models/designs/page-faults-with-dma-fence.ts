@@ -15,8 +15,8 @@
  *   engine, one fault, the fault worker (a kthread), 1 BO.
  * Abstracted away: which page faults (one fault per run), the migration itself (one allocation).
  */
-import { defineDesign, type StepTable, stepTable } from '../design.ts';
-import { emptyWorld, spawn, ctx, must, send, idsOf, stateOf, setG, tell, type World } from '../world.ts';
+import { defineDesign, defineStep, type StepTable, stepTable } from '../design.ts';
+import { accepts, emptyWorld, spawn, ctx, must, idsOf, stateOf, setG, tell, type World } from '../world.ts';
 import { isSignaled, ETIME } from '../dma-buf/dma-fence.ts';
 import { kthreadMachine, type KthreadContext } from '../kernel/kthread.ts';
 import { gpuPageFaultMachine, type GpuPageFaultContext } from '../gpu/gpu-page-fault.ts';
@@ -24,7 +24,10 @@ import { gpuContextMachine, headRunnable, type GpuContextContext } from '../gpu/
 import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
 import type { DmaResvContext } from '../dma-buf/dma-resv.ts';
 import type { GpuRingContext } from '../gpu/gpu-ring.ts';
-import { addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job, drm_sched_job_timedout, drmSchedSteps } from '../drm-sched/sched-main.ts';
+import {
+  addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job, drm_sched_job_timedout,
+  drmSchedStepTable,
+} from '../drm-sched/sched-main.ts';
 import { add_implicit_dependencies, publish_implicit } from '../drm-sched/implicit-sync.ts';
 import { ttm_bo_create } from '../ttm/ttm-bo.ts';
 import { kernelAndGpuQuiet } from '../kernel/timer.ts';
@@ -36,11 +39,13 @@ export interface PageFaultConfig {
 
 const FAULT = 'proc0.ctx.fault';
 const K = 'kfault';
+const NO_PRESSURE = 'no memory pressure';
+const SHRINKER = 'shrinker waits on ';
 const pc = (w: World, p: string) => ctx<UserProcessContext>(w, p).pc;
 const faultPending = (w: World) => FAULT in w.o && stateOf(w, FAULT) !== 'repaired' && ctx<GpuPageFaultContext>(w, FAULT).holdsEngine;
 const busyFences = (w: World) => [...new Set(idsOf(w, 'dma_resv').flatMap((r) => ctx<DmaResvContext>(w, r).fences.map((e) => e.fence)))].filter((f) => !isSignaled(w, f)).sort();
 
-export function initPageFaults(_cfg: PageFaultConfig): World {
+function initPageFaults(_cfg: PageFaultConfig): World {
   let w = addScheduler(emptyWorld, 'sched0', 'gpu0', { timeout: true, creditLimit: 1 });
   w = ttm_bo_create(w, 'boA', 'VRAM');
   for (const p of ['proc0', 'proc1']) w = spawn(w, p, userProcessMachine, {});
@@ -56,7 +61,7 @@ function repair(w: World): World {
 }
 
 const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
-  {
+  defineStep<PageFaultConfig, [proc: string, what: string]>({
     name: 'DRM_IOCTL_SUBMIT',
     role: 'user',
     actor: () => 'proc1',
@@ -72,8 +77,8 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
       return must(w, 'proc1', { type: 'PROC_ADVANCE' });
     },
     doc: 'a dma_fence job: implicit sync, finished fence into boA\'s resv (R62, R90)',
-  },
-  {
+  }),
+  defineStep<PageFaultConfig, [proc: string, what: string]>({
     name: 'DRM_IOCTL_XE_EXEC',
     role: 'user',
     actor: () => 'proc0',
@@ -81,8 +86,8 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
     enabled: (w) => pc(w, 'proc0') === 0,
     apply: (w) => must(must(w, 'proc0.ctx', { type: 'GPU_CTX_SUBMIT', batch: { waitUmf: '', waitValue: 0, writeUmf: '', writeValue: 0 } }), 'proc0', { type: 'PROC_ADVANCE' }),
     doc: 'R121: fault-mode work publishes no dma_fence',
-  },
-  {
+  }),
+  defineStep<PageFaultConfig, [gpuCtx: string, engine: string]>({
     name: 'gpu_page_fault',
     role: 'gpu',
     actor: () => 'proc0.ctx',
@@ -90,22 +95,23 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
     enabled: (w) => !(FAULT in w.o) && stateOf(w, 'proc0.ctx') === 'running' && ctx<GpuContextContext>(w, 'proc0.ctx').batches.length > 0,
     apply: (w, _a, cfg) => spawn(w, FAULT, gpuPageFaultMachine, { gpuCtx: 'proc0.ctx', engine: 'gpu0', holdsEngine: cfg.holdsEngine }), // seeded bug: holdsEngine (R31)
     doc: 'R31: the batch touches an unmapped page; the context stalls and keeps gpu0\'s compute units',
-  },
-  {
+  }),
+  defineStep<PageFaultConfig, [pressure: string]>({
     name: 'xe_gt_pagefault_work',
     role: 'kernel',
     actor: () => K,
-    params: (w) => (FAULT in w.o && stateOf(w, FAULT) === 'pending' && stateOf(w, K) === 'idle' ? [['no memory pressure'], ...busyFences(w).map((f) => [`shrinker waits on ${f}`])] : []),
+    params: (w) => [[NO_PRESSURE], ...busyFences(w).map((f): [string] => [`${SHRINKER}${f}`])],
+    enabled: (w) => FAULT in w.o && stateOf(w, FAULT) === 'pending' && stateOf(w, K) === 'idle',
     apply: (w, [p]) => {
       w = must(w, K, { type: 'KTHREAD_WORK', work: `page fault ${FAULT}`, sigFor: [] });
       w = must(w, FAULT, { type: 'GPU_PAGE_FAULT_HANDLE', handler: K });
-      const reclaimWaits = (p as string).startsWith('shrinker waits on ') ? (p as string).slice('shrinker waits on '.length) : '';
+      const reclaimWaits = p.startsWith(SHRINKER) ? p.slice(SHRINKER.length) : '';
       w = must(w, K, { type: 'KTHREAD_ALLOC', gfp: 'GFP_KERNEL', reclaimWaits });
       return stateOf(w, K) === 'blocked' ? w : repair(w);
     },
     doc: 'R31: the repair allocates memory; under pressure direct reclaim waits on a busy BO\'s fence (R24)',
-  },
-  {
+  }),
+  defineStep<PageFaultConfig, [thread: string]>({
     name: 'shrinker_wait_done',
     role: 'kernel',
     actor: () => K,
@@ -113,18 +119,18 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
     enabled: (w) => stateOf(w, K) === 'blocked' && isSignaled(w, ctx<KthreadContext>(w, K).waitingOn),
     apply: (w) => repair(must(w, K, { type: 'KTHREAD_WAKE' })),
     doc: 'the shrinker\'s fence signaled: the allocation returns, the page is mapped, the context resumes',
-  },
-  stepTable(drmSchedSteps({ maxHangs: () => 0 })).drm_sched_run_job,
-  {
+  }),
+  drmSchedStepTable<PageFaultConfig>({ maxHangs: () => 0 }).drm_sched_run_job,
+  defineStep<PageFaultConfig, [ring: string]>({
     name: 'gpu_ring_complete',
     role: 'gpu',
     actor: () => 'gpu0',
     params: () => [['gpu0']],
-    enabled: (w) => !faultPending(w),
-    apply: (w) => send(w, 'gpu0', { type: 'GPU_RING_COMPLETE' }),
+    enabled: (w) => !faultPending(w) && accepts(w, 'gpu0', { type: 'GPU_RING_COMPLETE' }),
+    apply: (w) => must(w, 'gpu0', { type: 'GPU_RING_COMPLETE' }),
     doc: 'the 3D job completes, unless a pending fault holds the compute units it needs (R31)',
-  },
-  {
+  }),
+  defineStep<PageFaultConfig, [gpuCtx: string]>({
     name: 'xe_exec_queue_run',
     role: 'gpu',
     actor: () => 'proc0.ctx',
@@ -132,8 +138,8 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
     enabled: (w) => FAULT in w.o && stateOf(w, FAULT) === 'repaired' && stateOf(w, 'proc0.ctx') === 'running' && headRunnable(w, ctx<GpuContextContext>(w, 'proc0.ctx')),
     apply: (w) => must(w, 'proc0.ctx', { type: 'GPU_CTX_EXEC' }),
     doc: 'the compute batch completes once its fault is repaired',
-  },
-  {
+  }),
+  defineStep<PageFaultConfig, [sched: string]>({
     name: 'drm_sched_job_timedout',
     role: 'timer',
     actor: () => 'sched0',
@@ -143,12 +149,12 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
       // the 3D job made no progress for the TDR period: the driver takes the ring for hung and resets it
       const job = ctx<GpuRingContext>(w, 'gpu0').fifo[0].replace(/\.hw$/, '');
       w = must(w, 'gpu0', { type: 'GPU_RING_HANG' });
-      w = drm_sched_job_timedout(w, 'sched0')!;
+      w = drm_sched_job_timedout(w, 'sched0');
       w = setG(w, { tdrVictim: job });
       return tell(w, 'proc1.ctx', { type: 'GPU_CTX_KILL', by: 'drm_sched_job_timedout', error: ETIME });
     },
     doc: 'R98-R102: TDR fires on the 3D job stuck behind the held compute units; reset, -ETIME, context killed',
-  },
+  }),
 );
 
 export default defineDesign<PageFaultConfig>({

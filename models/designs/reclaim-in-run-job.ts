@@ -13,15 +13,14 @@
  * Models: single-fifo-implicit's world (1 process, 2 jobs, 1 BO) plus the scheduler's submit thread as
  *   a kthread; memory pressure is a choice of run_job's allocation (the shrinker's victim fence, or none).
  */
-import { defineDesign, type StepDef, stepTable, withSteps } from '../design.ts';
+import { defineDesign, defineStep, stepTable, withSteps } from '../design.ts';
 import { spawn, ctx, must, idsOf, stateOf, type World } from '../world.ts';
 import { isSignaled } from '../dma-buf/dma-fence.ts';
 import { kthreadMachine, type KthreadContext, type Gfp } from '../kernel/kthread.ts';
-import type { DrmSchedEntityContext } from '../drm-sched/drm-sched-entity.ts';
 import type { DrmSchedJobContext } from '../drm-sched/drm-sched-job.ts';
-import type { DrmGpuSchedulerContext } from '../drm-sched/drm-gpu-scheduler.ts';
+import type { DrmSchedEntityContext } from '../drm-sched/drm-sched-entity.ts';
 import type { DmaResvContext } from '../dma-buf/dma-resv.ts';
-import { drm_sched_run_job, drmSchedSteps } from '../drm-sched/sched-main.ts';
+import { drm_sched_run_job, drm_sched_run_job_enabled, drmSchedStepTable } from '../drm-sched/sched-main.ts';
 import { initSingleFifo, DRM_IOCTL_CS, type SingleFifoConfig } from './single-fifo-implicit.ts';
 
 export interface ReclaimConfig extends SingleFifoConfig {
@@ -30,52 +29,62 @@ export interface ReclaimConfig extends SingleFifoConfig {
 }
 
 const T = 'sched0.submit_wq';
+const NO_PRESSURE = 'no memory pressure';
+const SHRINKER = 'shrinker waits on ';
 
 /** Fences a shrinker could wait on: unsignaled fences of busy BOs (R24). */
-const busyFences = (w: World) => [...new Set(idsOf(w, 'dma_resv').flatMap((r) => ctx<DmaResvContext>(w, r).fences.map((e) => e.fence)))].filter((f) => !isSignaled(w, f)).sort();
+const busyFences = (w: World) =>
+  [...new Set(idsOf(w, 'dma_resv').flatMap((r) => ctx<DmaResvContext>(w, r).fences.map((e) => e.fence)))]
+    .filter((f) => !isSignaled(w, f)).sort();
 
-function runnableHead(w: World, entity: string): string | undefined {
-  const head = ctx<DrmSchedEntityContext>(w, entity).queue[0];
-  if (!head || ctx<DrmSchedJobContext>(w, head).deps.length) return undefined;
-  const s = ctx<DrmGpuSchedulerContext>(w, 'sched0');
-  return s.pending.length < s.creditLimit ? head : undefined;
-}
+const drm_sched_run_job_work = defineStep<ReclaimConfig, [entity: string, pressure: string]>({
+  name: 'drm_sched_run_job_work',
+  role: 'kernel',
+  actor: () => T,
+  // which entity runs is the scheduler's (selection, readiness, credits); memory pressure is a choice
+  params: (w) => {
+    const pressure = [NO_PRESSURE, ...busyFences(w).map((f) => `${SHRINKER}${f}`)];
+    return idsOf(w, 'drm_sched_entity').flatMap((e) => pressure.map((p): [string, string] => [e, p]));
+  },
+  enabled: (w, [e]) => stateOf(w, T) === 'idle' && drm_sched_run_job_enabled(w, 'sched0', e),
+  apply: (w, [e, p], cfg) => {
+    const head = ctx<DrmSchedEntityContext>(w, e).queue[0];
+    const reclaimWaits = p.startsWith(SHRINKER) ? p.slice(SHRINKER.length) : '';
+    w = must(w, T, { type: 'KTHREAD_WORK', work: `run_job ${head}`, sigFor: [`${head}.finished`] });
+    // seeded bug: amdgpu_fence_emit allocates with cfg.gfp = GFP_KERNEL inside run_job (H3)
+    w = must(w, T, { type: 'KTHREAD_ALLOC', gfp: cfg.gfp, reclaimWaits });
+    if (stateOf(w, T) === 'blocked') return w;
+    w = drm_sched_run_job(w, 'sched0', e);
+    return must(w, T, { type: 'KTHREAD_DONE' });
+  },
+  doc: 'R95, R22: run_job is a signalling section; its allocation may enter reclaim, where a shrinker waits on a '
+    + 'busy BO (R24)',
+});
+
+const shrinker_wait_done = defineStep<ReclaimConfig, [thread: string]>({
+  name: 'shrinker_wait_done',
+  role: 'kernel',
+  actor: () => T,
+  params: () => [[T]],
+  enabled: (w) => stateOf(w, T) === 'blocked' && isSignaled(w, ctx<KthreadContext>(w, T).waitingOn),
+  apply: (w) => {
+    const job = ctx<KthreadContext>(w, T).work.replace(/^run_job /, '');
+    w = must(w, T, { type: 'KTHREAD_WAKE' });
+    // the job was selected when the work began; only this thread pops, so it is still the head
+    w = drm_sched_run_job(w, 'sched0', ctx<DrmSchedJobContext>(w, job).entity);
+    return must(w, T, { type: 'KTHREAD_DONE' });
+  },
+  doc: 'the shrinker\'s fence signaled: the allocation returns and run_job completes',
+});
 
 const steps = stepTable<ReclaimConfig>(
-  DRM_IOCTL_CS as StepDef<ReclaimConfig>,
-  {
-    name: 'drm_sched_run_job_work',
-    role: 'kernel',
-    actor: () => T,
-    params: (w) => stateOf(w, T) !== 'idle' ? [] : idsOf(w, 'drm_sched_entity').filter((e) => runnableHead(w, e)).flatMap((e) => [[e, 'no memory pressure'], ...busyFences(w).map((f) => [e, `shrinker waits on ${f}`])]),
-    apply: (w, [e, p], cfg) => {
-      const head = runnableHead(w, e as string)!;
-      const reclaimWaits = (p as string).startsWith('shrinker waits on ') ? (p as string).slice('shrinker waits on '.length) : '';
-      w = must(w, T, { type: 'KTHREAD_WORK', work: `run_job ${head}`, sigFor: [`${head}.finished`] });
-      // seeded bug: amdgpu_fence_emit allocates with cfg.gfp = GFP_KERNEL inside run_job (H3)
-      w = must(w, T, { type: 'KTHREAD_ALLOC', gfp: cfg.gfp, reclaimWaits });
-      if (stateOf(w, T) === 'blocked') return w;
-      w = drm_sched_run_job(w, 'sched0', e as string)!;
-      return must(w, T, { type: 'KTHREAD_DONE' });
-    },
-    doc: 'R95, R22: run_job is a signalling section; its allocation may enter reclaim, where a shrinker waits on a busy BO (R24)',
-  },
-  {
-    name: 'shrinker_wait_done',
-    role: 'kernel',
-    actor: () => T,
-    params: () => [[T]],
-    enabled: (w) => stateOf(w, T) === 'blocked' && isSignaled(w, ctx<KthreadContext>(w, T).waitingOn),
-    apply: (w) => {
-      const job = ctx<KthreadContext>(w, T).work.replace(/^run_job /, '');
-      w = must(w, T, { type: 'KTHREAD_WAKE' });
-      w = drm_sched_run_job(w, 'sched0', ctx<DrmSchedJobContext>(w, job).entity) ?? w;
-      return must(w, T, { type: 'KTHREAD_DONE' });
-    },
-    doc: 'the shrinker\'s fence signaled: the allocation returns and run_job completes',
-  },
+  DRM_IOCTL_CS,
+  drm_sched_run_job_work,
+  shrinker_wait_done,
   // run_job is replaced by drm_sched_run_job_work above (the kthread that may enter reclaim).
-  Object.values(withSteps(drmSchedSteps({ maxHangs: (c: ReclaimConfig) => c.maxHangs }), { drm_sched_run_job: null })),
+  Object.values(
+    withSteps(drmSchedStepTable({ maxHangs: (c: ReclaimConfig) => c.maxHangs }), { drm_sched_run_job: null }),
+  ),
 );
 
 const small: ReclaimConfig = { processes: 1, jobs: 2, bos: 1, maxHangs: 0, tdr: true, creditLimit: 1, gfp: 'GFP_KERNEL' };

@@ -12,8 +12,8 @@
  * Job k of process p writes BO (p+k) mod B and, with more than one BO, reads BO (p+k+1) mod B, so
  * processes share BOs and implicit sync creates cross-process dependencies.
  */
-import { defineDesign, type StepDef, stepTable } from '../design.ts';
-import { emptyWorld, spawn, ctx, must, idsOf, type World } from '../world.ts';
+import { defineDesign, defineStep, stepTable } from '../design.ts';
+import { accepts, emptyWorld, spawn, ctx, must, idsOf, type World } from '../world.ts';
 import { dmaResvMachine, dma_resv_test_signaled } from '../dma-buf/dma-resv.ts';
 import { processMachine, type ProcessContext } from '../userspace/process.ts';
 import { addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job, drmSchedSteps } from '../drm-sched/sched-main.ts';
@@ -32,7 +32,7 @@ export interface SingleFifoConfig {
 }
 
 /** The BO list of job k of process p. */
-export function boList(cfg: SingleFifoConfig, p: number, k: number): BoAccess[] {
+function boList(cfg: SingleFifoConfig, p: number, k: number): BoAccess[] {
   const out: BoAccess[] = [{ bo: `bo${(p + k) % cfg.bos}`, write: true }];
   if (cfg.bos > 1) out.push({ bo: `bo${(p + k + 1) % cfg.bos}`, write: false });
   return out;
@@ -49,14 +49,13 @@ export function initSingleFifo(cfg: SingleFifoConfig): World {
 }
 
 /** The CS ioctl: init the job, add implicit dependencies, arm, publish the fence, push (one atomic step). */
-export const DRM_IOCTL_CS: StepDef<SingleFifoConfig> = {
+export const DRM_IOCTL_CS = defineStep<SingleFifoConfig, [proc: string]>({
   name: 'DRM_IOCTL_CS',
   role: 'user',
-  actor: ([p]) => String(p),
-  params: (w) => idsOf(w, 'process').map((p) => [p]),
-  enabled: (w, [p]) => ctx<ProcessContext>(w, p as string).next < ctx<ProcessContext>(w, p as string).jobs,
-  apply: (w, [p], cfg) => {
-    const proc = p as string;
+  actor: ([p]) => p,
+  params: (w) => idsOf(w, 'process').map((p): [string] => [p]),
+  enabled: (w, [p]) => accepts(w, p, { type: 'PROCESS_SUBMITTED' }),
+  apply: (w, [proc], cfg) => {
     const k = ctx<ProcessContext>(w, proc).next;
     const job = `${proc}.j${k}`;
     const list = boList(cfg, Number(proc.slice(4)), k);
@@ -68,24 +67,23 @@ export const DRM_IOCTL_CS: StepDef<SingleFifoConfig> = {
     return must(w, proc, { type: 'PROCESS_SUBMITTED' });
   },
   doc: 'seed 000 step 2 + implicit sync: BO list -> dependencies (R54, R91) -> arm (R90) -> resv (R56) -> push (R92)',
-};
+});
+
+/** The BO the process wrote last, which it maps to read the result back. */
+const lastWritten = (w: World, cfg: SingleFifoConfig, proc: string): string =>
+  boList(cfg, Number(proc.slice(4)), ctx<ProcessContext>(w, proc).jobs - 1)[0].bo;
 
 /** CPU map of the last BO the process wrote: stalls until every fence on it has signaled (seed 000 step 3). */
-export const drm_gem_cpu_map: StepDef<SingleFifoConfig> = {
+const drm_gem_cpu_map = defineStep<SingleFifoConfig, [proc: string]>({
   name: 'drm_gem_cpu_map',
   role: 'user',
-  actor: ([p]) => String(p),
-  params: (w) => idsOf(w, 'process').map((p) => [p]),
-  apply: (w, [p], cfg) => {
-    const proc = p as string;
-    const c = ctx<ProcessContext>(w, proc);
-    const bo = boList(cfg, Number(proc.slice(4)), c.jobs - 1)[0].bo;
-    if (!dma_resv_test_signaled(w, `${bo}.resv`, 'READ')) return null;
-    return must(w, proc, { type: 'PROCESS_READ_BACK' });
-  },
-  enabled: (w, [p]) => { const c = ctx<ProcessContext>(w, p as string); return c.next === c.jobs && !c.readBack; },
+  actor: ([p]) => p,
+  params: (w) => idsOf(w, 'process').map((p): [string] => [p]),
+  enabled: (w, [p], cfg) =>
+    accepts(w, p, { type: 'PROCESS_READ_BACK' }) && dma_resv_test_signaled(w, `${lastWritten(w, cfg, p)}.resv`, 'READ'),
+  apply: (w, [p]) => must(w, p, { type: 'PROCESS_READ_BACK' }),
   doc: 'the map ioctl waits for all commands on the BO (R59 test_signaled at READ = every implicit fence)',
-};
+});
 
 export default defineDesign<SingleFifoConfig>({
   name: 'single-fifo-implicit',

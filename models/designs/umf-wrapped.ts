@@ -14,17 +14,20 @@
  * Abstracted away: the CS ioctl's BO-list parsing, GEM handles, how proc1 learns (umf0, 1) from proc0
  *   (IPC; it learns it after proc0 submitted, so userspace submits in dependency order).
  */
-import { defineDesign, type StepDef, type StepTable, stepTable, withSteps } from '../design.ts';
-import { emptyWorld, spawn, ctx, must, send, tell, idsOf, stateOf, type World } from '../world.ts';
+import { defineDesign, defineStep, type StepTable, stepTable } from '../design.ts';
+import { emptyWorld, spawn, ctx, must, tell, idsOf, stateOf, type World } from '../world.ts';
 import { ETIME, isSignaled, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
 import { dmaFenceUmfMachine, type DmaFenceUmfContext } from '../userq/dma-fence-umf.ts';
 import { userMemoryFenceMachine } from '../userq/user-memory-fence.ts';
 import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
 import { gpuContextMachine } from '../gpu/gpu-context.ts';
-import { addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job, drm_sched_job_add_dependency, drmSchedSteps } from '../drm-sched/sched-main.ts';
+import {
+  addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job,
+  drm_sched_job_add_dependency, drmSchedSteps,
+} from '../drm-sched/sched-main.ts';
 import { add_implicit_dependencies, publish_implicit } from '../drm-sched/implicit-sync.ts';
 import { ttm_bo_create, ttm_bo_move_copy } from '../ttm/ttm-bo.ts';
-import { setJobBos, storeAtJobEnd, ttmValidateForJobs, drm_sched_run_job_resident } from '../userq/umf-jobs.ts';
+import { setJobBos, storeAtJobEnd, ttmValidateForJobs, residentJobOps } from '../userq/umf-jobs.ts';
 import { kernelAndGpuQuiet } from '../kernel/timer.ts';
 import { stepsFromTo } from '../metrics.ts';
 
@@ -45,7 +48,7 @@ const PROGRAM = {
   proc1: { bo: 'boA', what: 'j0 waits umf0 >= 1, writes boA' },
 } as const;
 
-export function initUmfWrapped(cfg: UmfWrappedConfig): World {
+function initUmfWrapped(cfg: UmfWrappedConfig): World {
   let w = addScheduler(emptyWorld, 'sched0', 'gpu0', { timeout: true, creditLimit: 2 });
   w = ttm_bo_create(w, 'boA', 'VRAM');
   w = ttm_bo_create(w, 'boB', cfg.vramSlots > 1 ? 'VRAM' : 'SYSTEM');
@@ -70,7 +73,8 @@ function submit(w: World, proc: 'proc0' | 'proc1', cfg: UmfWrappedConfig): World
   if (proc === 'proc1' && cfg.wrapInKernel) {
     // seeded bug: the kernel wraps a user memory fence in a dma_fence and makes a job depend on it (R30)
     const wrap = `${job}.umf`;
-    w = spawn(w, wrap, dmaFenceUmfMachine, { self: wrap, umf: 'umf0', value: 1, context: 900, seqno: 1, timeoutKills: cfg.timeout ? `${proc}.ctx` : '' } as any);
+    const timeoutKills = cfg.timeout ? `${proc}.ctx` : '';
+    w = spawn(w, wrap, dmaFenceUmfMachine, { self: wrap, umf: 'umf0', value: 1, context: 900, seqno: 1, timeoutKills });
     w = drm_sched_job_add_dependency(w, job, wrap);
   }
   w = drm_sched_job_arm(w, job);
@@ -80,66 +84,70 @@ function submit(w: World, proc: 'proc0' | 'proc1', cfg: UmfWrappedConfig): World
   return must(w, proc, { type: 'PROC_ADVANCE' });
 }
 
-export const DRM_IOCTL_SUBMIT: StepDef<UmfWrappedConfig> = {
+const DRM_IOCTL_SUBMIT = defineStep<UmfWrappedConfig, [proc: 'proc0' | 'proc1', what: string]>({
   name: 'DRM_IOCTL_SUBMIT',
   role: 'user',
-  actor: ([p]) => String(p),
+  actor: ([p]) => p,
   params: () => [['proc0', PROGRAM.proc0.what], ['proc1', PROGRAM.proc1.what]],
   enabled: (w, [p], cfg) =>
-    stateOf(w, p as string) === 'running' &&
+    stateOf(w, p) === 'running' &&
     (p === 'proc0' ? pc(w, 'proc0') === 0 : pc(w, 'proc0') >= 1 && pc(w, 'proc1') === (cfg.wrapInKernel ? 0 : 1)),
-  apply: (w, [p], cfg) => submit(w, p as 'proc0' | 'proc1', cfg),
+  apply: (w, [p], cfg) => submit(w, p, cfg),
   doc: 'seed 001: userspace submits an acyclic graph, producer first (proc1 learns umf0 from proc0 after its submit)',
-};
+});
 
 /** seed 001 option 2: the consumer sleeps on the UMF on the CPU (futex-like, R120) before it submits. */
-export const DRM_IOCTL_XE_WAIT_USER_FENCE: StepDef<UmfWrappedConfig> = {
+const DRM_IOCTL_XE_WAIT_USER_FENCE = defineStep<UmfWrappedConfig, [proc: string, what: string]>({
   name: 'DRM_IOCTL_XE_WAIT_USER_FENCE',
   role: 'user',
-  actor: ([p]) => String(p),
+  actor: ([p]) => p,
   params: (_w, cfg) => (cfg.wrapInKernel ? [] : [['proc1', 'umf0 >= 1']]),
-  enabled: (w, [p]) => stateOf(w, p as string) === 'running' && pc(w, p as string) === 0 && pc(w, 'proc0') >= 1,
+  enabled: (w, [p]) => stateOf(w, p) === 'running' && pc(w, p) === 0 && pc(w, 'proc0') >= 1,
   apply: (w, [p]) => {
-    w = must(w, p as string, { type: 'PROC_BLOCK', on: 'umf0' });
-    return must(w, 'umf0', { type: 'UMF_FUTEX_WAIT', to: p as string, value: 1, ev: { type: 'PROC_WAKE' } });
+    w = must(w, p, { type: 'PROC_BLOCK', on: 'umf0' });
+    return must(w, 'umf0', { type: 'UMF_FUTEX_WAIT', to: p, value: 1, ev: { type: 'PROC_WAKE' } });
   },
   doc: 'R120: userspace waits on the CPU; only then does it hand work to the kernel (seed 001 option 2)',
-};
+});
 
 /** Fewest steps from proc0's job completing to proc1's job completing without error (the handoff latency). */
-export const handoffLatency = (cfg: UmfWrappedConfig) =>
-  stepsFromTo(initUmfWrapped(cfg), steps, cfg, (w) => isSignaled(w, 'proc0.j0.finished'), (w) => isSignaled(w, 'proc1.j0.finished') && ctx<DmaFenceContext>(w, 'proc1.j0.finished').error === 0);
+const handoffLatency = (cfg: UmfWrappedConfig) =>
+  stepsFromTo(
+    initUmfWrapped(cfg), steps, cfg,
+    (w) => isSignaled(w, 'proc0.j0.finished'),
+    (w) => isSignaled(w, 'proc1.j0.finished') && ctx<DmaFenceContext>(w, 'proc1.j0.finished').error === 0,
+  );
+
+const dma_fence_umf_timedout = defineStep<UmfWrappedConfig, [fence: string]>({
+  name: 'dma_fence_umf_timedout',
+  role: 'timer',
+  actor: () => 'timer',
+  params: (w, cfg) => (cfg.timeout ? idsOf(w, 'dma_fence_umf').map((f): [string] => [f]) : []),
+  enabled: (w, [f], cfg) => {
+    const c = ctx<DmaFenceUmfContext>(w, f);
+    return stateOf(w, f) === 'unsignaled' && c.published && c.timeoutKills !== '' && kernelAndGpuQuiet(w, cfg, steps);
+  },
+  apply: (w, [f]) => {
+    const c = ctx<DmaFenceUmfContext>(w, f);
+    const victim = c.timeoutKills;
+    w = tell(w, c.umf, { type: 'UMF_FUTEX_CANCEL', to: f });
+    w = must(w, f, { type: 'DMA_FENCE_SET_ERROR', error: ETIME });
+    w = must(w, f, { type: 'DMA_FENCE_SIGNAL' });
+    // seed 001 "a fence times out and we kill the userspace context": its jobs are cancelled (R94)
+    w = tell(w, victim.replace(/\.ctx$/, '.entity'), { type: 'DRM_SCHED_ENTITY_SET_GUILTY' });
+    return tell(w, victim, { type: 'GPU_CTX_KILL', by: f, error: ETIME });
+  },
+  doc: 'seed 001 "throw a timeout on it": the wrapper gets -ETIME, the context that waited on it is killed',
+});
 
 const steps: StepTable<UmfWrappedConfig> = stepTable<UmfWrappedConfig>(
   DRM_IOCTL_SUBMIT,
   DRM_IOCTL_XE_WAIT_USER_FENCE,
   ttmValidateForJobs<UmfWrappedConfig>((c) => c.vramSlots),
-  drm_sched_run_job_resident,
-  // run_job is drm_sched_run_job_resident above (H5: a job runs only with its BOs resident).
-  Object.values(withSteps(drmSchedSteps({ maxHangs: (c: UmfWrappedConfig) => c.maxHangs }), { drm_sched_run_job: null })),
+  // H5: the driver's prepare_job makes a job ready only once its BOs are resident (ENTITY READINESS)
+  drmSchedSteps({ maxHangs: (c: UmfWrappedConfig) => c.maxHangs, ops: residentJobOps }),
   ttm_bo_move_copy,
-  {
-    name: 'dma_fence_umf_timedout',
-    role: 'timer',
-    actor: () => 'timer',
-    params: (w, cfg) => (cfg.timeout ? idsOf(w, 'dma_fence_umf').map((f) => [f]) : []),
-    enabled: (w, [f], cfg) => {
-      const c = ctx<DmaFenceUmfContext>(w, f as string);
-      return stateOf(w, f as string) === 'unsignaled' && c.published && c.timeoutKills !== '' && kernelAndGpuQuiet(w, cfg, steps);
-    },
-    apply: (w, [f]) => {
-      const id = f as string;
-      const c = ctx<DmaFenceUmfContext>(w, id);
-      const victim = c.timeoutKills;
-      w = tell(w, c.umf, { type: 'UMF_FUTEX_CANCEL', to: id });
-      w = must(w, id, { type: 'DMA_FENCE_SET_ERROR', error: ETIME });
-      w = must(w, id, { type: 'DMA_FENCE_SIGNAL' });
-      // seed 001 "a fence times out and we kill the userspace context": its jobs are cancelled (R94)
-      w = tell(w, victim.replace(/\.ctx$/, '.entity'), { type: 'DRM_SCHED_ENTITY_SET_GUILTY' });
-      return send(w, victim, { type: 'GPU_CTX_KILL', by: id, error: ETIME }) ?? w;
-    },
-    doc: 'seed 001 "throw a timeout on it": the wrapper gets -ETIME, the context that waited on it is killed',
-  },
+  dma_fence_umf_timedout,
 );
 
 export default defineDesign<UmfWrappedConfig>({

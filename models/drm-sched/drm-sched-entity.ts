@@ -38,7 +38,9 @@ export const drmSchedEntityMachine = setup({
   context: ({ input }) => ({ fenceContext: input?.fenceContext ?? 1, fenceSeq: 0, queue: [], lastScheduled: '', guilty: false }),
   on: {
     DRM_SCHED_ENTITY_ARM: { description: 'R90', actions: assign({ fenceSeq: ({ context }) => context.fenceSeq + 1 }) },
-    DRM_SCHED_ENTITY_PUSH: { description: 'R92', actions: assign({ queue: ({ context, event }) => [...context.queue, (event as { job: string }).job] }) },
+    DRM_SCHED_ENTITY_PUSH: {
+      description: 'R92', actions: assign({ queue: ({ context, event }) => [...context.queue, event.job] }),
+    },
     DRM_SCHED_ENTITY_POP: { guard: 'has queued job', description: 'R97', actions: assign({ lastScheduled: ({ context }) => context.queue[0], queue: ({ context }) => context.queue.slice(1) }) },
     DRM_SCHED_ENTITY_SET_GUILTY: { guard: 'innocent', description: 'R103', actions: assign({ guilty: true }) },
   },

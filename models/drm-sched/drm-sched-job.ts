@@ -73,7 +73,10 @@ export const drmSchedJobMachine = setup({
   context: ({ input }) => ({ id: input?.id ?? '', entity: input?.entity ?? '', sched: input?.sched ?? '', deps: [], scheduled: '', finished: '', parent: '', result: 0 }),
   initial: 'init',
   on: {
-    DRM_SCHED_DEP_SIGNALED: { guard: 'is a pending dependency', actions: assign({ deps: ({ context, event }) => context.deps.filter((d) => d !== (event as { fence: string }).fence) }) },
+    DRM_SCHED_DEP_SIGNALED: {
+      guard: 'is a pending dependency',
+      actions: assign({ deps: ({ context, event }) => context.deps.filter((d) => d !== event.fence) }),
+    },
   },
   states: {
     init: {
@@ -98,7 +101,7 @@ export const drmSchedJobMachine = setup({
             description: 'R95: NULL from run_job completes the job at once (R94 guilty jobs)',
             actions: [
               enqueueActions(({ context, enqueue }) => enqueue(deliver(context.scheduled, { type: 'DMA_FENCE_SIGNAL' }))),
-              { type: 'finish', params: ({ event }) => ({ error: (event as { error: number }).error }) },
+              { type: 'finish', params: ({ event }) => ({ error: event.error }) },
             ],
           },
           {
@@ -106,10 +109,10 @@ export const drmSchedJobMachine = setup({
             target: 'running',
             description: 'R95: parent first, then scheduled signals',
             actions: [
-              assign({ parent: ({ event }) => (event as { parent: string }).parent }),
+              assign({ parent: ({ event }) => event.parent }),
               enqueueActions(({ context, enqueue, event }) => {
                 enqueue(deliver(context.scheduled, { type: 'DMA_FENCE_SIGNAL' }));
-                const parent = (event as { parent: string }).parent;
+                const parent = event.parent;
                 enqueue(deliver(parent, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: context.id, ev: { type: 'DRM_SCHED_PARENT_SIGNALED' } } }));
               }),
             ],

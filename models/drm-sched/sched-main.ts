@@ -1,27 +1,58 @@
 /**
- * The DRM scheduler's kernel flows, as atomic world operations shared by designs. Each function is one
- * kernel path under its locks; each StepDef is one action an explorer may take.
+ * The DRM scheduler's kernel flows (sched_main.c, sched_entity.c), as atomic world operations shared by
+ * designs. Each kernel path is split as a TLA+ action: a pure enabling predicate (`*_enabled`,
+ * `drm_sched_can_queue`) and the effect, which is called only where the predicate holds.
+ *
+ * Extension points (a design names them, never filters steps):
+ * - ENTITY SELECTION: which ready entity drm_sched_select_entity takes next, by the scheduler's policy
+ *   (`drm_sched_policy`): 'any' (the default: every order), 'round-robin', 'fifo'.
+ * - ENTITY READINESS: `drm_sched_entity_is_ready`, the one definition of "this entity's head job may
+ *   run": its dependencies signaled (R93) and the driver's prepare_job has nothing left (H5: its BOs
+ *   are resident), given as `DrmSchedBackendOps.prepare_job`.
+ * Every path that decides to run a job goes through `drm_sched_run_job_enabled` (selection, readiness,
+ * credits) and `drm_sched_run_job` (the effect).
  *
  * Ids: job `J`, its fences `J.scheduled`, `J.finished`, its hardware fence `J.hw`.
  */
-import type { World } from '../world.ts';
-import { ctx, must, send, spawn, stateOf, idsOf, setG, tell } from '../world.ts';
-import type { StepDef } from '../design.ts';
+import type { Json, World } from '../world.ts';
+import { accepts, ctx, must, send, spawn, stateOf, idsOf, setG, tell } from '../world.ts';
+import { defineStep, stepTable, type StepDef, type StepTable } from '../design.ts';
 import { dmaFenceMachine, isSignaled, isLater, ECANCELED, ETIME, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
 import { drmSchedJobMachine, type DrmSchedJobContext } from './drm-sched-job.ts';
-import { drmSchedEntityMachine, type DrmSchedEntityContext } from './drm-sched-entity.ts';
-import { drmGpuSchedulerMachine, type DrmGpuSchedulerContext } from './drm-gpu-scheduler.ts';
+import { drmSchedEntityMachine, entityHead, type DrmSchedEntityContext } from './drm-sched-entity.ts';
+import {
+  drmGpuSchedulerMachine, type DrmGpuSchedulerContext, type DrmSchedRq, type EntitySelection,
+} from './drm-gpu-scheduler.ts';
 import { gpuRingMachine, type GpuRingContext } from '../gpu/gpu-ring.ts';
 
+/** A numeric design global (0 when unset). */
+const gNum = (w: World, key: string): number => {
+  const v: Json | undefined = w.g[key];
+  return typeof v === 'number' ? v : 0;
+};
+
 /** Create scheduler `sched` feeding ring `ring`. */
-export function addScheduler(w: World, sched: string, ring: string, opts: { timeout: boolean; creditLimit: number }): World {
+export function addScheduler(
+  w: World, sched: string, ring: string, opts: { timeout: boolean; creditLimit: number },
+): World {
   w = spawn(w, ring, gpuRingMachine, {});
   return spawn(w, sched, drmGpuSchedulerMachine, { ring, timeout: opts.timeout, creditLimit: opts.creditLimit });
 }
 
+/**
+ * ENTITY SELECTION: set drm.sched_policy for every scheduler of `w` (a module parameter, 0444: only
+ * before the first job is pushed; a world that already has jobs is a design error).
+ */
+export function drm_sched_policy(w: World, policy: EntitySelection): World {
+  if (idsOf(w, 'drm_sched_job').length) throw new Error('drm_sched_policy: set before the first job is pushed');
+  if (policy === 'any') return w; // the model's default: no run queue to keep
+  for (const s of idsOf(w, 'drm_gpu_scheduler')) w = must(w, s, { type: 'DRM_SCHED_SET_POLICY', policy });
+  return w;
+}
+
 /** Create an entity; fence contexts are allocated 2 per entity (R90), from g.nextContext (R2: from 1). */
 export function addEntity(w: World, entity: string): World {
-  const next = (w.g.nextContext as number | undefined) ?? 1;
+  const next = gNum(w, 'nextContext') || 1;
   w = setG(w, { nextContext: next + 2 });
   return spawn(w, entity, drmSchedEntityMachine, { fenceContext: next });
 }
@@ -40,7 +71,9 @@ export function drm_sched_job_add_dependency(w: World, job: string, fence: strin
   const j = ctx<DrmSchedJobContext>(w, job);
   let dep = fence;
   const f = ctx<DmaFenceContext>(w, fence);
-  if (f.ops === 'sched.finished' && f.owner && f.error === 0 && ctx<DrmSchedJobContext>(w, f.owner).sched === j.sched) dep = `${f.owner}.scheduled`;
+  if (f.ops === 'sched.finished' && f.owner && f.error === 0 && ctx<DrmSchedJobContext>(w, f.owner).sched === j.sched) {
+    dep = `${f.owner}.scheduled`;
+  }
   if (isSignaled(w, dep)) return w;
   const d = ctx<DmaFenceContext>(w, dep);
   for (const other of j.deps) {
@@ -55,56 +88,161 @@ export function drm_sched_job_arm(w: World, job: string): World {
   const j = ctx<DrmSchedJobContext>(w, job);
   w = must(w, j.entity, { type: 'DRM_SCHED_ENTITY_ARM' });
   const e = ctx<DrmSchedEntityContext>(w, j.entity);
-  w = spawn(w, `${job}.scheduled`, dmaFenceMachine, { context: e.fenceContext, seqno: e.fenceSeq, ops: 'sched.scheduled', owner: job });
-  w = spawn(w, `${job}.finished`, dmaFenceMachine, { context: e.fenceContext + 1, seqno: e.fenceSeq, ops: 'sched.finished', owner: job });
+  const { fenceContext: c, fenceSeq: seqno } = e;
+  w = spawn(w, `${job}.scheduled`, dmaFenceMachine, { context: c, seqno, ops: 'sched.scheduled', owner: job });
+  w = spawn(w, `${job}.finished`, dmaFenceMachine, { context: c + 1, seqno, ops: 'sched.finished', owner: job });
   return must(w, job, { type: 'DRM_SCHED_JOB_ARM', scheduled: `${job}.scheduled`, finished: `${job}.finished` });
 }
 
-/** R92 drm_sched_entity_push_job, and R93: a callback on every dependency. */
+/**
+ * R92 drm_sched_entity_push_job, and R93: a callback on every dependency. The scheduler's run queue
+ * learns of the job (drm_sched_rq_add_entity on the first push, submit_ts for FIFO) when its policy
+ * keeps one.
+ */
 export function drm_sched_entity_push_job(w: World, job: string): World {
   const j = ctx<DrmSchedJobContext>(w, job);
   w = must(w, job, { type: 'DRM_SCHED_ENTITY_PUSH_JOB' });
   w = must(w, j.entity, { type: 'DRM_SCHED_ENTITY_PUSH', job });
+  w = tell(w, j.sched, { type: 'DRM_SCHED_RQ_PUSH', entity: j.entity, job });
   for (const d of j.deps) {
     w = tell(w, d, { type: 'DMA_FENCE_PUBLISH', via: 'drm_sched dependency' });
-    w = send(w, d, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: job, ev: { type: 'DRM_SCHED_DEP_SIGNALED', fence: d } } }) ?? w;
+    const cb = { to: job, ev: { type: 'DRM_SCHED_DEP_SIGNALED', fence: d } };
+    w = send(w, d, { type: 'DMA_FENCE_ADD_CALLBACK', cb }) ?? w;
   }
   return w;
 }
 
-/**
- * drm_sched_run_job_work for the head job of `entity` (R93-R95): enabled when the job's dependencies
- * are signaled and the scheduler has credits. A guilty entity's job is cancelled (R94): run_job
- * returns no fence and the job completes with -ECANCELED.
- */
-export function drm_sched_run_job(w: World, sched: string, entity: string): World | null {
-  const head = ctx<DrmSchedEntityContext>(w, entity).queue[0];
-  if (!head) return null;
-  const j = ctx<DrmSchedJobContext>(w, head);
-  if (j.sched !== sched || j.deps.length > 0) return null;
-  const s = ctx<DrmGpuSchedulerContext>(w, sched);
-  if (s.pending.length >= s.creditLimit) return null;
-  w = must(w, entity, { type: 'DRM_SCHED_ENTITY_POP' });
-  if (ctx<DrmSchedEntityContext>(w, entity).guilty) return must(w, head, { type: 'DRM_SCHED_RUN_JOB', parent: '', error: ECANCELED });
-  w = must(w, sched, { type: 'DRM_SCHED_PENDING_ADD', job: head });
-  const hw = `${head}.hw`;
-  const seq = ((w.g[`seq:${s.ring}`] as number | undefined) ?? 0) + 1;
-  w = setG(w, { [`seq:${s.ring}`]: seq });
-  w = spawn(w, hw, dmaFenceMachine, { context: 1000 + idsOf(w, 'gpu_ring').indexOf(s.ring), seqno: seq, ops: 'hw', owner: head });
-  w = must(w, s.ring, { type: 'GPU_RING_EMIT', fence: hw });
-  return must(w, head, { type: 'DRM_SCHED_RUN_JOB', parent: hw, error: 0 });
+// ---- extension points: the driver's ops, entity readiness, entity selection ----
+
+/** What a driver plugs into the scheduler (drm_sched_backend_ops), as far as the model needs it. */
+export interface DrmSchedBackendOps {
+  /**
+   * ENTITY READINESS beyond the job's own dependencies: true when prepare_job has no dependency left
+   * to return (H5: amdgpu and xe validate the job's BOs here and return the move fence until it lands).
+   */
+  prepare_job?: (w: World, job: string) => boolean;
+  /** The driver's part of run_job once the job has left its entity (e.g. unpin what prepare_job pinned). */
+  run_job?: (w: World, job: string) => World;
+}
+
+const NO_OPS: DrmSchedBackendOps = {};
+
+/** R93: the entity's head job, once every dependency it waits on has signaled; undefined otherwise. */
+export function drm_sched_entity_head_unblocked(w: World, entity: string): string | undefined {
+  const head = entityHead(w, entity);
+  return head !== undefined && ctx<DrmSchedJobContext>(w, head).deps.length === 0 ? head : undefined;
 }
 
 /**
- * drm_sched_job_timedout + the documented hardware-scheduler recovery (R99-R102): stop, mark the
- * guilty entity (R103), reset the ring (its hardware fences force-completed), then start: every pending
- * job without a parent completes with an error: -ETIME for the job that hung, -ECANCELED for the rest.
- * Enabled when TDR is armed (R98) and the ring has hung: a job that keeps making progress completes
- * before its timeout under the drain's fairness, so timing out a healthy job is not modelled.
+ * ENTITY READINESS, the one definition: drm_sched_entity_is_ready (a job is queued) together with the
+ * dependency loop of drm_sched_entity_pop_job (R93: each dependency, then prepare_job's, has signaled).
+ * The kernel may select an entity and only then find its head still waits (rq->current_entity then
+ * points at it); the model folds that failed pop into readiness. A guilty entity's job is cancelled
+ * without reaching the hardware (R94), so the driver's prepare_job is not asked for it.
  */
-export function drm_sched_job_timedout(w: World, sched: string): World | null {
+export function drm_sched_entity_is_ready(
+  w: World, sched: string, entity: string, ops: DrmSchedBackendOps = NO_OPS,
+): boolean {
+  const head = drm_sched_entity_head_unblocked(w, entity);
+  if (head === undefined || ctx<DrmSchedJobContext>(w, head).sched !== sched) return false;
+  return !ops.prepare_job || ctx<DrmSchedEntityContext>(w, entity).guilty || ops.prepare_job(w, head);
+}
+
+/** R95 drm_sched_can_queue: may `job` take a credit? (the scheduler machine's guard, written once) */
+export function drm_sched_can_queue(w: World, sched: string, job: string): boolean {
+  return accepts(w, sched, { type: 'DRM_SCHED_PENDING_ADD', job });
+}
+
+type SelectEntity = (w: World, rq: DrmSchedRq, ready: (entity: string) => boolean) => string[];
+
+/**
+ * ENTITY SELECTION by policy: the entities drm_sched_select_entity may return, given readiness.
+ * Kernel source: torvalds/linux drivers/gpu/drm/scheduler/sched_main.c (03877d621db0, v6.3 to v6.15),
+ * drm_sched_rq_select_entity_rr and drm_sched_rq_select_entity_fifo.
+ */
+const ENTITY_SELECTION: Record<DrmSchedRq['policy'], SelectEntity> = {
+  /**
+   * drm_sched_rq_select_entity_rr: from rq->current_entity, list_for_each_entry_continue takes the
+   * first ready entity after it; failing that, list_for_each_entry from the head of rq->entities, up
+   * to and including current_entity itself.
+   */
+  'round-robin': (_w, rq, ready) => {
+    const i = rq.entities.indexOf(rq.currentEntity); // -1 when current_entity is NULL: start at the list head
+    const next = [...rq.entities.slice(i + 1), ...rq.entities.slice(0, i + 1)].find(ready);
+    return next === undefined ? [] : [next];
+  },
+  /** drm_sched_rq_select_entity_fifo: the ready entity whose head job has the oldest submit_ts. */
+  fifo: (w, rq, ready) => {
+    for (const job of rq.submitted) {
+      const e = ctx<DrmSchedJobContext>(w, job).entity;
+      if (entityHead(w, e) === job && ready(e)) return [e];
+    }
+    return [];
+  },
+};
+
+/**
+ * ENTITY SELECTION: the entities `sched` may take next under its policy (each ready, R93). Without a
+ * kernel policy (the model's default 'any'), every ready entity: a nondeterministic choice that
+ * over-approximates every kernel policy.
+ */
+export function drm_sched_select_entity(w: World, sched: string, ops: DrmSchedBackendOps = NO_OPS): string[] {
+  const { rq } = ctx<DrmGpuSchedulerContext>(w, sched);
+  const ready = (e: string) => drm_sched_entity_is_ready(w, sched, e, ops);
+  return rq ? ENTITY_SELECTION[rq.policy](w, rq, ready) : idsOf(w, 'drm_sched_entity').filter(ready);
+}
+
+/** drm_sched_run_job_work may run `entity`'s head job on `sched` now: selected, ready, and a credit free. */
+export function drm_sched_run_job_enabled(
+  w: World, sched: string, entity: string, ops: DrmSchedBackendOps = NO_OPS,
+): boolean {
+  const head = entityHead(w, entity);
+  if (head === undefined || !drm_sched_can_queue(w, sched, head)) return false;
+  return drm_sched_select_entity(w, sched, ops).includes(entity);
+}
+
+/**
+ * drm_sched_run_job_work for the head job of `entity` (R93-R95), where drm_sched_run_job_enabled holds:
+ * pop it, record the selection in the run queue, and hand it to the ring. A guilty entity's job is
+ * cancelled (R94): run_job returns no fence and the job completes with -ECANCELED.
+ */
+export function drm_sched_run_job(w: World, sched: string, entity: string, ops: DrmSchedBackendOps = NO_OPS): World {
+  const head = ctx<DrmSchedEntityContext>(w, entity).queue[0];
   const s = ctx<DrmGpuSchedulerContext>(w, sched);
-  if (!s.timeout || s.pending.length === 0 || !ctx<GpuRingContext>(w, s.ring).hung) return null;
+  w = must(w, entity, { type: 'DRM_SCHED_ENTITY_POP' });
+  w = tell(w, sched, { type: 'DRM_SCHED_RQ_SELECT', entity, job: head });
+  if (ctx<DrmSchedEntityContext>(w, entity).guilty) {
+    w = must(w, head, { type: 'DRM_SCHED_RUN_JOB', parent: '', error: ECANCELED });
+  } else {
+    w = must(w, sched, { type: 'DRM_SCHED_PENDING_ADD', job: head });
+    const hw = `${head}.hw`;
+    const seq = gNum(w, `seq:${s.ring}`) + 1;
+    w = setG(w, { [`seq:${s.ring}`]: seq });
+    const context = 1000 + idsOf(w, 'gpu_ring').indexOf(s.ring);
+    w = spawn(w, hw, dmaFenceMachine, { context, seqno: seq, ops: 'hw', owner: head });
+    w = must(w, s.ring, { type: 'GPU_RING_EMIT', fence: hw });
+    w = must(w, head, { type: 'DRM_SCHED_RUN_JOB', parent: hw, error: 0 });
+  }
+  return ops.run_job ? ops.run_job(w, head) : w;
+}
+
+/**
+ * TDR is armed (R98) and the ring has hung: a job that keeps making progress completes before its
+ * timeout under the drain's fairness, so timing out a healthy job is not modelled.
+ */
+export function drm_sched_job_timedout_enabled(w: World, sched: string): boolean {
+  const s = ctx<DrmGpuSchedulerContext>(w, sched);
+  return s.timeout && s.pending.length > 0 && ctx<GpuRingContext>(w, s.ring).hung;
+}
+
+/**
+ * drm_sched_job_timedout + the documented hardware-scheduler recovery (R99-R102), where
+ * drm_sched_job_timedout_enabled holds: stop, mark the guilty entity (R103), reset the ring (its
+ * hardware fences force-completed), then start: every pending job without a parent completes with an
+ * error: -ETIME for the job that hung, -ECANCELED for the rest.
+ */
+export function drm_sched_job_timedout(w: World, sched: string): World {
+  const s = ctx<DrmGpuSchedulerContext>(w, sched);
   const guilty = s.pending[0];
   w = tell(w, ctx<DrmSchedJobContext>(w, guilty).entity, { type: 'DRM_SCHED_ENTITY_SET_GUILTY' });
   for (const job of s.pending) {
@@ -116,49 +254,65 @@ export function drm_sched_job_timedout(w: World, sched: string): World | null {
   }
   w = must(w, s.ring, { type: 'GPU_RING_RESET' });
   for (const job of ctx<DrmGpuSchedulerContext>(w, sched).pending) {
-    if (stateOf(w, job) === 'running') w = must(w, job, { type: 'DRM_SCHED_JOB_DONE', error: job === guilty ? ETIME : ECANCELED });
+    if (stateOf(w, job) !== 'running') continue;
+    w = must(w, job, { type: 'DRM_SCHED_JOB_DONE', error: job === guilty ? ETIME : ECANCELED });
   }
   return w;
 }
 
-/** The scheduler-side steps every drm_sched design shares. `maxHangs` bounds the fault budget. */
-export function drmSchedSteps(opts: { maxHangs: (cfg: any) => number }): StepDef[] {
-  return [
-    {
+export interface DrmSchedStepOptions<C> {
+  /** The fault budget: GPU hangs per run. */
+  maxHangs: (cfg: C) => number;
+  /** The driver's drm_sched_backend_ops (ENTITY READINESS through prepare_job). Default: none. */
+  ops?: DrmSchedBackendOps;
+}
+
+/** The scheduler-side steps every drm_sched design shares, by key. */
+export function drmSchedStepTable<C>(opts: DrmSchedStepOptions<C>): StepTable<C> {
+  const ops = opts.ops ?? NO_OPS;
+  const scheds = (w: World) => idsOf(w, 'drm_gpu_scheduler');
+  const rings = (w: World) => idsOf(w, 'gpu_ring').map((r): [string] => [r]);
+  return stepTable<C>(
+    defineStep<C, [sched: string, entity: string]>({
       name: 'drm_sched_run_job',
       role: 'kernel',
-      actor: (a) => String(a[0]),
-      params: (w) => idsOf(w, 'drm_gpu_scheduler').flatMap((s) => idsOf(w, 'drm_sched_entity').map((e) => [s, e])),
-      apply: (w, [s, e]) => drm_sched_run_job(w, s as string, e as string),
-      doc: 'R93-R95: pop the entity head whose dependencies signaled and hand it to the ring',
-    },
-    {
+      actor: ([s]) => s,
+      params: (w) => scheds(w).flatMap((s) => idsOf(w, 'drm_sched_entity').map((e): [string, string] => [s, e])),
+      enabled: (w, [s, e]) => drm_sched_run_job_enabled(w, s, e, ops),
+      apply: (w, [s, e]) => drm_sched_run_job(w, s, e, ops),
+      doc: 'R93-R95: the selected entity\'s head job, dependencies signaled, is popped and handed to the ring',
+    }),
+    defineStep<C, [ring: string]>({
       name: 'gpu_ring_complete',
       role: 'gpu',
-      actor: (a) => String(a[0]),
-      params: (w) => idsOf(w, 'gpu_ring').map((r) => [r]),
-      apply: (w, [r]) => send(w, r as string, { type: 'GPU_RING_COMPLETE' }),
+      actor: ([r]) => r,
+      params: rings,
+      enabled: (w, [r]) => accepts(w, r, { type: 'GPU_RING_COMPLETE' }),
+      apply: (w, [r]) => must(w, r, { type: 'GPU_RING_COMPLETE' }),
       doc: 'the head job of the ring completes: hw fence -> job done -> finished signals (R95, R96)',
-    },
-    {
+    }),
+    defineStep<C, [ring: string]>({
       name: 'gpu_ring_hang',
       role: 'fault',
-      actor: (a) => String(a[0]),
-      params: (w) => idsOf(w, 'gpu_ring').map((r) => [r]),
-      enabled: (w, _a, cfg) => ((w.g.hangs as number | undefined) ?? 0) < opts.maxHangs(cfg),
-      apply: (w, [r]) => {
-        const n = send(w, r as string, { type: 'GPU_RING_HANG' });
-        return n && setG(n, { hangs: ((w.g.hangs as number | undefined) ?? 0) + 1 });
-      },
+      actor: ([r]) => r,
+      params: rings,
+      enabled: (w, [r], cfg) => gNum(w, 'hangs') < opts.maxHangs(cfg) && accepts(w, r, { type: 'GPU_RING_HANG' }),
+      apply: (w, [r]) => setG(must(w, r, { type: 'GPU_RING_HANG' }), { hangs: gNum(w, 'hangs') + 1 }),
       doc: 'the head job stops making progress (fault budget: maxHangs per run)',
-    },
-    {
+    }),
+    defineStep<C, [sched: string]>({
       name: 'drm_sched_job_timedout',
       role: 'timer',
-      actor: (a) => String(a[0]),
-      params: (w) => idsOf(w, 'drm_gpu_scheduler').map((s) => [s]),
-      apply: (w, [s]) => drm_sched_job_timedout(w, s as string),
+      actor: ([s]) => s,
+      params: (w) => scheds(w).map((s): [string] => [s]),
+      enabled: (w, [s]) => drm_sched_job_timedout_enabled(w, s),
+      apply: (w, [s]) => drm_sched_job_timedout(w, s),
       doc: 'R98-R102: TDR fires on a hung ring, reset, pending jobs complete with -ETIME/-ECANCELED',
-    },
-  ];
+    }),
+  );
+}
+
+/** The scheduler-side steps every drm_sched design shares, in order (the keyed table's values). */
+export function drmSchedSteps<C = any>(opts: DrmSchedStepOptions<C>): StepDef<C>[] {
+  return Object.values(drmSchedStepTable(opts));
 }

@@ -21,7 +21,6 @@
  *   page tables now map the page; the context resumes).
  */
 import { setup, assign } from 'xstate';
-import type { World } from '../world.ts';
 import { ctx } from '../world.ts';
 import { withView, type Edge } from '../view.ts';
 
@@ -55,10 +54,6 @@ export const gpuPageFaultMachine = setup({
     repaired: { type: 'final' },
   },
 });
-
-export function faultCtx(w: World, id: string): GpuPageFaultContext {
-  return ctx<GpuPageFaultContext>(w, id);
-}
 
 // H5: engine work -> cu:<engine> -> faulting context -> fault -> handler thread.
 withView(gpuPageFaultMachine, {

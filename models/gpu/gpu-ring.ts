@@ -36,7 +36,7 @@ export const gpuRingMachine = setup({
   id: 'gpu_ring',
   context: () => ({ fifo: [], hung: false }),
   on: {
-    GPU_RING_EMIT: { actions: assign({ fifo: ({ context, event }) => [...context.fifo, (event as { fence: string }).fence] }) },
+    GPU_RING_EMIT: { actions: assign({ fifo: ({ context, event }) => [...context.fifo, event.fence] }) },
     GPU_RING_COMPLETE: {
       guard: 'head can complete',
       actions: enqueueActions(({ context, enqueue }) => {

@@ -28,10 +28,10 @@
 import { setup, assign } from 'xstate';
 import { withView, type Edge } from '../view.ts';
 
-export const GFP = ['GFP_ATOMIC', 'GFP_NOWAIT', 'GFP_KERNEL', 'GFP_NOFS', 'GFP_NOIO'] as const;
+const GFP = ['GFP_ATOMIC', 'GFP_NOWAIT', 'GFP_KERNEL', 'GFP_NOFS', 'GFP_NOIO'] as const;
 export type Gfp = (typeof GFP)[number];
 /** R24, R25: these may enter direct reclaim (and so wait on fences). */
-export const mayReclaim = (g: Gfp): boolean => g === 'GFP_KERNEL' || g === 'GFP_NOFS' || g === 'GFP_NOIO';
+const mayReclaim = (g: Gfp): boolean => g === 'GFP_KERNEL' || g === 'GFP_NOFS' || g === 'GFP_NOIO';
 
 export interface KthreadContext {
   /** running, blocked: the work item ('run_job proc0.j0', 'page fault ctx1'). */

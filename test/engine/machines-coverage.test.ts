@@ -55,14 +55,19 @@ describe('@xstate/graph transition coverage', () => {
     ], { input: { id: 'j', entity: 'e', sched: 's' } });
     expect(r.uncovered).toEqual([]);
   });
-  test('drm_sched_entity and drm_gpu_scheduler (R90-R97, R103)', () => {
+  test('drm_sched_entity and drm_gpu_scheduler (R90-R97, R103; entity selection policies)', () => {
     const e = coverTransitions(drmSchedEntityMachine, (s) => [
       ...(s.context.fenceSeq < 1 ? [{ type: 'DRM_SCHED_ENTITY_ARM' }] : []),
       ...(s.context.queue.length < 1 ? [{ type: 'DRM_SCHED_ENTITY_PUSH', job: 'j' }] : []),
       { type: 'DRM_SCHED_ENTITY_POP' }, { type: 'DRM_SCHED_ENTITY_SET_GUILTY' },
     ], { input: { fenceContext: 1 } });
     expect(e.uncovered).toEqual([]);
-    const s = coverTransitions(drmGpuSchedulerMachine, () => [{ type: 'DRM_SCHED_PENDING_ADD', job: 'j' }, { type: 'DRM_SCHED_FREE_JOB', job: 'j' }], { input: { ring: 'r', timeout: true, creditLimit: 1 } });
+    const s = coverTransitions(drmGpuSchedulerMachine, (x) => [
+      { type: 'DRM_SCHED_PENDING_ADD', job: 'j' }, { type: 'DRM_SCHED_FREE_JOB', job: 'j' },
+      { type: 'DRM_SCHED_SET_POLICY', policy: 'round-robin' }, { type: 'DRM_SCHED_SET_POLICY', policy: 'fifo' },
+      ...((x.context.rq?.submitted.length ?? 0) < 1 ? [{ type: 'DRM_SCHED_RQ_PUSH', entity: 'e', job: 'j' }] : []),
+      { type: 'DRM_SCHED_RQ_SELECT', entity: 'e', job: 'j' },
+    ], { input: { ring: 'r', timeout: true, creditLimit: 1 } });
     expect(s.uncovered).toEqual([]);
   });
   test('process', () => {
