@@ -22,4 +22,11 @@ export default defineDesign<SingleFifoConfig>({
   summary: 'single-fifo-implicit with round-robin entity selection (drm.sched_policy=0).',
   source: 'seed 000 "A simple example from a simpler time"; sched_main.c drm_sched_rq_select_entity_rr',
   init: (cfg) => drm_sched_policy(base.init(cfg), 'round-robin'),
+  expect: {
+    ...base.expect,
+    'no-starvation': {
+      verdict: 'holds',
+      why: 'round robin serves every other ready entity at most once before a ready one (drm_sched_rq_select_entity_rr)',
+    },
+  },
 });
