@@ -31,8 +31,8 @@ const gNum = (w: World, k: string) => (w.g[k] as number | undefined) ?? 0;
 /** Bind every unbound placeholder of T whose point has materialized to the fence find_fence gives it. */
 function bindPlaceholders(w: World): World {
   for (const p of idsOf(w, 'dma_fence_proxy')) {
-    if (!w.o[p].hasTag('future')) continue;
     const c = ctx<DmaFenceProxyContext>(w, p);
+    if (c.target !== '' || w.o[p].hasTag('signaled')) continue;
     const r = drm_syncobj_find_fence(w, c.syncobj, c.point, 0);
     if (r.ret || !r.fence) continue;
     w = must(r.w, p, { type: 'DMA_FENCE_PROXY_BIND', fence: r.fence });

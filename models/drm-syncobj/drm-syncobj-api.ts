@@ -9,7 +9,7 @@ import type { World } from '../world.ts';
 import { ctx, has, kindOf, must, send, spawn, tell } from '../world.ts';
 import { dmaFenceMachine, isSignaled, EINVAL, ENOENT, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
 import { dma_fence_allocate_private_stub, dma_fence_context_alloc } from '../dma-buf/dma-fence-api.ts';
-import { dmaFenceChainMachine, type DmaFenceChainContext } from '../dma-buf/dma-fence-chain.ts';
+import { chainWalkPrev, dmaFenceChainMachine, type DmaFenceChainContext } from '../dma-buf/dma-fence-chain.ts';
 import { drmSyncobjMachine, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, type DrmSyncobjContext } from './drm-syncobj.ts';
 
 /** R17 dma_fence_get_stub(): the one global stub, context 0, seqno 0, born signaled. */
@@ -64,21 +64,6 @@ export function dma_fence_chain_init(w: World, id: string, prev: string, fence: 
   w = spawn(w, id, dmaFenceChainMachine, { context, seqno, signaller: user ? 'user' : 'kernel', owner: fenceCtx(w, fence).owner, fence, prev, prevSeqno, pending });
   for (const f of pending) w = must(w, f, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: id, ev: { type: 'DMA_FENCE_CHAIN_CB', fence: f } } });
   return w;
-}
-
-/** Where dma_fence_chain_walk would swing `node`'s prev to (R46), without doing it ('' = NULL). */
-export function chainWalkPrev(w: World, node: string): string {
-  let prev = chainCtx(w, node).prev;
-  while (prev) {
-    if (dma_fence_is_chain(w, prev)) {
-      if (!isSignaled(w, chainCtx(w, prev).fence)) break;
-      prev = chainCtx(w, prev).prev;
-    } else {
-      if (!isSignaled(w, prev)) break;
-      prev = '';
-    }
-  }
-  return prev;
 }
 
 /**
