@@ -37,8 +37,8 @@ export function happensBefore(w: World, job: string, recs: Map<string, AccessRec
     if (!isFence(s)) continue;
     const c = s.context as DmaFenceContext;
     if (c.context === 0) continue;
-    let l = byContext.get(c.context);
-    if (!l) byContext.set(c.context, (l = []));
+    const l = byContext.get(c.context) ?? [];
+    byContext.set(c.context, l);
     l.push({ id, seqno: c.seqno });
   }
   const out = new Set<string>();

@@ -196,7 +196,7 @@ export function dma_fence_publish(w: World, f: string, via: string): World {
  * The kernel step that settles arrays enabled by a path that did not settle them itself (a model that
  * sends DMA_FENCE_ADD_CALLBACK to a fence that may be an array). Designs that create arrays include it.
  */
-export function dmaFenceArraySteps(): StepDef[] {
+export function dmaFenceArraySteps(): StepDef<unknown, []>[] {
   return [{
     name: 'dma_fence_array_settle',
     role: 'kernel',
