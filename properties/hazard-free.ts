@@ -30,7 +30,7 @@ function signaled(w: World, id: string): boolean {
 }
 
 /** Jobs that happen before `job` (excluding the real-time rule), given the records of `w`. */
-export function happensBefore(w: World, job: string, recs: Map<string, AccessRecord>): Set<string> {
+function happensBefore(w: World, job: string, recs: Map<string, AccessRecord>): Set<string> {
   const byContext = new Map<number, { id: string; seqno: number }[]>();
   for (const id in w.o) {
     const s = w.o[id];

@@ -72,7 +72,7 @@ export function initTimeline(cfg: TimelineConfig): World {
  * (R82), push. Its callers submit only once `ready(w, v)` holds; the ioctl would fail with -EINVAL
  * before anything is armed otherwise, which here is a model error.
  */
-export function submitBatch(w: World, q: number, v: number): World {
+function submitBatch(w: World, q: number, v: number): World {
   const job = jobOf(q, v);
   let dep: string | null = null;
   if (v > 1) {
@@ -109,10 +109,10 @@ export const vkSignalSemaphore: StepDef<TimelineConfig, []> = {
 
 const queueParams = (_w: World, cfg: TimelineConfig): [q: number][] => Array.from({ length: cfg.queues }, (_, q) => [q]);
 /** The batch for point v may reach the kernel: it waits on nothing, or T@(v-1) has materialized (R81). */
-export const ready = (w: World, v: number) => v === 1 || drm_syncobj_point_materialized(w, TIMELINE, v - 1);
+const ready = (w: World, v: number) => v === 1 || drm_syncobj_point_materialized(w, TIMELINE, v - 1);
 
 /** vkQueueSubmit under THREADED_ON_DEMAND: submit now if nothing is held and the wait point exists, else hold. */
-export const vkQueueSubmit: StepDef<TimelineConfig, [q: number]> = {
+const vkQueueSubmit: StepDef<TimelineConfig, [q: number]> = {
   name: 'vkQueueSubmit',
   role: 'user',
   actor: ([q]) => `q${q}`,
@@ -129,7 +129,7 @@ export const vkQueueSubmit: StepDef<TimelineConfig, [q: number]> = {
 };
 
 /** The queue's submit thread: its oldest held batch, once TIMELINE_WAIT(WAIT_AVAILABLE) would return. */
-export const vk_queue_submit_thread: StepDef<TimelineConfig, [q: number]> = {
+const vk_queue_submit_thread: StepDef<TimelineConfig, [q: number]> = {
   name: 'vk_queue_submit_thread',
   role: 'user',
   actor: ([q]) => `q${q}.thread`,
@@ -145,7 +145,7 @@ export const vk_queue_submit_thread: StepDef<TimelineConfig, [q: number]> = {
   doc: 'R84 WAIT_AVAILABLE returned, so find_fence(flags = 0) succeeds: submit to the kernel (R88)',
 };
 
-export const timelineConfigs: Record<string, TimelineConfig> = {
+const timelineConfigs: Record<string, TimelineConfig> = {
   small: { queues: 2, points: 4, hostPoints: 1, maxHangs: 1, creditLimit: 1 }, // 941 states, 0.6 s (points 5: 5813 states, 2.6 s)
   default: { queues: 3, points: 7, hostPoints: 2, maxHangs: 1, creditLimit: 2 },
 };

@@ -44,7 +44,7 @@ function bindPlaceholders(w: World): World {
 }
 
 /** The naive submit ioctl: an unmaterialized wait point becomes a placeholder dependency. */
-export function submitBatchDirect(w: World, q: number, v: number): World {
+function submitBatchDirect(w: World, q: number, v: number): World {
   const job = jobOf(q, v);
   w = drm_sched_job_init(w, job, `q${q}.ctx`, 'sched0');
   if (v > 1) {

@@ -59,6 +59,14 @@ export function dma_fence_allocate_private_stub(w: World, id: string): World {
   return spawn(w, id, dmaFenceMachine, { context: 0, seqno: 0, ops: 'stub', signaled: true });
 }
 
+/** R17 dma_fence_get_stub(): the one global stub, context 0, seqno 0, born signaled. */
+export const DMA_FENCE_STUB = 'dma_fence_stub';
+
+/** R17 dma_fence_get_stub (created on first use). */
+export function dma_fence_get_stub(w: World): World {
+  return w.o[DMA_FENCE_STUB] ? w : dma_fence_allocate_private_stub(w, DMA_FENCE_STUB);
+}
+
 /** R36, R39 dma_fence_array_create: WARN for every container child (the array is still created). */
 export function dma_fence_array_create(w: World, id: string, fences: string[], context: number, seqno: number, signalOnAny = false): KRet {
   const nested = fences.filter((f) => dma_fence_is_container(w, f));

@@ -33,7 +33,7 @@
  *   DMA_FENCE_PUBLISH {via}         ghost: the fence became reachable by another thread (R26)
  */
 import { setup, assign, enqueueActions, type EventObject } from 'xstate';
-import type { DeliverParams, Ev, Json, World } from '../world.ts';
+import type { DeliverParams, Ev, World } from '../world.ts';
 import { ctx, hasTag, deliver } from '../world.ts';
 import { withView, type KindView } from '../view.ts';
 
@@ -125,7 +125,7 @@ export function dmaFenceBaseContext(input: DmaFenceInput | undefined, defaults: 
  * One transition a kind adds for its own events: a named guard (the kind's or the base's), the context
  * change, and whether the fence signals by it (then the kind's `complete` runs, then R4's signal).
  */
-export interface FenceTransition<C, E> {
+interface FenceTransition<C, E> {
   guard?: string;
   update?: (c: C, e: E) => Partial<C>;
   signal?: boolean;
@@ -178,7 +178,7 @@ type BaseArgs = { context: DmaFenceContext; event: DmaFenceEvent };
  * The guards of the base dma_fence contract, shared by every fence kind: derived kinds add their own
  * guards next to these.
  */
-export const dmaFenceGuards = {
+const dmaFenceGuards = {
   /** R6 */
   'valid error': ({ event }: BaseArgs) => event.type === 'DMA_FENCE_SET_ERROR' && validFenceError(event.error),
   /** R8: enable_signaling runs once */
@@ -339,4 +339,3 @@ export function isLater(a: DmaFenceContext, b: DmaFenceContext): boolean {
   return a.context === b.context && a.seqno > b.seqno;
 }
 
-export type { Json };

@@ -78,7 +78,7 @@ export const proc = (w: World, p: string): ProcState => w.g[`p:${p}`] as unknown
 const setProc = (w: World, p: string, s: ProcState): World => setG(w, { [`p:${p}`]: s as unknown as Json });
 const nextOp = (w: World, cfg: SharingConfig, p: string): Op | undefined => cfg.scripts[p][proc(w, p).pc];
 
-export function initProcs(w: World, cfg: SharingConfig): World {
+function initProcs(w: World, cfg: SharingConfig): World {
   for (const p of Object.keys(cfg.scripts).sort()) w = setProc(w, p, { pc: 0, jobs: 0, inbox: [], inFences: [], out: '' });
   return w;
 }
@@ -87,7 +87,7 @@ export const accessRecords = (w: World): [string, AccessRecord][] =>
   Object.keys(w.g).filter((k) => k.startsWith('access:')).sort().map((k) => [k.slice(7), w.g[k] as unknown as AccessRecord]);
 
 /** The CS ioctl of `p`'s next submit (one atomic kernel operation). */
-export function submit(w: World, cfg: SharingConfig, p: string, op: Extract<Op, { op: 'submit' }>): World {
+function submit(w: World, cfg: SharingConfig, p: string, op: Extract<Op, { op: 'submit' }>): World {
   const s = proc(w, p);
   const job = `${p}.j${s.jobs}`;
   w = drm_sched_job_init(w, job, `${p}.ctx`, 'sched0');
@@ -142,7 +142,7 @@ function step<K extends Op['op']>(
 const advance = (w: World, p: string, patch: Partial<ProcState>): World => { const s = proc(w, p); return setProc(w, p, { ...s, ...patch, pc: s.pc + 1 }); };
 
 /** The user steps of every sharing design, in a stable order. */
-export function sharingSteps(): StepDef<SharingConfig, [proc: string]>[] {
+function sharingSteps(): StepDef<SharingConfig, [proc: string]>[] {
   return [
     step('DRM_IOCTL_CS', 'submit', 'R54, R62, R90-R92: dependencies (implicit from the resv, or the in-fences), arm, resv, push', (w, cfg, p, op) => submit(w, cfg, p, op)),
     step('sendmsg', 'send', 'hand the buffer (and optionally the last out sync_file) to another process', (w, _cfg, p, op) => {
@@ -170,11 +170,6 @@ export function sharingSteps(): StepDef<SharingConfig, [proc: string]>[] {
       return advance(r.w, p, { inFences: [...s.inFences, name] });
     }),
   ];
-}
-
-/** Every process finished its script. */
-export function scriptsDone(w: World, cfg: SharingConfig): boolean {
-  return Object.keys(cfg.scripts).every((p) => proc(w, p).pc >= cfg.scripts[p].length);
 }
 
 /** The job that owns a fence (scheduler and hardware fences), or null. */
