@@ -107,7 +107,8 @@ export const vkSignalSemaphore: StepDef<TimelineConfig, []> = {
   doc: 'R143, R83: DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL adds a signaled stub at the next host point',
 };
 
-const queueParams = (_w: World, cfg: TimelineConfig): [q: number][] => Array.from({ length: cfg.queues }, (_, q) => [q]);
+const queueParams = (_w: World, cfg: TimelineConfig): [q: number][] =>
+  Array.from({ length: cfg.queues }, (_, q) => [q]);
 /** The batch for point v may reach the kernel: it waits on nothing, or T@(v-1) has materialized (R81). */
 const ready = (w: World, v: number) => v === 1 || drm_syncobj_point_materialized(w, TIMELINE, v - 1);
 

@@ -107,14 +107,21 @@ export const dmaFenceArrayMachine = defineFenceKind<DmaFenceArrayContext, E, Dma
   guards: {
     'child waiting': (c, e) => e.type === 'DMA_FENCE_ARRAY_CB' && c.waiting.includes(e.child),
     /** R37: this report brings num_pending to 0. */
-    'last pending child': (c, e) => e.type === 'DMA_FENCE_ARRAY_CB' && c.waiting.includes(e.child) && c.numPending <= 1,
+    'last pending child': (c, e) =>
+      e.type === 'DMA_FENCE_ARRAY_CB' && c.waiting.includes(e.child) && c.numPending <= 1,
   },
   unsignaled: {
     DMA_FENCE_ARRAY_CB: [
-      { guard: 'last pending child', signal: true, update: count, description: 'R37, R38: the last pending child reported; latch, clear, signal' },
+      {
+        guard: 'last pending child', signal: true, update: count,
+        description: 'R37, R38: the last pending child reported; latch, clear, signal',
+      },
       { guard: 'child waiting', update: count, description: 'R38, R40: count the child, latch its error if first' },
     ],
-    DMA_FENCE_IS_SIGNALED: [{ signal: true, description: 'R41, R9: ops->signaled() true; pending error cleared, child errors not latched' }],
+    DMA_FENCE_IS_SIGNALED: [{
+      signal: true,
+      description: 'R41, R9: ops->signaled() true; pending error cleared, child errors not latched',
+    }],
   },
   /** R19: an array is a container of its children. */
   contained: (w: World, id: string) => ctx<DmaFenceArrayContext>(w, id).fences,

@@ -105,7 +105,8 @@ export const dmaFenceChainOps = {
   /** R45 dma_fence_chain_signaled: the contained fence and everything before it signaled. */
   signaled: (c: DmaFenceChainContext) => c.pending.length === 0,
   guards: {
-    'is a pending link': (c: DmaFenceChainContext, e: E) => e.type === 'DMA_FENCE_CHAIN_CB' && c.pending.includes(e.fence),
+    'is a pending link': (c: DmaFenceChainContext, e: E) =>
+      e.type === 'DMA_FENCE_CHAIN_CB' && c.pending.includes(e.fence),
     /** R46: cmpxchg succeeds only if prev is still what the walker read. */
     'prev unchanged': (c: DmaFenceChainContext, e: E) =>
       e.type === 'DMA_FENCE_CHAIN_SET_PREV' && c.prev === e.expected && e.prev !== e.expected,
@@ -114,12 +115,17 @@ export const dmaFenceChainOps = {
     DMA_FENCE_CHAIN_CB: [{
       guard: 'is a pending link',
       description: 'R45: dma_fence_chain_cb, one link signaled',
-      update: (c: DmaFenceChainContext, e: Extract<E, { type: 'DMA_FENCE_CHAIN_CB' }>) => ({ pending: c.pending.filter((f) => f !== e.fence) }),
+      update: (c: DmaFenceChainContext, e: Extract<E, { type: 'DMA_FENCE_CHAIN_CB' }>) =>
+        ({ pending: c.pending.filter((f) => f !== e.fence) }),
     }],
-    DMA_FENCE_CHAIN_SET_PREV: [{ guard: 'prev unchanged', description: 'R46: GC swings prev past a signaled link', update: swingPrev }],
+    DMA_FENCE_CHAIN_SET_PREV: [
+      { guard: 'prev unchanged', description: 'R46: GC swings prev past a signaled link', update: swingPrev },
+    ],
   },
   whenSignaled: {
-    DMA_FENCE_CHAIN_SET_PREV: [{ guard: 'prev unchanged', description: 'R46: GC of a signaled node', update: swingPrev }],
+    DMA_FENCE_CHAIN_SET_PREV: [
+      { guard: 'prev unchanged', description: 'R46: GC of a signaled node', update: swingPrev },
+    ],
   },
   /**
    * R19/R50: a node is a container whose children are its contained fence and the prev that

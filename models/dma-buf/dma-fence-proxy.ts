@@ -27,10 +27,14 @@ type E =
   | { type: 'DMA_FENCE_PROXY_BIND'; fence: string }
   | { type: 'DMA_FENCE_PROXY_CB'; fenceError?: number };
 
-export const dmaFenceProxyMachine = defineFenceKind<DmaFenceProxyContext, E, { context?: number; syncobj?: string; point?: number }>({
+type DmaFenceProxyInput = { context?: number; syncobj?: string; point?: number };
+
+export const dmaFenceProxyMachine = defineFenceKind<DmaFenceProxyContext, E, DmaFenceProxyInput>({
   kind: 'dma_fence_proxy',
   context: (input) => ({
-    ...dmaFenceBaseContext({ context: input?.context, seqno: input?.point, ops: 'proxy', signaller: 'user', owner: input?.syncobj }),
+    ...dmaFenceBaseContext({
+      context: input?.context, seqno: input?.point, ops: 'proxy', signaller: 'user', owner: input?.syncobj,
+    }),
     syncobj: input?.syncobj ?? '',
     point: input?.point ?? 0,
     target: '',
@@ -46,7 +50,9 @@ export const dmaFenceProxyMachine = defineFenceKind<DmaFenceProxyContext, E, { c
       update: (_c, e) => ({ target: e.fence, signaller: 'kernel' }),
     }],
     // The bound fence's error, unless the proxy already has one (the first error sticks, R6).
-    DMA_FENCE_PROXY_CB: [{ guard: 'bound', signal: true, update: (c, e) => ({ error: c.error || (e.fenceError ?? 0) }) }],
+    DMA_FENCE_PROXY_CB: [
+      { guard: 'bound', signal: true, update: (c, e) => ({ error: c.error || (e.fenceError ?? 0) }) },
+    ],
   },
   waitEdges: (id, c: DmaFenceProxyContext) => (c.target ? [[id, c.target, `${id} stands for ${c.syncobj}@${c.point}`]] : []),
 });

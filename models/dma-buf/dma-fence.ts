@@ -106,7 +106,9 @@ export type DmaFenceEvent =
 export const validFenceError = (e: number): boolean => e < 0 && e >= -MAX_ERRNO;
 
 /** The base fields of a fence's context, in the order every kind keeps them. */
-export function dmaFenceBaseContext(input: DmaFenceInput | undefined, defaults: Partial<DmaFenceContext> = {}): DmaFenceContext {
+export function dmaFenceBaseContext(
+  input: DmaFenceInput | undefined, defaults: Partial<DmaFenceContext> = {},
+): DmaFenceContext {
   return {
     context: input?.context ?? defaults.context ?? 0,
     seqno: input?.seqno ?? defaults.seqno ?? 0,
@@ -204,12 +206,15 @@ export function fenceOpsOf(s: { machine: { config: object } }): FenceKindInfo | 
  * view (a fence, with its wait-for edges) and its ops travel with the machine. The machine is typed
  * over the base context and events: a kind's own fields are read through ctx<C>() as everywhere.
  */
-export function defineFenceKind<C extends DmaFenceContext, E extends EventObject = never, I = DmaFenceInput>(ops: FenceOps<C, E, I>) {
+export function defineFenceKind<C extends DmaFenceContext, E extends EventObject = never, I = DmaFenceInput>(
+  ops: FenceOps<C, E, I>,
+) {
   const enableSignaling = ops.enable_signaling ?? ((c: C): DeliverParams[] => (c.onEnable ? [c.onEnable] : []));
   // xstate runs the kind's functions with the machine's base-typed arguments; the context was built by
   // ops.context (so it is a C) and a kind's handler only runs on its own events (so the event is an E).
   const own = <R>(f: (c: C, e: E) => R) =>
-    ({ context, event }: { context: DmaFenceContext; event: DmaFenceEvent }): R => f(context as C, event as unknown as E);
+    ({ context, event }: { context: DmaFenceContext; event: DmaFenceEvent }): R =>
+      f(context as C, event as unknown as E);
   const kindGuards: Record<string, (a: BaseArgs) => boolean> = {};
   for (const [name, g] of Object.entries(ops.guards ?? {})) kindGuards[name] = own(g);
   const { signaled, complete } = ops;
@@ -256,7 +261,8 @@ export function defineFenceKind<C extends DmaFenceContext, E extends EventObject
       }),
       removeCallback: assign(({ context, event }) =>
         event.type === 'DMA_FENCE_REMOVE_CALLBACK' ? { cbs: context.cbs.filter((c) => c.to !== event.to) } : {}),
-      setError: assign(({ context, event }) => ({ error: event.type === 'DMA_FENCE_SET_ERROR' ? event.error : context.error })),
+      setError: assign(({ context, event }) =>
+        ({ error: event.type === 'DMA_FENCE_SET_ERROR' ? event.error : context.error })),
       publish: assign({ published: true }),
       complete: assign(({ context, event }) => (complete ? own(complete)({ context, event }) : {})),
       /** R4: detach cb_list and run every callback once, in order, with the fence and its error. */
@@ -271,10 +277,14 @@ export function defineFenceKind<C extends DmaFenceContext, E extends EventObject
     initial: 'unsignaled',
     states: {
       unsignaled: {
-        always: { guard: 'ops.signaled', target: 'signaled', actions: ['complete', 'signal'], description: 'R9: ops->signaled' },
+        always: {
+          guard: 'ops.signaled', target: 'signaled', actions: ['complete', 'signal'], description: 'R9: ops->signaled',
+        },
         on: {
           DMA_FENCE_ENABLE_SW_SIGNALING: { guard: 'signaling disabled', actions: 'enable', description: 'R8' },
-          DMA_FENCE_ADD_CALLBACK: { description: 'R10: queue the callback and enable signaling', actions: 'queueCallback' },
+          DMA_FENCE_ADD_CALLBACK: {
+            description: 'R10: queue the callback and enable signaling', actions: 'queueCallback',
+          },
           DMA_FENCE_REMOVE_CALLBACK: { guard: 'callback queued', description: 'R11', actions: 'removeCallback' },
           DMA_FENCE_SET_ERROR: { guard: 'valid error', description: 'R6', actions: 'setError' },
           DMA_FENCE_SIGNAL: { target: 'signaled', description: 'R4: one-shot', actions: 'signal' },

@@ -15,7 +15,9 @@
  * 'signaled' tag): its enable_signaling is the futex wait, given as `onEnable`; the wrapped UMF and
  * target value are in its context, and its view has the wait-for edge to the UMF node.
  */
-import { defineFenceKind, dmaFenceBaseContext, dmaFenceOps, type DmaFenceContext, type DmaFenceInput } from '../dma-buf/dma-fence.ts';
+import {
+  defineFenceKind, dmaFenceBaseContext, dmaFenceOps, type DmaFenceContext, type DmaFenceInput,
+} from '../dma-buf/dma-fence.ts';
 
 export interface DmaFenceUmfContext extends DmaFenceContext {
   /** always: the wrapped user memory fence. */
@@ -43,7 +45,9 @@ export const dmaFenceUmfMachine = defineFenceKind<DmaFenceUmfContext, never, Dma
     // R8, R120: the lazy enable sleeps on the UMF's futex queue; the wake-up signals the fence.
     const futexWait = { type: 'UMF_FUTEX_WAIT', to: input?.self ?? '', value, ev: { type: 'DMA_FENCE_SIGNAL' } };
     return {
-      ...dmaFenceBaseContext({ ...input, ops: 'umf-wrap', signaller: 'user', onEnable: umf ? { to: umf, ev: futexWait } : null }),
+      ...dmaFenceBaseContext({
+        ...input, ops: 'umf-wrap', signaller: 'user', onEnable: umf ? { to: umf, ev: futexWait } : null,
+      }),
       umf,
       value,
       timeoutKills: input?.timeoutKills ?? '',
