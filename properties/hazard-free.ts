@@ -30,15 +30,15 @@ function signaled(w: World, id: string): boolean {
 }
 
 /** Jobs that happen before `job` (excluding the real-time rule), given the records of `w`. */
-export function happensBefore(w: World, job: string, recs: Map<string, AccessRecord>): Set<string> {
+function happensBefore(w: World, job: string, recs: Map<string, AccessRecord>): Set<string> {
   const byContext = new Map<number, { id: string; seqno: number }[]>();
   for (const id in w.o) {
     const s = w.o[id];
     if (!isFence(s)) continue;
     const c = s.context as DmaFenceContext;
     if (c.context === 0) continue;
-    let l = byContext.get(c.context);
-    if (!l) byContext.set(c.context, (l = []));
+    const l = byContext.get(c.context) ?? [];
+    byContext.set(c.context, l);
     l.push({ id, seqno: c.seqno });
   }
   const out = new Set<string>();

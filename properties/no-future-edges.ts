@@ -4,7 +4,8 @@
  * point that has not materialized, nor for a syncobj with a NULL payload. The kernel guarantees it by
  * resolving in-syncobjs with drm_syncobj_find_fence(flags = 0), which fails with -EINVAL before
  * drm_sched_job_arm (R88, I25); a design that hands wait-before-signal to the scheduler breaks it.
- * A placeholder is recognised by its 'future' tag (models/dma-buf/dma-fence-proxy.ts) or ops 'proxy'.
+ * A placeholder is recognised by its ops 'proxy' while unsignaled (models/dma-buf/dma-fence-proxy.ts),
+ * or by a 'future' tag (a kind that models a future point as a state).
  */
 import { defineProperty } from './property.ts';
 import { idsOf, ctx, stateOf, has } from '../models/world.ts';

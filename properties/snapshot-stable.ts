@@ -9,7 +9,8 @@
  *   them) never changes that field once set (KMS plane in-fences, waiters).
  */
 import { defineProperty } from './property.ts';
-import type { World } from '../models/world.ts';
+import { ctx, type World } from '../models/world.ts';
+import type { DrmSchedJobContext } from '../models/drm-sched/drm-sched-job.ts';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -33,8 +34,8 @@ export default defineProperty({
       const d = n.context as Record<string, unknown>;
       if (kind === 'sync_file' && c.fence !== d.fence) return `sync_file ${id} changed its fence from ${c.fence} to ${d.fence} at ${a.label} (R64)`;
       if (kind === 'drm_sched_job' && s.value !== 'init' && s.value !== 'armed') {
-        const was = c.deps as string[];
-        const now = d.deps as string[];
+        const was = ctx<DrmSchedJobContext>(before, id).deps;
+        const now = ctx<DrmSchedJobContext>(after, id).deps;
         const added = now.filter((f) => !was.includes(f));
         if (added.length) return `job ${id} gained dependency ${added.join(', ')} after push, at ${a.label} (R70)`;
         const dropped = was.filter((f) => !now.includes(f) && !signaled(after, f));

@@ -48,8 +48,16 @@ export function queueBatches(cfg: TimelineConfig, q: number): number[] {
 }
 
 export const jobOf = (q: number, v: number) => `q${q}.b${v}`;
-const gNum = (w: World, k: string) => (w.g[k] as number | undefined) ?? 0;
-const gList = (w: World, k: string) => (w.g[k] as number[] | undefined) ?? [];
+/** A number global (0 if unset): the host's last point, a queue's next batch index. */
+export const gNum = (w: World, k: string): number => {
+  const v = w.g[k];
+  return typeof v === 'number' ? v : 0;
+};
+/** A list-of-points global ([] if unset): a queue's held batches. */
+const gList = (w: World, k: string): number[] => {
+  const v = w.g[k];
+  return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : [];
+};
 
 export function initTimeline(cfg: TimelineConfig): World {
   let w = addScheduler(emptyWorld, 'sched0', 'gpu0', { timeout: true, creditLimit: cfg.creditLimit });
@@ -61,15 +69,15 @@ export function initTimeline(cfg: TimelineConfig): World {
 /**
  * The driver's submit ioctl for batch v on queue q (R88, I25): resolve the wait point with
  * drm_syncobj_find_fence(flags = 0), init, add the dependency, arm, add the finished fence as point v
- * (R82), push. Returns null (the ioctl fails with -EINVAL before anything is armed) when the wait
- * point has not materialized.
+ * (R82), push. Its callers submit only once `ready(w, v)` holds; the ioctl would fail with -EINVAL
+ * before anything is armed otherwise, which here is a model error.
  */
-export function submitBatch(w: World, q: number, v: number): World | null {
+function submitBatch(w: World, q: number, v: number): World {
   const job = jobOf(q, v);
   let dep: string | null = null;
   if (v > 1) {
     const r = drm_syncobj_find_fence(w, TIMELINE, v - 1, 0);
-    if (r.ret) return null;
+    if (r.ret) throw new Error(`submitBatch(${q}, ${v}): find_fence(T@${v - 1}) returned ${r.ret} (R88)`);
     w = r.w;
     dep = r.fence;
   }
@@ -87,7 +95,7 @@ export function timelineSignal(w: World, v: number): World {
 }
 
 /** vkSignalSemaphore: the host signals its next point (R143: above the current value, below pending signals). */
-export const vkSignalSemaphore: StepDef<TimelineConfig> = {
+export const vkSignalSemaphore: StepDef<TimelineConfig, []> = {
   name: 'vkSignalSemaphore',
   role: 'user',
   actor: () => 'host',
@@ -99,30 +107,30 @@ export const vkSignalSemaphore: StepDef<TimelineConfig> = {
   doc: 'R143, R83: DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL adds a signaled stub at the next host point',
 };
 
-const queueParams = (_w: World, cfg: TimelineConfig) => Array.from({ length: cfg.queues }, (_, q) => [q]);
+const queueParams = (_w: World, cfg: TimelineConfig): [q: number][] =>
+  Array.from({ length: cfg.queues }, (_, q) => [q]);
 /** The batch for point v may reach the kernel: it waits on nothing, or T@(v-1) has materialized (R81). */
-export const ready = (w: World, v: number) => v === 1 || drm_syncobj_point_materialized(w, TIMELINE, v - 1);
+const ready = (w: World, v: number) => v === 1 || drm_syncobj_point_materialized(w, TIMELINE, v - 1);
 
 /** vkQueueSubmit under THREADED_ON_DEMAND: submit now if nothing is held and the wait point exists, else hold. */
-export const vkQueueSubmit: StepDef<TimelineConfig> = {
+const vkQueueSubmit: StepDef<TimelineConfig, [q: number]> = {
   name: 'vkQueueSubmit',
   role: 'user',
   actor: ([q]) => `q${q}`,
   params: queueParams,
-  enabled: (w, [q], cfg) => gNum(w, `q${q}.next`) < queueBatches(cfg, q as number).length,
+  enabled: (w, [q], cfg) => gNum(w, `q${q}.next`) < queueBatches(cfg, q).length,
   apply: (w, [q], cfg) => {
-    const qn = q as number;
-    const v = queueBatches(cfg, qn)[gNum(w, `q${qn}.next`)];
-    w = setG(w, { [`q${qn}.next`]: gNum(w, `q${qn}.next`) + 1 });
-    const held = gList(w, `q${qn}.held`);
-    if (held.length === 0 && ready(w, v)) return submitBatch(w, qn, v);
-    return setG(w, { [`q${qn}.held`]: [...held, v] }); // wait-before-signal: the submit thread takes it
+    const v = queueBatches(cfg, q)[gNum(w, `q${q}.next`)];
+    w = setG(w, { [`q${q}.next`]: gNum(w, `q${q}.next`) + 1 });
+    const held = gList(w, `q${q}.held`);
+    if (held.length === 0 && ready(w, v)) return submitBatch(w, q, v);
+    return setG(w, { [`q${q}.held`]: [...held, v] }); // wait-before-signal: the submit thread takes it
   },
   doc: 'R145, R147: a batch whose wait point is not there yet goes to the queue\'s submit thread',
 };
 
 /** The queue's submit thread: its oldest held batch, once TIMELINE_WAIT(WAIT_AVAILABLE) would return. */
-export const vk_queue_submit_thread: StepDef<TimelineConfig> = {
+const vk_queue_submit_thread: StepDef<TimelineConfig, [q: number]> = {
   name: 'vk_queue_submit_thread',
   role: 'user',
   actor: ([q]) => `q${q}.thread`,
@@ -131,16 +139,14 @@ export const vk_queue_submit_thread: StepDef<TimelineConfig> = {
     const held = gList(w, `q${q}.held`);
     return held.length > 0 && ready(w, held[0]);
   },
-  apply: (w, [q], cfg) => {
-    const qn = q as number;
-    const [v, ...rest] = gList(w, `q${qn}.held`);
-    const n = submitBatch(setG(w, { [`q${qn}.held`]: rest }), qn, v);
-    return n;
+  apply: (w, [q]) => {
+    const [v, ...rest] = gList(w, `q${q}.held`);
+    return submitBatch(setG(w, { [`q${q}.held`]: rest }), q, v);
   },
   doc: 'R84 WAIT_AVAILABLE returned, so find_fence(flags = 0) succeeds: submit to the kernel (R88)',
 };
 
-export const timelineConfigs: Record<string, TimelineConfig> = {
+const timelineConfigs: Record<string, TimelineConfig> = {
   small: { queues: 2, points: 4, hostPoints: 1, maxHangs: 1, creditLimit: 1 }, // 941 states, 0.6 s (points 5: 5813 states, 2.6 s)
   default: { queues: 3, points: 7, hostPoints: 2, maxHangs: 1, creditLimit: 2 },
 };

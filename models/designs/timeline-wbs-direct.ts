@@ -24,26 +24,27 @@ import { drm_sched_job_init, drm_sched_job_add_dependency, drm_sched_job_arm, dr
 import { drm_syncobj_add_point, drm_syncobj_find_fence, freshId } from '../drm-syncobj/drm-syncobj-api.ts';
 import { dma_fence_context_alloc } from '../dma-buf/dma-fence-api.ts';
 import { dmaFenceProxyMachine, type DmaFenceProxyContext } from '../dma-buf/dma-fence-proxy.ts';
-import base, { TIMELINE, jobOf, queueBatches, timelineSignal, vkSignalSemaphore, type TimelineConfig } from './timeline-submit-thread.ts';
-
-const gNum = (w: World, k: string) => (w.g[k] as number | undefined) ?? 0;
+import type { DmaFenceContext } from '../dma-buf/dma-fence.ts';
+import base, {
+  TIMELINE, gNum, jobOf, queueBatches, timelineSignal, vkSignalSemaphore, type TimelineConfig,
+} from './timeline-submit-thread.ts';
 
 /** Bind every unbound placeholder of T whose point has materialized to the fence find_fence gives it. */
 function bindPlaceholders(w: World): World {
   for (const p of idsOf(w, 'dma_fence_proxy')) {
-    if (!w.o[p].hasTag('future')) continue;
     const c = ctx<DmaFenceProxyContext>(w, p);
+    if (c.target !== '' || w.o[p].hasTag('signaled')) continue;
     const r = drm_syncobj_find_fence(w, c.syncobj, c.point, 0);
     if (r.ret || !r.fence) continue;
     w = must(r.w, p, { type: 'DMA_FENCE_PROXY_BIND', fence: r.fence });
     const cb = send(w, r.fence, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: p, ev: { type: 'DMA_FENCE_PROXY_CB' } } });
-    w = cb ?? must(w, p, { type: 'DMA_FENCE_PROXY_CB', fenceError: (w.o[r.fence].context as { error: number }).error });
+    w = cb ?? must(w, p, { type: 'DMA_FENCE_PROXY_CB', fenceError: ctx<DmaFenceContext>(w, r.fence).error });
   }
   return w;
 }
 
 /** The naive submit ioctl: an unmaterialized wait point becomes a placeholder dependency. */
-export function submitBatchDirect(w: World, q: number, v: number): World {
+function submitBatchDirect(w: World, q: number, v: number): World {
   const job = jobOf(q, v);
   w = drm_sched_job_init(w, job, `q${q}.ctx`, 'sched0');
   if (v > 1) {
@@ -66,21 +67,20 @@ export function submitBatchDirect(w: World, q: number, v: number): World {
   return bindPlaceholders(w);
 }
 
-const vkQueueSubmitDirect: StepDef<TimelineConfig> = {
+const vkQueueSubmitDirect: StepDef<TimelineConfig, [q: number]> = {
   name: 'vkQueueSubmit',
   role: 'user',
   actor: ([q]) => `q${q}`,
-  params: (_w, cfg) => Array.from({ length: cfg.queues }, (_, q) => [q]),
-  enabled: (w, [q], cfg) => gNum(w, `q${q}.next`) < queueBatches(cfg, q as number).length,
+  params: (_w, cfg) => Array.from({ length: cfg.queues }, (_, q): [number] => [q]),
+  enabled: (w, [q], cfg) => gNum(w, `q${q}.next`) < queueBatches(cfg, q).length,
   apply: (w, [q], cfg) => {
-    const qn = q as number;
-    const v = queueBatches(cfg, qn)[gNum(w, `q${qn}.next`)];
-    return submitBatchDirect(setG(w, { [`q${qn}.next`]: gNum(w, `q${qn}.next`) + 1 }), qn, v);
+    const v = queueBatches(cfg, q)[gNum(w, `q${q}.next`)];
+    return submitBatchDirect(setG(w, { [`q${q}.next`]: gNum(w, `q${q}.next`) + 1 }), q, v);
   },
   doc: 'H2: every batch goes to the kernel at once, wait-before-signal included',
 };
 
-const hostSignalDirect: StepDef<TimelineConfig> = {
+const hostSignalDirect: StepDef<TimelineConfig, []> = {
   ...vkSignalSemaphore,
   apply: (w) => {
     const v = gNum(w, 'host') + 1;

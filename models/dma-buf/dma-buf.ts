@@ -13,23 +13,15 @@
  * - R129 poll: EPOLLIN once the writers are done (usage WRITE), EPOLLOUT once everyone is (usage READ).
  */
 import type { World } from '../world.ts';
-import { has } from '../world.ts';
 import { EINVAL } from './dma-fence.ts';
 import { dma_resv_usage_rw, dma_resv_get_singleton, dma_resv_lock, dma_resv_unlock, dma_resv_reserve_fences, dma_resv_add_fence, dma_resv_wait_poll, type DmaResvUsage } from './dma-resv.ts';
 import { dma_fence_unwrap } from './dma-fence-unwrap.ts';
-import { dma_fence_allocate_private_stub, type KRet } from './dma-fence-api.ts';
+import { DMA_FENCE_STUB, dma_fence_get_stub, type KRet } from './dma-fence-api.ts';
 import { sync_file_create, sync_file_get_fence, POLLIN, POLLOUT } from './sync-file-api.ts';
 
 export const DMA_BUF_SYNC_READ = 1 << 0;
 export const DMA_BUF_SYNC_WRITE = 2 << 0;
 export const DMA_BUF_SYNC_RW = DMA_BUF_SYNC_READ | DMA_BUF_SYNC_WRITE;
-
-/** The object standing for dma_fence_get_stub() (R17): one global, signaled, context 0. */
-export const DMA_FENCE_STUB = 'dma_fence_stub';
-
-export function dma_fence_get_stub(w: World): World {
-  return has(w, DMA_FENCE_STUB) ? w : dma_fence_allocate_private_stub(w, DMA_FENCE_STUB);
-}
 
 const badFlags = (flags: number) => (flags & ~DMA_BUF_SYNC_RW) !== 0 || (flags & DMA_BUF_SYNC_RW) === 0;
 

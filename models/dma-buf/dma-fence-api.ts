@@ -11,14 +11,15 @@
  * - R14 dma_fence_wait_any_timeout: no fences or t < 0 is -EINVAL; t == 0 returns 1 and the index of
  *       the first signaled fence, else 0.
  * - R17 dma_fence_allocate_private_stub: a fresh, already signaled fence of context 0.
- * - R19 dma_fence_is_container = array or chain; kinds register as containers here (chain: see below).
+ * - R19 dma_fence_is_container = array or chain: a kind whose ops say what it contains (`contained`).
  * - R36, R39, R40 dma_fence_array_create (WARN on a container child) and the -ENOENT accounting of
  *       children that were already signaled when the array enabled signaling.
  */
-import type { World, Ev, Json } from '../world.ts';
-import type { DmaFenceChainContext } from './dma-fence-chain.ts';
+import type { World } from '../world.ts';
 import { ctx, send, spawn, setG, tell, kindOf, idsOf, hasTag } from '../world.ts';
-import { dmaFenceMachine, dmaFenceStatus, EINVAL, ENOENT, MAX_ERRNO, type DmaFenceCb, type DmaFenceContext } from './dma-fence.ts';
+import {
+  dmaFenceMachine, dmaFenceStatus, fenceOpsOf, EINVAL, ENOENT, validFenceError, type DmaFenceCb, type DmaFenceContext,
+} from './dma-fence.ts';
 import { dmaFenceArrayMachine, type DmaFenceArrayContext } from './dma-fence-array.ts';
 import type { StepDef } from '../design.ts';
 
@@ -29,36 +30,16 @@ export interface KRet {
   warn?: string;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// R19 containers: a registry of kind -> the fences an object of that kind contains, so that
-// dma_fence_is_container (R19), dma_fence_unwrap (R50), merge (R51) and the WARNs on containers (R39,
-// R44, R56) see every container kind. EXTENSION POINT: a new container kind registers here (or its
-// model calls registerContainer); dma_fence_array and dma_fence_chain (models/dma-buf/dma-fence-chain.ts, owned
-// by the syncobj helper; only its context shape is used here) are registered below.
-// ---------------------------------------------------------------------------------------------------
-const containers = new Map<string, (w: World, id: string) => string[]>();
-
-export function registerContainer(kind: string, children: (w: World, id: string) => string[]): void {
-  containers.set(kind, children);
-}
-
-registerContainer('dma_fence_array', (w, id) => ctx<DmaFenceArrayContext>(w, id).fences);
-// R50 dma_fence_unwrap_for_each through a chain: the node's contained fence, then the walk to prev
-// ('' = NULL or garbage-collected, R46).
-registerContainer('dma_fence_chain', (w, id) => {
-  const c = ctx<DmaFenceChainContext>(w, id);
-  return c.prev ? [c.fence, c.prev] : [c.fence];
-});
-
-/** R19 dma_fence_is_container. */
+/** R19 dma_fence_is_container: the fence's kind says what it contains (its ops' `contained`). */
 export function dma_fence_is_container(w: World, f: string): boolean {
-  return containers.has(kindOf(w, f) ?? '');
+  const s = w.o[f];
+  return !!s && fenceOpsOf(s)?.contained !== undefined;
 }
 
 /** The immediate fences a container holds (R19); [] for a leaf. */
 export function containedFences(w: World, f: string): string[] {
-  const c = containers.get(kindOf(w, f) ?? '');
-  return c ? c(w, f) : [];
+  const s = w.o[f];
+  return (s && fenceOpsOf(s)?.contained?.(w, f)) || [];
 }
 
 export function dma_fence_is_array(w: World, f: string): boolean {
@@ -67,7 +48,8 @@ export function dma_fence_is_array(w: World, f: string): boolean {
 
 /** R2 dma_fence_context_alloc(n): the first of n fresh contexts. */
 export function dma_fence_context_alloc(w: World, n = 1): { w: World; context: number; warn?: string } {
-  const next = (w.g.nextContext as number | undefined) ?? 1;
+  const g = w.g.nextContext;
+  const next = typeof g === 'number' ? g : 1;
   if (n === 0) return { w, context: next, warn: 'dma_fence_context_alloc(0) (R2)' };
   return { w: setG(w, { nextContext: next + n }), context: next };
 }
@@ -75,6 +57,14 @@ export function dma_fence_context_alloc(w: World, n = 1): { w: World; context: n
 /** R17 dma_fence_allocate_private_stub: a fresh signaled fence (context 0, seqno 0). */
 export function dma_fence_allocate_private_stub(w: World, id: string): World {
   return spawn(w, id, dmaFenceMachine, { context: 0, seqno: 0, ops: 'stub', signaled: true });
+}
+
+/** R17 dma_fence_get_stub(): the one global stub, context 0, seqno 0, born signaled. */
+export const DMA_FENCE_STUB = 'dma_fence_stub';
+
+/** R17 dma_fence_get_stub (created on first use). */
+export function dma_fence_get_stub(w: World): World {
+  return w.o[DMA_FENCE_STUB] ? w : dma_fence_allocate_private_stub(w, DMA_FENCE_STUB);
 }
 
 /** R36, R39 dma_fence_array_create: WARN for every container child (the array is still created). */
@@ -159,7 +149,7 @@ export function dma_fence_add_callback(w: World, f: string, cb: DmaFenceCb): KRe
   if (hasTag(w, f, 'signaled')) return { w, ret: ENOENT };
   w = dma_fence_enable_sw_signaling(w, f);
   if (hasTag(w, f, 'signaled')) return { w, ret: ENOENT };
-  const n = send(w, f, { type: 'DMA_FENCE_ADD_CALLBACK', cb: cb as unknown as Json });
+  const n = send(w, f, { type: 'DMA_FENCE_ADD_CALLBACK', cb });
   if (!n) return { w, ret: ENOENT };
   return { w: dma_fence_array_settle(n), ret: 0 };
 }
@@ -173,7 +163,7 @@ export function dma_fence_remove_callback(w: World, f: string, to: string): KRet
 /** R6 dma_fence_set_error: WARN (the kernel returns void) when signaled or out of range. */
 export function dma_fence_set_error(w: World, f: string, error: number): KRet {
   if (hasTag(w, f, 'signaled')) return { w, ret: 0, warn: `dma_fence_set_error on signaled ${f} (R6)` };
-  if (!(error < 0 && error >= -MAX_ERRNO)) return { w, ret: 0, warn: `dma_fence_set_error(${error}) out of range (R6)` };
+  if (!validFenceError(error)) return { w, ret: 0, warn: `dma_fence_set_error(${error}) out of range (R6)` };
   return { w: tell(w, f, { type: 'DMA_FENCE_SET_ERROR', error }), ret: 0 };
 }
 
@@ -207,14 +197,14 @@ export function dma_fence_wait_any_poll(w: World, fences: string[], timeout = 0)
 
 /** Mark a fence reachable by another thread (R26); idempotent. */
 export function dma_fence_publish(w: World, f: string, via: string): World {
-  return tell(w, f, { type: 'DMA_FENCE_PUBLISH', via } as Ev);
+  return tell(w, f, { type: 'DMA_FENCE_PUBLISH', via });
 }
 
 /**
  * The kernel step that settles arrays enabled by a path that did not settle them itself (a model that
  * sends DMA_FENCE_ADD_CALLBACK to a fence that may be an array). Designs that create arrays include it.
  */
-export function dmaFenceArraySteps(): StepDef[] {
+export function dmaFenceArraySteps(): StepDef<unknown, []>[] {
   return [{
     name: 'dma_fence_array_settle',
     role: 'kernel',

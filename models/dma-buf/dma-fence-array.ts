@@ -16,10 +16,12 @@
  * - R42 dma_fence_match_context (a pure function in models/dma-buf/dma-fence-api.ts).
  * Generic fence behaviour is dma_fence's (R4-R11): one-shot, callbacks once, set_error only unsignaled.
  *
- * Models: the array as a fence kind with its own ops. Abstracted away (why that is sound): the extra
+ * Models: the array as a fence kind with its own ops (dma_fence_array_ops: enable_signaling, signaled;
+ * the base R4-R11 transitions come from defineFenceKind). Abstracted away (why that is sound): the extra
  * references enable_signaling takes (no refcounts anywhere, R15); the irq_work hop is the world's
  * delivery order (deliveries run after the child's transition returned, which is what R37 protects);
- * an external dma_fence_signal on an array (drivers never do it) is refused.
+ * an external dma_fence_signal on an array (drivers never do it) is the generic one, as in the kernel:
+ * it signals with the error the array has, PENDING_ERROR included (only the array's own paths clear it).
  *
  * A machine never reads other objects, so it cannot see whether a child is already signaled when it
  * registers its callbacks (R40). The rule `dma_fence_array_settle` (models/dma-buf/dma-fence-api.ts) does
@@ -34,10 +36,10 @@
  *                                            -ENOENT accounting of an already-signaled child)
  *   DMA_FENCE_IS_SIGNALED                    rules -> array: R41 ops->signaled() found it complete
  */
-import { setup, assign, enqueueActions } from 'xstate';
-import { deliver } from '../world.ts';
-import { withView, type Edge } from '../view.ts';
-import { dmaFenceGuards, type DmaFenceCb, type DmaFenceContext, type Signaller } from './dma-fence.ts';
+import type { World } from '../world.ts';
+import { ctx } from '../world.ts';
+import type { Edge } from '../view.ts';
+import { defineFenceKind, dmaFenceBaseContext, type DmaFenceContext, type Signaller } from './dma-fence.ts';
 
 /** R38: the sentinel error of an array whose children reported no error yet. */
 export const PENDING_ERROR = 1;
@@ -66,60 +68,24 @@ export interface DmaFenceArrayInput {
 }
 
 type E =
-  | { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' }
-  | { type: 'DMA_FENCE_ADD_CALLBACK'; cb: DmaFenceCb }
-  | { type: 'DMA_FENCE_REMOVE_CALLBACK'; to: string }
-  | { type: 'DMA_FENCE_SET_ERROR'; error: number }
-  | { type: 'DMA_FENCE_PUBLISH'; via?: string }
   | { type: 'DMA_FENCE_ARRAY_CB'; child: string; fenceError: number }
   | { type: 'DMA_FENCE_IS_SIGNALED' };
 
-const cbError = (e: E): number => (e.type === 'DMA_FENCE_ARRAY_CB' ? e.fenceError : 0);
+type ArrayCb = Extract<E, { type: 'DMA_FENCE_ARRAY_CB' }>;
 
-export const dmaFenceArrayMachine = setup({
-  types: { context: {} as DmaFenceArrayContext, events: {} as E, input: {} as DmaFenceArrayInput },
-  guards: {
-    ...dmaFenceGuards, // R6, R8, R11 on the array itself
-    'child waiting': ({ context, event }) => event.type === 'DMA_FENCE_ARRAY_CB' && context.waiting.includes(event.child),
-    /** R37: this report brings num_pending to 0. */
-    'last pending child': ({ context, event }) => event.type === 'DMA_FENCE_ARRAY_CB' && context.waiting.includes(event.child) && context.numPending <= 1,
-    'created empty': ({ context }) => context.numPending <= 0,
-  },
-  actions: {
-    /** R40: one callback per child not yet counted; already-signaled ones are settled by the rule. */
-    enable: enqueueActions(({ context, enqueue }) => {
-      enqueue.assign({ enableSignal: true });
-      for (const child of context.waiting)
-        enqueue(deliver(child, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: context.self, ev: { type: 'DMA_FENCE_ARRAY_CB', child } } }));
-    }),
-    /** R38 cmpxchg(PENDING_ERROR, error): only the first non-zero child error sticks. */
-    count: assign(({ context, event }) => ({
-      waiting: context.waiting.filter((c) => c !== (event as { child: string }).child),
-      numPending: context.numPending - 1,
-      error: context.error === PENDING_ERROR && cbError(event) !== 0 ? cbError(event) : context.error,
-    })),
-    /** R37/R38: clear an unlatched PENDING_ERROR, then R4: run every callback once, in order. */
-    signal: enqueueActions(({ context, enqueue }) => {
-      const error = context.error === PENDING_ERROR ? 0 : context.error;
-      for (const cb of context.cbs) enqueue(deliver(cb.to, { ...cb.ev, fenceError: error }));
-      enqueue.assign({ error, cbs: [], waiting: [] });
-    }),
-  },
-}).createMachine({
-  id: 'dma_fence_array',
-  context: ({ input }) => {
+/** R38 cmpxchg(PENDING_ERROR, error): count the child; only the first non-zero child error sticks. */
+const count = (c: DmaFenceArrayContext, e: ArrayCb): Partial<DmaFenceArrayContext> => ({
+  waiting: c.waiting.filter((ch) => ch !== e.child),
+  numPending: c.numPending - 1,
+  error: c.error === PENDING_ERROR && e.fenceError !== 0 ? e.fenceError : c.error,
+});
+
+export const dmaFenceArrayMachine = defineFenceKind<DmaFenceArrayContext, E, DmaFenceArrayInput>({
+  kind: 'dma_fence_array',
+  context: (input) => {
     const fences = input?.fences ?? [];
     return {
-      context: input?.context ?? 0,
-      seqno: input?.seqno ?? 0,
-      ops: 'array',
-      signaller: input?.signaller ?? 'kernel',
-      owner: input?.owner ?? '',
-      published: false,
-      enableSignal: false,
-      onEnable: null,
-      cbs: [],
-      error: PENDING_ERROR,
+      ...dmaFenceBaseContext(input, { ops: 'array', error: PENDING_ERROR }),
       self: input?.self ?? '',
       fences,
       signalOnAny: input?.signalOnAny ?? false,
@@ -127,47 +93,39 @@ export const dmaFenceArrayMachine = setup({
       waiting: fences,
     };
   },
-  initial: 'unsignaled',
-  states: {
-    unsignaled: {
-      // R36 with n == 0: nothing to wait for (the kernel returns such an array signaled on first check).
-      always: { guard: 'created empty', target: 'signaled', actions: assign({ error: 0, waiting: [] }) },
-      on: {
-        DMA_FENCE_ENABLE_SW_SIGNALING: { guard: 'signaling disabled', actions: 'enable', description: 'R8, R40: one callback per child' },
-        DMA_FENCE_ADD_CALLBACK: {
-          description: 'R10: queue the callback and enable signaling (R40)',
-          actions: [
-            assign({ cbs: ({ context, event }) => [...context.cbs, event.cb] }),
-            enqueueActions(({ context, enqueue }) => { if (!context.enableSignal) enqueue('enable' as any); }),
-          ],
-        },
-        DMA_FENCE_REMOVE_CALLBACK: {
-          guard: 'callback queued',
-          description: 'R11',
-          actions: assign({ cbs: ({ context, event }) => context.cbs.filter((c) => c.to !== event.to) }),
-        },
-        DMA_FENCE_SET_ERROR: { guard: 'valid error', description: 'R6', actions: assign({ error: ({ event }) => event.error }) },
-        DMA_FENCE_ARRAY_CB: [
-          { guard: 'last pending child', target: 'signaled', description: 'R37, R38: the last pending child reported; latch, clear, signal', actions: ['count', 'signal'] },
-          { guard: 'child waiting', description: 'R38, R40: count the child, latch its error if first', actions: 'count' },
-        ],
-        DMA_FENCE_IS_SIGNALED: { target: 'signaled', description: 'R41, R9: ops->signaled() true; pending error cleared, child errors not latched', actions: 'signal' },
-        DMA_FENCE_PUBLISH: { guard: 'not published', actions: assign({ published: true }) },
-      },
-    },
-    signaled: {
-      tags: ['signaled'],
-      description: 'R5: final; late child callbacks (signal_on_any) are dropped',
-      on: {
-        DMA_FENCE_PUBLISH: { guard: 'not published', actions: assign({ published: true }) },
-      },
-    },
+  /** R40 dma_fence_array_enable_signaling: one callback per child not yet counted (the rule settles
+   *  the already-signaled ones, see above). */
+  enable_signaling: (c) => c.waiting.map((child) => ({
+    to: child,
+    ev: { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: c.self, ev: { type: 'DMA_FENCE_ARRAY_CB', child } } },
+  })),
+  /** R36 with n == 0: nothing to wait for (the kernel returns such an array signaled on first check). */
+  signaled: (c) => c.numPending <= 0,
+  /** R37/R38: the array's own signal clears an unlatched PENDING_ERROR (dma_fence_array_clear_pending_error). */
+  complete: (c) => ({ error: c.error === PENDING_ERROR ? 0 : c.error }),
+  detach: { waiting: [] },
+  guards: {
+    'child waiting': (c, e) => e.type === 'DMA_FENCE_ARRAY_CB' && c.waiting.includes(e.child),
+    /** R37: this report brings num_pending to 0. */
+    'last pending child': (c, e) =>
+      e.type === 'DMA_FENCE_ARRAY_CB' && c.waiting.includes(e.child) && c.numPending <= 1,
   },
-});
-
-// I7: an unsignaled array cannot signal before its children that have not reported (R37).
-withView(dmaFenceArrayMachine, {
-  fence: true,
+  unsignaled: {
+    DMA_FENCE_ARRAY_CB: [
+      {
+        guard: 'last pending child', signal: true, update: count,
+        description: 'R37, R38: the last pending child reported; latch, clear, signal',
+      },
+      { guard: 'child waiting', update: count, description: 'R38, R40: count the child, latch its error if first' },
+    ],
+    DMA_FENCE_IS_SIGNALED: [{
+      signal: true,
+      description: 'R41, R9: ops->signaled() true; pending error cleared, child errors not latched',
+    }],
+  },
+  /** R19: an array is a container of its children. */
+  contained: (w: World, id: string) => ctx<DmaFenceArrayContext>(w, id).fences,
+  // I7: an unsignaled array cannot signal before its children that have not reported (R37).
   waitEdges: (id, c: DmaFenceArrayContext, _w, value) => {
     if (value === 'signaled') return [];
     // With signal_on_any the array waits for any child, not each: no single edge is a must-wait,

@@ -16,32 +16,33 @@
  *       yet); otherwise the node whose prev_seqno < p; a garbage-collected point yields NULL and the
  *       caller substitutes a stub.
  * - R49 a deadline fans out to every contained fence.
- * R44, R46 and R47 read other objects, so they live in models/drm-syncobj/drm-syncobj-api.ts; this machine is
- * one node.
+ * R44, R46 (the cmpxchg) and R47 read other objects, so they live in models/drm-syncobj/drm-syncobj-api.ts;
+ * this machine is one node, and `chainWalkPrev` (the read half of R46's walk) is here, its one home, for
+ * the walk and for the node's ops (what the container contains, R19/R50).
  *
- * Models: a node as a fence-like kind (its context extends DmaFenceContext) with its two links.
+ * Models: a node as a fence kind (defineFenceKind: its ops are `signaled`, R45, and `contained`) with its
+ * two links.
  * Abstracted away (why that is sound):
  * - lazy signalling through enable_signaling and the irq_work re-arm (R45): the node registers its
  *   callbacks at init and signals as soon as R45's condition holds, which is exactly what
  *   dma_fence_is_signaled() reports to any observer (R9);
  * - refcounts and the iterative release (R48): nothing is freed in the model, so nothing recurses;
  * - deadlines (R49): hints that never change fence state (R32);
- * - error propagation: the kernel's chain node signals with error 0; the contained fence keeps its own.
+ * - error propagation: the kernel's chain node signals with error 0; the contained fence keeps its own
+ *   (a dma_fence_set_error on the node itself is the generic one, as in the kernel; no path does it).
  *
  * Events (caller -> node):
  *   DMA_FENCE_ENABLE_SW_SIGNALING      any waiter -> node
- *   DMA_FENCE_ADD_CALLBACK {cb}        waiter -> node (R10)
+ *   DMA_FENCE_ADD_CALLBACK {cb}        waiter -> node (R10); SET_ERROR, SIGNAL as for dma_fence
  *   DMA_FENCE_REMOVE_CALLBACK {to}     waiter -> node (R11)
  *   DMA_FENCE_PUBLISH {via}            ghost: the node became reachable by another thread (R26)
  *   DMA_FENCE_CHAIN_CB {fence}         contained fence or prev -> node: it signaled (R45)
  *   DMA_FENCE_CHAIN_SET_PREV {expected, prev}  dma_fence_chain_walk -> node: cmpxchg of prev (R46)
  */
-import { setup, assign, enqueueActions } from 'xstate';
-import type { Ev } from '../world.ts';
-import { deliver } from '../world.ts';
-import { withView, type Edge } from '../view.ts';
-import { dmaFenceGuards, type DmaFenceCb, type DmaFenceContext, type Signaller } from './dma-fence.ts';
-import { registerContainer } from './dma-fence-api.ts';
+import type { World } from '../world.ts';
+import { ctx, hasTag, kindOf } from '../world.ts';
+import type { Edge } from '../view.ts';
+import { defineFenceKind, dmaFenceBaseContext, type DmaFenceContext, type Signaller } from './dma-fence.ts';
 
 export interface DmaFenceChainContext extends DmaFenceContext {
   /** always: R43 the contained fence (never a chain, R44). */
@@ -67,114 +68,82 @@ export interface DmaFenceChainInput {
 }
 
 type E =
-  | { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' }
-  | { type: 'DMA_FENCE_ADD_CALLBACK'; cb: DmaFenceCb }
-  | { type: 'DMA_FENCE_REMOVE_CALLBACK'; to: string }
-  | { type: 'DMA_FENCE_PUBLISH'; via?: string }
   | { type: 'DMA_FENCE_CHAIN_CB'; fence: string; fenceError?: number }
   | { type: 'DMA_FENCE_CHAIN_SET_PREV'; expected: string; prev: string };
 
-export const dmaFenceChainMachine = setup({
-  types: { context: {} as DmaFenceChainContext, events: {} as E, input: {} as DmaFenceChainInput },
-  guards: {
-    /** R45: the contained fence and everything before it signaled. */
-    'all links signaled': ({ context }) => context.pending.length === 0,
-    'is a pending link': ({ context, event }) => event.type === 'DMA_FENCE_CHAIN_CB' && context.pending.includes(event.fence),
-    ...dmaFenceGuards,
-    /** R46: cmpxchg succeeds only if prev is still what the walker read. */
-    'prev unchanged': ({ context, event }) => event.type === 'DMA_FENCE_CHAIN_SET_PREV' && context.prev === event.expected && event.prev !== event.expected,
-  },
-  actions: {
-    deliver: (_, _p: { to: string; ev: Ev }) => {},
-    /** R4: detach cb_list and run every callback once, in order. */
-    runCallbacks: enqueueActions(({ context, enqueue }) => {
-      for (const cb of context.cbs) enqueue(deliver(cb.to, { ...cb.ev, fenceError: context.error }));
-      enqueue.assign({ cbs: [] });
-    }),
-    swingPrev: assign({ prev: ({ event }) => (event as { prev: string }).prev }),
-  },
-}).createMachine({
-  id: 'dma_fence_chain',
-  context: ({ input }) => ({
-    context: input?.context ?? 0,
-    seqno: input?.seqno ?? 0,
-    ops: 'dma_fence_chain',
-    signaller: input?.signaller ?? 'kernel',
-    owner: input?.owner ?? '',
-    published: false,
-    enableSignal: false,
-    onEnable: null,
-    cbs: [],
-    error: 0,
+const swingPrev = (_c: DmaFenceChainContext, e: Extract<E, { type: 'DMA_FENCE_CHAIN_SET_PREV' }>) => ({ prev: e.prev });
+
+/**
+ * Where dma_fence_chain_walk would swing `node`'s prev to (R46), without doing it ('' = NULL): past
+ * every predecessor node whose contained fence signaled, and past a signaled plain fence.
+ */
+export function chainWalkPrev(w: World, node: string): string {
+  let prev = ctx<DmaFenceChainContext>(w, node).prev;
+  while (prev) {
+    if (kindOf(w, prev) === 'dma_fence_chain') {
+      const p = ctx<DmaFenceChainContext>(w, prev);
+      if (!hasTag(w, p.fence, 'signaled')) break;
+      prev = p.prev;
+    } else {
+      if (!hasTag(w, prev, 'signaled')) break;
+      prev = '';
+    }
+  }
+  return prev;
+}
+
+/** The ops of a chain node (dma_fence_chain_ops); the R4-R11 transitions are the base's. */
+export const dmaFenceChainOps = {
+  kind: 'dma_fence_chain',
+  context: (input: DmaFenceChainInput) => ({
+    ...dmaFenceBaseContext(input, { ops: 'dma_fence_chain' }),
     fence: input?.fence ?? '',
     prev: input?.prev ?? '',
     prevSeqno: input?.prevSeqno ?? 0,
     pending: input?.pending ?? [],
   }),
-  initial: 'unsignaled',
-  states: {
-    unsignaled: {
-      always: { guard: 'all links signaled', target: 'signaled', actions: 'runCallbacks', description: 'R45: own fence and all earlier links signaled' },
-      on: {
-        DMA_FENCE_CHAIN_CB: {
-          guard: 'is a pending link',
-          description: 'R45: dma_fence_chain_cb, one link signaled',
-          actions: assign({ pending: ({ context, event }) => context.pending.filter((f) => f !== (event as { fence: string }).fence) }),
-        },
-        DMA_FENCE_ENABLE_SW_SIGNALING: { guard: 'signaling disabled', description: 'R8', actions: assign({ enableSignal: true }) },
-        DMA_FENCE_ADD_CALLBACK: {
-          description: 'R10: queue the callback',
-          actions: assign({ cbs: ({ context, event }) => [...context.cbs, event.cb], enableSignal: true }),
-        },
-        DMA_FENCE_REMOVE_CALLBACK: {
-          guard: 'callback queued',
-          description: 'R11',
-          actions: assign({ cbs: ({ context, event }) => context.cbs.filter((c) => c.to !== event.to) }),
-        },
-        DMA_FENCE_PUBLISH: { guard: 'not published', actions: assign({ published: true }) },
-        DMA_FENCE_CHAIN_SET_PREV: { guard: 'prev unchanged', description: 'R46: GC swings prev past a signaled link', actions: 'swingPrev' },
-      },
-    },
-    signaled: {
-      tags: ['signaled'],
-      description: 'R5: final; ADD_CALLBACK here is refused (-ENOENT)',
-      on: {
-        DMA_FENCE_PUBLISH: { guard: 'not published', actions: assign({ published: true }) },
-        DMA_FENCE_CHAIN_SET_PREV: { guard: 'prev unchanged', description: 'R46: GC of a signaled node', actions: 'swingPrev' },
-      },
-    },
+  /** R45 dma_fence_chain_signaled: the contained fence and everything before it signaled. */
+  signaled: (c: DmaFenceChainContext) => c.pending.length === 0,
+  guards: {
+    'is a pending link': (c: DmaFenceChainContext, e: E) =>
+      e.type === 'DMA_FENCE_CHAIN_CB' && c.pending.includes(e.fence),
+    /** R46: cmpxchg succeeds only if prev is still what the walker read. */
+    'prev unchanged': (c: DmaFenceChainContext, e: E) =>
+      e.type === 'DMA_FENCE_CHAIN_SET_PREV' && c.prev === e.expected && e.prev !== e.expected,
   },
-});
-
-// R45: a node cannot signal before its contained fence and its prev.
-withView(dmaFenceChainMachine, {
-  fence: true,
-  waitEdges: (id, c: DmaFenceChainContext) => {
+  unsignaled: {
+    DMA_FENCE_CHAIN_CB: [{
+      guard: 'is a pending link',
+      description: 'R45: dma_fence_chain_cb, one link signaled',
+      update: (c: DmaFenceChainContext, e: Extract<E, { type: 'DMA_FENCE_CHAIN_CB' }>) =>
+        ({ pending: c.pending.filter((f) => f !== e.fence) }),
+    }],
+    DMA_FENCE_CHAIN_SET_PREV: [
+      { guard: 'prev unchanged', description: 'R46: GC swings prev past a signaled link', update: swingPrev },
+    ],
+  },
+  whenSignaled: {
+    DMA_FENCE_CHAIN_SET_PREV: [
+      { guard: 'prev unchanged', description: 'R46: GC of a signaled node', update: swingPrev },
+    ],
+  },
+  /**
+   * R19/R50: a node is a container whose children are its contained fence and the prev that
+   * dma_fence_chain_for_each would visit next (signaled links garbage-collected as by R46), so
+   * dma_fence_unwrap walks a whole timeline to its pending leaves.
+   */
+  contained: (w: World, id: string) => {
+    const prev = chainWalkPrev(w, id);
+    const { fence } = ctx<DmaFenceChainContext>(w, id);
+    return prev ? [fence, prev] : [fence];
+  },
+  // R45: a node cannot signal before its contained fence and its prev.
+  waitEdges: (id: string, c: DmaFenceChainContext) => {
     const out: Edge[] = [];
     if (c.fence) out.push([id, c.fence, `${id} contains ${c.fence} (R45)`]);
     if (c.prev) out.push([id, c.prev, `${id} follows ${c.prev} (R45)`]);
     return out;
   },
-});
+};
 
-/**
- * R19/R50: a node is a container whose children are its contained fence and the prev that
- * dma_fence_chain_for_each would visit next (signaled links garbage-collected as by R46), so
- * dma_fence_unwrap walks a whole timeline to its pending leaves.
- */
-registerContainer('dma_fence_chain', (w, id) => {
-  const s = w.o[id];
-  const c = s.context as DmaFenceChainContext;
-  let prev = c.prev;
-  while (prev) {
-    const p = w.o[prev];
-    if (p.machine.id === 'dma_fence_chain') {
-      if (!w.o[(p.context as DmaFenceChainContext).fence].hasTag('signaled')) break;
-      prev = (p.context as DmaFenceChainContext).prev;
-    } else {
-      if (!p.hasTag('signaled')) break;
-      prev = '';
-    }
-  }
-  return prev ? [c.fence, prev] : [c.fence];
-});
+export const dmaFenceChainMachine = defineFenceKind<DmaFenceChainContext, E, DmaFenceChainInput>(dmaFenceChainOps);

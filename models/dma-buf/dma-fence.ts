@@ -16,6 +16,10 @@
  *       enables signaling and queues the callback.
  * - R11 remove_callback returns whether the callback was still queued.
  *
+ * Every fence kind (dma_fence_array, dma_fence_chain, the proxy, the UMF wrapper) is built by
+ * `defineFenceKind` from these base states and transitions plus its `FenceOps`, as the kernel builds each
+ * kind from `struct dma_fence` and its `dma_fence_ops`: R4-R11 are written once, here.
+ *
  * Models: the fence as seen through its API. Abstracted away (why that is sound): refcounts and RCU
  * lifetime (R15, R16: no property here reads freed driver data), timestamps (no property orders by
  * time), deadlines (hints that never change fence state, R32).
@@ -28,10 +32,10 @@
  *   DMA_FENCE_SIGNAL                signaller -> fence
  *   DMA_FENCE_PUBLISH {via}         ghost: the fence became reachable by another thread (R26)
  */
-import { setup, assign, enqueueActions } from 'xstate';
-import type { Ev, Json, World } from '../world.ts';
+import { setup, assign, enqueueActions, type EventObject } from 'xstate';
+import type { DeliverParams, Ev, World } from '../world.ts';
 import { ctx, hasTag, deliver } from '../world.ts';
-import { withView } from '../view.ts';
+import { withView, type KindView } from '../view.ts';
 
 export const EINVAL = -22;
 export const ENOENT = -2;
@@ -46,10 +50,10 @@ export const EIO = -5;
 export const MAX_ERRNO = 4095;
 
 /** A queued callback: when the fence signals, `ev` (plus the fence id and its error) goes to `to`. */
-export interface DmaFenceCb {
+export type DmaFenceCb = {
   to: string;
   ev: Ev;
-}
+};
 
 /** Who can make this fence signal. A drain (finite-time) never counts on a 'user' signaller. */
 export type Signaller = 'kernel' | 'user';
@@ -89,7 +93,8 @@ export interface DmaFenceInput {
   error?: number;
 }
 
-type E =
+/** The events every fence kind accepts: the dma_fence API (R4-R11) and the R26 ghost. */
+export type DmaFenceEvent =
   | { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' }
   | { type: 'DMA_FENCE_ADD_CALLBACK'; cb: DmaFenceCb }
   | { type: 'DMA_FENCE_REMOVE_CALLBACK'; to: string }
@@ -100,94 +105,225 @@ type E =
 /** R6: an error a fence may carry: -MAX_ERRNO <= e < 0. */
 export const validFenceError = (e: number): boolean => e < 0 && e >= -MAX_ERRNO;
 
-type BaseGuardArgs = {
-  context: Pick<DmaFenceContext, 'enableSignal' | 'published' | 'cbs'>;
-  event: { type: string; to?: string; error?: number };
-};
-
-/**
- * The guards of the base dma_fence contract, shared by every fence kind (array, chain, proxy, ...):
- * derived kinds add their own guards next to these instead of copying them.
- */
-export const dmaFenceGuards = {
-  /** R6 */
-  'valid error': ({ event }: BaseGuardArgs) => event.type === 'DMA_FENCE_SET_ERROR' && validFenceError(event.error ?? 0),
-  /** R8: enable_signaling runs once */
-  'signaling disabled': ({ context }: BaseGuardArgs) => !context.enableSignal,
-  'not published': ({ context }: BaseGuardArgs) => !context.published,
-  /** R11 */
-  'callback queued': ({ context, event }: BaseGuardArgs) => event.type === 'DMA_FENCE_REMOVE_CALLBACK' && context.cbs.some((c) => c.to === event.to),
-};
-
-export const dmaFenceMachine = setup({
-  types: { context: {} as DmaFenceContext, events: {} as E, input: {} as DmaFenceInput },
-  guards: {
-    ...dmaFenceGuards,
-    'created signaled': ({ context }) => context.error === 1,
-  },
-  actions: {
-    deliver: (_, _p: { to: string; ev: Ev }) => {},
-    /** R8: set ENABLE_SIGNAL and call ops->enable_signaling once. */
-    enable: enqueueActions(({ context, enqueue }) => {
-      enqueue.assign({ enableSignal: true });
-      if (context.onEnable) enqueue(deliver(context.onEnable.to, context.onEnable.ev));
-    }),
-    /** R4: detach cb_list and run every callback once, in order, with the fence and its error. */
-    runCallbacks: enqueueActions(({ context, enqueue }) => {
-      for (const cb of context.cbs) enqueue(deliver(cb.to, { ...cb.ev, fenceError: context.error }));
-      enqueue.assign({ cbs: [], onEnable: null });
-    }),
-  },
-}).createMachine({
-  id: 'dma_fence',
-  context: ({ input }) => ({
-    context: input?.context ?? 0,
-    seqno: input?.seqno ?? 0,
-    ops: input?.ops ?? 'hw',
-    signaller: input?.signaller ?? 'kernel',
-    owner: input?.owner ?? '',
+/** The base fields of a fence's context, in the order every kind keeps them. */
+export function dmaFenceBaseContext(
+  input: DmaFenceInput | undefined, defaults: Partial<DmaFenceContext> = {},
+): DmaFenceContext {
+  return {
+    context: input?.context ?? defaults.context ?? 0,
+    seqno: input?.seqno ?? defaults.seqno ?? 0,
+    ops: input?.ops ?? defaults.ops ?? 'hw',
+    signaller: input?.signaller ?? defaults.signaller ?? 'kernel',
+    owner: input?.owner ?? defaults.owner ?? '',
     published: input?.published ?? false,
     enableSignal: input?.signaled ?? false,
     onEnable: input?.signaled ? null : input?.onEnable ?? null,
     cbs: [],
-    // error 1 is a transient marker for "created signaled" (R17 stubs); cleared on entry below.
-    error: input?.signaled ? 1 : input?.error ?? 0,
-  }),
-  initial: 'unsignaled',
-  states: {
-    unsignaled: {
-      always: { guard: 'created signaled', target: 'signaled', actions: assign({ error: 0 }) },
-      on: {
-        DMA_FENCE_ENABLE_SW_SIGNALING: { guard: 'signaling disabled', actions: 'enable', description: 'R8' },
-        DMA_FENCE_ADD_CALLBACK: {
-          description: 'R10: queue the callback and enable signaling',
-          actions: [
-            assign({ cbs: ({ context, event }) => [...context.cbs, event.cb] }),
-            enqueueActions(({ context, enqueue }) => { if (!context.enableSignal) enqueue('enable' as any); }),
-          ],
+    error: input?.signaled ? CREATED_SIGNALED : input?.error ?? defaults.error ?? 0,
+  };
+}
+
+/**
+ * One transition a kind adds for its own events: a named guard (the kind's or the base's), the context
+ * change, and whether the fence signals by it (then the kind's `complete` runs, then R4's signal).
+ */
+interface FenceTransition<C, E> {
+  guard?: string;
+  update?: (c: C, e: E) => Partial<C>;
+  signal?: boolean;
+  description?: string;
+}
+
+type Handlers<C, E extends EventObject> = { [K in E['type']]?: FenceTransition<C, Extract<E, { type: K }>>[] };
+
+/**
+ * A fence kind's ops, as `struct dma_fence_ops` (include/linux/dma-fence.h) gives them to the core: the
+ * base (R4-R11) calls them; a kind never writes its own signal, set_error or callback transitions.
+ * `C` is the kind's context, `E` its own events (besides DmaFenceEvent), `I` its input.
+ */
+export interface FenceOps<C extends DmaFenceContext, E extends EventObject, I> {
+  /** Required: the kind, i.e. the machine id that properties and traces key on (get_driver_name). */
+  kind: string;
+  /** Required: the context of a new fence from its input (`dmaFenceBaseContext` for the base fields). */
+  context: (input: I) => C;
+  /**
+   * Optional, default: deliver `onEnable` if set (a lazy fence's work, R8). ops->enable_signaling: what
+   * the first enable (ENABLE_SIGNAL test_and_set, R8, R10) asks of other objects, once.
+   */
+  enable_signaling?: (c: C) => DeliverParams[];
+  /**
+   * Optional, default none (only the SIGNALED flag counts, R9). ops->signaled: when it holds in the
+   * unsignaled state the fence signals at once (eagerly, as dma_fence_is_signaled would make it).
+   */
+  signaled?: (c: C) => boolean;
+  /** Optional, default none: what the kind settles when it signals by its own ops (ops->signaled, its events). */
+  complete?: (c: C) => Partial<C>;
+  /** Optional, default none: the kind's unsignaled-only fields, dropped with the callbacks on signal (R4). */
+  detach?: Partial<C>;
+  /** Optional: the kind's own guards, by name, over its context and events. */
+  guards?: Record<string, (c: C, e: E) => boolean>;
+  /** Optional: transitions for the kind's own events while unsignaled, and once signaled. */
+  unsignaled?: Handlers<C, E>;
+  whenSignaled?: Handlers<C, E>;
+  /** Optional, default a leaf: R19 dma_fence_is_container; the fences it contains now (R50 visit order). */
+  contained?: (w: World, id: string) => string[];
+  /** Optional: the wait-for edges of its view (I7). */
+  waitEdges?: KindView['waitEdges'];
+}
+
+/** The marker of a fence created signaled (R17 stubs), cleared by the base ops on entry. */
+const CREATED_SIGNALED = 1;
+
+type BaseArgs = { context: DmaFenceContext; event: DmaFenceEvent };
+
+/**
+ * The guards of the base dma_fence contract, shared by every fence kind: derived kinds add their own
+ * guards next to these.
+ */
+const dmaFenceGuards = {
+  /** R6 */
+  'valid error': ({ event }: BaseArgs) => event.type === 'DMA_FENCE_SET_ERROR' && validFenceError(event.error),
+  /** R8: enable_signaling runs once */
+  'signaling disabled': ({ context }: BaseArgs) => !context.enableSignal,
+  'not published': ({ context }: BaseArgs) => !context.published,
+  /** R11 */
+  'callback queued': ({ context, event }: BaseArgs) =>
+    event.type === 'DMA_FENCE_REMOVE_CALLBACK' && context.cbs.some((c) => c.to === event.to),
+};
+
+const OPS = Symbol('fencecheck.fence-ops');
+
+/** What the core reads of a kind's ops outside its machine (R19). */
+export type FenceKindInfo = { kind: string; contained?: (w: World, id: string) => string[] };
+
+/** The ops of a snapshot's fence kind, or undefined if it is no fence. */
+export function fenceOpsOf(s: { machine: { config: object } }): FenceKindInfo | undefined {
+  return (s.machine.config as { [OPS]?: FenceKindInfo })[OPS];
+}
+
+/**
+ * Build a fence kind's machine from the base states and transitions (R4-R11) and the kind's ops; its
+ * view (a fence, with its wait-for edges) and its ops travel with the machine. The machine is typed
+ * over the base context and events: a kind's own fields are read through ctx<C>() as everywhere.
+ */
+export function defineFenceKind<C extends DmaFenceContext, E extends EventObject = never, I = DmaFenceInput>(
+  ops: FenceOps<C, E, I>,
+) {
+  const enableSignaling = ops.enable_signaling ?? ((c: C): DeliverParams[] => (c.onEnable ? [c.onEnable] : []));
+  // xstate runs the kind's functions with the machine's base-typed arguments; the context was built by
+  // ops.context (so it is a C) and a kind's handler only runs on its own events (so the event is an E).
+  const own = <R>(f: (c: C, e: E) => R) =>
+    ({ context, event }: { context: DmaFenceContext; event: DmaFenceEvent }): R =>
+      f(context as C, event as unknown as E);
+  const kindGuards: Record<string, (a: BaseArgs) => boolean> = {};
+  for (const [name, g] of Object.entries(ops.guards ?? {})) kindGuards[name] = own(g);
+  const { signaled, complete } = ops;
+
+  const transitions = (hs: Handlers<C, E> | undefined): object => {
+    const on: Record<string, object[]> = {};
+    for (const [type, list] of Object.entries(hs ?? {}) as [string, FenceTransition<C, E>[]][]) {
+      on[type] = list.map((t) => ({
+        ...(t.guard ? { guard: t.guard } : {}),
+        ...(t.signal ? { target: 'signaled' } : {}),
+        ...(t.description ? { description: t.description } : {}),
+        actions: [
+          ...(t.update ? [assign(own((c, e) => t.update?.(c, e) ?? {}))] : []),
+          ...(t.signal ? ['complete', 'signal'] : []),
+        ],
+      }));
+    }
+    return on;
+  };
+
+  const machine = setup({
+    types: { context: {} as DmaFenceContext, events: {} as DmaFenceEvent, input: {} as I },
+    guards: {
+      ...dmaFenceGuards,
+      'ops.signaled': own((c) => signaled?.(c) ?? false),
+      ...kindGuards,
+    },
+    actions: {
+      deliver: (_, _p: { to: string; ev: Ev }) => {},
+      /** R8: set ENABLE_SIGNAL and call ops->enable_signaling once. */
+      enable: enqueueActions(({ context, enqueue }) => {
+        enqueue.assign({ enableSignal: true });
+        for (const d of own(enableSignaling)({ context, event: { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' } }))
+          enqueue(deliver(d.to, d.ev));
+      }),
+      /** R10: queue the callback; the first add enables signaling (R8). */
+      queueCallback: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'DMA_FENCE_ADD_CALLBACK') return;
+        enqueue.assign({ cbs: [...context.cbs, event.cb] });
+        if (context.enableSignal) return;
+        enqueue.assign({ enableSignal: true });
+        const c = { ...context, cbs: [...context.cbs, event.cb], enableSignal: true };
+        for (const d of own(enableSignaling)({ context: c, event })) enqueue(deliver(d.to, d.ev));
+      }),
+      removeCallback: assign(({ context, event }) =>
+        event.type === 'DMA_FENCE_REMOVE_CALLBACK' ? { cbs: context.cbs.filter((c) => c.to !== event.to) } : {}),
+      setError: assign(({ context, event }) =>
+        ({ error: event.type === 'DMA_FENCE_SET_ERROR' ? event.error : context.error })),
+      publish: assign({ published: true }),
+      complete: assign(({ context, event }) => (complete ? own(complete)({ context, event }) : {})),
+      /** R4: detach cb_list and run every callback once, in order, with the fence and its error. */
+      signal: enqueueActions(({ context, enqueue }) => {
+        for (const cb of context.cbs) enqueue(deliver(cb.to, { ...cb.ev, fenceError: context.error }));
+        enqueue.assign({ cbs: [], onEnable: null, ...ops.detach });
+      }),
+    },
+  }).createMachine({
+    id: ops.kind,
+    context: ({ input }) => ops.context(input),
+    initial: 'unsignaled',
+    states: {
+      unsignaled: {
+        always: {
+          guard: 'ops.signaled', target: 'signaled', actions: ['complete', 'signal'], description: 'R9: ops->signaled',
         },
-        DMA_FENCE_REMOVE_CALLBACK: {
-          guard: 'callback queued',
-          description: 'R11',
-          actions: assign({ cbs: ({ context, event }) => context.cbs.filter((c) => c.to !== event.to) }),
+        on: {
+          DMA_FENCE_ENABLE_SW_SIGNALING: { guard: 'signaling disabled', actions: 'enable', description: 'R8' },
+          DMA_FENCE_ADD_CALLBACK: {
+            description: 'R10: queue the callback and enable signaling', actions: 'queueCallback',
+          },
+          DMA_FENCE_REMOVE_CALLBACK: { guard: 'callback queued', description: 'R11', actions: 'removeCallback' },
+          DMA_FENCE_SET_ERROR: { guard: 'valid error', description: 'R6', actions: 'setError' },
+          DMA_FENCE_SIGNAL: { target: 'signaled', description: 'R4: one-shot', actions: 'signal' },
+          DMA_FENCE_PUBLISH: { guard: 'not published', actions: 'publish' },
+          ...transitions(ops.unsignaled),
         },
-        DMA_FENCE_SET_ERROR: { guard: 'valid error', description: 'R6', actions: assign({ error: ({ event }) => event.error }) },
-        DMA_FENCE_SIGNAL: { target: 'signaled', description: 'R4: one-shot', actions: 'runCallbacks' },
-        DMA_FENCE_PUBLISH: { guard: 'not published', actions: assign({ published: true }) },
+      },
+      signaled: {
+        tags: ['signaled'],
+        description: 'R5: final for the fence; SIGNAL here is refused (-EINVAL), ADD_CALLBACK too (-ENOENT)',
+        on: {
+          DMA_FENCE_PUBLISH: { guard: 'not published', actions: 'publish' },
+          ...transitions(ops.whenSignaled),
+        },
       },
     },
-    signaled: {
-      tags: ['signaled'],
-      description: 'R5: final for the fence; SIGNAL here is refused (-EINVAL), ADD_CALLBACK too (-ENOENT)',
-      on: {
-        DMA_FENCE_PUBLISH: { guard: 'not published', actions: assign({ published: true }) },
-      },
-    },
-  },
+  });
+  const info: FenceKindInfo = { kind: ops.kind, ...(ops.contained ? { contained: ops.contained } : {}) };
+  Object.defineProperty(machine.config, OPS, { value: info, enumerable: false });
+  return withView(machine, { fence: true, ...(ops.waitEdges ? { waitEdges: ops.waitEdges } : {}) });
+}
+
+/**
+ * The plain dma_fence (hardware, scheduler, move, stub fences): no ops of its own but the stub's
+ * (R17: dma_fence_allocate_private_stub sets SIGNALED at creation) and an optional lazy `onEnable`.
+ */
+export const dmaFenceOps = {
+  signaled: (c: DmaFenceContext) => c.error === CREATED_SIGNALED,
+  complete: (c: DmaFenceContext) => (c.error === CREATED_SIGNALED ? { error: 0 } : {}),
+};
+
+export const dmaFenceMachine = defineFenceKind<DmaFenceContext, never, DmaFenceInput>({
+  kind: 'dma_fence',
+  context: (input) => dmaFenceBaseContext(input),
+  ...dmaFenceOps,
 });
 
 /** What the kernel returns for `ev` on this fence, given whether the model accepted it (R4, R6, R10, R11). */
-export function dmaFenceErrno(c: DmaFenceContext, signaled: boolean, ev: E): number {
+export function dmaFenceErrno(c: DmaFenceContext, signaled: boolean, ev: DmaFenceEvent): number {
   switch (ev.type) {
     case 'DMA_FENCE_SIGNAL': return signaled ? EINVAL : 0;
     case 'DMA_FENCE_ADD_CALLBACK': return signaled ? ENOENT : 0;
@@ -213,6 +349,3 @@ export function isLater(a: DmaFenceContext, b: DmaFenceContext): boolean {
   return a.context === b.context && a.seqno > b.seqno;
 }
 
-export type { Json };
-
-withView(dmaFenceMachine, { fence: true });

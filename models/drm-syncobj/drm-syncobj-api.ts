@@ -7,13 +7,15 @@
  */
 import type { World } from '../world.ts';
 import { ctx, has, kindOf, must, send, spawn, tell } from '../world.ts';
-import { dmaFenceMachine, isSignaled, EINVAL, ENOENT, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
-import { dma_fence_allocate_private_stub, dma_fence_context_alloc } from '../dma-buf/dma-fence-api.ts';
-import { dmaFenceChainMachine, type DmaFenceChainContext } from '../dma-buf/dma-fence-chain.ts';
+import { isSignaled, EINVAL, ENOENT, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
+import {
+  DMA_FENCE_STUB, dma_fence_allocate_private_stub, dma_fence_context_alloc, dma_fence_get_stub,
+} from '../dma-buf/dma-fence-api.ts';
+import { chainWalkPrev, dmaFenceChainMachine, type DmaFenceChainContext } from '../dma-buf/dma-fence-chain.ts';
 import { drmSyncobjMachine, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, type DrmSyncobjContext } from './drm-syncobj.ts';
 
-/** R17 dma_fence_get_stub(): the one global stub, context 0, seqno 0, born signaled. */
-export const DMA_FENCE_STUB = 'dma_fence_stub';
+// R17: the global stub has one home (dma-fence-api.ts); re-exported for the syncobj paths' callers.
+export { DMA_FENCE_STUB, dma_fence_get_stub };
 
 /** An id not yet in the world: `base`, else `base~2`, `base~3`, ... */
 export function freshId(w: World, base: string): string {
@@ -21,19 +23,14 @@ export function freshId(w: World, base: string): string {
   for (let i = 2; ; i++) if (!has(w, `${base}~${i}`)) return `${base}~${i}`;
 }
 
-/** R17 dma_fence_get_stub. */
-export function dma_fence_get_stub(w: World): World {
-  return has(w, DMA_FENCE_STUB) ? w : spawn(w, DMA_FENCE_STUB, dmaFenceMachine, { context: 0, seqno: 0, ops: 'stub', signaled: true });
-}
-
 /** R17 dma_fence_allocate_private_stub under a fresh id derived from `base`. */
-export function private_stub(w: World, base: string): { w: World; id: string } {
+function private_stub(w: World, base: string): { w: World; id: string } {
   const id = freshId(w, base);
   return { w: dma_fence_allocate_private_stub(w, id), id };
 }
 
 /** R19 dma_fence_is_chain. */
-export function dma_fence_is_chain(w: World, id: string): boolean {
+function dma_fence_is_chain(w: World, id: string): boolean {
   return kindOf(w, id) === 'dma_fence_chain';
 }
 
@@ -66,21 +63,6 @@ export function dma_fence_chain_init(w: World, id: string, prev: string, fence: 
   return w;
 }
 
-/** Where dma_fence_chain_walk would swing `node`'s prev to (R46), without doing it ('' = NULL). */
-export function chainWalkPrev(w: World, node: string): string {
-  let prev = chainCtx(w, node).prev;
-  while (prev) {
-    if (dma_fence_is_chain(w, prev)) {
-      if (!isSignaled(w, chainCtx(w, prev).fence)) break;
-      prev = chainCtx(w, prev).prev;
-    } else {
-      if (!isSignaled(w, prev)) break;
-      prev = '';
-    }
-  }
-  return prev;
-}
-
 /**
  * dma_fence_chain_walk - R46: garbage-collect `node`'s predecessors whose contained fence signaled
  * and return the next node to visit ('' = end). Kernel: dma_fence_chain_walk. A non-chain ends the walk.
@@ -106,7 +88,7 @@ export function dma_fence_chain_for_each(w: World, head: string): { w: World; vi
 }
 
 /** The nodes dma_fence_chain_for_each would visit, without collecting (for properties). */
-export function chainNodes(w: World, head: string): string[] {
+function chainNodes(w: World, head: string): string[] {
   const out: string[] = [];
   for (let iter = head; iter; iter = dma_fence_is_chain(w, iter) ? chainWalkPrev(w, iter) : '') out.push(iter);
   return out;

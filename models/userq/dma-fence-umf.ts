@@ -11,12 +11,13 @@
  * - seed 001 "Ok, fine, so throw a timeout on it": a design may give it a timeout (`timeoutKills`),
  *       after which the kernel sets -ETIME, signals it, and kills the context that waited on it.
  *
- * Models: the dma_fence machine unchanged (same events, same states, same 'signaled' tag), with the
- * wrapped UMF and target value in its context, and its wait-for edge to the UMF node.
+ * Models: a fence kind (defineFenceKind) with dma_fence's ops (same events, same states, same
+ * 'signaled' tag): its enable_signaling is the futex wait, given as `onEnable`; the wrapped UMF and
+ * target value are in its context, and its view has the wait-for edge to the UMF node.
  */
-import { createMachine } from 'xstate';
-import { dmaFenceMachine, type DmaFenceContext, type DmaFenceInput } from '../dma-buf/dma-fence.ts';
-import { withView } from '../view.ts';
+import {
+  defineFenceKind, dmaFenceBaseContext, dmaFenceOps, type DmaFenceContext, type DmaFenceInput,
+} from '../dma-buf/dma-fence.ts';
 
 export interface DmaFenceUmfContext extends DmaFenceContext {
   /** always: the wrapped user memory fence. */
@@ -35,29 +36,24 @@ export interface DmaFenceUmfInput extends DmaFenceInput {
   timeoutKills?: string;
 }
 
-const base = dmaFenceMachine.config;
-const baseContext = base.context as (a: { input: DmaFenceInput }) => DmaFenceContext;
-
-export const dmaFenceUmfMachine = createMachine(
-  {
-    ...base,
-    id: 'dma_fence_umf',
-    context: ({ input }: { input: DmaFenceUmfInput }) => {
-      const umf = input?.umf ?? '';
-      const value = input?.value ?? 1;
-      return {
-        ...baseContext({ input: { ...input, ops: 'umf-wrap', signaller: 'user', onEnable: umf ? { to: umf, ev: { type: 'UMF_FUTEX_WAIT', to: input?.self ?? '', value, ev: { type: 'DMA_FENCE_SIGNAL' } } } : null } }),
-        umf,
-        value,
-        timeoutKills: input?.timeoutKills ?? '',
-      };
-    },
-  } as any,
-  dmaFenceMachine.implementations as any,
-) as unknown as typeof dmaFenceMachine;
-
-// R30, H1: the wrapper cannot signal before its UMF is written.
-withView(dmaFenceUmfMachine, {
-  fence: true,
-  waitEdges: (id, c: DmaFenceUmfContext, _w, value) => (value === 'unsignaled' ? [[id, c.umf, `${id} wraps ${c.umf} >= ${c.value} (R30)`]] : []),
+export const dmaFenceUmfMachine = defineFenceKind<DmaFenceUmfContext, never, DmaFenceUmfInput>({
+  ...dmaFenceOps,
+  kind: 'dma_fence_umf',
+  context: (input) => {
+    const umf = input?.umf ?? '';
+    const value = input?.value ?? 1;
+    // R8, R120: the lazy enable sleeps on the UMF's futex queue; the wake-up signals the fence.
+    const futexWait = { type: 'UMF_FUTEX_WAIT', to: input?.self ?? '', value, ev: { type: 'DMA_FENCE_SIGNAL' } };
+    return {
+      ...dmaFenceBaseContext({
+        ...input, ops: 'umf-wrap', signaller: 'user', onEnable: umf ? { to: umf, ev: futexWait } : null,
+      }),
+      umf,
+      value,
+      timeoutKills: input?.timeoutKills ?? '',
+    };
+  },
+  // R30, H1: the wrapper cannot signal before its UMF is written.
+  waitEdges: (id, c: DmaFenceUmfContext, _w, value) =>
+    value === 'unsignaled' ? [[id, c.umf, `${id} wraps ${c.umf} >= ${c.value} (R30)`]] : [],
 });

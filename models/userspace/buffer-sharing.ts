@@ -78,7 +78,7 @@ export const proc = (w: World, p: string): ProcState => w.g[`p:${p}`] as unknown
 const setProc = (w: World, p: string, s: ProcState): World => setG(w, { [`p:${p}`]: s as unknown as Json });
 const nextOp = (w: World, cfg: SharingConfig, p: string): Op | undefined => cfg.scripts[p][proc(w, p).pc];
 
-export function initProcs(w: World, cfg: SharingConfig): World {
+function initProcs(w: World, cfg: SharingConfig): World {
   for (const p of Object.keys(cfg.scripts).sort()) w = setProc(w, p, { pc: 0, jobs: 0, inbox: [], inFences: [], out: '' });
   return w;
 }
@@ -87,7 +87,7 @@ export const accessRecords = (w: World): [string, AccessRecord][] =>
   Object.keys(w.g).filter((k) => k.startsWith('access:')).sort().map((k) => [k.slice(7), w.g[k] as unknown as AccessRecord]);
 
 /** The CS ioctl of `p`'s next submit (one atomic kernel operation). */
-export function submit(w: World, cfg: SharingConfig, p: string, op: Extract<Op, { op: 'submit' }>): World {
+function submit(w: World, cfg: SharingConfig, p: string, op: Extract<Op, { op: 'submit' }>): World {
   const s = proc(w, p);
   const job = `${p}.j${s.jobs}`;
   w = drm_sched_job_init(w, job, `${p}.ctx`, 'sched0');
@@ -112,14 +112,29 @@ export function submit(w: World, cfg: SharingConfig, p: string, op: Extract<Op, 
   return setProc(w, p, { ...s, pc: s.pc + 1, jobs: s.jobs + 1, inFences: [], out });
 }
 
-function step(name: string, kind: Op['op'], doc: string, apply: (w: World, cfg: SharingConfig, p: string, op: any) => World | null): StepDef<SharingConfig> {
+type OpOf<K extends Op['op']> = Extract<Op, { op: K }>;
+const isOp = <K extends Op['op']>(op: Op | undefined, kind: K): op is OpOf<K> => op?.op === kind;
+
+/**
+ * The user step that runs `p`'s next operation when it is of this kind (and `ready`, for an operation
+ * that also waits on something: recv on a message). `apply` is the effect only.
+ */
+function step<K extends Op['op']>(
+  name: string, kind: K, doc: string,
+  apply: (w: World, cfg: SharingConfig, p: string, op: OpOf<K>) => World,
+  ready: (w: World, p: string) => boolean = () => true,
+): StepDef<SharingConfig, [proc: string]> {
   return {
     name,
     role: 'user',
-    actor: ([p]) => String(p),
-    params: (w, cfg) => Object.keys(cfg.scripts).sort().map((p) => [p]),
-    enabled: (w, [p], cfg) => nextOp(w, cfg, p as string)?.op === kind,
-    apply: (w, [p], cfg) => apply(w, cfg, p as string, nextOp(w, cfg, p as string)),
+    actor: ([p]) => p,
+    params: (_w, cfg) => Object.keys(cfg.scripts).sort().map((p): [string] => [p]),
+    enabled: (w, [p], cfg) => isOp(nextOp(w, cfg, p), kind) && ready(w, p),
+    apply: (w, [p], cfg) => {
+      const op = nextOp(w, cfg, p);
+      if (!isOp(op, kind)) throw new Error(`${name}(${p}): the next operation is ${op?.op ?? 'none'}`);
+      return apply(w, cfg, p, op);
+    },
     doc,
   };
 }
@@ -127,7 +142,7 @@ function step(name: string, kind: Op['op'], doc: string, apply: (w: World, cfg: 
 const advance = (w: World, p: string, patch: Partial<ProcState>): World => { const s = proc(w, p); return setProc(w, p, { ...s, ...patch, pc: s.pc + 1 }); };
 
 /** The user steps of every sharing design, in a stable order. */
-export function sharingSteps(): StepDef<SharingConfig>[] {
+function sharingSteps(): StepDef<SharingConfig, [proc: string]>[] {
   return [
     step('DRM_IOCTL_CS', 'submit', 'R54, R62, R90-R92: dependencies (implicit from the resv, or the in-fences), arm, resv, push', (w, cfg, p, op) => submit(w, cfg, p, op)),
     step('sendmsg', 'send', 'hand the buffer (and optionally the last out sync_file) to another process', (w, _cfg, p, op) => {
@@ -138,10 +153,9 @@ export function sharingSteps(): StepDef<SharingConfig>[] {
     }),
     step('recvmsg', 'recv', 'block until a buffer arrives; keep its sync_file as an in-fence', (w, _cfg, p) => {
       const s = proc(w, p);
-      if (!s.inbox.length) return null;
       const [m, ...rest] = s.inbox;
       return advance(w, p, { inbox: rest, inFences: m ? [...s.inFences, m] : s.inFences });
-    }),
+    }, (w, p) => proc(w, p).inbox.length > 0),
     step('DMA_BUF_IOCTL_IMPORT_SYNC_FILE', 'import', 'R127: add the last out fence to the dma-buf as WRITE or READ', (w, _cfg, p, op) => {
       const s = proc(w, p);
       const r = dma_buf_import_sync_file(w, `${op.bo}.resv`, op.write ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ, s.out, p);
@@ -156,11 +170,6 @@ export function sharingSteps(): StepDef<SharingConfig>[] {
       return advance(r.w, p, { inFences: [...s.inFences, name] });
     }),
   ];
-}
-
-/** Every process finished its script. */
-export function scriptsDone(w: World, cfg: SharingConfig): boolean {
-  return Object.keys(cfg.scripts).every((p) => proc(w, p).pc >= cfg.scripts[p].length);
 }
 
 /** The job that owns a fence (scheduler and hardware fences), or null. */

@@ -23,6 +23,7 @@ describe('@xstate/graph transition coverage (issue 3, part A)', () => {
         { type: 'DMA_FENCE_ARRAY_CB', child: 'a', fenceError: -62 },
         { type: 'DMA_FENCE_ARRAY_CB', child: 'b', fenceError: 0 },
         { type: 'DMA_FENCE_IS_SIGNALED' },
+        { type: 'DMA_FENCE_SIGNAL' }, // the generic dma_fence_signal (R4), as on any kind
         { type: 'DMA_FENCE_PUBLISH' },
       ], { input: { self: 'arr', fences: ['a', 'b'], signalOnAny, context: 7, seqno: 1 } });
       missed.push(r.uncovered);

@@ -124,6 +124,7 @@ describe('@xstate/graph transition coverage of the syncobj slice', () => {
       ...(s.context.cbs.length < 1 ? [{ type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: 'w', ev: { type: 'X' } } }] : []),
       { type: 'DMA_FENCE_REMOVE_CALLBACK', to: 'w' },
       { type: 'DMA_FENCE_PUBLISH' },
+      { type: 'DMA_FENCE_SET_ERROR', error: -5 }, { type: 'DMA_FENCE_SIGNAL' }, // the generic R6, R4
       { type: 'DMA_FENCE_CHAIN_SET_PREV', expected: 'p', prev: '' },
     ], { input: { fence: 'f', prev: 'p', pending: ['f', 'p'] } });
     expect(r.uncovered).toEqual([]);
@@ -149,6 +150,7 @@ describe('@xstate/graph transition coverage of the syncobj slice', () => {
       { type: 'DMA_FENCE_PROXY_BIND', fence: 'f' }, { type: 'DMA_FENCE_PROXY_CB' }, { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' },
       ...(s.context.cbs.length < 1 ? [{ type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: 'w', ev: { type: 'X' } } }] : []),
       { type: 'DMA_FENCE_REMOVE_CALLBACK', to: 'w' }, { type: 'DMA_FENCE_PUBLISH' },
+      { type: 'DMA_FENCE_SET_ERROR', error: -5 }, { type: 'DMA_FENCE_SIGNAL' },
     ], { input: { syncobj: 'T', point: 1 } });
     expect(p.uncovered).toEqual([]);
   });
