@@ -32,10 +32,13 @@ export interface StepDef<C = any, A extends Args = any> {
   actor: (args: A, cfg: C) => string;
   /** Candidate arguments in a stable order (each tuple is tried). Omit for a step with no arguments. */
   params?: (w: World, cfg: C) => readonly A[];
-  /** Enabling condition (pure, reads only). Required once issue 10 lands everywhere (see apply). */
-  enabled?: (w: World, args: A, cfg: C) => boolean;
-  /** Effect: the next world. Called only where `enabled` holds. */
-  apply: (w: World, args: A, cfg: C) => World | null;
+  /** Enabling condition (pure, reads only). */
+  enabled: (w: World, args: A, cfg: C) => boolean;
+  /**
+   * Effect only: the next world. Called only where `enabled` holds, and it must then succeed: a machine
+   * refusing an event here means the enabling condition is wrong, and the enumerator reports it.
+   */
+  apply: (w: World, args: A, cfg: C) => World;
   /** One-line description citing rules or seeds. */
   doc?: string;
   /**

@@ -26,10 +26,17 @@
  */
 import { setup, assign, enqueueActions } from 'xstate';
 import type { World } from '../world.ts';
-import { deliver } from '../world.ts';
+import { ctx, deliver } from '../world.ts';
 import { ENOENT } from '../dma-buf/dma-fence.ts';
 import { withView, type Edge } from '../view.ts';
-import { umfReached } from '../userq/user-memory-fence.ts';
+
+/**
+ * R122: the GPU's memory compare (a semaphore wait, greater-or-equal) on the 64-bit word at `addr`: a
+ * user memory fence. The GPU reads memory; what writes it is userq's business, above this layer.
+ */
+export function gpuCompareReached(w: World, addr: string, value: number): boolean {
+  return ctx<{ value: number }>(w, addr).value >= value;
+}
 
 export interface Batch {
   /** GPU wait: spin until umf >= waitValue ('' = none). */
@@ -144,7 +151,7 @@ export const gpuContextMachine = setup({
 /** The head batch's GPU compare holds (or it has none). */
 export function headRunnable(w: World, c: GpuContextContext): boolean {
   const b = c.batches[0];
-  return !!b && (!b.waitUmf || umfReached(w, b.waitUmf, b.waitValue));
+  return !!b && (!b.waitUmf || gpuCompareReached(w, b.waitUmf, b.waitValue));
 }
 
 // R118-R121: a context's execution waits on the UMF its head batch compares against.
@@ -153,7 +160,7 @@ withView(gpuContextMachine, {
     if (value === 'banned') return [];
     const b = c.batches[0];
     const out: Edge[] = [];
-    if (b?.waitUmf && !umfReached(w, b.waitUmf, b.waitValue)) out.push([id, b.waitUmf, `${id} spins on ${b.waitUmf} >= ${b.waitValue} (GPU compare, R119)`]);
+    if (b?.waitUmf && !gpuCompareReached(w, b.waitUmf, b.waitValue)) out.push([id, b.waitUmf, `${id} spins on ${b.waitUmf} >= ${b.waitValue} (GPU compare, R119)`]);
     return out;
   },
 });

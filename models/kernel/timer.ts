@@ -13,8 +13,7 @@ export function kernelAndGpuQuiet<C>(w: World, cfg: C, steps: StepTable<C>): boo
   for (const st of Object.values(steps)) {
     if (st.role !== 'kernel' && st.role !== 'gpu') continue;
     for (const args of st.params ? st.params(w, cfg) : [[]]) {
-      if (st.enabled && !st.enabled(w, args, cfg)) continue;
-      if (st.apply(w, args, cfg)) return false;
+      if (st.enabled(w, args, cfg)) return false;
     }
   }
   return true;

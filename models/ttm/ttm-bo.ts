@@ -86,7 +86,7 @@ const needsValidate = (w: World, b: string): boolean => boIdle(w, b) && bo(w, b)
  * ttm_bo_evict_alloc, only after ttm_resource_alloc failed with -ENOSPC), and the victim is an idle
  * VRAM BO other than `b` (its move out can start at once).
  */
-function can_ttm_bo_validate(w: World, b: string, victim: string, capacity: number): boolean {
+export function can_ttm_bo_validate(w: World, b: string, victim: string, capacity: number): boolean {
   if (!needsValidate(w, b)) return false;
   if ((vramUsed(w) >= capacity) !== (victim !== '')) return false;
   return victim === '' || (victim !== b && boIdle(w, victim) && bo(w, victim).placement === 'VRAM');
@@ -99,7 +99,7 @@ function can_ttm_bo_validate(w: World, b: string, victim: string, capacity: numb
  * fence is a future access, and waiting on it would be H5's cycle (amdgpu_sync_resv filters its own
  * fences the same way).
  */
-function ttm_bo_move_buffer(
+export function ttm_bo_move_buffer(
   w: World, b: string, victim: string, neededBy: string[], skip: string[] = [],
 ): World {
   let after: string[] = [];
@@ -108,17 +108,6 @@ function ttm_bo_move_buffer(
     after = [moveFenceOf(w, victim)];
   }
   return ttm_bo_move(w, b, 'VRAM', after, neededBy, skip);
-}
-
-/**
- * ttm_bo_validate(b, VRAM) for `neededBy`, or null where it is not enabled. Kept for a caller that
- * predates the split (models/userq/umf-jobs.ts ttmValidateForJobs, whose step `ttmBoValidateStep`
- * expresses with `neededBy`, `skip` and `stillPinned`).
- */
-export function ttm_bo_validate(
-  w: World, b: string, victim: string, capacity: number, neededBy: string[], skip: string[] = [],
-): World | null {
-  return can_ttm_bo_validate(w, b, victim, capacity) ? ttm_bo_move_buffer(w, b, victim, neededBy, skip) : null;
 }
 
 /** Candidate victims for validating `b` ('' when there is room): the explorer tries each (LRU order abstracted). */

@@ -15,7 +15,7 @@ import { defineStep, type StepDef } from '../design.ts';
 import type { DrmSchedJobContext } from '../drm-sched/drm-sched-job.ts';
 import type { DrmSchedEntityContext } from '../drm-sched/drm-sched-entity.ts';
 import { drm_sched_entity_head_unblocked, type DrmSchedBackendOps } from '../drm-sched/sched-main.ts';
-import { resident, bo, boIdle, ttm_bo_validate, validateChoices } from '../ttm/ttm-bo.ts';
+import { resident, bo, can_ttm_bo_validate, ttm_bo_move_buffer, validateChoices } from '../ttm/ttm-bo.ts';
 import { isSignaled } from '../dma-buf/dma-fence.ts';
 
 export const jobBos = (w: World, job: string): string[] => {
@@ -59,12 +59,13 @@ export function ttmValidateForJobs<C>(capacity: (cfg: C) => number): StepDef<C, 
     actor: () => 'ttm',
     params: (w) =>
       headJobs(w).flatMap((j) => jobBos(w, j).flatMap((b) => choices(w).map((v): ValidateArgs => [j, b, v]))),
+    // ttm_bo_validate's own guard, plus this caller's victim policy (BOs pinned for a job not yet run).
     enabled: (w, [, b, v], cfg) =>
-      boIdle(w, b) && bo(w, b).placement !== 'VRAM'
+      can_ttm_bo_validate(w, b, victimOf(v), capacity(cfg))
       && validateChoices(w, b, capacity(cfg), pinnedUntilRun(w)).includes(victimOf(v)),
-    apply: (w, [j, b, v], cfg) => {
+    apply: (w, [j, b, v]) => {
       const f = `${j}.finished`;
-      return ttm_bo_validate(w, b, victimOf(v), capacity(cfg), [f], [f]);
+      return ttm_bo_move_buffer(w, b, victimOf(v), [f], [f]);
     },
     doc: 'H5, I19: prepare_job validates the BO; a full VRAM evicts a victim whose move waits on its resv; '
       + 'the job waits on the move',

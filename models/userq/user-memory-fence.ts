@@ -28,6 +28,7 @@ import { setup, assign, enqueueActions } from 'xstate';
 import type { Ev, World } from '../world.ts';
 import { ctx, deliver } from '../world.ts';
 import { withView } from '../view.ts';
+import { gpuCompareReached } from '../gpu/gpu-context.ts';
 
 interface UmfWaiter {
   to: string;
@@ -88,10 +89,8 @@ export const userMemoryFenceMachine = setup({
   },
 });
 
-/** Has the UMF reached `value`? (the GPU's compare, the futex's re-check) */
-export function umfReached(w: World, id: string, value: number): boolean {
-  return ctx<UmfContext>(w, id).value >= value;
-}
+/** Has the UMF reached `value`? The GPU's compare (R122); a futex wait re-checks the same way. */
+export const umfReached = gpuCompareReached;
 
 // R30: a UMF is written only by its writer: it waits on whatever its writer waits on.
 withView(userMemoryFenceMachine, {

@@ -17,7 +17,7 @@
 import type { Design, StepDef, Args, Role } from '../../models/design.ts';
 import type { World, Json } from '../../models/world.ts';
 import { snapshotId, snapshotById } from '../../models/world.ts';
-import { labelOf, stepsOf } from './steps.ts';
+import { labelOf, stepsOf, REFUSED } from './steps.ts';
 import type { AnyMachineSnapshot } from 'xstate';
 
 // ---- hashing ------------------------------------------------------------------------------------
@@ -240,14 +240,14 @@ export class FastEngine {
   /** Run a static candidate for real (memo miss): its effect, or null when disabled. */
   private compute(c: Candidate, v: Int32Array): Effect | null {
     const w = this.world();
-    let next: World | null;
+    let next: World;
     try {
-      if (c.step.enabled && !c.step.enabled(w, c.args, this.cfg)) return DISABLED;
+      if (!c.step.enabled(w, c.args, this.cfg)) return DISABLED;
       next = c.step.apply(w, c.args, this.cfg);
+      if (!next) throw new Error(REFUSED);
     } catch (e) {
       throw new Error(`${this.design.name}: model error in ${c.label}: ${(e as Error).message}`);
     }
-    if (!next) return DISABLED;
     const nv = this.encode(next);
     const pairs: number[] = [];
     let d1 = 0, d2 = 0;
@@ -300,14 +300,14 @@ export class FastEngine {
         const st = p.step;
         const wd = this.world();
         for (const args of st.params ? st.params(wd, this.cfg) : [[]]) {
-          let next: World | null;
+          let next: World;
           try {
-            if (st.enabled && !st.enabled(wd, args, this.cfg)) continue;
+            if (!st.enabled(wd, args, this.cfg)) continue;
             next = st.apply(wd, args, this.cfg);
+            if (!next) throw new Error(REFUSED);
           } catch (e) {
             throw new Error(`${this.design.name}: model error in ${labelOf(st.name, args)}: ${(e as Error).message}`);
           }
-          if (!next) continue;
           const nv = this.encode(next);
           const [n1, n2] = this.hash(nv);
           out.push({ k: out.length, step: st, args, h1: n1, h2: n2, eff: null, vec: nv, cand: null });

@@ -13,6 +13,9 @@ export interface Action {
   next: World;
 }
 
+/** A step's effect refused where its enabling condition held (TLA+: an action is its guard and its effect). */
+export const REFUSED = '`enabled` held but the effect was refused (a machine said no): the enabling condition is wrong';
+
 const lists = new WeakMap<object, StepDef[]>();
 /** A design's steps in table order (the order every enumeration uses). */
 export function stepsOf(d: Design): StepDef[] {
@@ -37,14 +40,15 @@ export function enabledActions(d: Design, cfg: unknown, w: World, roles?: (r: Ro
     if (roles && !roles(st.role)) continue;
     const argss = st.params ? st.params(w, cfg) : [[]];
     for (const args of argss) {
-      let next: World | null;
+      let next: World;
       try {
-        if (st.enabled && !st.enabled(w, args, cfg)) continue;
+        if (!st.enabled(w, args, cfg)) continue;
         next = st.apply(w, args, cfg);
+        if (!next) throw new Error(REFUSED);
       } catch (e) {
         throw new Error(`${d.name}: model error in ${labelOf(st.name, args)}: ${(e as Error).message}`);
       }
-      if (next) out.push({ step: st, args, label: labelOf(st.name, args), next });
+      out.push({ step: st, args, label: labelOf(st.name, args), next });
     }
   }
   return out;

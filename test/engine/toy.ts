@@ -7,8 +7,8 @@
  * The shortest violation of each is known, so tests can check BFS minimality and shrinking.
  */
 import { setup, assign } from 'xstate';
-import { defineDesign, stepTable, } from '../../models/design.ts';
-import { emptyWorld, spawn, send, respawn, idsOf, ctx, type World } from '../../models/world.ts';
+import { defineDesign, stepTable } from '../../models/design.ts';
+import { emptyWorld, spawn, respawn, idsOf, ctx, accepts, must, type World } from '../../models/world.ts';
 import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
 import { withView } from '../../models/view.ts';
 
@@ -26,24 +26,26 @@ const steps = stepTable<ToyConfig>(
   {
     name: 'toy_signal', role: 'user', actor: () => 'user',
     params: (w) => idsOf(w, 'dma_fence').map((f) => [f]),
-    apply: (w, [f]) => send(w, f as string, { type: 'DMA_FENCE_SIGNAL' }),
+    enabled: (w, [f]) => accepts(w, f, { type: 'DMA_FENCE_SIGNAL' }),
+    apply: (w, [f]) => must(w, f, { type: 'DMA_FENCE_SIGNAL' }),
   },
   {
     name: 'toy_publish', role: 'user', actor: () => 'user',
     params: (w) => idsOf(w, 'dma_fence').map((f) => [f]),
-    apply: (w, [f]) => send(w, f as string, { type: 'DMA_FENCE_PUBLISH' }),
+    enabled: (w, [f]) => accepts(w, f, { type: 'DMA_FENCE_PUBLISH' }),
+    apply: (w, [f]) => must(w, f, { type: 'DMA_FENCE_PUBLISH' }),
   },
   {
     name: 'toy_reinit', role: 'kernel', actor: () => 'kernel',
     params: (w) => idsOf(w, 'dma_fence').map((f) => [f]),
-    enabled: (w, [f], cfg) => cfg.reinit && w.o[f as string].hasTag('signaled') && ctx(w, f as string).published,
-    apply: (w, [f]) => respawn(w, f as string, dmaFenceMachine, { context: 1 }), // seeded bug: dma_fence_init on a signaled fence
+    enabled: (w, [f], cfg) => cfg.reinit && w.o[f].hasTag('signaled') && ctx(w, f).published,
+    apply: (w, [f]) => respawn(w, f, dmaFenceMachine, { context: 1 }), // seeded bug: dma_fence_init on a signaled fence
   },
   {
     name: 'toy_wait', role: 'user', actor: () => 'user',
     params: (w) => idsOf(w, 'dma_fence').flatMap((a) => idsOf(w, 'dma_fence').filter((b) => a !== b).map((b) => [a, b])),
-    enabled: (w, [a], cfg) => cfg.cycle && ctx(w, a as string).published,
-    apply: (w, [a, b]) => send(w, `w${(a as string).slice(1)}`, { type: 'WAIT', f: b as string }),
+    enabled: (w, [a, b], cfg) => cfg.cycle && ctx(w, a).published && accepts(w, `w${a.slice(1)}`, { type: 'WAIT', f: b }),
+    apply: (w, [a, b]) => must(w, `w${a.slice(1)}`, { type: 'WAIT', f: b }),
   },
 );
 

@@ -1,15 +1,13 @@
 /**
  * no-starvation (issue 10's trial change): a monitor with a count per entity. Violated where the
  * scheduler may choose any ready entity (single-fifo-implicit over-approximates every policy), holding
- * where selection is round robin. The variants are built here and run through src/api.ts.
+ * where selection is round robin (single-fifo-rr: the kernel's drm_sched_rq_select_entity_rr). The
+ * variants, at a scope where a pass can happen, are built here and run through src/api.ts.
  */
 import { describe, expect, test } from 'vitest';
 import singleFifo, { type SingleFifoConfig } from '../../models/designs/single-fifo-implicit.ts';
-import { withSteps, type Design, type StepDef } from '../../models/design.ts';
-import { ctx, idsOf, type World } from '../../models/world.ts';
-import type { DrmSchedEntityContext } from '../../models/drm-sched/drm-sched-entity.ts';
-import type { DrmSchedJobContext } from '../../models/drm-sched/drm-sched-job.ts';
-import type { DmaFenceContext } from '../../models/dma-buf/dma-fence.ts';
+import singleFifoRr from '../../models/designs/single-fifo-rr.ts';
+import type { Design } from '../../models/design.ts';
 import { checkDesigns } from '../../src/api.ts';
 
 // Two clients; client 1 has three jobs that touch no BO client 0's first job writes, so once proc0.j0 is
@@ -28,36 +26,6 @@ function variant(name: string, base: Design<Cfg>, cfg: Cfg, verdict: 'holds' | '
     expect: { ...base.expect, 'no-starvation': { verdict, why: 'test' } },
   };
 }
-
-/** drm_sched_entity_is_ready() for `sched` (the monitor's notion, written again as the test's oracle). */
-const ready = (w: World, e: string, s: string) => {
-  const head = ctx<DrmSchedEntityContext>(w, e).queue[0];
-  if (head === undefined) return false;
-  const j = ctx<DrmSchedJobContext>(w, head);
-  return j.sched === s && j.deps.length === 0;
-};
-/** The entity whose job the ring got last: its last scheduled job's hardware fence has the ring's last seqno. */
-const lastServed = (w: World) => idsOf(w, 'drm_sched_entity').find((e) => {
-  const l = ctx<DrmSchedEntityContext>(w, e).lastScheduled;
-  return l !== '' && w.o[`${l}.hw`] !== undefined && ctx<DmaFenceContext>(w, `${l}.hw`).seqno === w.g['seq:gpu0'];
-}) ?? '';
-/** Round robin over entities, as a test-local selection: the first ready entity after the last served. */
-const base = singleFifo.steps.drm_sched_run_job;
-const roundRobin: StepDef<Cfg, [string, string]> = {
-  ...base,
-  enabled: (w, [s, e]) => {
-    const es = idsOf(w, 'drm_sched_entity');
-    const from = es.indexOf(lastServed(w)) + 1;
-    for (let i = 0; i < es.length; i++) {
-      const c = es[(from + i) % es.length];
-      if (ready(w, c, s)) return c === e;
-    }
-    return false;
-  },
-};
-const singleFifoRr: Design<Cfg> = {
-  ...singleFifo, steps: withSteps(singleFifo.steps, { drm_sched_run_job: roundRobin }),
-};
 
 describe('no-starvation', () => {
   test('violated on single-fifo-implicit (any ready entity may run): the shortest trace', async () => {
