@@ -192,11 +192,6 @@ export function snapshotById(id: number): AnyMachineSnapshot {
   return snaps[id];
 }
 
-/** Number of interned snapshots so far. */
-export function internedCount(): number {
-  return snaps.length - 1;
-}
-
 function eventKey(ev: Ev): string {
   let k = evKeys.get(ev);
   if (k === undefined) { k = JSON.stringify(ev); evKeys.set(ev, k); }
@@ -237,16 +232,6 @@ export function must(w: World, id: string, ev: Ev): World {
   const r = send(w, id, ev);
   if (!r) throw new Error(`${id} (${stateOf(w, id)}) refused ${ev.type}`);
   return r;
-}
-
-/** Apply sends in order; null if any is refused (the whole atomic action is then not enabled). */
-export function sendAll(w: World, evs: [string, Ev][]): World | null {
-  let cur: World | null = w;
-  for (const [id, ev] of evs) {
-    cur = send(cur, id, ev);
-    if (!cur) return null;
-  }
-  return cur;
 }
 
 /**

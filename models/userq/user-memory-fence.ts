@@ -25,8 +25,8 @@
  *   UMF_FUTEX_CANCEL {to} (the waiter gave up: timeout, signal).
  */
 import { setup, assign, enqueueActions } from 'xstate';
-import type { Ev, World } from '../world.ts';
-import { ctx, deliver } from '../world.ts';
+import type { Ev, } from '../world.ts';
+import { deliver } from '../world.ts';
 import { withView } from '../view.ts';
 import { gpuCompareReached } from '../gpu/gpu-context.ts';
 

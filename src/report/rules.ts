@@ -96,7 +96,10 @@ export async function ruleMap(): Promise<RuleMap> {
   const rules = new Map<string, RuleEntry>();
   const get = (id: string) => {
     let r = rules.get(id);
-    if (!r) rules.set(id, (r = { id, text: null, statedIn: [], machines: [], citedIn: [], properties: [], designs: [] }));
+    if (!r) {
+      r = { id, text: null, statedIn: [], machines: [], citedIn: [], properties: [], designs: [] };
+      rules.set(id, r);
+    }
     return r;
   };
   const add = (l: string[], x: string) => { if (!l.includes(x)) l.push(x); };

@@ -18,8 +18,10 @@ export interface CoverageResult {
 function allTransitions(m: AnyStateMachine): string[] {
   const out: string[] = [];
   const walk = (node: any) => {
-    for (const [ev, ts] of node.transitions as Map<string, unknown[]>) ts.forEach((_t, i) => out.push(`${node.id}: ${ev}#${i}`));
-    (node.always ?? []).forEach((_t: unknown, i: number) => out.push(`${node.id}: always#${i}`));
+    for (const [ev, ts] of node.transitions as Map<string, unknown[]>) {
+      for (let i = 0; i < ts.length; i++) out.push(`${node.id}: ${ev}#${i}`);
+    }
+    for (let i = 0; i < (node.always ?? []).length; i++) out.push(`${node.id}: always#${i}`);
     for (const c of Object.values(node.states ?? {})) walk(c);
   };
   walk(m.root);
