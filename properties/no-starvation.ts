@@ -3,31 +3,21 @@
  * R93-R97, seed 000 "one FIFO"). A monitor: it observes the scheduler's run_job steps
  * (`drm_sched_run_job`, args [sched, entity]) and keeps, per entity, how many times another entity's
  * job was run by that scheduler while this entity had a ready head job, since this entity last ran or
- * was not ready. Ready is the kernel's drm_sched_entity_is_ready() (sched_entity.c: the job queue is
- * not empty and `entity->dependency` is NULL): here the head job of the queue is for this scheduler and
- * has no unsignaled dependency left (R91, R93). K is the design config's `starvationBound` if it has
+ * was not ready. Ready is the scheduler module's drm_sched_entity_is_ready (models/drm-sched/
+ * sched-main.ts, the one definition: a queued head job for this scheduler with no unsignaled dependency
+ * left, R91, R93). K is the design config's `starvationBound` if it has
  * one, else the number of entities minus one (what round robin guarantees).
  *
- * The counts live in the monitor; the models keep no field for it. It reads drm_sched_entity and
- * drm_sched_job contexts, read-only.
+ * The counts live in the monitor; the models keep no field for it. It reads the world, read-only.
  */
 import { defineMonitor } from './property.ts';
 import { ctx, idsOf, type World } from '../models/world.ts';
-import type { DrmSchedEntityContext } from '../models/drm-sched/drm-sched-entity.ts';
-import type { DrmSchedJobContext } from '../models/drm-sched/drm-sched-job.ts';
+import { drm_sched_entity_head_unblocked, drm_sched_entity_is_ready } from '../models/drm-sched/sched-main.ts';
 
 /** Entity -> times it was passed over while ready, in a row (entities at 0 are left out). */
 type Counts = Record<string, number>;
 
 const entities = (w: World) => idsOf(w, 'drm_sched_entity');
-
-/** The entity's head job when it is ready to run on `sched` (drm_sched_entity_is_ready), else null. */
-function readyHead(w: World, entity: string, sched: string): string | null {
-  const head = ctx<DrmSchedEntityContext>(w, entity).queue[0];
-  if (head === undefined) return null;
-  const j = ctx<DrmSchedJobContext>(w, head);
-  return j.sched === sched && j.deps.length === 0 ? head : null;
-}
 
 function bound(w: World, cfg: { starvationBound?: unknown } | undefined): number {
   const k = cfg?.starvationBound;
@@ -49,8 +39,10 @@ export default defineMonitor<Counts>({
     let violation: string | null = null;
     for (const e of entities(before)) {
       if (e === ran) continue;
-      const head = readyHead(before, e, sched);
-      if (!head) continue;
+      // the scheduler module's one definition of readiness (not the design's prepare_job: a pass over an
+      // entity waiting on its BOs is not starvation)
+      if (!drm_sched_entity_is_ready(before, sched, e)) continue;
+      const head = drm_sched_entity_head_unblocked(before, e);
       // saturate one past the bound: the violation is reported once, and the product stays finite
       const n = Math.min((counts[e] ?? 0) + 1, k + 1);
       out[e] = n;
