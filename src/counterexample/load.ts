@@ -144,7 +144,7 @@ const itfExpr: z.ZodType<Expr> = z.lazy(() => z.union([
   z.strictObject({ '#bigint': z.string().regex(/^-?\d{1,16}$/, 'must be a decimal integer of at most 16 digits') }),
   z.strictObject({ '#unserializable': text(64) }),
   z.array(itfExpr).max(4096),
-  z.record(z.string().regex(/^[^#]/, "a record key must not start with '#'").max(256), itfExpr),
+  z.record(z.string().regex(/^[^#]/).max(256), itfExpr),
 ], { error: 'not an ITF value fencecheck writes' }));
 
 /** Plain JSON for config values (they are stored as the design wrote them, not as ITF). */
@@ -152,7 +152,8 @@ const plainJson: z.ZodType<Json> = z.lazy(() => z.union([
   z.null(), text(1024), z.boolean(), z.number(), z.array(plainJson).max(1024), z.record(z.string().max(256), plainJson),
 ], { error: 'not a JSON config value' }));
 
-const worldObject = z.strictObject({ kind: text(256), value: text(1024), context: z.record(z.string().max(256), itfExpr) });
+const recordKey = z.string().regex(/^[^#]/, "a record key must not start with '#'").max(256);
+const worldObject = z.strictObject({ kind: text(256), value: text(1024), context: z.record(recordKey, itfExpr) });
 
 const action = z.strictObject({ step: stepName, args: z.array(arg).max(16), label: text(1024).optional() });
 
@@ -178,7 +179,7 @@ const meta = z.strictObject({
 
 const state = z.strictObject({
   '#meta': z.strictObject({ index: z.int().min(0) }),
-  world: z.record(z.string().min(1).max(256), worldObject),
+  world: z.record(recordKey.min(1), worldObject),
   'mbt::actionTaken': text(256),
   'mbt::nondetPicks': z.record(z.string().regex(/^arg\d{1,2}$/), z.strictObject({ tag: z.literal('Some'), value: itfExpr })),
 });
@@ -192,7 +193,8 @@ const traceSchema = z.strictObject({
 }).superRefine((t, ctx) => {
   const acts = t['#meta'].actions;
   if (t.states.length !== acts.length + 1) {
-    ctx.addIssue({ code: 'custom', path: ['states'], message: `${t.states.length} states for ${acts.length} actions (expected ${acts.length + 1}): truncated or padded?` });
+    const why = t.states.length < acts.length + 1 ? 'truncated?' : 'states added?';
+    ctx.addIssue({ code: 'custom', path: ['states'], message: `${t.states.length} states for ${acts.length} actions (expected ${acts.length + 1}): ${why}` });
     return;
   }
   t.states.forEach((s, i) => {
@@ -214,10 +216,21 @@ function pathOf(p: readonly PropertyKey[]): string {
 /** Stage 3 on parsed JSON: the ITF shape, then decoded. Throws Bad with one sentence. */
 function validate(j: unknown): TraceFile {
   if (!j || typeof j !== 'object' || Array.isArray(j)) throw new Bad('not an ITF trace: the top level is not a JSON object');
+  const o = j as Record<string, unknown>;
+  const m = o['#meta'];
+  if (!m || typeof m !== 'object' || Array.isArray(m)) throw new Bad("no '#meta' object: this ITF trace was not written by fencecheck");
+  if (!Array.isArray(o.vars) || !o.vars.every((v) => typeof v === 'string')) throw new Bad("not an ITF trace: 'vars' must be an array of strings");
+  if (!Array.isArray(o.states)) throw new Bad("not an ITF trace: 'states' must be an array");
   const r = traceSchema.safeParse(j);
   if (!r.success) {
     const is = r.error.issues[0];
     const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problem${r.error.issues.length > 2 ? 's' : ''})` : '';
+    if (is.code === 'invalid_type') {
+      const got = /received (\w+)/.exec(is.message)?.[1] ?? 'something else';
+      const an = (x: string) => (/^[aeiou]/.test(x) ? `an ${x}` : `a ${x}`);
+      const what = an(String(is.expected));
+      throw new Bad(got === 'undefined' ? `'${pathOf(is.path)}' is missing (${what})${more}` : `'${pathOf(is.path)}' must be ${what}, not ${an(got)}${more}`);
+    }
     throw new Bad(`'${pathOf(is.path)}': ${is.message.slice(0, 300)}${more}`);
   }
   return decodeTrace(r.data);
