@@ -120,6 +120,7 @@ export function prepareOutDir(out: string): string {
     } catch (e) {
       if (e instanceof InputError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') bad('a parent of it is a file, not a directory');
       if (code !== 'ENOENT' || dirname(p) === p) bad(`cannot use it (${code})`);
       missing.unshift(p);
       p = dirname(p);

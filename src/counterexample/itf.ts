@@ -101,7 +101,7 @@ export function encodeTrace(t: TraceFile): Json {
   };
 }
 
-export class TraceFormatError extends Error {}
+class TraceFormatError extends Error {}
 
 const isObj = (x: unknown): x is Record<string, any> => !!x && typeof x === 'object' && !Array.isArray(x);
 

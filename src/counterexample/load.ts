@@ -20,9 +20,9 @@ import { InputError } from '../errors.ts';
 import { registry } from '../registry.ts';
 import { decodeTrace, fromItfValue, ITF_VARS, type TraceFile } from './itf.ts';
 
-export const MAX_TRACE_BYTES = 32 * 2 ** 20;
+const MAX_TRACE_BYTES = 32 * 2 ** 20;
 /** Deepest nesting a trace needs is about 12 (world > object > context > list > ITF value); 64 is ample. */
-export const MAX_DEPTH = 64;
+const MAX_DEPTH = 64;
 const MAX_ACTIONS = 10_000;
 
 class Bad extends Error {}
@@ -30,7 +30,7 @@ class Bad extends Error {}
 // ---- 2. strict JSON ----
 
 /** JSON.parse, strictly: a nesting limit, no duplicate or prototype-polluting keys, positions in errors. */
-export function parseStrictJson(text: string, maxDepth = MAX_DEPTH): unknown {
+function parseStrictJson(text: string, maxDepth = MAX_DEPTH): unknown {
   let i = 0;
   const n = text.length;
   const where = () => {
@@ -297,7 +297,7 @@ const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array'
  * Problems of recorded config values against the current ones (same keys, same JSON types; numbers
  * integral where the current one is, within max(64, 16x the current magnitude)), or null.
  */
-export function configShapeError(rec: Json, cur: unknown, at = 'configValues'): string | null {
+function configShapeError(rec: Json, cur: unknown, at = 'configValues'): string | null {
   const t = typeOf(cur);
   if (typeOf(rec) !== t) return `'${at}' is ${typeOf(rec)} where the design's config has ${t}`;
   if (typeof cur === 'number' && typeof rec === 'number') {
@@ -343,7 +343,7 @@ function configDifference(rec: Json, cur: unknown): string | null {
 }
 
 /** Check a decoded trace against the designs and properties there are now (stage 4). */
-export function resolveTrace(file: string, t: TraceFile, lookup: Lookup): LoadedTrace {
+function resolveTrace(file: string, t: TraceFile, lookup: Lookup): LoadedTrace {
   const bad = (msg: string): never => { throw new InputError(`${file}: ${msg}`); };
   const { designs, properties } = lookup;
   const m = t.meta;

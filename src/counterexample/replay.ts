@@ -54,7 +54,7 @@ export function expectationDrift(d: Design, t: TraceFile): string | null {
   return `design '${d.name}' now ${now ? `expects '${now}'` : 'declares no expectation'} for '${t.meta.property}'; when saved it expected '${t.meta.expect}'`;
 }
 
-export function replayLoaded(l: LoadedTrace): ReplayResult {
+function replayLoaded(l: LoadedTrace): ReplayResult {
   const r = replayTrace(l.file, l.design, l.property, l.trace);
   const problems = [
     l.configDiff ? `config '${l.trace.meta.config}' differs from the recorded values (${l.configDiff})` : '',
@@ -67,7 +67,7 @@ export function replayLoaded(l: LoadedTrace): ReplayResult {
 
 const same = (a: Json, b: Json) => JSON.stringify(a) === JSON.stringify(b);
 
-export function replayTrace(file: string, d: Design, prop: Property, t: TraceFile): ReplayResult {
+function replayTrace(file: string, d: Design, prop: Property, t: TraceFile): ReplayResult {
   const cfg = configOf(d, t);
   const digestChanged = t.meta.modelDigest !== traceDigest(d, cfg, prop.name, t.meta.actions);
   const base = { file, trace: t, expected: d.expect[t.meta.property]?.verdict === 'violates', digestChanged };

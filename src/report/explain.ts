@@ -171,5 +171,5 @@ export async function explainFile(file: string, opts: ExplainOptions = {}): Prom
  */
 const ASCII: Record<string, string> = { '§': 'sect. ', '≥': '>=', '≤': '<=', '→': '->', '←': '<-', '…': '...', '–': '-', '—': '-', '×': 'x', '’': "'", '“': '"', '”': '"' };
 export function toAscii(s: string): string {
-  return escapeControl(s, true).replace(/[^\x00-\x7f]/g, (c) => ASCII[c] ?? '?');
+  return escapeControl(s, true).replace(/[\u0080-\uffff]/g, (c) => ASCII[c] ?? '?');
 }
