@@ -18,14 +18,17 @@ function flags(argv: string[]) {
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
     const num = (max: number) => {
-      if (!v || !/^\d{1,16}$/.test(v) || Number(v) > max) throw new Error(`${k} takes a whole number up to ${max}, got '${v ?? ''}'`);
+      if (!v || !/^\d{1,16}$/.test(v) || Number(v) > max)
+        throw new Error(`${k} takes a whole number up to ${max}, got '${v ?? ''}'`);
       i++;
       return Number(v);
     };
     if (k === '--steps') o.steps = num(Number.MAX_SAFE_INTEGER);
     else if (k === '--seed') o.seed = num(2 ** 32 - 1);
-    else if (k === '--design' && v) { o.designs.push(v); i++; }
-    else throw new Error(`unknown flag '${k}' (flags: --steps N, --seed S, --design D)`);
+    else if (k === '--design' && v) {
+      o.designs.push(v);
+      i++;
+    } else throw new Error(`unknown flag '${k}' (flags: --steps N, --seed S, --design D)`);
   }
   return o;
 }
@@ -39,20 +42,42 @@ async function main(): Promise<number> {
     return 2;
   }
   const { designs, properties } = await registry();
-  for (const n of o.designs) if (!designs.has(n)) { process.stderr.write(`soak: unknown design '${n}'\n`); return 2; }
-  const intact = [...designs.values()].filter((d) => (!o.designs.length || o.designs.includes(d.name))
-    && Object.values(d.expect).length > 0 && Object.values(d.expect).every((e) => e.verdict === 'holds'));
-  if (!intact.length) { process.stderr.write('soak: no design whose expected verdicts are all holds\n'); return 2; }
+  for (const n of o.designs)
+    if (!designs.has(n)) {
+      process.stderr.write(`soak: unknown design '${n}'\n`);
+      return 2;
+    }
+  const intact = [...designs.values()].filter(
+    (d) =>
+      (!o.designs.length || o.designs.includes(d.name)) &&
+      Object.values(d.expect).length > 0 &&
+      Object.values(d.expect).every((e) => e.verdict === 'holds'),
+  );
+  if (!intact.length) {
+    process.stderr.write('soak: no design whose expected verdicts are all holds\n');
+    return 2;
+  }
   const share = Math.ceil(o.steps / intact.length);
-  console.log(`soak: ${o.steps} random steps over ${intact.length} designs whose verdicts are all 'holds' (${share} each), seed ${o.seed}`);
-  let violations = 0, total = 0;
+  console.log(
+    `soak: ${o.steps} random steps over ${intact.length} designs whose verdicts are all 'holds' ` +
+      `(${share} each), seed ${o.seed}`,
+  );
+  let violations = 0,
+    total = 0;
   const t0 = Date.now();
   for (const [i, d] of intact.entries()) {
     const b = d.bounds.random;
     const cfg = d.configs[b.config];
     const names = Object.keys(d.expect).sort();
-    const checker = new Checker(d, cfg, names.map((n) => properties.get(n)!));
-    let steps = 0, runs = 0, batch = 0, idle = 0;
+    const checker = new Checker(
+      d,
+      cfg,
+      names.map((n) => properties.get(n)!),
+    );
+    let steps = 0,
+      runs = 0,
+      batch = 0,
+      idle = 0;
     const t = Date.now();
     // Batches of runs with their own seed (the shard: design index, batch), until the share is taken.
     while (steps < share) {
@@ -64,16 +89,32 @@ async function main(): Promise<number> {
       batch++;
       for (const f of r.found) {
         violations++;
-        console.log(`VIOLATION ${d.name} / ${f.property}: ${f.message} (seed ${f.seed}, ${f.actions.length}-step trace)`);
+        console.log(
+          `VIOLATION ${d.name} / ${f.property}: ${f.message} (seed ${f.seed}, ${f.actions.length}-step trace)`,
+        );
       }
       idle = r.steps === 0 ? idle + 1 : 0;
       if (r.found.length || idle >= 100) break; // a design with no enabled step cannot take its share
     }
     total += steps;
-    console.log(`  ${d.name.padEnd(28)} ${String(runs).padStart(6)} runs  ${String(steps).padStart(8)} steps  ${names.length} properties  ${Date.now() - t} ms`);
+    console.log(
+      `  ${d.name.padEnd(28)} ${String(runs).padStart(6)} runs  ${String(steps).padStart(8)} steps  ` +
+        `${names.length} properties  ${Date.now() - t} ms`,
+    );
   }
-  console.log(`soak: ${total} steps in ${Math.round((Date.now() - t0) / 1000)} s; ${violations ? `${violations} VIOLATIONS` : 'no violation'}`);
+  console.log(
+    `soak: ${total} steps in ${Math.round((Date.now() - t0) / 1000)} s; ` +
+      `${violations ? `${violations} VIOLATIONS` : 'no violation'}`,
+  );
   return violations ? 1 : 0;
 }
 
-main().then((c) => { process.exitCode = c; }, (e) => { process.stderr.write(`soak: internal error: ${e?.stack ?? e}\n`); process.exitCode = 4; });
+main().then(
+  (c) => {
+    process.exitCode = c;
+  },
+  (e) => {
+    process.stderr.write(`soak: internal error: ${e?.stack ?? e}\n`);
+    process.exitCode = 4;
+  },
+);

@@ -12,7 +12,12 @@ if (!port) throw new Error('check-worker.ts runs only as a worker thread');
 const post = (m: WorkerMessage) => port.postMessage(m);
 const { opts, plan } = workerData as WorkerInput;
 for (const c of plan) {
-  const r = await checkDesigns({ ...opts, designs: [c.design], properties: c.properties, onProgress: (p) => post({ type: 'progress', p }) });
+  const r = await checkDesigns({
+    ...opts,
+    designs: [c.design],
+    properties: c.properties,
+    onProgress: (p) => post({ type: 'progress', p }),
+  });
   post({ type: 'design', r });
 }
 post({ type: 'done' });

@@ -31,18 +31,33 @@ export interface RunOutcome {
 
 function merge(rs: CheckResult[]): CheckResult {
   const cells = rs.flatMap((r) => r.cells);
-  return { ok: cells.every((c) => c.expected === c.observed), cells, exhaustive: rs.flatMap((r) => r.exhaustive), metrics: rs.flatMap((r) => r.metrics) };
+  return {
+    ok: cells.every((c) => c.expected === c.observed),
+    cells,
+    exhaustive: rs.flatMap((r) => r.exhaustive),
+    metrics: rs.flatMap((r) => r.metrics),
+  };
 }
 
 /** Temp files a stopped worker may leave behind in the store (`<file>.<pid>.tmp`, as saveTrace names them). */
 function removeTempFiles(dir: string, pid: number) {
   const walk = (d: string) => {
     let es: import('node:fs').Dirent[];
-    try { es = readdirSync(d, { withFileTypes: true }); } catch { return; }
+    try {
+      es = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of es) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith(`.${pid}.tmp`)) { try { unlinkSync(p); } catch { /* gone already */ } }
+      else if (e.name.endsWith(`.${pid}.tmp`)) {
+        try {
+          unlinkSync(p);
+        } catch {
+          /* gone already */
+        }
+      }
     }
   };
   walk(dir);
@@ -57,10 +72,13 @@ export async function runCheck(
   const progress = o.onProgress ?? onProgress;
   const done: CheckResult[] = [];
   if (!o.isolate) {
-    for (const c of plan) done.push(await checkDesigns({ ...rest, designs: [c.design], properties: c.properties, onProgress: progress }));
+    for (const c of plan)
+      done.push(await checkDesigns({ ...rest, designs: [c.design], properties: c.properties, onProgress: progress }));
     return { result: merge(done), interrupted: null, designsDone: done.length, designsPlanned: plan.length };
   }
-  const w = new Worker(new URL('./check-worker.mjs', import.meta.url), { workerData: { opts: rest, plan } satisfies WorkerInput });
+  const w = new Worker(new URL('./check-worker.mjs', import.meta.url), {
+    workerData: { opts: rest, plan } satisfies WorkerInput,
+  });
   return await new Promise<RunOutcome>((resolve, reject) => {
     let settled = false;
     let stopping = false;

@@ -11,7 +11,12 @@ import type { Design } from '../../models/design.ts';
 import { worldImage } from '../../models/world.ts';
 import { enabledActions, findAction } from '../world/steps.ts';
 
-export function traceDigest(d: Design, cfg: unknown, property: string, actions: readonly { step: string; args: readonly unknown[] }[]): string {
+export function traceDigest(
+  d: Design,
+  cfg: unknown,
+  property: string,
+  actions: readonly { step: string; args: readonly unknown[] }[],
+): string {
   const h = createHash('sha256');
   h.update(JSON.stringify([d.name, property, cfg]));
   let w = d.init(cfg);

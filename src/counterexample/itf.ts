@@ -95,7 +95,9 @@ export function encodeTrace(t: TraceFile): Json {
     states: t.states.map((world, i) => {
       const a = i === 0 ? null : m.actions[i - 1];
       const picks: Record<string, Json> = {};
-      a?.args.forEach((x, j) => (picks[`arg${j}`] = { tag: 'Some', value: toItfValue(x) }));
+      a?.args.forEach((x, j) => {
+        picks[`arg${j}`] = { tag: 'Some', value: toItfValue(x) };
+      });
       return { '#meta': { index: i }, world: toItfValue(world), 'mbt::actionTaken': a ? a.step : 'init', 'mbt::nondetPicks': picks };
     }),
   };

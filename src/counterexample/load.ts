@@ -55,14 +55,29 @@ function parseStrictJson(text: string, maxDepth = MAX_DEPTH): unknown {
     while (true) {
       if (i >= n) fail('an unterminated string');
       const c = text.charCodeAt(i);
-      if (c === 0x22) { out += text.slice(start, i); i++; return out; }
+      if (c === 0x22) {
+        out += text.slice(start, i);
+        i++;
+        return out;
+      }
       if (c < 0x20) fail(`a raw control character U+${c.toString(16).padStart(4, '0')} in a string`);
       if (c === 0x5c) {
         out += text.slice(start, i);
         const e = text[i + 1];
-        const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-        if (e !== undefined && simple[e] !== undefined) { out += simple[e]; i += 2; }
-        else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
+        const simple: Record<string, string> = {
+          '"': '"',
+          '\\': '\\',
+          '/': '/',
+          b: '\b',
+          f: '\f',
+          n: '\n',
+          r: '\r',
+          t: '\t',
+        };
+        if (e !== undefined && simple[e] !== undefined) {
+          out += simple[e];
+          i += 2;
+        } else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
           out += String.fromCharCode(Number.parseInt(text.slice(i + 2, i + 6), 16));
           i += 6;
         } else fail('a bad escape in a string');
@@ -88,17 +103,29 @@ function parseStrictJson(text: string, maxDepth = MAX_DEPTH): unknown {
       ws();
       if (c === '[') {
         const arr: unknown[] = [];
-        if (text[i] === ']') { i++; return arr; }
+        if (text[i] === ']') {
+          i++;
+          return arr;
+        }
         while (true) {
           arr.push(value(depth + 1));
           ws();
-          if (text[i] === ',') { i++; continue; }
-          if (text[i] === ']') { i++; return arr; }
+          if (text[i] === ',') {
+            i++;
+            continue;
+          }
+          if (text[i] === ']') {
+            i++;
+            return arr;
+          }
           fail("',' or ']' expected");
         }
       }
       const obj: Record<string, unknown> = {};
-      if (text[i] === '}') { i++; return obj; }
+      if (text[i] === '}') {
+        i++;
+        return obj;
+      }
       while (true) {
         ws();
         if (text[i] !== '"') fail('a key expected');
@@ -110,15 +137,30 @@ function parseStrictJson(text: string, maxDepth = MAX_DEPTH): unknown {
         i++;
         obj[k] = value(depth + 1);
         ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === '}') { i++; return obj; }
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return obj;
+        }
         fail("',' or '}' expected");
       }
     }
     if (c === '"') return str();
-    if (text.startsWith('true', i)) { i += 4; return true; }
-    if (text.startsWith('false', i)) { i += 5; return false; }
-    if (text.startsWith('null', i)) { i += 4; return null; }
+    if (text.startsWith('true', i)) {
+      i += 4;
+      return true;
+    }
+    if (text.startsWith('false', i)) {
+      i += 5;
+      return false;
+    }
+    if (text.startsWith('null', i)) {
+      i += 4;
+      return null;
+    }
     return num();
   };
   const v = value(0);
@@ -135,22 +177,41 @@ const stepName = z.string().regex(/^[A-Za-z_][\w.:-]{0,127}$/, 'must be a step n
 const text = (max: number) => z.string().max(max);
 const safeInt = z.int();
 /** A step argument as the step tables produce them: an id or label, a small integer, a flag. */
-const arg = z.union([text(256), safeInt, z.boolean()], { error: 'a step argument must be a string, an integer or a boolean' });
+const arg = z.union([text(256), safeInt, z.boolean()], {
+  error: 'a step argument must be a string, an integer or a boolean',
+});
 
 type Expr = string | boolean | number | Expr[] | { [k: string]: Expr };
 /** An ITF expression as encodeTrace writes it (toItfValue): integers as #bigint, null as #unserializable. */
-const itfExpr: z.ZodType<Expr> = z.lazy(() => z.union([
-  text(4096), z.boolean(), safeInt,
-  z.strictObject({ '#bigint': z.string().regex(/^-?\d{1,16}$/, 'must be a decimal integer of at most 16 digits') }),
-  z.strictObject({ '#unserializable': text(64) }),
-  z.array(itfExpr).max(4096),
-  z.record(z.string().regex(/^[^#]/).max(256), itfExpr),
-], { error: 'not an ITF value fencecheck writes' }));
+const itfExpr: z.ZodType<Expr> = z.lazy(() =>
+  z.union(
+    [
+      text(4096),
+      z.boolean(),
+      safeInt,
+      z.strictObject({ '#bigint': z.string().regex(/^-?\d{1,16}$/, 'must be a decimal integer of at most 16 digits') }),
+      z.strictObject({ '#unserializable': text(64) }),
+      z.array(itfExpr).max(4096),
+      z.record(z.string().regex(/^[^#]/).max(256), itfExpr),
+    ],
+    { error: 'not an ITF value fencecheck writes' },
+  ),
+);
 
 /** Plain JSON for config values (they are stored as the design wrote them, not as ITF). */
-const plainJson: z.ZodType<Json> = z.lazy(() => z.union([
-  z.null(), text(1024), z.boolean(), z.number(), z.array(plainJson).max(1024), z.record(z.string().max(256), plainJson),
-], { error: 'not a JSON config value' }));
+const plainJson: z.ZodType<Json> = z.lazy(() =>
+  z.union(
+    [
+      z.null(),
+      text(1024),
+      z.boolean(),
+      z.number(),
+      z.array(plainJson).max(1024),
+      z.record(z.string().max(256), plainJson),
+    ],
+    { error: 'not a JSON config value' },
+  ),
+);
 
 const recordKey = z.string().regex(/^[^#]/, "a record key must not start with '#'").max(256);
 const worldObject = z.strictObject({ kind: text(256), value: text(1024), context: z.record(recordKey, itfExpr) });
@@ -169,8 +230,15 @@ const meta = z.strictObject({
   property: name,
   expect: z.enum(['holds', 'violates']),
   engine: z.enum(['random', 'exhaustive']),
-  seed: z.int().min(0).max(2 ** 32 - 1).nullable(),
-  path: z.string().regex(/^[0-9:]{0,4096}$/, 'must be a fast-check path (digits and colons)').nullable(),
+  seed: z
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .nullable(),
+  path: z
+    .string()
+    .regex(/^[0-9:]{0,4096}$/, 'must be a fast-check path (digits and colons)')
+    .nullable(),
   modelDigest: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 hex digits'),
   violation: text(4096).min(1),
   actions: z.array(action).max(MAX_ACTIONS),
@@ -181,31 +249,47 @@ const state = z.strictObject({
   '#meta': z.strictObject({ index: z.int().min(0) }),
   world: z.record(recordKey.min(1), worldObject),
   'mbt::actionTaken': text(256),
-  'mbt::nondetPicks': z.record(z.string().regex(/^arg\d{1,2}$/), z.strictObject({ tag: z.literal('Some'), value: itfExpr })),
+  'mbt::nondetPicks': z.record(
+    z.string().regex(/^arg\d{1,2}$/),
+    z.strictObject({ tag: z.literal('Some'), value: itfExpr }),
+  ),
 });
 
-const traceSchema = z.strictObject({
-  '#meta': meta,
-  vars: z.array(z.string()).refine((v) => v.length === ITF_VARS.length && ITF_VARS.every((x, i) => v[i] === x), {
-    error: `must be ${JSON.stringify(ITF_VARS)}`,
-  }),
-  states: z.array(state).min(1).max(MAX_ACTIONS + 1),
-}).superRefine((t, ctx) => {
-  const acts = t['#meta'].actions;
-  if (t.states.length !== acts.length + 1) {
-    const why = t.states.length < acts.length + 1 ? 'truncated?' : 'states added?';
-    ctx.addIssue({ code: 'custom', path: ['states'], message: `${t.states.length} states for ${acts.length} actions (expected ${acts.length + 1}): ${why}` });
-    return;
-  }
-  t.states.forEach((s, i) => {
-    const a = i === 0 ? null : acts[i - 1];
-    const at = (k: string, message: string) => ctx.addIssue({ code: 'custom', path: ['states', i, k], message });
-    if (s['#meta'].index !== i) at('#meta', `index ${s['#meta'].index} at position ${i}`);
-    if (s['mbt::actionTaken'] !== (a ? a.step : 'init')) at('mbt::actionTaken', `'${s['mbt::actionTaken']}' but #meta.actions says '${a ? a.step : 'init'}'`);
-    const picks = Object.keys(s['mbt::nondetPicks']).sort().map((k) => fromItfValue(s['mbt::nondetPicks'][k].value as Json));
-    if (JSON.stringify(picks) !== JSON.stringify(a ? a.args : [])) at('mbt::nondetPicks', `disagree with the arguments in #meta.actions[${i - 1}]`);
+const traceSchema = z
+  .strictObject({
+    '#meta': meta,
+    vars: z.array(z.string()).refine((v) => v.length === ITF_VARS.length && ITF_VARS.every((x, i) => v[i] === x), {
+      error: `must be ${JSON.stringify(ITF_VARS)}`,
+    }),
+    states: z
+      .array(state)
+      .min(1)
+      .max(MAX_ACTIONS + 1),
+  })
+  .superRefine((t, ctx) => {
+    const acts = t['#meta'].actions;
+    if (t.states.length !== acts.length + 1) {
+      const why = t.states.length < acts.length + 1 ? 'truncated?' : 'states added?';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['states'],
+        message: `${t.states.length} states for ${acts.length} actions (expected ${acts.length + 1}): ${why}`,
+      });
+      return;
+    }
+    t.states.forEach((s, i) => {
+      const a = i === 0 ? null : acts[i - 1];
+      const at = (k: string, message: string) => ctx.addIssue({ code: 'custom', path: ['states', i, k], message });
+      if (s['#meta'].index !== i) at('#meta', `index ${s['#meta'].index} at position ${i}`);
+      if (s['mbt::actionTaken'] !== (a ? a.step : 'init'))
+        at('mbt::actionTaken', `'${s['mbt::actionTaken']}' but #meta.actions says '${a ? a.step : 'init'}'`);
+      const picks = Object.keys(s['mbt::nondetPicks'])
+        .sort()
+        .map((k) => fromItfValue(s['mbt::nondetPicks'][k].value as Json));
+      if (JSON.stringify(picks) !== JSON.stringify(a ? a.args : []))
+        at('mbt::nondetPicks', `disagree with the arguments in #meta.actions[${i - 1}]`);
+    });
   });
-});
 
 function pathOf(p: readonly PropertyKey[]): string {
   let s = '';
@@ -215,21 +299,31 @@ function pathOf(p: readonly PropertyKey[]): string {
 
 /** Stage 3 on parsed JSON: the ITF shape, then decoded. Throws Bad with one sentence. */
 function validate(j: unknown): TraceFile {
-  if (!j || typeof j !== 'object' || Array.isArray(j)) throw new Bad('not an ITF trace: the top level is not a JSON object');
+  if (!j || typeof j !== 'object' || Array.isArray(j))
+    throw new Bad('not an ITF trace: the top level is not a JSON object');
   const o = j as Record<string, unknown>;
   const m = o['#meta'];
-  if (!m || typeof m !== 'object' || Array.isArray(m)) throw new Bad("no '#meta' object: this ITF trace was not written by fencecheck");
-  if (!Array.isArray(o.vars) || !o.vars.every((v) => typeof v === 'string')) throw new Bad("not an ITF trace: 'vars' must be an array of strings");
+  if (!m || typeof m !== 'object' || Array.isArray(m))
+    throw new Bad("no '#meta' object: this ITF trace was not written by fencecheck");
+  if (!Array.isArray(o.vars) || !o.vars.every((v) => typeof v === 'string'))
+    throw new Bad("not an ITF trace: 'vars' must be an array of strings");
   if (!Array.isArray(o.states)) throw new Bad("not an ITF trace: 'states' must be an array");
   const r = traceSchema.safeParse(j);
   if (!r.success) {
     const is = r.error.issues[0];
-    const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problem${r.error.issues.length > 2 ? 's' : ''})` : '';
+    const more =
+      r.error.issues.length > 1
+        ? ` (and ${r.error.issues.length - 1} more problem${r.error.issues.length > 2 ? 's' : ''})`
+        : '';
     if (is.code === 'invalid_type') {
       const got = /received (\w+)/.exec(is.message)?.[1] ?? 'something else';
       const an = (x: string) => (/^[aeiou]/.test(x) ? `an ${x}` : `a ${x}`);
       const what = an(String(is.expected));
-      throw new Bad(got === 'undefined' ? `'${pathOf(is.path)}' is missing (${what})${more}` : `'${pathOf(is.path)}' must be ${what}, not ${an(got)}${more}`);
+      throw new Bad(
+        got === 'undefined'
+          ? `'${pathOf(is.path)}' is missing (${what})${more}`
+          : `'${pathOf(is.path)}' must be ${what}, not ${an(got)}${more}`,
+      );
     }
     throw new Bad(`'${pathOf(is.path)}': ${is.message.slice(0, 300)}${more}`);
   }
@@ -248,7 +342,8 @@ export function readTrace(file: string): TraceFile {
       throw new Bad(`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     if (!st.isFile()) throw new Bad(`cannot read: not a regular file${st.isDirectory() ? ' (a directory)' : ''}`);
-    if (st.size > MAX_TRACE_BYTES) throw new Bad(`${st.size} bytes is more than a trace file may hold (${MAX_TRACE_BYTES})`);
+    if (st.size > MAX_TRACE_BYTES)
+      throw new Bad(`${st.size} bytes is more than a trace file may hold (${MAX_TRACE_BYTES})`);
     let buf: Buffer;
     try {
       buf = readFileSync(file);
@@ -256,8 +351,10 @@ export function readTrace(file: string): TraceFile {
       throw new Bad(`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     if (buf.length === 0) throw new Bad('the file is empty (truncated?)');
-    if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) throw new Bad('UTF-16 text (a byte-order mark); trace files are UTF-8');
-    if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) throw new Bad('starts with a UTF-8 byte-order mark; trace files have none');
+    if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))
+      throw new Bad('UTF-16 text (a byte-order mark); trace files are UTF-8');
+    if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
+      throw new Bad('starts with a UTF-8 byte-order mark; trace files have none');
     if (buf.includes(0)) throw new Bad('contains NUL bytes: UTF-16 or binary, not a UTF-8 trace file');
     let s: string;
     try {
@@ -319,7 +416,8 @@ function configShapeError(rec: Json, cur: unknown, at = 'configValues'): string 
   }
   if (t === 'object' && rec && typeof rec === 'object' && !Array.isArray(rec)) {
     const c = cur as Record<string, unknown>;
-    for (const k of Object.keys(rec)) if (!Object.hasOwn(c, k)) return `'${at}.${k}' is not a field of the design's config`;
+    for (const k of Object.keys(rec))
+      if (!Object.hasOwn(c, k)) return `'${at}.${k}' is not a field of the design's config`;
     for (const k of Object.keys(c)) {
       if (!Object.hasOwn(rec, k)) return `'${at}.${k}' is missing`;
       const e = configShapeError(rec[k], c[k], `${at}.${k}`);
@@ -335,7 +433,8 @@ function configDifference(rec: Json, cur: unknown): string | null {
   const walk = (a: unknown, b: unknown, at: string) => {
     if (JSON.stringify(a) === JSON.stringify(b)) return;
     if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
-      for (const k of Object.keys(b)) walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at ? `${at}.${k}` : k);
+      for (const k of Object.keys(b))
+        walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at ? `${at}.${k}` : k);
     } else out.push(`${at || 'config'}: ${JSON.stringify(a)?.slice(0, 60)} -> ${JSON.stringify(b)?.slice(0, 60)}`);
   };
   walk(rec, cur, '');
@@ -344,14 +443,20 @@ function configDifference(rec: Json, cur: unknown): string | null {
 
 /** Check a decoded trace against the designs and properties there are now (stage 4). */
 function resolveTrace(file: string, t: TraceFile, lookup: Lookup): LoadedTrace {
-  const bad = (msg: string): never => { throw new InputError(`${file}: ${msg}`); };
+  const bad = (msg: string): never => {
+    throw new InputError(`${file}: ${msg}`);
+  };
   const { designs, properties } = lookup;
   const m = t.meta;
-  const d = designs.get(m.design) ?? bad(`unknown design '${m.design}' (renamed or removed?); known: ${[...designs.keys()].join(', ')}`);
-  const p = properties.get(m.property) ?? bad(`unknown property '${m.property}'; known: ${[...properties.keys()].join(', ')}`);
+  const d =
+    designs.get(m.design) ??
+    bad(`unknown design '${m.design}' (renamed or removed?); known: ${[...designs.keys()].join(', ')}`);
+  const p =
+    properties.get(m.property) ?? bad(`unknown property '${m.property}'; known: ${[...properties.keys()].join(', ')}`);
   for (const [i, a] of m.actions.entries())
     if (!Object.hasOwn(d.steps, a.step)) bad(`step ${i + 1} names unknown action '${a.step}' of design '${d.name}'`);
-  if (!Object.hasOwn(d.configs, m.config)) bad(`design '${d.name}' has no config '${m.config}'; it has: ${Object.keys(d.configs).join(', ')}`);
+  if (!Object.hasOwn(d.configs, m.config))
+    bad(`design '${d.name}' has no config '${m.config}'; it has: ${Object.keys(d.configs).join(', ')}`);
   const cfg = d.configs[m.config];
   const shape = configShapeError(m.configValues, cfg);
   if (shape) bad(`${shape} (config '${m.config}' of design '${d.name}')`);

@@ -51,7 +51,8 @@ export async function replayFile(file: string): Promise<ReplayResult> {
 export function expectationDrift(d: Design, t: TraceFile): string | null {
   const now = d.expect[t.meta.property]?.verdict;
   if (now === 'violates') return null;
-  return `design '${d.name}' now ${now ? `expects '${now}'` : 'declares no expectation'} for '${t.meta.property}'; when saved it expected '${t.meta.expect}'`;
+  const then = `when saved it expected '${t.meta.expect}'`;
+  return `design '${d.name}' now ${now ? `expects '${now}'` : 'declares no expectation'} for '${t.meta.property}'; ${then}`;
 }
 
 function replayLoaded(l: LoadedTrace): ReplayResult {
@@ -62,7 +63,12 @@ function replayLoaded(l: LoadedTrace): ReplayResult {
   ].filter(Boolean);
   if (!problems.length) return { ...r, configDiff: null };
   // The replay still ran (under the current config), and its outcome is reported after the divergence.
-  return { ...r, ok: false, configDiff: l.configDiff, message: `diverged: ${problems.join('; ')}; under the current design: ${r.message}` };
+  return {
+    ...r,
+    ok: false,
+    configDiff: l.configDiff,
+    message: `diverged: ${problems.join('; ')}; under the current design: ${r.message}`,
+  };
 }
 
 const same = (a: Json, b: Json) => JSON.stringify(a) === JSON.stringify(b);
@@ -80,7 +86,12 @@ function replayTrace(file: string, d: Design, prop: Property, t: TraceFile): Rep
     if (!last) {
       const en = enabledActions(d, cfg, w).map((x) => x.label);
       const drift = driftAt >= 0 ? ` (the model drifted from the recording at step ${driftAt})` : '';
-      return { ...base, ok: false, driftAt, message: `step ${i + 1}: ${a.label} is not enabled${drift}; enabled: ${en.slice(0, 8).join(', ') || 'nothing'}` };
+      return {
+        ...base,
+        ok: false,
+        driftAt,
+        message: `step ${i + 1}: ${a.label} is not enabled${drift}; enabled: ${en.slice(0, 8).join(', ') || 'nothing'}`,
+      };
     }
     before = w;
     w = last.next;
@@ -90,15 +101,33 @@ function replayTrace(file: string, d: Design, prop: Property, t: TraceFile): Rep
 }
 
 /** The property's finding at the end of the trace (null: it holds there), as the checker reports it. */
-export function findingAtEnd(d: Design, cfg: unknown, prop: Property, before: World, last: ReturnType<typeof findAction>, w: World) {
+export function findingAtEnd(
+  d: Design,
+  cfg: unknown,
+  prop: Property,
+  before: World,
+  last: ReturnType<typeof findAction>,
+  w: World,
+) {
   const checker = new Checker(d, cfg, [prop]);
   const f = prop.kind === 'step' ? (last ? checker.atStep(before, last) : []) : checker.atState(w);
   return f[0] ?? null;
 }
 
-function judge(d: Design, cfg: unknown, prop: Property, t: TraceFile, before: World, last: ReturnType<typeof findAction>, w: World) {
+function judge(
+  d: Design,
+  cfg: unknown,
+  prop: Property,
+  t: TraceFile,
+  before: World,
+  last: ReturnType<typeof findAction>,
+  w: World,
+) {
   const f = findingAtEnd(d, cfg, prop, before, last, w);
   if (f) return { ok: true, message: `reproduced: ${f.message}` };
   const n = t.meta.actions.length;
-  return { ok: false, message: `outcome changed: '${t.meta.property}' holds at the end of the ${n}-step trace (was: ${t.meta.violation})` };
+  return {
+    ok: false,
+    message: `outcome changed: '${t.meta.property}' holds at the end of the ${n}-step trace (was: ${t.meta.violation})`,
+  };
 }

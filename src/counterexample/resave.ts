@@ -14,7 +14,10 @@ import { replaceTrace, traceText } from './store.ts';
 
 export interface ResaveResult {
   file: string;
-  /** rewritten: still violates, file updated; unchanged: already current; gone: no longer violates; raced: file changed meanwhile. */
+  /**
+   * rewritten: still violates, file updated; unchanged: already current; gone: no longer violates (kept);
+   * raced: the file changed meanwhile (left alone).
+   */
   status: 'rewritten' | 'unchanged' | 'gone' | 'raced';
   message: string;
 }
@@ -28,16 +31,40 @@ export async function resaveFile(file: string): Promise<ResaveResult> {
   const actions = [];
   for (const [i, a] of t.meta.actions.entries()) {
     last = findAction(d, cfg, w, a.step, a.args);
-    if (!last) return { file, status: 'gone', message: `no longer violates '${p.name}': step ${i + 1} (${a.label}) is not enabled; kept` };
+    if (!last)
+      return {
+        file,
+        status: 'gone',
+        message: `no longer violates '${p.name}': step ${i + 1} (${a.label}) is not enabled; kept`,
+      };
     actions.push({ step: a.step, args: a.args, label: last.label });
     before = w;
     w = last.next;
   }
   const f = findingAtEnd(d, cfg, p, before, last, w);
-  if (!f) return { file, status: 'gone', message: `no longer violates '${p.name}' at the end of the ${actions.length}-step trace; kept` };
+  if (!f)
+    return {
+      file,
+      status: 'gone',
+      message: `no longer violates '${p.name}' at the end of the ${actions.length}-step trace; kept`,
+    };
   const m = t.meta;
-  const nt = toTraceFile(d, m.config, cfg, { property: p.name, message: f.message, actions, drain: f.drain }, m.engine, m.seed, m.path);
-  if (traceText(nt) === old) return { file, status: 'unchanged', message: `still violates: ${f.message}; already current` };
-  if (!replaceTrace(file, nt, old)) return { file, status: 'raced', message: 'the file changed while resaving; left as it is' };
-  return { file, status: 'rewritten', message: `still violates: ${f.message}; rewritten (digest ${nt.meta.modelDigest})` };
+  const nt = toTraceFile(
+    d,
+    m.config,
+    cfg,
+    { property: p.name, message: f.message, actions, drain: f.drain },
+    m.engine,
+    m.seed,
+    m.path,
+  );
+  if (traceText(nt) === old)
+    return { file, status: 'unchanged', message: `still violates: ${f.message}; already current` };
+  if (!replaceTrace(file, nt, old))
+    return { file, status: 'raced', message: 'the file changed while resaving; left as it is' };
+  return {
+    file,
+    status: 'rewritten',
+    message: `still violates: ${f.message}; rewritten (digest ${nt.meta.modelDigest})`,
+  };
 }

@@ -38,7 +38,9 @@ describe('a closed stdout ends quietly', () => {
   test('fencecheck list | head -1: exit 0, nothing on stderr', async () => {
     const p = spawn(process.execPath, [BIN, 'list'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
-    p.stderr.on('data', (d) => { err += d; });
+    p.stderr.on('data', (d) => {
+      err += d;
+    });
     p.stdout.once('data', () => p.stdout.destroy()); // what head does after its first line
     const code = await new Promise<number | null>((res) => p.on('close', (c) => res(c)));
     expect(err).toBe('');
@@ -47,15 +49,61 @@ describe('a closed stdout ends quietly', () => {
 });
 
 describe('explain fails exactly like replay', () => {
-  const good = readFileSync(join(COUNTEREXAMPLES_DIR, listTraces().find((f) => f.startsWith('single-fifo-no-tdr/'))!), 'utf8');
+  const good = readFileSync(
+    join(COUNTEREXAMPLES_DIR, listTraces().find((f) => f.startsWith('single-fifo-no-tdr/'))!),
+    'utf8',
+  );
   const j = () => JSON.parse(good);
   const cases: [string, () => unknown][] = [
-    ['unknown design', () => { const x = j(); x['#meta'].design = 'gone'; return x; }],
-    ['unknown property', () => { const x = j(); x['#meta'].property = 'gone'; return x; }],
-    ['unknown action', () => { const x = j(); x['#meta'].actions[0].step = 'gone'; x.states[1]['mbt::actionTaken'] = 'gone'; return x; }],
-    ['unknown config', () => { const x = j(); x['#meta'].config = 'gone'; return x; }],
-    ['extra states', () => { const x = j(); x.states.push(x.states[1]); return x; }],
-    ['a non-string drain label', () => { const x = j(); x['#meta'].drain = [{ evil: 1 }]; return x; }],
+    [
+      'unknown design',
+      () => {
+        const x = j();
+        x['#meta'].design = 'gone';
+        return x;
+      },
+    ],
+    [
+      'unknown property',
+      () => {
+        const x = j();
+        x['#meta'].property = 'gone';
+        return x;
+      },
+    ],
+    [
+      'unknown action',
+      () => {
+        const x = j();
+        x['#meta'].actions[0].step = 'gone';
+        x.states[1]['mbt::actionTaken'] = 'gone';
+        return x;
+      },
+    ],
+    [
+      'unknown config',
+      () => {
+        const x = j();
+        x['#meta'].config = 'gone';
+        return x;
+      },
+    ],
+    [
+      'extra states',
+      () => {
+        const x = j();
+        x.states.push(x.states[1]);
+        return x;
+      },
+    ],
+    [
+      'a non-string drain label',
+      () => {
+        const x = j();
+        x['#meta'].drain = [{ evil: 1 }];
+        return x;
+      },
+    ],
   ];
   test.each(cases)('%s: both exit 2 with the same line', async (name, mk) => {
     const f = join(tmp, `${name.replace(/\W+/g, '-')}.itf.json`);

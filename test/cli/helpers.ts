@@ -10,15 +10,26 @@ import { COUNTEREXAMPLES_DIR, ROOT } from '../../src/registry.ts';
 export const BIN = join(ROOT, 'bin', 'fencecheck.mjs');
 
 export async function run(...argv: string[]) {
-  let out = '', err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => { out += `${a.join(' ')}\n`; });
+  let out = '',
+    err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => {
+    out += `${a.join(' ')}\n`;
+  });
   process.exitCode = 0;
   try {
     return { code: await main(argv), out, err };
   } finally {
-    o.mockRestore(); e.mockRestore(); log.mockRestore();
+    o.mockRestore();
+    e.mockRestore();
+    log.mockRestore();
     process.exitCode = 0;
   }
 }
@@ -37,6 +48,15 @@ export function hashTree(dir = COUNTEREXAMPLES_DIR): string {
   return h.digest('hex');
 }
 
-export function cli(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...opts.env }, input: opts.input });
+export function cli(
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string } = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...opts.env },
+    input: opts.input,
+  });
 }

@@ -19,7 +19,9 @@ import { cli, hashTree } from './helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fencecheck-fuzz-'));
 let before = '';
-beforeAll(() => { before = hashTree(); });
+beforeAll(() => {
+  before = hashTree();
+});
 afterAll(() => {
   expect(hashTree()).toBe(before);
   rmSync(tmp, { recursive: true, force: true });
@@ -32,12 +34,17 @@ const good = () => JSON.parse(goodText);
 
 type Gen = (r: number) => string | Buffer | { dir: true };
 /** Edit the parsed good trace (returning nothing keeps the edited object). */
-const edit = (f: (j: any, r: number) => unknown): Gen => (r) => {
-  const j = good();
-  const out = f(j, r);
-  return JSON.stringify(out === undefined ? j : out, null, 2);
-};
-const meta = (k: string, v: unknown) => edit((j) => { j['#meta'][k] = v; });
+const edit =
+  (f: (j: any, r: number) => unknown): Gen =>
+  (r) => {
+    const j = good();
+    const out = f(j, r);
+    return JSON.stringify(out === undefined ? j : out, null, 2);
+  };
+const meta = (k: string, v: unknown) =>
+  edit((j) => {
+    j['#meta'][k] = v;
+  });
 const deep = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
 
 const classes: Record<string, Gen> = {
@@ -47,28 +54,58 @@ const classes: Record<string, Gen> = {
   'not JSON': () => 'hello, world\n',
   'UTF-8 BOM': () => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(goodText)]),
   'UTF-16LE with BOM': () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(goodText, 'utf16le')]),
-  'UTF-16BE with BOM': () => { const b = Buffer.from(goodText, 'utf16le'); b.swap16(); return Buffer.concat([Buffer.from([0xfe, 0xff]), b]); },
+  'UTF-16BE with BOM': () => {
+    const b = Buffer.from(goodText, 'utf16le');
+    b.swap16();
+    return Buffer.concat([Buffer.from([0xfe, 0xff]), b]);
+  },
   'UTF-16LE without BOM': () => Buffer.from(goodText, 'utf16le'),
-  'invalid UTF-8': (r) => { const b = Buffer.from(goodText); b[r % b.length] = 0xff; return b; },
+  'invalid UTF-8': (r) => {
+    const b = Buffer.from(goodText);
+    b[r % b.length] = 0xff;
+    return b;
+  },
   'raw escape character in a string': () => goodText.replace('"finite-time"', '"finite\u001b[31m-time"'),
   'raw newline in a string': () => goodText.replace('"finite-time"', '"finite\ntime"'),
-  '100k-level nesting in a world': edit((j) => { j.states[0].world.x = '@@DEEP@@'; }),
+  '100k-level nesting in a world': edit((j) => {
+    j.states[0].world.x = '@@DEEP@@';
+  }),
   '100k-level nesting at the top': () => deep(100_000),
   'duplicate #meta.design': () => goodText.replace('"#meta": {', '"#meta": {\n    "design": "umf-wrapped",'),
   'duplicate top-level states': () => goodText.replace(/\n}\s*$/, ',\n"states": []\n}\n'),
   'top level an array': () => '[]',
   'top level a string': () => '"trace"',
   'top level null': () => 'null',
-  'no #meta': edit((j) => { delete j['#meta']; }),
-  '#meta an array': edit((j) => { j['#meta'] = []; }),
-  'no vars': edit((j) => { delete j.vars; }),
-  'vars of numbers': edit((j) => { j.vars = [1, 2, 3]; }),
-  'vars unknown': edit((j) => { j.vars = ['world', 'clock']; }),
-  'states not an array': edit((j) => { j.states = {}; }),
-  'states empty': edit((j) => { j.states = []; }),
-  'a state added': edit((j) => { j.states.push(j.states[j.states.length - 1]); }),
-  'a state missing': edit((j) => { j.states.pop(); }),
-  'unknown top-level key': edit((j) => { j.extra = 1; }),
+  'no #meta': edit((j) => {
+    delete j['#meta'];
+  }),
+  '#meta an array': edit((j) => {
+    j['#meta'] = [];
+  }),
+  'no vars': edit((j) => {
+    delete j.vars;
+  }),
+  'vars of numbers': edit((j) => {
+    j.vars = [1, 2, 3];
+  }),
+  'vars unknown': edit((j) => {
+    j.vars = ['world', 'clock'];
+  }),
+  'states not an array': edit((j) => {
+    j.states = {};
+  }),
+  'states empty': edit((j) => {
+    j.states = [];
+  }),
+  'a state added': edit((j) => {
+    j.states.push(j.states[j.states.length - 1]);
+  }),
+  'a state missing': edit((j) => {
+    j.states.pop();
+  }),
+  'unknown top-level key': edit((j) => {
+    j.extra = 1;
+  }),
   'unknown #meta key': meta('turbo', true),
   'design a number': meta('design', 7),
   'design unknown': meta('design', 'no-such-design'),
@@ -78,10 +115,18 @@ const classes: Record<string, Gen> = {
   'config unknown': meta('config', 'huge'),
   'config a number': meta('config', 3),
   'configValues a string': meta('configValues', 'small'),
-  'configValues explode': edit((j) => { j['#meta'].configValues.processes = 200_000; }),
-  'configValues wrong type': edit((j) => { j['#meta'].configValues.tdr = 'no'; }),
-  'configValues unknown field': edit((j) => { j['#meta'].configValues.P = 2; }),
-  'configValues negative huge': edit((j) => { j['#meta'].configValues.jobs = -1e12; }),
+  'configValues explode': edit((j) => {
+    j['#meta'].configValues.processes = 200_000;
+  }),
+  'configValues wrong type': edit((j) => {
+    j['#meta'].configValues.tdr = 'no';
+  }),
+  'configValues unknown field': edit((j) => {
+    j['#meta'].configValues.P = 2;
+  }),
+  'configValues negative huge': edit((j) => {
+    j['#meta'].configValues.jobs = -1e12;
+  }),
   'expect unknown': meta('expect', 'maybe'),
   'engine unknown': meta('engine', 'dfs'),
   'seed negative': meta('seed', -1),
@@ -95,28 +140,65 @@ const classes: Record<string, Gen> = {
   'violation of a megabyte': meta('violation', 'x'.repeat(2 ** 20)),
   'actions a string': meta('actions', 'DRM_IOCTL_CS'),
   'actions an object': meta('actions', { 0: 'x' }),
-  'action step unknown': edit((j) => { j['#meta'].actions[0].step = 'evil'; j.states[1]['mbt::actionTaken'] = 'evil'; }),
-  'action step a number': edit((j) => { j['#meta'].actions[0].step = 1; }),
-  'action args not an array': edit((j) => { j['#meta'].actions[0].args = 'proc0'; }),
-  'action arg an object': edit((j) => { j['#meta'].actions[0].args = [{ id: 'proc0' }]; }),
-  'action arg huge': edit((j) => { j['#meta'].actions[0].args = [1e300]; }),
-  'action label a number': edit((j) => { j['#meta'].actions[0].label = 5; }),
+  'action step unknown': edit((j) => {
+    j['#meta'].actions[0].step = 'evil';
+    j.states[1]['mbt::actionTaken'] = 'evil';
+  }),
+  'action step a number': edit((j) => {
+    j['#meta'].actions[0].step = 1;
+  }),
+  'action args not an array': edit((j) => {
+    j['#meta'].actions[0].args = 'proc0';
+  }),
+  'action arg an object': edit((j) => {
+    j['#meta'].actions[0].args = [{ id: 'proc0' }];
+  }),
+  'action arg huge': edit((j) => {
+    j['#meta'].actions[0].args = [1e300];
+  }),
+  'action label a number': edit((j) => {
+    j['#meta'].actions[0].label = 5;
+  }),
   'drain of numbers': meta('drain', [1, 2]),
   'drain a string': meta('drain', 'd1'),
-  'state index wrong': edit((j) => { j.states[1]['#meta'].index = 7; }),
-  'state index negative': edit((j) => { j.states[1]['#meta'].index = -1; }),
-  'actionTaken disagrees': edit((j) => { j.states[1]['mbt::actionTaken'] = 'drm_sched_run_job'; }),
-  'nondetPicks disagree': edit((j) => { j.states[1]['mbt::nondetPicks'] = { arg0: { tag: 'Some', value: 'proc9' } }; }),
-  'world an array': edit((j) => { j.states[0].world = []; }),
-  'world object without kind': edit((j) => { const w = j.states[0].world; delete w[Object.keys(w)[0]].kind; }),
-  'bigint not decimal': edit((j) => { j.states[0].world.x = { kind: 'k', value: 'v', context: { n: { '#bigint': '1e3' } } }; }),
-  'bigint of 40 digits': edit((j) => { j.states[0].world.x = { kind: 'k', value: 'v', context: { n: { '#bigint': '9'.repeat(40) } } }; }),
-  'raw null in a world': edit((j) => { j.states[0].world.x = { kind: 'k', value: 'v', context: { n: null } }; }),
-  'float in a world': edit((j) => { j.states[0].world.x = { kind: 'k', value: 'v', context: { n: 0.5 } }; }),
-  'record key with #': edit((j) => { j.states[0].world.x = { kind: 'k', value: 'v', context: { '#evil': 1 } }; }),
+  'state index wrong': edit((j) => {
+    j.states[1]['#meta'].index = 7;
+  }),
+  'state index negative': edit((j) => {
+    j.states[1]['#meta'].index = -1;
+  }),
+  'actionTaken disagrees': edit((j) => {
+    j.states[1]['mbt::actionTaken'] = 'drm_sched_run_job';
+  }),
+  'nondetPicks disagree': edit((j) => {
+    j.states[1]['mbt::nondetPicks'] = { arg0: { tag: 'Some', value: 'proc9' } };
+  }),
+  'world an array': edit((j) => {
+    j.states[0].world = [];
+  }),
+  'world object without kind': edit((j) => {
+    const w = j.states[0].world;
+    delete w[Object.keys(w)[0]].kind;
+  }),
+  'bigint not decimal': edit((j) => {
+    j.states[0].world.x = { kind: 'k', value: 'v', context: { n: { '#bigint': '1e3' } } };
+  }),
+  'bigint of 40 digits': edit((j) => {
+    j.states[0].world.x = { kind: 'k', value: 'v', context: { n: { '#bigint': '9'.repeat(40) } } };
+  }),
+  'raw null in a world': edit((j) => {
+    j.states[0].world.x = { kind: 'k', value: 'v', context: { n: null } };
+  }),
+  'float in a world': edit((j) => {
+    j.states[0].world.x = { kind: 'k', value: 'v', context: { n: 0.5 } };
+  }),
+  'record key with #': edit((j) => {
+    j.states[0].world.x = { kind: 'k', value: 'v', context: { '#evil': 1 } };
+  }),
   '__proto__ key': () => goodText.replace('"#meta": {', '"#meta": {\n    "__proto__": {"polluted": true},'),
   'number overflow': () => goodText.replace(/"index": 0/, '"index": 1e400'),
-  "another design's trace": () => otherText.replace(/"design": "timeline-wbs-direct"/, '"design": "single-fifo-no-tdr"'),
+  "another design's trace": () =>
+    otherText.replace(/"design": "timeline-wbs-direct"/, '"design": "single-fifo-no-tdr"'),
   'a directory': () => ({ dir: true }),
 };
 
@@ -156,12 +238,15 @@ describe('malformed trace files', () => {
     expect(msg.length).toBeGreaterThan(f.length + 8);
     expect(hasControl(msg)).toBe(false); // one line, no raw control characters
   });
-  fcTest.prop([fc.constantFrom(...Object.keys(classes)), fc.nat()], { numRuns: 150 })('any class, any variant: rejected', async (cls, r) => {
-    const f = write(cls, r);
-    const msg = await reject(f);
-    expect(msg.startsWith(`${f}: `)).toBe(true);
-    expect(hasControl(msg)).toBe(false);
-  });
+  fcTest.prop([fc.constantFrom(...Object.keys(classes)), fc.nat()], { numRuns: 150 })(
+    'any class, any variant: rejected',
+    async (cls, r) => {
+      const f = write(cls, r);
+      const msg = await reject(f);
+      expect(msg.startsWith(`${f}: `)).toBe(true);
+      expect(hasControl(msg)).toBe(false);
+    },
+  );
   test('the good file itself loads (the classes above are what makes the others bad)', async () => {
     const f = join(tmp, 'good.itf.json');
     writeFileSync(f, goodText);
@@ -170,18 +255,28 @@ describe('malformed trace files', () => {
 });
 
 describe('the real CLI on a sample: replay and explain fail alike, exit 2, one line', () => {
-  const sample = ['truncated anywhere', 'design with an escape sequence', '100k-level nesting in a world', 'configValues explode', "another design's trace"];
-  test.each(sample)('%s', (cls) => {
-    const f = write(cls, 999);
-    const a = cli(['replay', f]);
-    const b = cli(['explain', f]);
-    for (const r of [a, b]) {
-      expect(r.status, r.stderr).toBe(2);
-      expect(r.stdout).toBe('');
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr.startsWith(`fencecheck: ${f}: `)).toBe(true);
-      expect(hasControl(r.stderr.trimEnd())).toBe(false);
-    }
-    expect(b.stderr).toBe(a.stderr);
-  }, 60_000);
+  const sample = [
+    'truncated anywhere',
+    'design with an escape sequence',
+    '100k-level nesting in a world',
+    'configValues explode',
+    "another design's trace",
+  ];
+  test.each(sample)(
+    '%s',
+    (cls) => {
+      const f = write(cls, 999);
+      const a = cli(['replay', f]);
+      const b = cli(['explain', f]);
+      for (const r of [a, b]) {
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr.startsWith(`fencecheck: ${f}: `)).toBe(true);
+        expect(hasControl(r.stderr.trimEnd())).toBe(false);
+      }
+      expect(b.stderr).toBe(a.stderr);
+    },
+    60_000,
+  );
 });

@@ -47,7 +47,20 @@ describe('partial runs are not a pass', () => {
     expect(j.cells[0].partial).toBeNull();
   });
   test('random-only holds state runs and depth', async () => {
-    const r = await run('check', '--design', D, '--property', 'one-shot', '--engine', 'random', '--runs', '3', '--depth', '7', '--no-metrics');
+    const r = await run(
+      'check',
+      '--design',
+      D,
+      '--property',
+      'one-shot',
+      '--engine',
+      'random',
+      '--runs',
+      '3',
+      '--depth',
+      '7',
+      '--no-metrics',
+    );
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/holds\s+ok\s+random\s+3 runs x <= 7 steps/);
   });
@@ -59,14 +72,29 @@ describe('asking for what is not there', () => {
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
     expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toMatch(/^fencecheck: design 'umf-wrapped' does not declare property 'hazard-free'; it declares: .*finite-time/);
+    expect(r.err).toMatch(
+      /^fencecheck: design 'umf-wrapped' does not declare property 'hazard-free'; it declares: .*finite-time/,
+    );
   });
   test('seeds above 2^32-1 are rejected; 2^32-1 itself is accepted', async () => {
     const r = await run('check', '--design', D, '--seed', String(2 ** 32));
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--seed takes a whole number from 0 to 4294967295/);
     expect((await run('check', '--seed', '99999999999999999999999')).code).toBe(2);
-    const ok = await run('check', '--design', D, '--property', 'one-shot', '--engine', 'random', '--runs', '1', '--no-metrics', '--seed', String(2 ** 32 - 1));
+    const ok = await run(
+      'check',
+      '--design',
+      D,
+      '--property',
+      'one-shot',
+      '--engine',
+      'random',
+      '--runs',
+      '1',
+      '--no-metrics',
+      '--seed',
+      String(2 ** 32 - 1),
+    );
     expect(ok.code).toBe(0);
   });
 });

@@ -18,13 +18,16 @@ import { hashTree, run } from './helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fencecheck-replay-design-'));
 let before = '';
-beforeAll(() => { before = hashTree(); });
+beforeAll(() => {
+  before = hashTree();
+});
 afterAll(() => {
   expect(hashTree()).toBe(before); // counterexamples/ untouched
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const noTdr = () => join(COUNTEREXAMPLES_DIR, listTraces().find((f) => f.startsWith('single-fifo-no-tdr/finite-time'))!);
+const noTdr = () =>
+  join(COUNTEREXAMPLES_DIR, listTraces().find((f) => f.startsWith('single-fifo-no-tdr/finite-time'))!);
 const rwUmf = () => join(COUNTEREXAMPLES_DIR, listTraces().find((f) => f.startsWith('rw-umf-a/'))!);
 function variant(from: string, name: string, edit: (j: any) => void): string {
   const j = JSON.parse(readFileSync(from, 'utf8'));
@@ -36,7 +39,9 @@ function variant(from: string, name: string, edit: (j: any) => void): string {
 
 describe('replay under the current config', () => {
   test('recorded values that differ from the current config: a divergence, exit 1, naming the difference', async () => {
-    const f = variant(noTdr(), 'tdr.itf.json', (j) => { j['#meta'].configValues.tdr = true; });
+    const f = variant(noTdr(), 'tdr.itf.json', (j) => {
+      j['#meta'].configValues.tdr = true;
+    });
     const r = await run('replay', f);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^FAIL .*diverged: config 'small' differs from the recorded values \(tdr: true -> false\)/m);
@@ -44,13 +49,19 @@ describe('replay under the current config', () => {
     expect(r.out).toMatch(/under the current design: reproduced/);
   });
   test('a trace relabelled to a design that expects holds: fails saying both expectations', async () => {
-    const f = variant(noTdr(), 'relabel.itf.json', (j) => { j['#meta'].design = 'single-fifo-implicit'; });
+    const f = variant(noTdr(), 'relabel.itf.json', (j) => {
+      j['#meta'].design = 'single-fifo-implicit';
+    });
     const r = await run('replay', f);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/design 'single-fifo-implicit' now expects 'holds' for 'finite-time'; when saved it expected 'violates'/);
+    expect(r.out).toMatch(
+      /design 'single-fifo-implicit' now expects 'holds' for 'finite-time'; when saved it expected 'violates'/,
+    );
   });
   test('a config that explodes (P: 200000) is rejected before anything runs: exit 2, fast', async () => {
-    const f = variant(rwUmf(), 'explode.itf.json', (j) => { j['#meta'].configValues.P = 200000; });
+    const f = variant(rwUmf(), 'explode.itf.json', (j) => {
+      j['#meta'].configValues.P = 200000;
+    });
     const t0 = Date.now();
     const r = await run('replay', f);
     expect(r.code).toBe(2);
@@ -62,10 +73,34 @@ describe('replay under the current config', () => {
   });
   test('wrong-typed and unknown config values: exit 2', async () => {
     for (const [name, edit, msg] of [
-      ['type', (j: any) => { j['#meta'].configValues.tdr = 'yes'; }, /'configValues.tdr' is string where the design's config has boolean/],
-      ['unknown', (j: any) => { j['#meta'].configValues.turbo = 1; }, /'configValues.turbo' is not a field/],
-      ['missing', (j: any) => { delete j['#meta'].configValues.jobs; }, /'configValues.jobs' is missing/],
-      ['float', (j: any) => { j['#meta'].configValues.jobs = 1.5; }, /not an integer/],
+      [
+        'type',
+        (j: any) => {
+          j['#meta'].configValues.tdr = 'yes';
+        },
+        /'configValues.tdr' is string where the design's config has boolean/,
+      ],
+      [
+        'unknown',
+        (j: any) => {
+          j['#meta'].configValues.turbo = 1;
+        },
+        /'configValues.turbo' is not a field/,
+      ],
+      [
+        'missing',
+        (j: any) => {
+          delete j['#meta'].configValues.jobs;
+        },
+        /'configValues.jobs' is missing/,
+      ],
+      [
+        'float',
+        (j: any) => {
+          j['#meta'].configValues.jobs = 1.5;
+        },
+        /not an integer/,
+      ],
     ] as const) {
       const r = await run('replay', variant(noTdr(), `${name}.itf.json`, edit));
       expect(r.code, name).toBe(2);
@@ -81,9 +116,13 @@ describe('saved traces stay honest (issue 10.8)', () => {
     const d = designs.get(t.meta.design)!;
     const cfg = d.configs[t.meta.config];
     const copy = { ...d, summary: 'reworded', steps: { ...d.steps } };
-    expect(traceDigest(copy, cfg, t.meta.property, t.meta.actions)).toBe(traceDigest(d, cfg, t.meta.property, t.meta.actions));
+    expect(traceDigest(copy, cfg, t.meta.property, t.meta.actions)).toBe(
+      traceDigest(d, cfg, t.meta.property, t.meta.actions),
+    );
     // and it does see behaviour: another config changes it
-    expect(traceDigest(d, { ...cfg, tdr: true }, t.meta.property, t.meta.actions)).not.toBe(traceDigest(d, cfg, t.meta.property, t.meta.actions));
+    expect(traceDigest(d, { ...cfg, tdr: true }, t.meta.property, t.meta.actions)).not.toBe(
+      traceDigest(d, cfg, t.meta.property, t.meta.actions),
+    );
   });
   test('resave on copies: every trace rewritten or current; then replay reports no drift; resave again is a no-op', async () => {
     const dir = join(tmp, 'store');
@@ -101,10 +140,18 @@ describe('saved traces stay honest (issue 10.8)', () => {
     }
     const again = await run('resave', ...files);
     expect(again.code).toBe(0);
-    expect(again.out.split('\n').filter(Boolean).every((l) => l.startsWith('current'))).toBe(true);
+    expect(
+      again.out
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.startsWith('current')),
+    ).toBe(true);
   });
   test('a trace that no longer violates is reported and kept, byte for byte; exit 1', async () => {
-    const f = variant(noTdr(), 'fixed.itf.json', (j) => { j['#meta'].actions.pop(); j.states.pop(); });
+    const f = variant(noTdr(), 'fixed.itf.json', (j) => {
+      j['#meta'].actions.pop();
+      j.states.pop();
+    });
     const text = readFileSync(f, 'utf8');
     const r = await run('resave', f);
     expect(r.code).toBe(1);

@@ -16,7 +16,9 @@ import { BIN, hashTree } from './helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fencecheck-signals-'));
 let before = '';
-beforeAll(() => { before = hashTree(); });
+beforeAll(() => {
+  before = hashTree();
+});
 afterAll(() => {
   expect(hashTree()).toBe(before);
   rmSync(tmp, { recursive: true, force: true });
@@ -26,11 +28,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function interrupted(sig: NodeJS.Signals, afterMs: number, store: string) {
   const p = spawn(process.execPath, [BIN, 'check', '--save', '--no-metrics'], {
-    cwd: ROOT, env: { ...process.env, FENCECHECK_COUNTEREXAMPLES: store }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...process.env, FENCECHECK_COUNTEREXAMPLES: store },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '', err = '';
-  p.stdout.on('data', (d) => { out += d; });
-  p.stderr.on('data', (d) => { err += d; });
+  let out = '',
+    err = '';
+  p.stdout.on('data', (d) => {
+    out += d;
+  });
+  p.stderr.on('data', (d) => {
+    err += d;
+  });
   const closed = new Promise<number | null>((res) => p.on('close', (c) => res(c)));
   await sleep(afterMs);
   const t0 = Date.now();
@@ -43,7 +52,9 @@ function storeIsSound(store: string) {
   if (!existsSync(store)) return 0;
   const files = listTraces(store);
   for (const f of files) expect(() => readTrace(join(store, f)), f).not.toThrow();
-  const tmpFiles = readdirSync(store, { recursive: true }).map(String).filter((f) => f.endsWith('.tmp'));
+  const tmpFiles = readdirSync(store, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.tmp'));
   expect(tmpFiles).toEqual([]);
   return files.length;
 }
@@ -59,7 +70,8 @@ describe('interrupting check', () => {
     expect(r.out).not.toMatch(/every verdict as expected/);
     const saved = storeIsSound(store);
     // every trace the printed matrix names is on disk
-    for (const m of r.out.matchAll(/replay: npx fencecheck replay (\S+)/g)) expect(existsSync(join(ROOT, m[1])), m[1]).toBe(true);
+    for (const m of r.out.matchAll(/replay: npx fencecheck replay (\S+)/g))
+      expect(existsSync(join(ROOT, m[1])), m[1]).toBe(true);
     expect(saved).toBeGreaterThan(0);
   }, 60_000);
   test('SIGTERM early: exit 130 and says interrupted', async () => {
@@ -70,25 +82,41 @@ describe('interrupting check', () => {
     storeIsSound(store);
   }, 60_000);
   const hasScript = spawnSync('script', ['--version']).status === 0;
-  test.skipIf(!hasScript)('on a terminal: the cursor is shown and line wrap restored after the interrupt', async () => {
-    const store = join(tmp, 'tty');
-    const cmd = `exec ${process.execPath} ${BIN} check --no-metrics`;
-    const p = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: ROOT, env: { ...process.env, FENCECHECK_COUNTEREXAMPLES: store }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    const closed = new Promise<number | null>((res) => p.on('close', (c) => res(c)));
-    await sleep(8000);
-    // the CLI is script's child (exec replaced the shell)
-    const child = readdirSync('/proc').filter((x) => /^\d+$/.test(x)).find((pid) => {
-      try { return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(p.pid); } catch { return false; }
-    });
-    expect(child).toBeDefined();
-    process.kill(Number(child), 'SIGINT');
-    await closed;
-    const hid = out.lastIndexOf('\x1b[?25l');
-    expect(hid, 'the progress bar hid the cursor').toBeGreaterThanOrEqual(0);
-    expect(out.lastIndexOf('\x1b[?25h')).toBeGreaterThan(hid);
-    expect(out.lastIndexOf('\x1b[?7h')).toBeGreaterThan(out.lastIndexOf('\x1b[?7l'));
-    expect(out).toMatch(/interrupted \(SIGINT\)/);
-  }, 60_000);
+  test.skipIf(!hasScript)(
+    'on a terminal: the cursor is shown and line wrap restored after the interrupt',
+    async () => {
+      const store = join(tmp, 'tty');
+      const cmd = `exec ${process.execPath} ${BIN} check --no-metrics`;
+      const p = spawn('script', ['-qfec', cmd, '/dev/null'], {
+        cwd: ROOT,
+        env: { ...process.env, FENCECHECK_COUNTEREXAMPLES: store },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      p.stdout.on('data', (d) => {
+        out += d;
+      });
+      const closed = new Promise<number | null>((res) => p.on('close', (c) => res(c)));
+      await sleep(8000);
+      // the CLI is script's child (exec replaced the shell)
+      const child = readdirSync('/proc')
+        .filter((x) => /^\d+$/.test(x))
+        .find((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(p.pid);
+          } catch {
+            return false;
+          }
+        });
+      expect(child).toBeDefined();
+      process.kill(Number(child), 'SIGINT');
+      await closed;
+      const hid = out.lastIndexOf('\x1b[?25l');
+      expect(hid, 'the progress bar hid the cursor').toBeGreaterThanOrEqual(0);
+      expect(out.lastIndexOf('\x1b[?25h')).toBeGreaterThan(hid);
+      expect(out.lastIndexOf('\x1b[?7h')).toBeGreaterThan(out.lastIndexOf('\x1b[?7l'));
+      expect(out).toMatch(/interrupted \(SIGINT\)/);
+    },
+    60_000,
+  );
 });
