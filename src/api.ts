@@ -5,7 +5,8 @@ import type { Design, Verdict } from '../models/design.ts';
 import { temporalOf } from '../properties/property.ts';
 import type { Json } from '../models/world.ts';
 import { worldImage } from '../models/world.ts';
-import { registry, modelDigest } from './registry.ts';
+import { registry } from './registry.ts';
+import { traceDigest } from './counterexample/digest.ts';
 import { Checker } from './check.ts';
 import { exploreExhaustive, collisionLine } from './explore/exhaustive.ts';
 import { evaluateMetrics, type MetricResult } from './report/metrics.ts';
@@ -64,6 +65,13 @@ export interface Cell {
   ms: number;
   /** What the verdict rests on: the bound explored, or the trace length. */
   bound: string;
+  /**
+   * A 'holds' from a run stopped early: the bound that stopped it ('depth', 'states', 'memory' or
+   * 'time'), else null. Such a cell is not a pass (issue 14.1).
+   */
+  partial: string | null;
+  /** Steps per random run (random engines), or the BFS depth reached (exhaustive). */
+  depth: number;
   trace: string | null;
   message: string | null;
 }
@@ -102,6 +110,24 @@ async function select(o: CheckOptions, variants: readonly Design[]) {
   return { ds: [...named, ...variants], properties };
 }
 
+/**
+ * The cells a check would run, design by design, validated before anything runs: a property asked
+ * for by name on a design asked for by name must be one the design declares, and a selection of
+ * nothing at all is an error, not an empty pass (issue 14.1).
+ */
+export async function checkPlan(
+  o: CheckOptions, variants: readonly Design[] = [],
+): Promise<{ design: string; properties: string[] }[]> {
+  const { ds } = await select(o, variants);
+  const plan = ds.map((d) => ({ design: d.name, properties: Object.keys(d.expect).filter((p) => !o.properties?.length || o.properties.includes(p)).sort() }));
+  if (o.designs?.length && o.properties?.length)
+    for (const d of ds)
+      for (const p of o.properties)
+        if (!Object.hasOwn(d.expect, p)) throw new InputError(`design '${d.name}' does not declare property '${p}'; it declares: ${Object.keys(d.expect).sort().join(', ')}`);
+  if (!plan.some((c) => c.properties.length)) throw new InputError(`nothing to check: no selected design declares ${o.properties?.map((p) => `'${p}'`).join(' or ') ?? 'a property'}`);
+  return plan.filter((c) => c.properties.length);
+}
+
 /** Re-run a found trace to get the world images the ITF file records. */
 function images(d: Design, cfg: unknown, f: Found): Json[] {
   let w = d.init(cfg);
@@ -119,7 +145,7 @@ export function toTraceFile(d: Design, configName: string, cfg: unknown, f: Foun
   return {
     meta: {
       design: d.name, config: configName, configValues: cfg as Json, property: f.property, expect: d.expect[f.property]?.verdict ?? 'holds',
-      engine, seed, path, modelDigest: modelDigest(d.name, f.property), violation: f.message, actions: f.actions, drain: f.drain,
+      engine, seed, path, modelDigest: traceDigest(d, cfg, f.property, f.actions), violation: f.message, actions: f.actions, drain: f.drain,
     },
     states: images(d, cfg, f),
   };
@@ -131,6 +157,7 @@ export function toTraceFile(d: Design, configName: string, cfg: unknown, f: Foun
  * named ones, or alone when `o.designs` is empty.
  */
 export async function checkDesigns(o: CheckOptions, variants: readonly Design[] = []): Promise<CheckResult> {
+  await checkPlan(o, variants);
   const { ds, properties } = await select(o, variants);
   const engine = o.engine ?? 'both';
   const cells: Cell[] = [];
@@ -143,7 +170,7 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
     const done = new Map<string, Cell>();
     const mk = (p: string, eng: string, config: string, extra: Partial<Cell>): Cell => ({
       design: d.name, property: p, expected: d.expect[p].verdict, observed: 'holds', engine: eng, config,
-      runs: 0, states: 0, steps: 0, ms: 0, bound: '', trace: null, message: null, ...extra,
+      runs: 0, states: 0, steps: 0, ms: 0, bound: '', trace: null, message: null, partial: null, depth: 0, ...extra,
     });
     const record = (f: Found, eng: 'random' | 'exhaustive', config: string, cfg: unknown, seed: number | null, path: string | null, stats: Partial<Cell>) => {
       let trace: string | null = null;
@@ -162,11 +189,12 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
         onProgress: (p) => o.onProgress?.({ design: d.name, engine: 'exhaustive', states: p.states }),
       });
       const ms = Date.now() - t0;
-      const stats = { states: r.states, steps: r.transitions, ms };
+      const stats = { states: r.states, steps: r.transitions, ms, depth: r.depth };
       for (const f of r.found) record(f, 'exhaustive', b.config, cfg, null, null, stats);
       const bound = `${r.bound} of config '${b.config}'`;
       exhaustive.push({ design: d.name, config: b.config, states: r.states, collision: collisionLine(r), reductions: r.reductions });
-      for (const n of names) if (!done.has(n)) done.set(n, mk(n, 'exhaustive', b.config, { ...stats, bound }));
+      const partial = r.stoppedBy === 'complete' || r.stoppedBy === 'all-found' ? null : r.stoppedBy;
+      for (const n of names) if (!done.has(n)) done.set(n, mk(n, 'exhaustive', b.config, { ...stats, bound, partial }));
     }
     const open = names.filter((n) => done.get(n)?.observed !== 'violates');
     if (engine !== 'exhaustive' && open.length) {
@@ -182,7 +210,7 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
         onProgress: (p) => o.onProgress?.({ design: d.name, engine: 'random', runs: p.runs, steps: p.steps, total: runs }),
       });
       const ms = Date.now() - t0;
-      const stats = { runs: r.runs, steps: r.steps, ms };
+      const stats = { runs: r.runs, steps: r.steps, ms, depth };
       for (const f of r.found) record(f, 'random', b.config, cfg, f.seed, f.path, stats);
       for (const n of open) {
         if (done.get(n)?.observed === 'violates') continue;
@@ -190,6 +218,7 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
         const bound = `${r.runs} random runs of up to ${depth} steps of config '${b.config}', seed ${seed}${r.stoppedBy === 'time' ? ' (stopped by the time budget)' : ''}`;
         done.set(n, mk(n, prev ? 'exhaustive+random' : 'random', prev ? `${prev.config}+${b.config}` : b.config, {
           ...stats, states: prev?.states ?? 0, ms: ms + (prev?.ms ?? 0), bound: prev ? `${prev.bound}; ${bound}` : bound,
+          partial: prev?.partial ?? (r.stoppedBy === 'time' ? 'time' : null),
         }));
       }
     }

@@ -1,23 +1,43 @@
 /**
- * fencecheck CLI: argv -> a call into src/api.ts. Exit codes: 0 every verdict as expected (or every
- * trace reproduced), 1 an unexpected verdict or a trace that no longer reproduces, 2 bad input (unknown
- * name, bad flag, malformed trace file).
+ * fencecheck CLI: argv -> a call into src/api.ts. Exit codes (src/errors.ts EXIT; README's table):
+ * 0 every verdict as expected (every trace reproduced, every resave rewrote or kept its file current);
+ * 1 an unexpected verdict, or a trace that no longer reproduces, diverges from the design's current
+ *   config or expectation, or (resave) no longer violates;
+ * 2 bad input, in one line: an unknown name, a bad flag, a property a design does not declare, nothing
+ *   to check, a malformed trace file, an unusable `report --out`;
+ * 3 every verdict as expected, but a 'holds' rests on a run a bound stopped early (--accept-partial: 0);
+ * 4 an internal error (one line; FENCECHECK_DEBUG=1 prints the stack);
+ * 130 interrupted (SIGINT/SIGTERM): the matrix of what finished, 'interrupted', saved traces kept.
+ * A closed stdout (`fencecheck list | head`) ends quietly.
  */
 import { Command, CommanderError } from 'commander';
-import { relative } from 'node:path';
-import { checkDesigns, listAll, replayFile, InputError, type Cell, type CheckOptions, type CheckResult } from '../api.ts';
+import { mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { checkPlan, listAll, InputError, type Cell, type CheckOptions, type CheckResult } from '../api.ts';
 import { progressReporter } from './progress.ts';
-import { registry } from '../registry.ts';
+import { registry, COUNTEREXAMPLES_DIR } from '../registry.ts';
 import { addExploreOptions, toCheckOptions, int } from './options.ts';
+import { EXIT, oneLine } from '../errors.ts';
+import { runCheck } from './run-check.ts';
+import { replayFile } from '../counterexample/replay.ts';
+import { listTraces } from '../counterexample/store.ts';
 
 function pad(s: string, n: number) {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
+/** The observed column: a 'holds' from a run a bound stopped early says so, with what it explored. */
+export function observedText(c: Cell): string {
+  if (c.observed !== 'holds' || !c.partial) return c.observed;
+  return `holds (partial: ${c.partial}, ${c.states ? `${c.states} states` : `${c.runs} runs`})`;
+}
+
+const explored = (c: Cell) => (c.states ? `${c.states} states` : `${c.runs} runs x <= ${c.depth} steps`);
+
 export function formatMatrix(cells: Cell[]): string {
   const rows = cells.map((c) => [
-    c.design, c.property, c.expected, c.observed, c.expected === c.observed ? 'ok' : 'UNEXPECTED', c.engine,
-    c.states ? `${c.states} states` : `${c.runs} runs`, `${c.ms} ms`, c.trace ?? (c.observed === 'violates' ? '(not saved: --save)' : '-'),
+    c.design, c.property, c.expected, observedText(c), c.expected !== c.observed ? 'UNEXPECTED' : c.partial ? 'PARTIAL' : 'ok', c.engine,
+    explored(c), `${c.ms} ms`, c.trace ?? (c.observed === 'violates' ? '(not saved: --save)' : '-'),
   ]);
   const head = ['design', 'property', 'expected', 'observed', '', 'engine', 'explored', 'time', 'trace'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -28,6 +48,21 @@ export function formatMatrix(cells: Cell[]): string {
     else if (c.expected !== c.observed) out.push('', `${c.design} / ${c.property}: expected a violation, none found within ${c.bound}`);
   }
   return out.join('\n');
+}
+
+/** The last line of `check`: whether every verdict is as expected, and whether that is a pass. */
+export function verdictLine(r: CheckResult, acceptPartial: boolean): string {
+  if (!r.ok) return 'some verdicts differ from the expectation';
+  const partial = r.cells.filter((c) => c.observed === 'holds' && c.partial);
+  if (!partial.length) return 'every verdict as expected';
+  const bounds = [...new Set(partial.map((c) => c.partial))].join(', ');
+  return `every verdict as expected, but ${partial.length} 'holds' rest on runs stopped early (by ${bounds}): ${acceptPartial ? 'accepted (--accept-partial)' : 'not a pass; --accept-partial accepts them'}`;
+}
+
+/** The exit code of a finished check or report. */
+export function checkExit(r: { ok: boolean; cells: Cell[] }, acceptPartial: boolean): number {
+  if (!r.ok) return EXIT.unexpected;
+  return !acceptPartial && r.cells.some((c) => c.observed === 'holds' && c.partial) ? EXIT.partial : EXIT.ok;
 }
 
 /** What each design's 'holds' rests on, the fingerprint estimate, and the numbers designs report. */
@@ -60,12 +95,60 @@ async function progressFor(o: CheckOptions, enabled: boolean) {
 }
 
 let commandArgs: string[] | undefined;
+/** Run `check` in a worker thread so SIGINT/SIGTERM can be answered (the real CLI; tests run in-process). */
+let isolate = false;
+
+/** Show the cursor and turn line wrap back on (cli-progress turns both off on a terminal). */
+function restoreTerminal() {
+  if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\x1b[?7h');
+}
+
+/**
+ * Validate `report --out` before the check runs: an existing path must be a directory, missing levels
+ * are created one at a time (Node's recursive mkdirSync never returns under /proc), and a probe file
+ * proves the directory writable. Every failure is one InputError line.
+ */
+export function prepareOutDir(out: string): string {
+  const abs = resolve(out);
+  const bad = (why: string): never => { throw new InputError(`--out ${out}: ${why}`); };
+  const missing: string[] = [];
+  let p = abs;
+  for (;;) {
+    try {
+      if (!statSync(p).isDirectory()) bad(p === abs ? 'is an existing file, not a directory' : `${p} is not a directory`);
+      break;
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') bad('a parent of it is a file, not a directory');
+      if (code !== 'ENOENT' || dirname(p) === p) bad(`cannot use it (${code})`);
+      missing.unshift(p);
+      p = dirname(p);
+    }
+  }
+  for (const m of missing) {
+    try { mkdirSync(m); } catch (e) { bad(`cannot create ${m} (${(e as NodeJS.ErrnoException).code})`); }
+  }
+  const probe = join(abs, `.fencecheck-probe-${process.pid}`);
+  try {
+    writeFileSync(probe, '', { flag: 'wx' });
+    unlinkSync(probe);
+  } catch (e) {
+    bad(`cannot write there (${(e as NodeJS.ErrnoException).code})`);
+  }
+  try {
+    if (!statSync(join(abs, 'report.md')).isFile()) bad(`${join(abs, 'report.md')} exists and is not a file`);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+  }
+  return abs;
+}
 
 export function buildProgram(): Command {
   const program = new Command('fencecheck')
     .description('Check GPU synchronization designs for the Linux graphics stack against the dma_fence promises.')
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(`fencecheck: ${s.replace(/^error: /, '').trim()}\n`) })
+    .configureOutput({ outputError: (s, write) => write(`fencecheck: ${oneLine(s.replace(/^error: /, '').trim())}\n`) })
     .showSuggestionAfterError(true);
 
   program.command('list')
@@ -95,21 +178,29 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object, no progress')
     .action(async (o) => {
       const opts = toCheckOptions(o);
+      const plan = await checkPlan(opts);
       const prog = await progressFor(opts, !o.json);
-      const r = await checkDesigns({ ...opts, onProgress: prog.update });
+      const run = await runCheck(opts, plan, { isolate, onProgress: prog.update });
       prog.stop();
+      if (run.interrupted) restoreTerminal();
+      const r = run.result;
+      const stopped = run.interrupted
+        ? `interrupted (${run.interrupted}): ${run.designsDone} of ${run.designsPlanned} designs checked; the matrix shows those, and every trace saved so far is kept`
+        : '';
       if (o.json) {
-        const cells = r.cells.map(({ design, property, expected, observed, engine, runs, states, steps, ms, trace, config, bound, message }) => ({ design, property, expected, observed, engine, runs, states, steps, ms, trace, config, bound, message }));
+        const cells = r.cells.map(({ design, property, expected, observed, partial, engine, runs, states, steps, depth, ms, trace, config, bound, message }) => ({ design, property, expected, observed, partial, engine, runs, states, steps, depth, ms, trace, config, bound, message }));
         const metrics = r.metrics.map(({ design, metric, config, fair, random, unsettled }) => ({ design, metric, config, fair, random, unsettled }));
-        console.log(JSON.stringify({ ok: r.ok, cells, exhaustive: r.exhaustive, metrics }));
-      } else console.log([formatMatrix(r.cells), formatBounds(r), `${r.ok ? 'every verdict as expected' : 'some verdicts differ from the expectation'}`].filter(Boolean).join('\n\n'));
-      process.exitCode = r.ok ? 0 : 1;
+        const complete = !r.cells.some((c) => c.observed === 'holds' && c.partial);
+        console.log(JSON.stringify({ ok: r.ok, complete, interrupted: !!run.interrupted, cells, exhaustive: r.exhaustive, metrics }));
+        if (stopped) process.stderr.write(`fencecheck: ${stopped}\n`);
+      } else console.log([formatMatrix(r.cells), formatBounds(r), stopped || verdictLine(r, !!o.acceptPartial)].filter(Boolean).join('\n\n'));
+      process.exitCode = run.interrupted ? EXIT.interrupted : checkExit(r, !!o.acceptPartial);
     });
 
   program.command('explain')
     .description('print a saved counterexample as a plain-text timeline (one column per actor) to paste into an email')
     .argument('<file>', 'a counterexample file (*.itf.json)')
-    .option('--width <n>', 'target line width', int('--width', 60), 100)
+    .option('--width <n>', 'target line width', int('--width', 60, 1000), 100)
     .action(async (file: string, o) => {
       const { explainFile } = await import('../report/explain.ts');
       process.stdout.write(await explainFile(file, { width: o.width }));
@@ -118,32 +209,58 @@ export function buildProgram(): Command {
   addExploreOptions(program.command('report')
     .description('check designs and write a Markdown report: verdict matrix, counterexamples and machines as Mermaid diagrams, design numbers'))
     .option('--out <dir>', 'output directory', 'report')
-    .option('--metric-runs <n>', 'random runs behind each design number', int('--metric-runs', 0), 20)
+    .option('--metric-runs <n>', 'random runs behind each design number', int('--metric-runs', 0, 100_000), 20)
     .option('--quiet', 'no progress on stderr')
     .action(async (o) => {
       const { writeReport } = await import('../report/report.ts');
       const opts = toCheckOptions(o);
+      await checkPlan(opts);
+      prepareOutDir(o.out);
       const prog = await progressFor(opts, !o.quiet);
       const command = ['fencecheck', 'report', ...(commandArgs ?? [])].join(' ');
       const { file, data } = await writeReport({ ...opts, onProgress: prog.update, out: o.out, command, metricRuns: o.metricRuns });
       prog.stop();
       const rel = relative(process.cwd(), file);
       console.log(`wrote ${rel.startsWith('..') ? file : rel}: ${data.cells.length} verdicts (${data.ok ? 'all as expected' : 'some UNEXPECTED'}), ${data.violations.length} counterexamples, ${data.machines.length} machines, ${data.metrics.length} design numbers`);
-      process.exitCode = data.ok ? 0 : 1;
+      if (data.ok && checkExit(data, !!o.acceptPartial) !== EXIT.ok) console.log(verdictLine({ ...data, exhaustive: [], metrics: [] }, false));
+      process.exitCode = checkExit(data, !!o.acceptPartial);
     });
 
   program.command('replay')
-    .description('re-run saved traces; exit 0 iff each reproduces its recorded violation')
+    .description('re-run saved traces under each design\'s current config; exit 0 iff each reproduces its recorded violation')
     .argument('<file...>', 'counterexample files (*.itf.json)')
     .action(async (files: string[]) => {
       let ok = true;
       for (const f of files) {
         const r = await replayFile(f);
         const notes = [r.digestChanged ? 'model changed since saved' : '', r.driftAt >= 0 ? `world differs from the recording from step ${r.driftAt}` : ''].filter(Boolean).join('; ');
-        console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${f}: ${r.message}${notes ? ` (${notes})` : ''}`);
+        console.log(oneLine(`${r.ok ? 'ok  ' : 'FAIL'} ${f}: ${r.message}${notes ? ` (${notes})` : ''}`));
         ok &&= r.ok;
       }
-      process.exitCode = ok ? 0 : 1;
+      process.exitCode = ok ? EXIT.ok : EXIT.unexpected;
+    });
+
+  program.command('resave')
+    .description('re-run each saved trace\'s property on the current model; rewrite the file when it still violates, report (and keep) those that no longer do')
+    .argument('[file...]', `counterexample files (default: every trace under ${relative(process.cwd(), COUNTEREXAMPLES_DIR) || '.'})`)
+    .action(async (files: string[]) => {
+      const { resaveFile } = await import('../counterexample/resave.ts');
+      const list = files.length ? files : listTraces().map((f) => join(COUNTEREXAMPLES_DIR, f));
+      if (!list.length) throw new InputError(`no saved traces under ${COUNTEREXAMPLES_DIR}`);
+      let code: number = EXIT.ok;
+      const tag = { rewritten: 'rewritten', unchanged: 'current  ', gone: 'NO LONGER', raced: 'SKIPPED  ' } as const;
+      for (const f of list) {
+        try {
+          const r = await resaveFile(f);
+          console.log(oneLine(`${tag[r.status]} ${f}: ${r.message}`));
+          if (r.status === 'gone' || r.status === 'raced') code = Math.max(code, EXIT.unexpected);
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          console.log(oneLine(`BAD INPUT ${e.message}`));
+          code = EXIT.input;
+        }
+      }
+      process.exitCode = code;
     });
   return program;
 }
@@ -158,18 +275,35 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version end here too, with exit code 0.
-      return e.exitCode === 0 ? 0 : 2;
+      return e.exitCode === 0 ? EXIT.ok : EXIT.input;
     }
     if (e instanceof InputError) {
       // One line, always: a JSON parser's message may quote the bad input, newlines and all.
-      process.stderr.write(`fencecheck: ${e.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
-      return 2;
+      process.stderr.write(`fencecheck: ${oneLine(e.message)}\n`);
+      return EXIT.input;
     }
-    throw e;
+    const err = e as Error;
+    process.stderr.write(`fencecheck: internal error: ${oneLine(String(err?.message ?? e))} (FENCECHECK_DEBUG=1 prints the stack)\n`);
+    if (process.env.FENCECHECK_DEBUG) process.stderr.write(`${err?.stack ?? e}\n`);
+    return EXIT.internal;
   }
+}
+
+/** A closed stdout or stderr (`fencecheck list | head`) ends the run quietly instead of with a stack trace. */
+function quietOnEpipe(s: NodeJS.WriteStream) {
+  s.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT.ok);
+    throw e;
+  });
 }
 
 const isMain = process.argv[1] && /(?:main\.ts|fencecheck(?:\.mjs)?)$/.test(process.argv[1]);
 if (isMain) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { process.stderr.write(`fencecheck: internal error: ${e?.stack ?? e}\n`); process.exitCode = 3; });
+  quietOnEpipe(process.stdout);
+  quietOnEpipe(process.stderr);
+  isolate = true;
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
+    process.stderr.write(`fencecheck: internal error: ${oneLine(String(e?.message ?? e))}\n`);
+    process.exitCode = EXIT.internal;
+  });
 }

@@ -6,10 +6,15 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CheckOptions } from '../api.ts';
 
-export const int = (name: string, min = 0) => (v: string) => {
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new InvalidArgumentError(`${name} takes a whole number >= ${min}, got '${v}'`);
+/** A whole-number flag in [min, max]; a value past max is rejected, never rounded or aliased. */
+export const int = (name: string, min = 0, max = Number.MAX_SAFE_INTEGER) => (v: string) => {
+  if (!/^\d{1,16}$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new InvalidArgumentError(`${name} takes a whole number from ${min} to ${max}, got '${v.slice(0, 40)}'`);
+  }
   return Number(v);
 };
+/** fast-check seeds are 32-bit: a larger one would silently alias a smaller one (issue 14.5). */
+const MAX_SEED = 2 ** 32 - 1;
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 type Spec = (cmd: Command) => void;
@@ -22,7 +27,7 @@ export const EXPLORE_OPTIONS: { [K in keyof Required<CheckOptions>]: Spec | null
   runs: (c) => c.option('--runs <n>', "random runs per design (default: the design's bound)", int('--runs', 1)),
   depth: (c) => c.option('--depth <k>', "max steps per run / BFS depth (default: the design's bound)", int('--depth', 1)),
   maxStates: (c) => c.option('--max-states <n>', "exhaustive state bound (default: the design's bound)", int('--max-states', 1)),
-  seed: (c) => c.option('--seed <s>', 'random seed (default 1)', int('--seed')),
+  seed: (c) => c.option('--seed <s>', `random seed, 0 to ${MAX_SEED} (default 1)`, int('--seed', 0, MAX_SEED)),
   budgetMs: (c) => c.option('--budget-ms <t>', 'stop exploring a design after t ms (makes results time-dependent)', int('--budget-ms', 1)),
   symmetry: (c) => c.option('--no-symmetry', 'exhaustive: switch off symmetry reduction (designs that declare interchangeable objects)'),
   por: (c) => c.option('--no-por', 'exhaustive: switch off partial-order reduction (used only for terminal properties such as no-deadlock)'),
@@ -34,6 +39,8 @@ export const EXPLORE_OPTIONS: { [K in keyof Required<CheckOptions>]: Spec | null
 
 export function addExploreOptions(cmd: Command): Command {
   for (const spec of Object.values(EXPLORE_OPTIONS)) spec?.(cmd);
+  // CLI only: what the exit code makes of a 'holds' from a run a bound stopped early.
+  cmd.option('--accept-partial', "exit 0 even when a 'holds' rests on a run stopped by a bound (default: exit 3)");
   return cmd;
 }
 

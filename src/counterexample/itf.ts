@@ -95,13 +95,15 @@ export function encodeTrace(t: TraceFile): Json {
     states: t.states.map((world, i) => {
       const a = i === 0 ? null : m.actions[i - 1];
       const picks: Record<string, Json> = {};
-      a?.args.forEach((x, j) => (picks[`arg${j}`] = { tag: 'Some', value: toItfValue(x) }));
+      a?.args.forEach((x, j) => {
+        picks[`arg${j}`] = { tag: 'Some', value: toItfValue(x) };
+      });
       return { '#meta': { index: i }, world: toItfValue(world), 'mbt::actionTaken': a ? a.step : 'init', 'mbt::nondetPicks': picks };
     }),
   };
 }
 
-export class TraceFormatError extends Error {}
+class TraceFormatError extends Error {}
 
 const isObj = (x: unknown): x is Record<string, any> => !!x && typeof x === 'object' && !Array.isArray(x);
 

@@ -1,18 +1,20 @@
 /**
- * Replay a saved trace: re-run its actions by name and arguments from the design's initial world and
- * check that the recorded property breaks again at the end. Divergence is reported with the step:
- * an action that is no longer enabled, an outcome that changed, or a design or property that no longer
- * exists. Recorded world images are compared too, so "the model drifted" is told apart from "fixed".
+ * Replay a saved trace against the design as it is now: the actions, by name and arguments, from the
+ * design's initial world under its CURRENT named config, and the recorded property must break again at
+ * the end. It fails (exit 1) when an action is no longer enabled, the outcome changed, the recorded
+ * config values differ from the current ones (a divergence, never silently used), or the design no
+ * longer expects the violation. Recorded world images and the model digest tell "the model drifted"
+ * apart from "fixed". Malformed files never get this far: the loader (load.ts) rejects them.
  */
-import { readFileSync } from 'node:fs';
 import type { Design } from '../../models/design.ts';
 import type { Json, World } from '../../models/world.ts';
 import { worldImage } from '../../models/world.ts';
-import { registry, modelDigest } from '../registry.ts';
 import { Checker } from '../check.ts';
-import { enabledActions, findAction } from '../world/steps.ts';
-import { decodeTrace, TraceFormatError, type TraceFile } from './itf.ts';
+import { enabledActions, findAction, type Action } from '../world/steps.ts';
+import type { TraceFile } from './itf.ts';
 import type { Property } from '../../properties/property.ts';
+import { loadTrace, readTrace, type LoadedTrace } from './load.ts';
+import { traceDigest } from './digest.ts';
 
 export interface ReplayResult {
   file: string;
@@ -22,79 +24,101 @@ export interface ReplayResult {
   trace?: TraceFile;
   /** The design still expects this property to be violated. */
   expected?: boolean;
-  /** First step whose world differs from the recorded one (-1: none). */
+  /** First step whose world differs from the recording (-1: none). */
   driftAt: number;
   digestChanged: boolean;
+  /** The recorded config values differ from the design's current config (a divergence). */
+  configDiff?: string | null;
 }
 
 export { InputError } from '../errors.ts';
-import { InputError } from '../errors.ts';
 
-/** Read and decode a trace file; InputError with one line naming the file on any problem. */
+/** Read and validate a trace file (shape only); InputError with one line naming the file on any problem. */
 export function loadTraceFile(file: string): TraceFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  let j: unknown;
-  try {
-    j = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message}); truncated or corrupted?`);
-  }
-  try {
-    return decodeTrace(j);
-  } catch (e) {
-    if (e instanceof TraceFormatError) throw new InputError(`${file}: ${e.message}`);
-    throw e;
-  }
+  return readTrace(file);
 }
 
+/** The config a trace runs under: the design's current values of the trace's named config. */
 export function configOf(d: Design, t: TraceFile): unknown {
-  return t.meta.configValues ?? d.configs[t.meta.config];
+  return d.configs[t.meta.config];
 }
 
 export async function replayFile(file: string): Promise<ReplayResult> {
-  const t = loadTraceFile(file);
-  const { designs, properties } = await registry();
-  const d = designs.get(t.meta.design);
-  if (!d) throw new InputError(`${file}: unknown design '${t.meta.design}' (renamed or removed?); known: ${[...designs.keys()].join(', ')}`);
-  const p = properties.get(t.meta.property);
-  if (!p) throw new InputError(`${file}: unknown property '${t.meta.property}'; known: ${[...properties.keys()].join(', ')}`);
-  for (const [i, a] of t.meta.actions.entries())
-    if (!Object.hasOwn(d.steps, a.step)) throw new InputError(`${file}: step ${i + 1} names unknown action '${a.step}' of design '${d.name}'`);
-  if (!t.meta.configValues && !d.configs[t.meta.config]) throw new InputError(`${file}: design '${d.name}' has no config '${t.meta.config}'`);
-  return replayTrace(file, d, p, t);
+  return replayLoaded(await loadTrace(file));
+}
+
+/** What the design expects for the trace's property now, against what it expected when saved. */
+export function expectationDrift(d: Design, t: TraceFile): string | null {
+  const now = d.expect[t.meta.property]?.verdict;
+  if (now === 'violates') return null;
+  const then = `when saved it expected '${t.meta.expect}'`;
+  return `design '${d.name}' now ${now ? `expects '${now}'` : 'declares no expectation'} for '${t.meta.property}'; ${then}`;
+}
+
+function replayLoaded(l: LoadedTrace): ReplayResult {
+  const r = replayTrace(l.file, l.design, l.property, l.trace);
+  const problems = [
+    l.configDiff ? `config '${l.trace.meta.config}' differs from the recorded values (${l.configDiff})` : '',
+    expectationDrift(l.design, l.trace) ?? '',
+  ].filter(Boolean);
+  if (!problems.length) return { ...r, configDiff: null };
+  // The replay still ran (under the current config), and its outcome is reported after the divergence.
+  return {
+    ...r,
+    ok: false,
+    configDiff: l.configDiff,
+    message: `diverged: ${problems.join('; ')}; under the current design: ${r.message}`,
+  };
 }
 
 const same = (a: Json, b: Json) => JSON.stringify(a) === JSON.stringify(b);
 
-export function replayTrace(file: string, d: Design, prop: Property, t: TraceFile): ReplayResult {
+function replayTrace(file: string, d: Design, prop: Property, t: TraceFile): ReplayResult {
   const cfg = configOf(d, t);
-  const digestChanged = !!t.meta.modelDigest && t.meta.modelDigest !== modelDigest(d.name, prop.name);
+  const digestChanged = t.meta.modelDigest !== traceDigest(d, cfg, prop.name, t.meta.actions);
   const base = { file, trace: t, expected: d.expect[t.meta.property]?.verdict === 'violates', digestChanged };
   let w: World = d.init(cfg);
   let driftAt = same(worldImage(w) as Json, t.states[0]) ? -1 : 0;
-  let before = w;
-  let last: ReturnType<typeof findAction>;
+  const w0 = w;
+  const acts: Action[] = [];
   for (const [i, a] of t.meta.actions.entries()) {
-    last = findAction(d, cfg, w, a.step, a.args);
+    const last = findAction(d, cfg, w, a.step, a.args);
     if (!last) {
       const en = enabledActions(d, cfg, w).map((x) => x.label);
-      return { ...base, ok: false, driftAt, message: `step ${i + 1}: ${a.label} is not enabled${driftAt >= 0 ? ` (the model drifted from the recording at step ${driftAt})` : ''}; enabled: ${en.slice(0, 8).join(', ') || 'nothing'}` };
+      const drift = driftAt >= 0 ? ` (the model drifted from the recording at step ${driftAt})` : '';
+      return {
+        ...base,
+        ok: false,
+        driftAt,
+        message: `step ${i + 1}: ${a.label} is not enabled${drift}; enabled: ${en.slice(0, 8).join(', ') || 'nothing'}`,
+      };
     }
-    before = w;
+    acts.push(last);
     w = last.next;
     if (driftAt < 0 && t.states[i + 1] !== undefined && !same(worldImage(w) as Json, t.states[i + 1])) driftAt = i + 1;
   }
-  return { ...base, ...judge(d, cfg, prop, t, before, last, w), driftAt };
+  return { ...base, ...judge(d, cfg, prop, t, w0, acts), driftAt };
 }
 
-function judge(d: Design, cfg: unknown, prop: Property, t: TraceFile, before: World, last: ReturnType<typeof findAction>, w: World): { ok: boolean; message: string } {
+/**
+ * The property's finding at the end of the trace (null: it holds there), as the checker reports it.
+ * `acts` are the trace's actions as taken from `w0`; a monitor is run along all of them (its state is
+ * built by the whole trace), and its violation must be at the last step.
+ */
+export function findingAtEnd(d: Design, cfg: unknown, prop: Property, w0: World, acts: readonly Action[]) {
   const checker = new Checker(d, cfg, [prop]);
-  const f = prop.kind === 'step' ? (last ? checker.atStep(before, last) : []) : checker.atState(w);
-  if (f.length) return { ok: true, message: `reproduced: ${f[0].message}` };
-  return { ok: false, message: `outcome changed: '${t.meta.property}' holds at the end of the ${t.meta.actions.length}-step trace (was: ${t.meta.violation})` };
+  if (prop.kind === 'monitor') return checker.monitorsAlong(w0, acts).find((f) => f.at === acts.length - 1)?.finding ?? null;
+  const last = acts.at(-1);
+  if (prop.kind === 'step') return last ? (checker.atStep(acts.at(-2)?.next ?? w0, last)[0] ?? null) : null;
+  return checker.atState(last ? last.next : w0)[0] ?? null;
+}
+
+function judge(d: Design, cfg: unknown, prop: Property, t: TraceFile, w0: World, acts: readonly Action[]) {
+  const f = findingAtEnd(d, cfg, prop, w0, acts);
+  if (f) return { ok: true, message: `reproduced: ${f.message}` };
+  const n = t.meta.actions.length;
+  return {
+    ok: false,
+    message: `outcome changed: '${t.meta.property}' holds at the end of the ${n}-step trace (was: ${t.meta.violation})`,
+  };
 }

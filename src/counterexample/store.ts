@@ -3,7 +3,7 @@
  * hash of the action list, so the same trace always lands in the same file and two different traces
  * never share one. Writes are atomic (temp file + link) and never replace an existing file.
  */
-import { mkdirSync, writeFileSync, linkSync, unlinkSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync, linkSync, unlinkSync, readFileSync, existsSync, readdirSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createHash } from 'node:crypto';
 import { encodeTrace, type TraceFile } from './itf.ts';
@@ -19,7 +19,7 @@ export function saveTrace(t: TraceFile, dir = COUNTEREXAMPLES_DIR): { path: stri
   const rel = traceFileName(t);
   const file = join(dir, rel);
   mkdirSync(join(dir, t.meta.design), { recursive: true });
-  const text = JSON.stringify(encodeTrace(t), null, 2) + '\n';
+  const text = traceText(t);
   if (existsSync(file)) return { path: relative(ROOT, file), written: false };
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, text);
@@ -32,6 +32,28 @@ export function saveTrace(t: TraceFile, dir = COUNTEREXAMPLES_DIR): { path: stri
     unlinkSync(tmp);
   }
   return { path: relative(ROOT, file), written: true };
+}
+
+/**
+ * Rewrite the trace file `file` with `t` (resave), atomically: a temp file renamed over it, and only if
+ * the file still holds `old` (what the caller read), so a trace written meanwhile is never clobbered.
+ * Returns false, leaving everything as it was, when the file changed in between.
+ */
+export function replaceTrace(file: string, t: TraceFile, old: string): boolean {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, traceText(t), { flag: 'wx' });
+  try {
+    if (readFileSync(file, 'utf8') !== old) return false;
+    renameSync(tmp, file);
+    return true;
+  } finally {
+    if (existsSync(tmp)) unlinkSync(tmp);
+  }
+}
+
+/** A trace file's exact text, as saveTrace writes it. */
+export function traceText(t: TraceFile): string {
+  return `${JSON.stringify(encodeTrace(t), null, 2)}\n`;
 }
 
 /** Every saved trace, sorted, as paths relative to `dir`. */
@@ -47,8 +69,4 @@ export function listTraces(dir = COUNTEREXAMPLES_DIR): string[] {
   };
   walk(dir);
   return out.sort();
-}
-
-export function readText(file: string): string {
-  return readFileSync(file, 'utf8');
 }

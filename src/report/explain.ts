@@ -8,6 +8,7 @@
 import { relative, isAbsolute, resolve } from 'node:path';
 import type { Edge } from '../../models/view.ts';
 import { loadTraceView, type Row, type TraceView, type Actor } from './trace-view.ts';
+import { escapeControl } from '../errors.ts';
 
 export interface ExplainOptions {
   /** Target line width (default 100). */
@@ -19,7 +20,7 @@ const MAX_EFFECT_LINES = 3;
 
 export function fit(s: string, n: number): string {
   if (n <= 0) return '';
-  s = toAscii(s);
+  s = toAscii(escapeControl(s));
   if (s.length <= n) return s;
   return n <= 2 ? s.slice(0, n) : s.slice(0, n - 2) + '..';
 }
@@ -163,8 +164,12 @@ export async function explainFile(file: string, opts: ExplainOptions = {}): Prom
   return renderExplain(await loadTraceView(file), opts);
 }
 
-/** Mail-safe text: the few non-ASCII characters model comments use, spelled in ASCII. */
+/**
+ * Mail-safe text: the few non-ASCII characters model comments use, spelled in ASCII; control
+ * characters other than newline (an escape sequence inside a trace) written as \xNN, so nothing in a
+ * file reaches the terminal raw (issue 14.4).
+ */
 const ASCII: Record<string, string> = { '§': 'sect. ', '≥': '>=', '≤': '<=', '→': '->', '←': '<-', '…': '...', '–': '-', '—': '-', '×': 'x', '’': "'", '“': '"', '”': '"' };
 export function toAscii(s: string): string {
-  return s.replace(/[^\x00-\x7f]/g, (c) => ASCII[c] ?? '?');
+  return escapeControl(s, true).replace(/[\u0080-\uffff]/g, (c) => ASCII[c] ?? '?');
 }

@@ -14,8 +14,10 @@ import { worldImage } from '../../models/world.ts';
 import { waitEdges, isFence, type Edge } from '../../models/view.ts';
 import type { Property } from '../../properties/property.ts';
 import { findCycle } from '../../properties/acyclic-waits.ts';
-import { registry, modelDigest } from '../registry.ts';
-import { loadTraceFile, configOf } from '../counterexample/replay.ts';
+import { registry } from '../registry.ts';
+import { configOf, expectationDrift } from '../counterexample/replay.ts';
+import { loadTrace, type Lookup } from '../counterexample/load.ts';
+import { traceDigest } from '../counterexample/digest.ts';
 import type { TraceFile } from '../counterexample/itf.ts';
 import { enabledActions, findAction, labelOf } from '../world/steps.ts';
 import { drain } from '../explore/drain.ts';
@@ -187,15 +189,20 @@ export function effects(before: Image, after: Image, actor = ''): string[] {
 
 // ---- building the view ----
 
+/**
+ * The view of a trace file, through the one loader `replay` uses, so a file `replay` rejects (exit 2)
+ * is rejected here the same way; a divergence `replay` fails on (config values, expectation) is a note.
+ */
 export async function loadTraceView(file: string): Promise<TraceView> {
-  return traceView(file, loadTraceFile(file));
+  const l = await loadTrace(file);
+  const v = await traceView(file, l.trace);
+  if (l.configDiff) v.notes.unshift(`config '${l.trace.meta.config}' differs from the recorded values (${l.configDiff}); shown under the current config, as replay runs it`);
+  const e = expectationDrift(l.design, l.trace);
+  if (e) v.notes.unshift(e);
+  return v;
 }
 
-/** Where designs and properties are looked up (the registry by default; tests pass their own). */
-export interface Lookup {
-  designs: Map<string, Design>;
-  properties: Map<string, Property>;
-}
+export type { Lookup } from '../counterexample/load.ts';
 
 export async function traceView(file: string, t: TraceFile, lookup?: Lookup): Promise<TraceView> {
   const { designs, properties } = lookup ?? (await registry());
@@ -204,9 +211,9 @@ export async function traceView(file: string, t: TraceFile, lookup?: Lookup): Pr
   if (!d) notes.push(`design '${t.meta.design}' is not in models/designs/ any more (renamed or removed?): actor columns are guessed from the arguments`);
   const p = properties.get(t.meta.property) ?? null;
   if (!p) notes.push(`property '${t.meta.property}' is not in properties/ any more`);
-  if (!lookup && d && p && t.meta.modelDigest && t.meta.modelDigest !== modelDigest(d.name, p.name))
-    notes.push('the design or property files changed since this trace was saved (model digest differs)');
-  const cfg = d ? configOf(d, t) : t.meta.configValues;
+  const cfg = d ? (configOf(d, t) ?? t.meta.configValues) : t.meta.configValues;
+  if (!lookup && d && p && t.meta.modelDigest !== traceDigest(d, cfg, p.name, t.meta.actions))
+    notes.push('the model behaves differently along this trace than when it was saved (model digest differs)');
   const imgs = t.states as unknown as Image[];
   const rows: Row[] = t.meta.actions.map((a, i) => {
     const { actor, role } = actorOf(d, cfg, a.step, a.args);

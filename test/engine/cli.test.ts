@@ -72,7 +72,7 @@ describe('replay', () => {
     expect(r.err).toMatch(/'#meta.actions' must be an array/);
   });
   test('an unknown action: exit 2 naming it', async () => {
-    const f = variant('action.itf.json', (j) => { j['#meta'].actions[1].step = 'drm_sched_run_jobs'; });
+    const f = variant('action.itf.json', (j) => { j['#meta'].actions[1].step = 'drm_sched_run_jobs'; j.states[2]['mbt::actionTaken'] = 'drm_sched_run_jobs'; });
     const r = await run('replay', f);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/step 2 names unknown action 'drm_sched_run_jobs'/);
@@ -84,7 +84,10 @@ describe('replay', () => {
     expect(r.err).toMatch(/unknown design 'single-fifo-renamed' \(renamed or removed\?\)/);
   });
   test('an action that is no longer enabled: exit 1 with the step', async () => {
-    const f = variant('disabled.itf.json', (j) => { j['#meta'].actions[1].args = ['sched0', 'proc1.ctx']; });
+    const f = variant('disabled.itf.json', (j) => {
+      j['#meta'].actions[1].args = ['sched0', 'proc1.ctx'];
+      j.states[2]['mbt::nondetPicks'].arg1.value = 'proc1.ctx';
+    });
     const r = await run('replay', f);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/FAIL .*step 2: drm_sched_run_job\(sched0, proc0.ctx\) is not enabled; enabled: /);

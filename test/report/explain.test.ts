@@ -134,7 +134,7 @@ describe('explain: layout helpers', () => {
 describe('explain: bad input gives one line and exit 2, and never touches the file', () => {
   const good = files[0] ? readFileSync(join(COUNTEREXAMPLES_DIR, files[0]), 'utf8') : '{}';
   const cases: [string, string, RegExp][] = [
-    ['truncated JSON', good.slice(0, Math.floor(good.length / 2)), /not valid JSON .*truncated or corrupted\?/],
+    ['truncated JSON', good.slice(0, Math.floor(good.length / 2)), /not valid JSON: .*truncated\?/],
     ['not JSON at all', 'hello\n', /not valid JSON/],
     ['a state missing', (() => { const j = JSON.parse(good); j.states.pop(); return JSON.stringify(j); })(), /truncated\?/],
     ['no #meta', (() => { const j = JSON.parse(good); delete j['#meta']; return JSON.stringify(j); })(), /no '#meta' object/],
