@@ -11,7 +11,7 @@
  * The counts live in the monitor; the models keep no field for it. It reads the world, read-only.
  */
 import { defineMonitor } from './property.ts';
-import { ctx, idsOf, type World } from '../models/world.ts';
+import { idsOf, type World } from '../models/world.ts';
 import { drm_sched_entity_head_unblocked, drm_sched_entity_is_ready } from '../models/drm-sched/sched-main.ts';
 
 /** Entity -> times it was passed over while ready, in a row (entities at 0 are left out). */

@@ -273,7 +273,7 @@ export async function traceView(file: string, t: TraceFile, lookup?: Lookup): Pr
       for (const [i, l] of labels.entries()) {
         const m = /^([^(]+)\((.*)\)$/.exec(l);
         const step = m ? m[1] : l;
-        const args = m && m[2] ? m[2].split(', ') : [];
+        const args = m?.[2] ? m[2].split(', ') : [];
         const { actor, role } = actorOf(d, cfg, step, args);
         rowsD.push({ n: `d${i + 1}`, actor, role, step, args, label: l, short: shortLabel(step, args, actor), effects: [] });
       }

@@ -11,7 +11,7 @@ import { main } from '../../src/cli/main.ts';
 import { listTraces } from '../../src/counterexample/store.ts';
 import { loadTraceFile } from '../../src/counterexample/replay.ts';
 import { COUNTEREXAMPLES_DIR } from '../../src/registry.ts';
-import { explainFile, renderExplain, fit, columnWidth } from '../../src/report/explain.ts';
+import { explainFile, renderExplain, fit as fitWidth, columnWidth } from '../../src/report/explain.ts';
 import { traceView, actorColumns, effects, type Row } from '../../src/report/trace-view.ts';
 import { toTraceFile } from '../../src/api.ts';
 import acyclic from '../../properties/acyclic-waits.ts';
@@ -108,8 +108,8 @@ describe('explain: an acyclic-waits counterexample draws the cycle', () => {
 
 describe('explain: layout helpers', () => {
   test('fit cuts with ".." and never exceeds the width', () => {
-    expect(fit('drm_sched_run_job(proc0.ctx)', 10)).toBe('drm_sche..');
-    expect(fit('short', 10)).toBe('short');
+    expect(fitWidth('drm_sched_run_job(proc0.ctx)', 10)).toBe('drm_sche..');
+    expect(fitWidth('short', 10)).toBe('short');
   });
   test('columns shrink with more actors but stay readable', () => {
     expect(columnWidth(3, 100)).toBe(28);

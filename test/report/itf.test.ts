@@ -18,7 +18,7 @@ import { toItfValue as toItfValueStrict, fromItfValue as fromItfValueStrict } fr
 const RESERVED = new Set(['#meta', '#bigint', '#tup', '#set', '#map', '#unserializable']);
 
 /** ITF shape errors of an expression at `path` (empty if valid). */
-export function itfExprErrors(v: unknown, path: string): string[] {
+function itfExprErrors(v: unknown, path: string): string[] {
   if (v === null) return [`${path}: null is not an ITF value`];
   if (typeof v === 'string' || typeof v === 'boolean') return [];
   if (typeof v === 'number') return Number.isSafeInteger(v) ? [] : [`${path}: ${v} is not an integer within ±(2^53-1) (write {"#bigint": ...})`];
@@ -36,7 +36,7 @@ export function itfExprErrors(v: unknown, path: string): string[] {
 }
 
 /** ITF shape errors of a whole trace file (empty if valid). `#meta` content is free-form JSON. */
-export function itfTraceErrors(j: unknown): string[] {
+function itfTraceErrors(j: unknown): string[] {
   const errs: string[] = [];
   if (!j || typeof j !== 'object' || Array.isArray(j)) return ['top level is not an object'];
   const t = j as Record<string, unknown>;
@@ -46,8 +46,11 @@ export function itfTraceErrors(j: unknown): string[] {
   if (new Set(t.vars).size !== t.vars.length) errs.push('vars has duplicates');
   if (!Array.isArray(t.states) || !t.states.length) return [...errs, 'states is not a non-empty array'];
   if ('loop' in t && !(Number.isInteger(t.loop) && (t.loop as number) >= 0 && (t.loop as number) < t.states.length)) errs.push('loop is not a state index');
-  t.states.forEach((s, i) => {
-    if (!s || typeof s !== 'object' || Array.isArray(s)) return void errs.push(`state ${i} is not an object`);
+  for (const [i, s] of t.states.entries()) {
+    if (!s || typeof s !== 'object' || Array.isArray(s)) {
+      errs.push(`state ${i} is not an object`);
+      continue;
+    }
     const st = s as Record<string, unknown>;
     if ('#meta' in st && (typeof st['#meta'] !== 'object' || st['#meta'] === null)) errs.push(`state ${i}: #meta is not an object`);
     for (const v of t.vars as string[]) if (!(v in st)) errs.push(`state ${i} lacks var '${v}'`);
@@ -57,7 +60,7 @@ export function itfTraceErrors(j: unknown): string[] {
       else if (!(t.vars as string[]).includes(k)) errs.push(`state ${i}: key '${k}' is not a declared var`);
       else errs.push(...itfExprErrors(st[k], `state ${i}.${k}`));
     }
-  });
+  }
   void RESERVED;
   return errs;
 }
@@ -75,7 +78,7 @@ describe('saved counterexamples are valid ITF', () => {
     // and it decodes as a fencecheck trace
     const t = decodeTrace(j);
     expect(t.states).toHaveLength(t.meta.actions.length + 1);
-    j.states.slice(1).forEach((s: any, i: number) => expect(s['mbt::actionTaken']).toBe(t.meta.actions[i].step));
+    for (const [i, s] of j.states.slice(1).entries()) expect(s['mbt::actionTaken']).toBe(t.meta.actions[i].step);
   });
 });
 
