@@ -6,7 +6,8 @@
  * figures for single-fifo-implicit at 2 and 3 processes.
  *
  * Options: --quick (only up to (4,2); about 1 minute), --no-spin, --only=<substring of row names>.
- * Caps: each of our exhaustive runs stops at 2.5 GB RSS or 60M states, Spin at -DMEMLIM=8192 MB (a capped row says so in `notes`).
+ * Caps: each of our exhaustive runs stops at 2.5 GB RSS or 60M states, Spin at -DMEMLIM=8192 MB (a capped row says so
+ * in `notes`).
  * Runs offline after `npm ci`. Expect about 5-8 minutes on an idle 2-core machine for the full table.
  */
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -22,15 +23,43 @@ const quick = args.includes('--quick');
 const noSpin = args.includes('--no-spin');
 const only = args.find((a) => a.startsWith('--only='))?.slice(7);
 
-const CONFIGS: [number, number][] = quick ? [[2, 2], [3, 2], [4, 2]] : [[2, 2], [3, 2], [4, 2], [4, 4], [5, 3]];
+const CONFIGS: [number, number][] = quick
+  ? [
+      [2, 2],
+      [3, 2],
+      [4, 2],
+    ]
+  : [
+      [2, 2],
+      [3, 2],
+      [4, 2],
+      [4, 4],
+      [5, 3],
+    ];
 const MAX_RSS = 2.5 * 2 ** 30;
 const MAX_STATES = 60_000_000;
 
-interface Row { name: string; config: string; states?: number; transitions?: number; s?: number; rate?: number; rateUnit?: string; peakMB?: number; bps?: number; first?: string; notes?: string }
+interface Row {
+  name: string;
+  config: string;
+  states?: number;
+  transitions?: number;
+  s?: number;
+  rate?: number;
+  rateUnit?: string;
+  peakMB?: number;
+  bps?: number;
+  first?: string;
+  notes?: string;
+}
 const rows: Row[] = [];
 
 function runJob(job: Job): any {
-  const r = spawnSync(process.execPath, ['--max-old-space-size=3072', '--import', 'tsx', join(here, 'one.ts'), JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=3072', '--import', 'tsx', join(here, 'one.ts'), JSON.stringify(job)],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
   if (r.status !== 0) throw new Error(`bench job failed: ${JSON.stringify(job)}\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -39,7 +68,12 @@ const log = (s: string) => process.stderr.write(s + '\n');
 const want = (name: string) => !only || name.includes(only);
 
 function which(cmd: string): boolean {
-  try { execFileSync('which', [cmd], { stdio: 'ignore' }); return true; } catch { return false; }
+  try {
+    execFileSync('which', [cmd], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // ---- ours: exhaustive --------------------------------------------------------------------------
@@ -48,13 +82,30 @@ for (const v of ['A', 'B'] as const) {
     const name = `fencecheck BFS rw-umf-${v.toLowerCase()}`;
     if (!want(name)) continue;
     log(`${name} p${P}j${J} ...`);
-    const r = runJob({ kind: 'exhaustive', design: `rw-umf-${v.toLowerCase()}`, config: { P, J }, props: ['no-deadlock'], maxStates: MAX_STATES, maxMemoryBytes: MAX_RSS, exploreAll: true });
+    const r = runJob({
+      kind: 'exhaustive',
+      design: `rw-umf-${v.toLowerCase()}`,
+      config: { P, J },
+      props: ['no-deadlock'],
+      maxStates: MAX_STATES,
+      maxMemoryBytes: MAX_RSS,
+      exploreAll: true,
+    });
     const f = r.found[0];
     rows.push({
-      name, config: `p${P}j${J}`, states: r.states, transitions: r.transitions, s: r.ms / 1000, rate: r.states / (r.ms / 1000), rateUnit: 'st/s',
-      peakMB: mb(r.peakRss), bps: r.bytesPerState,
+      name,
+      config: `p${P}j${J}`,
+      states: r.states,
+      transitions: r.transitions,
+      s: r.ms / 1000,
+      rate: r.states / (r.ms / 1000),
+      rateUnit: 'st/s',
+      peakMB: mb(r.peakRss),
+      bps: r.bytesPerState,
       first: f ? `${f.atStates} st, ${f.atMs} ms, len ${f.length}` : '-',
-      notes: `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; P(collision) ${r.collision.toExponential(0)}`,
+      notes:
+        `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; P(collision) ` +
+        `${r.collision.toExponential(0)}`,
     });
   }
 }
@@ -66,21 +117,38 @@ if (haveSpin) {
   const pml = join(here, 'rw-umf.pml');
   const build = (P: number, J: number, v: string, cflags: string[]) => {
     const t0 = performance.now();
-    execFileSync('spin', [`-DP=${P}`, `-DJ=${J}`, ...(v === 'B' ? ['-DDESIGN_B'] : []), '-a', pml], { cwd: dir, stdio: 'ignore' });
-    execFileSync('gcc', ['-O2', '-w', '-DSAFETY', '-DNOREDUCE', '-DMEMLIM=8192', ...cflags, '-o', 'pan', 'pan.c'], { cwd: dir, stdio: 'ignore' });
+    execFileSync('spin', [`-DP=${P}`, `-DJ=${J}`, ...(v === 'B' ? ['-DDESIGN_B'] : []), '-a', pml], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
+    execFileSync('gcc', ['-O2', '-w', '-DSAFETY', '-DNOREDUCE', '-DMEMLIM=8192', ...cflags, '-o', 'pan', 'pan.c'], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
     return performance.now() - t0;
   };
   const pan = (flags: string[]) => {
     const t0 = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', './pan', ...flags], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', './pan', ...flags], {
+      cwd: dir,
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
     const ms = performance.now() - t0;
     const out = (r.stdout ?? '') + (r.stderr ?? '');
     const num = (re: RegExp) => parseFloat(out.match(re)?.[1] ?? 'NaN'); // pan prints big counts as 1.3768914e+08
     return {
-      ms, out, capped: /reached -DMEMLIM bound|out of memory|max search depth too small/i.test(out), states: num(/([\d.e+]+) states, stored/), transitions: num(/([\d.e+]+) transitions \(= stored\+matched\)/),
-      maxrss: num(/MAXRSS (\d+)/) * 1024, depth: num(/at depth (\d+)/), vec: num(/State-vector (\d+) byte/),
+      ms,
+      out,
+      capped: /reached -DMEMLIM bound|out of memory|max search depth too small/i.test(out),
+      states: num(/([\d.e+]+) states, stored/),
+      transitions: num(/([\d.e+]+) transitions \(= stored\+matched\)/),
+      maxrss: num(/MAXRSS (\d+)/) * 1024,
+      depth: num(/at depth (\d+)/),
+      vec: num(/State-vector (\d+) byte/),
       mem: num(/([\d.]+)\s+total actual memory usage/),
-      memStates: num(/([\d.]+)\s+actual memory usage for states/), memHash: num(/([\d.]+)\s+memory used for hash table/),
+      memStates: num(/([\d.]+)\s+actual memory usage for states/),
+      memHash: num(/([\d.]+)\s+memory used for hash table/),
     };
   };
   for (const v of ['A', 'B']) {
@@ -99,33 +167,73 @@ if (haveSpin) {
         first = `${b.states} st, ${Math.round(b.ms)} ms, len ${b.depth} (BFS)`;
       }
       rows.push({
-        name, config: `p${P}j${J}`, states: full.states, transitions: full.transitions, s: full.ms / 1000, rate: full.states / (full.ms / 1000), rateUnit: 'st/s',
-        peakMB: mb(full.maxrss), bps: ((full.memStates + full.memHash) * 2 ** 20) / full.states, first,
-        notes: `${full.capped ? 'CAPPED (pan ran out of memory or depth); ' : ''}-DNOREDUCE -DCOLLAPSE -DMEMLIM=8192 -w${w}; state vector ${full.vec} B; B/state = (states + hash table)/states; compile ${(cms / 1000).toFixed(1)} s (not counted); transitions include timeout self-loops at end states`,
+        name,
+        config: `p${P}j${J}`,
+        states: full.states,
+        transitions: full.transitions,
+        s: full.ms / 1000,
+        rate: full.states / (full.ms / 1000),
+        rateUnit: 'st/s',
+        peakMB: mb(full.maxrss),
+        bps: ((full.memStates + full.memHash) * 2 ** 20) / full.states,
+        first,
+        notes:
+          `${full.capped ? 'CAPPED (pan ran out of memory or depth); ' : ''}-DNOREDUCE -DCOLLAPSE -DMEMLIM=8192 ` +
+          `-w${w}; state vector ${full.vec} B; B/state = (states + hash table)/states; compile ` +
+          `${(cms / 1000).toFixed(1)} s (not counted); transitions include timeout self-loops at end states`,
       });
     }
   }
   rmSync(dir, { recursive: true, force: true });
 } else {
-  log(noSpin ? 'Spin rows skipped (--no-spin)' : 'Spin rows skipped: spin or gcc not installed (apt-get install -y spin)');
+  log(
+    noSpin ? 'Spin rows skipped (--no-spin)' : 'Spin rows skipped: spin or gcc not installed (apt-get install -y spin)',
+  );
 }
 
 // ---- random mode and the naive harness ------------------------------------------------------------
-const RP = 4, RJ = 4;
+const RP = 4,
+  RJ = 4;
 for (const v of ['a', 'b']) {
   for (const props of [['no-deadlock'], ['finite-time', 'no-deadlock']]) {
     const name = `fencecheck random rw-umf-${v} (${props.join(' + ')})`;
     if (!want(name)) continue;
     log(`${name} ...`);
-    const w = runJob({ kind: 'random-walk', design: `rw-umf-${v}`, config: { P: RP, J: RJ }, props, runs: 2000, depth: 400, seed: 1 });
+    const w = runJob({
+      kind: 'random-walk',
+      design: `rw-umf-${v}`,
+      config: { P: RP, J: RJ },
+      props,
+      runs: 2000,
+      depth: 400,
+      seed: 1,
+    });
     let first = '-';
     if (props.length === 1) {
-      const f = runJob({ kind: 'random', design: `rw-umf-${v}`, config: { P: RP, J: RJ }, props: ['no-deadlock'], runs: 300, depth: 400, seed: 1 });
-      first = f.found.length ? `${Math.round(f.ms)} ms, len ${f.found[0].length} (shrunk, minimized)` : `none in ${f.runs} runs`;
+      const f = runJob({
+        kind: 'random',
+        design: `rw-umf-${v}`,
+        config: { P: RP, J: RJ },
+        props: ['no-deadlock'],
+        runs: 300,
+        depth: 400,
+        seed: 1,
+      });
+      first = f.found.length
+        ? `${Math.round(f.ms)} ms, len ${f.found[0].length} (shrunk, minimized)`
+        : `none in ${f.runs} runs`;
     }
     rows.push({
-      name, config: `p${RP}j${RJ}`, s: w.ms / 1000, rate: w.steps / (w.ms / 1000), rateUnit: 'steps/s', peakMB: mb(w.peakRss),
-      first, notes: `${w.runs} runs (fc choice arrays, exploreRandom's loop, not stopping at violations), ${w.steps} steps${w.drains ? `, ${w.drains} drains` : ''}; first = exploreRandom(no-deadlock), seed 1`,
+      name,
+      config: `p${RP}j${RJ}`,
+      s: w.ms / 1000,
+      rate: w.steps / (w.ms / 1000),
+      rateUnit: 'steps/s',
+      peakMB: mb(w.peakRss),
+      first,
+      notes:
+        `${w.runs} runs (fc choice arrays, exploreRandom's loop, not stopping at violations), ${w.steps} ` +
+        `steps${w.drains ? `, ${w.drains} drains` : ''}; first = exploreRandom(no-deadlock), seed 1`,
     });
   }
 }
@@ -134,13 +242,45 @@ for (const v of ['A', 'B'] as const) {
   if (!want(name)) continue;
   log(`${name} ...`);
   // Throughput: 2000 runs; a deadlock ends its run (counted) instead of failing the property.
-  const r = runJob({ kind: 'naive', variant: v, P: RP, J: RJ, numRuns: 2000, maxCommands: 400, seed: 1, timeLimitMs: 300_000, stopOnViolation: false });
+  const r = runJob({
+    kind: 'naive',
+    variant: v,
+    P: RP,
+    J: RJ,
+    numRuns: 2000,
+    maxCommands: 400,
+    seed: 1,
+    timeLimitMs: 300_000,
+    stopOnViolation: false,
+  });
   // Time to A's deadlock: the property fails at the first deadlock, then fast-check shrinks.
-  const f = v === 'A' ? runJob({ kind: 'naive', variant: v, P: RP, J: RJ, numRuns: 100_000, maxCommands: 400, seed: 1, timeLimitMs: 120_000 }) : null;
+  const f =
+    v === 'A'
+      ? runJob({
+          kind: 'naive',
+          variant: v,
+          P: RP,
+          J: RJ,
+          numRuns: 100_000,
+          maxCommands: 400,
+          seed: 1,
+          timeLimitMs: 120_000,
+        })
+      : null;
   rows.push({
-    name, config: `p${RP}j${RJ}`, s: r.ms / 1000, rate: r.steps / (r.ms / 1000), rateUnit: 'steps/s', peakMB: mb(r.peakRss),
-    first: f?.failed ? `${Math.round(f.firstFailureMs)} ms to 1st failure, ${Math.round(f.ms)} ms with shrink, len ${f.counterexampleLength}` : '-',
-    notes: `${r.runs} runs, ${r.steps} executed commands (skipped preconditions not counted), ${r.violations} runs ended in deadlock; deadlock invariant after each command`,
+    name,
+    config: `p${RP}j${RJ}`,
+    s: r.ms / 1000,
+    rate: r.steps / (r.ms / 1000),
+    rateUnit: 'steps/s',
+    peakMB: mb(r.peakRss),
+    first: f?.failed
+      ? `${Math.round(f.firstFailureMs)} ms to 1st failure, ${Math.round(f.ms)} ms with shrink, len ` +
+        `${f.counterexampleLength}`
+      : '-',
+    notes:
+      `${r.runs} runs, ${r.steps} executed commands (skipped preconditions not counted), ${r.violations} runs ` +
+      `ended in deadlock; deadlock invariant after each command`,
   });
 }
 
@@ -151,23 +291,89 @@ for (const procs of [2, 3]) {
   const cfg = { ...sf, processes: procs };
   if (want('single-fifo random')) {
     log(`single-fifo-implicit ${procs} processes, random ...`);
-    const w = runJob({ kind: 'random', design: 'single-fifo-implicit', config: cfg, props: sfProps, runs: 300, depth: 80, seed: 1 });
-    rows.push({ name: 'fencecheck random single-fifo-implicit', config: `${procs} procs`, s: w.ms / 1000, rate: w.steps / (w.ms / 1000), rateUnit: 'steps/s', peakMB: mb(w.peakRss), notes: `exploreRandom, ${w.runs} runs, ${w.steps} steps, all 3 properties on (they hold)` });
+    const w = runJob({
+      kind: 'random',
+      design: 'single-fifo-implicit',
+      config: cfg,
+      props: sfProps,
+      runs: 300,
+      depth: 80,
+      seed: 1,
+    });
+    rows.push({
+      name: 'fencecheck random single-fifo-implicit',
+      config: `${procs} procs`,
+      s: w.ms / 1000,
+      rate: w.steps / (w.ms / 1000),
+      rateUnit: 'steps/s',
+      peakMB: mb(w.peakRss),
+      notes: `exploreRandom, ${w.runs} runs, ${w.steps} steps, all 3 properties on (they hold)`,
+    });
   }
   if (want('single-fifo BFS')) {
     log(`single-fifo-implicit ${procs} processes, exhaustive ...`);
-    const r = runJob({ kind: 'exhaustive', design: 'single-fifo-implicit', config: cfg, props: sfProps, maxStates: 2_000_000, maxMemoryBytes: MAX_RSS, budgetMs: 90_000, exploreAll: true });
-    rows.push({ name: 'fencecheck BFS single-fifo-implicit', config: `${procs} procs`, states: r.states, transitions: r.transitions, s: r.ms / 1000, rate: r.states / (r.ms / 1000), rateUnit: 'st/s', peakMB: mb(r.peakRss), bps: r.bytesPerState, notes: `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; all 3 properties (drains) on` });
+    const r = runJob({
+      kind: 'exhaustive',
+      design: 'single-fifo-implicit',
+      config: cfg,
+      props: sfProps,
+      maxStates: 2_000_000,
+      maxMemoryBytes: MAX_RSS,
+      budgetMs: 90_000,
+      exploreAll: true,
+    });
+    rows.push({
+      name: 'fencecheck BFS single-fifo-implicit',
+      config: `${procs} procs`,
+      states: r.states,
+      transitions: r.transitions,
+      s: r.ms / 1000,
+      rate: r.states / (r.ms / 1000),
+      rateUnit: 'st/s',
+      peakMB: mb(r.peakRss),
+      bps: r.bytesPerState,
+      notes: `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; all 3 properties (drains) on`,
+    });
   }
 }
 
 // ---- print --------------------------------------------------------------------------------------
-const fmt = (n: number | undefined, d = 0) => (n === undefined || Number.isNaN(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
-const head = ['engine / world', 'config', 'distinct states', 'transitions', 'seconds', 'rate', 'peak RSS MB', 'B/state', 'first counterexample (A)', 'notes'];
-const table = rows.map((r) => [r.name, r.config, fmt(r.states), fmt(r.transitions), fmt(r.s, 2), r.rate ? `${fmt(r.rate)} ${r.rateUnit}` : '-', fmt(r.peakMB), fmt(r.bps, 1), r.first ?? '-', r.notes ?? '']);
+const fmt = (n: number | undefined, d = 0) =>
+  n === undefined || Number.isNaN(n)
+    ? '-'
+    : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const head = [
+  'engine / world',
+  'config',
+  'distinct states',
+  'transitions',
+  'seconds',
+  'rate',
+  'peak RSS MB',
+  'B/state',
+  'first counterexample (A)',
+  'notes',
+];
+const table = rows.map((r) => [
+  r.name,
+  r.config,
+  fmt(r.states),
+  fmt(r.transitions),
+  fmt(r.s, 2),
+  r.rate ? `${fmt(r.rate)} ${r.rateUnit}` : '-',
+  fmt(r.peakMB),
+  fmt(r.bps, 1),
+  r.first ?? '-',
+  r.notes ?? '',
+]);
 const wid = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
 const line = (t: string[]) => '| ' + t.map((x, i) => x.padEnd(wid[i])).join(' | ') + ' |';
-console.log(`fencecheck bench — node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? '?'}, ${mb(totalmem())} MB RAM, load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `fencecheck bench — node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? '?'}, ` +
+    `${mb(totalmem())} MB RAM, load average at end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+);
 console.log(line(head));
 console.log('|' + wid.map((w) => '-'.repeat(w + 2)).join('|') + '|');
 for (const t of table) console.log(line(t));
@@ -175,16 +381,28 @@ for (const t of table) console.log(line(t));
 // Ratios measured in this run.
 const get = (n: string, c: string) => rows.find((r) => r.name === n && r.config === c);
 const ratios: string[] = [];
-for (const [P, J] of CONFIGS) for (const v of ['a', 'b']) {
-  const ours = get(`fencecheck BFS rw-umf-${v}`, `p${P}j${J}`), spin = get(`Spin 6.5 DFS rw-umf-${v}`, `p${P}j${J}`);
-  if (ours?.rate && spin?.rate) ratios.push(`rw-umf-${v} p${P}j${J}: states ${ours.states === spin.states ? 'equal' : `DIFFER (${ours.states} vs ${spin.states})`}, Spin/ours speed ${(spin.rate / ours.rate).toFixed(1)}×`);
-}
+for (const [P, J] of CONFIGS)
+  for (const v of ['a', 'b']) {
+    const ours = get(`fencecheck BFS rw-umf-${v}`, `p${P}j${J}`),
+      spin = get(`Spin 6.5 DFS rw-umf-${v}`, `p${P}j${J}`);
+    if (ours?.rate && spin?.rate)
+      ratios.push(
+        `rw-umf-${v} p${P}j${J}: states ` +
+          `${ours.states === spin.states ? 'equal' : `DIFFER (${ours.states} vs ${spin.states})`}, Spin/ours speed ` +
+          `${(spin.rate / ours.rate).toFixed(1)}×`,
+      );
+  }
 for (const v of ['a', 'b']) {
   const naive = get(`naive fc.commands+createActor rw-umf-${v}`, `p${RP}j${RJ}`);
   for (const p of ['no-deadlock', 'finite-time + no-deadlock']) {
     const ours = get(`fencecheck random rw-umf-${v} (${p})`, `p${RP}j${RJ}`);
-    if (ours?.rate && naive?.rate) ratios.push(`random rw-umf-${v}, ours (${p}) / naive (deadlock invariant) steps/s: ${(ours.rate / naive.rate).toFixed(1)}×`);
+    if (ours?.rate && naive?.rate)
+      ratios.push(
+        `random rw-umf-${v}, ours (${p}) / naive (deadlock invariant) steps/s: ` +
+          `${(ours.rate / naive.rate).toFixed(1)}×`,
+      );
   }
 }
 if (ratios.length) console.log('\n' + ratios.join('\n'));
-void existsSync; void writeFileSync;
+void existsSync;
+void writeFileSync;

@@ -89,7 +89,8 @@ export function withSteps<C>(
 ): StepTable<C> {
   const base = Array.isArray(from) ? stepTable(from) : (from as StepTable<C>);
   for (const k of Object.keys(overrides)) {
-    if (!Object.hasOwn(base, k)) throw new Error(`withSteps: no step '${k}' to override (have: ${Object.keys(base).join(', ')})`);
+    if (!Object.hasOwn(base, k))
+      throw new Error(`withSteps: no step '${k}' to override (have: ${Object.keys(base).join(', ')})`);
     const o = overrides[k];
     if (o && o.name !== k) throw new Error(`withSteps: the override of '${k}' is named '${o.name}'`);
   }

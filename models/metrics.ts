@@ -9,7 +9,14 @@ import type { World } from './world.ts';
 import { worldKey } from './world.ts';
 import type { StepTable } from './design.ts';
 
-export function stepsFromTo<C>(init: World, steps: StepTable<C>, cfg: C, start: (w: World) => boolean, goal: (w: World) => boolean, limit = 20_000): number {
+export function stepsFromTo<C>(
+  init: World,
+  steps: StepTable<C>,
+  cfg: C,
+  start: (w: World) => boolean,
+  goal: (w: World) => boolean,
+  limit = 20_000,
+): number {
   // 0-1 BFS: a step taken after `start` held costs 1, before it 0.
   const dist = new Map<string, number>([[worldKey(init), 0]]);
   const dq: [World, number][] = [[init, 0]];
@@ -27,7 +34,8 @@ export function stepsFromTo<C>(init: World, steps: StepTable<C>, cfg: C, start: 
         const k = worldKey(n);
         if ((dist.get(k) ?? Infinity) <= d + cost) continue;
         dist.set(k, d + cost);
-        if (cost === 0) dq.unshift([n, d]); else dq.push([n, d + 1]);
+        if (cost === 0) dq.unshift([n, d]);
+        else dq.push([n, d + 1]);
       }
     }
   }

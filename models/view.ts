@@ -50,7 +50,9 @@ export function waitEdges(w: World): Edge[] {
   for (const id of Object.keys(w.o).sort()) {
     const s = w.o[id];
     const v = viewOf(s);
-    if (v?.waitEdges) for (const e of v.waitEdges(id, s.context, w, typeof s.value === 'string' ? s.value : JSON.stringify(s.value))) out.push(e);
+    if (v?.waitEdges)
+      for (const e of v.waitEdges(id, s.context, w, typeof s.value === 'string' ? s.value : JSON.stringify(s.value)))
+        out.push(e);
   }
   return out;
 }

@@ -30,8 +30,14 @@ export interface DeliverParams {
 let pending: DeliverParams[] = [];
 const empty = createEmptyActor();
 const scope = {
-  self: empty, logger: () => {}, id: '', sessionId: '', defer: () => {}, system: (empty as any).system,
-  stopChild: () => {}, emit: () => {},
+  self: empty,
+  logger: () => {},
+  id: '',
+  sessionId: '',
+  defer: () => {},
+  system: (empty as any).system,
+  stopChild: () => {},
+  emit: () => {},
   actionExecutor: (a: { type: string; params?: unknown }) => {
     if (a.type === 'deliver') pending.push(a.params as DeliverParams);
   },
@@ -85,7 +91,8 @@ export function spawn(w: World, id: string, machine: AnyStateMachine, input: Rec
   if (id in w.o) throw new Error(`object '${id}' already exists`);
   pending = [];
   const snap = machine.getInitialSnapshot(scope, input) as AnyMachineSnapshot;
-  const d = pending; pending = [];
+  const d = pending;
+  pending = [];
   if (d.length) throw new Error(`spawn of '${id}' asked for deliveries; machines must start quiet`);
   return { o: { ...w.o, [id]: snaps[snapshotId(snap)] }, g: w.g };
 }
@@ -144,7 +151,10 @@ export function rawTransition(s: AnyMachineSnapshot, ev: Ev): { next: AnyMachine
 
 // ---- interning and the transition memo (engine internals; the API above is unchanged) ----
 
-interface MemoEntry { next: number; deliver: DeliverParams[] }
+interface MemoEntry {
+  next: number;
+  deliver: DeliverParams[];
+}
 const REFUSED = 0 as const;
 const SID = Symbol('fencecheck.sid');
 /** sid -> representative snapshot; sid 0 is reserved for "no object". */
@@ -161,7 +171,10 @@ export const memoStats = { hits: 0, misses: 0, clears: 0 };
 
 function contentKey(s: AnyMachineSnapshot): string {
   let t = machineTag.get(s.machine);
-  if (t === undefined) { t = nextTag++; machineTag.set(s.machine, t); }
+  if (t === undefined) {
+    t = nextTag++;
+    machineTag.set(s.machine, t);
+  }
   const hv = s.historyValue && Object.keys(s.historyValue).length ? JSON.stringify(s.historyValue) : '';
   const ch = s.children && Object.keys(s.children).length ? Object.keys(s.children).sort().join(',') : '';
   return `${t}|${s.status}|${JSON.stringify(s.value)}|${JSON.stringify(s.context)}|${hv}|${ch}`;
@@ -194,7 +207,10 @@ export function snapshotById(id: number): AnyMachineSnapshot {
 
 function eventKey(ev: Ev): string {
   let k = evKeys.get(ev);
-  if (k === undefined) { k = JSON.stringify(ev); evKeys.set(ev, k); }
+  if (k === undefined) {
+    k = JSON.stringify(ev);
+    evKeys.set(ev, k);
+  }
   return k;
 }
 
@@ -202,10 +218,16 @@ function eventKey(ev: Ev): string {
 function memoTransition(s: AnyMachineSnapshot, ev: Ev): MemoEntry | typeof REFUSED {
   const sid = snapshotId(s);
   let m = memos[sid];
-  if (!m) { m = new Map(); memos[sid] = m; }
+  if (!m) {
+    m = new Map();
+    memos[sid] = m;
+  }
   const ek = eventKey(ev);
   let r = m.get(ek);
-  if (r !== undefined) { memoStats.hits++; return r; }
+  if (r !== undefined) {
+    memoStats.hits++;
+    return r;
+  }
   memoStats.misses++;
   const { next, deliver: ds } = rawTransition(snaps[sid], ev);
   // A transition whose only effect is deliveries leaves the snapshot identical: it was still taken.

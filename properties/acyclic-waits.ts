@@ -23,7 +23,10 @@ export function findCycle(w: World): Edge[] | null {
   for (const e of waitEdges(w)) {
     if (!live(w, e[0]) || !live(w, e[1])) continue;
     let l = adj.get(e[0]);
-    if (!l) { l = []; adj.set(e[0], l); }
+    if (!l) {
+      l = [];
+      adj.set(e[0], l);
+    }
     l.push(e);
   }
   const color = new Map<string, number>();
@@ -46,7 +49,11 @@ export function findCycle(w: World): Edge[] | null {
     color.set(n, 2);
     return null;
   };
-  for (const n of [...adj.keys()].sort()) if (!color.get(n)) { const r = visit(n); if (r) return r; }
+  for (const n of [...adj.keys()].sort())
+    if (!color.get(n)) {
+      const r = visit(n);
+      if (r) return r;
+    }
   return null;
 }
 

@@ -14,12 +14,15 @@ export default defineProperty({
   name: 'chain-prefix-closed',
   kind: 'state',
   rules: ['I15', 'R45', 'R47'],
-  statement: 'A signaled chain node has a signaled fence and prev; a signaled timeline point implies every lower materialized point signaled.',
+  statement:
+    'A signaled chain node has a signaled fence and prev; a signaled timeline point implies every lower materialized ' +
+    'point signaled.',
   state: (w) => {
     for (const id of idsOf(w, 'dma_fence_chain')) {
       if (!hasTag(w, id, 'signaled')) continue;
       const c = ctx<DmaFenceChainContext>(w, id);
-      for (const l of [c.fence, c.prev]) if (l && !hasTag(w, l, 'signaled')) return `${id} (point ${c.seqno}) signaled before its link ${l} (R45)`;
+      for (const l of [c.fence, c.prev])
+        if (l && !hasTag(w, l, 'signaled')) return `${id} (point ${c.seqno}) signaled before its link ${l} (R45)`;
     }
     for (const s of idsOf(w, 'drm_syncobj')) {
       const head = ctx<DrmSyncobjContext>(w, s).fence;

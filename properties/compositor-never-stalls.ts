@@ -16,7 +16,10 @@ import type { DrmCrtcContext } from '../models/display/drm-crtc.ts';
 
 /** 'tl:client0.buf1.tl@3' -> 'acquire point 3 of client0.buf1.tl'. */
 function describeHandle(h: string): string {
-  if (h.startsWith('tl:')) { const at = h.lastIndexOf('@'); return `acquire point ${h.slice(at + 1)} of ${h.slice(3, at)}`; }
+  if (h.startsWith('tl:')) {
+    const at = h.lastIndexOf('@');
+    return `acquire point ${h.slice(at + 1)} of ${h.slice(3, at)}`;
+  }
   if (h.endsWith('.resv')) return `implicit WRITE fences of ${h.slice(0, -5)}`;
   return `fence ${h}`;
 }
@@ -33,23 +36,36 @@ export default defineProperty({
   name: 'compositor-never-stalls',
   kind: 'step',
   rules: ['I26', 'I27', 'R133', 'R139', 'R141'],
-  statement: 'No frame of the compositor waits on a client\'s unsignalled fence: at every vblank, the frame it ends neither had the compositor waiting on a client nor had KMS holding the flip on a client fence.',
+  statement:
+    "No frame of the compositor waits on a client's unsignalled fence: at every vblank, the frame it ends neither " +
+    'had the compositor waiting on a client nor had KMS holding the flip on a client fence.',
   step: (before, _a, after) => {
     for (const crtc of idsOf(after, 'drm_crtc')) {
-      const kb = ctx<DrmCrtcContext>(before, crtc), ka = ctx<DrmCrtcContext>(after, crtc);
+      const kb = ctx<DrmCrtcContext>(before, crtc),
+        ka = ctx<DrmCrtcContext>(after, crtc);
       if (ka.vblanks === kb.vblanks) continue;
       for (const comp of idsOf(before, 'compositor')) {
         const c = ctx<CompositorContext>(before, comp);
         if (stateOf(before, comp) === 'stalled' && c.stall) {
-          return `vblank ${ka.vblanks} passed with no new frame: ${comp} is still waiting since compositor_paint (frame ${c.stall.frame}) on ${describeWait(c.stall)}, which is unsignalled; one client made the whole frame miss`;
+          return (
+            `vblank ${ka.vblanks} passed with no new frame: ${comp} is still waiting since compositor_paint ` +
+            `(frame ${c.stall.frame}) on ${describeWait(c.stall)}, which is unsignalled; one client made the whole ` +
+            `frame miss`
+          );
         }
         if (c.waited && c.waited.frame === ka.vblanks) {
-          return `frame for vblank ${ka.vblanks}: ${comp} waited at compositor_paint on ${describeWait(c.waited)} while it was unsignalled`;
+          return (
+            `frame for vblank ${ka.vblanks}: ${comp} waited at compositor_paint on ${describeWait(c.waited)} ` +
+            `while it was unsignalled`
+          );
         }
       }
       const held = kb.pending ? clientFences(before, kb.pending.waiting) : [];
       if (held.length && ka.flips === kb.flips) {
-        return `vblank ${ka.vblanks} passed with no flip: KMS holds commit ${kb.pending!.seq} on ${held.map((f) => `${fenceClient(before, f)}'s ${f}`).join(', ')} (R133)`;
+        return (
+          `vblank ${ka.vblanks} passed with no flip: KMS holds commit ${kb.pending!.seq} on ` +
+          `${held.map((f) => `${fenceClient(before, f)}'s ${f}`).join(', ')} (R133)`
+        );
       }
     }
     return null;

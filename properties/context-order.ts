@@ -33,7 +33,8 @@ export default defineProperty({
     for (const ctxId of [...hi.keys()].sort((a, b) => a - b)) {
       const h = hi.get(ctxId)!;
       const l = lo.get(ctxId);
-      if (l && h[0] > l[0]) return `${h[1]} (ctx ${ctxId}, seqno ${h[0]}) is signaled but the earlier ${l[1]} (seqno ${l[0]}) is not (I4)`;
+      if (l && h[0] > l[0])
+        return `${h[1]} (ctx ${ctxId}, seqno ${h[0]}) is signaled but the earlier ${l[1]} (seqno ${l[0]}) is not (I4)`;
     }
     return null;
   },

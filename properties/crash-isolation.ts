@@ -29,17 +29,24 @@ export default defineProperty({
   name: 'crash-isolation',
   kind: 'drain',
   rules: ['I10', 'R30'],
-  statement: 'A crashed client never blocks the compositor, and a crashed compositor never blocks a client forever: once the kernel, GPU and timers settle, everything the crashed side owed is signalled.',
+  statement:
+    'A crashed client never blocks the compositor, and a crashed compositor never blocks a client forever: once the ' +
+    'kernel, GPU and timers settle, everything the crashed side owed is signalled.',
   drain: (from, r) => {
     const crashedClients = idsOf(from, 'present_client').filter((c) => hasTag(from, c, 'crashed'));
     const comps = idsOf(from, 'compositor').filter((c) => hasTag(from, c, 'crashed'));
     if (!crashedClients.length && !comps.length) return null;
     const w = r.settled;
-    if (!w) return `after the crash of ${[...crashedClients, ...comps].join(', ')} the kernel and display did not settle within ${r.bound} steps`;
+    if (!w)
+      return (
+        `after the crash of ${[...crashedClients, ...comps].join(', ')} the kernel and display did not settle ` +
+        `within ${r.bound} steps`
+      );
     for (const c of crashedClients) {
       for (const comp of idsOf(w, 'compositor')) {
         const st = ctx<CompositorContext>(w, comp).stall;
-        if (stateOf(w, comp) === 'stalled' && st?.client === c) return `${comp} waits forever on crashed ${c}'s ${st.on}`;
+        if (stateOf(w, comp) === 'stalled' && st?.client === c)
+          return `${comp} waits forever on crashed ${c}'s ${st.on}`;
       }
       const owed = owedUnsignalled(w, c);
       if (owed.length) return `crashed ${c} owed ${owed.join(', ')}, and nobody signals them`;
@@ -48,9 +55,15 @@ export default defineProperty({
       const owed = owedUnsignalled(w, comp);
       if (owed.length) return `crashed ${comp} owed ${owed.join(', ')}; their clients wait forever`;
       const c = ctx<CompositorContext>(w, comp);
-      const held = [...Object.values(c.queue).flat(), ...Object.values(c.latched), ...Object.values(c.onScreen), ...c.toRelease];
+      const held = [
+        ...Object.values(c.queue).flat(),
+        ...Object.values(c.latched),
+        ...Object.values(c.onScreen),
+        ...c.toRelease,
+      ];
       const stuck = held.find((s) => !hasTag(w, s.client, 'crashed') && !releaseSignaled(w, s.release));
-      if (stuck) return `crashed ${comp} held ${stuck.client}'s ${stuck.buf} (frame ${stuck.frame}); it is never released`;
+      if (stuck)
+        return `crashed ${comp} held ${stuck.client}'s ${stuck.buf} (frame ${stuck.frame}); it is never released`;
     }
     return null;
   },

@@ -21,7 +21,8 @@ export default defineProperty({
       const s = w.o[to];
       if (s?.machine.id !== 'user_memory_fence') continue;
       const { writer }: UmfContext = s.context;
-      if (w.o[writer]?.hasTag('crashed')) return `${from} still waits on ${to}, whose writer ${writer} crashed (seed 002 §2.1)`;
+      if (w.o[writer]?.hasTag('crashed'))
+        return `${from} still waits on ${to}, whose writer ${writer} crashed (seed 002 §2.1)`;
     }
     return null;
   },

@@ -2,7 +2,8 @@
  * eviction-after-fences — I19 (R53, R59, R111, R115; ttm_bo_wait_ctx waits on BOOKKEEP): a BO's
  * backing store starts moving, or is freed, only once every fence of its resv with usage <= BOOKKEEP
  * has signaled (its own move fence aside, and the fences of work that waits for this very move: a job
- * validated into VRAM has not run, its fence is a future access, H5). Preempt and eviction fences satisfy this by being BOOKKEEP
+ * validated into VRAM has not run, its fence is a future access, H5). Preempt and eviction fences satisfy this by
+ * being BOOKKEEP
  * entries that eviction enables.
  */
 import { defineProperty } from './property.ts';
@@ -11,7 +12,10 @@ import { isFence } from '../models/view.ts';
 import type { DmaResvContext } from '../models/dma-buf/dma-resv.ts';
 import type { TtmBoContext } from '../models/ttm/ttm-buffer-object.ts';
 
-const signaled = (w: World, id: string) => { const s = w.o[id]; return !!s && isFence(s) && s.hasTag('signaled'); };
+const signaled = (w: World, id: string) => {
+  const s = w.o[id];
+  return !!s && isFence(s) && s.hasTag('signaled');
+};
 
 export default defineProperty({
   name: 'eviction-after-fences',
@@ -29,8 +33,14 @@ export default defineProperty({
       const old: TtmBoContext = before.o[id].context;
       const mine = s.value === 'moving' ? c.moveFence : old.moveFence;
       const waiters = s.value === 'moving' ? c.neededBy : [];
-      const open = (resv?.fences ?? []).filter((e) => e.fence !== mine && !waiters.includes(e.fence) && !signaled(after, e.fence));
-      if (open.length) return `${id} ${s.value === 'moving' ? 'started moving' : 'was freed'} at ${a.label} while its resv still holds unsignaled ${open.map((e) => `${e.fence} (${e.usage})`).join(', ')} (I19)`;
+      const open = (resv?.fences ?? []).filter(
+        (e) => e.fence !== mine && !waiters.includes(e.fence) && !signaled(after, e.fence),
+      );
+      if (open.length)
+        return (
+          `${id} ${s.value === 'moving' ? 'started moving' : 'was freed'} at ${a.label} while its resv still ` +
+          `holds unsignaled ${open.map((e) => `${e.fence} (${e.usage})`).join(', ')} (I19)`
+        );
     }
     return null;
   },

@@ -17,9 +17,14 @@ export default defineProperty({
   temporal: 'liveness',
   observes: { roles: DRAIN_ROLES },
   rules: ['I10', 'R20', 'R30', 'R98', 'R102'],
-  statement: 'Once published, a dma_fence signals after finitely many kernel, GPU and timer steps, with userspace stopped.',
+  statement:
+    'Once published, a dma_fence signals after finitely many kernel, GPU and timer steps, with userspace stopped.',
   drain: (_from, r) => {
-    if (!r.settled) return `the kernel, GPU and timers did not settle within ${r.bound} steps (livelock); last steps: ${r.labels.slice(-4).join(', ')}`;
+    if (!r.settled)
+      return (
+        `the kernel, GPU and timers did not settle within ${r.bound} steps (livelock); last steps: ` +
+        `${r.labels.slice(-4).join(', ')}`
+      );
     const stuck: string[] = [];
     for (const id of Object.keys(r.settled.o).sort()) {
       const s = r.settled.o[id];
@@ -28,6 +33,9 @@ export default defineProperty({
       if (c.published) stuck.push(c.signaller === 'user' ? `${id} (only userspace can signal it)` : id);
     }
     if (!stuck.length) return null;
-    return `published fences never signal once userspace stops: ${stuck.slice(0, 6).join(', ')}${stuck.length > 6 ? ` and ${stuck.length - 6} more` : ''}`;
+    return (
+      `published fences never signal once userspace stops: ` +
+      `${stuck.slice(0, 6).join(', ')}${stuck.length > 6 ? ` and ${stuck.length - 6} more` : ''}`
+    );
   },
 });

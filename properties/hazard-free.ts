@@ -47,13 +47,24 @@ function happensBefore(w: World, job: string, recs: Map<string, AccessRecord>): 
     const j = todo.pop()!;
     const rec = recs.get(j);
     if (!rec) continue;
-    const add = (x: string) => { if (x !== job && !out.has(x)) { out.add(x); todo.push(x); } };
+    const add = (x: string) => {
+      if (x !== job && !out.has(x)) {
+        out.add(x);
+        todo.push(x);
+      }
+    };
     for (const [other, r] of recs) if (r.proc === rec.proc && other !== j && sameProcEarlier(other, j)) add(other);
     for (const d of rec.deps) {
       for (const leaf of dma_fence_unwrap(w, d)) {
         const c = w.o[leaf]?.context as DmaFenceContext | undefined;
-        const same = c && c.context !== 0 ? (byContext.get(c.context) ?? []).filter((f) => f.seqno <= c.seqno).map((f) => f.id) : [leaf];
-        for (const f of same) { const o = ownerJob(w, f); if (o) add(o); }
+        const same =
+          c && c.context !== 0
+            ? (byContext.get(c.context) ?? []).filter((f) => f.seqno <= c.seqno).map((f) => f.id)
+            : [leaf];
+        for (const f of same) {
+          const o = ownerJob(w, f);
+          if (o) add(o);
+        }
       }
     }
   }
@@ -71,7 +82,9 @@ export default defineProperty({
   name: 'hazard-free',
   kind: 'step',
   rules: ['H8', 'R53', 'R54', 'R62', 'R126', 'R127', 'R128'],
-  statement: 'Two GPU accesses to one BO, at least one a write, are ordered by a happens-before chain of fences (implicit or explicit), by ring order, or by completion before submission.',
+  statement:
+    'Two GPU accesses to one BO, at least one a write, are ordered by a happens-before chain of fences (implicit or ' +
+    'explicit), by ring order, or by completion before submission.',
   step: (before, a, after) => {
     const recs = new Map(accessRecords(after));
     for (const [j2, r2] of recs) {
@@ -82,7 +95,10 @@ export default defineProperty({
         const bo = conflict(r1.acc, r2.acc);
         if (!bo || hb.has(j1) || signaled(before, `${j1}.finished`)) continue;
         const how = (r: AccessRecord) => (r.acc.some(([b, m]) => b === bo && m === 'w') ? 'writes' : 'reads');
-        return `${j2} ${how(r2)} ${bo} while ${j1} ${how(r1)} it, unordered: no fence chain leads from ${j1} to ${j2} and ${j1} had not completed when ${j2} was submitted (at ${a.label})`;
+        return (
+          `${j2} ${how(r2)} ${bo} while ${j1} ${how(r1)} it, unordered: no fence chain leads from ${j1} to ` +
+          `${j2} and ${j1} had not completed when ${j2} was submitted (at ${a.label})`
+        );
       }
     }
     return null;

@@ -33,7 +33,11 @@ export default defineProperty({
     for (const [who, bos] of accessors(w)) {
       for (const b of bos) {
         const s = w.o[b];
-        if (s && (s.hasTag('moving') || s.hasTag('freed'))) return `${who} is on the hardware using ${b} while ${b} is ${s.hasTag('freed') ? 'freed' : 'being moved'} (I19)`;
+        if (s && (s.hasTag('moving') || s.hasTag('freed')))
+          return (
+            `${who} is on the hardware using ${b} while ${b} is ${s.hasTag('freed') ? 'freed' : 'being moved'} ` +
+            `(I19)`
+          );
       }
     }
     return null;

@@ -25,11 +25,16 @@ const p: Property & { terminal: true } = {
   // judged at states where nothing is enabled; it sees no transition
   observes: { steps: [] },
   rules: ['I10', 'R30'],
-  statement: 'Some action is enabled in every reachable state in which some job is unfinished (no deadlock, no invalid end state).',
+  statement:
+    'Some action is enabled in every reachable state in which some job is unfinished (no deadlock, no invalid end ' +
+    'state).',
   state: ((w: World, cfg: unknown, env?: TerminalEnv) => {
     const pend = env?.design.pending?.(w, cfg) ?? [];
     if (!pend.length) return null;
-    return `deadlock: no action is enabled, and ${pend.length} job(s) never finish: ${pend.slice(0, 6).join(', ')}${pend.length > 6 ? ', …' : ''}`;
+    return (
+      `deadlock: no action is enabled, and ${pend.length} job(s) never finish: ` +
+      `${pend.slice(0, 6).join(', ')}${pend.length > 6 ? ', …' : ''}`
+    );
   }) as Property['state'],
 };
 

@@ -15,7 +15,7 @@ import type { World } from '../models/world.ts';
 
 function future(w: World, f: string): boolean {
   const s = w.o[f];
-  return !!s && (s.hasTag('future') || (s.context as DmaFenceContext).ops === 'proxy' && !s.hasTag('signaled'));
+  return !!s && (s.hasTag('future') || ((s.context as DmaFenceContext).ops === 'proxy' && !s.hasTag('signaled')));
 }
 
 export default defineProperty({
@@ -31,8 +31,13 @@ export default defineProperty({
       for (const d of ctx<DrmSchedJobContext>(after, job).deps) {
         if (old.includes(d) || !future(after, d)) continue;
         const c = ctx<{ syncobj?: string; point?: number }>(after, d);
-        const what = c.syncobj ? `${c.syncobj}@${c.point}, which has not materialized` : 'a fence that does not exist yet';
-        return `${job} was ${wasArmed ? 'given a dependency after arm' : 'armed'} at ${a.label} on ${d}, a placeholder for ${what} (I8, R88)`;
+        const what = c.syncobj
+          ? `${c.syncobj}@${c.point}, which has not materialized`
+          : 'a fence that does not exist yet';
+        return (
+          `${job} was ${wasArmed ? 'given a dependency after arm' : 'armed'} at ${a.label} on ${d}, a ` +
+          `placeholder for ${what} (I8, R88)`
+        );
       }
     }
     return null;

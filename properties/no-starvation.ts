@@ -29,11 +29,13 @@ export default defineMonitor<Counts>({
   temporal: 'safety',
   observes: { steps: ['drm_sched_run_job'] },
   rules: ['R93', 'R95', 'R97'],
-  statement: "While an entity's head job is ready, the scheduler runs other entities' jobs at most K times "
-    + 'before it (K = config starvationBound, default entities - 1).',
+  statement:
+    "While an entity's head job is ready, the scheduler runs other entities' jobs at most K times " +
+    'before it (K = config starvationBound, default entities - 1).',
   init: () => ({}),
   next: (counts, before, a, _after, cfg) => {
-    const sched = String(a.args[0]), ran = String(a.args[1]);
+    const sched = String(a.args[0]),
+      ran = String(a.args[1]);
     const k = bound(before, cfg);
     const out: Counts = {};
     let violation: string | null = null;

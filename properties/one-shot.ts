@@ -20,8 +20,13 @@ export default defineProperty({
       if (!isFence(s) || !s.hasTag('signaled')) continue;
       const n = after.o[id];
       if (!n) return `${id} was signaled and vanished at ${a.label}`;
-      if (!n.hasTag('signaled')) return `${id} (ctx ${(s.context as DmaFenceContext).context}, seqno ${(s.context as DmaFenceContext).seqno}) went from signaled back to unsignaled at ${a.label} (R5)`;
-      const e0 = (s.context as DmaFenceContext).error, e1 = (n.context as DmaFenceContext).error;
+      if (!n.hasTag('signaled'))
+        return (
+          `${id} (ctx ${(s.context as DmaFenceContext).context}, seqno ${(s.context as DmaFenceContext).seqno}) ` +
+          `went from signaled back to unsignaled at ${a.label} (R5)`
+        );
+      const e0 = (s.context as DmaFenceContext).error,
+        e1 = (n.context as DmaFenceContext).error;
       if (e0 !== e1) return `${id} changed its error from ${e0} to ${e1} after signaling, at ${a.label} (R6)`;
     }
     return null;

@@ -17,7 +17,8 @@ function staleRunner(w: World): string | null {
     const s = w.o[id];
     if (s.machine.id !== 'gpu_context' || s.value !== 'running') continue;
     const pf = (s.context as { pfence: string }).pfence;
-    if (pf && w.o[pf]?.hasTag('signaled')) return `${id} runs with its preempt fence ${pf} already signaled (R111: resume installs a new one)`;
+    if (pf && w.o[pf]?.hasTag('signaled'))
+      return `${id} runs with its preempt fence ${pf} already signaled (R111: resume installs a new one)`;
   }
   return null;
 }
@@ -26,7 +27,8 @@ export default defineProperty({
   name: 'preempt-fence-bounded',
   kind: 'drain',
   rules: ['I20', 'R108', 'R109', 'R110', 'R111', 'R112', 'R115'],
-  statement: 'An enabled preempt/eviction fence signals within the preemption bound; contexts resume only with a fresh one.',
+  statement:
+    'An enabled preempt/eviction fence signals within the preemption bound; contexts resume only with a fresh one.',
   drain: (from, r) => {
     const stale = staleRunner(from);
     if (stale) return stale;
@@ -38,6 +40,8 @@ export default defineProperty({
       const c: DmaFenceContext = s.context;
       if (lazyKinds.has(c.ops) && c.enableSignal) stuck.push(id);
     }
-    return stuck.length ? `enabled ${stuck.join(', ')} never signal${stuck.length > 1 ? '' : 's'} once userspace stops (I20)` : null;
+    return stuck.length
+      ? `enabled ${stuck.join(', ')} never signal${stuck.length > 1 ? '' : 's'} once userspace stops (I20)`
+      : null;
   },
 });

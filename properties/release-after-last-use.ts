@@ -11,11 +11,12 @@ export default defineProperty({
   name: 'release-after-last-use',
   kind: 'state',
   rules: ['I27', 'R139'],
-  statement: 'A commit\'s release is signalled only after the compositor\'s and the display\'s last use of its buffer.',
+  statement: "A commit's release is signalled only after the compositor's and the display's last use of its buffer.",
   state: (w) => {
     if (!idsOf(w, 'compositor').length) return null;
     for (const s of commitsInUse(w)) {
-      if (releaseSignaled(w, s.release)) return `${s.client}'s frame ${s.frame} in ${s.buf} is released (${s.release}) while the display still uses it`;
+      if (releaseSignaled(w, s.release))
+        return `${s.client}'s frame ${s.frame} in ${s.buf} is released (${s.release}) while the display still uses it`;
     }
     return null;
   },

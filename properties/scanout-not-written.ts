@@ -13,13 +13,16 @@ export default defineProperty({
   name: 'scanout-not-written',
   kind: 'state',
   rules: ['I26', 'I27', 'R133', 'R139'],
-  statement: 'No GPU job writes a buffer while it is displayed or latched for display, except the render of the very frame being displayed.',
+  statement:
+    'No GPU job writes a buffer while it is displayed or latched for display, except the render of the very frame ' +
+    'being displayed.',
   state: (w) => {
     if (!idsOf(w, 'compositor').length) return null;
     for (const s of commitsInUse(w)) {
       const b = Number(s.buf.slice(s.buf.lastIndexOf('buf') + 3));
       const other = writesInFlight(w, s.client, b).filter((k) => k !== s.frame);
-      if (other.length) return `${s.buf} shows frame ${s.frame} of ${s.client} while the render of frame ${other[0]} writes into it`;
+      if (other.length)
+        return `${s.buf} shows frame ${s.frame} of ${s.client} while the render of frame ${other[0]} writes into it`;
     }
     return null;
   },

@@ -11,13 +11,18 @@ import { ctx, type World } from '../models/world.ts';
 import { isFence } from '../models/view.ts';
 import type { KthreadContext } from '../models/kernel/kthread.ts';
 
-const signaled = (w: World, id: string) => { const s = w.o[id]; return !!s && isFence(s) && s.hasTag('signaled'); };
+const signaled = (w: World, id: string) => {
+  const s = w.o[id];
+  return !!s && isFence(s) && s.hasTag('signaled');
+};
 
 export default defineProperty({
   name: 'signalling-section-discipline',
   kind: 'state',
   rules: ['I11', 'R22', 'R23', 'R24', 'R25', 'R29', 'H3', 'H4', 'H14'],
-  statement: 'Inside a dma_fence signalling section: no reclaiming allocation, no dma_resv lock, no wait on an unsignaled fence.',
+  statement:
+    'Inside a dma_fence signalling section: no reclaiming allocation, no dma_resv lock, no wait on an unsignaled ' +
+    'fence.',
   state: (w) => {
     for (const id of Object.keys(w.o).sort()) {
       const s = w.o[id];
@@ -26,8 +31,10 @@ export default defineProperty({
       const open = c.sigFor.filter((f) => !signaled(w, f));
       if (!open.length) continue;
       const sec = `${id} (${c.work}) is in the signalling section of ${open.join(', ')}`;
-      if (s.value === 'blocked' && c.reclaim) return `${sec} and allocated with ${c.reclaim}: direct reclaim waits on ${c.waitingOn} (R24, H3)`;
-      if (s.value === 'blocked' && !signaled(w, c.waitingOn)) return `${sec} and waits on unsignaled ${c.waitingOn} (R29)`;
+      if (s.value === 'blocked' && c.reclaim)
+        return `${sec} and allocated with ${c.reclaim}: direct reclaim waits on ${c.waitingOn} (R24, H3)`;
+      if (s.value === 'blocked' && !signaled(w, c.waitingOn))
+        return `${sec} and waits on unsignaled ${c.waitingOn} (R29)`;
       const resv = c.locks.find((l) => l.startsWith('resv:'));
       if (resv) return `${sec} and holds ${resv} (R23, H4)`;
     }

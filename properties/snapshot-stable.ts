@@ -23,7 +23,8 @@ export default defineProperty({
   name: 'snapshot-stable',
   kind: 'step',
   rules: ['I17', 'R64', 'R70', 'R71', 'R80', 'R126'],
-  statement: 'A captured fence (sync_file, exported snapshot, job dependency) never changes under later replace, reset or add.',
+  statement:
+    'A captured fence (sync_file, exported snapshot, job dependency) never changes under later replace, reset or add.',
   step: (before, a, after) => {
     for (const id in before.o) {
       const s = before.o[id];
@@ -32,7 +33,8 @@ export default defineProperty({
       const kind = s.machine.id;
       const c = s.context as Record<string, unknown>;
       const d = n.context as Record<string, unknown>;
-      if (kind === 'sync_file' && c.fence !== d.fence) return `sync_file ${id} changed its fence from ${c.fence} to ${d.fence} at ${a.label} (R64)`;
+      if (kind === 'sync_file' && c.fence !== d.fence)
+        return `sync_file ${id} changed its fence from ${c.fence} to ${d.fence} at ${a.label} (R64)`;
       if (kind === 'drm_sched_job' && s.value !== 'init' && s.value !== 'armed') {
         const was = ctx<DrmSchedJobContext>(before, id).deps;
         const now = ctx<DrmSchedJobContext>(after, id).deps;
@@ -42,7 +44,10 @@ export default defineProperty({
         if (dropped.length) return `job ${id} lost the unsignaled dependency ${dropped.join(', ')} at ${a.label} (I17)`;
       }
       if ('captured' in c && c.captured !== undefined && c.captured !== '' && !same(c.captured, d.captured))
-        return `${id} changed its captured fence from ${JSON.stringify(c.captured)} to ${JSON.stringify(d.captured)} at ${a.label} (I17)`;
+        return (
+          `${id} changed its captured fence from ${JSON.stringify(c.captured)} to ${JSON.stringify(d.captured)} ` +
+          `at ${a.label} (I17)`
+        );
     }
     for (const k in before.g) {
       if (!k.startsWith('access:')) continue;

@@ -15,7 +15,9 @@ export default defineProperty({
   name: 'timeline-monotonic',
   kind: 'step',
   rules: ['I14', 'R44', 'R82', 'R85', 'R142', 'R143', 'H10'],
-  statement: 'Timeline points are added in strictly increasing order, and QUERY never decreases absent a binary replace or reset.',
+  statement:
+    'Timeline points are added in strictly increasing order, and QUERY never decreases absent a binary replace or ' +
+    'reset.',
   step: (before, a, after) => {
     for (const s of idsOf(after, 'drm_syncobj')) {
       if (!has(before, s)) continue;
@@ -23,7 +25,11 @@ export default defineProperty({
       const n = ctx<DrmSyncobjContext>(after, s);
       if (n.refcount === 0) continue;
       if (n.unordered > b.unordered) {
-        return `${s}: point ${n.lastPoint} added at ${a.label} is not above the timeline's last point ${b.fence ? (before.o[b.fence].context as { seqno: number }).seqno : 0} (R82 only logs "You are adding an unorder point")`;
+        return (
+          `${s}: point ${n.lastPoint} added at ${a.label} is not above the timeline's last point ` +
+          `${b.fence ? (before.o[b.fence].context as { seqno: number }).seqno : 0} (R82 only logs "You are adding ` +
+          `an unorder point")`
+        );
       }
       if (n.replaced !== b.replaced) continue;
       const q0 = drm_syncobj_query(before, s, false, false).point;

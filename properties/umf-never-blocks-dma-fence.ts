@@ -11,7 +11,10 @@ import { waitEdges, isFence, type Edge } from '../models/view.ts';
 import type { World } from '../models/world.ts';
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
 
-const live = (w: World, id: string) => { const s = w.o[id]; return !(s && isFence(s) && s.hasTag('signaled')); };
+const live = (w: World, id: string) => {
+  const s = w.o[id];
+  return !(s && isFence(s) && s.hasTag('signaled'));
+};
 const isUmf = (w: World, id: string) => w.o[id]?.machine.id === 'user_memory_fence';
 
 /** I23: a userq fence of a queue with hang detection is bounded, so I9 exempts it. */
@@ -57,10 +60,15 @@ export default defineProperty({
   name: 'umf-never-blocks-dma-fence',
   kind: 'state',
   rules: ['I9', 'R30', 'R118', 'R119', 'R120', 'R121', 'R125', 'I23'],
-  statement: 'No unsignaled dma_fence depends, transitively, on a user memory fence (except a userq fence bounded by hang detection, I23).',
+  statement:
+    'No unsignaled dma_fence depends, transitively, on a user memory fence (except a userq fence bounded by hang ' +
+    'detection, I23).',
   state: (w) => {
     const p = fenceToUmfPath(w);
     if (!p) return null;
-    return `dma_fence ${p[0][0]} depends on user memory fence ${p[p.length - 1][1]}: ${p.map((e) => `${e[0]} -> ${e[1]} [${e[2]}]`).join('; ')} (I9)`;
+    return (
+      `dma_fence ${p[0][0]} depends on user memory fence ${p[p.length - 1][1]}: ` +
+      `${p.map((e) => `${e[0]} -> ${e[1]} [${e[2]}]`).join('; ')} (I9)`
+    );
   },
 });

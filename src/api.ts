@@ -80,7 +80,13 @@ export interface CheckResult {
   ok: boolean;
   cells: Cell[];
   /** Per design explored exhaustively: TLC-style fingerprint collision estimate and the reductions used. */
-  exhaustive: { design: string; config: string; states: number; collision: string; reductions: { symmetry: string; por: string } }[];
+  exhaustive: {
+    design: string;
+    config: string;
+    states: number;
+    collision: string;
+    reductions: { symmetry: string; por: string };
+  }[];
   /** The numbers designs report (over-synchronisation, frame latency, pipelining lost, ...). */
   metrics: MetricResult[];
 }
@@ -90,9 +96,21 @@ const DEFAULT_SEED = 1;
 export async function listAll() {
   const { designs, properties } = await registry();
   return {
-    designs: [...designs.values()].map((d) => ({ name: d.name, summary: d.summary, source: d.source, expect: d.expect, configs: Object.keys(d.configs), bounds: d.bounds })),
+    designs: [...designs.values()].map((d) => ({
+      name: d.name,
+      summary: d.summary,
+      source: d.source,
+      expect: d.expect,
+      configs: Object.keys(d.configs),
+      bounds: d.bounds,
+    })),
     properties: [...properties.values()].map((p) => ({
-      name: p.name, kind: p.kind, temporal: temporalOf(p), observes: p.observes ?? null, rules: p.rules, statement: p.statement,
+      name: p.name,
+      kind: p.kind,
+      temporal: temporalOf(p),
+      observes: p.observes ?? null,
+      rules: p.rules,
+      statement: p.statement,
     })),
   };
 }
@@ -102,11 +120,18 @@ async function select(o: CheckOptions, variants: readonly Design[]) {
   const { designs, properties } = await registry();
   for (const v of variants)
     for (const n of Object.keys(v.expect))
-      if (!properties.has(n)) throw new InputError(`design variant '${v.name}' expects a verdict for unknown property '${n}'`);
-  for (const n of o.designs ?? []) if (!designs.has(n)) throw new InputError(`unknown design '${n}'; known: ${[...designs.keys()].join(', ')}`);
-  for (const n of o.properties ?? []) if (!properties.has(n)) throw new InputError(`unknown property '${n}'; known: ${[...properties.keys()].join(', ')}`);
-  const named = o.designs?.length ? o.designs.map((n) => designs.get(n)!)
-    : variants.length ? [] : [...designs.values()];
+      if (!properties.has(n))
+        throw new InputError(`design variant '${v.name}' expects a verdict for unknown property '${n}'`);
+  for (const n of o.designs ?? [])
+    if (!designs.has(n)) throw new InputError(`unknown design '${n}'; known: ${[...designs.keys()].join(', ')}`);
+  for (const n of o.properties ?? [])
+    if (!properties.has(n))
+      throw new InputError(`unknown property '${n}'; known: ${[...properties.keys()].join(', ')}`);
+  const named = o.designs?.length
+    ? o.designs.map((n) => designs.get(n)!)
+    : variants.length
+      ? []
+      : [...designs.values()];
   return { ds: [...named, ...variants], properties };
 }
 
@@ -116,15 +141,29 @@ async function select(o: CheckOptions, variants: readonly Design[]) {
  * nothing at all is an error, not an empty pass (issue 14.1).
  */
 export async function checkPlan(
-  o: CheckOptions, variants: readonly Design[] = [],
+  o: CheckOptions,
+  variants: readonly Design[] = [],
 ): Promise<{ design: string; properties: string[] }[]> {
   const { ds } = await select(o, variants);
-  const plan = ds.map((d) => ({ design: d.name, properties: Object.keys(d.expect).filter((p) => !o.properties?.length || o.properties.includes(p)).sort() }));
+  const plan = ds.map((d) => ({
+    design: d.name,
+    properties: Object.keys(d.expect)
+      .filter((p) => !o.properties?.length || o.properties.includes(p))
+      .sort(),
+  }));
   if (o.designs?.length && o.properties?.length)
     for (const d of ds)
       for (const p of o.properties)
-        if (!Object.hasOwn(d.expect, p)) throw new InputError(`design '${d.name}' does not declare property '${p}'; it declares: ${Object.keys(d.expect).sort().join(', ')}`);
-  if (!plan.some((c) => c.properties.length)) throw new InputError(`nothing to check: no selected design declares ${o.properties?.map((p) => `'${p}'`).join(' or ') ?? 'a property'}`);
+        if (!Object.hasOwn(d.expect, p))
+          throw new InputError(
+            `design '${d.name}' does not declare property '${p}'; it declares: ` +
+              `${Object.keys(d.expect).sort().join(', ')}`,
+          );
+  if (!plan.some((c) => c.properties.length))
+    throw new InputError(
+      `nothing to check: no selected design declares ` +
+        `${o.properties?.map((p) => `'${p}'`).join(' or ') ?? 'a property'}`,
+    );
   return plan.filter((c) => c.properties.length);
 }
 
@@ -141,11 +180,29 @@ function images(d: Design, cfg: unknown, f: Found): Json[] {
   return out;
 }
 
-export function toTraceFile(d: Design, configName: string, cfg: unknown, f: Found, engine: 'random' | 'exhaustive', seed: number | null, path: string | null): TraceFile {
+export function toTraceFile(
+  d: Design,
+  configName: string,
+  cfg: unknown,
+  f: Found,
+  engine: 'random' | 'exhaustive',
+  seed: number | null,
+  path: string | null,
+): TraceFile {
   return {
     meta: {
-      design: d.name, config: configName, configValues: cfg as Json, property: f.property, expect: d.expect[f.property]?.verdict ?? 'holds',
-      engine, seed, path, modelDigest: traceDigest(d, cfg, f.property, f.actions), violation: f.message, actions: f.actions, drain: f.drain,
+      design: d.name,
+      config: configName,
+      configValues: cfg as Json,
+      property: f.property,
+      expect: d.expect[f.property]?.verdict ?? 'holds',
+      engine,
+      seed,
+      path,
+      modelDigest: traceDigest(d, cfg, f.property, f.actions),
+      violation: f.message,
+      actions: f.actions,
+      drain: f.drain,
     },
     states: images(d, cfg, f),
   };
@@ -164,18 +221,51 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
   const exhaustive: CheckResult['exhaustive'] = [];
   const metrics: MetricResult[] = [];
   for (const d of ds) {
-    const names = Object.keys(d.expect).filter((p) => !o.properties?.length || o.properties.includes(p)).sort();
+    const names = Object.keys(d.expect)
+      .filter((p) => !o.properties?.length || o.properties.includes(p))
+      .sort();
     if (!names.length) continue;
     const props = names.map((n) => properties.get(n)!);
     const done = new Map<string, Cell>();
     const mk = (p: string, eng: string, config: string, extra: Partial<Cell>): Cell => ({
-      design: d.name, property: p, expected: d.expect[p].verdict, observed: 'holds', engine: eng, config,
-      runs: 0, states: 0, steps: 0, ms: 0, bound: '', trace: null, message: null, partial: null, depth: 0, ...extra,
+      design: d.name,
+      property: p,
+      expected: d.expect[p].verdict,
+      observed: 'holds',
+      engine: eng,
+      config,
+      runs: 0,
+      states: 0,
+      steps: 0,
+      ms: 0,
+      bound: '',
+      trace: null,
+      message: null,
+      partial: null,
+      depth: 0,
+      ...extra,
     });
-    const record = (f: Found, eng: 'random' | 'exhaustive', config: string, cfg: unknown, seed: number | null, path: string | null, stats: Partial<Cell>) => {
+    const record = (
+      f: Found,
+      eng: 'random' | 'exhaustive',
+      config: string,
+      cfg: unknown,
+      seed: number | null,
+      path: string | null,
+      stats: Partial<Cell>,
+    ) => {
       let trace: string | null = null;
       if (o.save) trace = saveTrace(toTraceFile(d, config, cfg, f, eng, seed, path)).path;
-      done.set(f.property, mk(f.property, eng, config, { ...stats, observed: 'violates', trace, message: f.message, bound: `${f.actions.length}-step trace` }));
+      done.set(
+        f.property,
+        mk(f.property, eng, config, {
+          ...stats,
+          observed: 'violates',
+          trace,
+          message: f.message,
+          bound: `${f.actions.length}-step trace`,
+        }),
+      );
     };
 
     if (engine !== 'random') {
@@ -184,15 +274,25 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
       const t0 = Date.now();
       const checker = new Checker(d, cfg, props);
       const r = exploreExhaustive(d, cfg, checker, names, {
-        maxDepth: o.depth ?? b.depth, maxStates: o.maxStates ?? b.maxStates ?? 1_000_000, budgetMs: o.budgetMs,
-        symmetry: o.symmetry, por: o.por, maxMemoryBytes: o.maxMemoryMb === undefined ? undefined : o.maxMemoryMb * 2 ** 20,
+        maxDepth: o.depth ?? b.depth,
+        maxStates: o.maxStates ?? b.maxStates ?? 1_000_000,
+        budgetMs: o.budgetMs,
+        symmetry: o.symmetry,
+        por: o.por,
+        maxMemoryBytes: o.maxMemoryMb === undefined ? undefined : o.maxMemoryMb * 2 ** 20,
         onProgress: (p) => o.onProgress?.({ design: d.name, engine: 'exhaustive', states: p.states }),
       });
       const ms = Date.now() - t0;
       const stats = { states: r.states, steps: r.transitions, ms, depth: r.depth };
       for (const f of r.found) record(f, 'exhaustive', b.config, cfg, null, null, stats);
       const bound = `${r.bound} of config '${b.config}'`;
-      exhaustive.push({ design: d.name, config: b.config, states: r.states, collision: collisionLine(r), reductions: r.reductions });
+      exhaustive.push({
+        design: d.name,
+        config: b.config,
+        states: r.states,
+        collision: collisionLine(r),
+        reductions: r.reductions,
+      });
       const partial = r.stoppedBy === 'complete' || r.stoppedBy === 'all-found' ? null : r.stoppedBy;
       for (const n of names) if (!done.has(n)) done.set(n, mk(n, 'exhaustive', b.config, { ...stats, bound, partial }));
     }
@@ -204,10 +304,18 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
       const runs = o.runs ?? b.runs ?? 200;
       const depth = o.depth ?? b.depth;
       const t0 = Date.now();
-      const checker = new Checker(d, cfg, props.filter((p) => open.includes(p.name)));
+      const checker = new Checker(
+        d,
+        cfg,
+        props.filter((p) => open.includes(p.name)),
+      );
       const r = exploreRandom(d, cfg, checker, open, {
-        runs, depth, seed, budgetMs: o.budgetMs,
-        onProgress: (p) => o.onProgress?.({ design: d.name, engine: 'random', runs: p.runs, steps: p.steps, total: runs }),
+        runs,
+        depth,
+        seed,
+        budgetMs: o.budgetMs,
+        onProgress: (p) =>
+          o.onProgress?.({ design: d.name, engine: 'random', runs: p.runs, steps: p.steps, total: runs }),
       });
       const ms = Date.now() - t0;
       const stats = { runs: r.runs, steps: r.steps, ms, depth };
@@ -215,11 +323,19 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
       for (const n of open) {
         if (done.get(n)?.observed === 'violates') continue;
         const prev = done.get(n);
-        const bound = `${r.runs} random runs of up to ${depth} steps of config '${b.config}', seed ${seed}${r.stoppedBy === 'time' ? ' (stopped by the time budget)' : ''}`;
-        done.set(n, mk(n, prev ? 'exhaustive+random' : 'random', prev ? `${prev.config}+${b.config}` : b.config, {
-          ...stats, states: prev?.states ?? 0, ms: ms + (prev?.ms ?? 0), bound: prev ? `${prev.bound}; ${bound}` : bound,
-          partial: prev?.partial ?? (r.stoppedBy === 'time' ? 'time' : null),
-        }));
+        const bound =
+          `${r.runs} random runs of up to ${depth} steps of config '${b.config}', seed ` +
+          `${seed}${r.stoppedBy === 'time' ? ' (stopped by the time budget)' : ''}`;
+        done.set(
+          n,
+          mk(n, prev ? 'exhaustive+random' : 'random', prev ? `${prev.config}+${b.config}` : b.config, {
+            ...stats,
+            states: prev?.states ?? 0,
+            ms: ms + (prev?.ms ?? 0),
+            bound: prev ? `${prev.bound}; ${bound}` : bound,
+            partial: prev?.partial ?? (r.stoppedBy === 'time' ? 'time' : null),
+          }),
+        );
       }
     }
     for (const n of names) cells.push(done.get(n)!);

@@ -40,7 +40,10 @@ export type MonitorStates = readonly Json[];
 export function canonicalJson(j: Json): string {
   if (j === null || typeof j !== 'object') return JSON.stringify(j);
   if (Array.isArray(j)) return `[${j.map(canonicalJson).join(',')}]`;
-  return `{${Object.keys(j).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(j[k])}`).join(',')}}`;
+  return `{${Object.keys(j)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(j[k])}`)
+    .join(',')}}`;
 }
 
 /** What a monitor or step property is shown of a transition. */
@@ -69,7 +72,11 @@ export class Checker {
   private memo = new Map<string | number, DrainResult>();
   drainsRun = 0;
 
-  constructor(readonly design: Design, readonly cfg: unknown, props: Property[]) {
+  constructor(
+    readonly design: Design,
+    readonly cfg: unknown,
+    props: Property[],
+  ) {
     this.state = props.filter((p) => p.kind === 'state' && !isTerminal(p));
     this.terminal = props.filter(isTerminal);
     this.step = props.filter((p) => p.kind === 'step');
@@ -111,7 +118,11 @@ export class Checker {
    * when nothing changed) and the violations of monitors in `only` (all if omitted).
    */
   monitorStep(
-    ms: MonitorStates, before: World, a: ActionInfo, after: World, only?: Set<string>,
+    ms: MonitorStates,
+    before: World,
+    a: ActionInfo,
+    after: World,
+    only?: Set<string>,
   ): { states: MonitorStates; found: Finding[] } {
     let out: Json[] | null = null;
     const found: Finding[] = [];
@@ -119,7 +130,10 @@ export class Checker {
       const m = this.monitors[i];
       if (!observesStep(m, a.step, a.role)) continue;
       const r = m.next!(ms[i], before, a, after, this.cfg);
-      if (r.state !== ms[i]) { out ??= [...ms]; out[i] = r.state; }
+      if (r.state !== ms[i]) {
+        out ??= [...ms];
+        out[i] = r.state;
+      }
       if (r.violation && (!only || only.has(m.name))) found.push({ property: m.name, message: r.violation });
     }
     return { states: out ?? ms, found };
@@ -129,7 +143,11 @@ export class Checker {
   internMonitors(ms: MonitorStates): number {
     const k = canonicalJson(ms as Json[]);
     let id = this.mIds.get(k);
-    if (id === undefined) { id = this.mById.length; this.mById.push(ms); this.mIds.set(k, id); }
+    if (id === undefined) {
+      id = this.mById.length;
+      this.mById.push(ms);
+      this.mIds.set(k, id);
+    }
     return id;
   }
   monitorsById(id: number): MonitorStates {
@@ -177,7 +195,11 @@ export class Checker {
    * states here, for their `final` judgment.
    */
   atState(
-    w: World | (() => World), only?: Set<string>, key?: string | number, enabled?: number, fast?: FastState,
+    w: World | (() => World),
+    only?: Set<string>,
+    key?: string | number,
+    enabled?: number,
+    fast?: FastState,
     ms?: MonitorStates,
   ): Finding[] {
     const out: Finding[] = [];
@@ -193,7 +215,9 @@ export class Checker {
       const n = enabled ?? enabledActions(this.design, this.cfg, W()).length;
       if (n === 0) {
         for (const p of ts) {
-          const m = (p.state as (w: World, cfg: unknown, env: { design: Design }) => string | null)(W(), this.cfg, { design: this.design });
+          const m = (p.state as (w: World, cfg: unknown, env: { design: Design }) => string | null)(W(), this.cfg, {
+            design: this.design,
+          });
           if (m) out.push({ property: p.name, message: m });
         }
       }

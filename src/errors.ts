@@ -12,7 +12,9 @@ export class LoadError extends InputError {}
 export const EXIT = {
   /** Every verdict as expected; every trace reproduced; every resave rewrote its file. */
   ok: 0,
-  /** An unexpected verdict; a trace that no longer reproduces or diverges from the design; resave: no longer violates. */
+  /**
+   * An unexpected verdict; a trace that no longer reproduces or diverges from the design; resave: no longer violates.
+   */
   unexpected: 1,
   /** Bad input: unknown name, bad flag, malformed trace file, unusable --out, nothing to check. */
   input: 2,

@@ -18,13 +18,17 @@ export const COUNTEREXAMPLES_DIR = envDir ? resolve(envDir) : join(ROOT, 'counte
 
 async function loadDir<T>(dir: string, isIt: (x: any) => boolean, kind: string): Promise<Map<string, T>> {
   const out = new Map<string, T>();
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .sort();
   for (const f of files) {
     let m: any;
     try {
       m = await import(pathToFileURL(join(dir, f)).href);
     } catch (e) {
-      throw new LoadError(`${join(dir, f).slice(ROOT.length + 1)}: cannot load: ${String((e as Error).message ?? e).split('\n')[0]}`);
+      throw new LoadError(
+        `${join(dir, f).slice(ROOT.length + 1)}: cannot load: ${String((e as Error).message ?? e).split('\n')[0]}`,
+      );
     }
     if (m.default && isIt(m.default)) {
       const name = m.default.name as string;
@@ -39,8 +43,16 @@ let cache: { designs: Map<string, Design>; properties: Map<string, Property> } |
 
 export async function registry() {
   if (!cache) {
-    const designs = await loadDir<Design>(DESIGNS_DIR, (x) => !!x.steps && typeof x.steps === 'object' && !Array.isArray(x.steps) && typeof x.init === 'function', 'design');
-    const properties = await loadDir<Property>(PROPERTIES_DIR, (x) => typeof x.kind === 'string' && typeof x.name === 'string', 'property');
+    const designs = await loadDir<Design>(
+      DESIGNS_DIR,
+      (x) => !!x.steps && typeof x.steps === 'object' && !Array.isArray(x.steps) && typeof x.init === 'function',
+      'design',
+    );
+    const properties = await loadDir<Property>(
+      PROPERTIES_DIR,
+      (x) => typeof x.kind === 'string' && typeof x.name === 'string',
+      'property',
+    );
     for (const d of designs.values())
       for (const p of Object.keys(d.expect))
         if (!properties.has(p)) throw new LoadError(`design '${d.name}' expects a verdict for unknown property '${p}'`);

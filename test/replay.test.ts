@@ -19,13 +19,19 @@ describe('saved counterexamples replay', () => {
     const r = await replayFile(join(COUNTEREXAMPLES_DIR, f));
     expect(r.message, `${f}: ${r.message}`).toMatch(/^reproduced: /);
     expect(r.ok).toBe(true);
-    expect(r.expected, `${f}: design ${r.trace?.meta.design} no longer expects '${r.trace?.meta.property}' to be violated`).toBe(true);
+    expect(
+      r.expected,
+      `${f}: design ${r.trace?.meta.design} no longer expects '${r.trace?.meta.property}' to be violated`,
+    ).toBe(true);
   });
   // Issue 10.8: on an unchanged checkout no saved trace reports drift. The digest is of the model's
   // behaviour along the trace; a model change that the trace reaches is refreshed with `fencecheck resave`.
   test.each(files)('%s: no drift', async (f) => {
     const r = await replayFile(join(COUNTEREXAMPLES_DIR, f));
-    expect(r.digestChanged, `${f}: the model behaves differently along this trace; run 'npx fencecheck resave ${f}'`).toBe(false);
+    expect(
+      r.digestChanged,
+      `${f}: the model behaves differently along this trace; run 'npx fencecheck resave ${f}'`,
+    ).toBe(false);
     expect(r.driftAt, `${f}: world images differ from step ${r.driftAt}`).toBe(-1);
   });
 });

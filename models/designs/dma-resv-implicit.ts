@@ -16,15 +16,30 @@ import { defineDesign, stepTable } from '../design.ts';
 import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../userspace/buffer-sharing.ts';
 
 const scripts: SharingConfig['scripts'] = {
-  proc0: [{ op: 'submit', acc: [['bo0', 'w']], implicit: true }, { op: 'send', to: 'proc1' }],
-  proc1: [{ op: 'recv' }, { op: 'submit', acc: [['bo0', 'r'], ['bo1', 'w']], implicit: true }],
+  proc0: [
+    { op: 'submit', acc: [['bo0', 'w']], implicit: true },
+    { op: 'send', to: 'proc1' },
+  ],
+  proc1: [
+    { op: 'recv' },
+    {
+      op: 'submit',
+      acc: [
+        ['bo0', 'r'],
+        ['bo1', 'w'],
+      ],
+      implicit: true,
+    },
+  ],
   proc2: [{ op: 'submit', acc: [['bo0', 'r']], implicit: true }],
 };
 
 export default defineDesign<SharingConfig>({
   name: 'dma-resv-implicit',
-  summary: 'Processes share BOs through dma-buf; every submit syncs implicitly on the BOs\' dma_resv (READ/WRITE usages).',
-  source: 'seed 004 "What are implicit and explicit synchronization?"; seed 000 "Implicit synchronisation"; R53-R56, R62',
+  summary:
+    "Processes share BOs through dma-buf; every submit syncs implicitly on the BOs' dma_resv (READ/WRITE usages).",
+  source:
+    'seed 004 "What are implicit and explicit synchronization?"; seed 000 "Implicit synchronisation"; R53-R56, R62',
   configs: {
     small: { scripts, bos: ['bo0', 'bo1'], maxHangs: 1, creditLimit: 2 },
     default: { scripts, bos: ['bo0', 'bo1'], maxHangs: 1, creditLimit: 2 },
@@ -41,8 +56,14 @@ export default defineDesign<SharingConfig>({
     'one-shot': { verdict: 'holds', why: 'fences are signalled once, by their ring, job or reset (R4)' },
     'acyclic-waits': { verdict: 'holds', why: 'implicit dependencies point at fences that already exist (R56, R93)' },
     'finite-time': { verdict: 'holds', why: 'only kernel fences are published, and TDR bounds a hang (R20, R98-R102)' },
-    'context-order': { verdict: 'holds', why: 'one entity per process on one in-order ring: finished fences signal in seqno order (R97, I4)' },
+    'context-order': {
+      verdict: 'holds',
+      why: 'one entity per process on one in-order ring: finished fences signal in seqno order (R97, I4)',
+    },
     'snapshot-stable': { verdict: 'holds', why: 'dependencies are resolved at submit and never change (R70, I17)' },
-    'hazard-free': { verdict: 'holds', why: 'R54: a reader waits on the writers, a writer on everyone, in CPU submission order (seed 004)' },
+    'hazard-free': {
+      verdict: 'holds',
+      why: 'R54: a reader waits on the writers, a writer on everyone, in CPU submission order (seed 004)',
+    },
   },
 });

@@ -15,13 +15,18 @@ import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '.
 
 const scripts: SharingConfig['scripts'] = {
   // seeded bug: no { op: 'import', bo: 'bo0', write: true } before the send (H8).
-  producer: [{ op: 'submit', acc: [['bo0', 'w']], implicit: false, out: true }, { op: 'send', to: 'consumer' }],
+  producer: [
+    { op: 'submit', acc: [['bo0', 'w']], implicit: false, out: true },
+    { op: 'send', to: 'consumer' },
+  ],
   consumer: [{ op: 'recv' }, { op: 'submit', acc: [['bo0', 'r']], implicit: true }],
 };
 
 export default defineDesign<SharingConfig>({
   name: 'explicit-producer-implicit-consumer',
-  summary: 'H8: an explicit producer (BOOKKEEP fences) hands a dma-buf to an implicit consumer without importing its render fence.',
+  summary:
+    'H8: an explicit producer (BOOKKEEP fences) hands a dma-buf to an implicit consumer without importing its render ' +
+    'fence.',
   source: 'seed 004 "Chicken and egg problems"; H8; R53, R54',
   configs: {
     small: { scripts, bos: ['bo0'], maxHangs: 1, creditLimit: 2 },
@@ -40,6 +45,11 @@ export default defineDesign<SharingConfig>({
     'finite-time': { verdict: 'holds', why: 'every published fence is a kernel fence that TDR bounds (R20)' },
     'context-order': { verdict: 'holds', why: 'per-entity finished fences signal in order on one ring (R97, I4)' },
     'snapshot-stable': { verdict: 'holds', why: 'the out sync_file keeps its fence (R64)' },
-    'hazard-free': { verdict: 'violates', why: 'H8: the consumer\'s usage_rw(read) query sees no BOOKKEEP fence, so it reads bo0 unordered with the write (R53, R54, seed 004)' },
+    'hazard-free': {
+      verdict: 'violates',
+      why:
+        "H8: the consumer's usage_rw(read) query sees no BOOKKEEP fence, so it reads bo0 unordered with the write " +
+        '(R53, R54, seed 004)',
+    },
   },
 });

@@ -12,8 +12,25 @@ import { defineDesign, stepTable } from '../design.ts';
 import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../userspace/buffer-sharing.ts';
 
 const scripts: SharingConfig['scripts'] = {
-  proc0: [{ op: 'submit', acc: [['bo0', 'w']], implicit: false, out: true }, { op: 'send', to: 'proc1', fence: true }, { op: 'recv' }, { op: 'submit', acc: [['bo1', 'r']], implicit: false }],
-  proc1: [{ op: 'recv' }, { op: 'submit', acc: [['bo0', 'r'], ['bo1', 'w']], implicit: false, out: true }, { op: 'send', to: 'proc0', fence: true }],
+  proc0: [
+    { op: 'submit', acc: [['bo0', 'w']], implicit: false, out: true },
+    { op: 'send', to: 'proc1', fence: true },
+    { op: 'recv' },
+    { op: 'submit', acc: [['bo1', 'r']], implicit: false },
+  ],
+  proc1: [
+    { op: 'recv' },
+    {
+      op: 'submit',
+      acc: [
+        ['bo0', 'r'],
+        ['bo1', 'w'],
+      ],
+      implicit: false,
+      out: true,
+    },
+    { op: 'send', to: 'proc0', fence: true },
+  ],
 };
 
 export default defineDesign<SharingConfig>({
@@ -33,10 +50,16 @@ export default defineDesign<SharingConfig>({
   metrics: { 'over-sync': (w) => overSync(w) },
   expect: {
     'one-shot': { verdict: 'holds', why: 'fences are signalled once, by their ring, job or reset (R4)' },
-    'acyclic-waits': { verdict: 'holds', why: 'a sync_file only exists for a fence that is already materialized (R69)' },
+    'acyclic-waits': {
+      verdict: 'holds',
+      why: 'a sync_file only exists for a fence that is already materialized (R69)',
+    },
     'finite-time': { verdict: 'holds', why: 'sync_files hold kernel fences that TDR bounds (R20, R69)' },
     'context-order': { verdict: 'holds', why: 'per-entity finished fences signal in order on one ring (R97, I4)' },
-    'snapshot-stable': { verdict: 'holds', why: 'a sync_file\'s fence never changes (R64)' },
-    'hazard-free': { verdict: 'holds', why: 'every consumer waits on the producer\'s sync_file it received with the buffer (seed 004, R64)' },
+    'snapshot-stable': { verdict: 'holds', why: "a sync_file's fence never changes (R64)" },
+    'hazard-free': {
+      verdict: 'holds',
+      why: "every consumer waits on the producer's sync_file it received with the buffer (seed 004, R64)",
+    },
   },
 });

@@ -21,6 +21,9 @@ export default defineDesign<IoUringConfig>({
   steps: ioUringSteps('sq-consumed'), // seeded bug: CQE at consume time
   expect: {
     ...base.expect,
-    'uring-completion-after-fence': { verdict: 'violates', why: 'the SQ thread posts the CQE as soon as it submitted the job, before the GPU finished it (seed 003)' },
+    'uring-completion-after-fence': {
+      verdict: 'violates',
+      why: 'the SQ thread posts the CQE as soon as it submitted the job, before the GPU finished it (seed 003)',
+    },
   },
 });

@@ -24,11 +24,18 @@ const program: IoUringProgramEntry[] = [
 
 export default defineDesign<IoUringConfig>({
   name: 'io-uring-submit',
-  summary: 'DRM submission through io_uring: in-order SQ thread per fd, the ordinary drm_sched path, CQEs posted from the job fence.',
+  summary:
+    'DRM submission through io_uring: in-order SQ thread per fd, the ordinary drm_sched path, CQEs posted from the ' +
+    'job fence.',
   source: 'seed 003 (io_uring for DRM)',
   configs: {
     small: { queues: 2, program, maxHangs: 1, creditLimit: 1 },
-    default: { queues: 2, program: [...program, { queue: 1, after: [0] }, { queue: 0, after: [] }], maxHangs: 1, creditLimit: 2 },
+    default: {
+      queues: 2,
+      program: [...program, { queue: 1, after: [0] }, { queue: 0, after: [] }],
+      maxHangs: 1,
+      creditLimit: 2,
+    },
   },
   bounds: {
     exhaustive: { config: 'small', depth: 60, maxStates: 100_000 },
@@ -38,8 +45,19 @@ export default defineDesign<IoUringConfig>({
   steps: ioUringSteps('fence-signaled'),
   expect: {
     'one-shot': { verdict: 'holds', why: 'job fences are signalled by the scheduler only, once (R4, R96)' },
-    'acyclic-waits': { verdict: 'holds', why: 'an entry can only point at fences of earlier entries, consumed in order (seed 003)' },
-    'finite-time': { verdict: 'holds', why: '"fence signalling stays in the kernel": scheduler fences with TDR (seed 003; R20, R98)' },
-    'uring-completion-after-fence': { verdict: 'holds', why: 'the CQE is posted from the finished fence\'s callback (seed 003 "when job finishes we create a completion item")' },
+    'acyclic-waits': {
+      verdict: 'holds',
+      why: 'an entry can only point at fences of earlier entries, consumed in order (seed 003)',
+    },
+    'finite-time': {
+      verdict: 'holds',
+      why: '"fence signalling stays in the kernel": scheduler fences with TDR (seed 003; R20, R98)',
+    },
+    'uring-completion-after-fence': {
+      verdict: 'holds',
+      why:
+        'the CQE is posted from the finished fence\'s callback (seed 003 "when job finishes we create a ' +
+        'completion item")',
+    },
   },
 });

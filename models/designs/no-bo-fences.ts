@@ -23,7 +23,13 @@ import { userProcessMachine, type UserProcessContext } from '../userspace/user-p
 import { userModeQueueMachine, type UserModeQueueContext } from '../userq/user-mode-queue.ts';
 import { userqExecStep } from '../userq/amdgpu-userq.ts';
 import {
-  ttm_bo_create, ttm_bo_move_copy, ttmBoValidateStep, ttmMoveCount, vramUsed, bo, boIdle,
+  ttm_bo_create,
+  ttm_bo_move_copy,
+  ttmBoValidateStep,
+  ttmMoveCount,
+  vramUsed,
+  bo,
+  boIdle,
 } from '../ttm/ttm-bo.ts';
 
 interface NoBoFencesConfig {
@@ -44,7 +50,8 @@ const released = (w: World, p: string): boolean => !!w.g[`released:${p}`];
 
 const pc = (w: World, p: string) => ctx<UserProcessContext>(w, p).pc;
 const uq = (w: World, q: string) => ctx<UserModeQueueContext>(w, q);
-const busyQueues = (w: World) => idsOf(w, 'user_mode_queue').filter((q) => stateOf(w, q) !== 'banned' && uq(w, q).batches.length > 0);
+const busyQueues = (w: World) =>
+  idsOf(w, 'user_mode_queue').filter((q) => stateOf(w, q) !== 'banned' && uq(w, q).batches.length > 0);
 const ADVANCE = { type: 'PROC_ADVANCE' } as const;
 const FREE = { type: 'TTM_BO_FREE' } as const;
 const CRASH = { type: 'PROC_CRASH' } as const;
@@ -90,9 +97,10 @@ const userq_submit: StepDef<NoBoFencesConfig, [proc: string, what: string]> = {
   ],
   enabled: (w, [p]) => accepts(w, p, ADVANCE) && pc(w, p) === 0,
   apply: (w, [p]) => {
-    const batch = p === 'proc0'
-      ? { waitUmf: '', waitValue: 0, writeUmf: 'umf0', writeValue: 1 }
-      : { waitUmf: 'umf0', waitValue: 1, writeUmf: '', writeValue: 0 };
+    const batch =
+      p === 'proc0'
+        ? { waitUmf: '', waitValue: 0, writeUmf: 'umf0', writeValue: 1 }
+        : { waitUmf: 'umf0', waitValue: 1, writeUmf: '', writeValue: 0 };
     w = tell(w, `${p}.q`, { type: 'USERQ_DOORBELL', batch });
     return must(w, p, ADVANCE);
   },
@@ -128,9 +136,12 @@ const gem_destroy_timeout: StepDef<NoBoFencesConfig, [bo: string]> = {
   actor: () => 'kernel',
   params: () => [['boB']],
   enabled: (w) => destroyPending(w) && !umfReached(w, 'umf0', 1) && boIdle(w, 'boB'),
-  // seeded bug: seed 002 §3.3 "the kernel will have a timeout period and then will proceed to deallocate the buffer anyway"
+  // seeded bug: seed 002 §3.3 "the kernel will have a timeout period and then will proceed to deallocate the buffer
+  // anyway"
   apply: (w) => setG(must(w, 'boB', FREE), { 'destroy:boB': null }),
-  doc: 'seed 002 §3.3: the list did not signal in time (a long batch, seed 001 "compute doesn\'t happen in finite time"); free anyway',
+  doc:
+    'seed 002 §3.3: the list did not signal in time (a long batch, seed 001 "compute doesn\'t happen in finite ' +
+    'time"); free anyway',
 };
 
 /** proc2 allocates boC: the caller of ttm_bo_validate here, with seed 002's eviction in place of TTM's. */
@@ -153,9 +164,14 @@ const evict_wait_idle: StepDef<NoBoFencesConfig, [bo: string, q: string]> = {
   name: 'evict_wait_idle',
   role: 'kernel',
   actor: () => 'ttm',
-  params: (w) => idsOf(w, 'ttm_buffer_object').filter((b) => stateOf(w, b) === 'waiting')
-    .flatMap((b) => bo(w, b).deps.filter((q) => kindOf(w, q) === 'user_mode_queue')
-      .map((q): [string, string] => [b, q])),
+  params: (w) =>
+    idsOf(w, 'ttm_buffer_object')
+      .filter((b) => stateOf(w, b) === 'waiting')
+      .flatMap((b) =>
+        bo(w, b)
+          .deps.filter((q) => kindOf(w, q) === 'user_mode_queue')
+          .map((q): [string, string] => [b, q]),
+      ),
   enabled: (w, [b, q]) => queueIdle(w, q) && accepts(w, b, { type: 'TTM_BO_DEP_SIGNALED', fence: q }),
   apply: (w, [b, q]) => must(w, b, { type: 'TTM_BO_DEP_SIGNALED', fence: q }),
   doc: 'seed 002 §3.1: a queue went idle',
@@ -200,7 +216,7 @@ const drm_file_release: StepDef<NoBoFencesConfig, [proc: string]> = {
     }
     return tell(w, `${p}.q`, { type: 'USERQ_RESET', by: 'drm_file_release', error: ESRCH });
   },
-  doc: 'seed 002 §2.1, R105: the dead process\'s queues are torn down and the fences it owed are signaled',
+  doc: "seed 002 §2.1, R105: the dead process's queues are torn down and the fences it owed are signaled",
 };
 
 const steps = stepTable<NoBoFencesConfig>(
@@ -219,7 +235,9 @@ const steps = stepTable<NoBoFencesConfig>(
 
 export default defineDesign<NoBoFencesConfig>({
   name: 'no-bo-fences',
-  summary: 'No per-BO fences: evictions halt everyone and wait for global idle; destroy takes a fence list and a timeout; the kernel signals a crashed producer\'s fences.',
+  summary:
+    'No per-BO fences: evictions halt everyone and wait for global idle; destroy takes a fence list and a timeout; ' +
+    "the kernel signals a crashed producer's fences.",
   source: 'seed 002 (RFC "Explicit fences everywhere and no BO fences" §2.1, §3.1, §3.3, and Vetter\'s reply)',
   configs: {
     small: { vramSlots: 2, maxCrashes: 1 },
@@ -233,10 +251,29 @@ export default defineDesign<NoBoFencesConfig>({
   steps,
   expect: {
     'one-shot': { verdict: 'holds', why: 'move fences signal once (R4)' },
-    'finite-time': { verdict: 'violates', why: 'seed 002 §3.1 + Vetter: idle never comes while proc1\'s queue spins on umf0, which halted proc0 would write; the eviction fence never signals (I10)' },
-    'acyclic-waits': { verdict: 'violates', why: 'the eviction waits on proc1\'s queue, which waits on umf0, whose writer proc0 waits on the eviction (halted, §3.1)' },
-    'no-access-while-moving': { verdict: 'violates', why: 'seed 002 §3.3: the destroy timeout frees boB while proc0\'s batch still uses it (I19)' },
-    'crashed-producer-releases': { verdict: 'holds', why: 'seed 002 §2.1: the kernel knows who must signal umf0 and signals it when that process dies' },
-    'eviction-after-fences': { verdict: 'holds', why: 'vacuous: there are no BO fences to wait on (the design\'s point)' },
+    'finite-time': {
+      verdict: 'violates',
+      why:
+        "seed 002 §3.1 + Vetter: idle never comes while proc1's queue spins on umf0, which halted proc0 would " +
+        'write; the eviction fence never signals (I10)',
+    },
+    'acyclic-waits': {
+      verdict: 'violates',
+      why:
+        "the eviction waits on proc1's queue, which waits on umf0, whose writer proc0 waits on the eviction " +
+        '(halted, §3.1)',
+    },
+    'no-access-while-moving': {
+      verdict: 'violates',
+      why: "seed 002 §3.3: the destroy timeout frees boB while proc0's batch still uses it (I19)",
+    },
+    'crashed-producer-releases': {
+      verdict: 'holds',
+      why: 'seed 002 §2.1: the kernel knows who must signal umf0 and signals it when that process dies',
+    },
+    'eviction-after-fences': {
+      verdict: 'holds',
+      why: "vacuous: there are no BO fences to wait on (the design's point)",
+    },
   },
 });

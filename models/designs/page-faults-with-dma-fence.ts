@@ -25,7 +25,12 @@ import { userProcessMachine, type UserProcessContext } from '../userspace/user-p
 import type { DmaResvContext } from '../dma-buf/dma-resv.ts';
 import type { GpuRingContext } from '../gpu/gpu-ring.ts';
 import {
-  addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job, drm_sched_job_timedout,
+  addScheduler,
+  addEntity,
+  drm_sched_job_init,
+  drm_sched_job_arm,
+  drm_sched_entity_push_job,
+  drm_sched_job_timedout,
   drmSchedStepTable,
 } from '../drm-sched/sched-main.ts';
 import { add_implicit_dependencies, publish_implicit } from '../drm-sched/implicit-sync.ts';
@@ -42,8 +47,12 @@ const K = 'kfault';
 const NO_PRESSURE = 'no memory pressure';
 const SHRINKER = 'shrinker waits on ';
 const pc = (w: World, p: string) => ctx<UserProcessContext>(w, p).pc;
-const faultPending = (w: World) => FAULT in w.o && stateOf(w, FAULT) !== 'repaired' && ctx<GpuPageFaultContext>(w, FAULT).holdsEngine;
-const busyFences = (w: World) => [...new Set(idsOf(w, 'dma_resv').flatMap((r) => ctx<DmaResvContext>(w, r).fences.map((e) => e.fence)))].filter((f) => !isSignaled(w, f)).sort();
+const faultPending = (w: World) =>
+  FAULT in w.o && stateOf(w, FAULT) !== 'repaired' && ctx<GpuPageFaultContext>(w, FAULT).holdsEngine;
+const busyFences = (w: World) =>
+  [...new Set(idsOf(w, 'dma_resv').flatMap((r) => ctx<DmaResvContext>(w, r).fences.map((e) => e.fence)))]
+    .filter((f) => !isSignaled(w, f))
+    .sort();
 
 function initPageFaults(_cfg: PageFaultConfig): World {
   let w = addScheduler(emptyWorld, 'sched0', 'gpu0', { timeout: true, creditLimit: 1 });
@@ -68,7 +77,8 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
     params: () => [['proc1', '3D job writes boA']],
     enabled: (w) => pc(w, 'proc1') === 0,
     apply: (w) => {
-      const job = 'proc1.j0', list = [{ bo: 'boA', write: true }];
+      const job = 'proc1.j0',
+        list = [{ bo: 'boA', write: true }];
       w = drm_sched_job_init(w, job, 'proc1.entity', 'sched0');
       w = add_implicit_dependencies(w, job, list);
       w = drm_sched_job_arm(w, job);
@@ -76,7 +86,7 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
       w = drm_sched_entity_push_job(w, job);
       return must(w, 'proc1', { type: 'PROC_ADVANCE' });
     },
-    doc: 'a dma_fence job: implicit sync, finished fence into boA\'s resv (R62, R90)',
+    doc: "a dma_fence job: implicit sync, finished fence into boA's resv (R62, R90)",
   }),
   defineStep<PageFaultConfig, [proc: string, what: string]>({
     name: 'DRM_IOCTL_XE_EXEC',
@@ -84,7 +94,15 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
     actor: () => 'proc0',
     params: () => [['proc0', 'compute batch on a fault-mode VM']],
     enabled: (w) => pc(w, 'proc0') === 0,
-    apply: (w) => must(must(w, 'proc0.ctx', { type: 'GPU_CTX_SUBMIT', batch: { waitUmf: '', waitValue: 0, writeUmf: '', writeValue: 0 } }), 'proc0', { type: 'PROC_ADVANCE' }),
+    apply: (w) =>
+      must(
+        must(w, 'proc0.ctx', {
+          type: 'GPU_CTX_SUBMIT',
+          batch: { waitUmf: '', waitValue: 0, writeUmf: '', writeValue: 0 },
+        }),
+        'proc0',
+        { type: 'PROC_ADVANCE' },
+      ),
     doc: 'R121: fault-mode work publishes no dma_fence',
   }),
   defineStep<PageFaultConfig, [gpuCtx: string, engine: string]>({
@@ -92,9 +110,14 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
     role: 'gpu',
     actor: () => 'proc0.ctx',
     params: () => [['proc0.ctx', 'gpu0']],
-    enabled: (w) => !(FAULT in w.o) && stateOf(w, 'proc0.ctx') === 'running' && ctx<GpuContextContext>(w, 'proc0.ctx').batches.length > 0,
-    apply: (w, _a, cfg) => spawn(w, FAULT, gpuPageFaultMachine, { gpuCtx: 'proc0.ctx', engine: 'gpu0', holdsEngine: cfg.holdsEngine }), // seeded bug: holdsEngine (R31)
-    doc: 'R31: the batch touches an unmapped page; the context stalls and keeps gpu0\'s compute units',
+    enabled: (w) =>
+      !(FAULT in w.o) &&
+      stateOf(w, 'proc0.ctx') === 'running' &&
+      ctx<GpuContextContext>(w, 'proc0.ctx').batches.length > 0,
+    apply: (w, _a, cfg) =>
+      // seeded bug: holdsEngine (R31)
+      spawn(w, FAULT, gpuPageFaultMachine, { gpuCtx: 'proc0.ctx', engine: 'gpu0', holdsEngine: cfg.holdsEngine }),
+    doc: "R31: the batch touches an unmapped page; the context stalls and keeps gpu0's compute units",
   }),
   defineStep<PageFaultConfig, [pressure: string]>({
     name: 'xe_gt_pagefault_work',
@@ -109,7 +132,7 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
       w = must(w, K, { type: 'KTHREAD_ALLOC', gfp: 'GFP_KERNEL', reclaimWaits });
       return stateOf(w, K) === 'blocked' ? w : repair(w);
     },
-    doc: 'R31: the repair allocates memory; under pressure direct reclaim waits on a busy BO\'s fence (R24)',
+    doc: "R31: the repair allocates memory; under pressure direct reclaim waits on a busy BO's fence (R24)",
   }),
   defineStep<PageFaultConfig, [thread: string]>({
     name: 'shrinker_wait_done',
@@ -118,7 +141,7 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
     params: () => [[K]],
     enabled: (w) => stateOf(w, K) === 'blocked' && isSignaled(w, ctx<KthreadContext>(w, K).waitingOn),
     apply: (w) => repair(must(w, K, { type: 'KTHREAD_WAKE' })),
-    doc: 'the shrinker\'s fence signaled: the allocation returns, the page is mapped, the context resumes',
+    doc: "the shrinker's fence signaled: the allocation returns, the page is mapped, the context resumes",
   }),
   drmSchedStepTable<PageFaultConfig>({ maxHangs: () => 0 }).drm_sched_run_job,
   defineStep<PageFaultConfig, [ring: string]>({
@@ -135,7 +158,11 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
     role: 'gpu',
     actor: () => 'proc0.ctx',
     params: () => [['proc0.ctx']],
-    enabled: (w) => FAULT in w.o && stateOf(w, FAULT) === 'repaired' && stateOf(w, 'proc0.ctx') === 'running' && headRunnable(w, ctx<GpuContextContext>(w, 'proc0.ctx')),
+    enabled: (w) =>
+      FAULT in w.o &&
+      stateOf(w, FAULT) === 'repaired' &&
+      stateOf(w, 'proc0.ctx') === 'running' &&
+      headRunnable(w, ctx<GpuContextContext>(w, 'proc0.ctx')),
     apply: (w) => must(w, 'proc0.ctx', { type: 'GPU_CTX_EXEC' }),
     doc: 'the compute batch completes once its fault is repaired',
   }),
@@ -144,7 +171,8 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
     role: 'timer',
     actor: () => 'sched0',
     params: () => [['sched0']],
-    enabled: (w, _a, cfg) => ctx<GpuRingContext>(w, 'gpu0').fifo.length > 0 && faultPending(w) && kernelAndGpuQuiet(w, cfg, steps),
+    enabled: (w, _a, cfg) =>
+      ctx<GpuRingContext>(w, 'gpu0').fifo.length > 0 && faultPending(w) && kernelAndGpuQuiet(w, cfg, steps),
     apply: (w) => {
       // the 3D job made no progress for the TDR period: the driver takes the ring for hung and resets it
       const job = ctx<GpuRingContext>(w, 'gpu0').fifo[0].replace(/\.hw$/, '');
@@ -159,7 +187,8 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
 
 export default defineDesign<PageFaultConfig>({
   name: 'page-faults-with-dma-fence',
-  summary: 'Recoverable page faults and dma_fence jobs share an engine: memory -> fence -> hardware resource -> memory (H5).',
+  summary:
+    'Recoverable page faults and dma_fence jobs share an engine: memory -> fence -> hardware resource -> memory (H5).',
   source: 'R31, H5 (dma-buf.rst "Recoverable Hardware Page Faults"); seed 002 (Vetter on page faults and dma_fence)',
   configs: { small: { holdsEngine: true }, default: { holdsEngine: true } },
   bounds: {
@@ -170,9 +199,22 @@ export default defineDesign<PageFaultConfig>({
   steps,
   expect: {
     'one-shot': { verdict: 'holds', why: 'every fence has one signalling path (R4)' },
-    'acyclic-waits': { verdict: 'violates', why: 'H5: the 3D fence waits for CUs held by the faulting context, whose repair waits in reclaim on the 3D fence (R31, I7)' },
+    'acyclic-waits': {
+      verdict: 'violates',
+      why:
+        'H5: the 3D fence waits for CUs held by the faulting context, whose repair waits in reclaim on the 3D ' +
+        'fence (R31, I7)',
+    },
     'finite-time': { verdict: 'holds', why: 'TDR breaks the cycle by resetting the 3D job (R98-R102)' },
-    'innocent-context-survives': { verdict: 'violates', why: 'the TDR kills the 3D context, which only waited for compute units (R20, R31)' },
-    'signalling-section-discipline': { verdict: 'holds', why: 'the fault worker is in no annotated section: the cycle runs through a hardware resource lockdep cannot see (R31)' },
+    'innocent-context-survives': {
+      verdict: 'violates',
+      why: 'the TDR kills the 3D context, which only waited for compute units (R20, R31)',
+    },
+    'signalling-section-discipline': {
+      verdict: 'holds',
+      why:
+        'the fault worker is in no annotated section: the cycle runs through a hardware resource lockdep cannot ' +
+        'see (R31)',
+    },
   },
 });

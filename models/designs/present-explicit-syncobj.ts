@@ -16,11 +16,24 @@
 import { defineDesign } from '../design.ts';
 import { initPresent, presentSteps, presentMetrics, type PresentConfig } from '../display/present.ts';
 
-const base: PresentConfig = { clients: 1, frames: 2, buffers: 2, vblanks: 3, queues: 2, wbs: true, sync: 'syncobj', policy: 'transaction', clientCrashes: 0, compositorCrashes: 0 };
+const base: PresentConfig = {
+  clients: 1,
+  frames: 2,
+  buffers: 2,
+  vblanks: 3,
+  queues: 2,
+  wbs: true,
+  sync: 'syncobj',
+  policy: 'transaction',
+  clientCrashes: 0,
+  compositorCrashes: 0,
+};
 
 export default defineDesign<PresentConfig>({
   name: 'present-explicit-syncobj',
-  summary: 'linux-drm-syncobj-v1: acquire/release points per buffer, commits applied in order once their acquire point signaled, KMS in/out fences.',
+  summary:
+    'linux-drm-syncobj-v1: acquire/release points per buffer, commits applied in order once their acquire point ' +
+    'signaled, KMS in/out fences.',
   source: 'seed 000 display part; seed 004; kernel-sync-semantics.md §1.15-1.16 (R131-R141)',
   configs: {
     small: base,
@@ -33,14 +46,46 @@ export default defineDesign<PresentConfig>({
   init: initPresent,
   steps: presentSteps(base),
   expect: {
-    'one-shot': { verdict: 'holds', why: 'render, out- and stub fences each have one signaller: the GPU, the flip, the timeline signal (R4, R83, R134)' },
-    'acyclic-waits': { verdict: 'holds', why: 'flips wait on acquire fences that depend on nothing the compositor holds (R133)' },
-    'finite-time': { verdict: 'holds', why: 'every published fence is a GPU, KMS or stub fence; unmaterialized points are no fences at all (R30, R141)' },
-    'compositor-never-stalls': { verdict: 'holds', why: 'a commit is applied only once its acquire point signaled, so a wait-before-signal or slow client only keeps its old buffer (seed 000 late binding)' },
-    'scanout-not-written': { verdict: 'holds', why: 'the client writes a buffer only after its release point, which the compositor signals after the flip away (R139)' },
-    'release-after-last-use': { verdict: 'holds', why: 'release points are signalled at flip-done of the replacing commit or for commits never shown (R139)' },
-    'hazard-free': { verdict: 'holds', why: 'a buffer is rewritten only after its release point, which (chain semantics, R81) follows the previous render\'s acquire point' },
-    'out-fence-once': { verdict: 'holds', why: 'one commit pending per CRTC, its out-fence created on success and signalled at its flip (R134)' },
+    'one-shot': {
+      verdict: 'holds',
+      why:
+        'render, out- and stub fences each have one signaller: the GPU, the flip, the timeline signal (R4, R83, ' +
+        'R134)',
+    },
+    'acyclic-waits': {
+      verdict: 'holds',
+      why: 'flips wait on acquire fences that depend on nothing the compositor holds (R133)',
+    },
+    'finite-time': {
+      verdict: 'holds',
+      why: 'every published fence is a GPU, KMS or stub fence; unmaterialized points are no fences at all (R30, R141)',
+    },
+    'compositor-never-stalls': {
+      verdict: 'holds',
+      why:
+        'a commit is applied only once its acquire point signaled, so a wait-before-signal or slow client only ' +
+        'keeps its old buffer (seed 000 late binding)',
+    },
+    'scanout-not-written': {
+      verdict: 'holds',
+      why:
+        'the client writes a buffer only after its release point, which the compositor signals after the flip ' +
+        'away (R139)',
+    },
+    'release-after-last-use': {
+      verdict: 'holds',
+      why: 'release points are signalled at flip-done of the replacing commit or for commits never shown (R139)',
+    },
+    'hazard-free': {
+      verdict: 'holds',
+      why:
+        'a buffer is rewritten only after its release point, which (chain semantics, R81) follows the previous ' +
+        "render's acquire point",
+    },
+    'out-fence-once': {
+      verdict: 'holds',
+      why: 'one commit pending per CRTC, its out-fence created on success and signalled at its flip (R134)',
+    },
   },
   metrics: presentMetrics,
 });

@@ -19,20 +19,51 @@ const base: PresentConfig = { ...syncobj.configs.small, sync: 'implicit', wbs: f
 export default defineDesign<PresentConfig>({
   ...syncobj,
   name: 'present-implicit',
-  summary: 'X11 Present with xshmfence idle fences and implicit sync through the dma-buf resv; the server polls the dma-buf before use.',
+  summary:
+    'X11 Present with xshmfence idle fences and implicit sync through the dma-buf resv; the server polls the dma-buf ' +
+    'before use.',
   source: 'seed 004 implicit sync; seed 002 (compositors rely on implicit sync); R62, R129, R132',
-  configs: { small: base, default: { ...syncobj.configs.default, sync: 'implicit', wbs: false, policy: 'transaction' } },
+  configs: {
+    small: base,
+    default: { ...syncobj.configs.default, sync: 'implicit', wbs: false, policy: 'transaction' },
+  },
   init: initPresent,
   steps: presentSteps(base),
   expect: {
-    'one-shot': { verdict: 'holds', why: 'render and out-fences have one signaller each: the GPU, the flip (R4, R134)' },
-    'acyclic-waits': { verdict: 'holds', why: 'a flip waits on WRITE fences of finished-or-running renders only (R132, R133)' },
-    'finite-time': { verdict: 'holds', why: 'only GPU and KMS fences are published; the xshmfence is no dma_fence (R30)' },
-    'compositor-never-stalls': { verdict: 'holds', why: 'the server uses a pixmap only once poll(EPOLLIN) says its writers are done (R129), so KMS never waits on a client' },
-    'scanout-not-written': { verdict: 'holds', why: 'the client reuses a pixmap only after its xshmfence triggered, after the flip away' },
-    'release-after-last-use': { verdict: 'holds', why: 'PresentIdleNotify is sent from flip-done of the replacing commit' },
-    'hazard-free': { verdict: 'holds', why: 'a pixmap is rewritten only after its idle xshmfence, sent after a flip that needed its WRITE fence (R132)' },
-    'out-fence-once': { verdict: 'holds', why: 'one commit pending per CRTC, its out-fence signalled at its flip (R134)' },
+    'one-shot': {
+      verdict: 'holds',
+      why: 'render and out-fences have one signaller each: the GPU, the flip (R4, R134)',
+    },
+    'acyclic-waits': {
+      verdict: 'holds',
+      why: 'a flip waits on WRITE fences of finished-or-running renders only (R132, R133)',
+    },
+    'finite-time': {
+      verdict: 'holds',
+      why: 'only GPU and KMS fences are published; the xshmfence is no dma_fence (R30)',
+    },
+    'compositor-never-stalls': {
+      verdict: 'holds',
+      why:
+        'the server uses a pixmap only once poll(EPOLLIN) says its writers are done (R129), so KMS never waits on ' +
+        'a client',
+    },
+    'scanout-not-written': {
+      verdict: 'holds',
+      why: 'the client reuses a pixmap only after its xshmfence triggered, after the flip away',
+    },
+    'release-after-last-use': {
+      verdict: 'holds',
+      why: 'PresentIdleNotify is sent from flip-done of the replacing commit',
+    },
+    'hazard-free': {
+      verdict: 'holds',
+      why: 'a pixmap is rewritten only after its idle xshmfence, sent after a flip that needed its WRITE fence (R132)',
+    },
+    'out-fence-once': {
+      verdict: 'holds',
+      why: 'one commit pending per CRTC, its out-fence signalled at its flip (R134)',
+    },
   },
   metrics: presentMetrics,
 });

@@ -19,14 +19,19 @@ const base: PresentConfig = { ...syncobj.configs.small, policy: 'late-binding' }
 export default defineDesign<PresentConfig>({
   ...syncobj,
   name: 'present-late-binding',
-  summary: 'Before paint, per surface: the newest buffer whose acquire point signalled, else the previous one; never waits on a client.',
+  summary:
+    'Before paint, per surface: the newest buffer whose acquire point signalled, else the previous one; never waits ' +
+    'on a client.',
   source: 'seed 000 "vblank + frame + WBS" (late-binding decision point); R139, R141',
   configs: { small: base, default: { ...syncobj.configs.default, policy: 'late-binding' } },
   init: initPresent,
   steps: presentSteps(base),
   expect: {
     ...syncobj.expect,
-    'compositor-never-stalls': { verdict: 'holds', why: 'the decision reads fence states and never waits: an unready client keeps its previous buffer (seed 000)' },
+    'compositor-never-stalls': {
+      verdict: 'holds',
+      why: 'the decision reads fence states and never waits: an unready client keeps its previous buffer (seed 000)',
+    },
   },
   metrics: presentMetrics,
 });

@@ -16,26 +16,73 @@ import { defineDesign } from '../design.ts';
 import { initPresent, presentSteps, presentMetrics, type PresentConfig } from '../display/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
-const base: PresentConfig = { ...syncobj.configs.small, frames: 2, vblanks: 2, queues: 1, sync: 'submit-return', policy: 'late-binding', clientCrashes: 1, compositorCrashes: 1, maxCrashes: 1 };
+const base: PresentConfig = {
+  ...syncobj.configs.small,
+  frames: 2,
+  vblanks: 2,
+  queues: 1,
+  sync: 'submit-return',
+  policy: 'late-binding',
+  clientCrashes: 1,
+  compositorCrashes: 1,
+  maxCrashes: 1,
+};
 
 export default defineDesign<PresentConfig>({
   ...syncobj,
   name: 'present-submit-return',
-  summary: 'Seed 002: Present with submit and return fences signalled by userspace; the kernel signals a crashed side\'s fences.',
-  source: 'seed 002 §2.1 (Olšák) and Vetter\'s reply',
-  configs: { small: base, default: { ...syncobj.configs.default, sync: 'submit-return', policy: 'late-binding', clientCrashes: 1, compositorCrashes: 1 } },
+  summary:
+    "Seed 002: Present with submit and return fences signalled by userspace; the kernel signals a crashed side's " +
+    'fences.',
+  source: "seed 002 §2.1 (Olšák) and Vetter's reply",
+  configs: {
+    small: base,
+    default: {
+      ...syncobj.configs.default,
+      sync: 'submit-return',
+      policy: 'late-binding',
+      clientCrashes: 1,
+      compositorCrashes: 1,
+    },
+  },
   init: initPresent,
   steps: presentSteps(base),
   expect: {
     'one-shot': { verdict: 'holds', why: 'the kernel signals a fence on a crash only if its owner has not (R4)' },
-    'acyclic-waits': { verdict: 'holds', why: 'the compositor never waits; flips wait only on signalled submit fences' },
-    'finite-time': { verdict: 'violates', why: 'submit and return fences are published dma_fences only userspace signals; a stopped (not crashed) process never does (R30; seed 002 Vetter: the kernel cannot tell deadlocked from slow)' },
-    'compositor-never-stalls': { verdict: 'holds', why: 'late binding on the submit fence: an unsignalled one keeps the previous buffer (seed 000)' },
-    'scanout-not-written': { verdict: 'holds', why: 'the return fence is signalled after the flip away, or by the kernel after the planes were taken off (002)' },
-    'release-after-last-use': { verdict: 'holds', why: 'return fences signal at flip-done of the replacing commit, or after drm_file_release turned the planes off' },
-    'hazard-free': { verdict: 'holds', why: 'a buffer is rewritten only after its return fence, signalled after a flip that needed its submit fence' },
-    'out-fence-once': { verdict: 'holds', why: 'one commit pending per CRTC, its out-fence signalled at its flip (R134)' },
-    'crash-isolation': { verdict: 'holds', why: 'seed 002: the kernel signals a crashed producer\'s submit fences and a crashed consumer\'s return fences' },
+    'acyclic-waits': {
+      verdict: 'holds',
+      why: 'the compositor never waits; flips wait only on signalled submit fences',
+    },
+    'finite-time': {
+      verdict: 'violates',
+      why:
+        'submit and return fences are published dma_fences only userspace signals; a stopped (not crashed) ' +
+        'process never does (R30; seed 002 Vetter: the kernel cannot tell deadlocked from slow)',
+    },
+    'compositor-never-stalls': {
+      verdict: 'holds',
+      why: 'late binding on the submit fence: an unsignalled one keeps the previous buffer (seed 000)',
+    },
+    'scanout-not-written': {
+      verdict: 'holds',
+      why: 'the return fence is signalled after the flip away, or by the kernel after the planes were taken off (002)',
+    },
+    'release-after-last-use': {
+      verdict: 'holds',
+      why: 'return fences signal at flip-done of the replacing commit, or after drm_file_release turned the planes off',
+    },
+    'hazard-free': {
+      verdict: 'holds',
+      why: 'a buffer is rewritten only after its return fence, signalled after a flip that needed its submit fence',
+    },
+    'out-fence-once': {
+      verdict: 'holds',
+      why: 'one commit pending per CRTC, its out-fence signalled at its flip (R134)',
+    },
+    'crash-isolation': {
+      verdict: 'holds',
+      why: "seed 002: the kernel signals a crashed producer's submit fences and a crashed consumer's return fences",
+    },
   },
   metrics: presentMetrics,
 });

@@ -20,14 +20,21 @@ const base: PresentConfig = { ...syncobj.configs.small, policy: 'naive' }; // se
 export default defineDesign<PresentConfig>({
   ...syncobj,
   name: 'present-vblank-naive',
-  summary: 'At paint the compositor takes the newest buffer and waits on its acquire fence: a WBS or slow client makes it miss vblank.',
+  summary:
+    'At paint the compositor takes the newest buffer and waits on its acquire fence: a WBS or slow client makes it ' +
+    'miss vblank.',
   source: 'seed 000 "vblank! Easy." / "vblank strikes back" / "what about wait-before-signal clients?"',
   configs: { small: base, default: { ...syncobj.configs.default, policy: 'naive' } },
   init: initPresent,
   steps: presentSteps(base),
   expect: {
     ...syncobj.expect,
-    'compositor-never-stalls': { verdict: 'violates', why: 'a client presents before rendering, the compositor waits at paint and the vblank passes with no flip (seed 000)' },
+    'compositor-never-stalls': {
+      verdict: 'violates',
+      why:
+        'a client presents before rendering, the compositor waits at paint and the vblank passes with no flip ' +
+        '(seed 000)',
+    },
   },
   metrics: presentMetrics,
 });

@@ -35,7 +35,8 @@ const SHRINKER = 'shrinker waits on ';
 /** Fences a shrinker could wait on: unsignaled fences of busy BOs (R24). */
 const busyFences = (w: World) =>
   [...new Set(idsOf(w, 'dma_resv').flatMap((r) => ctx<DmaResvContext>(w, r).fences.map((e) => e.fence)))]
-    .filter((f) => !isSignaled(w, f)).sort();
+    .filter((f) => !isSignaled(w, f))
+    .sort();
 
 const drm_sched_run_job_work = defineStep<ReclaimConfig, [entity: string, pressure: string]>({
   name: 'drm_sched_run_job_work',
@@ -57,8 +58,9 @@ const drm_sched_run_job_work = defineStep<ReclaimConfig, [entity: string, pressu
     w = drm_sched_run_job(w, 'sched0', e);
     return must(w, T, { type: 'KTHREAD_DONE' });
   },
-  doc: 'R95, R22: run_job is a signalling section; its allocation may enter reclaim, where a shrinker waits on a '
-    + 'busy BO (R24)',
+  doc:
+    'R95, R22: run_job is a signalling section; its allocation may enter reclaim, where a shrinker waits on a ' +
+    'busy BO (R24)',
 });
 
 const shrinker_wait_done = defineStep<ReclaimConfig, [thread: string]>({
@@ -74,7 +76,7 @@ const shrinker_wait_done = defineStep<ReclaimConfig, [thread: string]>({
     w = drm_sched_run_job(w, 'sched0', ctx<DrmSchedJobContext>(w, job).entity);
     return must(w, T, { type: 'KTHREAD_DONE' });
   },
-  doc: 'the shrinker\'s fence signaled: the allocation returns and run_job completes',
+  doc: "the shrinker's fence signaled: the allocation returns and run_job completes",
 });
 
 const steps = stepTable<ReclaimConfig>(
@@ -87,7 +89,15 @@ const steps = stepTable<ReclaimConfig>(
   ),
 );
 
-const small: ReclaimConfig = { processes: 1, jobs: 2, bos: 1, maxHangs: 0, tdr: true, creditLimit: 1, gfp: 'GFP_KERNEL' };
+const small: ReclaimConfig = {
+  processes: 1,
+  jobs: 2,
+  bos: 1,
+  maxHangs: 0,
+  tdr: true,
+  creditLimit: 1,
+  gfp: 'GFP_KERNEL',
+};
 
 export default defineDesign<ReclaimConfig>({
   name: 'reclaim-in-run-job',
@@ -102,8 +112,17 @@ export default defineDesign<ReclaimConfig>({
   steps,
   expect: {
     'one-shot': { verdict: 'holds', why: 'every fence has one signalling path (R4)' },
-    'signalling-section-discipline': { verdict: 'violates', why: 'H3: a GFP_KERNEL allocation inside run_job, a signalling section (R22, R24, I11)' },
-    'acyclic-waits': { verdict: 'violates', why: 'H3: the shrinker waits on the job\'s finished fence, which waits on run_job (I7)' },
-    'finite-time': { verdict: 'violates', why: 'H3: the job is not on the hardware yet, so TDR does not cover it (R98); the deadlock never ends' },
+    'signalling-section-discipline': {
+      verdict: 'violates',
+      why: 'H3: a GFP_KERNEL allocation inside run_job, a signalling section (R22, R24, I11)',
+    },
+    'acyclic-waits': {
+      verdict: 'violates',
+      why: "H3: the shrinker waits on the job's finished fence, which waits on run_job (I7)",
+    },
+    'finite-time': {
+      verdict: 'violates',
+      why: 'H3: the job is not on the hardware yet, so TDR does not cover it (R98); the deadlock never ends',
+    },
   },
 });

@@ -5,12 +5,14 @@
  * lock. Exactly shared/design/reference-world-rw-umf.md: the same state variables and the same atomic
  * actions as the Spin model (bench/rw-umf.pml), so distinct-state counts and shortest traces compare.
  */
-import { defineDesign, } from '../design.ts';
+import { defineDesign } from '../design.ts';
 import { initRwUmf, rwUmfSteps, rwPending, rwUmfConfigs, type RwUmfConfig } from '../reference/rw-umf.ts';
 
 export default defineDesign<RwUmfConfig>({
   name: 'rw-umf-a',
-  summary: 'Reference world RW-UMF, design A: UMF wrapped in a dma_fence as a job dependency; eviction waits on the victim\'s finished fences under its resv lock.',
+  summary:
+    'Reference world RW-UMF, design A: UMF wrapped in a dma_fence as a job dependency; eviction waits on the ' +
+    "victim's finished fences under its resv lock.",
   source: 'shared/design/reference-world-rw-umf.md (design A); seeds on user memory fences (R30)',
   configs: rwUmfConfigs,
   bounds: {
@@ -21,7 +23,17 @@ export default defineDesign<RwUmfConfig>({
   steps: rwUmfSteps('A'),
   pending: rwPending,
   expect: {
-    'no-deadlock': { verdict: 'violates', why: 'the evictor waits on a finished fence that waits on a UMF only the evictor\'s own ring can cause to be written (spec: design A deadlock)' },
-    'finite-time': { verdict: 'violates', why: 'a published finished fence depends on a UMF; with userspace stopped (or the evictor deadlocked) it never signals (R30)' },
+    'no-deadlock': {
+      verdict: 'violates',
+      why:
+        "the evictor waits on a finished fence that waits on a UMF only the evictor's own ring can cause to be " +
+        'written (spec: design A deadlock)',
+    },
+    'finite-time': {
+      verdict: 'violates',
+      why:
+        'a published finished fence depends on a UMF; with userspace stopped (or the evictor deadlocked) it never ' +
+        'signals (R30)',
+    },
   },
 });

@@ -4,12 +4,14 @@
  * finished fence is published; eviction preempts the owning context and never waits for a job.
  * Exactly shared/design/reference-world-rw-umf.md, like rw-umf-a.
  */
-import { defineDesign, } from '../design.ts';
+import { defineDesign } from '../design.ts';
 import { initRwUmf, rwUmfSteps, rwPending, rwUmfConfigs, type RwUmfConfig } from '../reference/rw-umf.ts';
 
 export default defineDesign<RwUmfConfig>({
   name: 'rw-umf-b',
-  summary: 'Reference world RW-UMF, design B: UMF polled by the GPU, preemptible contexts, only preempt fences in resv; eviction preempts instead of waiting.',
+  summary:
+    'Reference world RW-UMF, design B: UMF polled by the GPU, preemptible contexts, only preempt fences in resv; ' +
+    'eviction preempts instead of waiting.',
   source: 'shared/design/reference-world-rw-umf.md (design B)',
   configs: rwUmfConfigs,
   bounds: {
@@ -20,7 +22,15 @@ export default defineDesign<RwUmfConfig>({
   steps: rwUmfSteps('B'),
   pending: rwPending,
   expect: {
-    'no-deadlock': { verdict: 'holds', why: 'an evictor waits only for a preemption, which the GPU lands in one step even while the job spins' },
-    'finite-time': { verdict: 'holds', why: 'the only fences are preempt fences, signalled by preemptDone whenever signalling was enabled; pin prevents thrash under the drain\'s fairness' },
+    'no-deadlock': {
+      verdict: 'holds',
+      why: 'an evictor waits only for a preemption, which the GPU lands in one step even while the job spins',
+    },
+    'finite-time': {
+      verdict: 'holds',
+      why:
+        'the only fences are preempt fences, signalled by preemptDone whenever signalling was enabled; pin ' +
+        "prevents thrash under the drain's fairness",
+    },
   },
 });

@@ -16,7 +16,14 @@ import { defineDesign, defineStep, stepTable } from '../design.ts';
 import { accepts, emptyWorld, spawn, ctx, must, idsOf, type World } from '../world.ts';
 import { dmaResvMachine, dma_resv_test_signaled } from '../dma-buf/dma-resv.ts';
 import { processMachine, type ProcessContext } from '../userspace/process.ts';
-import { addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job, drmSchedSteps } from '../drm-sched/sched-main.ts';
+import {
+  addScheduler,
+  addEntity,
+  drm_sched_job_init,
+  drm_sched_job_arm,
+  drm_sched_entity_push_job,
+  drmSchedSteps,
+} from '../drm-sched/sched-main.ts';
 import { add_implicit_dependencies, publish_implicit, type BoAccess } from '../drm-sched/implicit-sync.ts';
 
 export interface SingleFifoConfig {
@@ -87,7 +94,9 @@ const drm_gem_cpu_map = defineStep<SingleFifoConfig, [proc: string]>({
 
 export default defineDesign<SingleFifoConfig>({
   name: 'single-fifo-implicit',
-  summary: 'One device, one FIFO queue, BO list on the CS ioctl, implicit sync via dma_resv, CPU map stalls; TDR recovers hangs.',
+  summary:
+    'One device, one FIFO queue, BO list on the CS ioctl, implicit sync via dma_resv, CPU map stalls; TDR recovers ' +
+    'hangs.',
   source: 'seed 000 "A simple example from a simpler time", "Implicit synchronisation"',
   configs: {
     small: { processes: 2, jobs: 2, bos: 2, maxHangs: 1, tdr: true, creditLimit: 1 },
@@ -98,10 +107,20 @@ export default defineDesign<SingleFifoConfig>({
     random: { config: 'default', depth: 80, runs: 300 },
   },
   init: initSingleFifo,
-  steps: stepTable([DRM_IOCTL_CS, drm_gem_cpu_map, ...drmSchedSteps({ maxHangs: (c: SingleFifoConfig) => c.maxHangs })]),
+  steps: stepTable([
+    DRM_IOCTL_CS,
+    drm_gem_cpu_map,
+    ...drmSchedSteps({ maxHangs: (c: SingleFifoConfig) => c.maxHangs }),
+  ]),
   expect: {
     'one-shot': { verdict: 'holds', why: 'every fence is signalled by one path: its ring, its job or reset (R4)' },
-    'acyclic-waits': { verdict: 'holds', why: 'implicit deps only point at fences that already exist, and the FIFO only adds older-first edges (R2, R93)' },
-    'finite-time': { verdict: 'holds', why: 'TDR catches a hung ring, reset signals every pending fence with an error (R20, R98-R102)' },
+    'acyclic-waits': {
+      verdict: 'holds',
+      why: 'implicit deps only point at fences that already exist, and the FIFO only adds older-first edges (R2, R93)',
+    },
+    'finite-time': {
+      verdict: 'holds',
+      why: 'TDR catches a hung ring, reset signals every pending fence with an error (R20, R98-R102)',
+    },
   },
 });

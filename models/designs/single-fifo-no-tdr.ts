@@ -21,6 +21,9 @@ export default defineDesign<SingleFifoConfig>({
   configs: { small: noTdr(base.configs.small), default: noTdr(base.configs.default) },
   expect: {
     ...base.expect,
-    'finite-time': { verdict: 'violates', why: 'a hung ring is never reset, so its job fences stay unsignalled forever (R20, R98)' },
+    'finite-time': {
+      verdict: 'violates',
+      why: 'a hung ring is never reset, so its job fences stay unsignalled forever (R20, R98)',
+    },
   },
 });

@@ -26,7 +26,9 @@ export default defineDesign<SingleFifoConfig>({
     ...base.expect,
     'no-starvation': {
       verdict: 'holds',
-      why: 'round robin serves every other ready entity at most once before a ready one (drm_sched_rq_select_entity_rr)',
+      why:
+        'round robin serves every other ready entity at most once before a ready one ' +
+        '(drm_sched_rq_select_entity_rr)',
     },
   },
 });

@@ -24,7 +24,15 @@ const scripts: SharingConfig['scripts'] = {
   comp: [
     { op: 'recv' },
     { op: 'export', bo: 'bo0', write: false },
-    { op: 'submit', acc: [['bo0', 'r'], ['bo1', 'w']], implicit: false, out: true },
+    {
+      op: 'submit',
+      acc: [
+        ['bo0', 'r'],
+        ['bo1', 'w'],
+      ],
+      implicit: false,
+      out: true,
+    },
     { op: 'import', bo: 'bo0', write: false },
     { op: 'import', bo: 'bo1', write: true },
     { op: 'send', to: 'client' },
@@ -35,7 +43,8 @@ const scripts: SharingConfig['scripts'] = {
 
 export default defineDesign<SharingConfig>({
   name: 'sync-file-bridge',
-  summary: 'An explicit compositor between implicit client and display, bridged by DMA_BUF_IOCTL_EXPORT/IMPORT_SYNC_FILE.',
+  summary:
+    'An explicit compositor between implicit client and display, bridged by DMA_BUF_IOCTL_EXPORT/IMPORT_SYNC_FILE.',
   source: 'seed 004 "A proposal: Implicit and explicit sync together"; R126-R128',
   configs: {
     small: { scripts, bos: ['bo0', 'bo1'], maxHangs: 1, creditLimit: 2 },
@@ -50,10 +59,24 @@ export default defineDesign<SharingConfig>({
   metrics: { 'over-sync': (w) => overSync(w) },
   expect: {
     'one-shot': { verdict: 'holds', why: 'fences are signalled once, by their ring, job or reset (R4)' },
-    'acyclic-waits': { verdict: 'holds', why: 'exported snapshots and imported fences already exist (R69, R126, R127)' },
-    'finite-time': { verdict: 'holds', why: 'every published fence (sync_files, resv entries) is a kernel fence bounded by TDR (R20)' },
+    'acyclic-waits': {
+      verdict: 'holds',
+      why: 'exported snapshots and imported fences already exist (R69, R126, R127)',
+    },
+    'finite-time': {
+      verdict: 'holds',
+      why: 'every published fence (sync_files, resv entries) is a kernel fence bounded by TDR (R20)',
+    },
     'context-order': { verdict: 'holds', why: 'per-entity finished fences signal in order on one ring (R97, I4)' },
-    'snapshot-stable': { verdict: 'holds', why: 'the exported sync_file is a snapshot; later imports do not change it (R126, I17)' },
-    'hazard-free': { verdict: 'holds', why: 'export orders the compositor after the client\'s write, import orders the display and the client\'s next write after the compositor (seed 004, R126, R127)' },
+    'snapshot-stable': {
+      verdict: 'holds',
+      why: 'the exported sync_file is a snapshot; later imports do not change it (R126, I17)',
+    },
+    'hazard-free': {
+      verdict: 'holds',
+      why:
+        "export orders the compositor after the client's write, import orders the display and the client's next " +
+        'write after the compositor (seed 004, R126, R127)',
+    },
   },
 });

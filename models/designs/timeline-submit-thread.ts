@@ -23,8 +23,23 @@
  */
 import { defineDesign, type StepDef, stepTable } from '../design.ts';
 import { emptyWorld, setG, type World } from '../world.ts';
-import { addScheduler, addEntity, drm_sched_job_init, drm_sched_job_add_dependency, drm_sched_job_arm, drm_sched_entity_push_job, drmSchedSteps } from '../drm-sched/sched-main.ts';
-import { dma_fence_get_stub, drm_syncobj_add_point, drm_syncobj_create, drm_syncobj_find_fence, drm_syncobj_point_materialized, DMA_FENCE_STUB } from '../drm-syncobj/drm-syncobj-api.ts';
+import {
+  addScheduler,
+  addEntity,
+  drm_sched_job_init,
+  drm_sched_job_add_dependency,
+  drm_sched_job_arm,
+  drm_sched_entity_push_job,
+  drmSchedSteps,
+} from '../drm-sched/sched-main.ts';
+import {
+  dma_fence_get_stub,
+  drm_syncobj_add_point,
+  drm_syncobj_create,
+  drm_syncobj_find_fence,
+  drm_syncobj_point_materialized,
+  DMA_FENCE_STUB,
+} from '../drm-syncobj/drm-syncobj-api.ts';
 
 export interface TimelineConfig {
   /** Vulkan queues (one drm_sched entity each). */
@@ -126,7 +141,7 @@ const vkQueueSubmit: StepDef<TimelineConfig, [q: number]> = {
     if (held.length === 0 && ready(w, v)) return submitBatch(w, q, v);
     return setG(w, { [`q${q}.held`]: [...held, v] }); // wait-before-signal: the submit thread takes it
   },
-  doc: 'R145, R147: a batch whose wait point is not there yet goes to the queue\'s submit thread',
+  doc: "R145, R147: a batch whose wait point is not there yet goes to the queue's submit thread",
 };
 
 /** The queue's submit thread: its oldest held batch, once TIMELINE_WAIT(WAIT_AVAILABLE) would return. */
@@ -147,13 +162,16 @@ const vk_queue_submit_thread: StepDef<TimelineConfig, [q: number]> = {
 };
 
 const timelineConfigs: Record<string, TimelineConfig> = {
-  small: { queues: 2, points: 4, hostPoints: 1, maxHangs: 1, creditLimit: 1 }, // 941 states, 0.6 s (points 5: 5813 states, 2.6 s)
+  // 941 states, 0.6 s (points 5: 5813 states, 2.6 s)
+  small: { queues: 2, points: 4, hostPoints: 1, maxHangs: 1, creditLimit: 1 },
   default: { queues: 3, points: 7, hostPoints: 2, maxHangs: 1, creditLimit: 2 },
 };
 
 export default defineDesign<TimelineConfig>({
   name: 'timeline-submit-thread',
-  summary: 'Vulkan timelines on a timeline syncobj; wait-before-signal batches are held by the userspace submit thread until their point materializes.',
+  summary:
+    'Vulkan timelines on a timeline syncobj; wait-before-signal batches are held by the userspace submit thread ' +
+    'until their point materializes.',
   source: 'seed 001 "High-performance clients want timelines" (submit thread); §1.10, §1.17 R145-R147',
   configs: timelineConfigs,
   bounds: {
@@ -161,13 +179,36 @@ export default defineDesign<TimelineConfig>({
     random: { config: 'default', depth: 60, runs: 200 },
   },
   init: initTimeline,
-  steps: stepTable([vkSignalSemaphore, vkQueueSubmit, vk_queue_submit_thread, ...drmSchedSteps({ maxHangs: (c: TimelineConfig) => c.maxHangs })]),
+  steps: stepTable([
+    vkSignalSemaphore,
+    vkQueueSubmit,
+    vk_queue_submit_thread,
+    ...drmSchedSteps({ maxHangs: (c: TimelineConfig) => c.maxHangs }),
+  ]),
   expect: {
     'one-shot': { verdict: 'holds', why: 'jobs, chain nodes and stubs each signal once; chain nodes only by R45' },
-    'acyclic-waits': { verdict: 'holds', why: 'a job only ever depends on a chain node that exists, for an earlier point (R88); chains point backwards (R44)' },
-    'finite-time': { verdict: 'holds', why: 'held batches stay in userspace; every published fence is a job, chain or stub fence, and TDR bounds jobs (R20, R147)' },
-    'no-future-edges': { verdict: 'holds', why: 'the submit thread only submits once the point materialized, and the kernel resolves it with flags 0 (R78, R88)' },
-    'timeline-monotonic': { verdict: 'holds', why: 'a batch signalling v waits on v-1, so points reach the kernel in order and QUERY only grows (I14)' },
+    'acyclic-waits': {
+      verdict: 'holds',
+      why:
+        'a job only ever depends on a chain node that exists, for an earlier point (R88); chains point backwards ' +
+        '(R44)',
+    },
+    'finite-time': {
+      verdict: 'holds',
+      why:
+        'held batches stay in userspace; every published fence is a job, chain or stub fence, and TDR bounds jobs ' +
+        '(R20, R147)',
+    },
+    'no-future-edges': {
+      verdict: 'holds',
+      why:
+        'the submit thread only submits once the point materialized, and the kernel resolves it with flags 0 ' +
+        '(R78, R88)',
+    },
+    'timeline-monotonic': {
+      verdict: 'holds',
+      why: 'a batch signalling v waits on v-1, so points reach the kernel in order and QUERY only grows (I14)',
+    },
     'chain-prefix-closed': { verdict: 'holds', why: 'a chain node signals only after every earlier link (R45)' },
   },
 });

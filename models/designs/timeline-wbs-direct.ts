@@ -20,13 +20,24 @@
  */
 import { defineDesign, type StepDef, stepTable, withSteps } from '../design.ts';
 import { setG, spawn, must, send, idsOf, ctx, type World } from '../world.ts';
-import { drm_sched_job_init, drm_sched_job_add_dependency, drm_sched_job_arm, drm_sched_entity_push_job } from '../drm-sched/sched-main.ts';
+import {
+  drm_sched_job_init,
+  drm_sched_job_add_dependency,
+  drm_sched_job_arm,
+  drm_sched_entity_push_job,
+} from '../drm-sched/sched-main.ts';
 import { drm_syncobj_add_point, drm_syncobj_find_fence, freshId } from '../drm-syncobj/drm-syncobj-api.ts';
 import { dma_fence_context_alloc } from '../dma-buf/dma-fence-api.ts';
 import { dmaFenceProxyMachine, type DmaFenceProxyContext } from '../dma-buf/dma-fence-proxy.ts';
 import type { DmaFenceContext } from '../dma-buf/dma-fence.ts';
 import base, {
-  TIMELINE, gNum, jobOf, queueBatches, timelineSignal, vkSignalSemaphore, type TimelineConfig,
+  TIMELINE,
+  gNum,
+  jobOf,
+  queueBatches,
+  timelineSignal,
+  vkSignalSemaphore,
+  type TimelineConfig,
 } from './timeline-submit-thread.ts';
 
 /** Bind every unbound placeholder of T whose point has materialized to the fence find_fence gives it. */
@@ -91,16 +102,43 @@ const hostSignalDirect: StepDef<TimelineConfig, []> = {
 export default defineDesign<TimelineConfig>({
   ...base,
   name: 'timeline-wbs-direct',
-  summary: 'Wait-before-signal batches go straight to the kernel scheduler with a placeholder dependency for the future point.',
+  summary:
+    'Wait-before-signal batches go straight to the kernel scheduler with a placeholder dependency for the future ' +
+    'point.',
   source: 'seed 000 "This makes a mockery of our dependency scheduler"; H2, H10; "Indefinite DMA Fences"',
   // The direct path replaces the submit thread's userspace steps (vkSignalSemaphore, vkQueueSubmit).
-  steps: stepTable(hostSignalDirect, vkQueueSubmitDirect, Object.values(withSteps(base.steps, { vkSignalSemaphore: null, vkQueueSubmit: null }))),
+  steps: stepTable(
+    hostSignalDirect,
+    vkQueueSubmitDirect,
+    Object.values(withSteps(base.steps, { vkSignalSemaphore: null, vkQueueSubmit: null })),
+  ),
   expect: {
     'one-shot': { verdict: 'holds', why: 'placeholders signal once, through the fence they were bound to' },
-    'acyclic-waits': { verdict: 'violates', why: 'the job\'s own point v materializes v-1 (R81: head seqno >= v-1), so its placeholder binds to the node containing the job itself (H2, H10)' },
-    'finite-time': { verdict: 'violates', why: 'a published job waits on a placeholder only userspace can make real; once userspace stops it never signals (H2, R30)' },
-    'no-future-edges': { verdict: 'violates', why: 'the job is armed with a dependency on an unmaterialized point (I8; mainline returns -EINVAL, R88)' },
-    'timeline-monotonic': { verdict: 'violates', why: 'the higher point reaches the timeline before the lower one it waits on; the kernel only logs it (R82, I14)' },
-    'chain-prefix-closed': { verdict: 'holds', why: 'chains still signal in prefix order (R45); the damage is in what the points resolve to, not in signal order' },
+    'acyclic-waits': {
+      verdict: 'violates',
+      why:
+        "the job's own point v materializes v-1 (R81: head seqno >= v-1), so its placeholder binds to the node " +
+        'containing the job itself (H2, H10)',
+    },
+    'finite-time': {
+      verdict: 'violates',
+      why:
+        'a published job waits on a placeholder only userspace can make real; once userspace stops it never ' +
+        'signals (H2, R30)',
+    },
+    'no-future-edges': {
+      verdict: 'violates',
+      why: 'the job is armed with a dependency on an unmaterialized point (I8; mainline returns -EINVAL, R88)',
+    },
+    'timeline-monotonic': {
+      verdict: 'violates',
+      why: 'the higher point reaches the timeline before the lower one it waits on; the kernel only logs it (R82, I14)',
+    },
+    'chain-prefix-closed': {
+      verdict: 'holds',
+      why:
+        'chains still signal in prefix order (R45); the damage is in what the points resolve to, not in signal ' +
+        'order',
+    },
   },
 });

@@ -85,7 +85,10 @@ const DRM_IOCTL_XE_EXEC: StepDef<UmfSeparatedConfig, [proc: string, what: string
   name: 'DRM_IOCTL_XE_EXEC',
   role: 'user',
   actor: ([p]) => p,
-  params: () => [['proc0', 'batch stores umf0 = 1 at its end'], ['proc1', 'batch spins on umf0 >= 1']],
+  params: () => [
+    ['proc0', 'batch stores umf0 = 1 at its end'],
+    ['proc1', 'batch spins on umf0 >= 1'],
+  ],
   enabled: (w, [p]) => accepts(w, p, ADVANCE) && pc(w, p) === 0 && (p === 'proc0' || pc(w, 'proc0') >= 1),
   apply: (w, [p]) => {
     // a banned queue refuses the exec (-ECANCELED); the ioctl still returns
@@ -160,7 +163,9 @@ const steps = stepTable<UmfSeparatedConfig>(
     role: 'kernel',
     actor: 'ttm',
     requests: (w) =>
-      idsOf(w, 'gpu_context').filter((c) => waitingForMemory(w, c)).flatMap((c) => gctx(w, c).bos.map((b) => [c, b] as const)),
+      idsOf(w, 'gpu_context')
+        .filter((c) => waitingForMemory(w, c))
+        .flatMap((c) => gctx(w, c).bos.map((b) => [c, b] as const)),
     capacity: (cfg) => cfg.vramSlots,
     stillPinned,
     doc: 'R111, I19: the rebind worker validates; evicting a victim waits on its resv, which enables its preempt fence',
@@ -175,7 +180,8 @@ const steps = stepTable<UmfSeparatedConfig>(
 
 export default defineDesign<UmfSeparatedConfig>({
   name: 'umf-separated',
-  summary: 'Memory sync on dma_fence + preemption, execution sync on user memory fences; the kernel never waits on a UMF.',
+  summary:
+    'Memory sync on dma_fence + preemption, execution sync on user memory fences; the kernel never waits on a UMF.',
   source: 'seed 001 "Solution pt. 1: Separate memory and execution synchronization"; R108-R112, R118-R121',
   configs: {
     small: { vramSlots: 1, maxHangs: 1 },
@@ -190,19 +196,49 @@ export default defineDesign<UmfSeparatedConfig>({
   metrics: {
     // the same handoff as umf-wrapped: from proc0's batch done to proc1's batch done
     'handoff-latency-steps': (_w, cfg) =>
-      stepsFromTo(initUmfSeparated(cfg), steps, cfg, (w) => gctx(w, 'proc0.ctx').done > 0, (w) => gctx(w, 'proc1.ctx').done > 0),
+      stepsFromTo(
+        initUmfSeparated(cfg),
+        steps,
+        cfg,
+        (w) => gctx(w, 'proc0.ctx').done > 0,
+        (w) => gctx(w, 'proc1.ctx').done > 0,
+      ),
   },
   expect: {
     'one-shot': { verdict: 'holds', why: 'preempt and move fences each have one signalling path (R4)' },
-    'acyclic-waits': { verdict: 'holds', why: 'seed 001 "internal kernel stuff never waits on a UMF": moves wait on preempt fences, which wait on nothing user-controlled (R109)' },
-    'finite-time': { verdict: 'holds', why: 'seed 001 "preempt happens in finite time so you can block dma_fence on it" (R109, I20)' },
-    'umf-never-blocks-dma-fence': { verdict: 'holds', why: 'no dma_fence is published for LR work (R121); only the GPU and the CPU wait on umf0 (I9)' },
-    'eviction-after-fences': { verdict: 'holds', why: 'moves wait on the BOOKKEEP preempt fences they enable (I19, R111)' },
-    'no-access-while-moving': { verdict: 'holds', why: 'a context is off the hardware before its BO moves, and resumes only once it is back (R111)' },
-    'preempt-fence-bounded': { verdict: 'holds', why: 'preemption lands even mid-spin; a hung context is reset and its fence gets -ENOENT (R109, I20)' },
-    'hang-recovers-with-error': { verdict: 'holds', why: 'a hung context is reset and banned, its preempt fence signalled with an error (R20, R109, I22)' },
-    'innocent-context-survives': { verdict: 'holds', why: 'only a context that hung itself is reset; waiting on a UMF is never timed out by the kernel (R20)' },
+    'acyclic-waits': {
+      verdict: 'holds',
+      why:
+        'seed 001 "internal kernel stuff never waits on a UMF": moves wait on preempt fences, which wait on ' +
+        'nothing user-controlled (R109)',
+    },
+    'finite-time': {
+      verdict: 'holds',
+      why: 'seed 001 "preempt happens in finite time so you can block dma_fence on it" (R109, I20)',
+    },
+    'umf-never-blocks-dma-fence': {
+      verdict: 'holds',
+      why: 'no dma_fence is published for LR work (R121); only the GPU and the CPU wait on umf0 (I9)',
+    },
+    'eviction-after-fences': {
+      verdict: 'holds',
+      why: 'moves wait on the BOOKKEEP preempt fences they enable (I19, R111)',
+    },
+    'no-access-while-moving': {
+      verdict: 'holds',
+      why: 'a context is off the hardware before its BO moves, and resumes only once it is back (R111)',
+    },
+    'preempt-fence-bounded': {
+      verdict: 'holds',
+      why: 'preemption lands even mid-spin; a hung context is reset and its fence gets -ENOENT (R109, I20)',
+    },
+    'hang-recovers-with-error': {
+      verdict: 'holds',
+      why: 'a hung context is reset and banned, its preempt fence signalled with an error (R20, R109, I22)',
+    },
+    'innocent-context-survives': {
+      verdict: 'holds',
+      why: 'only a context that hung itself is reset; waiting on a UMF is never timed out by the kernel (R20)',
+    },
   },
 });
-
-

@@ -19,16 +19,29 @@ const waitInUserspace = (c: UmfWrappedConfig): UmfWrappedConfig => ({ ...c, wrap
 export default defineDesign<UmfWrappedConfig>({
   ...base,
   name: 'umf-wait-in-userspace',
-  summary: 'The consumer waits for the user fence on the CPU, then submits a plain job: deadlock-free, but the handoff is serialized.',
+  summary:
+    'The consumer waits for the user fence on the CPU, then submits a plain job: deadlock-free, but the handoff is ' +
+    'serialized.',
   source: 'seed 001 "What are our options?" option 2 "Wait in userspace before passing off to another process"',
   configs: { small: waitInUserspace(base.configs.small), default: waitInUserspace(base.configs.default) },
   expect: {
     'one-shot': { verdict: 'holds', why: 'every fence has one signalling path (R4)' },
-    'acyclic-waits': { verdict: 'holds', why: 'seed 001 option 2 "neatly solves all the deadlock problems": the kernel never sees umf0, so a move cannot close a cycle through it' },
-    'finite-time': { verdict: 'holds', why: 'every dma_fence depends only on BO moves and earlier jobs; TDR covers hangs (R20, R98)' },
+    'acyclic-waits': {
+      verdict: 'holds',
+      why:
+        'seed 001 option 2 "neatly solves all the deadlock problems": the kernel never sees umf0, so a move ' +
+        'cannot close a cycle through it',
+    },
+    'finite-time': {
+      verdict: 'holds',
+      why: 'every dma_fence depends only on BO moves and earlier jobs; TDR covers hangs (R20, R98)',
+    },
     'umf-never-blocks-dma-fence': { verdict: 'holds', why: 'the CPU waits on umf0; no dma_fence does (I9, R30)' },
-    'eviction-after-fences': { verdict: 'holds', why: 'every move waits on its BO\'s resv fences (I19)' },
+    'eviction-after-fences': { verdict: 'holds', why: "every move waits on its BO's resv fences (I19)" },
     'no-access-while-moving': { verdict: 'holds', why: 'jobs run only on resident BOs (I19)' },
-    'innocent-context-survives': { verdict: 'holds', why: 'no timeout on user fences; only a hung job\'s context is punished (R20)' },
+    'innocent-context-survives': {
+      verdict: 'holds',
+      why: "no timeout on user fences; only a hung job's context is punished (R20)",
+    },
   },
 });

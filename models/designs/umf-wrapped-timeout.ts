@@ -13,7 +13,8 @@
 import { defineDesign } from '../design.ts';
 import base, { type UmfWrappedConfig } from './umf-wrapped.ts';
 
-const withTimeout = (c: UmfWrappedConfig): UmfWrappedConfig => ({ ...c, timeout: true }); // seeded bug: a timeout on a wrapped UMF
+// seeded bug: a timeout on a wrapped UMF
+const withTimeout = (c: UmfWrappedConfig): UmfWrappedConfig => ({ ...c, timeout: true });
 
 export default defineDesign<UmfWrappedConfig>({
   ...base,
@@ -23,7 +24,15 @@ export default defineDesign<UmfWrappedConfig>({
   configs: { small: withTimeout(base.configs.small), default: withTimeout(base.configs.default) },
   expect: {
     ...base.expect,
-    'finite-time': { verdict: 'holds', why: 'the timeout signals the wrapper with -ETIME, so everything behind it completes (R20)' },
-    'innocent-context-survives': { verdict: 'violates', why: 'seed 001: userspace\'s graph was acyclic, a memory move closed the cycle, the timeout kills proc1\'s context, which did nothing wrong' },
+    'finite-time': {
+      verdict: 'holds',
+      why: 'the timeout signals the wrapper with -ETIME, so everything behind it completes (R20)',
+    },
+    'innocent-context-survives': {
+      verdict: 'violates',
+      why:
+        "seed 001: userspace's graph was acyclic, a memory move closed the cycle, the timeout kills proc1's " +
+        'context, which did nothing wrong',
+    },
   },
 });

@@ -22,8 +22,13 @@ import { userMemoryFenceMachine } from '../userq/user-memory-fence.ts';
 import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
 import { gpuContextMachine } from '../gpu/gpu-context.ts';
 import {
-  addScheduler, addEntity, drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job,
-  drm_sched_job_add_dependency, drmSchedSteps,
+  addScheduler,
+  addEntity,
+  drm_sched_job_init,
+  drm_sched_job_arm,
+  drm_sched_entity_push_job,
+  drm_sched_job_add_dependency,
+  drmSchedSteps,
 } from '../drm-sched/sched-main.ts';
 import { add_implicit_dependencies, publish_implicit } from '../drm-sched/implicit-sync.ts';
 import { ttm_bo_create, ttm_bo_move_copy } from '../ttm/ttm-bo.ts';
@@ -88,7 +93,10 @@ const DRM_IOCTL_SUBMIT = defineStep<UmfWrappedConfig, [proc: 'proc0' | 'proc1', 
   name: 'DRM_IOCTL_SUBMIT',
   role: 'user',
   actor: ([p]) => p,
-  params: () => [['proc0', PROGRAM.proc0.what], ['proc1', PROGRAM.proc1.what]],
+  params: () => [
+    ['proc0', PROGRAM.proc0.what],
+    ['proc1', PROGRAM.proc1.what],
+  ],
   enabled: (w, [p], cfg) =>
     stateOf(w, p) === 'running' &&
     (p === 'proc0' ? pc(w, 'proc0') === 0 : pc(w, 'proc0') >= 1 && pc(w, 'proc1') === (cfg.wrapInKernel ? 0 : 1)),
@@ -113,7 +121,9 @@ const DRM_IOCTL_XE_WAIT_USER_FENCE = defineStep<UmfWrappedConfig, [proc: string,
 /** Fewest steps from proc0's job completing to proc1's job completing without error (the handoff latency). */
 const handoffLatency = (cfg: UmfWrappedConfig) =>
   stepsFromTo(
-    initUmfWrapped(cfg), steps, cfg,
+    initUmfWrapped(cfg),
+    steps,
+    cfg,
     (w) => isSignaled(w, 'proc0.j0.finished'),
     (w) => isSignaled(w, 'proc1.j0.finished') && ctx<DmaFenceContext>(w, 'proc1.j0.finished').error === 0,
   );
@@ -152,7 +162,9 @@ const steps: StepTable<UmfWrappedConfig> = stepTable<UmfWrappedConfig>(
 
 export default defineDesign<UmfWrappedConfig>({
   name: 'umf-wrapped',
-  summary: 'A user memory fence wrapped in a dma_fence (no timeout) gates a job whose fence sits in a BO resv; a memory move closes a cycle.',
+  summary:
+    'A user memory fence wrapped in a dma_fence (no timeout) gates a job whose fence sits in a BO resv; a memory ' +
+    'move closes a cycle.',
   source: 'seed 001 "Why not wrap it in a struct dma_fence?", "Userspace can\'t trust us"; H1, R30',
   configs: {
     small: { vramSlots: 1, timeout: false, maxHangs: 0, wrapInKernel: true },
@@ -170,10 +182,26 @@ export default defineDesign<UmfWrappedConfig>({
   },
   expect: {
     'one-shot': { verdict: 'holds', why: 'every fence has one signalling path (R4)' },
-    'acyclic-waits': { verdict: 'violates', why: 'seed 001: the eviction of boA waits on proc1\'s job, which waits on umf0, which proc0\'s job writes only after boB moves in (H1, I7)' },
-    'finite-time': { verdict: 'violates', why: 'seed 001 "we can\'t trust userspace": the wrapper signals only when a UMF is written; with no timeout the cycle never breaks (R30, I10)' },
-    'umf-never-blocks-dma-fence': { verdict: 'violates', why: 'the job\'s finished fence depends on umf0 through the wrapper (I9, R30)' },
-    'eviction-after-fences': { verdict: 'holds', why: 'every move waits on its BO\'s resv fences (I19)' },
-    'no-access-while-moving': { verdict: 'holds', why: 'jobs run only on resident BOs and moves wait for their fences (I19)' },
+    'acyclic-waits': {
+      verdict: 'violates',
+      why:
+        "seed 001: the eviction of boA waits on proc1's job, which waits on umf0, which proc0's job writes only " +
+        'after boB moves in (H1, I7)',
+    },
+    'finite-time': {
+      verdict: 'violates',
+      why:
+        'seed 001 "we can\'t trust userspace": the wrapper signals only when a UMF is written; with no timeout ' +
+        'the cycle never breaks (R30, I10)',
+    },
+    'umf-never-blocks-dma-fence': {
+      verdict: 'violates',
+      why: "the job's finished fence depends on umf0 through the wrapper (I9, R30)",
+    },
+    'eviction-after-fences': { verdict: 'holds', why: "every move waits on its BO's resv fences (I19)" },
+    'no-access-while-moving': {
+      verdict: 'holds',
+      why: 'jobs run only on resident BOs and moves wait for their fences (I19)',
+    },
   },
 });

@@ -27,8 +27,14 @@ import { userProcessMachine, type UserProcessContext } from '../userspace/user-p
 import { userModeQueueMachine } from '../userq/user-mode-queue.ts';
 import { ttm_bo_create, ttm_bo_move_copy, ttmBoValidateStep } from '../ttm/ttm-bo.ts';
 import {
-  amdgpu_eviction_fence_attach, amdgpu_userq_ensure_ev_fence, amdgpu_userq_signal_ioctl, userqExecStep,
-  amdgpu_eviction_fence_suspend_worker, amdgpu_userq_validate_bos, amdgpu_userq_restore_worker, amdgpu_userq_hang,
+  amdgpu_eviction_fence_attach,
+  amdgpu_userq_ensure_ev_fence,
+  amdgpu_userq_signal_ioctl,
+  userqExecStep,
+  amdgpu_eviction_fence_suspend_worker,
+  amdgpu_userq_validate_bos,
+  amdgpu_userq_restore_worker,
+  amdgpu_userq_hang,
   amdgpu_userq_hang_detect_work,
 } from '../userq/amdgpu-userq.ts';
 
@@ -65,7 +71,9 @@ const amdgpu_userq_submit: StepDef<UserqConfig, [proc: string, what: string]> = 
     w = tell(w, Q, { type: 'USERQ_DOORBELL', batch: { waitUmf: 'umf0', waitValue: 1, writeUmf: '', writeValue: 0 } });
     return must(amdgpu_userq_signal_ioctl(w, Q, 'boA'), 'proc1', ADVANCE);
   },
-  doc: 'seed 001 direct-to-firmware: the doorbell bypasses the kernel; R123 the signal ioctl makes a userq dma_fence and puts it in the resv',
+  doc:
+    'seed 001 direct-to-firmware: the doorbell bypasses the kernel; R123 the signal ioctl makes a userq dma_fence ' +
+    'and puts it in the resv',
 };
 
 const umf_write: StepDef<UserqConfig, [proc: string, what: string]> = {
@@ -88,7 +96,9 @@ const ttm_bo_validate = ttmBoValidateStep<UserqConfig>({
   capacity: (cfg) => cfg.vramSlots,
   neededBy: () => [],
   after: (w, p) => must(w, p, ADVANCE),
-  doc: 'memory pressure: another process needs VRAM; the victim\'s move waits on its whole resv (I19), enabling the eviction fence',
+  doc:
+    "memory pressure: another process needs VRAM; the victim's move waits on its whole resv (I19), enabling the " +
+    'eviction fence',
 });
 
 const steps = stepTable<UserqConfig>(
@@ -106,7 +116,9 @@ const steps = stepTable<UserqConfig>(
 
 export default defineDesign<UserqConfig>({
   name: 'userq-eviction-fence',
-  summary: 'User-mode (doorbell) queues; the kernel manages memory with a lazy eviction fence; userq fences bounded by hang detection.',
+  summary:
+    'User-mode (doorbell) queues; the kernel manages memory with a lazy eviction fence; userq fences bounded by hang ' +
+    'detection.',
   source: 'seed 001 "AMD and Intel want to side-step the kernel"; R114-R117, R122-R125, I23',
   configs: {
     small: { vramSlots: 1, hangDetect: true, maxHangs: 1 },
@@ -120,13 +132,39 @@ export default defineDesign<UserqConfig>({
   steps,
   expect: {
     'one-shot': { verdict: 'holds', why: 'userq fences signal once, from rptr or from the reset (R4, R122)' },
-    'acyclic-waits': { verdict: 'holds', why: 'the user fence\'s writer is a CPU process that waits on nothing the kernel holds' },
-    'finite-time': { verdict: 'holds', why: 'the hang-detect timer starts at fence creation and force-completes it (R124, I23)' },
-    'umf-never-blocks-dma-fence': { verdict: 'holds', why: 'the userq fence reaches umf0, but I9\'s one exception applies: it is bounded by hang detection (I23)' },
-    'eviction-after-fences': { verdict: 'holds', why: 'the eviction waits on the userq fence and the eviction fence in boA\'s resv (I19, R115)' },
-    'no-access-while-moving': { verdict: 'holds', why: 'the queue is unmapped before boA moves and mapped only once it is back (R115)' },
-    'preempt-fence-bounded': { verdict: 'holds', why: 'the suspend work waits for last_fence, which hang detection bounds (R115, R124, I20)' },
-    'hang-recovers-with-error': { verdict: 'holds', why: 'a hung queue is detected, reset, and its fences force-completed with -ETIME (R124, I22)' },
-    'innocent-context-survives': { verdict: 'violates', why: 'seed 002 (Vetter): a timer "fundamentally can\'t tell has deadlocked from is still doing useful computations"; it resets a queue merely waiting on a slow producer (R124)' },
+    'acyclic-waits': {
+      verdict: 'holds',
+      why: "the user fence's writer is a CPU process that waits on nothing the kernel holds",
+    },
+    'finite-time': {
+      verdict: 'holds',
+      why: 'the hang-detect timer starts at fence creation and force-completes it (R124, I23)',
+    },
+    'umf-never-blocks-dma-fence': {
+      verdict: 'holds',
+      why: "the userq fence reaches umf0, but I9's one exception applies: it is bounded by hang detection (I23)",
+    },
+    'eviction-after-fences': {
+      verdict: 'holds',
+      why: "the eviction waits on the userq fence and the eviction fence in boA's resv (I19, R115)",
+    },
+    'no-access-while-moving': {
+      verdict: 'holds',
+      why: 'the queue is unmapped before boA moves and mapped only once it is back (R115)',
+    },
+    'preempt-fence-bounded': {
+      verdict: 'holds',
+      why: 'the suspend work waits for last_fence, which hang detection bounds (R115, R124, I20)',
+    },
+    'hang-recovers-with-error': {
+      verdict: 'holds',
+      why: 'a hung queue is detected, reset, and its fences force-completed with -ETIME (R124, I22)',
+    },
+    'innocent-context-survives': {
+      verdict: 'violates',
+      why:
+        'seed 002 (Vetter): a timer "fundamentally can\'t tell has deadlocked from is still doing useful ' +
+        'computations"; it resets a queue merely waiting on a slow producer (R124)',
+    },
   },
 });

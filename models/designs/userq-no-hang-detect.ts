@@ -13,7 +13,8 @@
 import { defineDesign } from '../design.ts';
 import base, { type UserqConfig } from './userq-eviction-fence.ts';
 
-const noHangDetect = (c: UserqConfig): UserqConfig => ({ ...c, hangDetect: false }); // seeded bug: no hang-detect timer (H13)
+// seeded bug: no hang-detect timer (H13)
+const noHangDetect = (c: UserqConfig): UserqConfig => ({ ...c, hangDetect: false });
 
 export default defineDesign<UserqConfig>({
   ...base,
@@ -23,10 +24,24 @@ export default defineDesign<UserqConfig>({
   configs: { small: noHangDetect(base.configs.small), default: noHangDetect(base.configs.default) },
   expect: {
     ...base.expect,
-    'finite-time': { verdict: 'violates', why: 'H13: the userq fence waits on umf0 (or a hung queue) and nothing bounds it; the eviction behind it never completes (I10, I23)' },
-    'umf-never-blocks-dma-fence': { verdict: 'violates', why: 'without I23 the userq fence is a plain dma_fence that depends on umf0 (I9, R30)' },
-    'preempt-fence-bounded': { verdict: 'violates', why: 'H13: the eviction fence\'s suspend work waits for a last_fence that never signals (I20)' },
-    'hang-recovers-with-error': { verdict: 'violates', why: 'H13: a hung queue is never detected, so never reset (I22)' },
+    'finite-time': {
+      verdict: 'violates',
+      why:
+        'H13: the userq fence waits on umf0 (or a hung queue) and nothing bounds it; the eviction behind it never ' +
+        'completes (I10, I23)',
+    },
+    'umf-never-blocks-dma-fence': {
+      verdict: 'violates',
+      why: 'without I23 the userq fence is a plain dma_fence that depends on umf0 (I9, R30)',
+    },
+    'preempt-fence-bounded': {
+      verdict: 'violates',
+      why: "H13: the eviction fence's suspend work waits for a last_fence that never signals (I20)",
+    },
+    'hang-recovers-with-error': {
+      verdict: 'violates',
+      why: 'H13: a hung queue is never detected, so never reset (I22)',
+    },
     'innocent-context-survives': { verdict: 'holds', why: 'nothing ever resets a queue, innocent or not' },
   },
 });

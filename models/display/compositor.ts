@@ -39,7 +39,10 @@ export type SurfaceCommit = {
   client: string;
   buf: string;
   frame: number;
-  /** readiness: 'tl:<drm_syncobj>@<point>' (a timeline point), a fence id (submit fence), '' = the buffer's implicit fences. */
+  /**
+   * readiness: 'tl:<drm_syncobj>@<point>' (a timeline point), a fence id (submit fence), '' = the buffer's implicit
+   * fences.
+   */
   acquire: string;
   /** release: 'tl:<drm_syncobj>@<point>', an xshmfence id, or a return fence id. */
   release: string;
@@ -111,7 +114,8 @@ function flipped(c: CompositorContext): Partial<CompositorContext> {
 export const compositorMachine = setup({
   types: { context: {} as CompositorContext, events: {} as E },
   guards: {
-    'has a queued commit': ({ context, event }) => event.type === 'COMPOSITOR_LATCH' && event.n > 0 && event.n <= (context.queue[event.client]?.length ?? 0),
+    'has a queued commit': ({ context, event }) =>
+      event.type === 'COMPOSITOR_LATCH' && event.n > 0 && event.n <= (context.queue[event.client]?.length ?? 0),
     'has something to release': ({ context }) => context.toRelease.length > 0,
   },
   actions: {
@@ -129,7 +133,11 @@ export const compositorMachine = setup({
   on: {
     WL_SURFACE_COMMIT: { actions: 'queue commit', description: 'R137: queue the commit for its surface' },
     PRESENT_PIXMAP: { actions: 'queue commit', description: 'X11 Present: queue the pixmap' },
-    COMPOSITOR_RELEASED: { guard: 'has something to release', actions: assign({ toRelease: [] }), description: 'R139: the rules released them' },
+    COMPOSITOR_RELEASED: {
+      guard: 'has something to release',
+      actions: assign({ toRelease: [] }),
+      description: 'R139: the rules released them',
+    },
     COMPOSITOR_CRASH: { target: '.crashed' },
   },
   states: {
@@ -144,7 +152,11 @@ export const compositorMachine = setup({
     },
     painting: {
       on: {
-        COMPOSITOR_LATCH: { guard: 'has a queued commit', description: 'seed 000: the late-binding decision', actions: assign(({ context, event }) => latch(context, event.client, event.n, event.use)) },
+        COMPOSITOR_LATCH: {
+          guard: 'has a queued commit',
+          description: 'seed 000: the late-binding decision',
+          actions: assign(({ context, event }) => latch(context, event.client, event.n, event.use)),
+        },
         COMPOSITOR_STALL: {
           target: 'stalled',
           description: 'a CPU wait on a client fence at paint',
@@ -162,7 +174,13 @@ export const compositorMachine = setup({
       on: { COMPOSITOR_WAIT_DONE: { target: 'painting', actions: assign({ stall: null }) } },
     },
     flipping: {
-      on: { DRM_EVENT_FLIP_COMPLETE: { target: 'idle', description: 'R134 flip done: what was replaced is released (R139)', actions: assign(({ context }) => flipped(context)) } },
+      on: {
+        DRM_EVENT_FLIP_COMPLETE: {
+          target: 'idle',
+          description: 'R134 flip done: what was replaced is released (R139)',
+          actions: assign(({ context }) => flipped(context)),
+        },
+      },
     },
     crashed: { tags: ['crashed'], type: 'final' },
   },

@@ -62,7 +62,11 @@ interface AtomicPlan {
   seq: number;
   outFence: string;
   ev: {
-    type: 'DRM_MODE_ATOMIC_COMMIT'; planes: Record<string, string>; waiting: string[]; outFence: string; event: string;
+    type: 'DRM_MODE_ATOMIC_COMMIT';
+    planes: Record<string, string>;
+    waiting: string[];
+    outFence: string;
+    event: string;
   };
 }
 
@@ -91,8 +95,11 @@ function drm_atomic_check(w: World, req: AtomicRequest): { ret: number; plan: At
   const seq = c.commitSeq + 1;
   const outFence = req.outFence ? `${req.crtc}.out${seq}` : '';
   const ev = {
-    type: 'DRM_MODE_ATOMIC_COMMIT' as const, planes: Object.fromEntries(req.planes.map((p) => [p.plane, p.fb])),
-    waiting, outFence, event: req.event ?? '',
+    type: 'DRM_MODE_ATOMIC_COMMIT' as const,
+    planes: Object.fromEntries(req.planes.map((p) => [p.plane, p.fb])),
+    waiting,
+    outFence,
+    event: req.event ?? '',
   };
   if (!accepts(w, req.crtc, ev)) return fail(EBUSY);
   return { ret: 0, plan: { fences, seq, outFence, ev } };
@@ -106,7 +113,11 @@ function drm_atomic_commit(w: World, crtc: string, plan: AtomicPlan): World {
   const { fences, seq, outFence, ev } = plan;
   if (outFence) {
     w = spawn(w, outFence, dmaFenceMachine, {
-      context: crtcFenceContext(w, crtc), seqno: seq, ops: 'kms.out', owner: crtc, published: true,
+      context: crtcFenceContext(w, crtc),
+      seqno: seq,
+      ops: 'kms.out',
+      owner: crtc,
+      published: true,
     });
   }
   w = must(w, crtc, ev);

@@ -57,7 +57,13 @@ export interface DrmCrtcContext {
 }
 
 type E =
-  | { type: 'DRM_MODE_ATOMIC_COMMIT'; planes: Record<string, string>; waiting: string[]; outFence: string; event: string }
+  | {
+      type: 'DRM_MODE_ATOMIC_COMMIT';
+      planes: Record<string, string>;
+      waiting: string[];
+      outFence: string;
+      event: string;
+    }
   | { type: 'DRM_ATOMIC_FENCE_SIGNALED'; fence: string }
   | { type: 'DRM_CRTC_HANDLE_VBLANK' }
   | { type: 'DRM_FB_RELEASE'; fbs: string[] };
@@ -66,16 +72,25 @@ export const drmCrtcMachine = setup({
   types: { context: {} as DrmCrtcContext, events: {} as E, input: {} as { planes?: string[] } },
   guards: {
     'no commit pending': ({ context }) => context.pending === null,
-    'a pending fence': ({ context, event }) => event.type === 'DRM_ATOMIC_FENCE_SIGNALED' && !!context.pending?.waiting.includes(event.fence),
+    'a pending fence': ({ context, event }) =>
+      event.type === 'DRM_ATOMIC_FENCE_SIGNALED' && !!context.pending?.waiting.includes(event.fence),
     'fences signaled': ({ context }) => context.pending !== null && context.pending.waiting.length === 0,
-    'shows a released fb': ({ context, event }) => event.type === 'DRM_FB_RELEASE' && context.pending === null && Object.values(context.planes).some((fb) => fb !== '' && event.fbs.includes(fb)),
+    'shows a released fb': ({ context, event }) =>
+      event.type === 'DRM_FB_RELEASE' &&
+      context.pending === null &&
+      Object.values(context.planes).some((fb) => fb !== '' && event.fbs.includes(fb)),
   },
   actions: {
     deliver: (_, _p: unknown) => {},
     /** R133/R134: scan out the new framebuffers, signal the out-fence once, send the flip event. */
     flip: enqueueActions(({ context, enqueue }) => {
       const p = context.pending!;
-      enqueue.assign({ vblanks: context.vblanks + 1, planes: { ...context.planes, ...p.planes }, pending: null, flips: context.flips + 1 });
+      enqueue.assign({
+        vblanks: context.vblanks + 1,
+        planes: { ...context.planes, ...p.planes },
+        pending: null,
+        flips: context.flips + 1,
+      });
       if (p.outFence) enqueue(deliver(p.outFence, { type: 'DMA_FENCE_SIGNAL' }));
       if (p.event) enqueue(deliver(p.event, { type: 'DRM_EVENT_FLIP_COMPLETE', seq: p.seq }));
     }),
@@ -95,27 +110,45 @@ export const drmCrtcMachine = setup({
       description: 'R134: one pending nonblocking commit; a second is -EBUSY (flip at most once per vblank)',
       actions: assign(({ context, event }) => ({
         commitSeq: context.commitSeq + 1,
-        pending: { seq: context.commitSeq + 1, planes: event.planes, waiting: event.waiting, outFence: event.outFence, event: event.event },
+        pending: {
+          seq: context.commitSeq + 1,
+          planes: event.planes,
+          waiting: event.waiting,
+          outFence: event.outFence,
+          event: event.event,
+        },
       })),
     },
     DRM_ATOMIC_FENCE_SIGNALED: {
       guard: 'a pending fence',
       description: 'R133: drm_atomic_helper_wait_for_fences makes progress',
-      actions: assign({ pending: ({ context, event }) => ({ ...context.pending!, waiting: context.pending!.waiting.filter((f) => f !== event.fence) }) }),
+      actions: assign({
+        pending: ({ context, event }) => ({
+          ...context.pending!,
+          waiting: context.pending!.waiting.filter((f) => f !== event.fence),
+        }),
+      }),
     },
     DRM_CRTC_HANDLE_VBLANK: [
       { guard: 'fences signaled', actions: 'flip', description: 'R133-R135: flip at vblank once every fence signaled' },
-      { actions: assign({ vblanks: ({ context }) => context.vblanks + 1 }), description: 'no flip this vblank (nothing pending, or a fence is late: missed)' },
+      {
+        actions: assign({ vblanks: ({ context }) => context.vblanks + 1 }),
+        description: 'no flip this vblank (nothing pending, or a fence is late: missed)',
+      },
     ],
     DRM_FB_RELEASE: {
       guard: 'shows a released fb',
-      description: 'drm_fb_release: planes scanning out a closed file\'s fbs are disabled (after any pending flip)',
-      actions: assign({ planes: ({ context, event }) => Object.fromEntries(Object.entries(context.planes).map(([p, fb]) => [p, event.fbs.includes(fb) ? '' : fb])) }),
+      description: "drm_fb_release: planes scanning out a closed file's fbs are disabled (after any pending flip)",
+      actions: assign({
+        planes: ({ context, event }) =>
+          Object.fromEntries(Object.entries(context.planes).map(([p, fb]) => [p, event.fbs.includes(fb) ? '' : fb])),
+      }),
     },
   },
 });
 
 // A pending flip cannot complete (signal its out-fence) before each fence it waits for.
 withView(drmCrtcMachine, {
-  waitEdges: (id, c: DrmCrtcContext) => (c.pending?.outFence ? c.pending.waiting.map((f) => [c.pending!.outFence, f, `${id} flip waits (R133)`]) : []),
+  waitEdges: (id, c: DrmCrtcContext) =>
+    c.pending?.outFence ? c.pending.waiting.map((f) => [c.pending!.outFence, f, `${id} flip waits (R133)`]) : [],
 });

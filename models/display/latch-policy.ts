@@ -36,5 +36,10 @@ export const latchPolicies: Record<PaintPolicy, LatchPolicy> = {
       return newestReady(st, blocked < 0 ? st.length : blocked);
     },
   },
-  'late-binding': { decide: (w, q) => { const st = states(w, q); return newestReady(st, st.length); } },
+  'late-binding': {
+    decide: (w, q) => {
+      const st = states(w, q);
+      return newestReady(st, st.length);
+    },
+  },
 };

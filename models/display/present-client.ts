@@ -71,16 +71,33 @@ export const presentClientMachine = setup({
   types: { context: {} as PresentClientContext, events: {} as E, input: {} as PresentClientInput },
   guards: {
     /** a new frame may start in `buf`, or the frame in progress (in that buffer) is not rendered yet. */
-    'may render': ({ context: c, event }) => event.type === 'CLIENT_RENDER' && (c.cur ? !c.cur.rendered && c.cur.buf === event.buf : c.next < c.frames && event.buf < c.buffers),
+    'may render': ({ context: c, event }) =>
+      event.type === 'CLIENT_RENDER' &&
+      (c.cur ? !c.cur.rendered && c.cur.buf === event.buf : c.next < c.frames && event.buf < c.buffers),
     /** the frame in progress is rendered (or wbs), or a new frame starts presented first (wbs). */
-    'may present': ({ context: c, event }) => event.type === 'CLIENT_PRESENT' && (c.cur ? !c.cur.presented && c.cur.buf === event.buf && (c.cur.rendered || c.wbs) : c.wbs && c.next < c.frames && event.buf < c.buffers),
-    'first time shown': ({ context: c, event }) => event.type === 'CLIENT_FRAME_SHOWN' && event.frame < c.frames && c.shownAt[event.frame] < 0,
+    'may present': ({ context: c, event }) =>
+      event.type === 'CLIENT_PRESENT' &&
+      (c.cur
+        ? !c.cur.presented && c.cur.buf === event.buf && (c.cur.rendered || c.wbs)
+        : c.wbs && c.next < c.frames && event.buf < c.buffers),
+    'first time shown': ({ context: c, event }) =>
+      event.type === 'CLIENT_FRAME_SHOWN' && event.frame < c.frames && c.shownAt[event.frame] < 0,
   },
 }).createMachine({
   id: 'present_client',
   context: ({ input }) => {
-    const frames = input?.frames ?? 2, buffers = input?.buffers ?? 2;
-    return { frames, buffers, wbs: input?.wbs ?? false, next: 0, cur: null, lastFrame: Array(buffers).fill(-1), renderedAt: Array(frames).fill(-1), shownAt: Array(frames).fill(-1) };
+    const frames = input?.frames ?? 2,
+      buffers = input?.buffers ?? 2;
+    return {
+      frames,
+      buffers,
+      wbs: input?.wbs ?? false,
+      next: 0,
+      cur: null,
+      lastFrame: Array(buffers).fill(-1),
+      renderedAt: Array(frames).fill(-1),
+      shownAt: Array(frames).fill(-1),
+    };
   },
   initial: 'drawing',
   states: {
@@ -91,21 +108,37 @@ export const presentClientMachine = setup({
           description: 'render frame `next` into a free buffer (one GPU job)',
           actions: assign(({ context: c, event }) => {
             const cur = c.cur ?? { frame: c.next, buf: event.buf, rendered: false, presented: false };
-            return { ...advance(c, { ...cur, rendered: true }), renderedAt: set(c.renderedAt, cur.frame, event.vblank) };
+            return {
+              ...advance(c, { ...cur, rendered: true }),
+              renderedAt: set(c.renderedAt, cur.frame, event.vblank),
+            };
           }),
         },
         CLIENT_PRESENT: {
           guard: 'may present',
           description: 'wl_surface.commit / PresentPixmap; before the render only with wbs (R145)',
-          actions: assign(({ context: c, event }) => advance(c, { ...(c.cur ?? { frame: c.next, buf: event.buf, rendered: false, presented: false }), presented: true })),
+          actions: assign(({ context: c, event }) =>
+            advance(c, {
+              ...(c.cur ?? { frame: c.next, buf: event.buf, rendered: false, presented: false }),
+              presented: true,
+            }),
+          ),
         },
-        CLIENT_FRAME_SHOWN: { guard: 'first time shown', actions: assign({ shownAt: ({ context, event }) => set(context.shownAt, event.frame, event.vblank) }) },
+        CLIENT_FRAME_SHOWN: {
+          guard: 'first time shown',
+          actions: assign({ shownAt: ({ context, event }) => set(context.shownAt, event.frame, event.vblank) }),
+        },
         CLIENT_CRASH: { target: 'crashed' },
       },
     },
     crashed: {
       tags: ['crashed'],
-      on: { CLIENT_FRAME_SHOWN: { guard: 'first time shown', actions: assign({ shownAt: ({ context, event }) => set(context.shownAt, event.frame, event.vblank) }) } },
+      on: {
+        CLIENT_FRAME_SHOWN: {
+          guard: 'first time shown',
+          actions: assign({ shownAt: ({ context, event }) => set(context.shownAt, event.frame, event.vblank) }),
+        },
+      },
     },
   },
 });

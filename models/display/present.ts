@@ -25,8 +25,18 @@ import { drm_mode_atomic_ioctl, drm_crtc_handle_vblank, type PlaneUpdate } from 
 import { compositorMachine, type CompositorContext, type SurfaceCommit } from './compositor.ts';
 import { presentClientMachine, type PresentClientContext } from './present-client.ts';
 import {
-  COMPOSITOR, CRTC, bufId, clientId, clientIndex, planeOf, renderFence, renderJob, ringOf,
-  type PresentConfig, type SyncMode, type SyncModeName,
+  COMPOSITOR,
+  CRTC,
+  bufId,
+  clientId,
+  clientIndex,
+  planeOf,
+  renderFence,
+  renderJob,
+  ringOf,
+  type PresentConfig,
+  type SyncMode,
+  type SyncModeName,
 } from './present-config.ts';
 import { acquireState, fenceClient, releaseSignaled } from './present-view.ts';
 import { latchPolicies } from './latch-policy.ts';
@@ -128,7 +138,8 @@ function client_present(w: World, cfg: PresentConfig, client: string): World {
   const mode = modeOf(cfg);
   w = must(w, client, presentEv(f.b));
   const buf = bufId(client, f.b);
-  const acquire = mode.acquireHandle(client, buf, f.k), release = mode.releaseHandle(client, buf, f.k);
+  const acquire = mode.acquireHandle(client, buf, f.k),
+    release = mode.releaseHandle(client, buf, f.k);
   const commit: SurfaceCommit = { client, buf, frame: f.k, acquire, release };
   return mode.present(w, cfg, commit);
 }
@@ -199,7 +210,8 @@ function compositor_paint(w: World, cfg: PresentConfig): World {
  * yet, with no client wait involved) is the model's free timer scheduling, not the design: not counted.
  */
 function missedVblank(before: World, after: World): boolean {
-  const kb = ctx<DrmCrtcContext>(before, CRTC), ka = ctx<DrmCrtcContext>(after, CRTC);
+  const kb = ctx<DrmCrtcContext>(before, CRTC),
+    ka = ctx<DrmCrtcContext>(after, CRTC);
   if (ka.flips !== kb.flips || ka.vblanks === kb.vblanks || hasTag(before, COMPOSITOR, 'crashed')) return false;
   const c = ctx<CompositorContext>(before, COMPOSITOR);
   const st = stateOf(before, COMPOSITOR);
@@ -250,34 +262,49 @@ const crashesLeft = (w: World, cfg: PresentConfig) =>
   count(w, 'clientCrashes') + count(w, 'compositorCrashes') < (cfg.maxCrashes ?? Infinity);
 
 const client_render_step = defineStep<PresentConfig, ClientArgs>({
-  name: 'client_render', role: 'user', actor: ([c]) => c, params: clients,
+  name: 'client_render',
+  role: 'user',
+  actor: ([c]) => c,
+  params: clients,
   enabled: (w, [c], cfg) => client_render_enabled(w, cfg, c),
   apply: (w, [c], cfg) => client_render(w, cfg, c),
-  doc: 'the client submits a frame\'s rendering into a free buffer (R62 implicit: WRITE fence; syncobj: materializes the '
-    + 'acquire point)',
+  doc:
+    "the client submits a frame's rendering into a free buffer (R62 implicit: WRITE fence; syncobj: materializes the " +
+    'acquire point)',
 });
 
 /** The present request, keyed by its name in the sync mode (wl_surface_commit, xcb_present_pixmap, present_request). */
-const presentStep = (name: string) => defineStep<PresentConfig, ClientArgs>({
-  name, role: 'user', actor: ([c]) => c, params: clients,
-  enabled: (w, [c], cfg) => client_present_enabled(w, cfg, c),
-  apply: (w, [c], cfg) => client_present(w, cfg, c),
-  doc: 'the client presents the buffer (R137, R138; 002 §2.1); with wait-before-signal before its render (R141, R145)',
-});
+const presentStep = (name: string) =>
+  defineStep<PresentConfig, ClientArgs>({
+    name,
+    role: 'user',
+    actor: ([c]) => c,
+    params: clients,
+    enabled: (w, [c], cfg) => client_present_enabled(w, cfg, c),
+    apply: (w, [c], cfg) => client_present(w, cfg, c),
+    doc:
+      'the client presents the buffer (R137, R138; 002 §2.1); with wait-before-signal before its render (R141, ' +
+      'R145)',
+  });
 
 const GPU_RING_COMPLETE = { type: 'GPU_RING_COMPLETE' } as const;
 const gpu_render_done = defineStep<PresentConfig, [ring: string]>({
-  name: 'gpu_render_done', role: 'gpu', actor: ([r]) => r,
+  name: 'gpu_render_done',
+  role: 'gpu',
+  actor: ([r]) => r,
   params: (w) => idsOf(w, 'gpu_ring').map((r): [string] => [r]),
   enabled: (w, [r]) => accepts(w, r, GPU_RING_COMPLETE),
   apply: (w, [r]) => must(w, r, GPU_RING_COMPLETE),
-  doc: 'the oldest render job on a client\'s GPU queue finishes: its fence signals (a slow client is one whose job '
-    + 'finishes late)',
+  doc:
+    "the oldest render job on a client's GPU queue finishes: its fence signals (a slow client is one whose job " +
+    'finishes late)',
 });
 
 const paintNowEv = (w: World) => ({ type: 'COMPOSITOR_PAINT_NOW', frame: vblankOf(w) + 1 });
 const compositor_paint_now = defineStep<PresentConfig>({
-  name: 'compositor_paint_now', role: 'timer', actor: () => COMPOSITOR,
+  name: 'compositor_paint_now',
+  role: 'timer',
+  actor: () => COMPOSITOR,
   enabled: (w, _a, cfg) => {
     const k = ctx<DrmCrtcContext>(w, CRTC);
     const due = k.vblanks < cfg.vblanks && ctx<CompositorContext>(w, COMPOSITOR).frame <= k.vblanks;
@@ -288,7 +315,9 @@ const compositor_paint_now = defineStep<PresentConfig>({
 });
 
 const compositor_paint_step = defineStep<PresentConfig>({
-  name: 'compositor_paint', role: 'kernel', actor: () => COMPOSITOR,
+  name: 'compositor_paint',
+  role: 'kernel',
+  actor: () => COMPOSITOR,
   enabled: compositor_paint_enabled,
   apply: (w, _a, cfg) => compositor_paint(w, cfg),
   doc: 'seed 000: the decision just before paint, then drm_atomic_commit with IN_FENCE_FD/OUT_FENCE_PTR (R131-R134)',
@@ -296,27 +325,36 @@ const compositor_paint_step = defineStep<PresentConfig>({
 
 const WAIT_DONE = { type: 'COMPOSITOR_WAIT_DONE' } as const;
 const compositor_wait_done = defineStep<PresentConfig>({
-  name: 'compositor_wait_done', role: 'kernel', actor: () => COMPOSITOR,
-  enabled: (w) => accepts(w, COMPOSITOR, WAIT_DONE)
-    && Object.values(ctx<CompositorContext>(w, COMPOSITOR).latched).every((x) => acquireState(w, x) === 'ready'),
+  name: 'compositor_wait_done',
+  role: 'kernel',
+  actor: () => COMPOSITOR,
+  enabled: (w) =>
+    accepts(w, COMPOSITOR, WAIT_DONE) &&
+    Object.values(ctx<CompositorContext>(w, COMPOSITOR).latched).every((x) => acquireState(w, x) === 'ready'),
   apply: (w) => must(w, COMPOSITOR, WAIT_DONE),
-  doc: 'the compositor\'s wait on the client fence returns (it signaled)',
+  doc: "the compositor's wait on the client fence returns (it signaled)",
 });
 
 const drm_crtc_vblank_step = defineStep<PresentConfig>({
-  name: 'drm_crtc_vblank', role: 'timer', actor: () => CRTC,
+  name: 'drm_crtc_vblank',
+  role: 'timer',
+  actor: () => CRTC,
   enabled: (w, _a, cfg) => {
     const k = ctx<DrmCrtcContext>(w, CRTC);
     return k.vblanks < cfg.vblanks || k.pending !== null;
   },
   apply: (w, _a, cfg) => drm_crtc_vblank(w, cfg),
-  doc: 'vblank: the pending commit flips if its fences signaled (R133), the out-fence signals (R134), flip-done '
-    + 'releases (R139)',
+  doc:
+    'vblank: the pending commit flips if its fences signaled (R133), the out-fence signals (R134), flip-done ' +
+    'releases (R139)',
 });
 
 const CLIENT_CRASH = { type: 'CLIENT_CRASH' } as const;
 const client_crash = defineStep<PresentConfig, ClientArgs>({
-  name: 'client_crash', role: 'fault', actor: ([c]) => c, params: clients,
+  name: 'client_crash',
+  role: 'fault',
+  actor: ([c]) => c,
+  params: clients,
   enabled: (w, [c], cfg) =>
     count(w, 'clientCrashes') < cfg.clientCrashes && crashesLeft(w, cfg) && accepts(w, c, CLIENT_CRASH),
   apply: (w, [c], cfg) => {
@@ -328,19 +366,24 @@ const client_crash = defineStep<PresentConfig, ClientArgs>({
 
 const COMPOSITOR_CRASH = { type: 'COMPOSITOR_CRASH' } as const;
 const compositor_crash = defineStep<PresentConfig>({
-  name: 'compositor_crash', role: 'fault', actor: () => COMPOSITOR,
+  name: 'compositor_crash',
+  role: 'fault',
+  actor: () => COMPOSITOR,
   enabled: (w, _a, cfg) =>
-    count(w, 'compositorCrashes') < cfg.compositorCrashes && crashesLeft(w, cfg)
-    && accepts(w, COMPOSITOR, COMPOSITOR_CRASH),
+    count(w, 'compositorCrashes') < cfg.compositorCrashes &&
+    crashesLeft(w, cfg) &&
+    accepts(w, COMPOSITOR, COMPOSITOR_CRASH),
   apply: (w) => setG(must(w, COMPOSITOR, COMPOSITOR_CRASH), { compositorCrashes: count(w, 'compositorCrashes') + 1 }),
   doc: 'the compositor process dies',
 });
 
 const drm_file_release_step = defineStep<PresentConfig>({
-  name: 'drm_file_release', role: 'kernel', actor: () => 'kernel',
+  name: 'drm_file_release',
+  role: 'kernel',
+  actor: () => 'kernel',
   enabled: drm_file_release_enabled,
   apply: (w, _a, cfg) => drm_file_release(w, cfg),
-  doc: 'the kernel closes the dead compositor\'s DRM file: planes off, then (002) its return fences signalled',
+  doc: "the kernel closes the dead compositor's DRM file: planes off, then (002) its return fences signalled",
 });
 
 /**
@@ -362,10 +405,16 @@ export function presentSteps(cfg0: PresentConfig): StepTable<PresentConfig> {
 
 /** Frame latency: mean vblanks from a frame's render submission to its first scanout, over shown frames (-1: none). */
 function frameLatency(w: World): number {
-  let sum = 0, n = 0;
+  let sum = 0,
+    n = 0;
   for (const c of idsOf(w, 'present_client')) {
     const x = ctx<PresentClientContext>(w, c);
-    x.shownAt.forEach((s, k) => { if (s >= 0 && x.renderedAt[k] >= 0) { sum += s - x.renderedAt[k]; n++; } });
+    x.shownAt.forEach((s, k) => {
+      if (s >= 0 && x.renderedAt[k] >= 0) {
+        sum += s - x.renderedAt[k];
+        n++;
+      }
+    });
   }
   return n ? sum / n : -1;
 }
@@ -375,7 +424,9 @@ export function maxFrameLatency(w: World): number {
   let worst = -1;
   for (const c of idsOf(w, 'present_client')) {
     const x = ctx<PresentClientContext>(w, c);
-    x.shownAt.forEach((s, k) => { if (s >= 0 && x.renderedAt[k] >= 0) worst = Math.max(worst, s - x.renderedAt[k]); });
+    x.shownAt.forEach((s, k) => {
+      if (s >= 0 && x.renderedAt[k] >= 0) worst = Math.max(worst, s - x.renderedAt[k]);
+    });
   }
   return worst;
 }

@@ -33,11 +33,18 @@ const SIGNAL = { type: 'DMA_FENCE_SIGNAL' } as const;
 
 /** Seed 002 §2.1: the producer signals frame k's submit fence once its render finished. */
 const client_signal_submit = defineStep<PresentConfig, [client: string, frame: number]>({
-  name: 'client_signal_submit', role: 'user', actor: ([c]) => c,
-  params: (w) => idsOf(w, 'present_client').flatMap((c) =>
-    Array.from({ length: ctx<PresentClientContext>(w, c).frames }, (_, k): [string, number] => [c, k])),
-  enabled: (w, [c, k]) => accepts(w, submitFence(c, k), SIGNAL) && has(w, renderFence(c, k))
-    && isSignaled(w, renderFence(c, k)) && !hasTag(w, c, 'crashed'),
+  name: 'client_signal_submit',
+  role: 'user',
+  actor: ([c]) => c,
+  params: (w) =>
+    idsOf(w, 'present_client').flatMap((c) =>
+      Array.from({ length: ctx<PresentClientContext>(w, c).frames }, (_, k): [string, number] => [c, k]),
+    ),
+  enabled: (w, [c, k]) =>
+    accepts(w, submitFence(c, k), SIGNAL) &&
+    has(w, renderFence(c, k)) &&
+    isSignaled(w, renderFence(c, k)) &&
+    !hasTag(w, c, 'crashed'),
   apply: (w, [c, k]) => must(w, submitFence(c, k), SIGNAL),
   doc: 'seed 002 §2.1: the producer signals the submit fence once it finished drawing',
 });
@@ -53,8 +60,18 @@ export const submitReturnMode: SyncMode = {
     // seed 002 §2.1: both fences start unsignaled; the producer owes the submit, the consumer the return.
     const i = clientIndex(commit.client);
     const fence = { seqno: commit.frame + 1, signaller: 'user', published: true };
-    w = spawn(w, commit.acquire, dmaFenceMachine, { ...fence, context: 300 + i, ops: 'present.submit', owner: commit.client });
-    w = spawn(w, commit.release, dmaFenceMachine, { ...fence, context: 400 + i, ops: 'present.return', owner: COMPOSITOR });
+    w = spawn(w, commit.acquire, dmaFenceMachine, {
+      ...fence,
+      context: 300 + i,
+      ops: 'present.submit',
+      owner: commit.client,
+    });
+    w = spawn(w, commit.release, dmaFenceMachine, {
+      ...fence,
+      context: 400 + i,
+      ops: 'present.return',
+      owner: COMPOSITOR,
+    });
     if (hasTag(w, COMPOSITOR, 'crashed')) {
       return recovers(cfg) ? kernel_signal_owed(w, COMPOSITOR, [commit.release]) : w; // the consumer is gone
     }

@@ -17,8 +17,13 @@ import type { World } from '../world.ts';
 import { has, hasTag, must, spawn } from '../world.ts';
 import { eventfdMachine } from '../drm-syncobj/eventfd.ts';
 import {
-  drm_syncobj_create, drm_syncobj_add_point, drm_syncobj_find_fence, drm_syncobj_eventfd_entries, dma_fence_get_stub,
-  freshId, DMA_FENCE_STUB,
+  drm_syncobj_create,
+  drm_syncobj_add_point,
+  drm_syncobj_find_fence,
+  drm_syncobj_eventfd_entries,
+  dma_fence_get_stub,
+  freshId,
+  DMA_FENCE_STUB,
 } from '../drm-syncobj/drm-syncobj-api.ts';
 import { sync_file_create } from '../dma-buf/sync-file-api.ts';
 import { wpLinuxDrmSyncobjSurfaceMachine } from './wp-linux-drm-syncobj-surface.ts';

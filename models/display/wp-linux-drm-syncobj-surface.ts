@@ -69,7 +69,11 @@ const pointHandle = (p: TimelinePoint) => `tl:${p.timeline}@${p.point}`;
 const cleared = { acquire: null, release: null, buffer: '', frame: -1, explicitSync: false };
 
 export const wpLinuxDrmSyncobjSurfaceMachine = setup({
-  types: { context: {} as WpLinuxDrmSyncobjSurfaceContext, events: {} as E, input: {} as { client?: string; compositor?: string } },
+  types: {
+    context: {} as WpLinuxDrmSyncobjSurfaceContext,
+    events: {} as E,
+    input: {} as { client?: string; compositor?: string },
+  },
   guards: {
     'commit is valid': ({ context }) => commitError(context) === '',
   },
@@ -78,7 +82,13 @@ export const wpLinuxDrmSyncobjSurfaceMachine = setup({
     /** R137/R138: apply the pending state to the attached buffer and hand the commit to the compositor. */
     apply: enqueueActions(({ context: c, enqueue }) => {
       if (c.buffer) {
-        const commit: SurfaceCommit = { client: c.client, buf: c.buffer, frame: c.frame, acquire: pointHandle(c.acquire!), release: pointHandle(c.release!) };
+        const commit: SurfaceCommit = {
+          client: c.client,
+          buf: c.buffer,
+          frame: c.frame,
+          acquire: pointHandle(c.acquire!),
+          release: pointHandle(c.release!),
+        };
         enqueue(deliver(c.compositor, { type: 'WL_SURFACE_COMMIT', commit }));
       }
       enqueue.assign({ ...cleared, commits: c.commits + 1 });
@@ -86,19 +96,45 @@ export const wpLinuxDrmSyncobjSurfaceMachine = setup({
   },
 }).createMachine({
   id: 'wp_linux_drm_syncobj_surface_v1',
-  context: ({ input }) => ({ client: input?.client ?? '', compositor: input?.compositor ?? 'compositor', ...cleared, commits: 0, error: '' }),
+  context: ({ input }) => ({
+    client: input?.client ?? '',
+    compositor: input?.compositor ?? 'compositor',
+    ...cleared,
+    commits: 0,
+    error: '',
+  }),
   initial: 'active',
   states: {
     active: {
       on: {
-        WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_SET_ACQUIRE_POINT: { description: 'R137', actions: assign({ acquire: ({ event }) => ({ timeline: event.timeline, point: event.point }) }) },
-        WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_SET_RELEASE_POINT: { description: 'R137', actions: assign({ release: ({ event }) => ({ timeline: event.timeline, point: event.point }) }) },
-        WL_SURFACE_ATTACH: { actions: assign({ buffer: ({ event }) => event.buf, frame: ({ event }) => event.frame, explicitSync: ({ event }) => event.explicitSync }) },
+        WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_SET_ACQUIRE_POINT: {
+          description: 'R137',
+          actions: assign({ acquire: ({ event }) => ({ timeline: event.timeline, point: event.point }) }),
+        },
+        WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_SET_RELEASE_POINT: {
+          description: 'R137',
+          actions: assign({ release: ({ event }) => ({ timeline: event.timeline, point: event.point }) }),
+        },
+        WL_SURFACE_ATTACH: {
+          actions: assign({
+            buffer: ({ event }) => event.buf,
+            frame: ({ event }) => event.frame,
+            explicitSync: ({ event }) => event.explicitSync,
+          }),
+        },
         WL_SURFACE_COMMIT: [
           { guard: 'commit is valid', actions: 'apply', description: 'R138 checks pass' },
-          { target: 'error', description: 'R138: a protocol error', actions: assign({ error: ({ context }) => commitError(context) }) },
+          {
+            target: 'error',
+            description: 'R138: a protocol error',
+            actions: assign({ error: ({ context }) => commitError(context) }),
+          },
         ],
-        WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_DESTROY: { target: 'destroyed', description: 'R140: uncommitted points are discarded', actions: assign(cleared) },
+        WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_DESTROY: {
+          target: 'destroyed',
+          description: 'R140: uncommitted points are discarded',
+          actions: assign(cleared),
+        },
       },
     },
     error: { tags: ['protocol-error'], type: 'final' },

@@ -16,13 +16,26 @@
 import { setup } from 'xstate';
 
 export const xshmfenceMachine = setup({
-  types: { context: {} as Record<string, never>, events: {} as { type: 'XSHMFENCE_RESET' } | { type: 'XSHMFENCE_TRIGGER' } },
+  types: {
+    context: {} as Record<string, never>,
+    events: {} as { type: 'XSHMFENCE_RESET' } | { type: 'XSHMFENCE_TRIGGER' },
+  },
 }).createMachine({
   id: 'xshmfence',
   context: () => ({}),
   initial: 'triggered',
   states: {
-    triggered: { tags: ['signaled'], on: { XSHMFENCE_RESET: { target: 'reset', description: 'the client hands the pixmap to the server' } } },
-    reset: { on: { XSHMFENCE_TRIGGER: { target: 'triggered', description: 'PresentIdleNotify: the server no longer uses the pixmap' } } },
+    triggered: {
+      tags: ['signaled'],
+      on: { XSHMFENCE_RESET: { target: 'reset', description: 'the client hands the pixmap to the server' } },
+    },
+    reset: {
+      on: {
+        XSHMFENCE_TRIGGER: {
+          target: 'triggered',
+          description: 'PresentIdleNotify: the server no longer uses the pixmap',
+        },
+      },
+    },
   },
 });

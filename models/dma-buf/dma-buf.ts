@@ -14,7 +14,16 @@
  */
 import type { World } from '../world.ts';
 import { EINVAL } from './dma-fence.ts';
-import { dma_resv_usage_rw, dma_resv_get_singleton, dma_resv_lock, dma_resv_unlock, dma_resv_reserve_fences, dma_resv_add_fence, dma_resv_wait_poll, type DmaResvUsage } from './dma-resv.ts';
+import {
+  dma_resv_usage_rw,
+  dma_resv_get_singleton,
+  dma_resv_lock,
+  dma_resv_unlock,
+  dma_resv_reserve_fences,
+  dma_resv_add_fence,
+  dma_resv_wait_poll,
+  type DmaResvUsage,
+} from './dma-resv.ts';
 import { dma_fence_unwrap } from './dma-fence-unwrap.ts';
 import { DMA_FENCE_STUB, dma_fence_get_stub, type KRet } from './dma-fence-api.ts';
 import { sync_file_create, sync_file_get_fence, POLLIN, POLLOUT } from './sync-file-api.ts';
@@ -26,18 +35,32 @@ export const DMA_BUF_SYNC_RW = DMA_BUF_SYNC_READ | DMA_BUF_SYNC_WRITE;
 const badFlags = (flags: number) => (flags & ~DMA_BUF_SYNC_RW) !== 0 || (flags & DMA_BUF_SYNC_RW) === 0;
 
 /** R126: the new sync_file gets id `name` (an array snapshot, if one is built, `name.fence`). */
-export function dma_buf_export_sync_file(w: World, resv: string, flags: number, name: string): KRet & { file: string | null; fence: string | null } {
+export function dma_buf_export_sync_file(
+  w: World,
+  resv: string,
+  flags: number,
+  name: string,
+): KRet & { file: string | null; fence: string | null } {
   if (badFlags(flags)) return { w, ret: EINVAL, file: null, fence: null };
   const usage = dma_resv_usage_rw((flags & DMA_BUF_SYNC_WRITE) !== 0);
   const s = dma_resv_get_singleton(w, resv, usage, `${name}.fence`);
   w = s.w;
   let fence = s.fence;
-  if (fence === null) { w = dma_fence_get_stub(w); fence = DMA_FENCE_STUB; }
+  if (fence === null) {
+    w = dma_fence_get_stub(w);
+    fence = DMA_FENCE_STUB;
+  }
   return { w: sync_file_create(w, name, fence), ret: 0, file: name, fence };
 }
 
 /** R127: add every leaf of the sync_file's fence to the resv as WRITE or READ. */
-export function dma_buf_import_sync_file(w: World, resv: string, flags: number, file: string, owner = 'dma_buf_ioctl'): KRet & { usage: DmaResvUsage | null } {
+export function dma_buf_import_sync_file(
+  w: World,
+  resv: string,
+  flags: number,
+  file: string,
+  owner = 'dma_buf_ioctl',
+): KRet & { usage: DmaResvUsage | null } {
   if (badFlags(flags)) return { w, ret: EINVAL, usage: null };
   const fence = sync_file_get_fence(w, file);
   if (fence === null) return { w, ret: EINVAL, usage: null };
@@ -54,7 +77,15 @@ export function dma_buf_import_sync_file(w: World, resv: string, flags: number, 
 /** R129 dma_buf_poll: which of the requested events are ready (no callback state is modelled). */
 export function dma_buf_poll(w: World, resv: string, events: number): { w: World; revents: number } {
   let revents = 0;
-  if (events & POLLOUT) { const r = dma_resv_wait_poll(w, resv, 'READ'); w = r.w; if (r.ret) revents |= POLLOUT; }
-  if (events & POLLIN) { const r = dma_resv_wait_poll(w, resv, 'WRITE'); w = r.w; if (r.ret) revents |= POLLIN; }
+  if (events & POLLOUT) {
+    const r = dma_resv_wait_poll(w, resv, 'READ');
+    w = r.w;
+    if (r.ret) revents |= POLLOUT;
+  }
+  if (events & POLLIN) {
+    const r = dma_resv_wait_poll(w, resv, 'WRITE');
+    w = r.w;
+    if (r.ret) revents |= POLLIN;
+  }
   return { w, revents };
 }

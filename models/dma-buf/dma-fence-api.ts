@@ -18,7 +18,14 @@
 import type { World } from '../world.ts';
 import { ctx, send, spawn, setG, tell, kindOf, idsOf, hasTag } from '../world.ts';
 import {
-  dmaFenceMachine, dmaFenceStatus, fenceOpsOf, EINVAL, ENOENT, validFenceError, type DmaFenceCb, type DmaFenceContext,
+  dmaFenceMachine,
+  dmaFenceStatus,
+  fenceOpsOf,
+  EINVAL,
+  ENOENT,
+  validFenceError,
+  type DmaFenceCb,
+  type DmaFenceContext,
 } from './dma-fence.ts';
 import { dmaFenceArrayMachine, type DmaFenceArrayContext } from './dma-fence-array.ts';
 import type { StepDef } from '../design.ts';
@@ -68,12 +75,23 @@ export function dma_fence_get_stub(w: World): World {
 }
 
 /** R36, R39 dma_fence_array_create: WARN for every container child (the array is still created). */
-export function dma_fence_array_create(w: World, id: string, fences: string[], context: number, seqno: number, signalOnAny = false): KRet {
+export function dma_fence_array_create(
+  w: World,
+  id: string,
+  fences: string[],
+  context: number,
+  seqno: number,
+  signalOnAny = false,
+): KRet {
   const nested = fences.filter((f) => dma_fence_is_container(w, f));
   // Only userspace can complete an array that waits on a fence only userspace signals (R30 bookkeeping).
   const signaller = fences.some((f) => ctx<DmaFenceContext>(w, f).signaller === 'user') ? 'user' : 'kernel';
   w = spawn(w, id, dmaFenceArrayMachine, { self: id, fences, context, seqno, signalOnAny, signaller });
-  return { w, ret: 0, warn: nested.length ? `dma_fence_array_init: container child ${nested.join(', ')} (R39)` : undefined };
+  return {
+    w,
+    ret: 0,
+    warn: nested.length ? `dma_fence_array_init: container child ${nested.join(', ')} (R39)` : undefined,
+  };
 }
 
 /** R42 dma_fence_match_context: every child of the array is on `context`. */
@@ -205,12 +223,14 @@ export function dma_fence_publish(w: World, f: string, via: string): World {
  * sends DMA_FENCE_ADD_CALLBACK to a fence that may be an array). Designs that create arrays include it.
  */
 export function dmaFenceArraySteps(): StepDef<unknown, []>[] {
-  return [{
-    name: 'dma_fence_array_settle',
-    role: 'kernel',
-    actor: () => 'dma_fence_array',
-    enabled: (w) => unsettled(w).length > 0,
-    apply: (w) => dma_fence_array_settle(w),
-    doc: 'R40: an enabled array counts children that were already signaled (add_callback returned -ENOENT)',
-  }];
+  return [
+    {
+      name: 'dma_fence_array_settle',
+      role: 'kernel',
+      actor: () => 'dma_fence_array',
+      enabled: (w) => unsettled(w).length > 0,
+      apply: (w) => dma_fence_array_settle(w),
+      doc: 'R40: an enabled array counts children that were already signaled (add_callback returned -ENOENT)',
+    },
+  ];
 }

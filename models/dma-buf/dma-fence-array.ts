@@ -67,9 +67,7 @@ export interface DmaFenceArrayInput {
   signaller?: Signaller;
 }
 
-type E =
-  | { type: 'DMA_FENCE_ARRAY_CB'; child: string; fenceError: number }
-  | { type: 'DMA_FENCE_IS_SIGNALED' };
+type E = { type: 'DMA_FENCE_ARRAY_CB'; child: string; fenceError: number } | { type: 'DMA_FENCE_IS_SIGNALED' };
 
 type ArrayCb = Extract<E, { type: 'DMA_FENCE_ARRAY_CB' }>;
 
@@ -95,10 +93,11 @@ export const dmaFenceArrayMachine = defineFenceKind<DmaFenceArrayContext, E, Dma
   },
   /** R40 dma_fence_array_enable_signaling: one callback per child not yet counted (the rule settles
    *  the already-signaled ones, see above). */
-  enable_signaling: (c) => c.waiting.map((child) => ({
-    to: child,
-    ev: { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: c.self, ev: { type: 'DMA_FENCE_ARRAY_CB', child } } },
-  })),
+  enable_signaling: (c) =>
+    c.waiting.map((child) => ({
+      to: child,
+      ev: { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: c.self, ev: { type: 'DMA_FENCE_ARRAY_CB', child } } },
+    })),
   /** R36 with n == 0: nothing to wait for (the kernel returns such an array signaled on first check). */
   signaled: (c) => c.numPending <= 0,
   /** R37/R38: the array's own signal clears an unlatched PENDING_ERROR (dma_fence_array_clear_pending_error). */
@@ -107,21 +106,24 @@ export const dmaFenceArrayMachine = defineFenceKind<DmaFenceArrayContext, E, Dma
   guards: {
     'child waiting': (c, e) => e.type === 'DMA_FENCE_ARRAY_CB' && c.waiting.includes(e.child),
     /** R37: this report brings num_pending to 0. */
-    'last pending child': (c, e) =>
-      e.type === 'DMA_FENCE_ARRAY_CB' && c.waiting.includes(e.child) && c.numPending <= 1,
+    'last pending child': (c, e) => e.type === 'DMA_FENCE_ARRAY_CB' && c.waiting.includes(e.child) && c.numPending <= 1,
   },
   unsignaled: {
     DMA_FENCE_ARRAY_CB: [
       {
-        guard: 'last pending child', signal: true, update: count,
+        guard: 'last pending child',
+        signal: true,
+        update: count,
         description: 'R37, R38: the last pending child reported; latch, clear, signal',
       },
       { guard: 'child waiting', update: count, description: 'R38, R40: count the child, latch its error if first' },
     ],
-    DMA_FENCE_IS_SIGNALED: [{
-      signal: true,
-      description: 'R41, R9: ops->signaled() true; pending error cleared, child errors not latched',
-    }],
+    DMA_FENCE_IS_SIGNALED: [
+      {
+        signal: true,
+        description: 'R41, R9: ops->signaled() true; pending error cleared, child errors not latched',
+      },
+    ],
   },
   /** R19: an array is a container of its children. */
   contained: (w: World, id: string) => ctx<DmaFenceArrayContext>(w, id).fences,

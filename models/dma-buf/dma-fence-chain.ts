@@ -112,12 +112,15 @@ export const dmaFenceChainOps = {
       e.type === 'DMA_FENCE_CHAIN_SET_PREV' && c.prev === e.expected && e.prev !== e.expected,
   },
   unsignaled: {
-    DMA_FENCE_CHAIN_CB: [{
-      guard: 'is a pending link',
-      description: 'R45: dma_fence_chain_cb, one link signaled',
-      update: (c: DmaFenceChainContext, e: Extract<E, { type: 'DMA_FENCE_CHAIN_CB' }>) =>
-        ({ pending: c.pending.filter((f) => f !== e.fence) }),
-    }],
+    DMA_FENCE_CHAIN_CB: [
+      {
+        guard: 'is a pending link',
+        description: 'R45: dma_fence_chain_cb, one link signaled',
+        update: (c: DmaFenceChainContext, e: Extract<E, { type: 'DMA_FENCE_CHAIN_CB' }>) => ({
+          pending: c.pending.filter((f) => f !== e.fence),
+        }),
+      },
+    ],
     DMA_FENCE_CHAIN_SET_PREV: [
       { guard: 'prev unchanged', description: 'R46: GC swings prev past a signaled link', update: swingPrev },
     ],

@@ -23,9 +23,7 @@ export interface DmaFenceProxyContext extends DmaFenceContext {
   target: string;
 }
 
-type E =
-  | { type: 'DMA_FENCE_PROXY_BIND'; fence: string }
-  | { type: 'DMA_FENCE_PROXY_CB'; fenceError?: number };
+type E = { type: 'DMA_FENCE_PROXY_BIND'; fence: string } | { type: 'DMA_FENCE_PROXY_CB'; fenceError?: number };
 
 type DmaFenceProxyInput = { context?: number; syncobj?: string; point?: number };
 
@@ -33,7 +31,11 @@ export const dmaFenceProxyMachine = defineFenceKind<DmaFenceProxyContext, E, Dma
   kind: 'dma_fence_proxy',
   context: (input) => ({
     ...dmaFenceBaseContext({
-      context: input?.context, seqno: input?.point, ops: 'proxy', signaller: 'user', owner: input?.syncobj,
+      context: input?.context,
+      seqno: input?.point,
+      ops: 'proxy',
+      signaller: 'user',
+      owner: input?.syncobj,
     }),
     syncobj: input?.syncobj ?? '',
     point: input?.point ?? 0,
@@ -44,15 +46,18 @@ export const dmaFenceProxyMachine = defineFenceKind<DmaFenceProxyContext, E, Dma
     bound: (c) => c.target !== '',
   },
   unsignaled: {
-    DMA_FENCE_PROXY_BIND: [{
-      guard: 'unbound',
-      description: 'the point materialized: stand for its fence (R47)',
-      update: (_c, e) => ({ target: e.fence, signaller: 'kernel' }),
-    }],
+    DMA_FENCE_PROXY_BIND: [
+      {
+        guard: 'unbound',
+        description: 'the point materialized: stand for its fence (R47)',
+        update: (_c, e) => ({ target: e.fence, signaller: 'kernel' }),
+      },
+    ],
     // The bound fence's error, unless the proxy already has one (the first error sticks, R6).
     DMA_FENCE_PROXY_CB: [
       { guard: 'bound', signal: true, update: (c, e) => ({ error: c.error || (e.fenceError ?? 0) }) },
     ],
   },
-  waitEdges: (id, c: DmaFenceProxyContext) => (c.target ? [[id, c.target, `${id} stands for ${c.syncobj}@${c.point}`]] : []),
+  waitEdges: (id, c: DmaFenceProxyContext) =>
+    c.target ? [[id, c.target, `${id} stands for ${c.syncobj}@${c.point}`]] : [],
 });

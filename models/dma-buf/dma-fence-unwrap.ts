@@ -10,15 +10,20 @@
  * - R52 keeping only the later fence of a context is sound only because of R2/R3 (I4).
  *
  * Pure functions over the world (no machine). Chains are unwrapped through the container registry of
- * models/dma-buf/dma-fence-api.ts (the extension point where models/dma-buf/dma-fence-chain.ts registers its kind); until a
+ * models/dma-buf/dma-fence-api.ts (the extension point where models/dma-buf/dma-fence-chain.ts registers its kind);
+ * until a
  * kind registers, its objects are leaves.
  */
 import type { World } from '../world.ts';
 import { ctx } from '../world.ts';
 import type { DmaFenceContext } from './dma-fence.ts';
 import {
-  containedFences, dma_fence_is_container, dma_fence_is_signaled, dma_fence_allocate_private_stub,
-  dma_fence_array_create, dma_fence_context_alloc,
+  containedFences,
+  dma_fence_is_container,
+  dma_fence_is_signaled,
+  dma_fence_allocate_private_stub,
+  dma_fence_array_create,
+  dma_fence_context_alloc,
 } from './dma-fence-api.ts';
 
 /** R50: the leaves of `f` in visiting order (a leaf is itself). Duplicates are kept, as the kernel does. */

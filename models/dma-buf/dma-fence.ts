@@ -107,7 +107,8 @@ export const validFenceError = (e: number): boolean => e < 0 && e >= -MAX_ERRNO;
 
 /** The base fields of a fence's context, in the order every kind keeps them. */
 export function dmaFenceBaseContext(
-  input: DmaFenceInput | undefined, defaults: Partial<DmaFenceContext> = {},
+  input: DmaFenceInput | undefined,
+  defaults: Partial<DmaFenceContext> = {},
 ): DmaFenceContext {
   return {
     context: input?.context ?? defaults.context ?? 0,
@@ -117,9 +118,9 @@ export function dmaFenceBaseContext(
     owner: input?.owner ?? defaults.owner ?? '',
     published: input?.published ?? false,
     enableSignal: input?.signaled ?? false,
-    onEnable: input?.signaled ? null : input?.onEnable ?? null,
+    onEnable: input?.signaled ? null : (input?.onEnable ?? null),
     cbs: [],
-    error: input?.signaled ? CREATED_SIGNALED : input?.error ?? defaults.error ?? 0,
+    error: input?.signaled ? CREATED_SIGNALED : (input?.error ?? defaults.error ?? 0),
   };
 }
 
@@ -212,7 +213,8 @@ export function defineFenceKind<C extends DmaFenceContext, E extends EventObject
   const enableSignaling = ops.enable_signaling ?? ((c: C): DeliverParams[] => (c.onEnable ? [c.onEnable] : []));
   // xstate runs the kind's functions with the machine's base-typed arguments; the context was built by
   // ops.context (so it is a C) and a kind's handler only runs on its own events (so the event is an E).
-  const own = <R>(f: (c: C, e: E) => R) =>
+  const own =
+    <R>(f: (c: C, e: E) => R) =>
     ({ context, event }: { context: DmaFenceContext; event: DmaFenceEvent }): R =>
       f(context as C, event as unknown as E);
   const kindGuards: Record<string, (a: BaseArgs) => boolean> = {};
@@ -260,9 +262,11 @@ export function defineFenceKind<C extends DmaFenceContext, E extends EventObject
         for (const d of own(enableSignaling)({ context: c, event })) enqueue(deliver(d.to, d.ev));
       }),
       removeCallback: assign(({ context, event }) =>
-        event.type === 'DMA_FENCE_REMOVE_CALLBACK' ? { cbs: context.cbs.filter((c) => c.to !== event.to) } : {}),
-      setError: assign(({ context, event }) =>
-        ({ error: event.type === 'DMA_FENCE_SET_ERROR' ? event.error : context.error })),
+        event.type === 'DMA_FENCE_REMOVE_CALLBACK' ? { cbs: context.cbs.filter((c) => c.to !== event.to) } : {},
+      ),
+      setError: assign(({ context, event }) => ({
+        error: event.type === 'DMA_FENCE_SET_ERROR' ? event.error : context.error,
+      })),
       publish: assign({ published: true }),
       complete: assign(({ context, event }) => (complete ? own(complete)({ context, event }) : {})),
       /** R4: detach cb_list and run every callback once, in order, with the fence and its error. */
@@ -278,12 +282,16 @@ export function defineFenceKind<C extends DmaFenceContext, E extends EventObject
     states: {
       unsignaled: {
         always: {
-          guard: 'ops.signaled', target: 'signaled', actions: ['complete', 'signal'], description: 'R9: ops->signaled',
+          guard: 'ops.signaled',
+          target: 'signaled',
+          actions: ['complete', 'signal'],
+          description: 'R9: ops->signaled',
         },
         on: {
           DMA_FENCE_ENABLE_SW_SIGNALING: { guard: 'signaling disabled', actions: 'enable', description: 'R8' },
           DMA_FENCE_ADD_CALLBACK: {
-            description: 'R10: queue the callback and enable signaling', actions: 'queueCallback',
+            description: 'R10: queue the callback and enable signaling',
+            actions: 'queueCallback',
           },
           DMA_FENCE_REMOVE_CALLBACK: { guard: 'callback queued', description: 'R11', actions: 'removeCallback' },
           DMA_FENCE_SET_ERROR: { guard: 'valid error', description: 'R6', actions: 'setError' },
@@ -325,11 +333,16 @@ export const dmaFenceMachine = defineFenceKind<DmaFenceContext, never, DmaFenceI
 /** What the kernel returns for `ev` on this fence, given whether the model accepted it (R4, R6, R10, R11). */
 export function dmaFenceErrno(c: DmaFenceContext, signaled: boolean, ev: DmaFenceEvent): number {
   switch (ev.type) {
-    case 'DMA_FENCE_SIGNAL': return signaled ? EINVAL : 0;
-    case 'DMA_FENCE_ADD_CALLBACK': return signaled ? ENOENT : 0;
-    case 'DMA_FENCE_SET_ERROR': return signaled || !validFenceError(ev.error) ? EINVAL : 0;
-    case 'DMA_FENCE_REMOVE_CALLBACK': return c.cbs.some((x) => x.to === ev.to) ? 1 : 0;
-    default: return 0;
+    case 'DMA_FENCE_SIGNAL':
+      return signaled ? EINVAL : 0;
+    case 'DMA_FENCE_ADD_CALLBACK':
+      return signaled ? ENOENT : 0;
+    case 'DMA_FENCE_SET_ERROR':
+      return signaled || !validFenceError(ev.error) ? EINVAL : 0;
+    case 'DMA_FENCE_REMOVE_CALLBACK':
+      return c.cbs.some((x) => x.to === ev.to) ? 1 : 0;
+    default:
+      return 0;
   }
 }
 
@@ -348,4 +361,3 @@ export function isSignaled(w: World, id: string): boolean {
 export function isLater(a: DmaFenceContext, b: DmaFenceContext): boolean {
   return a.context === b.context && a.seqno > b.seqno;
 }
-

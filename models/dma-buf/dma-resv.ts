@@ -29,7 +29,14 @@ import { setup, assign } from 'xstate';
 import type { World } from '../world.ts';
 import { ctx, must, send, hasTag } from '../world.ts';
 import { isSignaled, EINVAL, type DmaFenceContext } from './dma-fence.ts';
-import { dma_fence_is_container, dma_fence_is_signaled, dma_fence_array_create, dma_fence_context_alloc, dma_fence_publish, type KRet } from './dma-fence-api.ts';
+import {
+  dma_fence_is_container,
+  dma_fence_is_signaled,
+  dma_fence_array_create,
+  dma_fence_context_alloc,
+  dma_fence_publish,
+  type KRet,
+} from './dma-fence-api.ts';
 
 /** R53: the order matters; a query for usage u includes everything before it. */
 export const DMA_RESV_USAGE = ['KERNEL', 'WRITE', 'READ', 'BOOKKEEP'] as const;
@@ -61,13 +68,28 @@ type E =
   | { type: 'DMA_RESV_LOCK'; owner: string }
   | { type: 'DMA_RESV_UNLOCK' }
   | { type: 'DMA_RESV_RESERVE_FENCES'; n: number }
-  | { type: 'DMA_RESV_ADD_FENCE'; fence: string; usage: DmaResvUsage; context: number; seqno: number; signaled: string[] }
-  | { type: 'DMA_RESV_REPLACE_FENCES'; context: number; fence: string; fenceContext: number; seqno: number; usage?: DmaResvUsage };
+  | {
+      type: 'DMA_RESV_ADD_FENCE';
+      fence: string;
+      usage: DmaResvUsage;
+      context: number;
+      seqno: number;
+      signaled: string[];
+    }
+  | {
+      type: 'DMA_RESV_REPLACE_FENCES';
+      context: number;
+      fence: string;
+      fenceContext: number;
+      seqno: number;
+      usage?: DmaResvUsage;
+    };
 
 /** R56 on plain data: replace a signaled entry or an older same-context entry of usage >= new. */
 export function addFence(list: DmaResvEntry[], e: DmaResvEntry, signaled: string[]): DmaResvEntry[] {
   const i = list.findIndex(
-    (old) => signaled.includes(old.fence) ||
+    (old) =>
+      signaled.includes(old.fence) ||
       (old.context === e.context && old.seqno <= e.seqno && usageRank(old.usage) >= usageRank(e.usage)),
   );
   if (i < 0) return [...list, e];
@@ -81,7 +103,8 @@ export const dmaResvMachine = setup({
   guards: {
     unlocked: ({ context }) => context.lockedBy === '',
     locked: ({ context }) => context.lockedBy !== '',
-    'locked and n > 0': ({ context, event }) => context.lockedBy !== '' && event.type === 'DMA_RESV_RESERVE_FENCES' && event.n > 0,
+    'locked and n > 0': ({ context, event }) =>
+      context.lockedBy !== '' && event.type === 'DMA_RESV_RESERVE_FENCES' && event.n > 0,
     'slot reserved': ({ context }) => context.lockedBy !== '' && context.reserved > 0,
   },
 }).createMachine({
@@ -89,7 +112,11 @@ export const dmaResvMachine = setup({
   context: () => ({ lockedBy: '', reserved: 0, fences: [] }),
   on: {
     DMA_RESV_LOCK: { guard: 'unlocked', actions: assign({ lockedBy: ({ event }) => event.owner }) },
-    DMA_RESV_UNLOCK: { guard: 'locked', description: 'R55: reserved slots are lost', actions: assign({ lockedBy: '', reserved: 0 }) },
+    DMA_RESV_UNLOCK: {
+      guard: 'locked',
+      description: 'R55: reserved slots are lost',
+      actions: assign({ lockedBy: '', reserved: 0 }),
+    },
     DMA_RESV_RESERVE_FENCES: {
       guard: 'locked and n > 0',
       description: 'R55: n == 0 is refused (-EINVAL)',
@@ -100,14 +127,29 @@ export const dmaResvMachine = setup({
       description: 'R56',
       actions: assign(({ context, event }) => ({
         reserved: context.reserved - 1,
-        fences: addFence(context.fences, { fence: event.fence, usage: event.usage, context: event.context, seqno: event.seqno }, event.signaled),
+        fences: addFence(
+          context.fences,
+          { fence: event.fence, usage: event.usage, context: event.context, seqno: event.seqno },
+          event.signaled,
+        ),
       })),
     },
     DMA_RESV_REPLACE_FENCES: {
       guard: 'locked',
       description: 'R57: every entry of the context becomes repl (with the given usage, if any)',
       actions: assign({
-        fences: ({ context, event }) => context.fences.map((e) => (e.context === event.context ? { ...e, fence: event.fence, context: event.fenceContext, seqno: event.seqno, usage: event.usage ?? e.usage } : e)),
+        fences: ({ context, event }) =>
+          context.fences.map((e) =>
+            e.context === event.context
+              ? {
+                  ...e,
+                  fence: event.fence,
+                  context: event.fenceContext,
+                  seqno: event.seqno,
+                  usage: event.usage ?? e.usage,
+                }
+              : e,
+          ),
       }),
     },
   },
@@ -116,7 +158,9 @@ export const dmaResvMachine = setup({
 /** Fences of `resv` with usage <= u (R53), in list order. */
 export function dma_resv_fences(w: World, resv: string, u: DmaResvUsage): string[] {
   const r = usageRank(u);
-  return ctx<DmaResvContext>(w, resv).fences.filter((e) => usageRank(e.usage) <= r).map((e) => e.fence);
+  return ctx<DmaResvContext>(w, resv)
+    .fences.filter((e) => usageRank(e.usage) <= r)
+    .map((e) => e.fence);
 }
 
 /** R59 dma_resv_test_signaled. */
@@ -151,7 +195,8 @@ export function dma_resv_unlock(w: World, resv: string): World {
 
 /** R55 dma_resv_reserve_fences: needs the lock (asserted); n == 0 WARNs and returns -EINVAL. */
 export function dma_resv_reserve_fences(w: World, resv: string, n: number): KRet {
-  if (ctx<DmaResvContext>(w, resv).lockedBy === '') throw new Error(`dma_resv_reserve_fences(${resv}) without the lock (R55)`);
+  if (ctx<DmaResvContext>(w, resv).lockedBy === '')
+    throw new Error(`dma_resv_reserve_fences(${resv}) without the lock (R55)`);
   if (n <= 0) return { w, ret: EINVAL, warn: 'dma_resv_reserve_fences(0) (R55)' };
   return { w: must(w, resv, { type: 'DMA_RESV_RESERVE_FENCES', n }), ret: 0 };
 }
@@ -162,7 +207,8 @@ export function dma_resv_reserve_fences(w: World, resv: string, n: number): KRet
  */
 export function dma_resv_add_fence(w: World, resv: string, fence: string, usage: DmaResvUsage): KRet {
   const r = ctx<DmaResvContext>(w, resv);
-  if (r.lockedBy === '' || r.reserved <= 0) throw new Error(`dma_resv_add_fence(${resv}, ${fence}) without the lock or a reserved slot (R55, R56)`);
+  if (r.lockedBy === '' || r.reserved <= 0)
+    throw new Error(`dma_resv_add_fence(${resv}, ${fence}) without the lock or a reserved slot (R55, R56)`);
   const warn = dma_fence_is_container(w, fence) ? `dma_resv_add_fence: container ${fence} (R56)` : undefined;
   const f = ctx<DmaFenceContext>(w, fence);
   const signaled = r.fences.map((e) => e.fence).filter((id) => hasTag(w, id, 'signaled'));
@@ -171,10 +217,24 @@ export function dma_resv_add_fence(w: World, resv: string, fence: string, usage:
 }
 
 /** R57 dma_resv_replace_fences(ctx, repl, usage): needs the lock (asserted). */
-export function dma_resv_replace_fences(w: World, resv: string, context: number, repl: string, usage: DmaResvUsage): World {
-  if (ctx<DmaResvContext>(w, resv).lockedBy === '') throw new Error(`dma_resv_replace_fences(${resv}) without the lock (R57)`);
+export function dma_resv_replace_fences(
+  w: World,
+  resv: string,
+  context: number,
+  repl: string,
+  usage: DmaResvUsage,
+): World {
+  if (ctx<DmaResvContext>(w, resv).lockedBy === '')
+    throw new Error(`dma_resv_replace_fences(${resv}) without the lock (R57)`);
   const f = ctx<DmaFenceContext>(w, repl);
-  const n = send(w, resv, { type: 'DMA_RESV_REPLACE_FENCES', context, fence: repl, fenceContext: f.context, seqno: f.seqno, usage });
+  const n = send(w, resv, {
+    type: 'DMA_RESV_REPLACE_FENCES',
+    context,
+    fence: repl,
+    fenceContext: f.context,
+    seqno: f.seqno,
+    usage,
+  });
   return n ? dma_fence_publish(n, repl, resv) : w;
 }
 
@@ -182,7 +242,12 @@ export function dma_resv_replace_fences(w: World, resv: string, context: number,
  * R58 dma_resv_get_singleton(u): fence null (nothing unsignaled), the one fence, or a new array `name`
  * with a fresh context and seqno 1. Returns 0 (-ENOMEM is not modelled).
  */
-export function dma_resv_get_singleton(w: World, resv: string, u: DmaResvUsage, name: string): KRet & { fence: string | null } {
+export function dma_resv_get_singleton(
+  w: World,
+  resv: string,
+  u: DmaResvUsage,
+  name: string,
+): KRet & { fence: string | null } {
   const g = dma_resv_get_fences(w, resv, u);
   w = g.w;
   if (g.fences.length === 0) return { w, ret: 0, fence: null };
@@ -198,7 +263,13 @@ export function dma_resv_wait_poll(w: World, resv: string, u: DmaResvUsage): KRe
 }
 
 /** Lock, reserve, add, unlock as one atomic kernel operation (what an ioctl does under the lock). */
-export function dma_resv_add_fence_atomic(w: World, resv: string, fence: string, usage: DmaResvUsage, owner: string): KRet {
+export function dma_resv_add_fence_atomic(
+  w: World,
+  resv: string,
+  fence: string,
+  usage: DmaResvUsage,
+  owner: string,
+): KRet {
   w = dma_resv_lock(w, resv, owner);
   w = dma_resv_reserve_fences(w, resv, 1).w;
   const r = dma_resv_add_fence(w, resv, fence, usage);

@@ -25,7 +25,14 @@ export function sw_sync_pt_create(w: World, tl: string, seqno: number): { w: Wor
   if (same) return { w, fence: same.fence };
   const id = `${tl}.pt${c.created}`;
   if (has(w, id)) throw new Error(`sw_sync: ${id} exists`);
-  w = spawn(w, id, dmaFenceMachine, { context: c.context, seqno, ops: 'sw_sync', signaller: 'user', owner: tl, signaled: seqno <= c.value });
+  w = spawn(w, id, dmaFenceMachine, {
+    context: c.context,
+    seqno,
+    ops: 'sw_sync',
+    signaller: 'user',
+    owner: tl,
+    signaled: seqno <= c.value,
+  });
   return { w: must(w, tl, { type: 'SW_SYNC_PT_CREATE', fence: id, seqno }), fence: id };
 }
 

@@ -38,7 +38,10 @@ export interface SwSyncTimelineContext {
   pts: SwSyncPt[];
 }
 
-type E = { type: 'SW_SYNC_PT_CREATE'; fence: string; seqno: number } | { type: 'SW_SYNC_INC'; inc: number } | { type: 'SW_SYNC_RELEASE' };
+type E =
+  | { type: 'SW_SYNC_PT_CREATE'; fence: string; seqno: number }
+  | { type: 'SW_SYNC_INC'; inc: number }
+  | { type: 'SW_SYNC_RELEASE' };
 
 export const swSyncTimelineMachine = setup({
   types: { context: {} as SwSyncTimelineContext, events: {} as E, input: {} as { context?: number } },
@@ -65,7 +68,10 @@ export const swSyncTimelineMachine = setup({
               pts: [...context.pts, { fence: event.fence, seqno: event.seqno }].sort((a, b) => a.seqno - b.seqno),
             })),
           },
-          { description: 'sync_pt_create: value already reached, the pt is born signaled', actions: assign({ created: ({ context }) => context.created + 1 }) },
+          {
+            description: 'sync_pt_create: value already reached, the pt is born signaled',
+            actions: assign({ created: ({ context }) => context.created + 1 }),
+          },
         ],
         SW_SYNC_INC: {
           description: 'sync_timeline_signal: value += inc; signal every pt with seqno <= value, in order',

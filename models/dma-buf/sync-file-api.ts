@@ -16,7 +16,13 @@ import { ctx, kindOf, spawn, stateOf, tell } from '../world.ts';
 import { EINVAL, ENOENT } from './dma-fence.ts';
 import { syncFileMachine, type SyncFileContext } from './sync-file.ts';
 import { dma_fence_unwrap, dma_fence_unwrap_merge } from './dma-fence-unwrap.ts';
-import { dma_fence_add_callback, dma_fence_get_status, dma_fence_is_signaled, dma_fence_publish, type KRet } from './dma-fence-api.ts';
+import {
+  dma_fence_add_callback,
+  dma_fence_get_status,
+  dma_fence_is_signaled,
+  dma_fence_publish,
+  type KRet,
+} from './dma-fence-api.ts';
 
 export const POLLIN = 0x1;
 export const POLLOUT = 0x4;
@@ -34,7 +40,14 @@ export function sync_file_get_fence(w: World, id: string): string | null {
 }
 
 /** R66 SYNC_IOC_MERGE on sync_file `a` with `b`; the new file (and a new merged fence) get ids `name`, `name.fence`. */
-export function sync_file_ioctl_merge(w: World, a: string, b: string, name: string, flags = 0, pad = 0): KRet & { file: string | null } {
+export function sync_file_ioctl_merge(
+  w: World,
+  a: string,
+  b: string,
+  name: string,
+  flags = 0,
+  pad = 0,
+): KRet & { file: string | null } {
   if (flags || pad) return { w, ret: EINVAL, file: null };
   const fb = sync_file_get_fence(w, b);
   if (fb === null) return { w, ret: ENOENT, file: null };
@@ -56,7 +69,13 @@ export interface SyncFileInfo {
 }
 
 /** R67 SYNC_IOC_FILE_INFO with the caller's num_fences (0 = count only). */
-export function sync_file_ioctl_fence_info(w: World, file: string, numFences = 0, flags = 0, pad = 0): KRet & { info: SyncFileInfo | null } {
+export function sync_file_ioctl_fence_info(
+  w: World,
+  file: string,
+  numFences = 0,
+  flags = 0,
+  pad = 0,
+): KRet & { info: SyncFileInfo | null } {
   if (flags || pad) return { w, ret: EINVAL, info: null };
   const fence = ctx<SyncFileContext>(w, file).fence;
   const leaves = dma_fence_unwrap(w, fence);

@@ -35,7 +35,10 @@ export interface SyncFileContext {
   woken: boolean;
 }
 
-type E = { type: 'SYNC_FILE_POLL_ENABLE' } | { type: 'SYNC_FILE_FENCE_CB'; fenceError?: number } | { type: 'SYNC_FILE_RELEASE' };
+type E =
+  | { type: 'SYNC_FILE_POLL_ENABLE' }
+  | { type: 'SYNC_FILE_FENCE_CB'; fenceError?: number }
+  | { type: 'SYNC_FILE_RELEASE' };
 
 export const syncFileMachine = setup({
   types: { context: {} as SyncFileContext, events: {} as E, input: {} as { fence?: string } },
@@ -50,9 +53,20 @@ export const syncFileMachine = setup({
   states: {
     open: {
       on: {
-        SYNC_FILE_POLL_ENABLE: { guard: 'poll not enabled', description: 'R65: the first poll installs one callback', actions: assign({ pollEnabled: true }) },
-        SYNC_FILE_FENCE_CB: { guard: 'poll enabled, not woken', description: 'R65: fence_check_cb_func wakes the pollers', actions: assign({ woken: true }) },
-        SYNC_FILE_RELEASE: { target: 'released', description: 'R64: the last fd closed; the fence reference is dropped' },
+        SYNC_FILE_POLL_ENABLE: {
+          guard: 'poll not enabled',
+          description: 'R65: the first poll installs one callback',
+          actions: assign({ pollEnabled: true }),
+        },
+        SYNC_FILE_FENCE_CB: {
+          guard: 'poll enabled, not woken',
+          description: 'R65: fence_check_cb_func wakes the pollers',
+          actions: assign({ woken: true }),
+        },
+        SYNC_FILE_RELEASE: {
+          target: 'released',
+          description: 'R64: the last fd closed; the fence reference is dropped',
+        },
       },
     },
     released: { tags: ['released'] },

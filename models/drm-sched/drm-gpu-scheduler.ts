@@ -90,27 +90,37 @@ export const drmGpuSchedulerMachine = setup({
 }).createMachine({
   id: 'drm_gpu_scheduler',
   context: ({ input }) => ({
-    ring: input?.ring ?? '', timeout: input?.timeout ?? true, creditLimit: input?.creditLimit ?? 1, pending: [],
+    ring: input?.ring ?? '',
+    timeout: input?.timeout ?? true,
+    creditLimit: input?.creditLimit ?? 1,
+    pending: [],
   }),
   on: {
     DRM_SCHED_PENDING_ADD: {
-      guard: 'has credits', description: 'R95 drm_sched_can_queue',
+      guard: 'has credits',
+      description: 'R95 drm_sched_can_queue',
       actions: assign({ pending: ({ context, event }) => [...context.pending, event.job] }),
     },
     DRM_SCHED_FREE_JOB: {
-      guard: 'job pending', description: 'R96',
+      guard: 'job pending',
+      description: 'R96',
       actions: assign({ pending: ({ context, event }) => context.pending.filter((j) => j !== event.job) }),
     },
     DRM_SCHED_SET_POLICY: {
-      guard: 'nothing pushed yet', description: 'drm.sched_policy, read-only once loaded',
-      actions: assign({ rq: ({ event }) => ({ policy: event.policy, entities: [], currentEntity: '', submitted: [] }) }),
+      guard: 'nothing pushed yet',
+      description: 'drm.sched_policy, read-only once loaded',
+      actions: assign({
+        rq: ({ event }) => ({ policy: event.policy, entities: [], currentEntity: '', submitted: [] }),
+      }),
     },
     DRM_SCHED_RQ_PUSH: {
-      guard: 'a kernel policy', description: 'drm_sched_entity_push_job: drm_sched_rq_add_entity, submit_ts',
+      guard: 'a kernel policy',
+      description: 'drm_sched_entity_push_job: drm_sched_rq_add_entity, submit_ts',
       actions: assign({ rq: ({ context, event }) => context.rq && rqPush(context.rq, event.entity, event.job) }),
     },
     DRM_SCHED_RQ_SELECT: {
-      guard: 'a kernel policy', description: 'drm_sched_rq_select_entity_rr / _fifo took this entity',
+      guard: 'a kernel policy',
+      description: 'drm_sched_rq_select_entity_rr / _fifo took this entity',
       actions: assign({ rq: ({ context, event }) => context.rq && rqSelect(context.rq, event.entity, event.job) }),
     },
   },

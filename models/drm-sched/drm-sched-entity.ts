@@ -28,20 +28,38 @@ export interface DrmSchedEntityContext {
   guilty: boolean;
 }
 
-type E = { type: 'DRM_SCHED_ENTITY_ARM' } | { type: 'DRM_SCHED_ENTITY_PUSH'; job: string } | { type: 'DRM_SCHED_ENTITY_POP' } | { type: 'DRM_SCHED_ENTITY_SET_GUILTY' };
+type E =
+  | { type: 'DRM_SCHED_ENTITY_ARM' }
+  | { type: 'DRM_SCHED_ENTITY_PUSH'; job: string }
+  | { type: 'DRM_SCHED_ENTITY_POP' }
+  | { type: 'DRM_SCHED_ENTITY_SET_GUILTY' };
 
 export const drmSchedEntityMachine = setup({
   types: { context: {} as DrmSchedEntityContext, events: {} as E, input: {} as { fenceContext: number } },
   guards: { 'has queued job': ({ context }) => context.queue.length > 0, innocent: ({ context }) => !context.guilty },
 }).createMachine({
   id: 'drm_sched_entity',
-  context: ({ input }) => ({ fenceContext: input?.fenceContext ?? 1, fenceSeq: 0, queue: [], lastScheduled: '', guilty: false }),
+  context: ({ input }) => ({
+    fenceContext: input?.fenceContext ?? 1,
+    fenceSeq: 0,
+    queue: [],
+    lastScheduled: '',
+    guilty: false,
+  }),
   on: {
     DRM_SCHED_ENTITY_ARM: { description: 'R90', actions: assign({ fenceSeq: ({ context }) => context.fenceSeq + 1 }) },
     DRM_SCHED_ENTITY_PUSH: {
-      description: 'R92', actions: assign({ queue: ({ context, event }) => [...context.queue, event.job] }),
+      description: 'R92',
+      actions: assign({ queue: ({ context, event }) => [...context.queue, event.job] }),
     },
-    DRM_SCHED_ENTITY_POP: { guard: 'has queued job', description: 'R97', actions: assign({ lastScheduled: ({ context }) => context.queue[0], queue: ({ context }) => context.queue.slice(1) }) },
+    DRM_SCHED_ENTITY_POP: {
+      guard: 'has queued job',
+      description: 'R97',
+      actions: assign({
+        lastScheduled: ({ context }) => context.queue[0],
+        queue: ({ context }) => context.queue.slice(1),
+      }),
+    },
     DRM_SCHED_ENTITY_SET_GUILTY: { guard: 'innocent', description: 'R103', actions: assign({ guilty: true }) },
   },
 });

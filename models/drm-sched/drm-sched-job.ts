@@ -50,10 +50,15 @@ type E =
   | { type: 'DRM_SCHED_JOB_DONE'; error: number };
 
 export const drmSchedJobMachine = setup({
-  types: { context: {} as DrmSchedJobContext, events: {} as E, input: {} as { id: string; entity: string; sched: string } },
+  types: {
+    context: {} as DrmSchedJobContext,
+    events: {} as E,
+    input: {} as { id: string; entity: string; sched: string },
+  },
   guards: {
     'no pending dependencies': ({ context }) => context.deps.length === 0,
-    'is a pending dependency': ({ context, event }) => event.type === 'DRM_SCHED_DEP_SIGNALED' && context.deps.includes(event.fence),
+    'is a pending dependency': ({ context, event }) =>
+      event.type === 'DRM_SCHED_DEP_SIGNALED' && context.deps.includes(event.fence),
     'run_job returned no fence': ({ event }) => event.type === 'DRM_SCHED_RUN_JOB' && event.parent === '',
     'parent attached': ({ context }) => context.parent !== '',
     'parent detached': ({ context }) => context.parent === '',
@@ -70,7 +75,16 @@ export const drmSchedJobMachine = setup({
   },
 }).createMachine({
   id: 'drm_sched_job',
-  context: ({ input }) => ({ id: input?.id ?? '', entity: input?.entity ?? '', sched: input?.sched ?? '', deps: [], scheduled: '', finished: '', parent: '', result: 0 }),
+  context: ({ input }) => ({
+    id: input?.id ?? '',
+    entity: input?.entity ?? '',
+    sched: input?.sched ?? '',
+    deps: [],
+    scheduled: '',
+    finished: '',
+    parent: '',
+    result: 0,
+  }),
   initial: 'init',
   on: {
     DRM_SCHED_DEP_SIGNALED: {
@@ -81,14 +95,23 @@ export const drmSchedJobMachine = setup({
   states: {
     init: {
       on: {
-        DRM_SCHED_JOB_ADD_DEPENDENCY: { description: 'R91', actions: assign({ deps: ({ context, event }) => [...context.deps, event.fence] }) },
-        DRM_SCHED_JOB_ARM: { target: 'armed', description: 'R90', actions: assign({ scheduled: ({ event }) => event.scheduled, finished: ({ event }) => event.finished }) },
+        DRM_SCHED_JOB_ADD_DEPENDENCY: {
+          description: 'R91',
+          actions: assign({ deps: ({ context, event }) => [...context.deps, event.fence] }),
+        },
+        DRM_SCHED_JOB_ARM: {
+          target: 'armed',
+          description: 'R90',
+          actions: assign({ scheduled: ({ event }) => event.scheduled, finished: ({ event }) => event.finished }),
+        },
       },
     },
     armed: {
       on: {
         // R93: prepare_job may still add dependencies after arm (I8 watches these).
-        DRM_SCHED_JOB_ADD_DEPENDENCY: { actions: assign({ deps: ({ context, event }) => [...context.deps, event.fence] }) },
+        DRM_SCHED_JOB_ADD_DEPENDENCY: {
+          actions: assign({ deps: ({ context, event }) => [...context.deps, event.fence] }),
+        },
         DRM_SCHED_ENTITY_PUSH_JOB: { target: 'queued', description: 'R92' },
       },
     },
@@ -100,7 +123,9 @@ export const drmSchedJobMachine = setup({
             target: 'done',
             description: 'R95: NULL from run_job completes the job at once (R94 guilty jobs)',
             actions: [
-              enqueueActions(({ context, enqueue }) => enqueue(deliver(context.scheduled, { type: 'DMA_FENCE_SIGNAL' }))),
+              enqueueActions(({ context, enqueue }) =>
+                enqueue(deliver(context.scheduled, { type: 'DMA_FENCE_SIGNAL' })),
+              ),
               { type: 'finish', params: ({ event }) => ({ error: event.error }) },
             ],
           },
@@ -113,7 +138,12 @@ export const drmSchedJobMachine = setup({
               enqueueActions(({ context, enqueue, event }) => {
                 enqueue(deliver(context.scheduled, { type: 'DMA_FENCE_SIGNAL' }));
                 const parent = event.parent;
-                enqueue(deliver(parent, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: context.id, ev: { type: 'DRM_SCHED_PARENT_SIGNALED' } } }));
+                enqueue(
+                  deliver(parent, {
+                    type: 'DMA_FENCE_ADD_CALLBACK',
+                    cb: { to: context.id, ev: { type: 'DRM_SCHED_PARENT_SIGNALED' } },
+                  }),
+                );
               }),
             ],
           },
@@ -123,9 +153,22 @@ export const drmSchedJobMachine = setup({
     running: {
       tags: ['on-hardware'],
       on: {
-        DRM_SCHED_PARENT_SIGNALED: { guard: 'parent attached', target: 'done', actions: { type: 'finish', params: ({ event }) => ({ error: event.fenceError }) } },
-        DRM_SCHED_JOB_DETACH_PARENT: { guard: 'parent attached', description: 'R101 drm_sched_stop', actions: assign({ parent: '' }) },
-        DRM_SCHED_JOB_DONE: { guard: 'parent detached', target: 'done', description: 'R102 drm_sched_start', actions: { type: 'finish', params: ({ event }) => ({ error: event.error }) } },
+        DRM_SCHED_PARENT_SIGNALED: {
+          guard: 'parent attached',
+          target: 'done',
+          actions: { type: 'finish', params: ({ event }) => ({ error: event.fenceError }) },
+        },
+        DRM_SCHED_JOB_DETACH_PARENT: {
+          guard: 'parent attached',
+          description: 'R101 drm_sched_stop',
+          actions: assign({ parent: '' }),
+        },
+        DRM_SCHED_JOB_DONE: {
+          guard: 'parent detached',
+          target: 'done',
+          description: 'R102 drm_sched_start',
+          actions: { type: 'finish', params: ({ event }) => ({ error: event.error }) },
+        },
       },
     },
     done: { tags: ['done'] },

@@ -21,7 +21,10 @@ import { dmaFenceMachine, isSignaled, isLater, ECANCELED, ETIME, type DmaFenceCo
 import { drmSchedJobMachine, type DrmSchedJobContext } from './drm-sched-job.ts';
 import { drmSchedEntityMachine, entityHead, type DrmSchedEntityContext } from './drm-sched-entity.ts';
 import {
-  drmGpuSchedulerMachine, type DrmGpuSchedulerContext, type DrmSchedRq, type EntitySelection,
+  drmGpuSchedulerMachine,
+  type DrmGpuSchedulerContext,
+  type DrmSchedRq,
+  type EntitySelection,
 } from './drm-gpu-scheduler.ts';
 import { gpuRingMachine, type GpuRingContext } from '../gpu/gpu-ring.ts';
 
@@ -33,7 +36,10 @@ const gNum = (w: World, key: string): number => {
 
 /** Create scheduler `sched` feeding ring `ring`. */
 export function addScheduler(
-  w: World, sched: string, ring: string, opts: { timeout: boolean; creditLimit: number },
+  w: World,
+  sched: string,
+  ring: string,
+  opts: { timeout: boolean; creditLimit: number },
 ): World {
   w = spawn(w, ring, gpuRingMachine, {});
   return spawn(w, sched, drmGpuSchedulerMachine, { ring, timeout: opts.timeout, creditLimit: opts.creditLimit });
@@ -141,7 +147,10 @@ export function drm_sched_entity_head_unblocked(w: World, entity: string): strin
  * without reaching the hardware (R94), so the driver's prepare_job is not asked for it.
  */
 export function drm_sched_entity_is_ready(
-  w: World, sched: string, entity: string, ops: DrmSchedBackendOps = NO_OPS,
+  w: World,
+  sched: string,
+  entity: string,
+  ops: DrmSchedBackendOps = NO_OPS,
 ): boolean {
   const head = drm_sched_entity_head_unblocked(w, entity);
   if (head === undefined || ctx<DrmSchedJobContext>(w, head).sched !== sched) return false;
@@ -194,7 +203,10 @@ export function drm_sched_select_entity(w: World, sched: string, ops: DrmSchedBa
 
 /** drm_sched_run_job_work may run `entity`'s head job on `sched` now: selected, ready, and a credit free. */
 export function drm_sched_run_job_enabled(
-  w: World, sched: string, entity: string, ops: DrmSchedBackendOps = NO_OPS,
+  w: World,
+  sched: string,
+  entity: string,
+  ops: DrmSchedBackendOps = NO_OPS,
 ): boolean {
   const head = entityHead(w, entity);
   if (head === undefined || !drm_sched_can_queue(w, sched, head)) return false;
@@ -280,7 +292,7 @@ export function drmSchedStepTable<C>(opts: DrmSchedStepOptions<C>): StepTable<C>
       params: (w) => scheds(w).flatMap((s) => idsOf(w, 'drm_sched_entity').map((e): [string, string] => [s, e])),
       enabled: (w, [s, e]) => drm_sched_run_job_enabled(w, s, e, ops),
       apply: (w, [s, e]) => drm_sched_run_job(w, s, e, ops),
-      doc: 'R93-R95: the selected entity\'s head job, dependencies signaled, is popped and handed to the ring',
+      doc: "R93-R95: the selected entity's head job, dependencies signaled, is popped and handed to the ring",
     }),
     defineStep<C, [ring: string]>({
       name: 'gpu_ring_complete',

@@ -9,10 +9,19 @@ import type { World } from '../world.ts';
 import { ctx, has, kindOf, must, send, spawn, tell } from '../world.ts';
 import { isSignaled, EINVAL, ENOENT, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
 import {
-  DMA_FENCE_STUB, dma_fence_allocate_private_stub, dma_fence_context_alloc, dma_fence_get_stub,
+  DMA_FENCE_STUB,
+  dma_fence_allocate_private_stub,
+  dma_fence_context_alloc,
+  dma_fence_get_stub,
 } from '../dma-buf/dma-fence-api.ts';
 import { chainWalkPrev, dmaFenceChainMachine, type DmaFenceChainContext } from '../dma-buf/dma-fence-chain.ts';
-import { drmSyncobjMachine, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, type DrmSyncobjContext } from './drm-syncobj.ts';
+import {
+  drmSyncobjMachine,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+  type DrmSyncobjContext,
+} from './drm-syncobj.ts';
 
 // R17: the global stub has one home (dma-fence-api.ts); re-exported for the syncobj paths' callers.
 export { DMA_FENCE_STUB, dma_fence_get_stub };
@@ -43,7 +52,8 @@ const chainCtx = (w: World, id: string) => ctx<DmaFenceChainContext>(w, id);
  * error). Effect: spawns the node; it registers its R45 callbacks on the unsignaled links.
  */
 export function dma_fence_chain_init(w: World, id: string, prev: string, fence: string, seqno: number): World {
-  if (dma_fence_is_chain(w, fence)) throw new Error(`dma_fence_chain_init: ${fence} is a chain (R44 WARN: chains link only through prev)`);
+  if (dma_fence_is_chain(w, fence))
+    throw new Error(`dma_fence_chain_init: ${fence} is a chain (R44 WARN: chains link only through prev)`);
   let context: number;
   let prevSeqno = 0;
   const prevChain = prev !== '' && dma_fence_is_chain(w, prev);
@@ -58,8 +68,18 @@ export function dma_fence_chain_init(w: World, id: string, prev: string, fence: 
   const links = prev ? [fence, prev] : [fence];
   const pending = links.filter((f) => !isSignaled(w, f));
   const user = links.some((f) => fenceCtx(w, f).signaller === 'user');
-  w = spawn(w, id, dmaFenceChainMachine, { context, seqno, signaller: user ? 'user' : 'kernel', owner: fenceCtx(w, fence).owner, fence, prev, prevSeqno, pending });
-  for (const f of pending) w = must(w, f, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: id, ev: { type: 'DMA_FENCE_CHAIN_CB', fence: f } } });
+  w = spawn(w, id, dmaFenceChainMachine, {
+    context,
+    seqno,
+    signaller: user ? 'user' : 'kernel',
+    owner: fenceCtx(w, fence).owner,
+    fence,
+    prev,
+    prevSeqno,
+    pending,
+  });
+  for (const f of pending)
+    w = must(w, f, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: id, ev: { type: 'DMA_FENCE_CHAIN_CB', fence: f } } });
   return w;
 }
 
@@ -133,7 +153,7 @@ export function drm_syncobj_point_fence(w: World, s: string, p: number): string 
   const f = ctx<DrmSyncobjContext>(w, s).fence;
   if (f === '') return null;
   const r = dma_fence_chain_find_seqno(w, f, p, false);
-  return r.ret ? null : r.fence ?? DMA_FENCE_STUB;
+  return r.ret ? null : (r.fence ?? DMA_FENCE_STUB);
 }
 
 /** Create syncobj `id` with a NULL payload (drm_syncobj_create without CREATE_SIGNALED). */
@@ -154,10 +174,19 @@ export function drm_syncobj_eventfd_entries(w: World, s: string): World {
     w = r.w;
     if (r.ret) continue;
     let fence = r.fence;
-    if (fence === null) { w = dma_fence_get_stub(w); fence = DMA_FENCE_STUB; }
+    if (fence === null) {
+      w = dma_fence_get_stub(w);
+      fence = DMA_FENCE_STUB;
+    }
     w = must(w, s, { type: 'DRM_SYNCOBJ_EVENTFD_TAKE', eventfd: e.eventfd });
-    if (e.available) { w = must(w, e.eventfd, { type: 'EVENTFD_SIGNAL' }); continue; }
-    const cb = send(w, fence, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: e.eventfd, ev: { type: 'EVENTFD_SIGNAL' } } });
+    if (e.available) {
+      w = must(w, e.eventfd, { type: 'EVENTFD_SIGNAL' });
+      continue;
+    }
+    const cb = send(w, fence, {
+      type: 'DMA_FENCE_ADD_CALLBACK',
+      cb: { to: e.eventfd, ev: { type: 'EVENTFD_SIGNAL' } },
+    });
     w = cb ?? must(w, e.eventfd, { type: 'EVENTFD_SIGNAL' }); // -ENOENT: already signaled, fire now
   }
   return w;
@@ -234,7 +263,12 @@ export function drm_syncobj_find_fence(w: World, s: string, point: number, flags
  * walk the head's context to its oldest node: its seqno if signaled, else its prev_seqno. A non-chain
  * payload is 0. `collect` = false computes the same value without garbage-collecting (properties).
  */
-export function drm_syncobj_query(w: World, s: string, lastSubmitted: boolean, collect = true): { w: World; point: number } {
+export function drm_syncobj_query(
+  w: World,
+  s: string,
+  lastSubmitted: boolean,
+  collect = true,
+): { w: World; point: number } {
   const head = ctx<DrmSyncobjContext>(w, s).fence;
   if (!head || !dma_fence_is_chain(w, head)) return { w, point: 0 };
   if (lastSubmitted) return { w, point: fenceCtx(w, head).seqno };

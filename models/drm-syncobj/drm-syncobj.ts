@@ -83,16 +83,27 @@ export const drmSyncobjMachine = setup({
   types: { context: {} as DrmSyncobjContext, events: {} as E, input: {} as { fence?: string } },
   guards: {
     'last reference': ({ context }) => context.refcount === 1,
-    'entry armed': ({ context, event }) => event.type === 'DRM_SYNCOBJ_EVENTFD_TAKE' && context.eventfds.some((e) => e.eventfd === event.eventfd),
+    'entry armed': ({ context, event }) =>
+      event.type === 'DRM_SYNCOBJ_EVENTFD_TAKE' && context.eventfds.some((e) => e.eventfd === event.eventfd),
   },
 }).createMachine({
   id: 'drm_syncobj',
-  context: ({ input }) => ({ refcount: 1, fence: input?.fence ?? '', replaced: 0, lastPoint: 0, unordered: 0, eventfds: [] }),
+  context: ({ input }) => ({
+    refcount: 1,
+    fence: input?.fence ?? '',
+    replaced: 0,
+    lastPoint: 0,
+    unordered: 0,
+    eventfds: [],
+  }),
   initial: 'alive',
   states: {
     alive: {
       on: {
-        DRM_SYNCOBJ_GET: { description: 'R80: a new handle or fd shares the object', actions: assign({ refcount: ({ context }) => context.refcount + 1 }) },
+        DRM_SYNCOBJ_GET: {
+          description: 'R80: a new handle or fd shares the object',
+          actions: assign({ refcount: ({ context }) => context.refcount + 1 }),
+        },
         DRM_SYNCOBJ_PUT: [
           {
             guard: 'last reference',
@@ -100,7 +111,10 @@ export const drmSyncobjMachine = setup({
             description: 'drm_syncobj_free: replace_fence(NULL), free eventfd entries',
             actions: assign({ refcount: 0, fence: '', eventfds: [] }),
           },
-          { description: 'R73: drop one reference', actions: assign({ refcount: ({ context }) => context.refcount - 1 }) },
+          {
+            description: 'R73: drop one reference',
+            actions: assign({ refcount: ({ context }) => context.refcount - 1 }),
+          },
         ],
         DRM_SYNCOBJ_REPLACE_FENCE: {
           description: 'R71 (NULL = reset, R76); R72/R77 install a signaled stub this way',
@@ -116,12 +130,19 @@ export const drmSyncobjMachine = setup({
         },
         DRM_SYNCOBJ_ADD_EVENTFD: {
           description: 'R87: arm an entry',
-          actions: assign({ eventfds: ({ context, event }) => [...context.eventfds, { eventfd: event.eventfd, point: event.point, available: event.available }] }),
+          actions: assign({
+            eventfds: ({ context, event }) => [
+              ...context.eventfds,
+              { eventfd: event.eventfd, point: event.point, available: event.available },
+            ],
+          }),
         },
         DRM_SYNCOBJ_EVENTFD_TAKE: {
           guard: 'entry armed',
-          description: 'R87: the entry resolved to a fence (fired, or moved to that fence\'s callback)',
-          actions: assign({ eventfds: ({ context, event }) => context.eventfds.filter((e) => e.eventfd !== event.eventfd) }),
+          description: "R87: the entry resolved to a fence (fired, or moved to that fence's callback)",
+          actions: assign({
+            eventfds: ({ context, event }) => context.eventfds.filter((e) => e.eventfd !== event.eventfd),
+          }),
         },
       },
     },

@@ -24,7 +24,14 @@ export const eventfdMachine = setup({
   id: 'eventfd',
   context: () => ({ count: 0, signals: 0 }),
   on: {
-    EVENTFD_SIGNAL: { description: 'eventfd_signal: +1', actions: assign({ count: ({ context }) => context.count + 1, signals: ({ context }) => context.signals + 1 }) },
-    EVENTFD_READ: { guard: 'counter non-zero', description: 'read(2) clears the counter (EAGAIN when 0)', actions: assign({ count: 0 }) },
+    EVENTFD_SIGNAL: {
+      description: 'eventfd_signal: +1',
+      actions: assign({ count: ({ context }) => context.count + 1, signals: ({ context }) => context.signals + 1 }),
+    },
+    EVENTFD_READ: {
+      guard: 'counter non-zero',
+      description: 'read(2) clears the counter (EAGAIN when 0)',
+      actions: assign({ count: 0 }),
+    },
   },
 });

@@ -75,7 +75,11 @@ type E =
   | { type: 'GPU_CTX_KILL'; by: string; error: number };
 
 export const gpuContextMachine = setup({
-  types: { context: {} as GpuContextContext, events: {} as E, input: {} as { proc?: string; bos?: string[]; suspended?: boolean; pfence?: string } },
+  types: {
+    context: {} as GpuContextContext,
+    events: {} as E,
+    input: {} as { proc?: string; bos?: string[]; suspended?: boolean; pfence?: string },
+  },
   guards: {
     'has a batch': ({ context }) => context.batches.length > 0,
     'starts suspended': ({ context }) => context.error === 1,
@@ -106,7 +110,16 @@ export const gpuContextMachine = setup({
 }).createMachine({
   id: 'gpu_context',
   // error 1 is a transient marker for "created suspended" (an LR queue waiting for its first rebind).
-  context: ({ input }) => ({ proc: input?.proc ?? '', bos: input?.bos ?? [], batches: [], done: 0, pfence: input?.pfence ?? '', culprit: false, killedBy: '', error: input?.suspended ? 1 : 0 }),
+  context: ({ input }) => ({
+    proc: input?.proc ?? '',
+    bos: input?.bos ?? [],
+    batches: [],
+    done: 0,
+    pfence: input?.pfence ?? '',
+    culprit: false,
+    killedBy: '',
+    error: input?.suspended ? 1 : 0,
+  }),
   initial: 'running',
   on: {
     GPU_CTX_KILL: { target: '.banned', description: 'R20: reset / kill; R109: preempt fence -ENOENT', actions: 'kill' },
@@ -126,7 +139,11 @@ export const gpuContextMachine = setup({
       tags: ['accessing'],
       on: {
         GPU_CTX_SUBMIT: { actions: assign({ batches: ({ context, event }) => [...context.batches, event.batch] }) },
-        GPU_CTX_PREEMPTED: { target: 'suspended', description: 'R109: lands in bounded time, even mid-spin', actions: 'signalPfence' },
+        GPU_CTX_PREEMPTED: {
+          target: 'suspended',
+          description: 'R109: lands in bounded time, even mid-spin',
+          actions: 'signalPfence',
+        },
         GPU_CTX_HANG: { target: 'hung', actions: assign({ culprit: true }) },
       },
     },
@@ -134,7 +151,11 @@ export const gpuContextMachine = setup({
       on: {
         GPU_CTX_SUBMIT: { actions: assign({ batches: ({ context, event }) => [...context.batches, event.batch] }) },
         GPU_CTX_PREEMPT: { description: 'R110: already off the hardware: signal at once', actions: 'signalPfence' },
-        GPU_CTX_RESUME: { target: 'running', description: 'R111: resume with a fresh preempt fence', actions: assign({ pfence: ({ event }) => event.pfence }) },
+        GPU_CTX_RESUME: {
+          target: 'running',
+          description: 'R111: resume with a fresh preempt fence',
+          actions: assign({ pfence: ({ event }) => event.pfence }),
+        },
       },
     },
     hung: {
@@ -160,7 +181,8 @@ withView(gpuContextMachine, {
     if (value === 'banned') return [];
     const b = c.batches[0];
     const out: Edge[] = [];
-    if (b?.waitUmf && !gpuCompareReached(w, b.waitUmf, b.waitValue)) out.push([id, b.waitUmf, `${id} spins on ${b.waitUmf} >= ${b.waitValue} (GPU compare, R119)`]);
+    if (b?.waitUmf && !gpuCompareReached(w, b.waitUmf, b.waitValue))
+      out.push([id, b.waitUmf, `${id} spins on ${b.waitUmf} >= ${b.waitValue} (GPU compare, R119)`]);
     return out;
   },
 });

@@ -14,7 +14,8 @@
  * Models: a fault raised by a context on an engine whose compute units it keeps (`holdsEngine`, true
  * unless the hardware can preempt with a fault pending), the handler thread that repairs it, and the
  * hardware-resource node `cu:<engine>` through which the engine's other work waits on the faulting
- * context (the engine's queued hardware fences wait on `cu:<engine>`). Abstracted away: fault addresses and the page-table walk (one fault, one repair), retry
+ * context (the engine's queued hardware fences wait on `cu:<engine>`). Abstracted away: fault addresses and the
+ * page-table walk (one fault, one repair), retry
  * faults and the fault ring (filtering duplicates), migration (a repair here is one allocation).
  *
  * Events: GPU_PAGE_FAULT_HANDLE {handler} (the fault worker picks it up), GPU_PAGE_FAULT_REPAIRED (the
@@ -37,19 +38,36 @@ export interface GpuPageFaultContext {
 type E = { type: 'GPU_PAGE_FAULT_HANDLE'; handler: string } | { type: 'GPU_PAGE_FAULT_REPAIRED' };
 
 export const gpuPageFaultMachine = setup({
-  types: { context: {} as GpuPageFaultContext, events: {} as E, input: {} as { gpuCtx?: string; engine?: string; holdsEngine?: boolean } },
+  types: {
+    context: {} as GpuPageFaultContext,
+    events: {} as E,
+    input: {} as { gpuCtx?: string; engine?: string; holdsEngine?: boolean },
+  },
 }).createMachine({
   id: 'gpu_page_fault',
-  context: ({ input }) => ({ gpuCtx: input?.gpuCtx ?? '', engine: input?.engine ?? '', holdsEngine: input?.holdsEngine ?? true, handler: '' }),
+  context: ({ input }) => ({
+    gpuCtx: input?.gpuCtx ?? '',
+    engine: input?.engine ?? '',
+    holdsEngine: input?.holdsEngine ?? true,
+    handler: '',
+  }),
   initial: 'pending',
   states: {
     pending: {
       tags: ['stalled'],
-      on: { GPU_PAGE_FAULT_HANDLE: { target: 'handling', description: 'the fault worker takes it', actions: assign({ handler: ({ event }) => event.handler }) } },
+      on: {
+        GPU_PAGE_FAULT_HANDLE: {
+          target: 'handling',
+          description: 'the fault worker takes it',
+          actions: assign({ handler: ({ event }) => event.handler }),
+        },
+      },
     },
     handling: {
       tags: ['stalled'],
-      on: { GPU_PAGE_FAULT_REPAIRED: { target: 'repaired', description: 'R31: page tables updated, the context resumes' } },
+      on: {
+        GPU_PAGE_FAULT_REPAIRED: { target: 'repaired', description: 'R31: page tables updated, the context resumes' },
+      },
     },
     repaired: { type: 'final' },
   },

@@ -22,7 +22,11 @@ export interface GpuRingContext {
   hung: boolean;
 }
 
-type E = { type: 'GPU_RING_EMIT'; fence: string } | { type: 'GPU_RING_COMPLETE' } | { type: 'GPU_RING_HANG' } | { type: 'GPU_RING_RESET' };
+type E =
+  | { type: 'GPU_RING_EMIT'; fence: string }
+  | { type: 'GPU_RING_COMPLETE' }
+  | { type: 'GPU_RING_HANG' }
+  | { type: 'GPU_RING_RESET' };
 
 export const gpuRingMachine = setup({
   types: { context: {} as GpuRingContext, events: {} as E },

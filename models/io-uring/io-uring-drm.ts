@@ -16,8 +16,13 @@ import { accepts, ctx, has, idsOf, must, spawn, tell } from '../world.ts';
 import { defineStep, stepTable, type StepTable } from '../design.ts';
 import { isSignaled } from '../dma-buf/dma-fence.ts';
 import {
-  addScheduler, addEntity, drm_sched_job_init, drm_sched_job_add_dependency, drm_sched_job_arm,
-  drm_sched_entity_push_job, drmSchedSteps,
+  addScheduler,
+  addEntity,
+  drm_sched_job_init,
+  drm_sched_job_add_dependency,
+  drm_sched_job_arm,
+  drm_sched_entity_push_job,
+  drmSchedSteps,
 } from '../drm-sched/sched-main.ts';
 import { ioUringMachine, type IoUringContext, type IoUringSqe } from './io-uring.ts';
 
@@ -54,7 +59,9 @@ function initIoUring(w: World, uring: string, queues: number, creditLimit: numbe
 function io_uring_enter(w: World, uring: string, program: IoUringProgramEntry[], i: number): World {
   const e = program[i];
   const sqe: IoUringSqe = {
-    user_data: `sqe${i}`, sched: `sched${e.queue}`, in: e.after.map((j) => finishedOf(uring, `sqe${j}`)),
+    user_data: `sqe${i}`,
+    sched: `sched${e.queue}`,
+    in: e.after.map((j) => finishedOf(uring, `sqe${j}`)),
     bos: [`bo${i}`],
   };
   return must(w, uring, { type: 'IO_URING_ENTER', sqe });
@@ -102,26 +109,35 @@ export function earlyCompletions(w: World): string[] {
 }
 
 const URING = 'uring0';
-const submitted = (w: World) => { const c = ctx<IoUringContext>(w, URING); return c.consumed + c.sq.length; };
+const submitted = (w: World) => {
+  const c = ctx<IoUringContext>(w, URING);
+  return c.consumed + c.sq.length;
+};
 const CQE_SEEN = { type: 'IO_URING_CQE_SEEN' } as const;
 
 /** The steps of one process's io_uring on its DRM fd, then the scheduler's; `post` is the CQE policy. */
 export function ioUringSteps(post: CqePost): StepTable<IoUringConfig> {
   return stepTable<IoUringConfig>(
     defineStep<IoUringConfig>({
-      name: 'io_uring_enter', role: 'user', actor: () => 'proc0',
+      name: 'io_uring_enter',
+      role: 'user',
+      actor: () => 'proc0',
       enabled: (w, _a, cfg) => submitted(w) < cfg.program.length,
       apply: (w, _a, cfg) => io_uring_enter(w, URING, cfg.program, submitted(w)),
       doc: 'seed 003: userspace queues the next submission entry (pointers to buffers and fences) and enters',
     }),
     defineStep<IoUringConfig>({
-      name: 'io_sq_thread_consume', role: 'kernel', actor: () => `${URING}.sqthread`,
+      name: 'io_sq_thread_consume',
+      role: 'kernel',
+      actor: () => `${URING}.sqthread`,
       enabled: (w) => io_sq_thread_enabled(w, URING),
       apply: (w) => io_sq_thread(w, URING, post),
       doc: 'seed 003: the per-fd kernel thread consumes the head entry and submits its job (R89-R93)',
     }),
     defineStep<IoUringConfig>({
-      name: 'io_uring_cqe_seen', role: 'user', actor: () => 'proc0',
+      name: 'io_uring_cqe_seen',
+      role: 'user',
+      actor: () => 'proc0',
       enabled: (w) => accepts(w, URING, CQE_SEEN),
       apply: (w) => must(w, URING, CQE_SEEN),
       doc: 'userspace reaps the head completion entry',

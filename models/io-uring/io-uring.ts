@@ -77,7 +77,10 @@ export const ioUringMachine = setup({
   id: 'io_uring',
   context: () => ({ sq: [], consumed: 0, inflight: [], cq: [], reaped: [] }),
   on: {
-    IO_URING_ENTER: { description: 'seed 003: the entry only carries pointers', actions: assign({ sq: ({ context, event }) => [...context.sq, event.sqe] }) },
+    IO_URING_ENTER: {
+      description: 'seed 003: the entry only carries pointers',
+      actions: assign({ sq: ({ context, event }) => [...context.sq, event.sqe] }),
+    },
     IO_SQ_THREAD_CONSUME: {
       guard: 'sq not empty',
       description: 'seed 003: the kernel thread consumes entries in order',
@@ -95,7 +98,10 @@ export const ioUringMachine = setup({
         cq: [...context.cq, { user_data: event.user_data, res: event.fenceError ?? 0 }],
       })),
     },
-    IO_URING_CQE_SEEN: { guard: 'cq not empty', actions: assign(({ context }) => ({ cq: context.cq.slice(1), reaped: [...context.reaped, context.cq[0]] })) },
+    IO_URING_CQE_SEEN: {
+      guard: 'cq not empty',
+      actions: assign(({ context }) => ({ cq: context.cq.slice(1), reaped: [...context.reaped, context.cq[0]] })),
+    },
   },
 });
 

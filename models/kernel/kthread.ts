@@ -58,7 +58,8 @@ type E =
 export const kthreadMachine = setup({
   types: { context: {} as KthreadContext, events: {} as E },
   guards: {
-    'enters reclaim': ({ event }) => event.type === 'KTHREAD_ALLOC' && mayReclaim(event.gfp) && event.reclaimWaits !== '',
+    'enters reclaim': ({ event }) =>
+      event.type === 'KTHREAD_ALLOC' && mayReclaim(event.gfp) && event.reclaimWaits !== '',
     'holds it': ({ context, event }) => event.type === 'KTHREAD_UNLOCK' && context.locks.includes(event.lock),
     'lock free here': ({ context, event }) => event.type === 'KTHREAD_LOCK' && !context.locks.includes(event.lock),
   },
@@ -68,13 +69,25 @@ export const kthreadMachine = setup({
   initial: 'idle',
   states: {
     idle: {
-      on: { KTHREAD_WORK: { target: 'running', description: 'R22: dma_fence_begin_signalling for each fence in sigFor', actions: assign(({ event }) => ({ work: event.work, sigFor: event.sigFor })) } },
+      on: {
+        KTHREAD_WORK: {
+          target: 'running',
+          description: 'R22: dma_fence_begin_signalling for each fence in sigFor',
+          actions: assign(({ event }) => ({ work: event.work, sigFor: event.sigFor })),
+        },
+      },
     },
     running: {
       tags: ['busy'],
       on: {
-        KTHREAD_LOCK: { guard: 'lock free here', actions: assign({ locks: ({ context, event }) => [...context.locks, event.lock] }) },
-        KTHREAD_UNLOCK: { guard: 'holds it', actions: assign({ locks: ({ context, event }) => context.locks.filter((l) => l !== event.lock) }) },
+        KTHREAD_LOCK: {
+          guard: 'lock free here',
+          actions: assign({ locks: ({ context, event }) => [...context.locks, event.lock] }),
+        },
+        KTHREAD_UNLOCK: {
+          guard: 'holds it',
+          actions: assign({ locks: ({ context, event }) => context.locks.filter((l) => l !== event.lock) }),
+        },
         KTHREAD_ALLOC: [
           {
             guard: 'enters reclaim',
@@ -85,8 +98,16 @@ export const kthreadMachine = setup({
           // the assign keeps the step visible: an identical snapshot would read as "refused"
           { description: 'no reclaim (GFP_ATOMIC, or no memory pressure)', actions: assign({ reclaim: '' }) },
         ],
-        KTHREAD_WAIT: { target: 'blocked', description: 'R12 dma_fence_wait (R29: a lock cycle inside a section)', actions: assign({ waitingOn: ({ event }) => event.on }) },
-        KTHREAD_DONE: { target: 'idle', description: 'R22: dma_fence_end_signalling', actions: assign({ work: '', sigFor: [], locks: [] }) },
+        KTHREAD_WAIT: {
+          target: 'blocked',
+          description: 'R12 dma_fence_wait (R29: a lock cycle inside a section)',
+          actions: assign({ waitingOn: ({ event }) => event.on }),
+        },
+        KTHREAD_DONE: {
+          target: 'idle',
+          description: 'R22: dma_fence_end_signalling',
+          actions: assign({ work: '', sigFor: [], locks: [] }),
+        },
       },
     },
     blocked: {
@@ -101,7 +122,14 @@ withView(kthreadMachine, {
   waitEdges: (id, c: KthreadContext, _w, value) => {
     if (value === 'idle') return [];
     const out: Edge[] = c.sigFor.map((f): Edge => [f, id, `${f} is signalled by ${id} (${c.work}) (R22)`]);
-    if (value === 'blocked') out.push([id, c.waitingOn, c.reclaim ? `${id} reclaims (${c.reclaim}); the shrinker waits on ${c.waitingOn} (R24)` : `${id} waits on ${c.waitingOn}`]);
+    if (value === 'blocked')
+      out.push([
+        id,
+        c.waitingOn,
+        c.reclaim
+          ? `${id} reclaims (${c.reclaim}); the shrinker waits on ${c.waitingOn} (R24)`
+          : `${id} waits on ${c.waitingOn}`,
+      ]);
     return out;
   },
 });

@@ -38,8 +38,19 @@ export interface RwUmfConfig {
 
 // ---- machines ----------------------------------------------------------------------------------
 
-export interface RwRingContext { jobs: number; sub: number; done: number; act: boolean; evf: number }
-type RingEv = { type: 'RW_SUBMIT' } | { type: 'RW_START' } | { type: 'RW_COMPLETE' } | { type: 'RW_EVICT_WAIT'; v: number } | { type: 'RW_EVICT_DONE' };
+export interface RwRingContext {
+  jobs: number;
+  sub: number;
+  done: number;
+  act: boolean;
+  evf: number;
+}
+type RingEv =
+  | { type: 'RW_SUBMIT' }
+  | { type: 'RW_START' }
+  | { type: 'RW_COMPLETE' }
+  | { type: 'RW_EVICT_WAIT'; v: number }
+  | { type: 'RW_EVICT_DONE' };
 
 /** One process's GPU context ring: jobs submitted, completed, the head job on the GPU, and its evictor's wait. */
 export const rwRingMachine = setup({
@@ -63,7 +74,9 @@ export const rwRingMachine = setup({
   },
 });
 
-export interface RwBoContext { pin: boolean }
+export interface RwBoContext {
+  pin: boolean;
+}
 type BoEv = { type: 'BO_EVICT' } | { type: 'BO_MOVE_OUT' } | { type: 'BO_MOVE_IN' } | { type: 'BO_UNPIN' };
 
 /** BO_i's placement: RES (in VRAM), EVICTING (still in VRAM, chosen as a victim), NONRES. */
@@ -79,7 +92,12 @@ export const rwBoMachine = setup({
       on: { BO_EVICT: { guard: 'not pinned', target: 'EVICTING' }, BO_UNPIN: { actions: assign({ pin: false }) } },
     },
     EVICTING: { on: { BO_MOVE_OUT: { target: 'NONRES' }, BO_UNPIN: { actions: assign({ pin: false }) } } },
-    NONRES: { on: { BO_MOVE_IN: { target: 'RES', actions: assign({ pin: true }) }, BO_UNPIN: { actions: assign({ pin: false }) } } },
+    NONRES: {
+      on: {
+        BO_MOVE_IN: { target: 'RES', actions: assign({ pin: true }) },
+        BO_UNPIN: { actions: assign({ pin: false }) },
+      },
+    },
   },
 });
 
@@ -99,7 +117,9 @@ export const rwCtxMachine = setup({
       on: {
         CTX_PREEMPT_DONE: {
           target: 'PREEMPTED',
-          actions: enqueueActions(({ context, enqueue }) => { enqueue(deliver(context.fence, { type: 'DMA_FENCE_SIGNAL' })); }),
+          actions: enqueueActions(({ context, enqueue }) => {
+            enqueue(deliver(context.fence, { type: 'DMA_FENCE_SIGNAL' }));
+          }),
         },
       },
     },
@@ -124,17 +144,35 @@ const pfId = (i: number) => `p${i}.preempt`;
 const finId = (i: number, k: number) => `p${i}.j${k}.finished`;
 
 const E = {
-  submit: { type: 'RW_SUBMIT' }, start: { type: 'RW_START' }, complete: { type: 'RW_COMPLETE' }, evictDone: { type: 'RW_EVICT_DONE' },
-  boEvict: { type: 'BO_EVICT' }, boOut: { type: 'BO_MOVE_OUT' }, boIn: { type: 'BO_MOVE_IN' }, boUnpin: { type: 'BO_UNPIN' },
-  preemptDone: { type: 'CTX_PREEMPT_DONE' }, resume: { type: 'CTX_RESUME' }, umfWrite: { type: 'UMF_WRITE' },
-  signal: { type: 'DMA_FENCE_SIGNAL' }, enable: { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' }, publish: { type: 'DMA_FENCE_PUBLISH' },
+  submit: { type: 'RW_SUBMIT' },
+  start: { type: 'RW_START' },
+  complete: { type: 'RW_COMPLETE' },
+  evictDone: { type: 'RW_EVICT_DONE' },
+  boEvict: { type: 'BO_EVICT' },
+  boOut: { type: 'BO_MOVE_OUT' },
+  boIn: { type: 'BO_MOVE_IN' },
+  boUnpin: { type: 'BO_UNPIN' },
+  preemptDone: { type: 'CTX_PREEMPT_DONE' },
+  resume: { type: 'CTX_RESUME' },
+  umfWrite: { type: 'UMF_WRITE' },
+  signal: { type: 'DMA_FENCE_SIGNAL' },
+  enable: { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' },
+  publish: { type: 'DMA_FENCE_PUBLISH' },
 } satisfies Record<string, Ev>;
 const evictWait: Ev[] = Array.from({ length: 64 }, (_, v) => ({ type: 'RW_EVICT_WAIT', v }));
 
 export type Variant = 'A' | 'B';
 
 function pfInput(i: number) {
-  return { ops: 'preempt', context: 1000 + i, seqno: 1, owner: ctxId(i), signaller: 'kernel' as const, published: false, onEnable: { to: ctxId(i), ev: { type: 'CTX_PREEMPT' } } };
+  return {
+    ops: 'preempt',
+    context: 1000 + i,
+    seqno: 1,
+    owner: ctxId(i),
+    signaller: 'kernel' as const,
+    published: false,
+    onEnable: { to: ctxId(i), ev: { type: 'CTX_PREEMPT' } },
+  };
 }
 
 export function initRwUmf(variant: Variant, cfg: RwUmfConfig): World {
@@ -171,14 +209,26 @@ export function rwUmfSteps(variant: Variant): StepTable<RwUmfConfig> {
   const bo = (w: World, i: number) => w.o[boId(i)].value;
   const pin = (w: World, i: number) => ctx<RwBoContext>(w, boId(i)).pin;
   const ctxv = (w: World, i: number) => (A ? 'RUN' : w.o[ctxId(i)].value);
-  const umfok = (w: World, cfg: RwUmfConfig, i: number) => i === cfg.P - 1 || R(w, i).done > 0 || w.o[umfId(i)].value === 'written';
-  const headq = (w: World, i: number) => { const r = R(w, i); return r.done < r.sub && !r.act; };
-  const wantbo = (w: World, cfg: RwUmfConfig, i: number) => (A ? headq(w, i) && umfok(w, cfg, i) : headq(w, i) || ctxv(w, i) === 'PREEMPTED');
-  const needbo = (w: World, cfg: RwUmfConfig, i: number) => wantbo(w, cfg, i) && bo(w, i) === 'NONRES' && R(w, i).evf < 0;
-  const busy = (w: World, cfg: RwUmfConfig, v: number) => (A ? R(w, v).act : R(w, v).act && ctxv(w, v) === 'RUN' && umfok(w, cfg, v));
-  const victimok = (w: World, cfg: RwUmfConfig, i: number, v: number) => v !== i && bo(w, v) === 'RES' && !pin(w, v) && !busy(w, cfg, v);
+  const umfok = (w: World, cfg: RwUmfConfig, i: number) =>
+    i === cfg.P - 1 || R(w, i).done > 0 || w.o[umfId(i)].value === 'written';
+  const headq = (w: World, i: number) => {
+    const r = R(w, i);
+    return r.done < r.sub && !r.act;
+  };
+  const wantbo = (w: World, cfg: RwUmfConfig, i: number) =>
+    A ? headq(w, i) && umfok(w, cfg, i) : headq(w, i) || ctxv(w, i) === 'PREEMPTED';
+  const needbo = (w: World, cfg: RwUmfConfig, i: number) =>
+    wantbo(w, cfg, i) && bo(w, i) === 'NONRES' && R(w, i).evf < 0;
+  const busy = (w: World, cfg: RwUmfConfig, v: number) =>
+    A ? R(w, v).act : R(w, v).act && ctxv(w, v) === 'RUN' && umfok(w, cfg, v);
+  const victimok = (w: World, cfg: RwUmfConfig, i: number, v: number) =>
+    v !== i && bo(w, v) === 'RES' && !pin(w, v) && !busy(w, cfg, v);
   const evdone = (w: World, v: number) => (A ? R(w, v).done === R(w, v).sub : ctxv(w, v) !== 'PPEND');
-  const nres = (w: World, cfg: RwUmfConfig) => { let n = 0; for (let i = 0; i < cfg.P; i++) if (bo(w, i) !== 'NONRES') n++; return n; };
+  const nres = (w: World, cfg: RwUmfConfig) => {
+    let n = 0;
+    for (let i = 0; i < cfg.P; i++) if (bo(w, i) !== 'NONRES') n++;
+    return n;
+  };
 
   // Footprint helpers: ids that exist in this variant and config.
   const umfs = (cfg: RwUmfConfig, i: number) => (i < cfg.P - 1 ? [umfId(i)] : []);
@@ -192,8 +242,12 @@ export function rwUmfSteps(variant: Variant): StepTable<RwUmfConfig> {
   const params = (cfg: RwUmfConfig) => {
     let p = perCfg.get(cfg);
     if (!p) {
-      const one: One[] = [], two: Two[] = [];
-      for (let i = 0; i < cfg.P; i++) { one.push([i]); for (let v = 0; v < cfg.P; v++) if (v !== i) two.push([i, v]); }
+      const one: One[] = [],
+        two: Two[] = [];
+      for (let i = 0; i < cfg.P; i++) {
+        one.push([i]);
+        for (let v = 0; v < cfg.P; v++) if (v !== i) two.push([i, v]);
+      }
       p = { one, two };
       perCfg.set(cfg, p);
     }
@@ -203,34 +257,56 @@ export function rwUmfSteps(variant: Variant): StepTable<RwUmfConfig> {
   const two = (_w: World, cfg: RwUmfConfig) => params(cfg).two;
 
   const submit: StepDef<RwUmfConfig, One> = {
-    name: 'submit', role: 'user', actor: ([i]) => `user${i}`, params: one,
+    name: 'submit',
+    role: 'user',
+    actor: ([i]) => `user${i}`,
+    params: one,
     enabled: (w, [i]) => R(w, i).sub < R(w, i).jobs && (!A || bo(w, i) !== 'EVICTING'),
     apply: (w, [i]) => {
       if (A) {
         const k = R(w, i).sub;
-        w = spawn(w, finId(i, k), dmaFenceMachine, { ops: 'sched.finished', context: 2 * i + 1, seqno: k + 1, owner: `p${i}.j${k}`, signaller: 'kernel', published: true });
+        w = spawn(w, finId(i, k), dmaFenceMachine, {
+          ops: 'sched.finished',
+          context: 2 * i + 1,
+          seqno: k + 1,
+          owner: `p${i}.j${k}`,
+          signaller: 'kernel',
+          published: true,
+        });
       }
       return must(w, ringId(i), E.submit);
     },
     touches: ([i], cfg) => [ringId(i), boId(i), ...fins(cfg, i)],
-    doc: A ? 'arm the job, publish its finished fence into resv(BO_i), queue it: one step (blocked while an evictor holds the resv lock)' : 'arm and queue the job (no finished fence is published in B)',
+    doc: A
+      ? 'arm the job, publish its finished fence into resv(BO_i), queue it: one step (blocked while an evictor holds ' +
+        'the resv lock)'
+      : 'arm and queue the job (no finished fence is published in B)',
   };
   const writeUmf: StepDef<RwUmfConfig, One> = {
-    name: 'writeUmf', role: 'user', actor: ([i]) => `user${i}`, params: one,
+    name: 'writeUmf',
+    role: 'user',
+    actor: ([i]) => `user${i}`,
+    params: one,
     enabled: (w, [i]) => i > 0 && R(w, i).done > 0 && w.o[umfId(i - 1)].value !== 'written',
     apply: (w, [i]) => must(w, umfId(i - 1), E.umfWrite),
     touches: ([i], cfg) => [ringId(i), ...umfs(cfg, i - 1)],
     doc: 'userspace of process i saw its first job complete and writes u_{i-1}',
   };
   const takeFree: StepDef<RwUmfConfig, One> = {
-    name: 'takeFree', role: 'kernel', actor: ([i]) => `kern${i}`, params: one,
+    name: 'takeFree',
+    role: 'kernel',
+    actor: ([i]) => `kern${i}`,
+    params: one,
     enabled: (w, [i], cfg) => needbo(w, cfg, i) && nres(w, cfg) < cfg.P - 1,
     apply: (w, [i]) => must(w, boId(i), E.boIn),
     touches: ([i], cfg) => [ringId(i), ...umfs(cfg, i), ...ctxs(i), ...all(cfg, boId)],
     doc: 'a free VRAM slot: make BO_i resident and pinned (never enabled from the spec initial state)',
   };
   const evict: StepDef<RwUmfConfig, Two> = {
-    name: 'evict', role: 'kernel', actor: ([i]) => `kern${i}`, params: two,
+    name: 'evict',
+    role: 'kernel',
+    actor: ([i]) => `kern${i}`,
+    params: two,
     enabled: (w, [i, v], cfg) => needbo(w, cfg, i) && nres(w, cfg) >= cfg.P - 1 && victimok(w, cfg, i, v),
     apply: (w, [i, v]) => {
       w = must(w, boId(v), E.boEvict);
@@ -242,14 +318,28 @@ export function rwUmfSteps(variant: Variant): StepTable<RwUmfConfig> {
       return w;
     },
     touches: ([i, v], cfg) => {
-      return [ringId(i), ...umfs(cfg, i), ...ctxs(i), ...all(cfg, boId), ringId(v), ...umfs(cfg, v), ...ctxs(v), ...(A ? [] : [pfId(v)])];
+      return [
+        ringId(i),
+        ...umfs(cfg, i),
+        ...ctxs(i),
+        ...all(cfg, boId),
+        ringId(v),
+        ...umfs(cfg, v),
+        ...ctxs(v),
+        ...(A ? [] : [pfId(v)]),
+      ];
     },
-    doc: A ? 'choose victim BO_v and commit: the evictor waits on every fence in resv(BO_v), holding its lock' : 'choose victim BO_v and commit; a context with a job on the GPU is preempted (its preempt fence enabled)',
+    doc: A
+      ? 'choose victim BO_v and commit: the evictor waits on every fence in resv(BO_v), holding its lock'
+      : 'choose victim BO_v and commit; a context with a job on the GPU is preempted (its preempt fence enabled)',
   };
   // One edge per (i) as in the spec: only v = evf[i] is ever enabled. The victim is an argument so
   // that the step's footprint is the four objects it really reads, not every ring.
   const finishEvict: StepDef<RwUmfConfig, Two> = {
-    name: 'finishEvict', role: 'kernel', actor: ([i]) => `kern${i}`, params: two,
+    name: 'finishEvict',
+    role: 'kernel',
+    actor: ([i]) => `kern${i}`,
+    params: two,
     enabled: (w, [i, v]) => R(w, i).evf === v && evdone(w, v),
     apply: (w, [i, v]) => {
       w = must(w, boId(v), E.boOut);
@@ -257,19 +347,31 @@ export function rwUmfSteps(variant: Variant): StepTable<RwUmfConfig> {
       return must(w, ringId(i), E.evictDone);
     },
     touches: ([i, v]) => [ringId(i), boId(i), boId(v), A ? ringId(v) : ctxId(v)],
-    doc: A ? 'every fence of the victim BO_v signalled: move it out and BO_i into the freed slot' : 'the victim context is preempted (or idle): move BO_v out and BO_i in',
+    doc: A
+      ? 'every fence of the victim BO_v signalled: move it out and BO_i into the freed slot'
+      : 'the victim context is preempted (or idle): move BO_v out and BO_i in',
   };
   const start: StepDef<RwUmfConfig, One> = {
-    name: 'start', role: 'kernel', actor: ([i]) => `kern${i}`, params: one,
+    name: 'start',
+    role: 'kernel',
+    actor: ([i]) => `kern${i}`,
+    params: one,
     enabled: (w, [i], cfg) => {
-      return headq(w, i) && (A ? umfok(w, cfg, i) && bo(w, i) !== 'NONRES' : bo(w, i) === 'RES' && ctxv(w, i) === 'RUN');
+      return (
+        headq(w, i) && (A ? umfok(w, cfg, i) && bo(w, i) !== 'NONRES' : bo(w, i) === 'RES' && ctxv(w, i) === 'RUN')
+      );
     },
     apply: (w, [i]) => must(must(w, ringId(i), E.start), boId(i), E.boUnpin),
     touches: ([i], cfg) => [ringId(i), boId(i), ...(A ? umfs(cfg, i) : ctxs(i))],
-    doc: A ? 'dependencies met (UMF), BO in VRAM (maybe EVICTING): run the head job' : 'BO resident, context running: run the head job (it may spin on its UMF)',
+    doc: A
+      ? 'dependencies met (UMF), BO in VRAM (maybe EVICTING): run the head job'
+      : 'BO resident, context running: run the head job (it may spin on its UMF)',
   };
   const resume: StepDef<RwUmfConfig, One> = {
-    name: 'resume', role: 'kernel', actor: ([i]) => `kern${i}`, params: one,
+    name: 'resume',
+    role: 'kernel',
+    actor: ([i]) => `kern${i}`,
+    params: one,
     enabled: (w, [i]) => !A && ctxv(w, i) === 'PREEMPTED' && bo(w, i) === 'RES',
     apply: (w, [i]) => {
       w = must(must(w, ctxId(i), E.resume), boId(i), E.boUnpin);
@@ -279,7 +381,10 @@ export function rwUmfSteps(variant: Variant): StepTable<RwUmfConfig> {
     doc: 'B: the preempted context gets its BO back and resumes',
   };
   const complete: StepDef<RwUmfConfig, One> = {
-    name: 'complete', role: 'gpu', actor: ([i]) => `gpu${i}`, params: one,
+    name: 'complete',
+    role: 'gpu',
+    actor: ([i]) => `gpu${i}`,
+    params: one,
     enabled: (w, [i], cfg) => R(w, i).act && ctxv(w, i) === 'RUN' && umfok(w, cfg, i),
     apply: (w, [i]) => {
       if (A) w = must(w, finId(i, R(w, i).done), E.signal);
@@ -289,13 +394,26 @@ export function rwUmfSteps(variant: Variant): StepTable<RwUmfConfig> {
     doc: A ? 'the job ends and its finished fence signals' : 'the job ends (its UMF is met)',
   };
   const preemptDone: StepDef<RwUmfConfig, One> = {
-    name: 'preemptDone', role: 'gpu', actor: ([i]) => `gpu${i}`, params: one,
+    name: 'preemptDone',
+    role: 'gpu',
+    actor: ([i]) => `gpu${i}`,
+    params: one,
     enabled: (w, [i]) => !A && ctxv(w, i) === 'PPEND',
     apply: (w, [i]) => must(w, ctxId(i), E.preemptDone),
     touches: ([i]) => (A ? [] : [ctxId(i), pfId(i)]),
     doc: 'B: the preemption lands; the preempt fence signals; the job keeps its progress',
   };
-  const steps = stepTable<RwUmfConfig>(submit, writeUmf, takeFree, evict, finishEvict, start, resume, complete, preemptDone);
+  const steps = stepTable<RwUmfConfig>(
+    submit,
+    writeUmf,
+    takeFree,
+    evict,
+    finishEvict,
+    start,
+    resume,
+    complete,
+    preemptDone,
+  );
   // A has no preemption: a context is never suspended, so nothing resumes.
   return A ? withSteps(steps, { resume: null, preemptDone: null }) : steps;
 }

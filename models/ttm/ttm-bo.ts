@@ -29,7 +29,9 @@ export function ttm_bo_create(w: World, bo: string, placement: TtmPlacement): Wo
 export function dma_resv_add(w: World, bo: string, fence: string, usage: DmaResvUsage, owner: string): World {
   const resv = `${bo}.resv`;
   const f = ctx<DmaFenceContext>(w, fence);
-  const signaled = ctx<DmaResvContext>(w, resv).fences.map((e) => e.fence).filter((id) => isSignaled(w, id));
+  const signaled = ctx<DmaResvContext>(w, resv)
+    .fences.map((e) => e.fence)
+    .filter((id) => isSignaled(w, id));
   w = must(w, resv, { type: 'DMA_RESV_LOCK', owner });
   w = must(w, resv, { type: 'DMA_RESV_RESERVE_FENCES', n: 1 });
   w = must(w, resv, { type: 'DMA_RESV_ADD_FENCE', fence, usage, context: f.context, seqno: f.seqno, signaled });
@@ -38,7 +40,8 @@ export function dma_resv_add(w: World, bo: string, fence: string, usage: DmaResv
 
 export const bo = (w: World, id: string): TtmBoContext => ctx<TtmBoContext>(w, id);
 export const boIdle = (w: World, id: string): boolean => stateOf(w, id) === 'idle';
-export const vramUsed = (w: World): number => idsOf(w, 'ttm_buffer_object').filter((b) => stateOf(w, b) !== 'freed' && inVram(bo(w, b))).length;
+export const vramUsed = (w: World): number =>
+  idsOf(w, 'ttm_buffer_object').filter((b) => stateOf(w, b) !== 'freed' && inVram(bo(w, b))).length;
 /** Resident in VRAM and not being moved: usable by the GPU (I19). */
 export const resident = (w: World, id: string): boolean => boIdle(w, id) && bo(w, id).placement === 'VRAM';
 
@@ -52,17 +55,34 @@ export function ttmMoveCount(w: World, b: string): number {
  * ttm_bo_handle_move_mem: the move fence enters the resv as KERNEL, the move waits on every other
  * unsignaled fence of the resv up to BOOKKEEP plus `extraDeps` (I19), and `neededBy` waits on it (H5).
  */
-export function ttm_bo_move(w: World, b: string, to: TtmPlacement, extraDeps: string[], neededBy: string[], skip: string[] = []): World {
+export function ttm_bo_move(
+  w: World,
+  b: string,
+  to: TtmPlacement,
+  extraDeps: string[],
+  neededBy: string[],
+  skip: string[] = [],
+): World {
   const n = ttmMoveCount(w, b) + 1;
   w = setG(w, { [`moves:${b}`]: n });
   const fence = `${b}.move${n}`;
-  const deps = [...dma_resv_fences(w, `${b}.resv`, 'BOOKKEEP').filter((f) => !isSignaled(w, f) && !skip.includes(f)), ...extraDeps.filter((f) => !isSignaled(w, f))];
-  w = spawn(w, fence, dmaFenceMachine, { context: 500 + idsOf(w, 'ttm_buffer_object').indexOf(b), seqno: n, ops: 'move', owner: b, published: true });
+  const deps = [
+    ...dma_resv_fences(w, `${b}.resv`, 'BOOKKEEP').filter((f) => !isSignaled(w, f) && !skip.includes(f)),
+    ...extraDeps.filter((f) => !isSignaled(w, f)),
+  ];
+  w = spawn(w, fence, dmaFenceMachine, {
+    context: 500 + idsOf(w, 'ttm_buffer_object').indexOf(b),
+    seqno: n,
+    ops: 'move',
+    owner: b,
+    published: true,
+  });
   w = dma_resv_add(w, b, fence, 'KERNEL', 'ttm');
   w = must(w, b, { type: 'TTM_BO_MOVE', to, fence, deps, neededBy });
   for (const d of deps) {
     w = tell(w, d, { type: 'DMA_FENCE_PUBLISH', via: `${b} move` });
-    w = send(w, d, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: b, ev: { type: 'TTM_BO_DEP_SIGNALED', fence: d } } }) ?? w;
+    w =
+      send(w, d, { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: b, ev: { type: 'TTM_BO_DEP_SIGNALED', fence: d } } }) ?? w;
   }
   return w;
 }
@@ -88,7 +108,7 @@ const needsValidate = (w: World, b: string): boolean => boIdle(w, b) && bo(w, b)
  */
 export function can_ttm_bo_validate(w: World, b: string, victim: string, capacity: number): boolean {
   if (!needsValidate(w, b)) return false;
-  if ((vramUsed(w) >= capacity) !== (victim !== '')) return false;
+  if (vramUsed(w) >= capacity !== (victim !== '')) return false;
   return victim === '' || (victim !== b && boIdle(w, victim) && bo(w, victim).placement === 'VRAM');
 }
 
@@ -100,7 +120,11 @@ export function can_ttm_bo_validate(w: World, b: string, victim: string, capacit
  * fences the same way).
  */
 export function ttm_bo_move_buffer(
-  w: World, b: string, victim: string, neededBy: string[], skip: string[] = [],
+  w: World,
+  b: string,
+  victim: string,
+  neededBy: string[],
+  skip: string[] = [],
 ): World {
   let after: string[] = [];
   if (victim) {
@@ -112,7 +136,10 @@ export function ttm_bo_move_buffer(
 
 /** Candidate victims for validating `b` ('' when there is room): the explorer tries each (LRU order abstracted). */
 export function validateChoices(
-  w: World, b: string, capacity: number, stillPinned: (who: string) => boolean,
+  w: World,
+  b: string,
+  capacity: number,
+  stillPinned: (who: string) => boolean,
 ): string[] {
   if (vramUsed(w) < capacity) return [''];
   return idsOf(w, 'ttm_buffer_object').filter((v) => evictable(w, v, b, stillPinned));
@@ -164,13 +191,19 @@ export function ttmBoValidateStep<C>(o: TtmValidateOpts<C>): StepDef<C, TtmValid
     role: o.role,
     actor: () => o.actor,
     params: (w, cfg) =>
-      o.requests(w, cfg).filter(([, b]) => needsValidate(w, b))
+      o
+        .requests(w, cfg)
+        .filter(([, b]) => needsValidate(w, b))
         .flatMap(([who, b]) =>
-          validateChoices(w, b, o.capacity(cfg), pinned(w)).map((v): TtmValidateArgs => [who, b, choiceOf(v)])),
+          validateChoices(w, b, o.capacity(cfg), pinned(w)).map((v): TtmValidateArgs => [who, b, choiceOf(v)]),
+        ),
     enabled: (w, [who, b, choice], cfg) => {
       const v = victimOf(choice);
-      return wanted(w, cfg, who, b) && can_ttm_bo_validate(w, b, v, o.capacity(cfg))
-        && (v === '' || evictable(w, v, b, pinned(w)));
+      return (
+        wanted(w, cfg, who, b) &&
+        can_ttm_bo_validate(w, b, v, o.capacity(cfg)) &&
+        (v === '' || evictable(w, v, b, pinned(w)))
+      );
     },
     apply: (w, [who, b, choice]) => {
       const v = victimOf(choice);
@@ -189,7 +222,10 @@ export const ttm_bo_move_copy: StepDef<unknown, [bo: string]> = {
   name: 'ttm_bo_move_copy',
   role: 'gpu',
   actor: () => 'copy-engine',
-  params: (w) => idsOf(w, 'ttm_buffer_object').filter((b) => stateOf(w, b) === 'moving').map((b): [string] => [b]),
+  params: (w) =>
+    idsOf(w, 'ttm_buffer_object')
+      .filter((b) => stateOf(w, b) === 'moving')
+      .map((b): [string] => [b]),
   enabled: (w, [b]) => accepts(w, b, MOVE_DONE),
   apply: (w, [b]) => must(w, b, MOVE_DONE),
   doc: 'R53: the copy completes, the BO is at its new placement, the KERNEL move fence signals',

@@ -59,7 +59,8 @@ export const ttmBoMachine = setup({
   types: { context: {} as TtmBoContext, events: {} as E, input: {} as { resv?: string; placement?: TtmPlacement } },
   guards: {
     'no pending deps': ({ context }) => context.deps.length === 0,
-    'is a pending dep': ({ context, event }) => event.type === 'TTM_BO_DEP_SIGNALED' && context.deps.includes(event.fence),
+    'is a pending dep': ({ context, event }) =>
+      event.type === 'TTM_BO_DEP_SIGNALED' && context.deps.includes(event.fence),
     'to another placement': ({ context, event }) => event.type === 'TTM_BO_MOVE' && event.to !== context.placement,
   },
   actions: {
@@ -70,12 +71,26 @@ export const ttmBoMachine = setup({
       // validated for its first waiter: not a victim until that waiter ran (TTM_BO_UNPIN)
       // a move always has a target; '' never reaches here
       const placement = context.target === '' ? context.placement : context.target;
-      enqueue.assign({ placement, target: '', moveFence: '', neededBy: [], pinnedFor: context.target === 'VRAM' ? context.neededBy[0] ?? '' : '' });
+      enqueue.assign({
+        placement,
+        target: '',
+        moveFence: '',
+        neededBy: [],
+        pinnedFor: context.target === 'VRAM' ? (context.neededBy[0] ?? '') : '',
+      });
     }),
   },
 }).createMachine({
   id: 'ttm_buffer_object',
-  context: ({ input }) => ({ resv: input?.resv ?? '', placement: input?.placement ?? 'SYSTEM', pinnedFor: '', target: '', moveFence: '', deps: [], neededBy: [] }),
+  context: ({ input }) => ({
+    resv: input?.resv ?? '',
+    placement: input?.placement ?? 'SYSTEM',
+    pinnedFor: '',
+    target: '',
+    moveFence: '',
+    deps: [],
+    neededBy: [],
+  }),
   initial: 'idle',
   states: {
     idle: {
@@ -83,10 +98,21 @@ export const ttmBoMachine = setup({
         TTM_BO_MOVE: {
           guard: 'to another placement',
           target: 'waiting',
-          description: 'R53, I19: ttm_bo_handle_move_mem; the move fence goes into the resv as KERNEL and waits on every resv fence',
-          actions: assign(({ event }) => ({ target: event.to, moveFence: event.fence, deps: event.deps, neededBy: event.neededBy, pinnedFor: '' })),
+          description:
+            'R53, I19: ttm_bo_handle_move_mem; the move fence goes into the resv as KERNEL and waits on every resv ' +
+            'fence',
+          actions: assign(({ event }) => ({
+            target: event.to,
+            moveFence: event.fence,
+            deps: event.deps,
+            neededBy: event.neededBy,
+            pinnedFor: '',
+          })),
         },
-        TTM_BO_PIN: { description: 'validated for a context under its reservation (not a victim until it ran)', actions: assign({ pinnedFor: ({ event }) => event.for }) },
+        TTM_BO_PIN: {
+          description: 'validated for a context under its reservation (not a victim until it ran)',
+          actions: assign({ pinnedFor: ({ event }) => event.for }),
+        },
         TTM_BO_UNPIN: { actions: assign({ pinnedFor: '' }) },
         TTM_BO_FREE: { target: 'freed', description: 'ttm_bo_release: the backing store is returned' },
       },
@@ -95,7 +121,11 @@ export const ttmBoMachine = setup({
       description: 'the move waits on the resv fences; the old copy is still valid',
       always: { guard: 'no pending deps', target: 'moving' },
       on: {
-        TTM_BO_DEP_SIGNALED: { guard: 'is a pending dep', description: 'I19', actions: assign({ deps: ({ context, event }) => context.deps.filter((d) => d !== event.fence) }) },
+        TTM_BO_DEP_SIGNALED: {
+          guard: 'is a pending dep',
+          description: 'I19',
+          actions: assign({ deps: ({ context, event }) => context.deps.filter((d) => d !== event.fence) }),
+        },
       },
     },
     moving: {

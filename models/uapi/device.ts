@@ -27,7 +27,18 @@
  * call `update` (no re-entrant wake-ups).
  */
 import { emptyWorld, type World } from '../world.ts';
-import { EINVAL, ENOENT, ETIME, ENOMEM, EOPNOTSUPP, EIO, ECANCELED, ESRCH, EDEADLK, ENODATA } from '../dma-buf/dma-fence.ts';
+import {
+  EINVAL,
+  ENOENT,
+  ETIME,
+  ENOMEM,
+  EOPNOTSUPP,
+  EIO,
+  ECANCELED,
+  ESRCH,
+  EDEADLK,
+  ENODATA,
+} from '../dma-buf/dma-fence.ts';
 import { dma_fence_array_settle } from '../dma-buf/dma-fence-api.ts';
 
 export { EINVAL, ENOENT, ETIME, ENOMEM, EOPNOTSUPP, EIO, ECANCELED, ESRCH, EDEADLK, ENODATA };
@@ -152,9 +163,22 @@ function wake(dev: Device): void {
 }
 
 /** Start a blocking call in another thread (see the file comment for the timeout convention). */
-export function startWait<T>(dev: Device, label: string, check: (dev: Device) => T | undefined, timeoutMs: number, onTimeout: T): Thread<T> {
+export function startWait<T>(
+  dev: Device,
+  label: string,
+  check: (dev: Device) => T | undefined,
+  timeoutMs: number,
+  onTimeout: T,
+): Thread<T> {
   const infinite = timeoutMs < 0 || timeoutMs === Infinity;
-  const t: Thread<T> = { label, start: dev.now, deadline: infinite ? null : dev.now + timeoutMs, state: 'blocked', check, onTimeout };
+  const t: Thread<T> = {
+    label,
+    start: dev.now,
+    deadline: infinite ? null : dev.now + timeoutMs,
+    state: 'blocked',
+    check,
+    onTimeout,
+  };
   const r = check(dev);
   if (r !== undefined) finish(dev, t, r);
   else if (!infinite && timeoutMs === 0) finish(dev, t, onTimeout);
@@ -209,6 +233,12 @@ export function join<T>(dev: Device, t: Thread<T>): T {
 }
 
 /** A synchronous blocking call in the calling thread. */
-export function blockingCall<T>(dev: Device, label: string, check: (dev: Device) => T | undefined, timeoutMs: number, onTimeout: T): T {
+export function blockingCall<T>(
+  dev: Device,
+  label: string,
+  check: (dev: Device) => T | undefined,
+  timeoutMs: number,
+  onTimeout: T,
+): T {
   return join(dev, startWait(dev, label, check, timeoutMs, onTimeout));
 }

@@ -17,27 +17,64 @@
  * device open; a missing one gives -EOPNOTSUPP.
  */
 import type { Device, Thread } from './device.ts';
-import { fdInstall, fdLookup, newName, update, onLastClose, startWait, join, blockingCall, EBADF, EINVAL, ENOENT, EOPNOTSUPP, ETIME } from './device.ts';
+import {
+  fdInstall,
+  fdLookup,
+  newName,
+  update,
+  onLastClose,
+  startWait,
+  join,
+  blockingCall,
+  EBADF,
+  EINVAL,
+  ENOENT,
+  EOPNOTSUPP,
+  ETIME,
+} from './device.ts';
 import { syncFileCreate, syncFileFence } from './sync-file.ts';
 import { ctx, spawn, must, type World } from '../world.ts';
 import {
-  drmSyncobjMachine, DRM_SYNCOBJ_CREATE_SIGNALED, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
-  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE, DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
-  DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE, DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE, DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE,
-  DRM_SYNCOBJ_QUERY_FLAGS_LAST_SUBMITTED, type DrmSyncobjContext,
+  drmSyncobjMachine,
+  DRM_SYNCOBJ_CREATE_SIGNALED,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE,
+  DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
+  DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE,
+  DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE,
+  DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE,
+  DRM_SYNCOBJ_QUERY_FLAGS_LAST_SUBMITTED,
+  type DrmSyncobjContext,
 } from '../drm-syncobj/drm-syncobj.ts';
 import { eventfdMachine, type EventfdContext } from '../drm-syncobj/eventfd.ts';
 import {
-  drm_syncobj_add_point, drm_syncobj_assign_null_handle, drm_syncobj_replace_fence, drm_syncobj_find_fence, drm_syncobj_query,
-  drm_syncobj_eventfd_entries, drm_syncobj_array_wait_begin, drm_syncobj_array_wait_check, dma_fence_get_stub, DMA_FENCE_STUB,
+  drm_syncobj_add_point,
+  drm_syncobj_assign_null_handle,
+  drm_syncobj_replace_fence,
+  drm_syncobj_find_fence,
+  drm_syncobj_query,
+  drm_syncobj_eventfd_entries,
+  drm_syncobj_array_wait_begin,
+  drm_syncobj_array_wait_check,
+  dma_fence_get_stub,
+  DMA_FENCE_STUB,
   type SyncobjWait,
 } from '../drm-syncobj/drm-syncobj-api.ts';
 import { dma_fence_unwrap_merge } from '../dma-buf/dma-fence-unwrap.ts';
 
 export {
-  DRM_SYNCOBJ_CREATE_SIGNALED, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE,
-  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE, DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE, DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE,
-  DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE, DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE, DRM_SYNCOBJ_QUERY_FLAGS_LAST_SUBMITTED,
+  DRM_SYNCOBJ_CREATE_SIGNALED,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE,
+  DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
+  DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE,
+  DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE,
+  DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE,
+  DRM_SYNCOBJ_QUERY_FLAGS_LAST_SUBMITTED,
 };
 
 /** R78: drm_syncobj_find_fence's WAIT_FOR_SUBMIT sleeps at most 5 s. */
@@ -119,12 +156,18 @@ export function syncobjDestroy(file: DrmFile, handle: number, pad = 0): number {
  * DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD (R74): {result, fd}. With EXPORT_SYNC_FILE a sync_file snapshot of
  * the point's fence (R80); otherwise an opaque fd sharing the syncobj.
  */
-export function syncobjHandleToFd(file: DrmFile, handle: number, flags = 0, opts: { point?: number; pad?: number } = {}): { result: number; fd: number } {
+export function syncobjHandleToFd(
+  file: DrmFile,
+  handle: number,
+  flags = 0,
+  opts: { point?: number; pad?: number } = {},
+): { result: number; fd: number } {
   const fail = (result: number) => ({ result, fd: -1 });
   if (!file.features.syncobj) return fail(EOPNOTSUPP);
   if (opts.pad) return fail(EINVAL);
-  if (flags & ~(DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE | DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE)) return fail(EINVAL);
-  const point = flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE ? opts.point ?? 0 : 0;
+  if (flags & ~(DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE | DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE))
+    return fail(EINVAL);
+  const point = flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE ? (opts.point ?? 0) : 0;
   if (flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE) {
     const r = drm_syncobj_find_fence(file.dev.w, syncobjObject(file, handle), point, 0);
     if (r.ret) return fail(r.ret);
@@ -144,18 +187,29 @@ export function syncobjHandleToFd(file: DrmFile, handle: number, flags = 0, opts
  * replaces the payload of `opts.handle` (point 0) or is added as a timeline point; otherwise a new
  * handle for the syncobj behind an opaque fd (no de-duplication).
  */
-export function syncobjFdToHandle(file: DrmFile, fd: number, flags = 0, opts: { handle?: number; point?: number; pad?: number } = {}): { result: number; handle: number } {
+export function syncobjFdToHandle(
+  file: DrmFile,
+  fd: number,
+  flags = 0,
+  opts: { handle?: number; point?: number; pad?: number } = {},
+): { result: number; handle: number } {
   const fail = (result: number) => ({ result, handle: 0 });
   if (!file.features.syncobj) return fail(EOPNOTSUPP);
   if (opts.pad) return fail(EINVAL);
-  if (flags & ~(DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE | DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE)) return fail(EINVAL);
-  const point = flags & DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE ? opts.point ?? 0 : 0;
+  if (flags & ~(DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE | DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE))
+    return fail(EINVAL);
+  const point = flags & DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE ? (opts.point ?? 0) : 0;
   if (flags & DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE) {
     const fence = syncFileFence(file.dev, fd);
     if (fence === null) return fail(EINVAL);
     const obj = syncobjObject(file, opts.handle ?? 0);
     if (!obj) return fail(ENOENT);
-    update(file.dev, point ? drm_syncobj_add_point(file.dev.w, obj, fence, point).w : drm_syncobj_replace_fence(file.dev.w, obj, fence));
+    update(
+      file.dev,
+      point
+        ? drm_syncobj_add_point(file.dev.w, obj, fence, point).w
+        : drm_syncobj_replace_fence(file.dev.w, obj, fence),
+    );
     return { result: 0, handle: opts.handle ?? 0 };
   }
   if (opts.point) return fail(EINVAL);
@@ -252,21 +306,40 @@ export function syncobjTransfer(file: DrmFile, a: TransferArgs): number {
     return 0;
   };
   const before = file.dev.w;
-  const ret = blockingCall(file.dev, `DRM_IOCTL_SYNCOBJ_TRANSFER(${a.srcHandle}@${a.srcPoint})`, attempt, flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT ? DRM_SYNCOBJ_WAIT_FOR_SUBMIT_TIMEOUT_MS : 0, ETIME);
+  const ret = blockingCall(
+    file.dev,
+    `DRM_IOCTL_SYNCOBJ_TRANSFER(${a.srcHandle}@${a.srcPoint})`,
+    attempt,
+    flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT ? DRM_SYNCOBJ_WAIT_FOR_SUBMIT_TIMEOUT_MS : 0,
+    ETIME,
+  );
   if (file.dev.w !== before) update(file.dev, file.dev.w);
   return ret;
 }
 
-/** The kernel-side resolver drivers call at submit time (R78, R88): {result, fence}; WAIT_FOR_SUBMIT sleeps up to 5 s. */
-export function syncobjFindFence(file: DrmFile, handle: number, point: number, flags = 0): { result: number; fence: string | null } {
+/**
+ * The kernel-side resolver drivers call at submit time (R78, R88): {result, fence}; WAIT_FOR_SUBMIT sleeps up to 5 s.
+ */
+export function syncobjFindFence(
+  file: DrmFile,
+  handle: number,
+  point: number,
+  flags = 0,
+): { result: number; fence: string | null } {
   let fence: string | null = null;
-  const result = blockingCall(file.dev, `drm_syncobj_find_fence(${handle}@${point})`, (d) => {
-    const r = drm_syncobj_find_fence(d.w, syncobjObject(file, handle), point, flags);
-    if (r.blocked) return undefined;
-    d.w = r.w;
-    fence = r.fence;
-    return r.ret;
-  }, flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT ? DRM_SYNCOBJ_WAIT_FOR_SUBMIT_TIMEOUT_MS : 0, ETIME);
+  const result = blockingCall(
+    file.dev,
+    `drm_syncobj_find_fence(${handle}@${point})`,
+    (d) => {
+      const r = drm_syncobj_find_fence(d.w, syncobjObject(file, handle), point, flags);
+      if (r.blocked) return undefined;
+      d.w = r.w;
+      fence = r.fence;
+      return r.ret;
+    },
+    flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT ? DRM_SYNCOBJ_WAIT_FOR_SUBMIT_TIMEOUT_MS : 0,
+    ETIME,
+  );
   return { result, fence };
 }
 
@@ -296,7 +369,12 @@ export function syncobjEventfd(file: DrmFile, handle: number, point: number, fd:
   const e = fdLookup(file.dev, fd);
   if (!e) return EBADF;
   if (e.kind !== 'eventfd') return EINVAL; // eventfd_ctx_fdget on another file type
-  let w = must(file.dev.w, obj, { type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: e.obj, point, available: (flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE) !== 0 });
+  let w = must(file.dev.w, obj, {
+    type: 'DRM_SYNCOBJ_ADD_EVENTFD',
+    eventfd: e.obj,
+    point,
+    available: (flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE) !== 0,
+  });
   w = drm_syncobj_eventfd_entries(w, obj);
   update(file.dev, w);
   return 0;
@@ -308,34 +386,70 @@ export interface SyncobjWaitResult {
   firstSignaled: number;
 }
 
-const WAIT_FLAGS = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE;
+const WAIT_FLAGS =
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE;
 
-function waitAsync(file: DrmFile, label: string, handles: number[], points: number[] | null, flags: number, timeoutMs: number, possible: number, feature: boolean): Thread<SyncobjWaitResult> {
-  const now = (result: number) => startWait(file.dev, label, () => ({ result, firstSignaled: -1 }), 0, { result, firstSignaled: -1 });
+function waitAsync(
+  file: DrmFile,
+  label: string,
+  handles: number[],
+  points: number[] | null,
+  flags: number,
+  timeoutMs: number,
+  possible: number,
+  feature: boolean,
+): Thread<SyncobjWaitResult> {
+  const now = (result: number) =>
+    startWait(file.dev, label, () => ({ result, firstSignaled: -1 }), 0, { result, firstSignaled: -1 });
   if (!feature) return now(EOPNOTSUPP);
   if (flags & ~possible) return now(EINVAL);
   if (handles.length === 0) return now(0);
   const f = arrayFind(file, handles);
   if (f.ret) return now(f.ret);
   // WAIT_DEADLINE: dma_fence_set_deadline on each captured fence, a hint the model does not keep (R32).
-  const b = drm_syncobj_array_wait_begin(file.dev.w, f.objs, points ?? f.objs.map(() => 0), flags & ~DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE);
+  const b = drm_syncobj_array_wait_begin(
+    file.dev.w,
+    f.objs,
+    points ?? f.objs.map(() => 0),
+    flags & ~DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE,
+  );
   update(file.dev, b.w);
   if (b.ret !== undefined) {
     const r: SyncobjWaitResult = { result: b.ret, firstSignaled: b.ret === 0 ? b.first : -1 };
     return startWait(file.dev, label, () => r, 0, r);
   }
   let wait: SyncobjWait = b.wait;
-  return startWait(file.dev, label, (d) => {
-    const s = drm_syncobj_array_wait_check(d.w, wait);
-    d.w = s.w;
-    wait = s.wait;
-    return s.ret === undefined ? undefined : { result: s.ret, firstSignaled: s.first };
-  }, timeoutMs, { result: ETIME, firstSignaled: -1 });
+  return startWait(
+    file.dev,
+    label,
+    (d) => {
+      const s = drm_syncobj_array_wait_check(d.w, wait);
+      d.w = s.w;
+      wait = s.wait;
+      return s.ret === undefined ? undefined : { result: s.ret, firstSignaled: s.first };
+    },
+    timeoutMs,
+    { result: ETIME, firstSignaled: -1 },
+  );
 }
 
 /** DRM_IOCTL_SYNCOBJ_WAIT (R79) in another thread: join it for {result, firstSignaled}. */
-export function syncobjWaitAsync(file: DrmFile, handles: number[], flags: number, timeoutMs: number): Thread<SyncobjWaitResult> {
-  return waitAsync(file, `DRM_IOCTL_SYNCOBJ_WAIT(${handles.join(',')})`, handles, null, flags, timeoutMs, WAIT_FLAGS, file.features.syncobj);
+export function syncobjWaitAsync(
+  file: DrmFile,
+  handles: number[],
+  flags: number,
+  timeoutMs: number,
+): Thread<SyncobjWaitResult> {
+  return waitAsync(
+    file,
+    `DRM_IOCTL_SYNCOBJ_WAIT(${handles.join(',')})`,
+    handles,
+    null,
+    flags,
+    timeoutMs,
+    WAIT_FLAGS,
+    file.features.syncobj,
+  );
 }
 
 /** DRM_IOCTL_SYNCOBJ_WAIT (R79): {result, firstSignaled}. */
@@ -344,12 +458,33 @@ export function syncobjWait(file: DrmFile, handles: number[], flags: number, tim
 }
 
 /** DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT (R84) in another thread. */
-export function syncobjTimelineWaitAsync(file: DrmFile, handles: number[], points: number[], flags: number, timeoutMs: number): Thread<SyncobjWaitResult> {
-  return waitAsync(file, `DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT(${handles.join(',')})`, handles, points, flags, timeoutMs, WAIT_FLAGS | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE, file.features.timeline);
+export function syncobjTimelineWaitAsync(
+  file: DrmFile,
+  handles: number[],
+  points: number[],
+  flags: number,
+  timeoutMs: number,
+): Thread<SyncobjWaitResult> {
+  return waitAsync(
+    file,
+    `DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT(${handles.join(',')})`,
+    handles,
+    points,
+    flags,
+    timeoutMs,
+    WAIT_FLAGS | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE,
+    file.features.timeline,
+  );
 }
 
 /** DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT (R84): {result, firstSignaled}. */
-export function syncobjTimelineWait(file: DrmFile, handles: number[], points: number[], flags: number, timeoutMs: number): SyncobjWaitResult {
+export function syncobjTimelineWait(
+  file: DrmFile,
+  handles: number[],
+  points: number[],
+  flags: number,
+  timeoutMs: number,
+): SyncobjWaitResult {
   return join(file.dev, syncobjTimelineWaitAsync(file, handles, points, flags, timeoutMs));
 }
 

@@ -108,14 +108,17 @@ export const amdgpu_eviction_fence_suspend_worker: StepDef<unknown, [evf: string
   name: 'amdgpu_eviction_fence_suspend_worker',
   role: 'kernel',
   actor: ([evf]) => procOf(evf),
-  params: (w) => queues(w).map(([q]): [string] => [uq(w, q).evictionFence]).filter(([evf]) => evf !== ''),
+  params: (w) =>
+    queues(w)
+      .map(([q]): [string] => [uq(w, q).evictionFence])
+      .filter(([evf]) => evf !== ''),
   enabled: (w, [evf]) => can_amdgpu_userq_evict(w, evf),
   apply: (w, [evf]) => {
     const q = queueOfEvf(w, evf) ?? '';
     w = send(w, q, { type: 'USERQ_UNMAP' }) ?? w; // a hung queue is not mapped: nothing to unmap
     return must(w, evf, { type: 'DMA_FENCE_SIGNAL' });
   },
-  doc: 'R115: (1) wait for the queue\'s last_fence, (2) unmap the queue, (3) signal the eviction fence',
+  doc: "R115: (1) wait for the queue's last_fence, (2) unmap the queue, (3) signal the eviction fence",
 };
 
 /** R115 (4): the restore worker revalidates the unmapped queue's BOs (victim policy: no pins). */
@@ -127,9 +130,11 @@ export function amdgpu_userq_validate_bos<C>(capacity: (cfg: C) => number): Step
     role: 'kernel',
     actor: 'amdgpu_userq_restore_worker',
     requests: (w) =>
-      queues(w).filter(([q]) => stateOf(w, q) === 'unmapped').flatMap(([q]) => uq(w, q).bos.map((b) => [q, b] as const)),
+      queues(w)
+        .filter(([q]) => stateOf(w, q) === 'unmapped')
+        .flatMap(([q]) => uq(w, q).bos.map((b) => [q, b] as const)),
     capacity,
-    doc: 'R115 (4): the restore worker revalidates the queue\'s BOs',
+    doc: "R115 (4): the restore worker revalidates the queue's BOs",
   });
 }
 
@@ -165,8 +170,8 @@ export function amdgpu_userq_hang<C>(maxHangs: (cfg: C) => number): StepDef<C, [
 
 /** The queue cannot make progress by itself: hung, or mapped with its head spinning on a user fence. */
 const stuck = (w: World, q: string): boolean =>
-  stateOf(w, q) === 'hung'
-  || (stateOf(w, q) === 'mapped' && uq(w, q).batches.length > 0 && !userqHeadRunnable(w, uq(w, q)));
+  stateOf(w, q) === 'hung' ||
+  (stateOf(w, q) === 'mapped' && uq(w, q).batches.length > 0 && !userqHeadRunnable(w, uq(w, q)));
 
 /**
  * R124, I23: a hang-detect timer started at a fence's creation expires while the queue is stuck. A
@@ -180,5 +185,5 @@ export const amdgpu_userq_hang_detect_work: StepDef<unknown, [q: string]> = {
   // a banned queue has no timers (the reset cleared them), so USERQ_RESET is accepted whenever this holds
   enabled: (w, [q]) => uq(w, q).timers.length > 0 && stuck(w, q),
   apply: (w, [q]) => must(w, q, { type: 'USERQ_RESET', by: 'amdgpu_userq_hang_detect_work', error: ETIME }),
-  doc: 'R124, I23: a timer started at the fence\'s creation expires: detect, reset, force-complete with -ETIME',
+  doc: "R124, I23: a timer started at the fence's creation expires: detect, reset, force-complete with -ETIME",
 };

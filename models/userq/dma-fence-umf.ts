@@ -16,7 +16,11 @@
  * target value are in its context, and its view has the wait-for edge to the UMF node.
  */
 import {
-  defineFenceKind, dmaFenceBaseContext, dmaFenceOps, type DmaFenceContext, type DmaFenceInput,
+  defineFenceKind,
+  dmaFenceBaseContext,
+  dmaFenceOps,
+  type DmaFenceContext,
+  type DmaFenceInput,
 } from '../dma-buf/dma-fence.ts';
 
 export interface DmaFenceUmfContext extends DmaFenceContext {
@@ -46,7 +50,10 @@ export const dmaFenceUmfMachine = defineFenceKind<DmaFenceUmfContext, never, Dma
     const futexWait = { type: 'UMF_FUTEX_WAIT', to: input?.self ?? '', value, ev: { type: 'DMA_FENCE_SIGNAL' } };
     return {
       ...dmaFenceBaseContext({
-        ...input, ops: 'umf-wrap', signaller: 'user', onEnable: umf ? { to: umf, ev: futexWait } : null,
+        ...input,
+        ops: 'umf-wrap',
+        signaller: 'user',
+        onEnable: umf ? { to: umf, ev: futexWait } : null,
       }),
       umf,
       value,

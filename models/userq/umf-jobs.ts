@@ -42,8 +42,9 @@ function headJobs(w: World): string[] {
 
 /** A BO pinned for a job's finished fence stays pinned until that job ran. */
 const pinnedUntilRun = (w: World) => (who: string) =>
-  who.endsWith('.finished') && !isSignaled(w, who)
-  && ctx<DrmSchedJobContext>(w, who.slice(0, -'.finished'.length)).parent === '';
+  who.endsWith('.finished') &&
+  !isSignaled(w, who) &&
+  ctx<DrmSchedJobContext>(w, who.slice(0, -'.finished'.length)).parent === '';
 
 const FREE_SLOT = 'free slot';
 const victimOf = (choice: string): string => (choice === FREE_SLOT ? '' : choice.replace(/^evict /, ''));
@@ -61,14 +62,15 @@ export function ttmValidateForJobs<C>(capacity: (cfg: C) => number): StepDef<C, 
       headJobs(w).flatMap((j) => jobBos(w, j).flatMap((b) => choices(w).map((v): ValidateArgs => [j, b, v]))),
     // ttm_bo_validate's own guard, plus this caller's victim policy (BOs pinned for a job not yet run).
     enabled: (w, [, b, v], cfg) =>
-      can_ttm_bo_validate(w, b, victimOf(v), capacity(cfg))
-      && validateChoices(w, b, capacity(cfg), pinnedUntilRun(w)).includes(victimOf(v)),
+      can_ttm_bo_validate(w, b, victimOf(v), capacity(cfg)) &&
+      validateChoices(w, b, capacity(cfg), pinnedUntilRun(w)).includes(victimOf(v)),
     apply: (w, [j, b, v]) => {
       const f = `${j}.finished`;
       return ttm_bo_move_buffer(w, b, victimOf(v), [f], [f]);
     },
-    doc: 'H5, I19: prepare_job validates the BO; a full VRAM evicts a victim whose move waits on its resv; '
-      + 'the job waits on the move',
+    doc:
+      'H5, I19: prepare_job validates the BO; a full VRAM evicts a victim whose move waits on its resv; ' +
+      'the job waits on the move',
   });
 }
 

@@ -25,7 +25,7 @@
  *   UMF_FUTEX_CANCEL {to} (the waiter gave up: timeout, signal).
  */
 import { setup, assign, enqueueActions } from 'xstate';
-import type { Ev, } from '../world.ts';
+import type { Ev } from '../world.ts';
 import { deliver } from '../world.ts';
 import { withView } from '../view.ts';
 import { gpuCompareReached } from '../gpu/gpu-context.ts';
@@ -56,9 +56,11 @@ export const userMemoryFenceMachine = setup({
   types: { context: {} as UmfContext, events: {} as E, input: {} as { writer?: string; value?: number } },
   guards: {
     /** A store that moves the value forward and was actually executed (not a cancelled batch's). */
-    'store lands': ({ context, event }) => event.type === 'UMF_WRITE' && !event.fenceError && event.value > context.value,
+    'store lands': ({ context, event }) =>
+      event.type === 'UMF_WRITE' && !event.fenceError && event.value > context.value,
     'already reached': ({ context, event }) => event.type === 'UMF_FUTEX_WAIT' && context.value >= event.value,
-    'is waiting': ({ context, event }) => event.type === 'UMF_FUTEX_CANCEL' && context.waiters.some((x) => x.to === event.to),
+    'is waiting': ({ context, event }) =>
+      event.type === 'UMF_FUTEX_CANCEL' && context.waiters.some((x) => x.to === event.to),
   },
   actions: {
     deliver: (_, _p: unknown) => {},
@@ -66,7 +68,11 @@ export const userMemoryFenceMachine = setup({
     store: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'UMF_WRITE') return;
       const woken = context.waiters.filter((x) => event.value >= x.value);
-      enqueue.assign({ value: event.value, waiters: context.waiters.filter((x) => event.value < x.value), poisoned: !!event.poison });
+      enqueue.assign({
+        value: event.value,
+        waiters: context.waiters.filter((x) => event.value < x.value),
+        poisoned: !!event.poison,
+      });
       for (const x of woken) enqueue(deliver(x.to, x.ev));
     }),
   },
@@ -81,11 +87,23 @@ export const userMemoryFenceMachine = setup({
         description: 'R120: condition already true, return 0',
         // the no-op assign makes the transition visible (a transition whose only effect is a delivery
         // would leave the snapshot identical, which the world reads as "refused")
-        actions: enqueueActions(({ context, event, enqueue }) => { enqueue.assign({ waiters: context.waiters }); enqueue(deliver(event.to, event.ev)); }),
+        actions: enqueueActions(({ context, event, enqueue }) => {
+          enqueue.assign({ waiters: context.waiters });
+          enqueue(deliver(event.to, event.ev));
+        }),
       },
-      { description: 'R120: sleep on the word', actions: assign({ waiters: ({ context, event }) => [...context.waiters, { to: event.to, value: event.value, ev: event.ev }] }) },
+      {
+        description: 'R120: sleep on the word',
+        actions: assign({
+          waiters: ({ context, event }) => [...context.waiters, { to: event.to, value: event.value, ev: event.ev }],
+        }),
+      },
     ],
-    UMF_FUTEX_CANCEL: { guard: 'is waiting', description: 'R120: -ETIME / -ERESTARTSYS', actions: assign({ waiters: ({ context, event }) => context.waiters.filter((x) => x.to !== event.to) }) },
+    UMF_FUTEX_CANCEL: {
+      guard: 'is waiting',
+      description: 'R120: -ETIME / -ERESTARTSYS',
+      actions: assign({ waiters: ({ context, event }) => context.waiters.filter((x) => x.to !== event.to) }),
+    },
   },
 });
 

@@ -76,22 +76,38 @@ type E =
   | { type: 'USERQ_RESET'; by: string; error: number };
 
 export const userModeQueueMachine = setup({
-  types: { context: {} as UserModeQueueContext, events: {} as E, input: {} as { proc?: string; bos?: string[]; hangDetect?: boolean } },
+  types: {
+    context: {} as UserModeQueueContext,
+    events: {} as E,
+    input: {} as { proc?: string; bos?: string[]; hangDetect?: boolean },
+  },
   guards: { 'has a batch': ({ context }) => context.batches.length > 0 },
   actions: {
     deliver: (_, _p: unknown) => {},
-    doorbell: assign(({ context, event }) => (event.type === 'USERQ_DOORBELL' ? { batches: [...context.batches, event.batch], wptr: context.wptr + 1 } : {})),
+    doorbell: assign(({ context, event }) =>
+      event.type === 'USERQ_DOORBELL' ? { batches: [...context.batches, event.batch], wptr: context.wptr + 1 } : {},
+    ),
     /** R122, R123, R124: a fence for the current wptr; its hang timer starts now. */
     createFence: assign(({ context, event }) =>
       event.type === 'USERQ_SIGNAL'
-        ? { fences: [...context.fences, { fence: event.fence, seq: context.wptr }], lastFence: event.fence, timers: context.hangDetect ? [...context.timers, event.fence] : context.timers }
-        : {}),
+        ? {
+            fences: [...context.fences, { fence: event.fence, seq: context.wptr }],
+            lastFence: event.fence,
+            timers: context.hangDetect ? [...context.timers, event.fence] : context.timers,
+          }
+        : {},
+    ),
     /** R122: the GPU finished the head batch: its store lands, rptr advances, fences <= rptr signal. */
     execHead: enqueueActions(({ context, enqueue }) => {
       const b = context.batches[0];
       const rptr = context.rptr + 1;
       const done = context.fences.filter((f) => f.seq <= rptr);
-      enqueue.assign({ batches: context.batches.slice(1), rptr, fences: context.fences.filter((f) => f.seq > rptr), timers: context.timers.filter((t) => !done.some((f) => f.fence === t)) });
+      enqueue.assign({
+        batches: context.batches.slice(1),
+        rptr,
+        fences: context.fences.filter((f) => f.seq > rptr),
+        timers: context.timers.filter((t) => !done.some((f) => f.fence === t)),
+      });
       if (b.writeUmf) enqueue(deliver(b.writeUmf, { type: 'UMF_WRITE', value: b.writeValue }));
       for (const f of done) enqueue(deliver(f.fence, { type: 'DMA_FENCE_SIGNAL' }));
     }),
@@ -107,20 +123,47 @@ export const userModeQueueMachine = setup({
   },
 }).createMachine({
   id: 'user_mode_queue',
-  context: ({ input }) => ({ proc: input?.proc ?? '', bos: input?.bos ?? [], hangDetect: input?.hangDetect ?? false, batches: [], wptr: 0, rptr: 0, fences: [], lastFence: '', evictionFence: '', timers: [], culprit: false, killedBy: '', error: 0 }),
+  context: ({ input }) => ({
+    proc: input?.proc ?? '',
+    bos: input?.bos ?? [],
+    hangDetect: input?.hangDetect ?? false,
+    batches: [],
+    wptr: 0,
+    rptr: 0,
+    fences: [],
+    lastFence: '',
+    evictionFence: '',
+    timers: [],
+    culprit: false,
+    killedBy: '',
+    error: 0,
+  }),
   initial: 'mapped',
   on: {
-    USERQ_DOORBELL: { description: 'userspace writes the ring and rings the doorbell; the kernel sees nothing', actions: 'doorbell' },
+    USERQ_DOORBELL: {
+      description: 'userspace writes the ring and rings the doorbell; the kernel sees nothing',
+      actions: 'doorbell',
+    },
     USERQ_SIGNAL: { description: 'R123', actions: 'createFence' },
-    USERQ_ATTACH_EVF: { description: 'R114, R117: the eviction fence the queue runs under', actions: assign({ evictionFence: ({ event }) => event.fence }) },
+    USERQ_ATTACH_EVF: {
+      description: 'R114, R117: the eviction fence the queue runs under',
+      actions: assign({ evictionFence: ({ event }) => event.fence }),
+    },
     USERQ_RESET: { target: '.banned', description: 'R124: detect and reset, force completion', actions: 'reset' },
   },
   states: {
     mapped: {
       tags: ['accessing'],
       on: {
-        USERQ_EXEC: { guard: 'has a batch', description: 'R122: the GPU runs the head batch and writes rptr', actions: 'execHead' },
-        USERQ_UNMAP: { target: 'unmapped', description: 'R115 (2): the suspend work unmaps the queue (bounded: preemption)' },
+        USERQ_EXEC: {
+          guard: 'has a batch',
+          description: 'R122: the GPU runs the head batch and writes rptr',
+          actions: 'execHead',
+        },
+        USERQ_UNMAP: {
+          target: 'unmapped',
+          description: 'R115 (2): the suspend work unmaps the queue (bounded: preemption)',
+        },
         USERQ_HANG: { target: 'hung', actions: assign({ culprit: true }) },
       },
     },
@@ -146,10 +189,18 @@ export function userqHeadRunnable(w: World, c: UserModeQueueContext): boolean {
 withView(userModeQueueMachine, {
   waitEdges: (id, c: UserModeQueueContext, w, value) => {
     if (value === 'banned') return [];
-    const out: Edge[] = c.fences.map((f): Edge => [f.fence, id, `${f.fence} signals when ${id}'s rptr reaches ${f.seq} (R122)`]);
+    const out: Edge[] = c.fences.map(
+      (f): Edge => [f.fence, id, `${f.fence} signals when ${id}'s rptr reaches ${f.seq} (R122)`],
+    );
     const b = c.batches[0];
-    if (b?.waitUmf && !umfReached(w, b.waitUmf, b.waitValue)) out.push([id, b.waitUmf, `${id} spins on ${b.waitUmf} >= ${b.waitValue} (GPU compare)`]);
-    if (c.evictionFence && c.lastFence && c.fences.some((f) => f.fence === c.lastFence)) out.push([c.evictionFence, c.lastFence, `${c.evictionFence}'s suspend work waits for ${id}'s last_fence (R115 (1))`]);
+    if (b?.waitUmf && !umfReached(w, b.waitUmf, b.waitValue))
+      out.push([id, b.waitUmf, `${id} spins on ${b.waitUmf} >= ${b.waitValue} (GPU compare)`]);
+    if (c.evictionFence && c.lastFence && c.fences.some((f) => f.fence === c.lastFence))
+      out.push([
+        c.evictionFence,
+        c.lastFence,
+        `${c.evictionFence}'s suspend work waits for ${id}'s last_fence (R115 (1))`,
+      ]);
     return out;
   },
 });

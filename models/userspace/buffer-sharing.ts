@@ -25,10 +25,23 @@ import { dmaResvMachine } from '../dma-buf/dma-resv.ts';
 import { dma_fence_unwrap } from '../dma-buf/dma-fence-unwrap.ts';
 import { dma_resv_fences, dma_resv_usage_rw, dma_resv_add_fence_atomic } from '../dma-buf/dma-resv.ts';
 import type { StepDef } from '../design.ts';
-import { drm_sched_job_init, drm_sched_job_arm, drm_sched_entity_push_job, drm_sched_job_add_dependency, addScheduler, addEntity, drmSchedSteps } from '../drm-sched/sched-main.ts';
+import {
+  drm_sched_job_init,
+  drm_sched_job_arm,
+  drm_sched_entity_push_job,
+  drm_sched_job_add_dependency,
+  addScheduler,
+  addEntity,
+  drmSchedSteps,
+} from '../drm-sched/sched-main.ts';
 import { dma_fence_array_settle, dmaFenceArraySteps } from '../dma-buf/dma-fence-api.ts';
 import { sync_file_create, sync_file_get_fence } from '../dma-buf/sync-file-api.ts';
-import { dma_buf_export_sync_file, dma_buf_import_sync_file, DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE } from '../dma-buf/dma-buf.ts';
+import {
+  dma_buf_export_sync_file,
+  dma_buf_import_sync_file,
+  DMA_BUF_SYNC_READ,
+  DMA_BUF_SYNC_WRITE,
+} from '../dma-buf/dma-buf.ts';
 
 /** One BO access of a job: [bo, 'r' | 'w']. */
 export type Access = [string, 'r' | 'w'];
@@ -79,12 +92,16 @@ const setProc = (w: World, p: string, s: ProcState): World => setG(w, { [`p:${p}
 const nextOp = (w: World, cfg: SharingConfig, p: string): Op | undefined => cfg.scripts[p][proc(w, p).pc];
 
 function initProcs(w: World, cfg: SharingConfig): World {
-  for (const p of Object.keys(cfg.scripts).sort()) w = setProc(w, p, { pc: 0, jobs: 0, inbox: [], inFences: [], out: '' });
+  for (const p of Object.keys(cfg.scripts).sort())
+    w = setProc(w, p, { pc: 0, jobs: 0, inbox: [], inFences: [], out: '' });
   return w;
 }
 
 export const accessRecords = (w: World): [string, AccessRecord][] =>
-  Object.keys(w.g).filter((k) => k.startsWith('access:')).sort().map((k) => [k.slice(7), w.g[k] as unknown as AccessRecord]);
+  Object.keys(w.g)
+    .filter((k) => k.startsWith('access:'))
+    .sort()
+    .map((k) => [k.slice(7), w.g[k] as unknown as AccessRecord]);
 
 /** The CS ioctl of `p`'s next submit (one atomic kernel operation). */
 function submit(w: World, cfg: SharingConfig, p: string, op: Extract<Op, { op: 'submit' }>): World {
@@ -93,9 +110,13 @@ function submit(w: World, cfg: SharingConfig, p: string, op: Extract<Op, { op: '
   w = drm_sched_job_init(w, job, `${p}.ctx`, 'sched0');
   const deps: string[] = [];
   if (op.implicit) {
-    for (const [bo, m] of op.acc) deps.push(...dma_resv_fences(w, `${bo}.resv`, dma_resv_usage_rw(m === 'w' || !!cfg.alwaysWrite)));
+    for (const [bo, m] of op.acc)
+      deps.push(...dma_resv_fences(w, `${bo}.resv`, dma_resv_usage_rw(m === 'w' || !!cfg.alwaysWrite)));
   } else {
-    for (const f of s.inFences) { const fence = sync_file_get_fence(w, f); if (fence) deps.push(fence); }
+    for (const f of s.inFences) {
+      const fence = sync_file_get_fence(w, f);
+      if (fence) deps.push(fence);
+    }
   }
   for (const d of deps) w = drm_sched_job_add_dependency(w, job, d);
   w = drm_sched_job_arm(w, job);
@@ -106,7 +127,10 @@ function submit(w: World, cfg: SharingConfig, p: string, op: Extract<Op, { op: '
   }
   w = dma_fence_array_settle(drm_sched_entity_push_job(w, job));
   let out = s.out;
-  if (op.out) { out = `${job}.out`; w = sync_file_create(w, out, fin); }
+  if (op.out) {
+    out = `${job}.out`;
+    w = sync_file_create(w, out, fin);
+  }
   const rec: AccessRecord = { proc: p, acc: op.acc, deps: [...new Set(deps)] };
   w = setG(w, { [`access:${job}`]: rec as unknown as Json });
   return setProc(w, p, { ...s, pc: s.pc + 1, jobs: s.jobs + 1, inFences: [], out });
@@ -120,7 +144,9 @@ const isOp = <K extends Op['op']>(op: Op | undefined, kind: K): op is OpOf<K> =>
  * that also waits on something: recv on a message). `apply` is the effect only.
  */
 function step<K extends Op['op']>(
-  name: string, kind: K, doc: string,
+  name: string,
+  kind: K,
+  doc: string,
   apply: (w: World, cfg: SharingConfig, p: string, op: OpOf<K>) => World,
   ready: (w: World, p: string) => boolean = () => true,
 ): StepDef<SharingConfig, [proc: string]> {
@@ -128,7 +154,10 @@ function step<K extends Op['op']>(
     name,
     role: 'user',
     actor: ([p]) => p,
-    params: (_w, cfg) => Object.keys(cfg.scripts).sort().map((p): [string] => [p]),
+    params: (_w, cfg) =>
+      Object.keys(cfg.scripts)
+        .sort()
+        .map((p): [string] => [p]),
     enabled: (w, [p], cfg) => isOp(nextOp(w, cfg, p), kind) && ready(w, p),
     apply: (w, [p], cfg) => {
       const op = nextOp(w, cfg, p);
@@ -139,36 +168,71 @@ function step<K extends Op['op']>(
   };
 }
 
-const advance = (w: World, p: string, patch: Partial<ProcState>): World => { const s = proc(w, p); return setProc(w, p, { ...s, ...patch, pc: s.pc + 1 }); };
+const advance = (w: World, p: string, patch: Partial<ProcState>): World => {
+  const s = proc(w, p);
+  return setProc(w, p, { ...s, ...patch, pc: s.pc + 1 });
+};
 
 /** The user steps of every sharing design, in a stable order. */
 function sharingSteps(): StepDef<SharingConfig, [proc: string]>[] {
   return [
-    step('DRM_IOCTL_CS', 'submit', 'R54, R62, R90-R92: dependencies (implicit from the resv, or the in-fences), arm, resv, push', (w, cfg, p, op) => submit(w, cfg, p, op)),
-    step('sendmsg', 'send', 'hand the buffer (and optionally the last out sync_file) to another process', (w, _cfg, p, op) => {
-      const s = proc(w, p);
-      const to = proc(w, op.to);
-      w = setProc(w, op.to, { ...to, inbox: [...to.inbox, op.fence ? s.out : ''] });
-      return advance(w, p, {});
-    }),
-    step('recvmsg', 'recv', 'block until a buffer arrives; keep its sync_file as an in-fence', (w, _cfg, p) => {
-      const s = proc(w, p);
-      const [m, ...rest] = s.inbox;
-      return advance(w, p, { inbox: rest, inFences: m ? [...s.inFences, m] : s.inFences });
-    }, (w, p) => proc(w, p).inbox.length > 0),
-    step('DMA_BUF_IOCTL_IMPORT_SYNC_FILE', 'import', 'R127: add the last out fence to the dma-buf as WRITE or READ', (w, _cfg, p, op) => {
-      const s = proc(w, p);
-      const r = dma_buf_import_sync_file(w, `${op.bo}.resv`, op.write ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ, s.out, p);
-      if (r.ret) throw new Error(`${p}: DMA_BUF_IOCTL_IMPORT_SYNC_FILE returned ${r.ret}`);
-      return advance(r.w, p, {});
-    }),
-    step('DMA_BUF_IOCTL_EXPORT_SYNC_FILE', 'export', 'R126: snapshot the implicit fences an access must wait on as a sync_file', (w, _cfg, p, op) => {
-      const s = proc(w, p);
-      const name = `${p}.x${s.pc}`;
-      const r = dma_buf_export_sync_file(w, `${op.bo}.resv`, op.write ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ, name);
-      if (r.ret) throw new Error(`${p}: DMA_BUF_IOCTL_EXPORT_SYNC_FILE returned ${r.ret}`);
-      return advance(r.w, p, { inFences: [...s.inFences, name] });
-    }),
+    step(
+      'DRM_IOCTL_CS',
+      'submit',
+      'R54, R62, R90-R92: dependencies (implicit from the resv, or the in-fences), arm, resv, push',
+      (w, cfg, p, op) => submit(w, cfg, p, op),
+    ),
+    step(
+      'sendmsg',
+      'send',
+      'hand the buffer (and optionally the last out sync_file) to another process',
+      (w, _cfg, p, op) => {
+        const s = proc(w, p);
+        const to = proc(w, op.to);
+        w = setProc(w, op.to, { ...to, inbox: [...to.inbox, op.fence ? s.out : ''] });
+        return advance(w, p, {});
+      },
+    ),
+    step(
+      'recvmsg',
+      'recv',
+      'block until a buffer arrives; keep its sync_file as an in-fence',
+      (w, _cfg, p) => {
+        const s = proc(w, p);
+        const [m, ...rest] = s.inbox;
+        return advance(w, p, { inbox: rest, inFences: m ? [...s.inFences, m] : s.inFences });
+      },
+      (w, p) => proc(w, p).inbox.length > 0,
+    ),
+    step(
+      'DMA_BUF_IOCTL_IMPORT_SYNC_FILE',
+      'import',
+      'R127: add the last out fence to the dma-buf as WRITE or READ',
+      (w, _cfg, p, op) => {
+        const s = proc(w, p);
+        const r = dma_buf_import_sync_file(
+          w,
+          `${op.bo}.resv`,
+          op.write ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ,
+          s.out,
+          p,
+        );
+        if (r.ret) throw new Error(`${p}: DMA_BUF_IOCTL_IMPORT_SYNC_FILE returned ${r.ret}`);
+        return advance(r.w, p, {});
+      },
+    ),
+    step(
+      'DMA_BUF_IOCTL_EXPORT_SYNC_FILE',
+      'export',
+      'R126: snapshot the implicit fences an access must wait on as a sync_file',
+      (w, _cfg, p, op) => {
+        const s = proc(w, p);
+        const name = `${p}.x${s.pc}`;
+        const r = dma_buf_export_sync_file(w, `${op.bo}.resv`, op.write ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ, name);
+        if (r.ret) throw new Error(`${p}: DMA_BUF_IOCTL_EXPORT_SYNC_FILE returned ${r.ret}`);
+        return advance(r.w, p, { inFences: [...s.inFences, name] });
+      },
+    ),
   ];
 }
 

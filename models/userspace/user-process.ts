@@ -50,15 +50,31 @@ export const userProcessMachine = setup({
     running: {
       on: {
         PROC_ADVANCE: { actions: assign({ pc: ({ context }) => context.pc + 1 }) },
-        PROC_BLOCK: { target: 'blocked', description: 'R120: futex-like sleep', actions: assign({ waitingOn: ({ event }) => event.on }) },
-        PROC_HALT: { target: 'halted', description: 'seed 002 §3.1', actions: assign({ haltedBy: ({ event }) => event.by }) },
+        PROC_BLOCK: {
+          target: 'blocked',
+          description: 'R120: futex-like sleep',
+          actions: assign({ waitingOn: ({ event }) => event.on }),
+        },
+        PROC_HALT: {
+          target: 'halted',
+          description: 'seed 002 §3.1',
+          actions: assign({ haltedBy: ({ event }) => event.by }),
+        },
       },
     },
     blocked: {
       on: {
         PROC_WAKE: [
-          { guard: 'halted meanwhile', target: 'halted', actions: assign({ waitingOn: '', pc: ({ context }) => context.pc + 1 }) },
-          { target: 'running', description: 'the condition holds; the wait returns and the step completes', actions: assign({ waitingOn: '', pc: ({ context }) => context.pc + 1 }) },
+          {
+            guard: 'halted meanwhile',
+            target: 'halted',
+            actions: assign({ waitingOn: '', pc: ({ context }) => context.pc + 1 }),
+          },
+          {
+            target: 'running',
+            description: 'the condition holds; the wait returns and the step completes',
+            actions: assign({ waitingOn: '', pc: ({ context }) => context.pc + 1 }),
+          },
         ],
         PROC_HALT: { actions: assign({ haltedBy: ({ event }) => event.by }) },
         PROC_RESUME: { actions: assign({ haltedBy: '' }) },
@@ -76,7 +92,8 @@ withView(userProcessMachine, {
   waitEdges: (id, c: UserProcessContext, _w, value) => {
     const out: Edge[] = [];
     if (value === 'blocked') out.push([id, c.waitingOn, `${id} sleeps on ${c.waitingOn}`]);
-    if (c.haltedBy && value !== 'crashed') out.push([id, c.haltedBy, `${id}'s submissions are halted until ${c.haltedBy} (seed 002 §3.1)`]);
+    if (c.haltedBy && value !== 'crashed')
+      out.push([id, c.haltedBy, `${id}'s submissions are halted until ${c.haltedBy} (seed 002 §3.1)`]);
     return out;
   },
 });

@@ -36,16 +36,33 @@ const explored = (c: Cell) => (c.states ? `${c.states} states` : `${c.runs} runs
 
 export function formatMatrix(cells: Cell[]): string {
   const rows = cells.map((c) => [
-    c.design, c.property, c.expected, observedText(c), c.expected !== c.observed ? 'UNEXPECTED' : c.partial ? 'PARTIAL' : 'ok', c.engine,
-    explored(c), `${c.ms} ms`, c.trace ?? (c.observed === 'violates' ? '(not saved: --save)' : '-'),
+    c.design,
+    c.property,
+    c.expected,
+    observedText(c),
+    c.expected !== c.observed ? 'UNEXPECTED' : c.partial ? 'PARTIAL' : 'ok',
+    c.engine,
+    explored(c),
+    `${c.ms} ms`,
+    c.trace ?? (c.observed === 'violates' ? '(not saved: --save)' : '-'),
   ]);
   const head = ['design', 'property', 'expected', 'observed', '', 'engine', 'explored', 'time', 'trace'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((x, i) => pad(x, w[i])).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((x, i) => pad(x, w[i]))
+      .join('  ')
+      .trimEnd();
   const out = [line(head), ...rows.map(line)];
   for (const c of cells) {
-    if (c.observed === 'violates') out.push('', `${c.design} / ${c.property}: ${c.message}`, `  ${c.bound}${c.trace ? `; replay: npx fencecheck replay ${c.trace}` : ''}`);
-    else if (c.expected !== c.observed) out.push('', `${c.design} / ${c.property}: expected a violation, none found within ${c.bound}`);
+    if (c.observed === 'violates')
+      out.push(
+        '',
+        `${c.design} / ${c.property}: ${c.message}`,
+        `  ${c.bound}${c.trace ? `; replay: npx fencecheck replay ${c.trace}` : ''}`,
+      );
+    else if (c.expected !== c.observed)
+      out.push('', `${c.design} / ${c.property}: expected a violation, none found within ${c.bound}`);
   }
   return out.join('\n');
 }
@@ -56,7 +73,10 @@ export function verdictLine(r: CheckResult, acceptPartial: boolean): string {
   const partial = r.cells.filter((c) => c.observed === 'holds' && c.partial);
   if (!partial.length) return 'every verdict as expected';
   const bounds = [...new Set(partial.map((c) => c.partial))].join(', ');
-  return `every verdict as expected, but ${partial.length} 'holds' rest on runs stopped early (by ${bounds}): ${acceptPartial ? 'accepted (--accept-partial)' : 'not a pass; --accept-partial accepts them'}`;
+  return (
+    `every verdict as expected, but ${partial.length} 'holds' rest on runs stopped early (by ${bounds}): ` +
+    `${acceptPartial ? 'accepted (--accept-partial)' : 'not a pass; --accept-partial accepts them'}`
+  );
 }
 
 /** The exit code of a finished check or report. */
@@ -74,9 +94,12 @@ export function formatBounds(r: CheckResult): string {
   for (const e of r.exhaustive) if (e.states > 100_000) out.push(`  ${e.design}: ${e.collision}`);
   if (r.metrics.length) {
     out.push('', 'design numbers (one fair run, then min / mean / max over seeded random runs; faults excluded):');
-    const wd = Math.max(...r.metrics.map((m) => m.design.length)), wm = Math.max(...r.metrics.map((m) => m.metric.length));
+    const wd = Math.max(...r.metrics.map((m) => m.design.length)),
+      wm = Math.max(...r.metrics.map((m) => m.metric.length));
     for (const m of r.metrics) {
-      const v = m.fair === null ? `error: ${m.error}` : `${fmt(m.fair)}${m.random ? `  (random ${fmt(m.random.min)} / ${fmt(m.random.mean)} / ${fmt(m.random.max)} over ${m.random.runs} runs)` : ''}`;
+      const r = m.random;
+      const random = r ? `  (random ${fmt(r.min)} / ${fmt(r.mean)} / ${fmt(r.max)} over ${r.runs} runs)` : '';
+      const v = m.fair === null ? `error: ${m.error}` : `${fmt(m.fair)}${random}`;
       out.push(`  ${pad(m.design, wd)}  ${pad(m.metric, wm)}  ${v}`);
     }
   }
@@ -110,12 +133,15 @@ function restoreTerminal() {
  */
 export function prepareOutDir(out: string): string {
   const abs = resolve(out);
-  const bad = (why: string): never => { throw new InputError(`--out ${out}: ${why}`); };
+  const bad = (why: string): never => {
+    throw new InputError(`--out ${out}: ${why}`);
+  };
   const missing: string[] = [];
   let p = abs;
   for (;;) {
     try {
-      if (!statSync(p).isDirectory()) bad(p === abs ? 'is an existing file, not a directory' : `${p} is not a directory`);
+      if (!statSync(p).isDirectory())
+        bad(p === abs ? 'is an existing file, not a directory' : `${p} is not a directory`);
       break;
     } catch (e) {
       if (e instanceof InputError) throw e;
@@ -127,7 +153,11 @@ export function prepareOutDir(out: string): string {
     }
   }
   for (const m of missing) {
-    try { mkdirSync(m); } catch (e) { bad(`cannot create ${m} (${(e as NodeJS.ErrnoException).code})`); }
+    try {
+      mkdirSync(m);
+    } catch (e) {
+      bad(`cannot create ${m} (${(e as NodeJS.ErrnoException).code})`);
+    }
   }
   const probe = join(abs, `.fencecheck-probe-${process.pid}`);
   try {
@@ -151,8 +181,12 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (s, write) => write(`fencecheck: ${oneLine(s.replace(/^error: /, '').trim())}\n`) })
     .showSuggestionAfterError(true);
 
-  program.command('list')
-    .description('designs, properties and the expected verdict matrix; with --rules, the kernel rules and where the code encodes and checks each')
+  program
+    .command('list')
+    .description(
+      'designs, properties and the expected verdict matrix; with --rules, the kernel rules and where the code ' +
+        'encodes and checks each',
+    )
     .option('--json', 'print JSON')
     .option('--rules', 'the rule map, from the Contract comments, machine descriptions and property rule lists')
     .option('--markdown', 'with --rules: the Markdown table that docs/model.md embeds')
@@ -170,11 +204,14 @@ export function buildProgram(): Command {
       console.log('\nproperties:');
       for (const p of l.properties) console.log(`  ${p.name} (${p.kind}; ${p.rules.join(', ')}): ${p.statement}`);
       console.log('\nexpected verdicts:');
-      for (const d of l.designs) for (const [p, e] of Object.entries(d.expect)) console.log(`  ${pad(d.name, 28)} ${pad(p, 32)} ${pad(e.verdict, 8)} ${e.why}`);
+      for (const d of l.designs)
+        for (const [p, e] of Object.entries(d.expect))
+          console.log(`  ${pad(d.name, 28)} ${pad(p, 32)} ${pad(e.verdict, 8)} ${e.why}`);
     });
 
-  addExploreOptions(program.command('check')
-    .description('explore designs and compare each observed verdict with the expected one'))
+  addExploreOptions(
+    program.command('check').description('explore designs and compare each observed verdict with the expected one'),
+  )
     .option('--json', 'print one JSON object, no progress')
     .action(async (o) => {
       const opts = toCheckOptions(o);
@@ -185,19 +222,76 @@ export function buildProgram(): Command {
       if (run.interrupted) restoreTerminal();
       const r = run.result;
       const stopped = run.interrupted
-        ? `interrupted (${run.interrupted}): ${run.designsDone} of ${run.designsPlanned} designs checked; the matrix shows those, and every trace saved so far is kept`
+        ? `interrupted (${run.interrupted}): ${run.designsDone} of ${run.designsPlanned} designs checked; the matrix ` +
+          `shows those, and every trace saved so far is kept`
         : '';
       if (o.json) {
-        const cells = r.cells.map(({ design, property, expected, observed, partial, engine, runs, states, steps, depth, ms, trace, config, bound, message }) => ({ design, property, expected, observed, partial, engine, runs, states, steps, depth, ms, trace, config, bound, message }));
-        const metrics = r.metrics.map(({ design, metric, config, fair, random, unsettled }) => ({ design, metric, config, fair, random, unsettled }));
+        const cells = r.cells.map(
+          ({
+            design,
+            property,
+            expected,
+            observed,
+            partial,
+            engine,
+            runs,
+            states,
+            steps,
+            depth,
+            ms,
+            trace,
+            config,
+            bound,
+            message,
+          }) => ({
+            design,
+            property,
+            expected,
+            observed,
+            partial,
+            engine,
+            runs,
+            states,
+            steps,
+            depth,
+            ms,
+            trace,
+            config,
+            bound,
+            message,
+          }),
+        );
+        const metrics = r.metrics.map(({ design, metric, config, fair, random, unsettled }) => ({
+          design,
+          metric,
+          config,
+          fair,
+          random,
+          unsettled,
+        }));
         const complete = !r.cells.some((c) => c.observed === 'holds' && c.partial);
-        console.log(JSON.stringify({ ok: r.ok, complete, interrupted: !!run.interrupted, cells, exhaustive: r.exhaustive, metrics }));
+        console.log(
+          JSON.stringify({
+            ok: r.ok,
+            complete,
+            interrupted: !!run.interrupted,
+            cells,
+            exhaustive: r.exhaustive,
+            metrics,
+          }),
+        );
         if (stopped) process.stderr.write(`fencecheck: ${stopped}\n`);
-      } else console.log([formatMatrix(r.cells), formatBounds(r), stopped || verdictLine(r, !!o.acceptPartial)].filter(Boolean).join('\n\n'));
+      } else
+        console.log(
+          [formatMatrix(r.cells), formatBounds(r), stopped || verdictLine(r, !!o.acceptPartial)]
+            .filter(Boolean)
+            .join('\n\n'),
+        );
       process.exitCode = run.interrupted ? EXIT.interrupted : checkExit(r, !!o.acceptPartial);
     });
 
-  program.command('explain')
+  program
+    .command('explain')
     .description('print a saved counterexample as a plain-text timeline (one column per actor) to paste into an email')
     .argument('<file>', 'a counterexample file (*.itf.json)')
     .option('--width <n>', 'target line width', int('--width', 60, 1000), 100)
@@ -206,8 +300,14 @@ export function buildProgram(): Command {
       process.stdout.write(await explainFile(file, { width: o.width }));
     });
 
-  addExploreOptions(program.command('report')
-    .description('check designs and write a Markdown report: verdict matrix, counterexamples and machines as Mermaid diagrams, design numbers'))
+  addExploreOptions(
+    program
+      .command('report')
+      .description(
+        'check designs and write a Markdown report: verdict matrix, counterexamples and machines as Mermaid ' +
+          'diagrams, design numbers',
+      ),
+  )
     .option('--out <dir>', 'output directory', 'report')
     .option('--metric-runs <n>', 'random runs behind each design number', int('--metric-runs', 0, 100_000), 20)
     .option('--quiet', 'no progress on stderr')
@@ -218,31 +318,57 @@ export function buildProgram(): Command {
       prepareOutDir(o.out);
       const prog = await progressFor(opts, !o.quiet);
       const command = ['fencecheck', 'report', ...(commandArgs ?? [])].join(' ');
-      const { file, data } = await writeReport({ ...opts, onProgress: prog.update, out: o.out, command, metricRuns: o.metricRuns });
+      const { file, data } = await writeReport({
+        ...opts,
+        onProgress: prog.update,
+        out: o.out,
+        command,
+        metricRuns: o.metricRuns,
+      });
       prog.stop();
       const rel = relative(process.cwd(), file);
-      console.log(`wrote ${rel.startsWith('..') ? file : rel}: ${data.cells.length} verdicts (${data.ok ? 'all as expected' : 'some UNEXPECTED'}), ${data.violations.length} counterexamples, ${data.machines.length} machines, ${data.metrics.length} design numbers`);
-      if (data.ok && checkExit(data, !!o.acceptPartial) !== EXIT.ok) console.log(verdictLine({ ...data, exhaustive: [], metrics: [] }, false));
+      console.log(
+        `wrote ${rel.startsWith('..') ? file : rel}: ${data.cells.length} verdicts ` +
+          `(${data.ok ? 'all as expected' : 'some UNEXPECTED'}), ${data.violations.length} counterexamples, ` +
+          `${data.machines.length} machines, ${data.metrics.length} design numbers`,
+      );
+      if (data.ok && checkExit(data, !!o.acceptPartial) !== EXIT.ok)
+        console.log(verdictLine({ ...data, exhaustive: [], metrics: [] }, false));
       process.exitCode = checkExit(data, !!o.acceptPartial);
     });
 
-  program.command('replay')
-    .description('re-run saved traces under each design\'s current config; exit 0 iff each reproduces its recorded violation')
+  program
+    .command('replay')
+    .description(
+      "re-run saved traces under each design's current config; exit 0 iff each reproduces its recorded violation",
+    )
     .argument('<file...>', 'counterexample files (*.itf.json)')
     .action(async (files: string[]) => {
       let ok = true;
       for (const f of files) {
         const r = await replayFile(f);
-        const notes = [r.digestChanged ? 'model changed since saved' : '', r.driftAt >= 0 ? `world differs from the recording from step ${r.driftAt}` : ''].filter(Boolean).join('; ');
+        const notes = [
+          r.digestChanged ? 'model changed since saved' : '',
+          r.driftAt >= 0 ? `world differs from the recording from step ${r.driftAt}` : '',
+        ]
+          .filter(Boolean)
+          .join('; ');
         console.log(oneLine(`${r.ok ? 'ok  ' : 'FAIL'} ${f}: ${r.message}${notes ? ` (${notes})` : ''}`));
         ok &&= r.ok;
       }
       process.exitCode = ok ? EXIT.ok : EXIT.unexpected;
     });
 
-  program.command('resave')
-    .description('re-run each saved trace\'s property on the current model; rewrite the file when it still violates, report (and keep) those that no longer do')
-    .argument('[file...]', `counterexample files (default: every trace under ${relative(process.cwd(), COUNTEREXAMPLES_DIR) || '.'})`)
+  program
+    .command('resave')
+    .description(
+      "re-run each saved trace's property on the current model; rewrite the file when it still violates, report (and " +
+        'keep) those that no longer do',
+    )
+    .argument(
+      '[file...]',
+      `counterexample files (default: every trace under ${relative(process.cwd(), COUNTEREXAMPLES_DIR) || '.'})`,
+    )
     .action(async (files: string[]) => {
       const { resaveFile } = await import('../counterexample/resave.ts');
       const list = files.length ? files : listTraces().map((f) => join(COUNTEREXAMPLES_DIR, f));
@@ -283,7 +409,9 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.input;
     }
     const err = e as Error;
-    process.stderr.write(`fencecheck: internal error: ${oneLine(String(err?.message ?? e))} (FENCECHECK_DEBUG=1 prints the stack)\n`);
+    process.stderr.write(
+      `fencecheck: internal error: ${oneLine(String(err?.message ?? e))} (FENCECHECK_DEBUG=1 prints the stack)\n`,
+    );
     if (process.env.FENCECHECK_DEBUG) process.stderr.write(`${err?.stack ?? e}\n`);
     return EXIT.internal;
   }
@@ -302,8 +430,13 @@ if (isMain) {
   quietOnEpipe(process.stdout);
   quietOnEpipe(process.stderr);
   isolate = true;
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
-    process.stderr.write(`fencecheck: internal error: ${oneLine(String(e?.message ?? e))}\n`);
-    process.exitCode = EXIT.internal;
-  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`fencecheck: internal error: ${oneLine(String(e?.message ?? e))}\n`);
+      process.exitCode = EXIT.internal;
+    },
+  );
 }

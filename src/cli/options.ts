@@ -7,12 +7,14 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CheckOptions } from '../api.ts';
 
 /** A whole-number flag in [min, max]; a value past max is rejected, never rounded or aliased. */
-export const int = (name: string, min = 0, max = Number.MAX_SAFE_INTEGER) => (v: string) => {
-  if (!/^\d{1,16}$/.test(v) || Number(v) < min || Number(v) > max) {
-    throw new InvalidArgumentError(`${name} takes a whole number from ${min} to ${max}, got '${v.slice(0, 40)}'`);
-  }
-  return Number(v);
-};
+export const int =
+  (name: string, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  (v: string) => {
+    if (!/^\d{1,16}$/.test(v) || Number(v) < min || Number(v) > max) {
+      throw new InvalidArgumentError(`${name} takes a whole number from ${min} to ${max}, got '${v.slice(0, 40)}'`);
+    }
+    return Number(v);
+  };
 /** fast-check seeds are 32-bit: a larger one would silently alias a smaller one (issue 14.5). */
 const MAX_SEED = 2 ** 32 - 1;
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -22,16 +24,38 @@ type Spec = (cmd: Command) => void;
 /** One entry per CheckOptions key; the CLI's flag, or null when the key has no flag. */
 export const EXPLORE_OPTIONS: { [K in keyof Required<CheckOptions>]: Spec | null } = {
   designs: (c) => c.option('--design <name>', 'a design to check (repeatable; default all)', collect),
-  properties: (c) => c.option('--property <name>', 'a property to check (repeatable; default all the design declares)', collect),
-  engine: (c) => c.addOption(new Option('--engine <engine>', 'explorer').choices(['random', 'exhaustive', 'both']).default('both')),
+  properties: (c) =>
+    c.option('--property <name>', 'a property to check (repeatable; default all the design declares)', collect),
+  engine: (c) =>
+    c.addOption(new Option('--engine <engine>', 'explorer').choices(['random', 'exhaustive', 'both']).default('both')),
   runs: (c) => c.option('--runs <n>', "random runs per design (default: the design's bound)", int('--runs', 1)),
-  depth: (c) => c.option('--depth <k>', "max steps per run / BFS depth (default: the design's bound)", int('--depth', 1)),
-  maxStates: (c) => c.option('--max-states <n>', "exhaustive state bound (default: the design's bound)", int('--max-states', 1)),
+  depth: (c) =>
+    c.option('--depth <k>', "max steps per run / BFS depth (default: the design's bound)", int('--depth', 1)),
+  maxStates: (c) =>
+    c.option('--max-states <n>', "exhaustive state bound (default: the design's bound)", int('--max-states', 1)),
   seed: (c) => c.option('--seed <s>', `random seed, 0 to ${MAX_SEED} (default 1)`, int('--seed', 0, MAX_SEED)),
-  budgetMs: (c) => c.option('--budget-ms <t>', 'stop exploring a design after t ms (makes results time-dependent)', int('--budget-ms', 1)),
-  symmetry: (c) => c.option('--no-symmetry', 'exhaustive: switch off symmetry reduction (designs that declare interchangeable objects)'),
-  por: (c) => c.option('--no-por', 'exhaustive: switch off partial-order reduction (used only for terminal properties such as no-deadlock)'),
-  maxMemoryMb: (c) => c.option('--max-memory-mb <n>', 'exhaustive: stop with a partial verdict above this resident memory', int('--max-memory-mb', 64)),
+  budgetMs: (c) =>
+    c.option(
+      '--budget-ms <t>',
+      'stop exploring a design after t ms (makes results time-dependent)',
+      int('--budget-ms', 1),
+    ),
+  symmetry: (c) =>
+    c.option(
+      '--no-symmetry',
+      'exhaustive: switch off symmetry reduction (designs that declare interchangeable objects)',
+    ),
+  por: (c) =>
+    c.option(
+      '--no-por',
+      'exhaustive: switch off partial-order reduction (used only for terminal properties such as no-deadlock)',
+    ),
+  maxMemoryMb: (c) =>
+    c.option(
+      '--max-memory-mb <n>',
+      'exhaustive: stop with a partial verdict above this resident memory',
+      int('--max-memory-mb', 64),
+    ),
   metrics: (c) => c.option('--no-metrics', 'skip the numbers designs report (over-synchronisation, latencies)'),
   save: (c) => c.option('--save', 'write new minimized traces to counterexamples/'),
   onProgress: null,
@@ -47,7 +71,18 @@ export function addExploreOptions(cmd: Command): Command {
 /** Commander's parsed flags -> CheckOptions (without onProgress). */
 export function toCheckOptions(o: Record<string, any>): CheckOptions {
   return {
-    designs: o.design, properties: o.property, engine: o.engine, runs: o.runs, depth: o.depth, maxStates: o.maxStates,
-    seed: o.seed, budgetMs: o.budgetMs, save: !!o.save, symmetry: o.symmetry, por: o.por, maxMemoryMb: o.maxMemoryMb, metrics: o.metrics,
+    designs: o.design,
+    properties: o.property,
+    engine: o.engine,
+    runs: o.runs,
+    depth: o.depth,
+    maxStates: o.maxStates,
+    seed: o.seed,
+    budgetMs: o.budgetMs,
+    save: !!o.save,
+    symmetry: o.symmetry,
+    por: o.por,
+    maxMemoryMb: o.maxMemoryMb,
+    metrics: o.metrics,
   };
 }

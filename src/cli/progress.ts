@@ -60,12 +60,25 @@ export function progressLine(p: Progress, designMs: number, o: ProgressOptions =
   }
   if (o.budgetMs) {
     const budgetLeft = Math.max(0, o.budgetMs / 1000 - secs);
-    if (!Number.isFinite(left) || left > budgetLeft) { left = budgetLeft; upper = true; }
+    if (!Number.isFinite(left) || left > budgetLeft) {
+      left = budgetLeft;
+      upper = true;
+    }
   }
-  return { done, total, unit, rate: Math.round(done / secs), elapsedS: secs, left: Number.isFinite(left) ? `${upper ? '<= ' : ''}${formatSeconds(left)}` : '?' };
+  return {
+    done,
+    total,
+    unit,
+    rate: Math.round(done / secs),
+    elapsedS: secs,
+    left: Number.isFinite(left) ? `${upper ? '<= ' : ''}${formatSeconds(left)}` : '?',
+  };
 }
 
-export function progressReporter(enabled: boolean, o: ProgressOptions = {}): { update: (p: Progress) => void; stop: () => void } {
+export function progressReporter(
+  enabled: boolean,
+  o: ProgressOptions = {},
+): { update: (p: Progress) => void; stop: () => void } {
   if (!enabled) return { update: () => {}, stop: () => {} };
   const now = o.now ?? Date.now;
   const stream = o.stream ?? process.stderr;
@@ -89,19 +102,29 @@ export function progressReporter(enabled: boolean, o: ProgressOptions = {}): { u
       const what = `${l.done}${l.total ? `/${l.total}` : ''} ${l.unit}`;
       if (tty) {
         if (!bar) {
-          bar = new cliProgress.SingleBar({
-            stream: stream as NodeJS.WriteStream, hideCursor: true, etaBuffer: 50,
-            format: `${p.design} ${p.engine} [{bar}] {what} | {rate}/s | {elapsed} | left {left}`,
-          }, cliProgress.Presets.shades_classic);
+          bar = new cliProgress.SingleBar(
+            {
+              stream: stream as NodeJS.WriteStream,
+              hideCursor: true,
+              etaBuffer: 50,
+              format: `${p.design} ${p.engine} [{bar}] {what} | {rate}/s | {elapsed} | left {left}`,
+            },
+            cliProgress.Presets.shades_classic,
+          );
           bar.start(l.total ?? l.done + 1, 0, { what, rate: 0, elapsed: '0 s', left: '?' });
         }
         if (!l.total) bar.setTotal(l.done + 1);
         bar.update(l.done, { what, rate: l.rate, elapsed: formatSeconds(l.elapsedS), left: l.left });
       } else if (now() - lastLine > 5000) {
         lastLine = now();
-        stream.write(`fencecheck: ${p.design} ${p.engine}: ${what}, ${l.rate}/s, ${formatSeconds(l.elapsedS)} spent, left ${l.left}\n`);
+        stream.write(
+          `fencecheck: ${p.design} ${p.engine}: ${what}, ${l.rate}/s, ${formatSeconds(l.elapsedS)} spent, left ` +
+            `${l.left}\n`,
+        );
       }
     },
-    stop: () => { bar?.stop(); },
+    stop: () => {
+      bar?.stop();
+    },
   };
 }

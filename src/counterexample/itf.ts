@@ -39,7 +39,8 @@ export interface TraceFile {
  */
 export function toItfValue(v: Json): Json {
   if (v === null) return { '#unserializable': 'null' };
-  if (typeof v === 'number') return Number.isInteger(v) ? { '#bigint': BigInt(v).toString() } : { '#unserializable': String(v) };
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? { '#bigint': BigInt(v).toString() } : { '#unserializable': String(v) };
   if (Array.isArray(v)) return v.map(toItfValue);
   if (typeof v === 'object') {
     const o: Record<string, Json> = {};
@@ -98,7 +99,12 @@ export function encodeTrace(t: TraceFile): Json {
       a?.args.forEach((x, j) => {
         picks[`arg${j}`] = { tag: 'Some', value: toItfValue(x) };
       });
-      return { '#meta': { index: i }, world: toItfValue(world), 'mbt::actionTaken': a ? a.step : 'init', 'mbt::nondetPicks': picks };
+      return {
+        '#meta': { index: i },
+        world: toItfValue(world),
+        'mbt::actionTaken': a ? a.step : 'init',
+        'mbt::nondetPicks': picks,
+      };
     }),
   };
 }
@@ -109,10 +115,13 @@ const isObj = (x: unknown): x is Record<string, any> => !!x && typeof x === 'obj
 
 /** Decode and validate; throws TraceFormatError with one clear sentence. */
 export function decodeTrace(j: unknown): TraceFile {
-  const bad = (msg: string): never => { throw new TraceFormatError(msg); };
+  const bad = (msg: string): never => {
+    throw new TraceFormatError(msg);
+  };
   if (!isObj(j)) bad('not an ITF trace: the top level is not a JSON object');
   const o = j as Record<string, any>;
-  if (!Array.isArray(o.vars) || !o.vars.every((v: unknown) => typeof v === 'string')) bad("not an ITF trace: 'vars' must be an array of strings");
+  if (!Array.isArray(o.vars) || !o.vars.every((v: unknown) => typeof v === 'string'))
+    bad("not an ITF trace: 'vars' must be an array of strings");
   if (!Array.isArray(o.states)) bad("not an ITF trace: 'states' must be an array");
   o.states.forEach((s: unknown, i: number) => {
     if (!isObj(s)) bad(`not an ITF trace: state ${i} is not an object`);
@@ -120,20 +129,37 @@ export function decodeTrace(j: unknown): TraceFile {
   });
   const m = o['#meta'];
   if (!isObj(m)) bad("no '#meta' object: this ITF trace was not written by fencecheck");
-  for (const k of ['design', 'config', 'property', 'violation'] as const) if (typeof m[k] !== 'string') bad(`'#meta.${k}' must be a string`);
+  for (const k of ['design', 'config', 'property', 'violation'] as const)
+    if (typeof m[k] !== 'string') bad(`'#meta.${k}' must be a string`);
   if (m.expect !== 'holds' && m.expect !== 'violates') bad("'#meta.expect' must be 'holds' or 'violates'");
   if (m.engine !== 'random' && m.engine !== 'exhaustive') bad("'#meta.engine' must be 'random' or 'exhaustive'");
   if (!Array.isArray(m.actions)) bad("'#meta.actions' must be an array");
   m.actions.forEach((a: any, i: number) => {
-    if (!isObj(a) || typeof a.step !== 'string' || !Array.isArray(a.args)) bad(`'#meta.actions[${i}]' must be {step: string, args: array}`);
+    if (!isObj(a) || typeof a.step !== 'string' || !Array.isArray(a.args))
+      bad(`'#meta.actions[${i}]' must be {step: string, args: array}`);
   });
-  if (o.states.length !== m.actions.length + 1) bad(`trace has ${o.states.length} states for ${m.actions.length} actions (expected ${m.actions.length + 1}): truncated?`);
+  if (o.states.length !== m.actions.length + 1)
+    bad(
+      `trace has ${o.states.length} states for ${m.actions.length} actions (expected ${m.actions.length + 1}): ` +
+        `truncated?`,
+    );
   return {
     meta: {
-      design: m.design, config: m.config, configValues: m.configValues ?? null, property: m.property, expect: m.expect,
-      engine: m.engine, seed: typeof m.seed === 'number' ? m.seed : null, path: typeof m.path === 'string' ? m.path : null,
-      modelDigest: typeof m.modelDigest === 'string' ? m.modelDigest : '', violation: m.violation,
-      actions: m.actions.map((a: any) => ({ step: a.step, args: a.args, label: typeof a.label === 'string' ? a.label : a.step })),
+      design: m.design,
+      config: m.config,
+      configValues: m.configValues ?? null,
+      property: m.property,
+      expect: m.expect,
+      engine: m.engine,
+      seed: typeof m.seed === 'number' ? m.seed : null,
+      path: typeof m.path === 'string' ? m.path : null,
+      modelDigest: typeof m.modelDigest === 'string' ? m.modelDigest : '',
+      violation: m.violation,
+      actions: m.actions.map((a: any) => ({
+        step: a.step,
+        args: a.args,
+        label: typeof a.label === 'string' ? a.label : a.step,
+      })),
       drain: Array.isArray(m.drain) ? m.drain : undefined,
     },
     states: o.states.map((s: any) => fromItfValue(s.world)),

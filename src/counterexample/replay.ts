@@ -52,7 +52,10 @@ export function expectationDrift(d: Design, t: TraceFile): string | null {
   const now = d.expect[t.meta.property]?.verdict;
   if (now === 'violates') return null;
   const then = `when saved it expected '${t.meta.expect}'`;
-  return `design '${d.name}' now ${now ? `expects '${now}'` : 'declares no expectation'} for '${t.meta.property}'; ${then}`;
+  return (
+    `design '${d.name}' now ${now ? `expects '${now}'` : 'declares no expectation'} for '${t.meta.property}'; ` +
+    `${then}`
+  );
 }
 
 function replayLoaded(l: LoadedTrace): ReplayResult {
@@ -107,7 +110,8 @@ function replayTrace(file: string, d: Design, prop: Property, t: TraceFile): Rep
  */
 export function findingAtEnd(d: Design, cfg: unknown, prop: Property, w0: World, acts: readonly Action[]) {
   const checker = new Checker(d, cfg, [prop]);
-  if (prop.kind === 'monitor') return checker.monitorsAlong(w0, acts).find((f) => f.at === acts.length - 1)?.finding ?? null;
+  if (prop.kind === 'monitor')
+    return checker.monitorsAlong(w0, acts).find((f) => f.at === acts.length - 1)?.finding ?? null;
   const last = acts.at(-1);
   if (prop.kind === 'step') return last ? (checker.atStep(acts.at(-2)?.next ?? w0, last)[0] ?? null) : null;
   return checker.atState(last ? last.next : w0)[0] ?? null;

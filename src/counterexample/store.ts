@@ -3,14 +3,26 @@
  * hash of the action list, so the same trace always lands in the same file and two different traces
  * never share one. Writes are atomic (temp file + link) and never replace an existing file.
  */
-import { mkdirSync, writeFileSync, linkSync, unlinkSync, readFileSync, existsSync, readdirSync, renameSync } from 'node:fs';
+import {
+  mkdirSync,
+  writeFileSync,
+  linkSync,
+  unlinkSync,
+  readFileSync,
+  existsSync,
+  readdirSync,
+  renameSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { createHash } from 'node:crypto';
 import { encodeTrace, type TraceFile } from './itf.ts';
 import { COUNTEREXAMPLES_DIR, ROOT } from '../registry.ts';
 
 export function traceFileName(t: TraceFile): string {
-  const h = createHash('sha256').update(JSON.stringify(t.meta.actions.map((a) => [a.step, a.args]))).digest('hex').slice(0, 10);
+  const h = createHash('sha256')
+    .update(JSON.stringify(t.meta.actions.map((a) => [a.step, a.args])))
+    .digest('hex')
+    .slice(0, 10);
   return join(t.meta.design, `${t.meta.property}.${h}.itf.json`);
 }
 

@@ -21,9 +21,15 @@ const engines = new WeakMap<Design, Map<unknown, FastEngine>>();
 /** The fast engine of a design and config (one per pair, so the step memo is shared by all users). */
 export function engineFor(d: Design, cfg: unknown): FastEngine {
   let m = engines.get(d);
-  if (!m) { m = new Map(); engines.set(d, m); }
+  if (!m) {
+    m = new Map();
+    engines.set(d, m);
+  }
   let e = m.get(cfg);
-  if (!e) { e = new FastEngine(d, cfg); m.set(cfg, e); }
+  if (!e) {
+    e = new FastEngine(d, cfg);
+    m.set(cfg, e);
+  }
   return e;
 }
 
@@ -49,12 +55,17 @@ export function drainVec(e: FastEngine, v: Int32Array, h1: number, h2: number, b
       const s = succ[j];
       const l = s.cand ? s.cand.label : labelOf(s.step.name, s.args);
       const at = last.get(l) ?? -1;
-      if (at < bestAt) { best = s; bestAt = at; bestLabel = l; }
+      if (at < bestAt) {
+        best = s;
+        bestAt = at;
+        bestLabel = l;
+      }
     }
     last.set(bestLabel, i);
     labels.push(bestLabel);
     v = e.nextVec(v, best);
-    h1 = best.h1; h2 = best.h2;
+    h1 = best.h1;
+    h2 = best.h2;
   }
   return { settled: null, steps: bound, labels, bound };
 }
@@ -80,7 +91,10 @@ export function leastRecent<A extends { label: string }>(acts: A[], last: Map<st
   let bestAt = last.get(best.label) ?? -1;
   for (const a of acts) {
     const at = last.get(a.label) ?? -1;
-    if (at < bestAt) { best = a; bestAt = at; }
+    if (at < bestAt) {
+      best = a;
+      bestAt = at;
+    }
   }
   return best;
 }

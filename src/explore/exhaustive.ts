@@ -74,17 +74,25 @@ export class FingerprintSet {
   constructor(capacity = 1 << 16) {
     let c = 1 << 4;
     while (c < capacity) c <<= 1;
-    this.hi = new Int32Array(c); this.lo = new Int32Array(c); this.mask = c - 1;
+    this.hi = new Int32Array(c);
+    this.lo = new Int32Array(c);
+    this.mask = c - 1;
   }
-  get bytes(): number { return this.hi.byteLength + this.lo.byteLength; }
+  get bytes(): number {
+    return this.hi.byteLength + this.lo.byteLength;
+  }
   /** Add; true if it was not there. (0,0) is the empty mark, so it is stored as (0,1). */
   add(h1: number, h2: number): boolean {
     if (h1 === 0 && h2 === 0) h2 = 1;
-    const hi = this.hi, lo = this.lo, mask = this.mask;
+    const hi = this.hi,
+      lo = this.lo,
+      mask = this.mask;
     for (let i = (h1 ^ (h2 >>> 9)) & mask; ; i = (i + 1) & mask) {
-      const a = hi[i], b = lo[i];
+      const a = hi[i],
+        b = lo[i];
       if (a === 0 && b === 0) {
-        hi[i] = h1; lo[i] = h2;
+        hi[i] = h1;
+        lo[i] = h2;
         if (++this.size * 5 > (mask + 1) * 4) this.grow();
         return true;
       }
@@ -94,15 +102,20 @@ export class FingerprintSet {
   has(h1: number, h2: number): boolean {
     if (h1 === 0 && h2 === 0) h2 = 1;
     for (let i = (h1 ^ (h2 >>> 9)) & this.mask; ; i = (i + 1) & this.mask) {
-      const a = this.hi[i], b = this.lo[i];
+      const a = this.hi[i],
+        b = this.lo[i];
       if (a === 0 && b === 0) return false;
       if (a === h1 && b === h2) return true;
     }
   }
   private grow() {
-    const oh = this.hi, ol = this.lo;
+    const oh = this.hi,
+      ol = this.lo;
     const c = oh.length * 2;
-    this.hi = new Int32Array(c); this.lo = new Int32Array(c); this.mask = c - 1; this.size = 0;
+    this.hi = new Int32Array(c);
+    this.lo = new Int32Array(c);
+    this.mask = c - 1;
+    this.size = 0;
     for (let i = 0; i < oh.length; i++) if (oh[i] !== 0 || ol[i] !== 0) this.add(oh[i], ol[i]);
   }
 }
@@ -118,13 +131,22 @@ class VecQueue {
   peakBytes = 0;
   h1 = 0;
   h2 = 0;
-  get bytes(): number { return this.data.byteLength; }
+  get bytes(): number {
+    return this.data.byteLength;
+  }
   private reserve(n: number) {
     if (this.tail + n <= this.data.length) return;
-    if (this.head * 2 >= this.data.length) { this.data.copyWithin(0, this.head, this.tail); this.tail -= this.head; this.head = 0; }
+    if (this.head * 2 >= this.data.length) {
+      this.data.copyWithin(0, this.head, this.tail);
+      this.tail -= this.head;
+      this.head = 0;
+    }
     if (this.tail + n > this.data.length) {
-      const b = new (this.data.constructor as typeof Int32Array)(Math.max(Math.ceil(this.data.length * 1.5), this.tail + n));
-      b.set(this.data.subarray(0, this.tail)); this.data = b;
+      const b = new (this.data.constructor as typeof Int32Array)(
+        Math.max(Math.ceil(this.data.length * 1.5), this.tail + n),
+      );
+      b.set(this.data.subarray(0, this.tail));
+      this.data = b;
       if (this.data.byteLength > this.peakBytes) this.peakBytes = this.data.byteLength;
     }
   }
@@ -139,20 +161,29 @@ class VecQueue {
       if (wide) this.widen();
     }
     this.reserve(len + 5);
-    const d = this.data, t = this.tail;
-    d[t] = len; d[t + 1] = h1 & 0xffff; d[t + 2] = h1 >>> 16; d[t + 3] = h2 & 0xffff; d[t + 4] = h2 >>> 16;
+    const d = this.data,
+      t = this.tail;
+    d[t] = len;
+    d[t + 1] = h1 & 0xffff;
+    d[t + 2] = h1 >>> 16;
+    d[t + 3] = h2 & 0xffff;
+    d[t + 4] = h2 >>> 16;
     d.set(v, t + 5);
     for (let i = v.length; i < len; i++) d[t + 5 + i] = 0;
     if (pairs) for (let i = 0; i < pairs.length; i += 2) d[t + 5 + pairs[i]] = pairs[i + 1];
     this.tail = t + 5 + len;
   }
   private buf: Int32Array[] = [];
-  /** The next vector, in a scratch array reused for the next vector of the same length (valid until then); its fingerprint is left in h1, h2. */
+  /**
+   * The next vector, in a scratch array reused for the next vector of the same length (valid until then); its
+   * fingerprint is left in h1, h2.
+   */
   shift(): Int32Array {
-    const d = this.data, hd = this.head;
+    const d = this.data,
+      hd = this.head;
     const len = d[hd];
-    this.h1 = (d[hd + 1] | (d[hd + 2] << 16)) | 0;
-    this.h2 = (d[hd + 3] | (d[hd + 4] << 16)) | 0;
+    this.h1 = d[hd + 1] | (d[hd + 2] << 16) | 0;
+    this.h2 = d[hd + 3] | (d[hd + 4] << 16) | 0;
     let out = this.buf[len];
     if (!out) out = this.buf[len] = new Int32Array(len);
     for (let i = 0; i < len; i++) out[i] = d[hd + 5 + i];
@@ -169,13 +200,25 @@ class VecQueue {
 
 class GrowInt32 {
   a = new Int32Array(1 << 16);
-  push(i: number, x: number) { if (i >= this.a.length) { const b = new Int32Array(Math.ceil(this.a.length * 1.5)); b.set(this.a); this.a = b; } this.a[i] = x; }
+  push(i: number, x: number) {
+    if (i >= this.a.length) {
+      const b = new Int32Array(Math.ceil(this.a.length * 1.5));
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[i] = x;
+  }
 }
 class GrowUint16 {
   a = new Uint16Array(1 << 16);
   push(i: number, x: number) {
     if (x > 0xffff) throw new Error(`more than 65535 enabled actions in one state`);
-    if (i >= this.a.length) { const b = new Uint16Array(Math.ceil(this.a.length * 1.5)); b.set(this.a); this.a = b; } this.a[i] = x;
+    if (i >= this.a.length) {
+      const b = new Uint16Array(Math.ceil(this.a.length * 1.5));
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[i] = x;
   }
 }
 
@@ -207,10 +250,15 @@ function canonicalHash(groups: Int32Array[][], v: Int32Array, h1: number, h2: nu
   const at = (s: number) => (s < v.length ? v[s] : 0);
   for (const g of groups) {
     const tuples = g.map((m) => Array.from(m, at));
-    const sorted = [...tuples].sort((a, b) => { for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]; return 0; });
+    const sorted = [...tuples].sort((a, b) => {
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+      return 0;
+    });
     for (let m = 0; m < g.length; m++) {
       for (let t = 0; t < g[m].length; t++) {
-        const s = g[m][t], old = tuples[m][t], nw = sorted[m][t];
+        const s = g[m][t],
+          old = tuples[m][t],
+          nw = sorted[m][t];
         if (old === nw) continue;
         h1 = (h1 - z1(s, old) + z1(s, nw)) | 0;
         h2 = (h2 - z2(s, old) + z2(s, nw)) | 0;
@@ -220,7 +268,13 @@ function canonicalHash(groups: Int32Array[][], v: Int32Array, h1: number, h2: nu
   return [h1, h2];
 }
 
-export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, props: string[], o: ExhaustiveOptions): ExhaustiveResult {
+export function exploreExhaustive(
+  d: Design,
+  cfg: unknown,
+  checker: Checker,
+  props: string[],
+  o: ExhaustiveOptions,
+): ExhaustiveResult {
   const t0 = Date.now();
   const want = new Set(props);
   const found: Found[] = [];
@@ -241,7 +295,14 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
     for (const f of fs) {
       if (!want.has(f.property)) continue;
       want.delete(f.property);
-      found.push({ property: f.property, message: f.message, actions: rebuildTrace(d, cfg, ks()), drain: f.drain, atStates: states, atMs: Date.now() - t0 });
+      found.push({
+        property: f.property,
+        message: f.message,
+        actions: rebuildTrace(d, cfg, ks()),
+        drain: f.drain,
+        atStates: states,
+        atMs: Date.now() - t0,
+      });
     }
   };
 
@@ -249,10 +310,14 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
   const mon = checker.monitors.length > 0;
   const declared = o.symmetry === false ? null : symmetryOf(e, d, cfg);
   const groups = mon ? null : declared;
-  const symmetry = o.symmetry === false ? 'off'
-    : declared && mon ? 'off (a stateful monitor is checked: its state may name a member of a symmetry group)'
-      : groups ? `on (${groups.map((g) => `${g.length} interchangeable`).join(', ')})`
-        : 'n/a (the design declares no interchangeable objects)';
+  const symmetry =
+    o.symmetry === false
+      ? 'off'
+      : declared && mon
+        ? 'off (a stateful monitor is checked: its state may name a member of a symmetry group)'
+        : groups
+          ? `on (${groups.map((g) => `${g.length} interchangeable`).join(', ')})`
+          : 'n/a (the design declares no interchangeable objects)';
   let porOn = false;
   let por: string;
   if (o.por === false) por = 'off';
@@ -260,7 +325,10 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
   else if (!e.allStatic) por = 'n/a (some steps declare no footprint)';
   else if (!checker.onlyTerminal(want)) por = 'n/a (a property looked for is not terminal)';
   else if (e.components < 2) por = 'no effect (every step depends on every other through shared objects)';
-  else { porOn = true; por = `on (${e.components} independence components)`; }
+  else {
+    porOn = true;
+    por = `on (${e.components} independence components)`;
+  }
 
   const w0 = d.init(cfg);
   const v0 = e.encode(w0);
@@ -271,7 +339,8 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
   const m0 = mon ? checker.internMonitors(checker.monitorInit(w0)) : 0;
   fps.add((c1 + (mon ? z1(MONITOR_SLOT, m0 + 1) : 0)) | 0, (c2 + (mon ? z2(MONITOR_SLOT, m0 + 1) : 0)) | 0);
   mid?.push(0, m0);
-  parent.push(0, -1); via.push(0, 0);
+  parent.push(0, -1);
+  via.push(0, 0);
   queue.push(v0, a1, a2);
   let transitions = 0;
   let depth = 0;
@@ -283,27 +352,49 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
   let sp = checker.needsSteps(want);
 
   for (let i = 0; i < states; i++) {
-    if (want.size === 0 && !o.exploreAll) { stoppedBy = 'all-found'; break; }
-    if (i === levelEnd) { depth++; levelEnd = states; }
+    if (want.size === 0 && !o.exploreAll) {
+      stoppedBy = 'all-found';
+      break;
+    }
+    if (i === levelEnd) {
+      depth++;
+      levelEnd = states;
+    }
     const v = queue.shift();
-    const h1 = queue.h1, h2 = queue.h2;
+    const h1 = queue.h1,
+      h2 = queue.h2;
     const succ: Succ[] = e.successors(v, h1, h2);
     const ms: MonitorStates | undefined = mid ? checker.monitorsById(mid.a[i]) : undefined;
     if (succ.length === 0 || needWorld) {
       const vv = v;
       const fast = { engine: e, vec: v, h1, h2 };
       const fs = checker.atState(() => e.decode(vv), want, fpKey(h1, h2), succ.length, fast, ms);
-      if (fs.length) { record(fs, () => pathTo(i)); needWorld = checker.needsWorld(want); sp = checker.needsSteps(want); }
-      if (want.size === 0 && !o.exploreAll) { stoppedBy = 'all-found'; break; }
+      if (fs.length) {
+        record(fs, () => pathTo(i));
+        needWorld = checker.needsWorld(want);
+        sp = checker.needsSteps(want);
+      }
+      if (want.size === 0 && !o.exploreAll) {
+        stoppedBy = 'all-found';
+        break;
+      }
     }
-    if (depth >= o.maxDepth) { if (succ.length) cutByDepth = true; continue; }
+    if (depth >= o.maxDepth) {
+      if (succ.length) cutByDepth = true;
+      continue;
+    }
 
     let todo = succ;
     if (porOn && succ.length > 1) {
       const count = new Map<number, number>();
       for (const s of succ) count.set(s.cand!.component, (count.get(s.cand!.component) ?? 0) + 1);
-      let best = -1, bestN = Infinity;
-      for (const [c, n] of count) if (n < bestN || (n === bestN && c < best)) { best = c; bestN = n; }
+      let best = -1,
+        bestN = Infinity;
+      for (const [c, n] of count)
+        if (n < bestN || (n === bestN && c < best)) {
+          best = c;
+          bestN = n;
+        }
       todo = succ.filter((s) => s.cand!.component === best);
     }
     let acts: Action[] | undefined;
@@ -314,11 +405,19 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
         wv ??= e.decode(v);
         acts ??= enabledActions(d, cfg, wv);
         const stepF = checker.atStep(wv, acts[s.k], want);
-        if (stepF.length) { record(stepF, () => [...pathTo(i), s.k]); needWorld = checker.needsWorld(want); sp = checker.needsSteps(want); }
+        if (stepF.length) {
+          record(stepF, () => [...pathTo(i), s.k]);
+          needWorld = checker.needsWorld(want);
+          sp = checker.needsSteps(want);
+        }
       }
-      let n1 = s.h1, n2 = s.h2;
+      let n1 = s.h1,
+        n2 = s.h2;
       let nv: Int32Array | undefined;
-      if (groups) { nv = e.nextVec(v, s); [n1, n2] = canonicalHash(groups, nv, n1, n2); }
+      if (groups) {
+        nv = e.nextVec(v, s);
+        [n1, n2] = canonicalHash(groups, nv, n1, n2);
+      }
       let m = 0;
       if (mid) {
         m = mid.a[i];
@@ -329,7 +428,8 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
           const r = checker.monitorStep(ms!, wv, actionInfo(s.step, s.args, label), e.decode(nv), want);
           if (r.found.length) {
             record(r.found, () => [...pathTo(i), s.k]);
-            needWorld = checker.needsWorld(want); sp = checker.needsSteps(want);
+            needWorld = checker.needsWorld(want);
+            sp = checker.needsSteps(want);
           }
           if (r.states !== ms) m = checker.internMonitors(r.states);
         }
@@ -338,40 +438,75 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
       }
       if (!fps.add(n1, n2)) continue;
       const j = states++;
-      parent.push(j, i); via.push(j, s.k);
+      parent.push(j, i);
+      via.push(j, s.k);
       mid?.push(j, m);
       if (nv) queue.push(nv, s.h1, s.h2);
       else if (s.eff) queue.push(v, s.h1, s.h2, s.eff.pairs);
       else queue.push(s.vec!, s.h1, s.h2);
       if (states >= o.maxStates) break;
     }
-    if (states >= o.maxStates) { stoppedBy = 'states'; break; }
+    if (states >= o.maxStates) {
+      stoppedBy = 'states';
+      break;
+    }
     if ((i & 0x3fff) === 0) {
       const now = Date.now();
-      if (o.budgetMs !== undefined && now - t0 > o.budgetMs) { stoppedBy = 'time'; break; }
+      if (o.budgetMs !== undefined && now - t0 > o.budgetMs) {
+        stoppedBy = 'time';
+        break;
+      }
       const rss = process.memoryUsage.rss();
       if (rss > peakRss) peakRss = rss;
-      if (o.maxMemoryBytes !== undefined && rss > o.maxMemoryBytes) { stoppedBy = 'memory'; break; }
-      if (o.onProgress && now - lastReport > 250) { lastReport = now; o.onProgress({ states, depth, transitions }); }
+      if (o.maxMemoryBytes !== undefined && rss > o.maxMemoryBytes) {
+        stoppedBy = 'memory';
+        break;
+      }
+      if (o.onProgress && now - lastReport > 250) {
+        lastReport = now;
+        o.onProgress({ states, depth, transitions });
+      }
     }
   }
   if (stoppedBy === 'complete' && cutByDepth) stoppedBy = 'depth';
   const rss = process.memoryUsage.rss();
   if (rss > peakRss) peakRss = rss;
-  const structureBytes = fps.bytes + parent.a.byteLength + via.a.byteLength + Math.max(queue.peakBytes, queue.bytes)
-    + (mid ? mid.a.byteLength : 0);
-  const n = states, t = transitions + 1;
-  const bound = stoppedBy === 'all-found' ? `${states} states to depth ${depth}, where every property looked for had a shortest counterexample`
-    : stoppedBy === 'complete'
-    ? `all ${states} reachable states${mon ? ' (world and monitor states)' : ''}${groups ? ' (up to symmetry)' : ''}`
-      + `${porOn ? ' (persistent-set reduced)' : ''}`
-    : stoppedBy === 'depth' ? `${states} states to depth ${o.maxDepth} (stopped by the depth bound ${o.maxDepth})`
-      : stoppedBy === 'states' ? `${states} states to depth ${depth} (stopped by the state bound ${o.maxStates})`
-        : stoppedBy === 'memory' ? `${states} states to depth ${depth} (stopped by the memory bound ${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB)`
-          : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms)`;
+  const structureBytes =
+    fps.bytes +
+    parent.a.byteLength +
+    via.a.byteLength +
+    Math.max(queue.peakBytes, queue.bytes) +
+    (mid ? mid.a.byteLength : 0);
+  const n = states,
+    t = transitions + 1;
+  const bound =
+    stoppedBy === 'all-found'
+      ? `${states} states to depth ${depth}, where every property looked for had a shortest counterexample`
+      : stoppedBy === 'complete'
+        ? `all ${states} reachable ` +
+          `states${mon ? ' (world and monitor states)' : ''}${groups ? ' (up to symmetry)' : ''}` +
+          `${porOn ? ' (persistent-set reduced)' : ''}`
+        : stoppedBy === 'depth'
+          ? `${states} states to depth ${o.maxDepth} (stopped by the depth bound ${o.maxDepth})`
+          : stoppedBy === 'states'
+            ? `${states} states to depth ${depth} (stopped by the state bound ${o.maxStates})`
+            : stoppedBy === 'memory'
+              ? `${states} states to depth ${depth} (stopped by the memory bound ` +
+                `${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB)`
+              : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms)`;
   return {
-    found, states, transitions, depth, stoppedBy, bound, ms: Date.now() - t0,
-    fingerprints: { bits: 64, collisionProbability: (n * Math.max(0, t - n)) / 2 ** 64, birthdayBound: (n * n) / 2 ** 65 },
+    found,
+    states,
+    transitions,
+    depth,
+    stoppedBy,
+    bound,
+    ms: Date.now() - t0,
+    fingerprints: {
+      bits: 64,
+      collisionProbability: (n * Math.max(0, t - n)) / 2 ** 64,
+      birthdayBound: (n * n) / 2 ** 65,
+    },
     memory: { structureBytes, bytesPerState: structureBytes / n, peakRss },
     reductions: { symmetry, por },
   };
@@ -379,5 +514,9 @@ export function exploreExhaustive(d: Design, cfg: unknown, checker: Checker, pro
 
 /** A one-line TLC-style summary of a result's fingerprint statistics. */
 export function collisionLine(r: ExhaustiveResult): string {
-  return `fingerprint collision probability: calculated (optimistic) ${r.fingerprints.collisionProbability.toExponential(1)}, birthday bound ${r.fingerprints.birthdayBound.toExponential(1)}`;
+  return (
+    `fingerprint collision probability: calculated (optimistic) ` +
+    `${r.fingerprints.collisionProbability.toExponential(1)}, birthday bound ` +
+    `${r.fingerprints.birthdayBound.toExponential(1)}`
+  );
 }

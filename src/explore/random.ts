@@ -30,7 +30,13 @@ export interface RandomResult {
   stoppedBy: 'runs' | 'time' | 'all-found';
 }
 
-export function exploreRandom(d: Design, cfg: unknown, checker: Checker, props: string[], o: RandomOptions): RandomResult {
+export function exploreRandom(
+  d: Design,
+  cfg: unknown,
+  checker: Checker,
+  props: string[],
+  o: RandomOptions,
+): RandomResult {
   const t0 = Date.now();
   const want = new Set(props);
   const found: RandomResult['found'] = [];
@@ -52,9 +58,12 @@ export function exploreRandom(d: Design, cfg: unknown, checker: Checker, props: 
   const mon = checker.monitors.length > 0;
   const ms0 = checker.monitorInit(d.init(cfg));
   const run = (choices: number[]): Finding | null => {
-    let v = v0, h1 = i1, h2 = i2;
+    let v = v0,
+      h1 = i1,
+      h2 = i2;
     let ms: MonitorStates = ms0;
-    const needWorld = checker.needsWorld(want), sp = checker.needsSteps(want);
+    const needWorld = checker.needsWorld(want),
+      sp = checker.needsSteps(want);
     for (let n = 0; ; n++) {
       const succ = e.successors(v, h1, h2);
       if (needWorld || succ.length === 0) {
@@ -82,7 +91,8 @@ export function exploreRandom(d: Design, cfg: unknown, checker: Checker, props: 
         ms = r.states;
       }
       v = nv;
-      h1 = s.h1; h2 = s.h2;
+      h1 = s.h1;
+      h2 = s.h2;
     }
   };
 
@@ -98,13 +108,18 @@ export function exploreRandom(d: Design, cfg: unknown, checker: Checker, props: 
         // Generated runs only (not shrink attempts) count towards the budget fast-check reports.
         if (!shrinking) inCheck++;
         if (r !== null) shrinking = true;
-        if (o.onProgress && Date.now() - lastReport > 250) { lastReport = Date.now(); o.onProgress({ runs: Math.min(o.runs, runs + inCheck), steps }); }
+        if (o.onProgress && Date.now() - lastReport > 250) {
+          lastReport = Date.now();
+          o.onProgress({ runs: Math.min(o.runs, runs + inCheck), steps });
+        }
         return r === null;
       }),
       { seed, numRuns: remaining, interruptAfterTimeLimit: budget, markInterruptAsFailure: false },
     );
     runs += details.numRuns;
-    if (details.interrupted) { stoppedBy = 'time'; }
+    if (details.interrupted) {
+      stoppedBy = 'time';
+    }
     if (!details.failed || !details.counterexample) break;
     const choices = details.counterexample[0] as number[];
     const acts = choicesToActions(d, cfg, choices);

@@ -29,7 +29,13 @@ export const toTraceStep = (a: Action): TraceStep => ({ step: a.step.name, args:
  * first step after which `prop` is violated (-1 = at the initial state), with the finding, or null if
  * an action is not enabled or the property never breaks.
  */
-export function firstViolation(d: Design, cfg: unknown, checker: Checker, actions: TraceStep[], prop: string): { at: number; finding: Finding } | null {
+export function firstViolation(
+  d: Design,
+  cfg: unknown,
+  checker: Checker,
+  actions: TraceStep[],
+  prop: string,
+): { at: number; finding: Finding } | null {
   const only = new Set([prop]);
   let w: World = d.init(cfg);
   let ms = checker.monitorInit(w);
@@ -67,7 +73,12 @@ export function minimize(d: Design, cfg: unknown, checker: Checker, found: Found
     for (let i = actions.length - 1; i >= 0; i--) {
       const cand = [...actions.slice(0, i), ...actions.slice(i + 1)];
       const r = firstViolation(d, cfg, checker, cand, found.property);
-      if (r) { actions = cand.slice(0, r.at + 1); best = r; changed = true; break; }
+      if (r) {
+        actions = cand.slice(0, r.at + 1);
+        best = r;
+        changed = true;
+        break;
+      }
     }
   }
   return { property: found.property, message: best.finding.message, actions, drain: best.finding.drain };

@@ -32,7 +32,10 @@ const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.len
 export function wrap(text: string, width: number, first: string, rest = ' '.repeat(first.length)): string[] {
   // A word longer than a line (a JSON config, a long id) is cut into line-sized pieces.
   const room = Math.max(20, width - rest.length);
-  const words = toAscii(text).split(/\s+/).filter(Boolean).flatMap((w) => (w.length <= room ? [w] : w.match(new RegExp(`.{1,${room}}`, 'g'))!));
+  const words = toAscii(text)
+    .split(/\s+/)
+    .filter(Boolean)
+    .flatMap((w) => (w.length <= room ? [w] : w.match(new RegExp(`.{1,${room}}`, 'g'))!));
   const out: string[] = [];
   let line = first;
   let empty = true;
@@ -57,7 +60,8 @@ export function columnWidth(n: number, width: number): number {
 export function renderGrid(rows: Row[], actors: Actor[], width: number): string[] {
   const cw = columnWidth(actors.length, width);
   const col = new Map(actors.map((a, i) => [a.name, i]));
-  const line = (first: string, cells: string[]) => (pad(first, STEP_W) + cells.map((c) => ' | ' + pad(c, cw)).join('')).trimEnd();
+  const line = (first: string, cells: string[]) =>
+    (pad(first, STEP_W) + cells.map((c) => ' | ' + pad(c, cw)).join('')).trimEnd();
   const out: string[] = [];
   for (const r of rows) {
     const cells = actors.map(() => '');
@@ -65,7 +69,9 @@ export function renderGrid(rows: Row[], actors: Actor[], width: number): string[
     cells[i] = fit(r.short, cw);
     out.push(line(lpad(r.n, STEP_W), cells));
     const said = r.short.length > cw ? [`${r.label}:`] : [];
-    const eff = [...said, r.effects.length ? r.effects.join('; ') : (said.length ? 'no visible change' : '')].filter(Boolean).join(' ');
+    const eff = [...said, r.effects.length ? r.effects.join('; ') : said.length ? 'no visible change' : '']
+      .filter(Boolean)
+      .join(' ');
     if (eff) {
       const lines = wrap(eff, width, `${pad('', STEP_W)} :   `, `${pad('', STEP_W)} :     `);
       out.push(...lines.slice(0, MAX_EFFECT_LINES));
@@ -77,10 +83,17 @@ export function renderGrid(rows: Row[], actors: Actor[], width: number): string[
 
 export function renderHeader(actors: Actor[], width: number): string[] {
   const cw = columnWidth(actors.length, width);
-  const line = (first: string, cells: string[]) => (pad(first, STEP_W) + cells.map((c) => ' | ' + pad(c, cw)).join('')).trimEnd();
+  const line = (first: string, cells: string[]) =>
+    (pad(first, STEP_W) + cells.map((c) => ' | ' + pad(c, cw)).join('')).trimEnd();
   return [
-    line(lpad('step', STEP_W), actors.map((a) => fit(a.name, cw))),
-    line('', actors.map((a) => fit(`(${a.role})`, cw))),
+    line(
+      lpad('step', STEP_W),
+      actors.map((a) => fit(a.name, cw)),
+    ),
+    line(
+      '',
+      actors.map((a) => fit(`(${a.role})`, cw)),
+    ),
     '-'.repeat(STEP_W) + actors.map(() => '-+-' + '-'.repeat(cw)).join(''),
   ];
 }
@@ -94,7 +107,9 @@ export function displayPath(file: string): string {
 
 function cfgLine(v: unknown): string {
   if (!v || typeof v !== 'object') return String(v ?? '');
-  return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}=${typeof x === 'object' ? JSON.stringify(x) : String(x)}`).join(' ');
+  return Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => `${k}=${typeof x === 'object' ? JSON.stringify(x) : String(x)}`)
+    .join(' ');
 }
 
 function edgeLines(edges: Edge[], added: number[], width: number): string[] {
@@ -102,7 +117,9 @@ function edgeLines(edges: Edge[], added: number[], width: number): string[] {
   const out = [`    ${edges[0][0]}`];
   edges.forEach((e, i) => {
     const mark = added.includes(i) ? '  <== added by the last step' : '';
-    out.push(fit(`      waits on -> ${e[1]}${e[1] === edges[0][0] ? '   (back to the start: a cycle)' : ''}${mark}`, width));
+    out.push(
+      fit(`      waits on -> ${e[1]}${e[1] === edges[0][0] ? '   (back to the start: a cycle)' : ''}${mark}`, width),
+    );
     out.push(fit(`                   because ${e[2]}`, width));
   });
   return out;
@@ -117,11 +134,31 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
   out.push(`${m.design} / ${m.property}: counterexample, ${m.actions.length} step${m.actions.length === 1 ? '' : 's'}`);
   out.push('');
   if (v.design) out.push(...wrap(v.design.summary, W, 'design    '));
-  if (v.property) out.push(...wrap(`${v.property.name} (${v.property.kind}; ${v.property.rules.join(', ')}): ${v.property.statement}`, W, 'property  '));
+  if (v.property)
+    out.push(
+      ...wrap(
+        `${v.property.name} (${v.property.kind}; ${v.property.rules.join(', ')}): ${v.property.statement}`,
+        W,
+        'property  ',
+      ),
+    );
   out.push(...wrap(`'${m.config}': ${cfgLine(m.configValues)}`, W, 'config    '));
-  const how = m.engine === 'exhaustive' ? 'exhaustive search (breadth-first: no shorter trace exists in this config)' : `random exploration, seed ${m.seed ?? '?'}${m.path ? `, path ${m.path}` : ''}, then shrunk`;
+  const how =
+    m.engine === 'exhaustive'
+      ? 'exhaustive search (breadth-first: no shorter trace exists in this config)'
+      : `random exploration, seed ${m.seed ?? '?'}${m.path ? `, path ${m.path}` : ''}, then shrunk`;
   out.push(...wrap(how, W, 'found by  '));
-  out.push(...wrap(`${expected === 'violates' ? 'violates (a known flaw: this trace is the evidence)' : expected === 'holds' ? 'holds: this violation is NOT expected' : 'unknown'}`, W, 'expected  '));
+  out.push(
+    ...wrap(
+      expected === 'violates'
+        ? 'violates (a known flaw: this trace is the evidence)'
+        : expected === 'holds'
+          ? 'holds: this violation is NOT expected'
+          : 'unknown',
+      W,
+      'expected  ',
+    ),
+  );
   for (const n of v.notes) out.push(...wrap(n, W, 'note      '));
   out.push('');
   out.push(...renderHeader(v.actors, W));
@@ -129,12 +166,20 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
 
   if (v.drain) {
     out.push('');
-    out.push(fit('---- drain: userspace stops; the kernel, the GPU and timers run, fairly, with no new faults ', W).padEnd(Math.min(W, 96), '-'));
+    out.push(
+      fit('---- drain: userspace stops; the kernel, the GPU and timers run, fairly, with no new faults ', W).padEnd(
+        Math.min(W, 96),
+        '-',
+      ),
+    );
     if (v.drain.rows.length) out.push(...renderGrid(v.drain.rows, v.actors, W));
     const n = v.drain.rows.length;
-    const how = v.drain.settled === false
-      ? `did not settle: after ${n} steps a kernel, GPU or timer step is still enabled (livelock)`
-      : n === 0 ? 'took no step: no kernel, GPU or timer action was enabled' : `settled after ${n} step${n === 1 ? '' : 's'}: nothing more can run`;
+    const how =
+      v.drain.settled === false
+        ? `did not settle: after ${n} steps a kernel, GPU or timer step is still enabled (livelock)`
+        : n === 0
+          ? 'took no step: no kernel, GPU or timer action was enabled'
+          : `settled after ${n} step${n === 1 ? '' : 's'}: nothing more can run`;
     out.push(...wrap(`the drain ${how}${v.drain.note ? ` (${v.drain.note})` : ''}.`, W, '      '));
   }
 
@@ -143,7 +188,15 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
   if (v.cycle) {
     const c = v.cycle;
     out.push('');
-    out.push(...wrap(`the wait-for cycle, edge by edge (${c.edges.length} edge${c.edges.length === 1 ? '' : 's'})${c.closedBy ? `, closed by step ${c.closedBy.n}: ${c.closedBy.label} (${c.closedBy.actor})` : ''}:`, W, ''));
+    out.push(
+      ...wrap(
+        `the wait-for cycle, edge by edge (${c.edges.length} edge${c.edges.length === 1 ? '' : 's'})` +
+          (c.closedBy ? `, closed by step ${c.closedBy.n}: ${c.closedBy.label} (${c.closedBy.actor})` : '') +
+          ':',
+        W,
+        '',
+      ),
+    );
     out.push(...edgeLines(c.edges, c.added, W));
   }
   if (v.offending.length) {
@@ -169,7 +222,20 @@ export async function explainFile(file: string, opts: ExplainOptions = {}): Prom
  * characters other than newline (an escape sequence inside a trace) written as \xNN, so nothing in a
  * file reaches the terminal raw (issue 14.4).
  */
-const ASCII: Record<string, string> = { '§': 'sect. ', '≥': '>=', '≤': '<=', '→': '->', '←': '<-', '…': '...', '–': '-', '—': '-', '×': 'x', '’': "'", '“': '"', '”': '"' };
+const ASCII: Record<string, string> = {
+  '§': 'sect. ',
+  '≥': '>=',
+  '≤': '<=',
+  '→': '->',
+  '←': '<-',
+  '…': '...',
+  '–': '-',
+  '—': '-',
+  '×': 'x',
+  '’': "'",
+  '“': '"',
+  '”': '"',
+};
 export function toAscii(s: string): string {
   return escapeControl(s, true).replace(/[\u0080-\uffff]/g, (c) => ASCII[c] ?? '?');
 }

@@ -24,13 +24,21 @@ export interface MachineInfo {
 }
 
 const isMachine = (x: unknown): x is AnyStateMachine =>
-  !!x && typeof x === 'object' && typeof (x as any).transition === 'function' && !!(x as any).root && typeof (x as any).id === 'string';
+  !!x &&
+  typeof x === 'object' &&
+  typeof (x as any).transition === 'function' &&
+  !!(x as any).root &&
+  typeof (x as any).id === 'string';
 
 /** The header doc comment of a source file, without the comment markers. */
 export function headerComment(src: string): string {
   const m = /^\s*\/\*\*([\s\S]*?)\*\//.exec(src);
   if (!m) return '';
-  return m[1].split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n').trim();
+  return m[1]
+    .split('\n')
+    .map((l) => l.replace(/^\s*\* ?/, ''))
+    .join('\n')
+    .trim();
 }
 
 /** The model files below `dir` that may define machines: every subsystem folder, not designs or uapi. */

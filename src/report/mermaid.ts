@@ -12,8 +12,18 @@ import type { AnyStateMachine } from 'xstate';
 import type { TraceView, Row } from './trace-view.ts';
 
 const ENTITY: Record<string, string> = {
-  '#': '#35;', ';': '#59;', ':': '#58;', '<': '#lt;', '>': '#gt;', '"': '#quot;', '{': '#123;', '}': '#125;',
-  '%': '#37;', '`': '#96;', '\\': '#92;', '|': '#124;',
+  '#': '#35;',
+  ';': '#59;',
+  ':': '#58;',
+  '<': '#lt;',
+  '>': '#gt;',
+  '"': '#quot;',
+  '{': '#123;',
+  '}': '#125;',
+  '%': '#37;',
+  '`': '#96;',
+  '\\': '#92;',
+  '|': '#124;',
 };
 
 /**
@@ -27,7 +37,40 @@ export function text(s: string, max = 90): string {
   return t ? t.replace(/[#;:<>"{}%`\\|]/g, (c) => ENTITY[c]) : '-';
 }
 
-const RESERVED = new Set(['end', 'state', 'note', 'participant', 'actor', 'loop', 'alt', 'else', 'opt', 'par', 'and', 'rect', 'critical', 'break', 'box', 'left', 'right', 'over', 'of', 'as', 'direction', 'class', 'classDef', 'default', 'autonumber', 'activate', 'deactivate', 'link', 'links', 'title', 'destroy', 'create']);
+const RESERVED = new Set([
+  'end',
+  'state',
+  'note',
+  'participant',
+  'actor',
+  'loop',
+  'alt',
+  'else',
+  'opt',
+  'par',
+  'and',
+  'rect',
+  'critical',
+  'break',
+  'box',
+  'left',
+  'right',
+  'over',
+  'of',
+  'as',
+  'direction',
+  'class',
+  'classDef',
+  'default',
+  'autonumber',
+  'activate',
+  'deactivate',
+  'link',
+  'links',
+  'title',
+  'destroy',
+  'create',
+]);
 
 /** An identifier Mermaid accepts as a participant or state id. */
 export function ident(s: string, prefix = 'n_'): string {
@@ -53,14 +96,21 @@ export function sequenceDiagram(v: TraceView): string {
   const span = first && last && first !== last ? `${first},${last}` : first;
   if (v.drain && span) {
     const n = v.drain.rows.length;
-    out.push(`    Note over ${span}: ${text(`drain - userspace stops, kernel, GPU and timers run fairly${n ? '' : ' - no step was enabled'}`)}`);
+    out.push(
+      `    Note over ${span}: ` +
+        `${text(`drain - userspace stops, kernel, GPU and timers run fairly${n ? '' : ' - no step was enabled'}`)}`,
+    );
     for (const r of v.drain.rows) out.push(...rowLines(r, ids));
   }
   if (v.cycle && span) {
     const c = v.cycle.edges;
-    out.push(`    Note over ${span}: ${text(`wait-for cycle - ${[...c.map((e) => e[0]), c[0]?.[0] ?? ''].join(' waits on ')}`, 200)}`);
+    out.push(
+      `    Note over ${span}: ` +
+        `${text(`wait-for cycle - ${[...c.map((e) => e[0]), c[0]?.[0] ?? ''].join(' waits on ')}`, 200)}`,
+    );
   }
-  if (span) out.push(`    Note over ${span}: ${text(`${v.trace.meta.property} violated - ${v.trace.meta.violation}`, 200)}`);
+  if (span)
+    out.push(`    Note over ${span}: ${text(`${v.trace.meta.property} violated - ${v.trace.meta.violation}`, 200)}`);
   return out.join('\n');
 }
 
@@ -91,7 +141,8 @@ export function guardText(g: unknown): string {
   if (typeof g === 'object' && g && 'type' in g) return String((g as { type: unknown }).type);
   if (typeof g === 'function') {
     const f = g as { name?: string; guards?: unknown[] };
-    if (Array.isArray(f.guards) && ['and', 'or', 'not'].includes(f.name ?? '')) return `${f.name}(${f.guards.map(guardText).join(', ')})`;
+    if (Array.isArray(f.guards) && ['and', 'or', 'not'].includes(f.name ?? ''))
+      return `${f.name}(${f.guards.map(guardText).join(', ')})`;
     return 'inline guard';
   }
   return String(g);
@@ -144,7 +195,11 @@ export function stateDiagram(machine: AnyStateMachine): string {
   };
   if (!childKeys.length) {
     // A machine without states (dma_resv): one state, every event a self-loop.
-    out.push(`    state "${text(root.key, 60)}" as ${rootLabel}`, `    [*] --> ${rootLabel}`, ...edges(root, '    ', rootLabel));
+    out.push(
+      `    state "${text(root.key, 60)}" as ${rootLabel}`,
+      `    [*] --> ${rootLabel}`,
+      ...edges(root, '    ', rootLabel),
+    );
     return out.join('\n');
   }
   out.push(...walk(root, '    '));

@@ -38,12 +38,22 @@ export interface MetricResult {
 
 /** What the metric names used by the designs mean. A design may use others: then the doc says so. */
 export const METRIC_DOCS: Record<string, string> = {
-  'over-synchronisation': 'waits the design imposes that the data flow does not need: dependencies added on fences of work that touches none of the same buffers (0 = the design waits only where data flows).',
+  'over-synchronisation':
+    'waits the design imposes that the data flow does not need: dependencies added on fences of work that touches ' +
+    'none of the same buffers (0 = the design waits only where data flows).',
   'over-synchronization': 'waits the design imposes that the data flow does not need (see over-synchronisation).',
-  'frame-latency': 'steps between a client submitting a frame and the display showing it, averaged over the frames shown (lower is better).',
-  'frame latency': 'steps between a client submitting a frame and the display showing it, averaged over the frames shown (lower is better).',
-  'pipelining-lost': 'submissions that had to wait on the CPU (userspace or the kernel waited for a fence) where the GPU could have queued them behind the dependency (0 = full pipelining).',
-  'pipelining lost': 'submissions that had to wait on the CPU where the GPU could have queued them behind the dependency (0 = full pipelining).',
+  'frame-latency':
+    'steps between a client submitting a frame and the display showing it, averaged over the frames shown (lower is ' +
+    'better).',
+  'frame latency':
+    'steps between a client submitting a frame and the display showing it, averaged over the frames shown (lower is ' +
+    'better).',
+  'pipelining-lost':
+    'submissions that had to wait on the CPU (userspace or the kernel waited for a fence) where the GPU could have ' +
+    'queued them behind the dependency (0 = full pipelining).',
+  'pipelining lost':
+    'submissions that had to wait on the CPU where the GPU could have queued them behind the dependency (0 = full ' +
+    'pipelining).',
 };
 
 let sources: Map<string, string> | undefined;
@@ -61,8 +71,27 @@ function modelSources(): Map<string, string> {
   return sources;
 }
 
-const flat = (doc: string) => doc.split('\n').map((l) => l.replace(/^\s*\*\s?/, '')).join(' ').replace(/\s+/g, ' ').trim();
-const IGNORED = new Set(['w', 'cfg', '_w', '_cfg', 'g', 'as', 'number', 'undefined', 'Number', 'Math', 'const', 'return']);
+const flat = (doc: string) =>
+  doc
+    .split('\n')
+    .map((l) => l.replace(/^\s*\*\s?/, ''))
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+const IGNORED = new Set([
+  'w',
+  'cfg',
+  '_w',
+  '_cfg',
+  'g',
+  'as',
+  'number',
+  'undefined',
+  'Number',
+  'Math',
+  'const',
+  'return',
+]);
 
 /**
  * What a metric means, read from the code: the design's `metrics` entry for `name` is found in
@@ -77,7 +106,9 @@ export function metricDocFromSource(name: string): string | null {
     const m = keyRe.exec(text.slice(text.search(/metrics\s*:/)));
     if (!m) continue;
     const expr = m[1];
-    for (const id of [...new Set([...expr.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\b/g)].map((x) => x[1]))].filter((x) => !IGNORED.has(x))) {
+    for (const id of [...new Set([...expr.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\b/g)].map((x) => x[1]))].filter(
+      (x) => !IGNORED.has(x),
+    )) {
       for (const t of src.values()) {
         const fn = new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*export\\s+(?:function|const)\\s+${id}\\b`).exec(t);
         if (fn) return flat(fn[1]);
@@ -165,11 +196,32 @@ export function evaluateMetrics(d: Design, o: MetricOptions = {}): MetricResult[
       const vals = runs.map((r) => f(r.world, cfg));
       const rs = vals.slice(1);
       return {
-        design: d.name, metric: name, config, fair: vals[0], unsettled, doc: metricDoc(name),
-        random: rs.length ? { runs: rs.length, min: Math.min(...rs), mean: rs.reduce((a, b) => a + b, 0) / rs.length, max: Math.max(...rs) } : null,
+        design: d.name,
+        metric: name,
+        config,
+        fair: vals[0],
+        unsettled,
+        doc: metricDoc(name),
+        random: rs.length
+          ? {
+              runs: rs.length,
+              min: Math.min(...rs),
+              mean: rs.reduce((a, b) => a + b, 0) / rs.length,
+              max: Math.max(...rs),
+            }
+          : null,
       };
     } catch (e) {
-      return { design: d.name, metric: name, config, fair: null, random: null, unsettled, doc: metricDoc(name), error: (e as Error).message };
+      return {
+        design: d.name,
+        metric: name,
+        config,
+        fair: null,
+        random: null,
+        unsettled,
+        doc: metricDoc(name),
+        error: (e as Error).message,
+      };
     }
   });
 }

@@ -18,7 +18,10 @@ const isMain = process.argv[1] && /model-doc\.ts$/.test(process.argv[1]);
 if (isMain) {
   const { current, fresh } = await generatedModelDoc();
   if (process.argv.includes('--check')) {
-    if (current !== fresh) { process.stderr.write('docs/model.md is out of date: run `npm run docs:model`\n'); process.exitCode = 1; }
+    if (current !== fresh) {
+      process.stderr.write('docs/model.md is out of date: run `npm run docs:model`\n');
+      process.exitCode = 1;
+    }
   } else if (current !== fresh) {
     writeFileSync(MODEL_DOC, fresh);
     process.stdout.write('docs/model.md: generated block rewritten\n');

@@ -77,7 +77,13 @@ export function contractBullets(header: string): { id: string; text: string }[] 
   return out;
 }
 
-interface SNode { key: string; states: Record<string, SNode>; transitions: Map<string, { description?: string }[]>; always?: { description?: string }[]; description?: string }
+interface SNode {
+  key: string;
+  states: Record<string, SNode>;
+  transitions: Map<string, { description?: string }[]>;
+  always?: { description?: string }[];
+  description?: string;
+}
 
 function machineDescriptions(root: SNode): [string, string][] {
   const out: [string, string][] = [];
@@ -85,7 +91,10 @@ function machineDescriptions(root: SNode): [string, string][] {
     if (n.description && idsIn(n.description).length) out.push([path || '(machine)', n.description]);
     const all: [string, { description?: string }[]][] = [...n.transitions.entries()];
     if (n.always?.length) all.push(['always', n.always]);
-    for (const [ev, ts] of all) for (const t of ts) if (t.description && idsIn(t.description).length) out.push([`${path ? `${path} ` : 'any state '}${ev}`, t.description]);
+    for (const [ev, ts] of all)
+      for (const t of ts)
+        if (t.description && idsIn(t.description).length)
+          out.push([`${path ? `${path} ` : 'any state '}${ev}`, t.description]);
     for (const [k, c] of Object.entries(n.states ?? {})) walk(c, path ? `${path}.${k}` : k);
   };
   walk(root, '');
@@ -102,7 +111,9 @@ export async function ruleMap(): Promise<RuleMap> {
     }
     return r;
   };
-  const add = (l: string[], x: string) => { if (!l.includes(x)) l.push(x); };
+  const add = (l: string[], x: string) => {
+    if (!l.includes(x)) l.push(x);
+  };
 
   const files = walkTs(MODELS_DIR);
   const stated = new Map<string, string[]>();
@@ -117,7 +128,10 @@ export async function ruleMap(): Promise<RuleMap> {
       // The rule's home is the file that states the most Contract bullets (dma-fence.ts for R1-R11),
       // not a derived model that restates one rule in its own terms.
       const homeSize = textFrom.get(b.id) ?? -1;
-      if (bullets.length > homeSize) { r.text = b.text; textFrom.set(b.id, bullets.length); }
+      if (bullets.length > homeSize) {
+        r.text = b.text;
+        textFrom.set(b.id, bullets.length);
+      }
       add(r.statedIn, rel);
     }
     for (const id of idsIn(src)) if (!bullets.some((b) => b.id === id)) add(get(id).citedIn, rel);
@@ -127,23 +141,31 @@ export async function ruleMap(): Promise<RuleMap> {
   for (const m of await discoverMachines()) {
     const described = machineDescriptions(m.machine.root as unknown as SNode);
     const ids: string[] = [...new Set(stated.get(m.file) ?? [])];
-    for (const [where, desc] of described) for (const id of idsIn(desc)) {
-      add(ids, id);
-      add(get(id).machines, `${m.id}: ${where}`);
-    }
+    for (const [where, desc] of described)
+      for (const id of idsIn(desc)) {
+        add(ids, id);
+        add(get(id).machines, `${m.id}: ${where}`);
+      }
     machines.push({ id: m.id, file: m.file, title: m.title, rules: ids, described });
   }
 
   const { designs, properties } = await registry();
-  for (const p of properties.values()) for (const id of p.rules) for (const x of idsIn(id)) add(get(x).properties, p.name);
+  for (const p of properties.values())
+    for (const id of p.rules) for (const x of idsIn(id)) add(get(x).properties, p.name);
   for (const d of designs.values()) {
-    const text = [d.summary, d.source, ...Object.values(d.expect).map((e) => e.why), ...Object.values(d.steps).map((s) => s.doc ?? '')].join('\n');
+    const text = [
+      d.summary,
+      d.source,
+      ...Object.values(d.expect).map((e) => e.why),
+      ...Object.values(d.steps).map((s) => s.doc ?? ''),
+    ].join('\n');
     for (const id of idsIn(text)) add(get(id).designs, d.name);
   }
   return { rules: [...rules.values()].sort((a, b) => compareRuleIds(a.id, b.id)), machines };
 }
 
-const list = (l: string[], max = 6) => (l.length > max ? `${l.slice(0, max).join(', ')} and ${l.length - max} more` : l.join(', '));
+const list = (l: string[], max = 6) =>
+  l.length > max ? `${l.slice(0, max).join(', ')} and ${l.length - max} more` : l.join(', ');
 
 export function formatRuleMap(m: RuleMap): string {
   const out: string[] = [];
@@ -161,7 +183,8 @@ export function formatRuleMap(m: RuleMap): string {
 const md = (s: string) => s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\n/g, ' ');
 const code = (l: string[]) => l.map((x) => `\`${x}\``).join(', ');
 
-export const GENERATED_BEGIN = '<!-- BEGIN GENERATED: npm run docs:model (fencecheck list --rules --markdown); do not edit by hand -->';
+export const GENERATED_BEGIN =
+  '<!-- BEGIN GENERATED: npm run docs:model (fencecheck list --rules --markdown); do not edit by hand -->';
 export const GENERATED_END = '<!-- END GENERATED -->';
 
 export function ruleMapMarkdown(m: RuleMap): string {
@@ -169,12 +192,21 @@ export function ruleMapMarkdown(m: RuleMap): string {
   out.push('### Machines and the rules they encode', '');
   out.push('| machine | file | what it is | rules (its header comment and transition descriptions) |');
   out.push('| --- | --- | --- | --- |');
-  for (const x of m.machines) out.push(`| \`${x.id}\` | [\`${x.file}\`](../${x.file}) | ${md(x.title)} | ${x.rules.length ? [...x.rules].sort(compareRuleIds).join(', ') : '-'} |`);
+  for (const x of m.machines)
+    out.push(
+      `| \`${x.id}\` | [\`${x.file}\`](../${x.file}) | ${md(x.title)} | ` +
+        `${x.rules.length ? [...x.rules].sort(compareRuleIds).join(', ') : '-'} |`,
+    );
   out.push('', '### Rules: where each is stated, encoded and checked', '');
-  out.push('| rule | contract, as the code states it | stated in | machine transitions | checked by | designs citing it |');
+  out.push(
+    '| rule | contract, as the code states it | stated in | machine transitions | checked by | designs citing it |',
+  );
   out.push('| --- | --- | --- | --- | --- | --- |');
   for (const r of m.rules) {
-    out.push(`| ${r.id} | ${r.text ? md(r.text) : '*(cited only: ' + md(list(r.citedIn, 3)) + ')*'} | ${code(r.statedIn)} | ${md(list(r.machines, 4))} | ${code(r.properties)} | ${list(r.designs, 4)} |`);
+    out.push(
+      `| ${r.id} | ${r.text ? md(r.text) : '*(cited only: ' + md(list(r.citedIn, 3)) + ')*'} | ${code(r.statedIn)} | ` +
+        `${md(list(r.machines, 4))} | ${code(r.properties)} | ${list(r.designs, 4)} |`,
+    );
   }
   return out.join('\n') + '\n';
 }

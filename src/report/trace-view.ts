@@ -93,7 +93,10 @@ export function actorColumns(rows: Row[]): Actor[] {
     l.push(r.role);
     roles.set(r.actor, l);
   }
-  const out: Actor[] = [...roles.entries()].map(([name, rs]) => ({ name, role: ROLE_PREF.find((p) => rs.includes(p)) ?? 'unknown' }));
+  const out: Actor[] = [...roles.entries()].map(([name, rs]) => ({
+    name,
+    role: ROLE_PREF.find((p) => rs.includes(p)) ?? 'unknown',
+  }));
   return out.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || naturalCompare(a.name, b.name));
 }
 
@@ -120,7 +123,10 @@ function actorOf(d: Design | null, cfg: unknown, step: string, args: Json[]): { 
   if (role === 'timer' || role === 'fault') {
     const order = role === 'fault' ? (['gpu', 'kernel', 'user'] as const) : (['kernel', 'gpu', 'user'] as const);
     for (const r of order) {
-      if (Object.values(d.steps).some((o) => o.role === r && safeActor(o, args, cfg) === actor)) { role = r; break; }
+      if (Object.values(d.steps).some((o) => o.role === r && safeActor(o, args, cfg) === actor)) {
+        role = r;
+        break;
+      }
     }
   }
   return { actor, role };
@@ -138,7 +144,16 @@ export function shortLabel(step: string, args: Json[], actor: string): string {
 
 // ---- effects: what changed between two world images ----
 
-const errName: Record<number, string> = { [-62]: 'ETIME', [-125]: 'ECANCELED', [-5]: 'EIO', [-3]: 'ESRCH', [-35]: 'EDEADLK', [-61]: 'ENODATA', [-12]: 'ENOMEM', [-22]: 'EINVAL' };
+const errName: Record<number, string> = {
+  [-62]: 'ETIME',
+  [-125]: 'ECANCELED',
+  [-5]: 'EIO',
+  [-3]: 'ESRCH',
+  [-35]: 'EDEADLK',
+  [-61]: 'ENODATA',
+  [-12]: 'ENOMEM',
+  [-22]: 'EINVAL',
+};
 export const errno = (e: number) => (errName[e] ? `-${errName[e]}` : String(e));
 
 const isFenceImage = (o: { kind: string; context: Record<string, Json> } | undefined) =>
@@ -169,14 +184,17 @@ export function effects(before: Image, after: Image, actor = ''): string[] {
         const e = a.context.error as number;
         signals.push(e ? `${id} signals with ${errno(e)}` : `${id} signals`);
       } else if (b.value !== a.value) states.push(`${id}: ${b.value} -> ${a.value}`);
-      else if (b.context.error !== a.context.error && a.context.error) fields.push(`${id} error ${errno(a.context.error as number)}`);
+      else if (b.context.error !== a.context.error && a.context.error)
+        fields.push(`${id} error ${errno(a.context.error as number)}`);
       if (!b.context.published && a.context.published) fields.push(`${id} published`);
       continue;
     }
     if (b.value !== a.value) states.push(`${id}: ${b.value} -> ${a.value}`);
     for (const k of Object.keys(a.context ?? {})) {
-      const x = b.context?.[k], y = a.context[k];
-      if (scalar(y) && x !== y && (scalar(x) || x === undefined) && (typeof y === 'boolean' || id === actor)) fields.push(`${id}.${k}=${JSON.stringify(y)}`);
+      const x = b.context?.[k],
+        y = a.context[k];
+      if (scalar(y) && x !== y && (scalar(x) || x === undefined) && (typeof y === 'boolean' || id === actor))
+        fields.push(`${id}.${k}=${JSON.stringify(y)}`);
     }
   }
   for (const id of Object.keys(before)) if (!after[id]) gone.push(id);
@@ -196,7 +214,11 @@ export function effects(before: Image, after: Image, actor = ''): string[] {
 export async function loadTraceView(file: string): Promise<TraceView> {
   const l = await loadTrace(file);
   const v = await traceView(file, l.trace);
-  if (l.configDiff) v.notes.unshift(`config '${l.trace.meta.config}' differs from the recorded values (${l.configDiff}); shown under the current config, as replay runs it`);
+  if (l.configDiff)
+    v.notes.unshift(
+      `config '${l.trace.meta.config}' differs from the recorded values (${l.configDiff}); shown under the current ` +
+        `config, as replay runs it`,
+    );
   const e = expectationDrift(l.design, l.trace);
   if (e) v.notes.unshift(e);
   return v;
@@ -208,7 +230,11 @@ export async function traceView(file: string, t: TraceFile, lookup?: Lookup): Pr
   const { designs, properties } = lookup ?? (await registry());
   const notes: string[] = [];
   const d = designs.get(t.meta.design) ?? null;
-  if (!d) notes.push(`design '${t.meta.design}' is not in models/designs/ any more (renamed or removed?): actor columns are guessed from the arguments`);
+  if (!d)
+    notes.push(
+      `design '${t.meta.design}' is not in models/designs/ any more (renamed or removed?): actor columns are guessed ` +
+        `from the arguments`,
+    );
   const p = properties.get(t.meta.property) ?? null;
   if (!p) notes.push(`property '${t.meta.property}' is not in properties/ any more`);
   const cfg = d ? (configOf(d, t) ?? t.meta.configValues) : t.meta.configValues;
@@ -217,7 +243,16 @@ export async function traceView(file: string, t: TraceFile, lookup?: Lookup): Pr
   const imgs = t.states as unknown as Image[];
   const rows: Row[] = t.meta.actions.map((a, i) => {
     const { actor, role } = actorOf(d, cfg, a.step, a.args);
-    return { n: String(i + 1), actor, role, step: a.step, args: a.args, label: a.label || labelOf(a.step, a.args), short: shortLabel(a.step, a.args, actor), effects: effects(imgs[i] ?? {}, imgs[i + 1] ?? {}, actor) };
+    return {
+      n: String(i + 1),
+      actor,
+      role,
+      step: a.step,
+      args: a.args,
+      label: a.label || labelOf(a.step, a.args),
+      short: shortLabel(a.step, a.args, actor),
+      effects: effects(imgs[i] ?? {}, imgs[i + 1] ?? {}, actor),
+    };
   });
 
   // Replay to get live worlds (for the cycle, the drain and wait chains). The recorded images suffice
@@ -235,7 +270,10 @@ export async function traceView(file: string, t: TraceFile, lookup?: Lookup): Pr
       }
       worlds = ws;
     } catch (e) {
-      notes.push(`the trace no longer replays on the current model (${(e as Error).message}); run 'fencecheck replay' for details`);
+      notes.push(
+        `the trace no longer replays on the current model (${(e as Error).message}); run 'fencecheck replay' for ` +
+          `details`,
+      );
     }
   }
   const last = worlds?.[worlds.length - 1] ?? null;
@@ -257,10 +295,24 @@ export async function traceView(file: string, t: TraceFile, lookup?: Lookup): Pr
       let ok = true;
       for (const [i, l] of labels.entries()) {
         const act = enabledActions(d, cfg, w, roles).find((a) => a.label === l);
-        if (!act) { ok = false; note = `drain step ${i + 1} (${l}) is not enabled on the current model`; rowsD.length = 0; break; }
+        if (!act) {
+          ok = false;
+          note = `drain step ${i + 1} (${l}) is not enabled on the current model`;
+          rowsD.length = 0;
+          break;
+        }
         const args = act.args as Json[];
         const { actor, role } = actorOf(d, cfg, act.step.name, args);
-        rowsD.push({ n: `d${i + 1}`, actor, role, step: act.step.name, args, label: l, short: shortLabel(act.step.name, args, actor), effects: effects(worldImage(w) as Image, worldImage(act.next) as Image, actor) });
+        rowsD.push({
+          n: `d${i + 1}`,
+          actor,
+          role,
+          step: act.step.name,
+          args,
+          label: l,
+          short: shortLabel(act.step.name, args, actor),
+          effects: effects(worldImage(w) as Image, worldImage(act.next) as Image, actor),
+        });
         w = act.next;
       }
       if (ok) {
@@ -275,7 +327,16 @@ export async function traceView(file: string, t: TraceFile, lookup?: Lookup): Pr
         const step = m ? m[1] : l;
         const args = m?.[2] ? m[2].split(', ') : [];
         const { actor, role } = actorOf(d, cfg, step, args);
-        rowsD.push({ n: `d${i + 1}`, actor, role, step, args, label: l, short: shortLabel(step, args, actor), effects: [] });
+        rowsD.push({
+          n: `d${i + 1}`,
+          actor,
+          role,
+          step,
+          args,
+          label: l,
+          short: shortLabel(step, args, actor),
+          effects: [],
+        });
       }
     }
     drainView = { rows: rowsD, settled, note };
@@ -287,7 +348,11 @@ export async function traceView(file: string, t: TraceFile, lookup?: Lookup): Pr
     if (c) {
       const prev = worlds.length > 1 ? worlds[worlds.length - 2] : null;
       const old = new Set((prev ? waitEdges(prev) : []).map((e) => `${e[0]}\u0000${e[1]}`));
-      cycle = { edges: c, added: c.map((e, i) => (old.has(`${e[0]}\u0000${e[1]}`) ? -1 : i)).filter((i) => i >= 0), closedBy: rows[rows.length - 1] ?? null };
+      cycle = {
+        edges: c,
+        added: c.map((e, i) => (old.has(`${e[0]}\u0000${e[1]}`) ? -1 : i)).filter((i) => i >= 0),
+        closedBy: rows[rows.length - 1] ?? null,
+      };
     } else notes.push('replaying the trace on the current model closes no wait-for cycle');
   }
 
@@ -313,7 +378,10 @@ function offendingObjects(t: TraceFile, w: World | null, img: Image, cycle: Cycl
 }
 
 /** One line about an object: its kind and state, and for a fence the fields a kernel reader checks. */
-export function describe(id: string, o: { kind: string; value: string; context: Record<string, Json> } | undefined): string {
+export function describe(
+  id: string,
+  o: { kind: string; value: string; context: Record<string, Json> } | undefined,
+): string {
   if (!o) return `${id}: not in the world`;
   const c = o.context ?? {};
   if (isFenceImage(o)) {
@@ -324,14 +392,19 @@ export function describe(id: string, o: { kind: string; value: string; context: 
     if (c.error) bits.push(`error ${errno(c.error as number)}`);
     return `${o.kind} ${o.value}: ${bits.join(', ')}`;
   }
-  const bits = Object.entries(c).filter(([, v]) => scalar(v) || (Array.isArray(v) && v.length && v.every(scalar))).slice(0, 5)
+  const bits = Object.entries(c)
+    .filter(([, v]) => scalar(v) || (Array.isArray(v) && v.length && v.every(scalar)))
+    .slice(0, 5)
     .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(' ')}]` : JSON.stringify(v)}`);
   return `${o.kind}${o.value && o.value !== '?' ? ` ${o.value}` : ''}${bits.length ? `: ${bits.join(', ')}` : ''}`;
 }
 
 /** Follow live wait-for edges from `id` until a node that waits on nothing (the real blocker). */
 export function waitChain(w: World, id: string, max = 8): Edge[] {
-  const live = (n: string) => { const s = w.o[n]; return !(s && isFence(s) && s.hasTag('signaled')); };
+  const live = (n: string) => {
+    const s = w.o[n];
+    return !(s && isFence(s) && s.hasTag('signaled'));
+  };
   const edges = waitEdges(w).filter((e) => live(e[0]) && live(e[1]));
   const out: Edge[] = [];
   const seen = new Set([id]);

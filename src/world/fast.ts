@@ -23,8 +23,10 @@ import type { AnyMachineSnapshot } from 'xstate';
 // ---- hashing ------------------------------------------------------------------------------------
 
 function fmix32(h: number): number {
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h | 0;
 }
@@ -40,7 +42,11 @@ export function z2(slot: number, sid: number): number {
 // ---- candidates and effects ---------------------------------------------------------------------
 
 /** A changed-slot list [slot, newSid, ...] with the fingerprint delta it causes from the memo key's state. */
-export interface Effect { pairs: Int32Array; d1: number; d2: number }
+export interface Effect {
+  pairs: Int32Array;
+  d1: number;
+  d2: number;
+}
 const DISABLED = null;
 
 /**
@@ -56,16 +62,25 @@ export class TupleMemo {
   keys: Int32Array;
   vals: (Effect | null)[] = [];
   size = 0;
-  constructor(k: number) { this.k = k; this.keys = new Int32Array(Math.max(1, k) * 64); }
+  constructor(k: number) {
+    this.k = k;
+    this.keys = new Int32Array(Math.max(1, k) * 64);
+  }
   static hashOf(vec: Int32Array, slots: Int32Array): number {
     let h = 0x2545f491;
     for (let i = 0; i < slots.length; i++) h = Math.imul(h + vec[slots[i]], 0x9e3779b1);
-    h ^= h >>> 15; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13;
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
     return h | 0;
   }
   /** The memoized effect (null = disabled), or undefined on a miss. */
   get(vec: Int32Array, slots: Int32Array, h: number): Effect | null | undefined {
-    const k = this.k, table = this.table, hashes = this.hashes, keys = this.keys, mask = this.mask;
+    const k = this.k,
+      table = this.table,
+      hashes = this.hashes,
+      keys = this.keys,
+      mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const e = table[i];
       if (e === 0) return undefined;
@@ -79,8 +94,16 @@ export class TupleMemo {
   set(vec: Int32Array, slots: Int32Array, h: number, v: Effect | null): void {
     if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow();
     const k = this.k;
-    if ((this.size + 1) * k > this.keys.length) { const n = new Int32Array(this.keys.length * 2); n.set(this.keys); this.keys = n; }
-    if (this.size >= this.hashes.length) { const n = new Int32Array(this.hashes.length * 2); n.set(this.hashes); this.hashes = n; }
+    if ((this.size + 1) * k > this.keys.length) {
+      const n = new Int32Array(this.keys.length * 2);
+      n.set(this.keys);
+      this.keys = n;
+    }
+    if (this.size >= this.hashes.length) {
+      const n = new Int32Array(this.hashes.length * 2);
+      n.set(this.hashes);
+      this.hashes = n;
+    }
     const e = this.size++;
     for (let j = 0; j < k; j++) this.keys[e * k + j] = vec[slots[j]];
     this.hashes[e] = h;
@@ -88,7 +111,11 @@ export class TupleMemo {
     this.insert(h, e + 1);
   }
   private insert(h: number, e: number) {
-    for (let i = h & this.mask; ; i = (i + 1) & this.mask) if (this.table[i] === 0) { this.table[i] = e; return; }
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask)
+      if (this.table[i] === 0) {
+        this.table[i] = e;
+        return;
+      }
   }
   private grow() {
     this.mask = this.mask * 2 + 1;
@@ -126,7 +153,10 @@ export interface Succ {
 const labelCache = new WeakMap<Args, string>();
 export function cachedLabel(step: StepDef, args: Args): string {
   let l = labelCache.get(args);
-  if (l === undefined) { l = labelOf(step.name, args); labelCache.set(args, l); }
+  if (l === undefined) {
+    l = labelOf(step.name, args);
+    labelCache.set(args, l);
+  }
   return l;
 }
 
@@ -148,16 +178,31 @@ export class FastEngine {
   private curVec: Int32Array | null = null;
   private curWorld: World | null = null;
 
-  constructor(readonly design: Design, readonly cfg: unknown) {
+  constructor(
+    readonly design: Design,
+    readonly cfg: unknown,
+  ) {
     const w0 = design.init(cfg);
     for (const id in w0.o) this.slot(id);
     let allStatic = true;
     for (const step of stepsOf(design)) {
-      if (!step.touches) { allStatic = false; this.plan.push({ step, cands: null }); continue; }
+      if (!step.touches) {
+        allStatic = false;
+        this.plan.push({ step, cands: null });
+        continue;
+      }
       const cands: Candidate[] = [];
       for (const args of step.params ? step.params(w0, cfg) : [[]]) {
         const ts = [...new Set(step.touches(args, cfg))].map((id) => this.slot(id)).sort((a, b) => a - b);
-        const c: Candidate = { index: this.candidates.length, step, args, slots: Int32Array.from(ts), memo: new TupleMemo(ts.length), component: -1, label: labelOf(step.name, args) };
+        const c: Candidate = {
+          index: this.candidates.length,
+          step,
+          args,
+          slots: Int32Array.from(ts),
+          memo: new TupleMemo(ts.length),
+          component: -1,
+          label: labelOf(step.name, args),
+        };
         cands.push(c);
         this.candidates.push(c);
       }
@@ -166,8 +211,19 @@ export class FastEngine {
     this.allStatic = allStatic;
     // Independence components: candidates sharing a touched slot are dependent (union-find over slots).
     const parent = new Int32Array(this.ids.length).map((_, i) => i);
-    const find = (x: number): number => { while (parent[x] !== x) { parent[x] = parent[parent[x]]; x = parent[x]; } return x; };
-    for (const c of this.candidates) for (let i = 1; i < c.slots.length; i++) { const a = find(c.slots[0]), b = find(c.slots[i]); if (a !== b) parent[b] = a; }
+    const find = (x: number): number => {
+      while (parent[x] !== x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+      }
+      return x;
+    };
+    for (const c of this.candidates)
+      for (let i = 1; i < c.slots.length; i++) {
+        const a = find(c.slots[0]),
+          b = find(c.slots[i]);
+        if (a !== b) parent[b] = a;
+      }
     const comp = new Map<number, number>();
     for (const c of this.candidates) {
       const r = c.slots.length ? find(c.slots[0]) : -1 - c.index;
@@ -177,11 +233,17 @@ export class FastEngine {
     this.components = comp.size;
   }
 
-  get slots(): number { return this.ids.length; }
+  get slots(): number {
+    return this.ids.length;
+  }
 
   slot(id: string): number {
     let s = this.slotOf.get(id);
-    if (s === undefined) { s = this.ids.length; this.ids.push(id); this.slotOf.set(id, s); }
+    if (s === undefined) {
+      s = this.ids.length;
+      this.ids.push(id);
+      this.slotOf.set(id, s);
+    }
     return s;
   }
 
@@ -190,7 +252,11 @@ export class FastEngine {
     if (id !== undefined) return id;
     const k = JSON.stringify(g);
     id = this.gIds.get(k);
-    if (id === undefined) { id = this.gObjs.length; this.gObjs.push(g); this.gIds.set(k, id); }
+    if (id === undefined) {
+      id = this.gObjs.length;
+      this.gObjs.push(g);
+      this.gIds.set(k, id);
+    }
     this.gCache.set(g, id);
     return id;
   }
@@ -212,8 +278,15 @@ export class FastEngine {
   }
 
   hash(v: Int32Array): [number, number] {
-    let h1 = 0, h2 = 0;
-    for (let s = 0; s < v.length; s++) { const x = v[s]; if (x !== 0) { h1 = (h1 + z1(s, x)) | 0; h2 = (h2 + z2(s, x)) | 0; } }
+    let h1 = 0,
+      h2 = 0;
+    for (let s = 0; s < v.length; s++) {
+      const x = v[s];
+      if (x !== 0) {
+        h1 = (h1 + z1(s, x)) | 0;
+        h2 = (h2 + z2(s, x)) | 0;
+      }
+    }
     return [h1, h2];
   }
 
@@ -250,14 +323,23 @@ export class FastEngine {
     }
     const nv = this.encode(next);
     const pairs: number[] = [];
-    let d1 = 0, d2 = 0;
+    let d1 = 0,
+      d2 = 0;
     const len = Math.max(nv.length, v.length);
     for (let s = 0; s < len; s++) {
-      const a = s < v.length ? v[s] : 0, b = s < nv.length ? nv[s] : 0;
+      const a = s < v.length ? v[s] : 0,
+        b = s < nv.length ? nv[s] : 0;
       if (a === b) continue;
       let inFoot = false;
-      for (let j = 0; j < c.slots.length; j++) if (c.slots[j] === s) { inFoot = true; break; }
-      if (!inFoot) throw new Error(`${this.design.name}: ${c.label} changed '${this.ids[s]}', which is not in its declared footprint (touches)`);
+      for (let j = 0; j < c.slots.length; j++)
+        if (c.slots[j] === s) {
+          inFoot = true;
+          break;
+        }
+      if (!inFoot)
+        throw new Error(
+          `${this.design.name}: ${c.label} changed '${this.ids[s]}', which is not in its declared footprint (touches)`,
+        );
       pairs.push(s, b);
       d1 = (d1 + z1(s, b) - z1(s, a)) | 0;
       d2 = (d2 + z2(s, b) - z2(s, a)) | 0;
@@ -279,10 +361,25 @@ export class FastEngine {
         const c = cs[ci];
         const kh = TupleMemo.hashOf(v, c.slots);
         let e = c.memo.get(v, c.slots, kh);
-        if (e === undefined) { this.memoMisses++; e = this.compute(c, v); c.memo.set(v, c.slots, kh, e); }
-        if (e !== null) out.push({ k: out.length, step: c.step, args: c.args, h1: (h1 + e.d1) | 0, h2: (h2 + e.d2) | 0, eff: e, vec: null, cand: c });
+        if (e === undefined) {
+          this.memoMisses++;
+          e = this.compute(c, v);
+          c.memo.set(v, c.slots, kh, e);
+        }
+        if (e !== null)
+          out.push({
+            k: out.length,
+            step: c.step,
+            args: c.args,
+            h1: (h1 + e.d1) | 0,
+            h2: (h2 + e.d2) | 0,
+            eff: e,
+            vec: null,
+            cand: c,
+          });
       }
-      this.curVec = null; this.curWorld = null;
+      this.curVec = null;
+      this.curWorld = null;
       return out;
     }
     for (const p of this.plan) {
@@ -293,8 +390,22 @@ export class FastEngine {
           const c = cs[ci];
           const kh = TupleMemo.hashOf(v, c.slots);
           let e = c.memo.get(v, c.slots, kh);
-          if (e === undefined) { this.memoMisses++; e = this.compute(c, v); c.memo.set(v, c.slots, kh, e); }
-          if (e !== null) out.push({ k: out.length, step: c.step, args: c.args, h1: (h1 + e.d1) | 0, h2: (h2 + e.d2) | 0, eff: e, vec: null, cand: c });
+          if (e === undefined) {
+            this.memoMisses++;
+            e = this.compute(c, v);
+            c.memo.set(v, c.slots, kh, e);
+          }
+          if (e !== null)
+            out.push({
+              k: out.length,
+              step: c.step,
+              args: c.args,
+              h1: (h1 + e.d1) | 0,
+              h2: (h2 + e.d2) | 0,
+              eff: e,
+              vec: null,
+              cand: c,
+            });
         }
       } else {
         const st = p.step;
@@ -314,11 +425,15 @@ export class FastEngine {
         }
       }
     }
-    this.curVec = null; this.curWorld = null;
+    this.curVec = null;
+    this.curWorld = null;
     return out;
   }
 
-  private roleLists = new Map<string, { cands: Candidate[]; bySlot: Int32Array[]; effs: (Effect | null)[]; stamp: Int32Array; gen: number }>();
+  private roleLists = new Map<
+    string,
+    { cands: Candidate[]; bySlot: Int32Array[]; effs: (Effect | null)[]; stamp: Int32Array; gen: number }
+  >();
   private lastTaken: Int32Array | null = null;
 
   /**
@@ -327,14 +442,32 @@ export class FastEngine {
    * one per candidate). Same choices as the generic drain: least recently taken first, ties in order.
    * Returns null when some step has no footprint (the caller then runs the generic drain).
    */
-  drainStatic(v0: Int32Array, h1: number, h2: number, roles: (r: Role) => boolean, rolesKey: string, bound: number): { vec: Int32Array | null; labels: string[]; steps: number } | null {
+  drainStatic(
+    v0: Int32Array,
+    h1: number,
+    h2: number,
+    roles: (r: Role) => boolean,
+    rolesKey: string,
+    bound: number,
+  ): { vec: Int32Array | null; labels: string[]; steps: number } | null {
     if (!this.allStatic) return null;
     let rl = this.roleLists.get(rolesKey);
     if (!rl) {
       const cands = this.candidates.filter((c) => roles(c.step.role));
       const bySlot: number[][] = [];
-      cands.forEach((c, p) => { for (const sl of c.slots) { bySlot[sl] ??= []; bySlot[sl].push(p); } });
-      rl = { cands, bySlot: bySlot.map((x) => Int32Array.from(x ?? [])), effs: new Array(cands.length).fill(null), stamp: new Int32Array(cands.length), gen: 0 };
+      cands.forEach((c, p) => {
+        for (const sl of c.slots) {
+          bySlot[sl] ??= [];
+          bySlot[sl].push(p);
+        }
+      });
+      rl = {
+        cands,
+        bySlot: bySlot.map((x) => Int32Array.from(x ?? [])),
+        effs: new Array(cands.length).fill(null),
+        stamp: new Int32Array(cands.length),
+        gen: 0,
+      };
       this.roleLists.set(rolesKey, rl);
     }
     const { cands, bySlot, effs, stamp } = rl;
@@ -348,17 +481,28 @@ export class FastEngine {
       const c = cands[p];
       const kh = TupleMemo.hashOf(v, c.slots);
       let e = c.memo.get(v, c.slots, kh);
-      if (e === undefined) { this.memoMisses++; this.enter(v); e = this.compute(c, v); c.memo.set(v, c.slots, kh, e); this.curVec = null; this.curWorld = null; }
+      if (e === undefined) {
+        this.memoMisses++;
+        this.enter(v);
+        e = this.compute(c, v);
+        c.memo.set(v, c.slots, kh, e);
+        this.curVec = null;
+        this.curWorld = null;
+      }
       return e;
     };
     for (let p = 0; p < cands.length; p++) effs[p] = look(p);
     const labels: string[] = [];
     for (let i = 0; i < bound; i++) {
-      let bp = -1, bestAt = 0;
+      let bp = -1,
+        bestAt = 0;
       for (let p = 0; p < cands.length; p++) {
         if (effs[p] === null) continue;
         const at = last[cands[p].index];
-        if (bp < 0 || at < bestAt) { bp = p; bestAt = at; }
+        if (bp < 0 || at < bestAt) {
+          bp = p;
+          bestAt = at;
+        }
       }
       if (bp < 0) return { vec: v, labels, steps: i };
       const best = cands[bp];
@@ -367,7 +511,11 @@ export class FastEngine {
       const pr = effs[bp]!.pairs;
       let grow = v.length;
       for (let j = 0; j < pr.length; j += 2) if (pr[j] + 1 > grow) grow = pr[j] + 1;
-      if (grow > v.length) { const b = new Int32Array(grow); b.set(v); v = b; }
+      if (grow > v.length) {
+        const b = new Int32Array(grow);
+        b.set(v);
+        v = b;
+      }
       const gen = ++rl.gen;
       for (let j = 0; j < pr.length; j += 2) {
         v[pr[j]] = pr[j + 1];
@@ -376,7 +524,8 @@ export class FastEngine {
       }
       for (let p = 0; p < cands.length; p++) if (stamp[p] === gen) effs[p] = look(p);
     }
-    void h1; void h2;
+    void h1;
+    void h2;
     return { vec: null, labels, steps: bound };
   }
 

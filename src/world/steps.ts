@@ -20,7 +20,10 @@ const lists = new WeakMap<object, StepDef[]>();
 /** A design's steps in table order (the order every enumeration uses). */
 export function stepsOf(d: Design): StepDef[] {
   let l = lists.get(d.steps);
-  if (!l) { l = Object.values(d.steps); lists.set(d.steps, l); }
+  if (!l) {
+    l = Object.values(d.steps);
+    lists.set(d.steps, l);
+  }
   return l;
 }
 
@@ -55,9 +58,17 @@ export function enabledActions(d: Design, cfg: unknown, w: World, roles?: (r: Ro
 }
 
 /** The enabled action with this step name and arguments, or undefined. */
-export function findAction(d: Design, cfg: unknown, w: World, step: string, args: readonly unknown[]): Action | undefined {
+export function findAction(
+  d: Design,
+  cfg: unknown,
+  w: World,
+  step: string,
+  args: readonly unknown[],
+): Action | undefined {
   const want = JSON.stringify(args);
   const st = stepByKey(d, step);
   if (!st) return undefined;
-  return enabledActions(d, cfg, w, (r) => r === st.role).find((a) => a.step.name === step && JSON.stringify(a.args) === want);
+  return enabledActions(d, cfg, w, (r) => r === st.role).find(
+    (a) => a.step.name === step && JSON.stringify(a.args) === want,
+  );
 }

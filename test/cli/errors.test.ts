@@ -30,7 +30,8 @@ describe('report --out is validated before the check runs', () => {
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(msg);
     expect(r.out).toBe('');
-    expect(Date.now() - t0).toBeLessThan(3000); // the whole check would take far longer
+    // a guard, not a speed target: the check that would otherwise run first takes minutes
+    expect(Date.now() - t0).toBeLessThan(30_000);
   });
 });
 

@@ -224,7 +224,9 @@ async function reject(f: string): Promise<string> {
     if (!(e instanceof InputError)) throw e;
     msg = e.message;
   }
-  expect(Date.now() - t0, `${f} took too long`).toBeLessThan(1000);
+  // A guard against a loader that hangs or explodes (a 200000-process config, 100k nesting levels), not a
+  // speed target: speed lives in benchmarks. Measured: well under a second a file on an idle machine.
+  expect(Date.now() - t0, `${f} took too long: the loader must reject before doing any work`).toBeLessThan(15_000);
   expect(msg, `${f} was accepted`).not.toBeNull();
   return msg!;
 }

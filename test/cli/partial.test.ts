@@ -67,15 +67,18 @@ describe('partial runs are not a pass', () => {
 });
 
 describe('asking for what is not there', () => {
-  test('a property the design does not declare: one line naming design, property and what it declares, exit 2', async () => {
-    const r = await run('check', '--property', 'hazard-free', '--design', 'umf-wrapped');
-    expect(r.code).toBe(2);
-    expect(r.out).toBe('');
-    expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toMatch(
-      /^fencecheck: design 'umf-wrapped' does not declare property 'hazard-free'; it declares: .*finite-time/,
-    );
-  });
+  test(
+    'a property the design does not declare: one line naming design, property and what it declares, exit ' + '2',
+    async () => {
+      const r = await run('check', '--property', 'hazard-free', '--design', 'umf-wrapped');
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(
+        /^fencecheck: design 'umf-wrapped' does not declare property 'hazard-free'; it declares: .*finite-time/,
+      );
+    },
+  );
   test('seeds above 2^32-1 are rejected; 2^32-1 itself is accepted', async () => {
     const r = await run('check', '--design', D, '--seed', String(2 ** 32));
     expect(r.code).toBe(2);

@@ -66,7 +66,8 @@ describe('replay under the current config', () => {
     const r = await run('replay', f);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/'configValues.P' is 200000, out of bounds/);
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // a hang guard, not a speed target: expanding P = 200000 processes would not end at all
+    expect(Date.now() - t0).toBeLessThan(30_000);
     const e = await run('explain', f);
     expect(e.code).toBe(2);
     expect(e.err).toBe(r.err);
@@ -124,29 +125,32 @@ describe('saved traces stay honest (issue 10.8)', () => {
       traceDigest(d, cfg, t.meta.property, t.meta.actions),
     );
   });
-  test('resave on copies: every trace rewritten or current; then replay reports no drift; resave again is a no-op', async () => {
-    const dir = join(tmp, 'store');
-    cpSync(COUNTEREXAMPLES_DIR, dir, { recursive: true });
-    const files = listTraces(dir).map((f) => join(dir, f));
-    const r = await run('resave', ...files);
-    expect(r.code, r.out).toBe(0);
-    expect(r.out.trim().split('\n')).toHaveLength(files.length);
-    expect(r.out).not.toMatch(/NO LONGER|BAD INPUT/);
-    for (const f of files) {
-      const p = await replayFile(f);
-      expect(p.ok, `${f}: ${p.message}`).toBe(true);
-      expect(p.digestChanged, f).toBe(false);
-      expect(p.driftAt, f).toBe(-1);
-    }
-    const again = await run('resave', ...files);
-    expect(again.code).toBe(0);
-    expect(
-      again.out
-        .split('\n')
-        .filter(Boolean)
-        .every((l) => l.startsWith('current')),
-    ).toBe(true);
-  });
+  test(
+    'resave on copies: every trace rewritten or current; then replay reports no drift; resave again is a ' + 'no-op',
+    async () => {
+      const dir = join(tmp, 'store');
+      cpSync(COUNTEREXAMPLES_DIR, dir, { recursive: true });
+      const files = listTraces(dir).map((f) => join(dir, f));
+      const r = await run('resave', ...files);
+      expect(r.code, r.out).toBe(0);
+      expect(r.out.trim().split('\n')).toHaveLength(files.length);
+      expect(r.out).not.toMatch(/NO LONGER|BAD INPUT/);
+      for (const f of files) {
+        const p = await replayFile(f);
+        expect(p.ok, `${f}: ${p.message}`).toBe(true);
+        expect(p.digestChanged, f).toBe(false);
+        expect(p.driftAt, f).toBe(-1);
+      }
+      const again = await run('resave', ...files);
+      expect(again.code).toBe(0);
+      expect(
+        again.out
+          .split('\n')
+          .filter(Boolean)
+          .every((l) => l.startsWith('current')),
+      ).toBe(true);
+    },
+  );
   test('a trace that no longer violates is reported and kept, byte for byte; exit 1', async () => {
     const f = variant(noTdr(), 'fixed.itf.json', (j) => {
       j['#meta'].actions.pop();

@@ -7,8 +7,13 @@ import { describe, expect, test } from 'vitest';
 import { checkDesigns } from '../../src/api.ts';
 
 const DISPLAY_DESIGNS = [
-  'present-implicit', 'present-explicit-syncobj', 'present-vblank-naive', 'present-late-binding',
-  'present-submit-return', 'io-uring-submit', 'io-uring-early-completion',
+  'present-implicit',
+  'present-explicit-syncobj',
+  'present-vblank-naive',
+  'present-late-binding',
+  'present-submit-return',
+  'io-uring-submit',
+  'io-uring-early-completion',
 ];
 
 /** A design with a seeded bug, the design that fixes it, and the property the bug is about. */
@@ -32,12 +37,15 @@ describe('display and io_uring designs: observed === expected (exhaustive, small
     expect(violated(bug)).toEqual(new Set([property]));
     expect(violated(fix)).toEqual(new Set());
   });
-  test('seed 002: submit and return fences are published and only userspace signals them: finite-time fails (R30)', () => {
-    const c = r.cells.find((x) => x.design === 'present-submit-return' && x.property === 'finite-time');
-    expect(c?.observed).toBe('violates');
-    expect(c?.message).toMatch(/only userspace can signal it/);
-    expect(violated('present-submit-return')).toEqual(new Set(['finite-time']));
-  });
+  test(
+    'seed 002: submit and return fences are published and only userspace signals them: finite-time fails ' + '(R30)',
+    () => {
+      const c = r.cells.find((x) => x.design === 'present-submit-return' && x.property === 'finite-time');
+      expect(c?.observed).toBe('violates');
+      expect(c?.message).toMatch(/only userspace can signal it/);
+      expect(violated('present-submit-return')).toEqual(new Set(['finite-time']));
+    },
+  );
   test('the correct designs of the display path hold every property they declare', () => {
     const correct = ['present-implicit', 'present-explicit-syncobj', 'present-late-binding'];
     for (const d of correct) expect(violated(d), d).toEqual(new Set());

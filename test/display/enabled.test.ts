@@ -37,7 +37,10 @@ function refusals(d: Design, own: (name: string) => boolean, maxStates: number):
       }
       for (const a of enabledActions(d, cfg, w)) {
         const k = worldKey(a.next);
-        if (!seen.has(k)) { seen.add(k); next.push(a.next); }
+        if (!seen.has(k)) {
+          seen.add(k);
+          next.push(a.next);
+        }
       }
     }
     frontier = next;

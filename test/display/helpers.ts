@@ -6,7 +6,12 @@ import { findAction, enabledActions } from '../../src/world/steps.ts';
 export function walk<C>(d: Design<C>, cfg: C, path: [string, ...Args][], w: World = d.init(cfg)): World {
   for (const [name, ...args] of path) {
     const a = findAction(d as Design, cfg, w, name, args);
-    if (!a) throw new Error(`${name}(${args.join(', ')}) not enabled; enabled: ${enabledActions(d as Design, cfg, w).map((x) => x.label).join(', ')}`);
+    if (!a)
+      throw new Error(
+        `${name}(${args.join(', ')}) not enabled; enabled: ${enabledActions(d as Design, cfg, w)
+          .map((x) => x.label)
+          .join(', ')}`,
+      );
     w = a.next;
   }
   return w;

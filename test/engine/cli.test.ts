@@ -12,19 +12,31 @@ import { decodeTrace, encodeTrace } from '../../src/counterexample/itf.ts';
 import { COUNTEREXAMPLES_DIR } from '../../src/registry.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fencecheck-'));
-const noTdr = () => join(COUNTEREXAMPLES_DIR, listTraces().find((f) => f.startsWith('single-fifo-no-tdr/finite-time'))!);
+const noTdr = () =>
+  join(COUNTEREXAMPLES_DIR, listTraces().find((f) => f.startsWith('single-fifo-no-tdr/finite-time'))!);
 
 async function run(...argv: string[]) {
-  let out = '', err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => { out += a.join(' ') + '\n'; });
+  let out = '',
+    err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => {
+    out += a.join(' ') + '\n';
+  });
   process.exitCode = 0;
   try {
     const code = await main(argv);
     return { code, out, err };
   } finally {
-    o.mockRestore(); e.mockRestore(); log.mockRestore();
+    o.mockRestore();
+    e.mockRestore();
+    log.mockRestore();
     process.exitCode = 0;
   }
 }
@@ -60,25 +72,34 @@ describe('replay', () => {
     expect(r.err).toMatch(new RegExp(`^fencecheck: ${f}: not valid JSON`));
   });
   test('truncated trace (a state missing): exit 2, says truncated', async () => {
-    const f = variant('trunc.itf.json', (j) => { j.states.pop(); });
+    const f = variant('trunc.itf.json', (j) => {
+      j.states.pop();
+    });
     const r = await run('replay', f);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/states for 3 actions .*truncated\?/);
   });
   test('wrong-typed fields: exit 2', async () => {
-    const f = variant('typed.itf.json', (j) => { j['#meta'].actions = 'DRM_IOCTL_CS'; });
+    const f = variant('typed.itf.json', (j) => {
+      j['#meta'].actions = 'DRM_IOCTL_CS';
+    });
     const r = await run('replay', f);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/'#meta.actions' must be an array/);
   });
   test('an unknown action: exit 2 naming it', async () => {
-    const f = variant('action.itf.json', (j) => { j['#meta'].actions[1].step = 'drm_sched_run_jobs'; j.states[2]['mbt::actionTaken'] = 'drm_sched_run_jobs'; });
+    const f = variant('action.itf.json', (j) => {
+      j['#meta'].actions[1].step = 'drm_sched_run_jobs';
+      j.states[2]['mbt::actionTaken'] = 'drm_sched_run_jobs';
+    });
     const r = await run('replay', f);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/step 2 names unknown action 'drm_sched_run_jobs'/);
   });
   test('an unknown design: exit 2', async () => {
-    const f = variant('design.itf.json', (j) => { j['#meta'].design = 'single-fifo-renamed'; });
+    const f = variant('design.itf.json', (j) => {
+      j['#meta'].design = 'single-fifo-renamed';
+    });
     const r = await run('replay', f);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/unknown design 'single-fifo-renamed' \(renamed or removed\?\)/);
@@ -93,7 +114,10 @@ describe('replay', () => {
     expect(r.out).toMatch(/FAIL .*step 2: drm_sched_run_job\(sched0, proc0.ctx\) is not enabled; enabled: /);
   });
   test('an outcome that changed: exit 1', async () => {
-    const f = variant('fixed.itf.json', (j) => { j['#meta'].actions.pop(); j.states.pop(); });
+    const f = variant('fixed.itf.json', (j) => {
+      j['#meta'].actions.pop();
+      j.states.pop();
+    });
     const r = await run('replay', f);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/outcome changed: 'finite-time' holds at the end of the 2-step trace/);
@@ -107,18 +131,46 @@ describe('replay', () => {
 
 describe('check and list', () => {
   test('unknown design, unknown property, bad flag value, unknown flag: exit 2, one line', async () => {
-    for (const argv of [['check', '--design', 'nope'], ['check', '--property', 'nope'], ['check', '--runs', 'many'], ['check', '--frobnicate'], ['check', '--engine', 'dfs']]) {
+    for (const argv of [
+      ['check', '--design', 'nope'],
+      ['check', '--property', 'nope'],
+      ['check', '--runs', 'many'],
+      ['check', '--frobnicate'],
+      ['check', '--engine', 'dfs'],
+    ]) {
       const r = await run(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.err.trim().split('\n'), argv.join(' ')).toHaveLength(1);
     }
   });
   test('check --json prints one object with the documented cell fields', async () => {
-    const r = await run('check', '--design', 'single-fifo-no-tdr', '--property', 'finite-time', '--engine', 'exhaustive', '--json');
+    const r = await run(
+      'check',
+      '--design',
+      'single-fifo-no-tdr',
+      '--property',
+      'finite-time',
+      '--engine',
+      'exhaustive',
+      '--json',
+    );
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.ok).toBe(true);
-    expect(Object.keys(j.cells[0])).toEqual(expect.arrayContaining(['design', 'property', 'expected', 'observed', 'engine', 'runs', 'states', 'steps', 'ms', 'trace']));
+    expect(Object.keys(j.cells[0])).toEqual(
+      expect.arrayContaining([
+        'design',
+        'property',
+        'expected',
+        'observed',
+        'engine',
+        'runs',
+        'states',
+        'steps',
+        'ms',
+        'trace',
+      ]),
+    );
     expect(j.cells[0].observed).toBe('violates');
     expect(r.err).toBe('');
   });
@@ -126,7 +178,9 @@ describe('check and list', () => {
     const r = await run('list', '--json');
     const j = JSON.parse(r.out);
     expect(j.designs.map((d: any) => d.name)).toContain('single-fifo-no-tdr');
-    expect(j.properties.map((p: any) => p.name)).toEqual(expect.arrayContaining(['one-shot', 'acyclic-waits', 'finite-time']));
+    expect(j.properties.map((p: any) => p.name)).toEqual(
+      expect.arrayContaining(['one-shot', 'acyclic-waits', 'finite-time']),
+    );
   });
 });
 
@@ -139,7 +193,10 @@ describe('store and format', () => {
     expect(a.written).toBe(true);
     expect(b.written).toBe(false);
     expect(b.path).toBe(a.path);
-    const c = saveTrace({ ...t, meta: { ...t.meta, actions: t.meta.actions.slice(0, 2) }, states: t.states.slice(0, 3) }, dir);
+    const c = saveTrace(
+      { ...t, meta: { ...t.meta, actions: t.meta.actions.slice(0, 2) }, states: t.states.slice(0, 3) },
+      dir,
+    );
     expect(c.path).not.toBe(a.path);
     expect(readdirSync(join(dir, 'single-fifo-no-tdr')).sort()).toHaveLength(2);
   });

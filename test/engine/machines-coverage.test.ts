@@ -27,9 +27,21 @@ describe('@xstate/graph transition coverage', () => {
   });
   test('dma_resv: lock, reserve, add, replace, unlock (R55-R57)', () => {
     const r = coverTransitions(dmaResvMachine, (s) => [
-      { type: 'DMA_RESV_LOCK', owner: 't' }, { type: 'DMA_RESV_UNLOCK' },
+      { type: 'DMA_RESV_LOCK', owner: 't' },
+      { type: 'DMA_RESV_UNLOCK' },
       ...(s.context.reserved < 1 ? [{ type: 'DMA_RESV_RESERVE_FENCES', n: 1 }] : []),
-      ...(s.context.fences.length < 2 ? [{ type: 'DMA_RESV_ADD_FENCE', fence: `f${s.context.fences.length}`, usage: 'WRITE', context: s.context.fences.length, seqno: 1, signaled: [] }] : []),
+      ...(s.context.fences.length < 2
+        ? [
+            {
+              type: 'DMA_RESV_ADD_FENCE',
+              fence: `f${s.context.fences.length}`,
+              usage: 'WRITE',
+              context: s.context.fences.length,
+              seqno: 1,
+              signaled: [],
+            },
+          ]
+        : []),
       { type: 'DMA_RESV_REPLACE_FENCES', context: 0, fence: 'stub', fenceContext: 0, seqno: 0 },
     ]);
     expect(r.uncovered).toEqual([]);
@@ -37,41 +49,60 @@ describe('@xstate/graph transition coverage', () => {
   test('gpu_ring: emit, complete, hang, reset', () => {
     const r = coverTransitions(gpuRingMachine, (s) => [
       ...(s.context.fifo.length < 2 ? [{ type: 'GPU_RING_EMIT', fence: `h${s.context.fifo.length}` }] : []),
-      { type: 'GPU_RING_COMPLETE' }, { type: 'GPU_RING_HANG' }, { type: 'GPU_RING_RESET' },
+      { type: 'GPU_RING_COMPLETE' },
+      { type: 'GPU_RING_HANG' },
+      { type: 'GPU_RING_RESET' },
     ]);
     expect(r.uncovered).toEqual([]);
   });
   test('drm_sched_job: init -> armed -> queued -> running -> done, with reset (R89-R102)', () => {
-    const r = coverTransitions(drmSchedJobMachine, (s) => [
-      ...(s.context.deps.length < 1 ? [{ type: 'DRM_SCHED_JOB_ADD_DEPENDENCY', fence: 'd' }] : []),
-      { type: 'DRM_SCHED_JOB_ARM', scheduled: 's', finished: 'f' },
-      { type: 'DRM_SCHED_ENTITY_PUSH_JOB' },
-      { type: 'DRM_SCHED_DEP_SIGNALED', fence: 'd' },
-      { type: 'DRM_SCHED_RUN_JOB', parent: 'hw', error: 0 },
-      { type: 'DRM_SCHED_RUN_JOB', parent: '', error: -125 },
-      { type: 'DRM_SCHED_PARENT_SIGNALED', fenceError: 0 },
-      { type: 'DRM_SCHED_JOB_DETACH_PARENT' },
-      { type: 'DRM_SCHED_JOB_DONE', error: -62 },
-    ], { input: { id: 'j', entity: 'e', sched: 's' } });
+    const r = coverTransitions(
+      drmSchedJobMachine,
+      (s) => [
+        ...(s.context.deps.length < 1 ? [{ type: 'DRM_SCHED_JOB_ADD_DEPENDENCY', fence: 'd' }] : []),
+        { type: 'DRM_SCHED_JOB_ARM', scheduled: 's', finished: 'f' },
+        { type: 'DRM_SCHED_ENTITY_PUSH_JOB' },
+        { type: 'DRM_SCHED_DEP_SIGNALED', fence: 'd' },
+        { type: 'DRM_SCHED_RUN_JOB', parent: 'hw', error: 0 },
+        { type: 'DRM_SCHED_RUN_JOB', parent: '', error: -125 },
+        { type: 'DRM_SCHED_PARENT_SIGNALED', fenceError: 0 },
+        { type: 'DRM_SCHED_JOB_DETACH_PARENT' },
+        { type: 'DRM_SCHED_JOB_DONE', error: -62 },
+      ],
+      { input: { id: 'j', entity: 'e', sched: 's' } },
+    );
     expect(r.uncovered).toEqual([]);
   });
   test('drm_sched_entity and drm_gpu_scheduler (R90-R97, R103; entity selection policies)', () => {
-    const e = coverTransitions(drmSchedEntityMachine, (s) => [
-      ...(s.context.fenceSeq < 1 ? [{ type: 'DRM_SCHED_ENTITY_ARM' }] : []),
-      ...(s.context.queue.length < 1 ? [{ type: 'DRM_SCHED_ENTITY_PUSH', job: 'j' }] : []),
-      { type: 'DRM_SCHED_ENTITY_POP' }, { type: 'DRM_SCHED_ENTITY_SET_GUILTY' },
-    ], { input: { fenceContext: 1 } });
+    const e = coverTransitions(
+      drmSchedEntityMachine,
+      (s) => [
+        ...(s.context.fenceSeq < 1 ? [{ type: 'DRM_SCHED_ENTITY_ARM' }] : []),
+        ...(s.context.queue.length < 1 ? [{ type: 'DRM_SCHED_ENTITY_PUSH', job: 'j' }] : []),
+        { type: 'DRM_SCHED_ENTITY_POP' },
+        { type: 'DRM_SCHED_ENTITY_SET_GUILTY' },
+      ],
+      { input: { fenceContext: 1 } },
+    );
     expect(e.uncovered).toEqual([]);
-    const s = coverTransitions(drmGpuSchedulerMachine, (x) => [
-      { type: 'DRM_SCHED_PENDING_ADD', job: 'j' }, { type: 'DRM_SCHED_FREE_JOB', job: 'j' },
-      { type: 'DRM_SCHED_SET_POLICY', policy: 'round-robin' }, { type: 'DRM_SCHED_SET_POLICY', policy: 'fifo' },
-      ...((x.context.rq?.submitted.length ?? 0) < 1 ? [{ type: 'DRM_SCHED_RQ_PUSH', entity: 'e', job: 'j' }] : []),
-      { type: 'DRM_SCHED_RQ_SELECT', entity: 'e', job: 'j' },
-    ], { input: { ring: 'r', timeout: true, creditLimit: 1 } });
+    const s = coverTransitions(
+      drmGpuSchedulerMachine,
+      (x) => [
+        { type: 'DRM_SCHED_PENDING_ADD', job: 'j' },
+        { type: 'DRM_SCHED_FREE_JOB', job: 'j' },
+        { type: 'DRM_SCHED_SET_POLICY', policy: 'round-robin' },
+        { type: 'DRM_SCHED_SET_POLICY', policy: 'fifo' },
+        ...((x.context.rq?.submitted.length ?? 0) < 1 ? [{ type: 'DRM_SCHED_RQ_PUSH', entity: 'e', job: 'j' }] : []),
+        { type: 'DRM_SCHED_RQ_SELECT', entity: 'e', job: 'j' },
+      ],
+      { input: { ring: 'r', timeout: true, creditLimit: 1 } },
+    );
     expect(s.uncovered).toEqual([]);
   });
   test('process', () => {
-    const r = coverTransitions(processMachine, () => [{ type: 'PROCESS_SUBMITTED' }, { type: 'PROCESS_READ_BACK' }], { input: { jobs: 1 } });
+    const r = coverTransitions(processMachine, () => [{ type: 'PROCESS_SUBMITTED' }, { type: 'PROCESS_READ_BACK' }], {
+      input: { jobs: 1 },
+    });
     expect(r.uncovered).toEqual([]);
   });
 });

@@ -12,39 +12,66 @@ import { emptyWorld, spawn, respawn, idsOf, ctx, accepts, must, type World } fro
 import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
 import { withView } from '../../models/view.ts';
 
-export interface ToyConfig { fences: number; reinit: boolean; cycle: boolean }
+export interface ToyConfig {
+  fences: number;
+  reinit: boolean;
+  cycle: boolean;
+}
 
-const waiterMachine = setup({ types: { context: {} as { on: string[] }, events: {} as { type: 'WAIT'; f: string } } }).createMachine({
+const waiterMachine = setup({
+  types: { context: {} as { on: string[] }, events: {} as { type: 'WAIT'; f: string } },
+}).createMachine({
   id: 'toy_waiter',
   context: () => ({ on: [] }),
-  on: { WAIT: { guard: ({ context, event }) => !context.on.includes(event.f), actions: assign({ on: ({ context, event }) => [...context.on, event.f] }) } },
+  on: {
+    WAIT: {
+      guard: ({ context, event }) => !context.on.includes(event.f),
+      actions: assign({ on: ({ context, event }) => [...context.on, event.f] }),
+    },
+  },
 });
 // waiter wN makes fence fN wait on each fence it waits on
-withView(waiterMachine, { waitEdges: (id, c: { on: string[] }) => c.on.map((f) => [`f${id.slice(1)}`, f, `${id} waits on ${f}`]) });
+withView(waiterMachine, {
+  waitEdges: (id, c: { on: string[] }) => c.on.map((f) => [`f${id.slice(1)}`, f, `${id} waits on ${f}`]),
+});
 
 const steps = stepTable<ToyConfig>(
   {
-    name: 'toy_signal', role: 'user', actor: () => 'user',
+    name: 'toy_signal',
+    role: 'user',
+    actor: () => 'user',
     params: (w) => idsOf(w, 'dma_fence').map((f) => [f]),
     enabled: (w, [f]) => accepts(w, f, { type: 'DMA_FENCE_SIGNAL' }),
     apply: (w, [f]) => must(w, f, { type: 'DMA_FENCE_SIGNAL' }),
   },
   {
-    name: 'toy_publish', role: 'user', actor: () => 'user',
+    name: 'toy_publish',
+    role: 'user',
+    actor: () => 'user',
     params: (w) => idsOf(w, 'dma_fence').map((f) => [f]),
     enabled: (w, [f]) => accepts(w, f, { type: 'DMA_FENCE_PUBLISH' }),
     apply: (w, [f]) => must(w, f, { type: 'DMA_FENCE_PUBLISH' }),
   },
   {
-    name: 'toy_reinit', role: 'kernel', actor: () => 'kernel',
+    name: 'toy_reinit',
+    role: 'kernel',
+    actor: () => 'kernel',
     params: (w) => idsOf(w, 'dma_fence').map((f) => [f]),
     enabled: (w, [f], cfg) => cfg.reinit && w.o[f].hasTag('signaled') && ctx(w, f).published,
     apply: (w, [f]) => respawn(w, f, dmaFenceMachine, { context: 1 }), // seeded bug: dma_fence_init on a signaled fence
   },
   {
-    name: 'toy_wait', role: 'user', actor: () => 'user',
-    params: (w) => idsOf(w, 'dma_fence').flatMap((a) => idsOf(w, 'dma_fence').filter((b) => a !== b).map((b) => [a, b])),
-    enabled: (w, [a, b], cfg) => cfg.cycle && ctx(w, a).published && accepts(w, `w${a.slice(1)}`, { type: 'WAIT', f: b }),
+    name: 'toy_wait',
+    role: 'user',
+    actor: () => 'user',
+    params: (w) =>
+      idsOf(w, 'dma_fence').flatMap((a) =>
+        idsOf(w, 'dma_fence')
+          .filter((b) => a !== b)
+          .map((b) => [a, b]),
+      ),
+    enabled: (w, [a, b], cfg) =>
+      cfg.cycle && ctx(w, a).published && accepts(w, `w${a.slice(1)}`, { type: 'WAIT', f: b }),
     apply: (w, [a, b]) => must(w, `w${a.slice(1)}`, { type: 'WAIT', f: b }),
   },
 );

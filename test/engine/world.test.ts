@@ -14,7 +14,9 @@ const relay = setup({ types: { context: {} as { to: string }, events: {} as { ty
 const sink = setup({ types: { context: {} as { hits: number }, events: {} as { type: 'HIT' } } }).createMachine({
   id: 'test_sink',
   context: () => ({ hits: 0 }),
-  on: { HIT: { guard: ({ context }) => context.hits < 1, actions: assign({ hits: ({ context }) => context.hits + 1 }) } },
+  on: {
+    HIT: { guard: ({ context }) => context.hits < 1, actions: assign({ hits: ({ context }) => context.hits + 1 }) },
+  },
 });
 
 describe('world.send', () => {

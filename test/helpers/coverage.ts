@@ -28,8 +28,16 @@ function allTransitions(m: AnyStateMachine): string[] {
   return out.sort();
 }
 
-export function coverTransitions(machine: AnyStateMachine, events: (s: AnyMachineSnapshot) => EventObject[], opts: { input?: unknown; limit?: number } = {}): CoverageResult {
-  const adj = getAdjacencyMap(machine, { events: events as any, input: opts.input as any, limit: opts.limit ?? 50_000 });
+export function coverTransitions(
+  machine: AnyStateMachine,
+  events: (s: AnyMachineSnapshot) => EventObject[],
+  opts: { input?: unknown; limit?: number } = {},
+): CoverageResult {
+  const adj = getAdjacencyMap(machine, {
+    events: events as any,
+    input: opts.input as any,
+    limit: opts.limit ?? 50_000,
+  });
   const edges = adjacencyMapToArray(adj);
   const taken = new Set<string>();
   for (const { state, event } of edges) {

@@ -16,7 +16,13 @@ describe('dma_fence_unwrap / merge (R50-R52)', () => {
     let w = fences(['a', 1, 1], ['b', 2, 1], ['c', 3, 1]);
     w = F.dma_fence_array_create(w, 'arr', ['a', 'b'], 9, 1).w;
     w = spawn(w, 'n1', dmaFenceChainMachine, { fence: 'c', context: 10, seqno: 1, pending: ['c'] });
-    w = spawn(w, 'n2', dmaFenceChainMachine, { fence: 'arr', prev: 'n1', context: 10, seqno: 2, pending: ['arr', 'n1'] });
+    w = spawn(w, 'n2', dmaFenceChainMachine, {
+      fence: 'arr',
+      prev: 'n1',
+      context: 10,
+      seqno: 2,
+      pending: ['arr', 'n1'],
+    });
     expect(dma_fence_unwrap(w, 'a')).toEqual(['a']);
     expect(dma_fence_unwrap(w, 'arr')).toEqual(['a', 'b']);
     expect(dma_fence_unwrap(w, 'n2')).toEqual(['a', 'b', 'c']);
@@ -39,16 +45,20 @@ describe('dma_fence_unwrap / merge (R50-R52)', () => {
     expect(m.w.o.m).toBeUndefined();
   });
 
-  test('R51: merge of several pending leaves builds a flat array, sorted by context, with a fresh context and seqno 1', () => {
-    let w = fences(['x', 7, 1], ['y', 3, 1], ['z', 5, 1]);
-    w = F.dma_fence_array_create(w, 'inner', ['x', 'y'], 20, 1).w;
-    w = F.dma_fence_context_alloc(w, 30).w; // contexts 1..30 taken
-    const m = dma_fence_unwrap_merge(w, ['inner', 'z'], 'm');
-    const a = ctx<DmaFenceArrayContext>(m.w, 'm');
-    expect(a.fences).toEqual(['y', 'z', 'x']);
-    expect([a.context, a.seqno]).toEqual([31, 1]);
-    expect(a.fences.some((f) => F.dma_fence_is_container(m.w, f))).toBe(false);
-  });
+  test(
+    'R51: merge of several pending leaves builds a flat array, sorted by context, with a fresh context and seqno ' +
+      '1',
+    () => {
+      let w = fences(['x', 7, 1], ['y', 3, 1], ['z', 5, 1]);
+      w = F.dma_fence_array_create(w, 'inner', ['x', 'y'], 20, 1).w;
+      w = F.dma_fence_context_alloc(w, 30).w; // contexts 1..30 taken
+      const m = dma_fence_unwrap_merge(w, ['inner', 'z'], 'm');
+      const a = ctx<DmaFenceArrayContext>(m.w, 'm');
+      expect(a.fences).toEqual(['y', 'z', 'x']);
+      expect([a.context, a.seqno]).toEqual([31, 1]);
+      expect(a.fences.some((f) => F.dma_fence_is_container(m.w, f))).toBe(false);
+    },
+  );
 
   test('R52: merge keeps only the later fence of a context (dedup), which I4 makes sound', () => {
     const w = fences(['p1', 4, 1], ['p2', 4, 2], ['q', 5, 1]);

@@ -4,7 +4,9 @@ import { emptyWorld, spawn, ctx, type World } from '../../models/world.ts';
 import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
 
 export const recorder = setup({ types: { context: {} as { got: unknown[] } } }).createMachine({
-  id: 'test_recorder', context: { got: [] }, on: { '*': { actions: assign({ got: ({ context, event }) => [...context.got, event] }) } },
+  id: 'test_recorder',
+  context: { got: [] },
+  on: { '*': { actions: assign({ got: ({ context, event }) => [...context.got, event] }) } },
 });
 
 export const got = (w: World, id = 'r') => ctx<{ got: { type: string; fenceError?: number }[] }>(w, id).got;

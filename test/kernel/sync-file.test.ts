@@ -52,65 +52,83 @@ describe('sync_file (R64-R69)', () => {
     expect(u.syncFileMerge(dev, 999, a.fd).result).toBe(u.EBADF);
   });
 
-  test('R66: the merged file holds dma_fence_unwrap_merge(a, b) and signals when both have; a and b are unchanged', () => {
-    const { dev, t1, t2 } = twoTimelines();
-    const a = u.swSyncCreateFence(dev, t1, 1);
-    const b = u.swSyncCreateFence(dev, t2, 1);
-    const fa = u.syncFileFence(dev, a.fd), fb = u.syncFileFence(dev, b.fd);
-    const m = u.syncFileMerge(dev, a.fd, b.fd);
-    expect(m.result).toBe(0);
-    expect(u.syncFileInfo(dev, m.fd).info!.numFences).toBe(2);
-    u.swSyncInc(dev, t1, 1);
-    expect(u.fenceWait(dev, m.fd, 0)).toBe(ETIME);
-    u.swSyncInc(dev, t2, 1);
-    expect(u.fenceWait(dev, m.fd, 0)).toBe(0);
-    expect([u.syncFileFence(dev, a.fd), u.syncFileFence(dev, b.fd)]).toEqual([fa, fb]);
-  });
+  test(
+    'R66: the merged file holds dma_fence_unwrap_merge(a, b) and signals when both have; a and b are ' + 'unchanged',
+    () => {
+      const { dev, t1, t2 } = twoTimelines();
+      const a = u.swSyncCreateFence(dev, t1, 1);
+      const b = u.swSyncCreateFence(dev, t2, 1);
+      const fa = u.syncFileFence(dev, a.fd),
+        fb = u.syncFileFence(dev, b.fd);
+      const m = u.syncFileMerge(dev, a.fd, b.fd);
+      expect(m.result).toBe(0);
+      expect(u.syncFileInfo(dev, m.fd).info!.numFences).toBe(2);
+      u.swSyncInc(dev, t1, 1);
+      expect(u.fenceWait(dev, m.fd, 0)).toBe(ETIME);
+      u.swSyncInc(dev, t2, 1);
+      expect(u.fenceWait(dev, m.fd, 0)).toBe(0);
+      expect([u.syncFileFence(dev, a.fd), u.syncFileFence(dev, b.fd)]).toEqual([fa, fb]);
+    },
+  );
 
-  test('R67: FILE_INFO: flags/pad -> -EINVAL; num_fences 0 -> count and get_status; too small -> -EINVAL; else per-leaf, first status <= 0 wins', () => {
-    const { dev, t1, t2 } = twoTimelines();
-    const a = u.swSyncCreateFence(dev, t1, 1);
-    const b = u.swSyncCreateFence(dev, t2, 1);
-    const m = u.syncFileMerge(dev, a.fd, b.fd);
-    expect(u.syncFileInfo(dev, m.fd, { flags: 1 }).result).toBe(EINVAL);
-    expect(u.syncFileInfo(dev, m.fd, { pad: 2 }).result).toBe(EINVAL);
-    expect(u.syncFileInfo(dev, m.fd).info).toMatchObject({ numFences: 2, status: 0 });
-    expect(u.syncFileInfo(dev, m.fd, { numFences: 1 }).result).toBe(EINVAL);
-    u.swSyncInc(dev, t2, 1);
-    const i = u.syncFileInfo(dev, m.fd, { numFences: 2 }).info!;
-    expect([i.status, i.fences.map((f) => f.status)]).toEqual([0, [0, 1]]);
-    u.close(dev, t1); // pending pts of t1 signal with -ENOENT
-    const j = u.syncFileInfo(dev, m.fd, { numFences: 2 }).info!;
-    expect([j.status, j.fences.map((f) => f.status)]).toEqual([ENOENT, [ENOENT, 1]]);
-  });
+  test(
+    'R67: FILE_INFO: flags/pad -> -EINVAL; num_fences 0 -> count and get_status; too small -> -EINVAL; else ' +
+      'per-leaf, first status <= 0 wins',
+    () => {
+      const { dev, t1, t2 } = twoTimelines();
+      const a = u.swSyncCreateFence(dev, t1, 1);
+      const b = u.swSyncCreateFence(dev, t2, 1);
+      const m = u.syncFileMerge(dev, a.fd, b.fd);
+      expect(u.syncFileInfo(dev, m.fd, { flags: 1 }).result).toBe(EINVAL);
+      expect(u.syncFileInfo(dev, m.fd, { pad: 2 }).result).toBe(EINVAL);
+      expect(u.syncFileInfo(dev, m.fd).info).toMatchObject({ numFences: 2, status: 0 });
+      expect(u.syncFileInfo(dev, m.fd, { numFences: 1 }).result).toBe(EINVAL);
+      u.swSyncInc(dev, t2, 1);
+      const i = u.syncFileInfo(dev, m.fd, { numFences: 2 }).info!;
+      expect([i.status, i.fences.map((f) => f.status)]).toEqual([0, [0, 1]]);
+      u.close(dev, t1); // pending pts of t1 signal with -ENOENT
+      const j = u.syncFileInfo(dev, m.fd, { numFences: 2 }).info!;
+      expect([j.status, j.fences.map((f) => f.status)]).toEqual([ENOENT, [ENOENT, 1]]);
+    },
+  );
 
   test('R68: an ioctl on an fd that is not a sync_file is -ENOTTY', () => {
     const { dev, t1 } = twoTimelines();
     expect(u.syncFileInfo(dev, t1).result).toBe(u.ENOTTY);
   });
 
-  test('R69: a signaled sync_file stays signaled; a sync_file of a fence only userspace can signal is flagged by finite-time (R30)', () => {
-    const { dev, t1 } = twoTimelines();
-    const a = u.swSyncCreateFence(dev, t1, 1);
-    const msg = finiteTime.drain!(dev.w, { settled: dev.w, steps: 0, labels: [], bound: 1 }, {});
-    expect(msg).toMatch(/only userspace can signal it/);
-    u.swSyncInc(dev, t1, 1);
-    u.swSyncInc(dev, t1, 5);
-    u.close(dev, t1);
-    expect(u.fenceWait(dev, a.fd, 0)).toBe(0);
-    expect(u.syncFileInfo(dev, a.fd).info!.status).toBe(1);
-  });
+  test(
+    'R69: a signaled sync_file stays signaled; a sync_file of a fence only userspace can signal is flagged by ' +
+      'finite-time (R30)',
+    () => {
+      const { dev, t1 } = twoTimelines();
+      const a = u.swSyncCreateFence(dev, t1, 1);
+      const msg = finiteTime.drain!(dev.w, { settled: dev.w, steps: 0, labels: [], bound: 1 }, {});
+      expect(msg).toMatch(/only userspace can signal it/);
+      u.swSyncInc(dev, t1, 1);
+      u.swSyncInc(dev, t1, 5);
+      u.close(dev, t1);
+      expect(u.fenceWait(dev, a.fd, 0)).toBe(0);
+      expect(u.syncFileInfo(dev, a.fd).info!.status).toBe(1);
+    },
+  );
 });
 
 describe('sw_sync (sw_sync.c) and uAPI threads', () => {
-  test('sw_sync: SW_SYNC_IOC_INC signals every pt with seqno <= value, in order; a pt at or below the value is born signaled', () => {
-    const { dev, t1 } = twoTimelines();
-    const p3 = u.swSyncCreateFence(dev, t1, 3), p1 = u.swSyncCreateFence(dev, t1, 1), p5 = u.swSyncCreateFence(dev, t1, 5);
-    u.swSyncInc(dev, t1, 3);
-    expect([p1, p3, p5].map((p) => u.fenceWait(dev, p.fd, 0))).toEqual([0, 0, ETIME]);
-    expect(u.fenceWait(dev, u.swSyncCreateFence(dev, t1, 2).fd, 0)).toBe(0);
-    expect(u.syncFileFence(dev, u.swSyncCreateFence(dev, t1, 5).fd)).toBe(u.syncFileFence(dev, p5.fd));
-  });
+  test(
+    'sw_sync: SW_SYNC_IOC_INC signals every pt with seqno <= value, in order; a pt at or below the value is born ' +
+      'signaled',
+    () => {
+      const { dev, t1 } = twoTimelines();
+      const p3 = u.swSyncCreateFence(dev, t1, 3),
+        p1 = u.swSyncCreateFence(dev, t1, 1),
+        p5 = u.swSyncCreateFence(dev, t1, 5);
+      u.swSyncInc(dev, t1, 3);
+      expect([p1, p3, p5].map((p) => u.fenceWait(dev, p.fd, 0))).toEqual([0, 0, ETIME]);
+      expect(u.fenceWait(dev, u.swSyncCreateFence(dev, t1, 2).fd, 0)).toBe(0);
+      expect(u.syncFileFence(dev, u.swSyncCreateFence(dev, t1, 5).fd)).toBe(u.syncFileFence(dev, p5.fd));
+    },
+  );
 
   test('sw_sync: closing the timeline signals the remaining pts with -ENOENT', () => {
     const { dev, t1 } = twoTimelines();
@@ -120,21 +138,25 @@ describe('sw_sync (sw_sync.c) and uAPI threads', () => {
     expect(u.close(dev, t1)).toBe(u.EBADF);
   });
 
-  test('device: a wait in another thread sees steps done before its deadline; a finite wait with nothing to wake it returns -ETIME at the deadline', () => {
-    const { dev, t1 } = twoTimelines();
-    const a = u.swSyncCreateFence(dev, t1, 1);
-    const th = u.fenceWaitAsync(dev, a.fd, 100);
-    expect(th.state).toBe('blocked');
-    u.advance(dev, 40);
-    u.swSyncInc(dev, t1, 1);
-    expect(u.join(dev, th)).toBe(0);
-    expect(th.doneAt).toBe(40);
-    const b = u.swSyncCreateFence(dev, t1, 2);
-    u.at(dev, dev.now + 100, (d) => u.swSyncInc(d, t1, 1));
-    expect(u.fenceWait(dev, b.fd, 100)).toBe(ETIME); // the inc comes exactly at the deadline: too late
-    expect(u.fenceWait(dev, b.fd, -1)).toBe(0);
-    expect(stateOf(dev.w, u.syncFileFence(dev, b.fd)!)).toBe('signaled');
-  });
+  test(
+    'device: a wait in another thread sees steps done before its deadline; a finite wait with nothing to wake it ' +
+      'returns -ETIME at the deadline',
+    () => {
+      const { dev, t1 } = twoTimelines();
+      const a = u.swSyncCreateFence(dev, t1, 1);
+      const th = u.fenceWaitAsync(dev, a.fd, 100);
+      expect(th.state).toBe('blocked');
+      u.advance(dev, 40);
+      u.swSyncInc(dev, t1, 1);
+      expect(u.join(dev, th)).toBe(0);
+      expect(th.doneAt).toBe(40);
+      const b = u.swSyncCreateFence(dev, t1, 2);
+      u.at(dev, dev.now + 100, (d) => u.swSyncInc(d, t1, 1));
+      expect(u.fenceWait(dev, b.fd, 100)).toBe(ETIME); // the inc comes exactly at the deadline: too late
+      expect(u.fenceWait(dev, b.fd, -1)).toBe(0);
+      expect(stateOf(dev.w, u.syncFileFence(dev, b.fd)!)).toBe('signaled');
+    },
+  );
 });
 
 describe('dma-buf implicit-sync uAPI (R126-R129)', () => {
@@ -146,19 +168,24 @@ describe('dma-buf implicit-sync uAPI (R126-R129)', () => {
   }
   const { DMA_BUF_SYNC_READ: RD, DMA_BUF_SYNC_WRITE: WR, DMA_BUF_SYNC_RW: RW } = u;
 
-  test('R126: EXPORT_SYNC_FILE rejects flags outside RW and flags without RW (-EINVAL); an idle buffer exports the signaled stub', () => {
-    const { dev, bo } = buf();
-    expect(u.dmabufExportSyncFile(dev, bo, 0).result).toBe(EINVAL);
-    expect(u.dmabufExportSyncFile(dev, bo, 4 | RD).result).toBe(EINVAL);
-    const x = u.dmabufExportSyncFile(dev, bo, RW);
-    expect(x.result).toBe(0);
-    expect(u.syncFileFence(dev, x.fd)).toBe('dma_fence_stub');
-    expect(u.fenceWait(dev, x.fd, 0)).toBe(0);
-  });
+  test(
+    'R126: EXPORT_SYNC_FILE rejects flags outside RW and flags without RW (-EINVAL); an idle buffer exports the ' +
+      'signaled stub',
+    () => {
+      const { dev, bo } = buf();
+      expect(u.dmabufExportSyncFile(dev, bo, 0).result).toBe(EINVAL);
+      expect(u.dmabufExportSyncFile(dev, bo, 4 | RD).result).toBe(EINVAL);
+      const x = u.dmabufExportSyncFile(dev, bo, RW);
+      expect(x.result).toBe(0);
+      expect(u.syncFileFence(dev, x.fd)).toBe('dma_fence_stub');
+      expect(u.fenceWait(dev, x.fd, 0)).toBe(0);
+    },
+  );
 
   test('R126/R127: READ export waits for the writers only; WRITE export waits for readers and writers', () => {
     const { dev, tl, bo } = buf();
-    const w1 = u.swSyncCreateFence(dev, tl, 1), r2 = u.swSyncCreateFence(dev, tl, 2);
+    const w1 = u.swSyncCreateFence(dev, tl, 1),
+      r2 = u.swSyncCreateFence(dev, tl, 2);
     expect(u.dmabufImportSyncFile(dev, bo, WR, w1.fd)).toBe(0);
     expect(u.dmabufImportSyncFile(dev, bo, RD, r2.fd)).toBe(0);
     const forRead = u.dmabufExportSyncFile(dev, bo, RD);
@@ -179,16 +206,23 @@ describe('dma-buf implicit-sync uAPI (R126-R129)', () => {
     expect(u.fenceWait(dev, u.dmabufExportSyncFile(dev, bo, WR).fd, 0)).toBe(ETIME);
   });
 
-  test('R127: IMPORT_SYNC_FILE checks flags before the fd (-EINVAL for both); it unwraps the fence and adds every leaf as WRITE or READ', () => {
-    const { dev, tl, bo } = buf();
-    const t2 = u.swSyncTimelineCreate(dev);
-    expect(u.dmabufImportSyncFile(dev, bo, 0, 999)).toBe(EINVAL);
-    expect(u.dmabufImportSyncFile(dev, bo, RD, tl)).toBe(EINVAL);
-    const m = u.syncFileMerge(dev, u.swSyncCreateFence(dev, tl, 1).fd, u.swSyncCreateFence(dev, t2, 1).fd);
-    expect(u.dmabufImportSyncFile(dev, bo, WR, m.fd)).toBe(0);
-    const entries = ctx<any>(dev.w, 'bo0.resv').fences.map((e: any) => [e.fence, e.usage]);
-    expect(entries).toEqual([['sw_sync0.pt0', 'WRITE'], ['sw_sync1.pt0', 'WRITE']]);
-  });
+  test(
+    'R127: IMPORT_SYNC_FILE checks flags before the fd (-EINVAL for both); it unwraps the fence and adds every ' +
+      'leaf as WRITE or READ',
+    () => {
+      const { dev, tl, bo } = buf();
+      const t2 = u.swSyncTimelineCreate(dev);
+      expect(u.dmabufImportSyncFile(dev, bo, 0, 999)).toBe(EINVAL);
+      expect(u.dmabufImportSyncFile(dev, bo, RD, tl)).toBe(EINVAL);
+      const m = u.syncFileMerge(dev, u.swSyncCreateFence(dev, tl, 1).fd, u.swSyncCreateFence(dev, t2, 1).fd);
+      expect(u.dmabufImportSyncFile(dev, bo, WR, m.fd)).toBe(0);
+      const entries = ctx<any>(dev.w, 'bo0.resv').fences.map((e: any) => [e.fence, e.usage]);
+      expect(entries).toEqual([
+        ['sw_sync0.pt0', 'WRITE'],
+        ['sw_sync1.pt0', 'WRITE'],
+      ]);
+    },
+  );
 
   test('R128: export -> another context writes -> import is not atomic: the early export misses the write', () => {
     const { dev, tl, bo } = buf();

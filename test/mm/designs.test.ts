@@ -9,14 +9,23 @@ import { exploreExhaustive } from '../../src/explore/exhaustive.ts';
 import acyclicWaits from '../../properties/acyclic-waits.ts';
 
 const DESIGNS = [
-  'umf-wrapped', 'umf-wrapped-timeout', 'umf-separated', 'umf-wait-in-userspace', 'no-bo-fences',
-  'userq-eviction-fence', 'userq-no-hang-detect', 'page-faults-with-dma-fence', 'reclaim-in-run-job',
+  'umf-wrapped',
+  'umf-wrapped-timeout',
+  'umf-separated',
+  'umf-wait-in-userspace',
+  'no-bo-fences',
+  'userq-eviction-fence',
+  'userq-no-hang-detect',
+  'page-faults-with-dma-fence',
+  'reclaim-in-run-job',
 ];
 
 describe('memory management and user memory fence designs (issue 4)', () => {
   test('every cell: observed === expected (exhaustive, small configs)', async () => {
     const r = await checkDesigns({ designs: DESIGNS, engine: 'exhaustive' });
-    const bad = r.cells.filter((c) => c.observed !== c.expected).map((c) => `${c.design}/${c.property}: expected ${c.expected}, observed ${c.observed} (${c.bound})`);
+    const bad = r.cells
+      .filter((c) => c.observed !== c.expected)
+      .map((c) => `${c.design}/${c.property}: expected ${c.expected}, observed ${c.observed} (${c.bound})`);
     expect(bad).toEqual([]);
     expect(new Set(r.cells.map((c) => c.design))).toEqual(new Set(DESIGNS));
     // the headline cells of the brief
@@ -33,7 +42,11 @@ describe('memory management and user memory fence designs (issue 4)', () => {
   });
 
   test('seed 001 story: the innocent kill needs the memory move that closed the cycle', async () => {
-    const r = await checkDesigns({ designs: ['umf-wrapped-timeout'], properties: ['innocent-context-survives', 'acyclic-waits'], engine: 'exhaustive' });
+    const r = await checkDesigns({
+      designs: ['umf-wrapped-timeout'],
+      properties: ['innocent-context-survives', 'acyclic-waits'],
+      engine: 'exhaustive',
+    });
     const kill = r.cells.find((c) => c.property === 'innocent-context-survives')!;
     expect(kill.message).toMatch(/proc1\.ctx was killed by proc1\.j0\.umf/);
     const cyc = r.cells.find((c) => c.property === 'acyclic-waits')!;
@@ -47,7 +60,7 @@ describe('memory management and user memory fence designs (issue 4)', () => {
     expect(r2.found.map((f) => f.actions.at(-1)?.step)).toEqual(['ttm_bo_validate']);
   });
 
-  test('option 2 pays for its safety in latency: the consumer\'s handoff is longer than with pipelining', async () => {
+  test("option 2 pays for its safety in latency: the consumer's handoff is longer than with pipelining", async () => {
     const wait = (await import('../../models/designs/umf-wait-in-userspace.ts')).default;
     const wrapped = (await import('../../models/designs/umf-wrapped.ts')).default;
     const m = (d: typeof wait) => d.metrics!['handoff-latency-steps'](d.init(d.configs.small), d.configs.small);

@@ -17,7 +17,13 @@ import { gpuPageFaultMachine } from '../../models/gpu/gpu-page-fault.ts';
 import { userProcessMachine } from '../../models/userspace/user-process.ts';
 import { ttm_bo_create, ttm_bo_move, dma_resv_add } from '../../models/ttm/ttm-bo.ts';
 
-const batch = (o: Partial<{ waitUmf: string; waitValue: number; writeUmf: string; writeValue: number }> = {}) => ({ waitUmf: '', waitValue: 0, writeUmf: '', writeValue: 0, ...o });
+const batch = (o: Partial<{ waitUmf: string; waitValue: number; writeUmf: string; writeValue: number }> = {}) => ({
+  waitUmf: '',
+  waitValue: 0,
+  writeUmf: '',
+  writeValue: 0,
+  ...o,
+});
 
 describe('ttm_buffer_object (R53, I19, H5)', () => {
   test('a move waits on every resv fence up to BOOKKEEP, enabling a lazy one (I19, R8, R108)', () => {
@@ -40,12 +46,25 @@ describe('ttm_buffer_object (R53, I19, H5)', () => {
     expect((ctx(w, 'bo.resv') as any).fences.find((e: any) => e.fence === 'bo.move1').usage).toBe('KERNEL');
   });
   test('coverage', () => {
-    const r = coverTransitions(ttmBoMachine, (s) => [
-      { type: 'TTM_BO_MOVE', to: 'VRAM', fence: 'm', deps: s.context.placement === 'VRAM' ? [] : ['d'], neededBy: ['j'] },
-      { type: 'TTM_BO_MOVE', to: 'GTT', fence: 'm', deps: [], neededBy: [] },
-      { type: 'TTM_BO_DEP_SIGNALED', fence: 'd' }, { type: 'TTM_BO_MOVE_DONE' },
-      { type: 'TTM_BO_PIN', for: 'j' }, { type: 'TTM_BO_UNPIN' }, { type: 'TTM_BO_FREE' },
-    ], { input: { resv: 'r', placement: 'SYSTEM' } });
+    const r = coverTransitions(
+      ttmBoMachine,
+      (s) => [
+        {
+          type: 'TTM_BO_MOVE',
+          to: 'VRAM',
+          fence: 'm',
+          deps: s.context.placement === 'VRAM' ? [] : ['d'],
+          neededBy: ['j'],
+        },
+        { type: 'TTM_BO_MOVE', to: 'GTT', fence: 'm', deps: [], neededBy: [] },
+        { type: 'TTM_BO_DEP_SIGNALED', fence: 'd' },
+        { type: 'TTM_BO_MOVE_DONE' },
+        { type: 'TTM_BO_PIN', for: 'j' },
+        { type: 'TTM_BO_UNPIN' },
+        { type: 'TTM_BO_FREE' },
+      ],
+      { input: { resv: 'r', placement: 'SYSTEM' } },
+    );
     expect(r.uncovered).toEqual([]);
   });
 });
@@ -55,7 +74,10 @@ describe('user_memory_fence and dma_fence_umf (R30, R118-R120)', () => {
     let w = spawn(emptyWorld, 'u', userMemoryFenceMachine, { writer: 'p' });
     w = spawn(w, 'a', userProcessMachine, {});
     w = spawn(w, 'b', userProcessMachine, {});
-    for (const [p, v] of [['a', 1], ['b', 2]] as const) {
+    for (const [p, v] of [
+      ['a', 1],
+      ['b', 2],
+    ] as const) {
       w = must(w, p, { type: 'PROC_BLOCK', on: 'u' });
       w = must(w, 'u', { type: 'UMF_FUTEX_WAIT', to: p, value: v, ev: { type: 'PROC_WAKE' } });
     }
@@ -74,18 +96,33 @@ describe('user_memory_fence and dma_fence_umf (R30, R118-R120)', () => {
     expect(w.o.W.hasTag('signaled')).toBe(true);
   });
   test('coverage', () => {
-    const u = coverTransitions(userMemoryFenceMachine, (s) => [
-      ...(s.context.value < 2 ? [{ type: 'UMF_WRITE', value: s.context.value + 1 }] : []), { type: 'UMF_WRITE', value: 9, fenceError: -5 },
-      ...(s.context.waiters.length < 1 && s.context.value < 2 ? [{ type: 'UMF_FUTEX_WAIT', to: 'x', value: s.context.value + 1, ev: { type: 'X' } }] : []),
-      { type: 'UMF_FUTEX_WAIT', to: 'y', value: 0, ev: { type: 'X' } }, { type: 'UMF_FUTEX_CANCEL', to: 'x' },
-    ], { limit: 200 });
+    const u = coverTransitions(
+      userMemoryFenceMachine,
+      (s) => [
+        ...(s.context.value < 2 ? [{ type: 'UMF_WRITE', value: s.context.value + 1 }] : []),
+        { type: 'UMF_WRITE', value: 9, fenceError: -5 },
+        ...(s.context.waiters.length < 1 && s.context.value < 2
+          ? [{ type: 'UMF_FUTEX_WAIT', to: 'x', value: s.context.value + 1, ev: { type: 'X' } }]
+          : []),
+        { type: 'UMF_FUTEX_WAIT', to: 'y', value: 0, ev: { type: 'X' } },
+        { type: 'UMF_FUTEX_CANCEL', to: 'x' },
+      ],
+      { limit: 200 },
+    );
     expect(u.uncovered).toEqual([]);
-    const f = coverTransitions(dmaFenceUmfMachine, (s) => [
-      { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' },
-      ...(s.context.cbs.length < 1 ? [{ type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: 'w', ev: { type: 'X' } } }] : []),
-      { type: 'DMA_FENCE_REMOVE_CALLBACK', to: 'w' }, { type: 'DMA_FENCE_SET_ERROR', error: -62 },
-      { type: 'DMA_FENCE_SIGNAL' }, { type: 'DMA_FENCE_PUBLISH' },
-    ] as any, { input: { self: 'W', umf: 'u', value: 1 } });
+    const f = coverTransitions(
+      dmaFenceUmfMachine,
+      (s) =>
+        [
+          { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' },
+          ...(s.context.cbs.length < 1 ? [{ type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: 'w', ev: { type: 'X' } } }] : []),
+          { type: 'DMA_FENCE_REMOVE_CALLBACK', to: 'w' },
+          { type: 'DMA_FENCE_SET_ERROR', error: -62 },
+          { type: 'DMA_FENCE_SIGNAL' },
+          { type: 'DMA_FENCE_PUBLISH' },
+        ] as any,
+      { input: { self: 'W', umf: 'u', value: 1 } },
+    );
     expect(f.uncovered).toEqual([]);
   });
 });
@@ -98,15 +135,26 @@ describe('kthread (R22-R25, I11)', () => {
     expect(stateOf(atomic, 't')).toBe('running');
     w = must(w, 't', { type: 'KTHREAD_ALLOC', gfp: 'GFP_KERNEL', reclaimWaits: 'j.finished' });
     expect(stateOf(w, 't')).toBe('blocked');
-    expect(waitEdges(w).map((e) => [e[0], e[1]])).toEqual([['j.finished', 't'], ['t', 'j.finished']]);
+    expect(waitEdges(w).map((e) => [e[0], e[1]])).toEqual([
+      ['j.finished', 't'],
+      ['t', 'j.finished'],
+    ]);
   });
   test('coverage', () => {
-    const r = coverTransitions(kthreadMachine, (s) => [
-      { type: 'KTHREAD_WORK', work: 'w', sigFor: ['f'] },
-      ...(s.context.locks.length < 1 ? [{ type: 'KTHREAD_LOCK', lock: 'resv:bo' }] : []), { type: 'KTHREAD_UNLOCK', lock: 'resv:bo' },
-      { type: 'KTHREAD_ALLOC', gfp: 'GFP_KERNEL', reclaimWaits: 'f' }, { type: 'KTHREAD_ALLOC', gfp: 'GFP_ATOMIC', reclaimWaits: 'f' },
-      { type: 'KTHREAD_WAIT', on: 'f' }, { type: 'KTHREAD_WAKE' }, { type: 'KTHREAD_DONE' },
-    ], { limit: 500 });
+    const r = coverTransitions(
+      kthreadMachine,
+      (s) => [
+        { type: 'KTHREAD_WORK', work: 'w', sigFor: ['f'] },
+        ...(s.context.locks.length < 1 ? [{ type: 'KTHREAD_LOCK', lock: 'resv:bo' }] : []),
+        { type: 'KTHREAD_UNLOCK', lock: 'resv:bo' },
+        { type: 'KTHREAD_ALLOC', gfp: 'GFP_KERNEL', reclaimWaits: 'f' },
+        { type: 'KTHREAD_ALLOC', gfp: 'GFP_ATOMIC', reclaimWaits: 'f' },
+        { type: 'KTHREAD_WAIT', on: 'f' },
+        { type: 'KTHREAD_WAKE' },
+        { type: 'KTHREAD_DONE' },
+      ],
+      { limit: 500 },
+    );
     expect(r.uncovered).toEqual([]);
   });
 });
@@ -131,14 +179,28 @@ describe('gpu_context (R108-R112, R20)', () => {
     w = must(w, 'pf', { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' });
     expect(w.o.pf.hasTag('signaled')).toBe(false);
     w = must(w, 'c', { type: 'GPU_CTX_KILL', by: 'tdr', error: -62 });
-    expect([w.o.pf.hasTag('signaled'), ctx(w, 'pf').error, ctx<GpuContextContext>(w, 'c').culprit]).toEqual([true, -2, true]);
+    expect([w.o.pf.hasTag('signaled'), ctx(w, 'pf').error, ctx<GpuContextContext>(w, 'c').culprit]).toEqual([
+      true,
+      -2,
+      true,
+    ]);
   });
   test('coverage', () => {
-    const r = coverTransitions(gpuContextMachine, (s) => [
-      ...(s.context.batches.length < 1 && s.context.done < 1 ? [{ type: 'GPU_CTX_SUBMIT', batch: batch({ writeUmf: 'u', writeValue: 1 }) }] : []),
-      { type: 'GPU_CTX_EXEC' }, { type: 'GPU_CTX_PREEMPT' }, { type: 'GPU_CTX_PREEMPTED' },
-      { type: 'GPU_CTX_RESUME', pfence: 'pf' }, { type: 'GPU_CTX_HANG' }, { type: 'GPU_CTX_KILL', by: 'x', error: -62 },
-    ], { input: { proc: 'p', bos: ['b'] }, limit: 500 });
+    const r = coverTransitions(
+      gpuContextMachine,
+      (s) => [
+        ...(s.context.batches.length < 1 && s.context.done < 1
+          ? [{ type: 'GPU_CTX_SUBMIT', batch: batch({ writeUmf: 'u', writeValue: 1 }) }]
+          : []),
+        { type: 'GPU_CTX_EXEC' },
+        { type: 'GPU_CTX_PREEMPT' },
+        { type: 'GPU_CTX_PREEMPTED' },
+        { type: 'GPU_CTX_RESUME', pfence: 'pf' },
+        { type: 'GPU_CTX_HANG' },
+        { type: 'GPU_CTX_KILL', by: 'x', error: -62 },
+      ],
+      { input: { proc: 'p', bos: ['b'] }, limit: 500 },
+    );
     expect(r.uncovered).toEqual([]);
   });
 });
@@ -158,19 +220,27 @@ describe('user_mode_queue (R115, R122-R124, I23)', () => {
     expect([w.o.f2.hasTag('signaled'), ctx(w, 'f2').error, stateOf(w, 'q')]).toEqual([true, -62, 'banned']);
   });
   test('coverage', () => {
-    const r = coverTransitions(userModeQueueMachine, (s) => [
-      ...(s.context.wptr < 1 ? [{ type: 'USERQ_DOORBELL', batch: batch() }] : []),
-      ...(s.context.fences.length < 1 && s.context.wptr === 1 ? [{ type: 'USERQ_SIGNAL', fence: 'f' }] : []),
-      { type: 'USERQ_ATTACH_EVF', fence: 'e' }, { type: 'USERQ_EXEC' }, { type: 'USERQ_UNMAP' }, { type: 'USERQ_MAP' },
-      { type: 'USERQ_HANG' }, { type: 'USERQ_RESET', by: 'x', error: -62 },
-    ], { input: { proc: 'p', bos: ['b'], hangDetect: true }, limit: 500 });
+    const r = coverTransitions(
+      userModeQueueMachine,
+      (s) => [
+        ...(s.context.wptr < 1 ? [{ type: 'USERQ_DOORBELL', batch: batch() }] : []),
+        ...(s.context.fences.length < 1 && s.context.wptr === 1 ? [{ type: 'USERQ_SIGNAL', fence: 'f' }] : []),
+        { type: 'USERQ_ATTACH_EVF', fence: 'e' },
+        { type: 'USERQ_EXEC' },
+        { type: 'USERQ_UNMAP' },
+        { type: 'USERQ_MAP' },
+        { type: 'USERQ_HANG' },
+        { type: 'USERQ_RESET', by: 'x', error: -62 },
+      ],
+      { input: { proc: 'p', bos: ['b'], hangDetect: true }, limit: 500 },
+    );
     expect(r.uncovered).toEqual([]);
   });
 });
 
 describe('gpu_page_fault (R31, H5) and user_process', () => {
-  test('a pending fault puts the engine\'s queued work behind the compute units it holds (R31)', () => {
-    let w = spawn(emptyWorld, 'gpu0', (await_ring()), {});
+  test("a pending fault puts the engine's queued work behind the compute units it holds (R31)", () => {
+    let w = spawn(emptyWorld, 'gpu0', await_ring(), {});
     w = must(w, 'gpu0', { type: 'GPU_RING_EMIT', fence: 'j.hw' });
     w = spawn(w, 'flt', gpuPageFaultMachine, { gpuCtx: 'c', engine: 'gpu0' });
     w = must(w, 'flt', { type: 'GPU_PAGE_FAULT_HANDLE', handler: 'k' });
@@ -179,15 +249,28 @@ describe('gpu_page_fault (R31, H5) and user_process', () => {
     expect(waitEdges(w)).toEqual([]);
   });
   test('coverage', () => {
-    const f = coverTransitions(gpuPageFaultMachine, () => [{ type: 'GPU_PAGE_FAULT_HANDLE', handler: 'k' }, { type: 'GPU_PAGE_FAULT_REPAIRED' }], { input: { gpuCtx: 'c', engine: 'e' } });
+    const f = coverTransitions(
+      gpuPageFaultMachine,
+      () => [{ type: 'GPU_PAGE_FAULT_HANDLE', handler: 'k' }, { type: 'GPU_PAGE_FAULT_REPAIRED' }],
+      { input: { gpuCtx: 'c', engine: 'e' } },
+    );
     expect(f.uncovered).toEqual([]);
-    const p = coverTransitions(userProcessMachine, (s) => [
-      ...(s.context.pc < 1 ? [{ type: 'PROC_ADVANCE' }, { type: 'PROC_WAKE' }] : []), { type: 'PROC_BLOCK', on: 'u' },
-      { type: 'PROC_HALT', by: 'm' }, { type: 'PROC_RESUME' }, { type: 'PROC_CRASH' },
-    ], { limit: 500 });
+    const p = coverTransitions(
+      userProcessMachine,
+      (s) => [
+        ...(s.context.pc < 1 ? [{ type: 'PROC_ADVANCE' }, { type: 'PROC_WAKE' }] : []),
+        { type: 'PROC_BLOCK', on: 'u' },
+        { type: 'PROC_HALT', by: 'm' },
+        { type: 'PROC_RESUME' },
+        { type: 'PROC_CRASH' },
+      ],
+      { limit: 500 },
+    );
     expect(p.uncovered).toEqual([]);
   });
 });
 
 import { gpuRingMachine } from '../../models/gpu/gpu-ring.ts';
-function await_ring() { return gpuRingMachine; }
+function await_ring() {
+  return gpuRingMachine;
+}

@@ -27,10 +27,18 @@ describe('eviction-after-fences (I19)', () => {
     w = spawn(w, 'f', dmaFenceMachine, {});
     w = spawn(w, 'm', dmaFenceMachine, { ops: 'move' });
     w = dma_resv_add(w, 'bo', 'f', 'BOOKKEEP', 't');
-    const bad = must(w, 'bo', { type: 'TTM_BO_MOVE', to: 'GTT', fence: 'm', deps: [], neededBy: [] }); // forgot to wait on f
+    // forgot to wait on f
+    const bad = must(w, 'bo', { type: 'TTM_BO_MOVE', to: 'GTT', fence: 'm', deps: [], neededBy: [] });
     expect(evictionAfterFences.step!(w, act, bad, {})).toMatch(/bo started moving .* unsignaled f \(BOOKKEEP\)/);
     const w2 = must(w, 'f', { type: 'DMA_FENCE_SIGNAL' });
-    expect(evictionAfterFences.step!(w2, act, must(w2, 'bo', { type: 'TTM_BO_MOVE', to: 'GTT', fence: 'm', deps: [], neededBy: [] }), {})).toBeNull();
+    expect(
+      evictionAfterFences.step!(
+        w2,
+        act,
+        must(w2, 'bo', { type: 'TTM_BO_MOVE', to: 'GTT', fence: 'm', deps: [], neededBy: [] }),
+        {},
+      ),
+    ).toBeNull();
   });
 });
 
@@ -78,7 +86,9 @@ describe('preempt-fence-bounded (I20) and hang-recovers-with-error (I22)', () =>
     const enabled = must(w, 'pf', { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' });
     expect(preemptBounded.drain!(enabled, drained(enabled), {})).toMatch(/enabled pf never signals/);
     const stale = must(w, 'pf', { type: 'DMA_FENCE_SIGNAL' });
-    expect(preemptBounded.drain!(stale, drained(stale), {})).toMatch(/c runs with its preempt fence pf already signaled/);
+    expect(preemptBounded.drain!(stale, drained(stale), {})).toMatch(
+      /c runs with its preempt fence pf already signaled/,
+    );
   });
   test('a hang that is never reset', () => {
     let w = spawn(emptyWorld, 'c', gpuContextMachine, {});

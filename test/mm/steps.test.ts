@@ -32,9 +32,15 @@ function walk(d: Design): { worlds: number; refused: string[]; enabledSeen: Set<
           if (!st.enabled?.(w, args, cfg)) continue;
           enabledSeen.add(st.name);
           const n = st.apply(w, args, cfg);
-          if (!n) { refused.push(`${st.name}(${JSON.stringify(args)})`); continue; }
+          if (!n) {
+            refused.push(`${st.name}(${JSON.stringify(args)})`);
+            continue;
+          }
           const k = worldKey(n);
-          if (!seen.has(k)) { seen.add(k); next.push(n); }
+          if (!seen.has(k)) {
+            seen.add(k);
+            next.push(n);
+          }
         }
       }
     }
@@ -46,7 +52,11 @@ function walk(d: Design): { worlds: number; refused: string[]; enabledSeen: Set<
 describe('every step: an exact enabling condition and an effect-only apply (issue 10)', () => {
   for (const d of MINE) {
     test(`${d.name}: every step declares enabled; where it holds, apply succeeds`, () => {
-      expect(Object.values(d.steps).filter((s) => !s.enabled).map((s) => s.name)).toEqual([]);
+      expect(
+        Object.values(d.steps)
+          .filter((s) => !s.enabled)
+          .map((s) => s.name),
+      ).toEqual([]);
       const r = walk(d);
       expect(r.refused).toEqual([]);
       // the walk is the design's whole small state space, so each step that can ever fire did
@@ -57,8 +67,9 @@ describe('every step: an exact enabling condition and an effect-only apply (issu
   test('the drivers of ttm_bo_validate share one step: same guard, design-specific trigger and policy', () => {
     // each design keeps its own key for its validating path (trace keys)
     expect(Object.keys(umfSeparated.steps)).toContain('ttm_bo_validate');
-    expect(Object.keys(userqEvictionFence.steps))
-      .toEqual(expect.arrayContaining(['ttm_bo_validate', 'amdgpu_userq_validate_bos']));
+    expect(Object.keys(userqEvictionFence.steps)).toEqual(
+      expect.arrayContaining(['ttm_bo_validate', 'amdgpu_userq_validate_bos']),
+    );
     expect(Object.keys(noBoFences.steps)).toContain('ttm_bo_alloc');
     // and each of them fires somewhere in its design's small state space
     expect(walk(umfSeparated).enabledSeen).toContain('ttm_bo_validate');

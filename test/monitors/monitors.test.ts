@@ -50,7 +50,12 @@ const firstSignaled = defineMonitor<string>({
 
 /** A monitor that observes no step: its state never changes. */
 const idle = defineMonitor<number>({
-  name: 'idle', observes: { steps: [] }, rules: [], statement: 'test', init: () => 0, next: (s) => ({ state: s }),
+  name: 'idle',
+  observes: { steps: [] },
+  rules: [],
+  statement: 'test',
+  init: () => 0,
+  next: (s) => ({ state: s }),
 });
 
 /** The whole reachable space (exploreAll: found violations do not stop it). */
@@ -72,7 +77,10 @@ function productStates(d: Design, c: unknown, monitors: Property[]): number {
     for (const a of enabledActions(d, c, w)) {
       const n = ch.monitorStep(ms, w, actionInfo(a.step, a.args, a.label), a.next).states;
       const k = key(a.next, n);
-      if (!seen.has(k)) { seen.add(k); todo.push({ w: a.next, ms: n }); }
+      if (!seen.has(k)) {
+        seen.add(k);
+        todo.push({ w: a.next, ms: n });
+      }
     }
   }
   return seen.size;
@@ -86,8 +94,12 @@ describe('a stateful monitor on the toy design', () => {
     const c = cfg({ reinit: true });
     const r = bfs(c);
     expect(r.found).toHaveLength(1);
-    expect(r.found[0].actions.map((a) => a.label))
-      .toEqual(['toy_signal(f0)', 'toy_publish(f0)', 'toy_reinit(f0)', 'toy_signal(f0)']);
+    expect(r.found[0].actions.map((a) => a.label)).toEqual([
+      'toy_signal(f0)',
+      'toy_publish(f0)',
+      'toy_reinit(f0)',
+      'toy_signal(f0)',
+    ]);
     expect(r.found[0].message).toBe('f0 was signaled a second time at toy_signal(f0)');
     expect(r.reductions.por).toMatch(/^off \(a stateful monitor/);
   });
@@ -156,8 +168,10 @@ describe('designs without a stateful monitor keep their counts', () => {
     expect(withIdle.found.map((f) => f.actions.length)).toEqual(plain.found.map((f) => f.actions.length));
     expect(withIdle.reductions.symmetry).toMatch(/^off \(a stateful monitor/);
     const reduced = full(d, c, [noDeadlock]);
-    expect(reduced.reductions)
-      .toEqual({ symmetry: 'on (2 interchangeable, 2 interchangeable)', por: 'on (2 independence components)' });
+    expect(reduced.reductions).toEqual({
+      symmetry: 'on (2 interchangeable, 2 interchangeable)',
+      por: 'on (2 independence components)',
+    });
     expect(reduced.states).toBeLessThan(plain.states);
   });
 });

@@ -17,7 +17,8 @@ const starve: Cfg = { processes: 2, jobs: 3, bos: 5, maxHangs: 0, tdr: true, cre
 
 function variant(name: string, base: Design<Cfg>, cfg: Cfg, verdict: 'holds' | 'violates', depth = 40): Design<Cfg> {
   return {
-    ...base, name,
+    ...base,
+    name,
     configs: { ...base.configs, starve: cfg },
     bounds: {
       exhaustive: { config: 'starve', depth, maxStates: 200_000 },
@@ -34,8 +35,10 @@ describe('no-starvation', () => {
     ]);
     const c = r.cells[0];
     expect(c.observed).toBe('violates');
-    expect(c.message).toBe('proc0.ctx starves: its ready job proc0.j0 was passed over 2 times in a row (bound 1), '
-      + 'last by drm_sched_run_job(sched0, proc1.ctx)');
+    expect(c.message).toBe(
+      'proc0.ctx starves: its ready job proc0.j0 was passed over 2 times in a row (bound 1), ' +
+        'last by drm_sched_run_job(sched0, proc1.ctx)',
+    );
     expect(c.bound).toBe('7-step trace');
     // stateful monitor: symmetry and POR are off and say why
     expect(r.exhaustive[0].reductions.por).toMatch(/^off \(a stateful monitor/);

@@ -22,18 +22,30 @@ const tmp = mkdtempSync(join(tmpdir(), 'fencecheck-explain-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** The rows of the timeline grid: lines that start with a step number ('   3 |', '  d2 |'). */
-const rowsOf = (text: string, drain = false) => text.split('\n').filter((l) => (drain ? /^\s*d\d+ \|/ : /^\s*\d+ \|/).test(l));
+const rowsOf = (text: string, drain = false) =>
+  text.split('\n').filter((l) => (drain ? /^\s*d\d+ \|/ : /^\s*\d+ \|/).test(l));
 
 async function run(...argv: string[]) {
-  let out = '', err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => { out += a.join(' ') + '\n'; });
+  let out = '',
+    err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => {
+    out += a.join(' ') + '\n';
+  });
   process.exitCode = 0;
   try {
     return { code: await main(argv), out, err };
   } finally {
-    o.mockRestore(); e.mockRestore(); log.mockRestore();
+    o.mockRestore();
+    e.mockRestore();
+    log.mockRestore();
     process.exitCode = 0;
   }
 }
@@ -67,9 +79,15 @@ describe('explain on every saved trace', () => {
     expect(last).toMatch(/^replay: +npx fencecheck replay \S+\.itf\.json$/);
     expect(last.endsWith(f)).toBe(true);
     // fixed width: <= 100 columns when the actors fit (at most 6 columns of 12)
-    const actors = text.split('\n').find((l) => l.startsWith(' step |'))!.split('|').length - 1;
+    const actors =
+      text
+        .split('\n')
+        .find((l) => l.startsWith(' step |'))!
+        .split('|').length - 1;
     // (the replay command is exempt: it must stay exact, whatever the path's length)
-    if (actors <= 6) for (const l of text.split('\n').filter((x) => !x.startsWith('replay: '))) expect(l.length, l).toBeLessThanOrEqual(100);
+    if (actors <= 6)
+      for (const l of text.split('\n').filter((x) => !x.startsWith('replay: ')))
+        expect(l.length, l).toBeLessThanOrEqual(100);
     // plain ASCII, so it pastes into any mail client
     expect(text).toMatch(/^[\x20-\x7e\n]*$/);
   });
@@ -81,7 +99,12 @@ describe('explain: the no-TDR trace reads as the design argument', () => {
     expect(f, 'the saved single-fifo-no-tdr finite-time trace is missing').toBeDefined();
     const text = await explainFile(join(COUNTEREXAMPLES_DIR, f!));
     const head = text.split('\n').find((l) => l.startsWith(' step |'))!;
-    expect(head.split('|').map((s) => s.trim()).slice(1)).toEqual(['proc0', 'sched0', 'gpu0']);
+    expect(
+      head
+        .split('|')
+        .map((s) => s.trim())
+        .slice(1),
+    ).toEqual(['proc0', 'sched0', 'gpu0']);
     expect(text).toMatch(/^\s+3 \|\s+\|\s+\| gpu_ring_hang/m);
     expect(text).toMatch(/the drain took no step/);
     expect(text).toMatch(/^ {2}proc0\.j0\.finished +dma_fence unsignaled: seqno 1 on context 2/m);
@@ -92,16 +115,48 @@ describe('explain: the no-TDR trace reads as the design argument', () => {
 describe('explain: an acyclic-waits counterexample draws the cycle', () => {
   test('the toy cycle: both edges, the closing step marked', async () => {
     const cfg = { ...toy.configs.small, cycle: true };
-    const d = { ...toy, configs: { small: cfg }, expect: { 'acyclic-waits': { verdict: 'violates' as const, why: 'toy' } } };
-    const actions = [['toy_publish', ['f0']], ['toy_publish', ['f1']], ['toy_wait', ['f0', 'f1']], ['toy_wait', ['f1', 'f0']]]
-      .map(([step, args]) => ({ step: step as string, args: args as string[], label: `${step}(${(args as string[]).join(', ')})` }));
-    const t = toTraceFile(d, 'small', cfg, { property: 'acyclic-waits', message: 'wait-for cycle: f0 -> f1; f1 -> f0', actions }, 'exhaustive', null, null);
-    const v = await traceView(join(tmp, 'toy.itf.json'), t, { designs: new Map([['toy', d]]), properties: new Map([['acyclic-waits', acyclic]]) });
-    expect(v.cycle?.edges.map((e) => [e[0], e[1]])).toEqual([['f0', 'f1'], ['f1', 'f0']]);
+    const d = {
+      ...toy,
+      configs: { small: cfg },
+      expect: { 'acyclic-waits': { verdict: 'violates' as const, why: 'toy' } },
+    };
+    const actions = [
+      ['toy_publish', ['f0']],
+      ['toy_publish', ['f1']],
+      ['toy_wait', ['f0', 'f1']],
+      ['toy_wait', ['f1', 'f0']],
+    ].map(([step, args]) => ({
+      step: step as string,
+      args: args as string[],
+      label: `${step}(${(args as string[]).join(', ')})`,
+    }));
+    const t = toTraceFile(
+      d,
+      'small',
+      cfg,
+      { property: 'acyclic-waits', message: 'wait-for cycle: f0 -> f1; f1 -> f0', actions },
+      'exhaustive',
+      null,
+      null,
+    );
+    const v = await traceView(join(tmp, 'toy.itf.json'), t, {
+      designs: new Map([['toy', d]]),
+      properties: new Map([['acyclic-waits', acyclic]]),
+    });
+    expect(v.cycle?.edges.map((e) => [e[0], e[1]])).toEqual([
+      ['f0', 'f1'],
+      ['f1', 'f0'],
+    ]);
     expect(v.cycle?.added).toEqual([1]); // the last step added f1 -> f0
     const text = renderExplain(v);
     expect(text).toMatch(/closed by step 4: toy_wait\(f1, f0\) \(user\)/);
-    expect(text).toMatch(/^ {4}f0\n {6}waits on -> f1\n {19}because w0 waits on f1\n {6}waits on -> f0 {3}\(back to the start: a cycle\) {2}<== added by the last step$/m);
+    expect(text).toMatch(
+      new RegExp(
+        '^ {4}f0\\n {6}waits on -> f1\\n {19}because w0 waits on f1\\n' +
+          ' {6}waits on -> f0 {3}\\(back to the start: a cycle\\) {2}<== added by the last step$',
+        'm',
+      ),
+    );
     expect(rowsOf(text)).toHaveLength(4);
   });
 });
@@ -117,15 +172,39 @@ describe('explain: layout helpers', () => {
     expect(columnWidth(12, 100)).toBe(12);
   });
   test('actor columns: users, then kernel, then gpu; proc2 before proc10', () => {
-    const r = (actor: string, role: Row['role']): Row => ({ n: '1', actor, role, step: 's', args: [], label: 's', short: 's', effects: [] });
-    expect(actorColumns([r('gpu0', 'gpu'), r('proc10', 'user'), r('sched0', 'kernel'), r('proc2', 'user'), r('gpu0', 'fault')]).map((a) => a.name))
-      .toEqual(['proc2', 'proc10', 'sched0', 'gpu0']);
+    const r = (actor: string, role: Row['role']): Row => ({
+      n: '1',
+      actor,
+      role,
+      step: 's',
+      args: [],
+      label: 's',
+      short: 's',
+      effects: [],
+    });
+    expect(
+      actorColumns([
+        r('gpu0', 'gpu'),
+        r('proc10', 'user'),
+        r('sched0', 'kernel'),
+        r('proc2', 'user'),
+        r('gpu0', 'fault'),
+      ]).map((a) => a.name),
+    ).toEqual(['proc2', 'proc10', 'sched0', 'gpu0']);
   });
   test('effects: signals first, then state changes, then new objects', () => {
-    const f = (value: string, error = 0) => ({ kind: 'dma_fence', value, context: { seqno: 1, context: 1, signaller: 'kernel', error, published: true } });
+    const f = (value: string, error = 0) => ({
+      kind: 'dma_fence',
+      value,
+      context: { seqno: 1, context: 1, signaller: 'kernel', error, published: true },
+    });
     const e = effects(
       { a: f('unsignaled'), j: { kind: 'drm_sched_job', value: 'queued', context: {} } },
-      { a: f('signaled', -62), j: { kind: 'drm_sched_job', value: 'running', context: {} }, n: { kind: 'x', value: 'idle', context: {} } },
+      {
+        a: f('signaled', -62),
+        j: { kind: 'drm_sched_job', value: 'running', context: {} },
+        n: { kind: 'x', value: 'idle', context: {} },
+      },
     );
     expect(e).toEqual(['a signals with -ETIME', 'j: queued -> running', 'new n (idle)']);
   });
@@ -136,9 +215,33 @@ describe('explain: bad input gives one line and exit 2, and never touches the fi
   const cases: [string, string, RegExp][] = [
     ['truncated JSON', good.slice(0, Math.floor(good.length / 2)), /not valid JSON: .*truncated\?/],
     ['not JSON at all', 'hello\n', /not valid JSON/],
-    ['a state missing', (() => { const j = JSON.parse(good); j.states.pop(); return JSON.stringify(j); })(), /truncated\?/],
-    ['no #meta', (() => { const j = JSON.parse(good); delete j['#meta']; return JSON.stringify(j); })(), /no '#meta' object/],
-    ['vars not strings', (() => { const j = JSON.parse(good); j.vars = [1]; return JSON.stringify(j); })(), /'vars' must be an array of strings/],
+    [
+      'a state missing',
+      (() => {
+        const j = JSON.parse(good);
+        j.states.pop();
+        return JSON.stringify(j);
+      })(),
+      /truncated\?/,
+    ],
+    [
+      'no #meta',
+      (() => {
+        const j = JSON.parse(good);
+        delete j['#meta'];
+        return JSON.stringify(j);
+      })(),
+      /no '#meta' object/,
+    ],
+    [
+      'vars not strings',
+      (() => {
+        const j = JSON.parse(good);
+        j.vars = [1];
+        return JSON.stringify(j);
+      })(),
+      /'vars' must be an array of strings/,
+    ],
   ];
   test.each(cases)('%s', async (name, content, msg) => {
     const f = join(tmp, `${name.replace(/\W+/g, '-')}.itf.json`);

@@ -21,16 +21,33 @@ const RESERVED = new Set(['#meta', '#bigint', '#tup', '#set', '#map', '#unserial
 function itfExprErrors(v: unknown, path: string): string[] {
   if (v === null) return [`${path}: null is not an ITF value`];
   if (typeof v === 'string' || typeof v === 'boolean') return [];
-  if (typeof v === 'number') return Number.isSafeInteger(v) ? [] : [`${path}: ${v} is not an integer within ±(2^53-1) (write {"#bigint": ...})`];
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v)) return [];
+    return [`${path}: ${v} is not an integer within ±(2^53-1) (write {"#bigint": ...})`];
+  }
   if (Array.isArray(v)) return v.flatMap((x, i) => itfExprErrors(x, `${path}[${i}]`));
   if (typeof v === 'object') {
     const o = v as Record<string, unknown>;
     const keys = Object.keys(o);
-    if (keys.length === 1 && keys[0] === '#bigint') return typeof o['#bigint'] === 'string' && /^-?[0-9]+$/.test(o['#bigint'] as string) ? [] : [`${path}: bad #bigint ${JSON.stringify(o['#bigint'])}`];
-    if (keys.length === 1 && (keys[0] === '#tup' || keys[0] === '#set')) return Array.isArray(o[keys[0]]) ? (o[keys[0]] as unknown[]).flatMap((x, i) => itfExprErrors(x, `${path}.${keys[0]}[${i}]`)) : [`${path}: ${keys[0]} must hold an array`];
-    if (keys.length === 1 && keys[0] === '#map') return Array.isArray(o['#map']) && (o['#map'] as unknown[]).every((p) => Array.isArray(p) && p.length === 2) ? (o['#map'] as unknown[][]).flatMap((p, i) => [...itfExprErrors(p[0], `${path}.#map[${i}][0]`), ...itfExprErrors(p[1], `${path}.#map[${i}][1]`)]) : [`${path}: #map must hold [key, value] pairs`];
+    if (keys.length === 1 && keys[0] === '#bigint')
+      return typeof o['#bigint'] === 'string' && /^-?[0-9]+$/.test(o['#bigint'] as string)
+        ? []
+        : [`${path}: bad #bigint ${JSON.stringify(o['#bigint'])}`];
+    if (keys.length === 1 && (keys[0] === '#tup' || keys[0] === '#set'))
+      return Array.isArray(o[keys[0]])
+        ? (o[keys[0]] as unknown[]).flatMap((x, i) => itfExprErrors(x, `${path}.${keys[0]}[${i}]`))
+        : [`${path}: ${keys[0]} must hold an array`];
+    if (keys.length === 1 && keys[0] === '#map')
+      return Array.isArray(o['#map']) && (o['#map'] as unknown[]).every((p) => Array.isArray(p) && p.length === 2)
+        ? (o['#map'] as unknown[][]).flatMap((p, i) => [
+            ...itfExprErrors(p[0], `${path}.#map[${i}][0]`),
+            ...itfExprErrors(p[1], `${path}.#map[${i}][1]`),
+          ])
+        : [`${path}: #map must hold [key, value] pairs`];
     if (keys.length === 1 && keys[0] === '#unserializable') return [];
-    return keys.flatMap((k) => (k.startsWith('#') ? [`${path}: record key '${k}' starts with '#'`] : itfExprErrors(o[k], `${path}.${k}`)));
+    return keys.flatMap((k) =>
+      k.startsWith('#') ? [`${path}: record key '${k}' starts with '#'`] : itfExprErrors(o[k], `${path}.${k}`),
+    );
   }
   return [`${path}: ${typeof v} is not an ITF value`];
 }
@@ -40,19 +57,24 @@ function itfTraceErrors(j: unknown): string[] {
   const errs: string[] = [];
   if (!j || typeof j !== 'object' || Array.isArray(j)) return ['top level is not an object'];
   const t = j as Record<string, unknown>;
-  for (const k of Object.keys(t)) if (!['#meta', 'params', 'vars', 'states', 'loop'].includes(k)) errs.push(`unknown top-level key '${k}'`);
-  if ('#meta' in t && (typeof t['#meta'] !== 'object' || Array.isArray(t['#meta']) || t['#meta'] === null)) errs.push('#meta is not an object');
-  if (!Array.isArray(t.vars) || !t.vars.every((v) => typeof v === 'string')) return [...errs, 'vars is not an array of strings'];
+  for (const k of Object.keys(t))
+    if (!['#meta', 'params', 'vars', 'states', 'loop'].includes(k)) errs.push(`unknown top-level key '${k}'`);
+  if ('#meta' in t && (typeof t['#meta'] !== 'object' || Array.isArray(t['#meta']) || t['#meta'] === null))
+    errs.push('#meta is not an object');
+  if (!Array.isArray(t.vars) || !t.vars.every((v) => typeof v === 'string'))
+    return [...errs, 'vars is not an array of strings'];
   if (new Set(t.vars).size !== t.vars.length) errs.push('vars has duplicates');
   if (!Array.isArray(t.states) || !t.states.length) return [...errs, 'states is not a non-empty array'];
-  if ('loop' in t && !(Number.isInteger(t.loop) && (t.loop as number) >= 0 && (t.loop as number) < t.states.length)) errs.push('loop is not a state index');
+  if ('loop' in t && !(Number.isInteger(t.loop) && (t.loop as number) >= 0 && (t.loop as number) < t.states.length))
+    errs.push('loop is not a state index');
   for (const [i, s] of t.states.entries()) {
     if (!s || typeof s !== 'object' || Array.isArray(s)) {
       errs.push(`state ${i} is not an object`);
       continue;
     }
     const st = s as Record<string, unknown>;
-    if ('#meta' in st && (typeof st['#meta'] !== 'object' || st['#meta'] === null)) errs.push(`state ${i}: #meta is not an object`);
+    if ('#meta' in st && (typeof st['#meta'] !== 'object' || st['#meta'] === null))
+      errs.push(`state ${i}: #meta is not an object`);
     for (const v of t.vars as string[]) if (!(v in st)) errs.push(`state ${i} lacks var '${v}'`);
     for (const k of Object.keys(st)) {
       if (k === '#meta') continue;
@@ -105,25 +127,47 @@ const key = fc.stringMatching(/^[a-z_][a-zA-Z0-9_]{0,6}$/);
 const json: fc.Arbitrary<Json> = fc.letrec<{ j: Json }>((tie) => ({
   j: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    fc.boolean(), fc.string({ maxLength: 6 }), fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.maxSafeInteger(), fc.integer().map((x) => x / 4 + 0.5),
+    fc.boolean(),
+    fc.string({ maxLength: 6 }),
+    fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
+    fc.maxSafeInteger(),
+    fc.integer().map((x) => x / 4 + 0.5),
     fc.array(tie('j'), { maxLength: 3 }),
     fc.dictionary(key, tie('j'), { maxKeys: 3 }),
   ),
 })).j;
-const image = fc.dictionary(ident, fc.record({ kind: ident, value: ident, context: fc.dictionary(key, json, { maxKeys: 4 }) }), { maxKeys: 4 }) as fc.Arbitrary<Json>;
+const image = fc.dictionary(
+  ident,
+  fc.record({ kind: ident, value: ident, context: fc.dictionary(key, json, { maxKeys: 4 }) }),
+  { maxKeys: 4 },
+) as fc.Arbitrary<Json>;
 
-const traceArb: fc.Arbitrary<TraceFile> = fc.array(fc.record({ step: ident, args: fc.array(fc.oneof(ident, fc.integer({ min: -9, max: 99 })), { maxLength: 3 }) }), { maxLength: 6 })
-  .chain((actions) => fc.record({
-    meta: fc.record({
-      design: ident, config: ident, configValues: fc.dictionary(key, fc.oneof(fc.integer({ min: 0, max: 9 }), fc.boolean()), { maxKeys: 3 }) as fc.Arbitrary<Json>,
-      property: ident, expect: fc.constantFrom('holds' as const, 'violates' as const), engine: fc.constantFrom('random' as const, 'exhaustive' as const),
-      seed: fc.option(fc.integer({ min: 0, max: 2 ** 31 }), { nil: null }), path: fc.option(fc.stringMatching(/^[0-9:]{1,8}$/), { nil: null }),
-      modelDigest: fc.stringMatching(/^[0-9a-f]{16}$/), violation: fc.string({ maxLength: 40 }),
-      actions: fc.constant(actions.map((a) => ({ ...a, label: `${a.step}(${a.args.join(', ')})` }))),
-      drain: fc.option(fc.array(ident, { maxLength: 3 }), { nil: undefined }),
+const traceArb: fc.Arbitrary<TraceFile> = fc
+  .array(
+    fc.record({ step: ident, args: fc.array(fc.oneof(ident, fc.integer({ min: -9, max: 99 })), { maxLength: 3 }) }),
+    { maxLength: 6 },
+  )
+  .chain((actions) =>
+    fc.record({
+      meta: fc.record({
+        design: ident,
+        config: ident,
+        configValues: fc.dictionary(key, fc.oneof(fc.integer({ min: 0, max: 9 }), fc.boolean()), {
+          maxKeys: 3,
+        }) as fc.Arbitrary<Json>,
+        property: ident,
+        expect: fc.constantFrom('holds' as const, 'violates' as const),
+        engine: fc.constantFrom('random' as const, 'exhaustive' as const),
+        seed: fc.option(fc.integer({ min: 0, max: 2 ** 31 }), { nil: null }),
+        path: fc.option(fc.stringMatching(/^[0-9:]{1,8}$/), { nil: null }),
+        modelDigest: fc.stringMatching(/^[0-9a-f]{16}$/),
+        violation: fc.string({ maxLength: 40 }),
+        actions: fc.constant(actions.map((a) => ({ ...a, label: `${a.step}(${a.args.join(', ')})` }))),
+        drain: fc.option(fc.array(ident, { maxLength: 3 }), { nil: undefined }),
+      }),
+      states: fc.array(image, { minLength: actions.length + 1, maxLength: actions.length + 1 }),
     }),
-    states: fc.array(image, { minLength: actions.length + 1, maxLength: actions.length + 1 }),
-  }));
+  );
 
 describe('strict ITF values (src/counterexample/itf.ts)', () => {
   fcTest.prop([json])('null and non-integers survive as #unserializable; the result is a valid ITF expression', (v) => {
@@ -140,7 +184,8 @@ describe('encodeTrace / decodeTrace', () => {
     const enc = JSON.parse(JSON.stringify(encodeTrace(t)));
     expect(itfTraceErrors(enc)).toEqual([]);
     const back = decodeTrace(enc);
-    const norm = (x: TraceFile) => JSON.parse(JSON.stringify({ ...x, meta: { ...x.meta, drain: x.meta.drain ?? null } }));
+    const norm = (x: TraceFile) =>
+      JSON.parse(JSON.stringify({ ...x, meta: { ...x.meta, drain: x.meta.drain ?? null } }));
     expect(norm(back)).toEqual(norm(t));
   });
 });

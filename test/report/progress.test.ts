@@ -10,8 +10,15 @@ describe('progress', () => {
     expect(l).toMatchObject({ done: 25, total: 100, unit: 'runs', rate: 3, left: '30 s' });
   });
   test('exhaustive: an upper bound from the state bound; capped by the time budget', () => {
-    expect(progressLine({ design: 'd', engine: 'exhaustive', states: 1000 }, 2000, { maxStates: () => 10_000 }).left).toBe('<= 18 s');
-    expect(progressLine({ design: 'd', engine: 'exhaustive', states: 1000 }, 2000, { maxStates: () => 10_000, budgetMs: 5000 }).left).toBe('<= 3 s');
+    expect(
+      progressLine({ design: 'd', engine: 'exhaustive', states: 1000 }, 2000, { maxStates: () => 10_000 }).left,
+    ).toBe('<= 18 s');
+    expect(
+      progressLine({ design: 'd', engine: 'exhaustive', states: 1000 }, 2000, {
+        maxStates: () => 10_000,
+        budgetMs: 5000,
+      }).left,
+    ).toBe('<= 3 s');
     expect(progressLine({ design: 'd', engine: 'exhaustive', states: 1000 }, 2000).left).toBe('?');
   });
   test('seconds read as minutes and hours', () => {
@@ -19,7 +26,15 @@ describe('progress', () => {
   });
   test('a plain line on a non-terminal stream, after the quiet period', () => {
     let out = '';
-    const stream = Object.assign(new Writable({ write: (c, _e, cb) => { out += String(c); cb(); } }), { isTTY: false });
+    const stream = Object.assign(
+      new Writable({
+        write: (c, _e, cb) => {
+          out += String(c);
+          cb();
+        },
+      }),
+      { isTTY: false },
+    );
     let t = 0;
     const p = progressReporter(true, { stream, now: () => t, quietMs: 1000 });
     p.update({ design: 'd', engine: 'random', runs: 1, total: 10 });
@@ -30,12 +45,35 @@ describe('progress', () => {
     expect(out).toBe('fencecheck: d random: 5/10 runs, 1/s, 6 s spent, left 6 s\n');
   });
   test('check --json writes nothing to stderr', async () => {
-    let err = '', out = '';
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
-    const l = vi.spyOn(console, 'log').mockImplementation((...a) => { out += a.join(' '); });
+    let err = '',
+      out = '';
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+      err += String(s);
+      return true;
+    });
+    const l = vi.spyOn(console, 'log').mockImplementation((...a) => {
+      out += a.join(' ');
+    });
     try {
-      expect(await main(['check', '--design', 'single-fifo-implicit', '--engine', 'random', '--runs', '3', '--budget-ms', '1500', '--json'])).toBeLessThan(2);
-    } finally { e.mockRestore(); l.mockRestore(); process.exitCode = 0; }
+      expect(
+        await main([
+          'check',
+          '--design',
+          'single-fifo-implicit',
+          '--engine',
+          'random',
+          '--runs',
+          '3',
+          '--budget-ms',
+          '1500',
+          '--json',
+        ]),
+      ).toBeLessThan(2);
+    } finally {
+      e.mockRestore();
+      l.mockRestore();
+      process.exitCode = 0;
+    }
     expect(err).toBe('');
     expect(JSON.parse(out).cells.length).toBeGreaterThan(0);
   });

@@ -24,21 +24,32 @@ const out = mkdtempSync(join(tmpdir(), 'fencecheck-report-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 async function run(...argv: string[]) {
-  let o = '', e = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { o += String(s); return true; });
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { e += String(s); return true; });
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => { o += a.join(' ') + '\n'; });
+  let o = '',
+    e = '';
+  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    o += String(s);
+    return true;
+  });
+  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    e += String(s);
+    return true;
+  });
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => {
+    o += a.join(' ') + '\n';
+  });
   process.exitCode = 0;
   try {
     return { code: await main(argv), out: o, err: e };
   } finally {
-    so.mockRestore(); se.mockRestore(); log.mockRestore();
+    so.mockRestore();
+    se.mockRestore();
+    log.mockRestore();
     process.exitCode = 0;
   }
 }
 
 describe('the Mermaid check itself', () => {
-  test('Mermaid\'s parser runs under Node and rejects a broken diagram', async () => {
+  test("Mermaid's parser runs under Node and rejects a broken diagram", async () => {
     expect(await mermaidError('sequenceDiagram\n    participant a\n    a->>a: ok')).toBeNull();
     expect(await mermaidError('stateDiagram-v2\n    [*] --> a\n    a --> b : EV')).toBeNull();
     expect(await mermaidError('sequenceDiagram\n    a->>>>: x')).toMatch(/Parse error/);
@@ -53,7 +64,18 @@ describe('fencecheck report', () => {
   let md = '';
   let r: Awaited<ReturnType<typeof run>>;
   beforeAll(async () => {
-    r = await run('report', '--design', 'single-fifo-no-tdr', '--engine', 'exhaustive', '--out', out, '--metric-runs', '2', '--quiet');
+    r = await run(
+      'report',
+      '--design',
+      'single-fifo-no-tdr',
+      '--engine',
+      'exhaustive',
+      '--out',
+      out,
+      '--metric-runs',
+      '2',
+      '--quiet',
+    );
     md = readFileSync(join(out, 'report.md'), 'utf8');
   });
 
@@ -67,23 +89,33 @@ describe('fencecheck report', () => {
     expect(rows.map((l) => l.split('|')[2].trim()).sort()).toEqual(['acyclic-waits', 'finite-time', 'one-shot']);
     const ft = rows.find((l) => l.includes('| finite-time |'))!;
     expect(ft).toMatch(/\| violates \| violates \| ok \| exhaustive \| \d+ states \| \d+ ms \| 3-step trace \|/);
-    for (const l of rows.filter((x) => !x.includes('finite-time'))) expect(l).toMatch(/all \d+ reachable states of config 'small'/);
+    for (const l of rows.filter((x) => !x.includes('finite-time')))
+      expect(l).toMatch(/all \d+ reachable states of config 'small'/);
   });
   test('every violation links to a trace file that exists and has a sequence diagram', () => {
     const links = [...md.matchAll(/\]\(([^)]+\.itf\.json)\)/g)].map((m) => m[1]);
     expect(links.length).toBeGreaterThan(0);
     for (const l of links) expect(existsSync(resolve(out, l)), l).toBe(true);
     expect(md).toMatch(/### single-fifo-no-tdr \/ finite-time\n\nExpected: published fences never signal/);
-    expect(md).toMatch(/```mermaid\nsequenceDiagram\n {4}participant proc0 as proc0 \(user\)\n {4}participant sched0 as sched0 \(kernel\)\n {4}participant gpu0 as gpu0 \(gpu\)/);
-    expect(md).toMatch(/Replay: `npx fencecheck replay counterexamples\/single-fifo-no-tdr\/finite-time\.\w+\.itf\.json`/);
+    expect(md).toMatch(
+      new RegExp(
+        '```mermaid\\nsequenceDiagram\\n {4}participant proc0 as proc0 \\(user\\)\\n' +
+          ' {4}participant sched0 as sched0 \\(kernel\\)\\n {4}participant gpu0 as gpu0 \\(gpu\\)',
+      ),
+    );
+    expect(md).toMatch(
+      /Replay: `npx fencecheck replay counterexamples\/single-fifo-no-tdr\/finite-time\.\w+\.itf\.json`/,
+    );
   });
   test('one generated state diagram per machine in models/', async () => {
     const machines = await discoverMachines();
-    expect(machines.map((m) => m.id)).toEqual(expect.arrayContaining(['dma_fence', 'dma_resv', 'drm_sched_job', 'gpu_ring']));
+    expect(machines.map((m) => m.id)).toEqual(
+      expect.arrayContaining(['dma_fence', 'dma_resv', 'drm_sched_job', 'gpu_ring']),
+    );
     for (const m of machines) expect(md).toContain(`### ${m.id}\n\n\`${m.exportName}\` in [\`${m.file}\`]`);
     expect(md.match(/```mermaid\nstateDiagram-v2\n/g)).toHaveLength(machines.length);
   });
-  test('every Mermaid block passes Mermaid\'s parser', async () => {
+  test("every Mermaid block passes Mermaid's parser", async () => {
     const blocks = mermaidBlocks(md);
     expect(blocks.length).toBeGreaterThan(3);
     const errors: string[] = [];
@@ -132,7 +164,10 @@ describe('diagrams', () => {
 
 describe('design numbers', () => {
   test('metrics are deterministic: the fair run and seeded random runs give the same numbers twice', () => {
-    const d = { ...toy, metrics: { 'signaled fences': (w: any) => Object.values(w.o).filter((s: any) => s.hasTag?.('signaled')).length } };
+    const d = {
+      ...toy,
+      metrics: { 'signaled fences': (w: any) => Object.values(w.o).filter((s: any) => s.hasTag?.('signaled')).length },
+    };
     const a = evaluateMetrics(d, { runs: 5, seed: 3 });
     const b = evaluateMetrics(d, { runs: 5, seed: 3 });
     expect(a).toEqual(b);

@@ -41,8 +41,14 @@ describe('docs/model.md', () => {
 
 describe('the rule map', () => {
   test('Contract bullets are read with their continuation lines', () => {
-    const b = contractBullets('Contract:\n- R4  dma_fence_signal is one-shot: the first call\n      detaches the callbacks.\n- R5  no way back.\nModels: x');
-    expect(b).toEqual([{ id: 'R4', text: 'dma_fence_signal is one-shot: the first call detaches the callbacks.' }, { id: 'R5', text: 'no way back.' }]);
+    const b = contractBullets(
+      'Contract:\n- R4  dma_fence_signal is one-shot: the first call\n      detaches the callbacks.\n- R5  no way ' +
+        'back.\nModels: x',
+    );
+    expect(b).toEqual([
+      { id: 'R4', text: 'dma_fence_signal is one-shot: the first call detaches the callbacks.' },
+      { id: 'R5', text: 'no way back.' },
+    ]);
   });
   test('dma_fence: stated in its model, encoded by its transitions, checked by one-shot', async () => {
     const m = await ruleMap();

@@ -8,8 +8,16 @@ import { ctx, emptyWorld, must, spawn, type World } from '../../models/world.ts'
 import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
 import type { DrmGpuSchedulerContext, DrmSchedRq, EntitySelection } from '../../models/drm-sched/drm-gpu-scheduler.ts';
 import {
-  addEntity, addScheduler, drm_sched_entity_push_job, drm_sched_job_add_dependency, drm_sched_job_arm,
-  drm_sched_job_init, drm_sched_policy, drm_sched_run_job, drm_sched_run_job_enabled, drm_sched_select_entity,
+  addEntity,
+  addScheduler,
+  drm_sched_entity_push_job,
+  drm_sched_job_add_dependency,
+  drm_sched_job_arm,
+  drm_sched_job_init,
+  drm_sched_policy,
+  drm_sched_run_job,
+  drm_sched_run_job_enabled,
+  drm_sched_select_entity,
 } from '../../models/drm-sched/sched-main.ts';
 
 const S = 'sched0';

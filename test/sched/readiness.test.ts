@@ -12,7 +12,9 @@ import { withSteps, type Design } from '../../models/design.ts';
 import type { DrmSchedEntityContext } from '../../models/drm-sched/drm-sched-entity.ts';
 import type { EntitySelection } from '../../models/drm-sched/drm-gpu-scheduler.ts';
 import {
-  drm_sched_entity_head_unblocked, drm_sched_policy, drmSchedStepTable,
+  drm_sched_entity_head_unblocked,
+  drm_sched_policy,
+  drmSchedStepTable,
 } from '../../models/drm-sched/sched-main.ts';
 import { jobBos } from '../../models/userq/umf-jobs.ts';
 import { resident } from '../../models/ttm/ttm-bo.ts';
@@ -24,8 +26,10 @@ import singleFifoRr from '../../models/designs/single-fifo-rr.ts';
 const POLICIES: EntitySelection[] = ['any', 'round-robin', 'fifo'];
 
 /** The design booted with drm.sched_policy = `policy`. */
-const under = <C>(d: Design<C>, policy: EntitySelection): Design<C> =>
-  ({ ...d, init: (c) => drm_sched_policy(d.init(c), policy) });
+const under = <C>(d: Design<C>, policy: EntitySelection): Design<C> => ({
+  ...d,
+  init: (c) => drm_sched_policy(d.init(c), policy),
+});
 
 /** Every reachable state of the design's small config, with the actions enabled in it. */
 function* reachable<C>(d: Design<C>, limit = 50_000): Generator<{ w: World; acts: Action[] }> {
@@ -39,7 +43,10 @@ function* reachable<C>(d: Design<C>, limit = 50_000): Generator<{ w: World; acts
     yield { w, acts };
     for (const a of acts) {
       const k = worldKey(a.next);
-      if (!seen.has(k) && seen.size < limit) { seen.add(k); queue.push(a.next); }
+      if (!seen.has(k) && seen.size < limit) {
+        seen.add(k);
+        queue.push(a.next);
+      }
     }
   }
 }
@@ -48,7 +55,8 @@ describe('entity readiness is honoured by every run path, under every policy', (
   for (const base of [umfWrapped, umfWrappedTimeout]) {
     for (const policy of POLICIES) {
       test(`${base.name}, ${policy}: run_job takes a head job only with its BOs resident (H5, I19)`, () => {
-        let runs = 0, blocked = 0;
+        let runs = 0,
+          blocked = 0;
         for (const { w, acts } of reachable(under(base, policy))) {
           for (const e of Object.keys(w.o).filter((id) => w.o[id].machine.id === 'drm_sched_entity')) {
             const head = drm_sched_entity_head_unblocked(w, e);
@@ -60,7 +68,10 @@ describe('entity readiness is honoured by every run path, under every policy', (
             const e = String(a.args[1]);
             const head = ctx<DrmSchedEntityContext>(w, e).queue[0];
             if (ctx<DrmSchedEntityContext>(w, e).guilty) continue;
-            expect(jobBos(w, head).every((b) => resident(w, b)), a.label).toBe(true);
+            expect(
+              jobBos(w, head).every((b) => resident(w, b)),
+              a.label,
+            ).toBe(true);
           }
         }
         expect(runs, 'some job runs').toBeGreaterThan(0);
@@ -100,7 +111,10 @@ describe('single-fifo-rr (the round-robin trial change)', () => {
     const r = await checkDesigns({ designs, engine: 'exhaustive', metrics: false });
     // single-fifo-rr also checks no-starvation, which round robin is there to keep.
     const verdicts = (d: string) =>
-      r.cells.filter((c) => c.design === d && c.property !== 'no-starvation').map((c) => `${c.property}: ${c.observed}`).sort();
+      r.cells
+        .filter((c) => c.design === d && c.property !== 'no-starvation')
+        .map((c) => `${c.property}: ${c.observed}`)
+        .sort();
     expect(verdicts('single-fifo-rr')).toEqual(verdicts('single-fifo-implicit'));
     expect(r.cells.filter((c) => c.observed !== c.expected).map((c) => `${c.design}/${c.property}`)).toEqual([]);
   });

@@ -8,12 +8,38 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  openDevice, join, advance, at, close, swSyncTimelineCreate, swSyncCreateFence, swSyncInc, fenceWait,
-  drmOpen, syncobjCreate, syncobjDestroy, syncobjWait, syncobjWaitAsync, syncobjReset, syncobjSignal, syncobjHandleToFd, syncobjFdToHandle,
-  syncobjObject, syncobjPayload, syncobjFindFence,
-  DRM_SYNCOBJ_CREATE_SIGNALED, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE,
-  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE, DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE, DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE,
-  EINVAL, ENOENT, ETIME, EOPNOTSUPP,
+  openDevice,
+  join,
+  advance,
+  at,
+  close,
+  swSyncTimelineCreate,
+  swSyncCreateFence,
+  swSyncInc,
+  fenceWait,
+  drmOpen,
+  syncobjCreate,
+  syncobjDestroy,
+  syncobjWait,
+  syncobjWaitAsync,
+  syncobjReset,
+  syncobjSignal,
+  syncobjHandleToFd,
+  syncobjFdToHandle,
+  syncobjObject,
+  syncobjPayload,
+  syncobjFindFence,
+  DRM_SYNCOBJ_CREATE_SIGNALED,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE,
+  DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
+  DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE,
+  EINVAL,
+  ENOENT,
+  ETIME,
+  EOPNOTSUPP,
 } from '../../models/uapi/index.ts';
 import { ctx, stateOf, hasTag } from '../../models/world.ts';
 import type { DrmSyncobjContext } from '../../models/drm-syncobj/drm-syncobj.ts';
@@ -94,22 +120,26 @@ describe('drm_syncobj binary (R70-R80)', () => {
     expect(syncobjHandleToFd(file, syncobjCreate(file).handle, EXPORT).result).toBe(EINVAL); // NULL payload
   });
 
-  test('R75: FD_TO_HANDLE: a syncobj fd imports as a new handle on the same object; sync_file import needs a sync_file', () => {
-    const { dev, file, tl } = setup();
-    const { handle } = syncobjCreate(file);
-    const { fd } = syncobjHandleToFd(file, handle);
-    const other = drmOpen(dev);
-    const imp = syncobjFdToHandle(other, fd);
-    expect(imp.result).toBe(0);
-    expect(syncobjObject(other, imp.handle)).toBe(syncobjObject(file, handle));
-    expect(syncobjFdToHandle(other, fd).handle).not.toBe(imp.handle); // no de-duplication
-    const sf = swSyncCreateFence(dev, tl, 1).fd;
-    expect(syncobjFdToHandle(file, fd, IMPORT, { handle }).result).toBe(EINVAL); // not a sync_file
-    expect(syncobjFdToHandle(file, sf, IMPORT, { handle: 9 }).result).toBe(ENOENT);
-    expect(syncobjFdToHandle(file, sf).result).toBe(EINVAL); // not a syncobj fd
-    expect(syncobjFdToHandle(file, fd, 0, { point: 1 }).result).toBe(EINVAL);
-    expect(syncobjFdToHandle(file, fd, 1 << 5).result).toBe(EINVAL);
-  });
+  test(
+    'R75: FD_TO_HANDLE: a syncobj fd imports as a new handle on the same object; sync_file import needs a ' +
+      'sync_file',
+    () => {
+      const { dev, file, tl } = setup();
+      const { handle } = syncobjCreate(file);
+      const { fd } = syncobjHandleToFd(file, handle);
+      const other = drmOpen(dev);
+      const imp = syncobjFdToHandle(other, fd);
+      expect(imp.result).toBe(0);
+      expect(syncobjObject(other, imp.handle)).toBe(syncobjObject(file, handle));
+      expect(syncobjFdToHandle(other, fd).handle).not.toBe(imp.handle); // no de-duplication
+      const sf = swSyncCreateFence(dev, tl, 1).fd;
+      expect(syncobjFdToHandle(file, fd, IMPORT, { handle }).result).toBe(EINVAL); // not a sync_file
+      expect(syncobjFdToHandle(file, sf, IMPORT, { handle: 9 }).result).toBe(ENOENT);
+      expect(syncobjFdToHandle(file, sf).result).toBe(EINVAL); // not a syncobj fd
+      expect(syncobjFdToHandle(file, fd, 0, { point: 1 }).result).toBe(EINVAL);
+      expect(syncobjFdToHandle(file, fd, 1 << 5).result).toBe(EINVAL);
+    },
+  );
 
   test('R76: RESET checks every handle before changing any, then sets every payload to NULL', () => {
     const { file } = setup();
@@ -178,14 +208,20 @@ describe('drm_syncobj binary (R70-R80)', () => {
     expect(join(dev, t)).toEqual({ result: 0, firstSignaled: 1 });
     expect(syncobjWait(file, [a, b, c], ALL, 0).result).toBe(ETIME);
     swSyncInc(dev, tl, 1);
-    expect(syncobjWait(file, [a, b, c], ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE, 0)).toEqual({ result: 0, firstSignaled: 0 });
+    expect(syncobjWait(file, [a, b, c], ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE, 0)).toEqual({
+      result: 0,
+      firstSignaled: 0,
+    });
   });
 
   test('R79: WAIT_FOR_SUBMIT first waits for a payload to appear (IGT wait-for-submit-delayed)', () => {
     const { dev, file, tl } = setup();
     const h = syncobjCreate(file).handle;
     const t = syncobjWaitAsync(file, [h], FOR_SUBMIT, 100);
-    at(dev, 10, () => { const { fd } = swSyncCreateFence(dev, tl, 1); syncobjFdToHandle(file, fd, IMPORT, { handle: h }); });
+    at(dev, 10, () => {
+      const { fd } = swSyncCreateFence(dev, tl, 1);
+      syncobjFdToHandle(file, fd, IMPORT, { handle: h });
+    });
     at(dev, 60, () => swSyncInc(dev, tl, 1));
     expect(join(dev, t).result).toBe(0);
     expect(t.doneAt).toBe(60);

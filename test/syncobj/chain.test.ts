@@ -13,7 +13,12 @@ import { dmaFenceChainMachine, type DmaFenceChainContext } from '../../models/dm
 import { drmSyncobjMachine } from '../../models/drm-syncobj/drm-syncobj.ts';
 import { eventfdMachine } from '../../models/drm-syncobj/eventfd.ts';
 import { dmaFenceProxyMachine } from '../../models/dma-buf/dma-fence-proxy.ts';
-import { dma_fence_chain_init, dma_fence_chain_find_seqno, dma_fence_chain_walk, dma_fence_chain_for_each } from '../../models/drm-syncobj/drm-syncobj-api.ts';
+import {
+  dma_fence_chain_init,
+  dma_fence_chain_find_seqno,
+  dma_fence_chain_walk,
+  dma_fence_chain_for_each,
+} from '../../models/drm-syncobj/drm-syncobj-api.ts';
 import { dma_fence_unwrap } from '../../models/dma-buf/dma-fence-unwrap.ts';
 import { dma_fence_is_container } from '../../models/dma-buf/dma-fence-api.ts';
 import { waitEdges } from '../../models/view.ts';
@@ -28,7 +33,9 @@ function fences(n: number, context = 100): World {
 
 /** A chain c1..cn of f1..fn at points `points[i]`. */
 function chain(w: World, points: number[]): World {
-  points.forEach((p, i) => { w = dma_fence_chain_init(w, `c${i + 1}`, i ? `c${i}` : '', `f${i + 1}`, p); });
+  points.forEach((p, i) => {
+    w = dma_fence_chain_init(w, `c${i + 1}`, i ? `c${i}` : '', `f${i + 1}`, p);
+  });
   return w;
 }
 
@@ -39,10 +46,14 @@ describe('dma_fence_chain (R43-R49)', () => {
   test('R43: a node holds its prev, prev_seqno, contained fence, and the point as its seqno', () => {
     const w = chain(fences(2), [1, 2]);
     expect(node(w, 'c2')).toMatchObject({ prev: 'c1', prevSeqno: 1, fence: 'f2', seqno: 2, ops: 'dma_fence_chain' });
-    expect(waitEdges(w).filter((e) => e[0] === 'c2').map((e) => e[1])).toEqual(['f2', 'c1']);
+    expect(
+      waitEdges(w)
+        .filter((e) => e[0] === 'c2')
+        .map((e) => e[1]),
+    ).toEqual(['f2', 'c1']);
   });
 
-  test('R44: a later point reuses prev\'s context; an unordered point gets a new context and a raised seqno', () => {
+  test("R44: a later point reuses prev's context; an unordered point gets a new context and a raised seqno", () => {
     let w = chain(fences(3), [1, 5]);
     expect(node(w, 'c2').context).toBe(node(w, 'c1').context);
     w = dma_fence_chain_init(w, 'c3', 'c2', 'f3', 3);
@@ -117,16 +128,21 @@ describe('dma_fence_chain (R43-R49)', () => {
 
 describe('@xstate/graph transition coverage of the syncobj slice', () => {
   test('dma_fence_chain: every transition (R45, R46, R8, R10, R11)', () => {
-    const r = coverTransitions(dmaFenceChainMachine, (s) => [
-      { type: 'DMA_FENCE_CHAIN_CB', fence: 'f' },
-      { type: 'DMA_FENCE_CHAIN_CB', fence: 'p' },
-      { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' },
-      ...(s.context.cbs.length < 1 ? [{ type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: 'w', ev: { type: 'X' } } }] : []),
-      { type: 'DMA_FENCE_REMOVE_CALLBACK', to: 'w' },
-      { type: 'DMA_FENCE_PUBLISH' },
-      { type: 'DMA_FENCE_SET_ERROR', error: -5 }, { type: 'DMA_FENCE_SIGNAL' }, // the generic R6, R4
-      { type: 'DMA_FENCE_CHAIN_SET_PREV', expected: 'p', prev: '' },
-    ], { input: { fence: 'f', prev: 'p', pending: ['f', 'p'] } });
+    const r = coverTransitions(
+      dmaFenceChainMachine,
+      (s) => [
+        { type: 'DMA_FENCE_CHAIN_CB', fence: 'f' },
+        { type: 'DMA_FENCE_CHAIN_CB', fence: 'p' },
+        { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' },
+        ...(s.context.cbs.length < 1 ? [{ type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: 'w', ev: { type: 'X' } } }] : []),
+        { type: 'DMA_FENCE_REMOVE_CALLBACK', to: 'w' },
+        { type: 'DMA_FENCE_PUBLISH' },
+        { type: 'DMA_FENCE_SET_ERROR', error: -5 },
+        { type: 'DMA_FENCE_SIGNAL' }, // the generic R6, R4
+        { type: 'DMA_FENCE_CHAIN_SET_PREV', expected: 'p', prev: '' },
+      ],
+      { input: { fence: 'f', prev: 'p', pending: ['f', 'p'] } },
+    );
     expect(r.uncovered).toEqual([]);
     expect(r.states).toBeGreaterThan(6);
   });
@@ -137,21 +153,34 @@ describe('@xstate/graph transition coverage of the syncobj slice', () => {
       { type: 'DRM_SYNCOBJ_PUT' },
       ...(s.context.replaced < 1 ? [{ type: 'DRM_SYNCOBJ_REPLACE_FENCE', fence: 'f' }] : []),
       ...(s.context.unordered < 1 ? [{ type: 'DRM_SYNCOBJ_ADD_POINT', chain: 'c', point: 1, unordered: true }] : []),
-      ...(s.context.eventfds.length < 1 ? [{ type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: 'e', point: 1, available: false }] : []),
+      ...(s.context.eventfds.length < 1
+        ? [{ type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: 'e', point: 1, available: false }]
+        : []),
       { type: 'DRM_SYNCOBJ_EVENTFD_TAKE', eventfd: 'e' },
     ]);
     expect(r.uncovered).toEqual([]);
   });
 
   test('eventfd and dma_fence_proxy: every transition', () => {
-    const e = coverTransitions(eventfdMachine, (s) => [...(s.context.signals < 2 ? [{ type: 'EVENTFD_SIGNAL' }] : []), { type: 'EVENTFD_READ' }]);
+    const e = coverTransitions(eventfdMachine, (s) => [
+      ...(s.context.signals < 2 ? [{ type: 'EVENTFD_SIGNAL' }] : []),
+      { type: 'EVENTFD_READ' },
+    ]);
     expect(e.uncovered).toEqual([]);
-    const p = coverTransitions(dmaFenceProxyMachine, (s) => [
-      { type: 'DMA_FENCE_PROXY_BIND', fence: 'f' }, { type: 'DMA_FENCE_PROXY_CB' }, { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' },
-      ...(s.context.cbs.length < 1 ? [{ type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: 'w', ev: { type: 'X' } } }] : []),
-      { type: 'DMA_FENCE_REMOVE_CALLBACK', to: 'w' }, { type: 'DMA_FENCE_PUBLISH' },
-      { type: 'DMA_FENCE_SET_ERROR', error: -5 }, { type: 'DMA_FENCE_SIGNAL' },
-    ], { input: { syncobj: 'T', point: 1 } });
+    const p = coverTransitions(
+      dmaFenceProxyMachine,
+      (s) => [
+        { type: 'DMA_FENCE_PROXY_BIND', fence: 'f' },
+        { type: 'DMA_FENCE_PROXY_CB' },
+        { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' },
+        ...(s.context.cbs.length < 1 ? [{ type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: 'w', ev: { type: 'X' } } }] : []),
+        { type: 'DMA_FENCE_REMOVE_CALLBACK', to: 'w' },
+        { type: 'DMA_FENCE_PUBLISH' },
+        { type: 'DMA_FENCE_SET_ERROR', error: -5 },
+        { type: 'DMA_FENCE_SIGNAL' },
+      ],
+      { input: { syncobj: 'T', point: 1 } },
+    );
     expect(p.uncovered).toEqual([]);
   });
 });

@@ -14,8 +14,9 @@ describe('timeline designs (issue 3 part B)', () => {
     const cells = r.cells.map((c) => `${c.design} ${c.property}: ${c.observed}`);
     expect(cells).toEqual(r.cells.map((c) => `${c.design} ${c.property}: ${c.expected}`));
     // one cell per stated expectation of each design
-    expect(r.cells.map((c) => `${c.design}/${c.property}`).sort())
-      .toEqual([submitThread, wbsDirect].flatMap((d) => Object.keys(d.expect).map((p) => `${d.name}/${p}`)).sort());
+    expect(r.cells.map((c) => `${c.design}/${c.property}`).sort()).toEqual(
+      [submitThread, wbsDirect].flatMap((d) => Object.keys(d.expect).map((p) => `${d.name}/${p}`)).sort(),
+    );
     // the submit thread keeps wait-before-signal in userspace: every violation is the direct design's
     const violations = r.cells.filter((c) => c.observed === 'violates');
     expect(violations.every((c) => c.design === 'timeline-wbs-direct')).toBe(true);

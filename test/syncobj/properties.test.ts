@@ -11,7 +11,11 @@ import { dmaFenceMachine, defineFenceKind } from '../../models/dma-buf/dma-fence
 import { dmaFenceChainMachine, dmaFenceChainOps } from '../../models/dma-buf/dma-fence-chain.ts';
 import { dmaFenceProxyMachine } from '../../models/dma-buf/dma-fence-proxy.ts';
 import { drmSchedJobMachine } from '../../models/drm-sched/drm-sched-job.ts';
-import { drm_syncobj_create, drm_syncobj_add_point, dma_fence_chain_init } from '../../models/drm-syncobj/drm-syncobj-api.ts';
+import {
+  drm_syncobj_create,
+  drm_syncobj_add_point,
+  dma_fence_chain_init,
+} from '../../models/drm-syncobj/drm-syncobj-api.ts';
 import timelineMonotonic from '../../properties/timeline-monotonic.ts';
 import chainPrefixClosed from '../../properties/chain-prefix-closed.ts';
 import noFutureEdges from '../../properties/no-future-edges.ts';
@@ -30,7 +34,7 @@ function timeline(): World {
 /** Take the enabled step named `name` (first args that apply). */
 function step(d: Design, cfg: unknown, w: World, name: string, args: unknown[] = []): World {
   const s = d.steps[name];
-  const n = (!s.enabled || s.enabled(w, args as never, cfg)) ? s.apply(w, args as never, cfg) : null;
+  const n = !s.enabled || s.enabled(w, args as never, cfg) ? s.apply(w, args as never, cfg) : null;
   if (!n) throw new Error(`${name}(${args.join(',')}) not enabled`);
   return n;
 }
@@ -48,7 +52,13 @@ describe('timeline-monotonic (I14)', () => {
     let w0 = drm_syncobj_add_point(timeline(), 'T', 'f1', 5).w;
     w0 = must(w0, 'f1', { type: 'DMA_FENCE_SIGNAL' });
     // a buggy add_point that neither logs nor keeps the context: QUERY falls from 5 to 0
-    let w1 = spawn(w0, 'bad', dmaFenceChainMachine, { context: 77, seqno: 6, fence: 'f2', prev: ctx<{ fence: string }>(w0, 'T').fence, pending: ['f2'] });
+    let w1 = spawn(w0, 'bad', dmaFenceChainMachine, {
+      context: 77,
+      seqno: 6,
+      fence: 'f2',
+      prev: ctx<{ fence: string }>(w0, 'T').fence,
+      pending: ['f2'],
+    });
     w1 = must(w1, 'T', { type: 'DRM_SYNCOBJ_ADD_POINT', chain: 'bad', point: 6, unordered: false });
     expect(timelineMonotonic.step!(w0, act, w1, {})).toMatch(/QUERY went back from 5 to 0/);
     const reset = must(w0, 'T', { type: 'DRM_SYNCOBJ_REPLACE_FENCE', fence: '' });
@@ -70,8 +80,18 @@ describe('chain-prefix-closed (I15)', () => {
     // A mutant kind: the chain's ops with R45's signaled op weakened to the node's own fence.
     const ownFenceOnly = defineFenceKind({ ...dmaFenceChainOps, signaled: (c) => !c.pending.includes(c.fence) });
     let w = dma_fence_chain_init(timeline(), 'c1', '', 'f1', 1);
-    w = spawn(w, 'c2', ownFenceOnly, { context: 1, seqno: 2, fence: 'f2', prev: 'c1', prevSeqno: 1, pending: ['f2', 'c1'] });
-    w = must(w, 'f2', { type: 'DMA_FENCE_ADD_CALLBACK', cb: { to: 'c2', ev: { type: 'DMA_FENCE_CHAIN_CB', fence: 'f2' } } });
+    w = spawn(w, 'c2', ownFenceOnly, {
+      context: 1,
+      seqno: 2,
+      fence: 'f2',
+      prev: 'c1',
+      prevSeqno: 1,
+      pending: ['f2', 'c1'],
+    });
+    w = must(w, 'f2', {
+      type: 'DMA_FENCE_ADD_CALLBACK',
+      cb: { to: 'c2', ev: { type: 'DMA_FENCE_CHAIN_CB', fence: 'f2' } },
+    });
     w = must(w, 'T', { type: 'DRM_SYNCOBJ_ADD_POINT', chain: 'c2', point: 2, unordered: false });
     w = must(w, 'f2', { type: 'DMA_FENCE_SIGNAL' });
     expect(hasTag(w, 'c2', 'signaled')).toBe(true);
@@ -115,14 +135,23 @@ describe('R145-R147: wait-before-signal in the designs', () => {
 
   test('R147: with the thread every batch completes and the timeline reaches its last point', () => {
     let w = initTimeline(cfg);
-    for (const [n, a] of [['vkQueueSubmit', [1]], ['vkQueueSubmit', [0]], ['vkQueueSubmit', [0]], ['vkSignalSemaphore', []]] as const) w = step(submitThread, cfg, w, n, [...a]);
+    for (const [n, a] of [
+      ['vkQueueSubmit', [1]],
+      ['vkQueueSubmit', [0]],
+      ['vkQueueSubmit', [0]],
+      ['vkSignalSemaphore', []],
+    ] as const)
+      w = step(submitThread, cfg, w, n, [...a]);
     // then let the submit threads, the scheduler and the GPU run until nothing is enabled (no faults)
     for (let moved = true, i = 0; moved && i < 100; i++) {
       moved = false;
       for (const s of Object.values(submitThread.steps).filter((x) => x.role !== 'fault')) {
         for (const a of s.params ? s.params(w, cfg) : [[]]) {
           const n = !s.enabled || s.enabled(w, a, cfg) ? s.apply(w, a, cfg) : null;
-          if (n) { w = n; moved = true; }
+          if (n) {
+            w = n;
+            moved = true;
+          }
         }
       }
     }

@@ -7,13 +7,46 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  openDevice, join, advance, at, swSyncTimelineCreate, swSyncCreateFence, swSyncInc, fenceWait,
-  drmOpen, syncobjCreate, syncobjTimelineSignal, syncobjTimelineWait, syncobjTimelineWaitAsync, syncobjQuery, syncobjTransfer,
-  syncobjFdToHandle, syncobjHandleToFd, syncobjEventfd, eventfdCreate, eventfdRead, syncobjFindFence, syncobjObject, syncobjPayload,
-  syncobjWait, syncobjSignal, syncobjReset,
-  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE,
-  DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE, DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE, DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
-  DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE, DRM_SYNCOBJ_QUERY_FLAGS_LAST_SUBMITTED, EINVAL, ENOENT, ETIME, EOPNOTSUPP, EBADF,
+  openDevice,
+  join,
+  advance,
+  at,
+  swSyncTimelineCreate,
+  swSyncCreateFence,
+  swSyncInc,
+  fenceWait,
+  drmOpen,
+  syncobjCreate,
+  syncobjTimelineSignal,
+  syncobjTimelineWait,
+  syncobjTimelineWaitAsync,
+  syncobjQuery,
+  syncobjTransfer,
+  syncobjFdToHandle,
+  syncobjHandleToFd,
+  syncobjEventfd,
+  eventfdCreate,
+  eventfdRead,
+  syncobjFindFence,
+  syncobjObject,
+  syncobjPayload,
+  syncobjWait,
+  syncobjSignal,
+  syncobjReset,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE,
+  DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE,
+  DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE,
+  DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
+  DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE,
+  DRM_SYNCOBJ_QUERY_FLAGS_LAST_SUBMITTED,
+  EINVAL,
+  ENOENT,
+  ETIME,
+  EOPNOTSUPP,
+  EBADF,
   type DrmFile,
 } from '../../models/uapi/index.ts';
 import { ctx, hasTag } from '../../models/world.ts';
@@ -136,12 +169,28 @@ describe('drm_syncobj timeline (R81-R88)', () => {
     expect(syncobjTimelineWait(file, [a, b], [1, 1], DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL, 0).result).toBe(ETIME);
     swSyncInc(dev, tl, 1);
     expect(syncobjTimelineWait(file, [b, a], [1, 1], 0, 0)).toEqual({ result: 0, firstSignaled: 1 });
-    expect(syncobjTimelineWait(file, [a, b], [1, 1], DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE, 0).result).toBe(ETIME);
+    expect(
+      syncobjTimelineWait(
+        file,
+        [a, b],
+        [1, 1],
+        DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE,
+        0,
+      ).result,
+    ).toBe(ETIME);
     swSyncInc(dev, tl, 1);
-    expect(syncobjTimelineWait(file, [a, b], [1, 1], DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE, 0).result).toBe(0);
+    expect(
+      syncobjTimelineWait(
+        file,
+        [a, b],
+        [1, 1],
+        DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE,
+        0,
+      ).result,
+    ).toBe(0);
   });
 
-  test('R84: a wait captures the point\'s fence when it materializes; a later reset does not release it (I17)', () => {
+  test("R84: a wait captures the point's fence when it materializes; a later reset does not release it (I17)", () => {
     const { dev, file, tl, h } = setup();
     const t = syncobjTimelineWaitAsync(file, [h], [1], FOR_SUBMIT, 100);
     importPoint(file, tl, 1, h, 1);
@@ -207,20 +256,34 @@ describe('drm_syncobj timeline (R81-R88)', () => {
     expect(syncobjTransfer(file, { srcHandle: 99, srcPoint: 1, dstHandle: 98, dstPoint: 1 })).toBe(ENOENT);
     expect(syncobjTransfer(file, { srcHandle: 99, srcPoint: 1, dstHandle: dst, dstPoint: 1 })).toBe(ENOENT);
     expect(syncobjTransfer(file, { srcHandle: h, srcPoint: 1, dstHandle: dst, dstPoint: 1 })).toBe(EINVAL);
-    expect(syncobjTransfer(file, { srcHandle: h, srcPoint: 1, dstHandle: dst, dstPoint: 1, flags: 1 << 5 })).toBe(EINVAL);
-    expect(syncobjTransfer(drmOpen(file.dev, { timeline: false }), { srcHandle: h, srcPoint: 1, dstHandle: dst, dstPoint: 1 })).toBe(EOPNOTSUPP);
+    expect(syncobjTransfer(file, { srcHandle: h, srcPoint: 1, dstHandle: dst, dstPoint: 1, flags: 1 << 5 })).toBe(
+      EINVAL,
+    );
+    expect(
+      syncobjTransfer(drmOpen(file.dev, { timeline: false }), {
+        srcHandle: h,
+        srcPoint: 1,
+        dstHandle: dst,
+        dstPoint: 1,
+      }),
+    ).toBe(EOPNOTSUPP);
   });
 
   test('R86: TRANSFER with WAIT_FOR_SUBMIT sleeps until the source point appears (at most 5 s)', () => {
     const { dev, file, tl, h } = setup();
     const dst = syncobjCreate(file).handle;
     at(dev, 100, () => importPoint(file, tl, 1, h, 1));
-    expect(syncobjTransfer(file, { srcHandle: h, srcPoint: 1, dstHandle: dst, dstPoint: 2, flags: FOR_SUBMIT })).toBe(0);
+    expect(syncobjTransfer(file, { srcHandle: h, srcPoint: 1, dstHandle: dst, dstPoint: 2, flags: FOR_SUBMIT })).toBe(
+      0,
+    );
     expect(syncobjTimelineWait(file, [dst], [2], AVAILABLE, 0).result).toBe(0);
     const t0 = dev.now;
-    expect(syncobjTransfer(file, { srcHandle: h, srcPoint: 9, dstHandle: dst, dstPoint: 3, flags: FOR_SUBMIT })).toBe(ETIME);
+    expect(syncobjTransfer(file, { srcHandle: h, srcPoint: 9, dstHandle: dst, dstPoint: 3, flags: FOR_SUBMIT })).toBe(
+      ETIME,
+    );
     expect(dev.now - t0).toBe(5000); // DRM_SYNCOBJ_WAIT_FOR_SUBMIT_TIMEOUT
-    expect(syncobjTransfer(file, { srcHandle: h, srcPoint: 9, dstHandle: dst, dstPoint: 3 })).toBe(EINVAL); // without it: at once
+    // without it: at once
+    expect(syncobjTransfer(file, { srcHandle: h, srcPoint: 9, dstHandle: dst, dstPoint: 3 })).toBe(EINVAL);
   });
 
   test('R87: an eventfd fires once when the point signals; with WAIT_AVAILABLE when it materializes', () => {
@@ -282,12 +345,24 @@ describe('drm_syncobj timeline (R81-R88)', () => {
   test('R74/R80: EXPORT_SYNC_FILE of a timeline point is a snapshot of that point', () => {
     const { dev, file, tl, h } = setup();
     importPoint(file, tl, 1, h, 1);
-    const { result, fd } = syncobjHandleToFd(file, h, DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE | DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE, { point: 1 });
+    const { result, fd } = syncobjHandleToFd(
+      file,
+      h,
+      DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE | DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE,
+      { point: 1 },
+    );
     expect(result).toBe(0);
     syncobjReset(file, [h]);
     expect(fenceWait(dev, fd, 0)).toBe(ETIME);
     swSyncInc(dev, tl, 1);
     expect(fenceWait(dev, fd, 0)).toBe(0);
-    expect(syncobjHandleToFd(file, h, DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE | DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE, { point: 1 }).result).toBe(EINVAL); // NULL payload now
+    expect(
+      syncobjHandleToFd(
+        file,
+        h,
+        DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE | DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE,
+        { point: 1 },
+      ).result,
+    ).toBe(EINVAL); // NULL payload now
   });
 });
