@@ -10,7 +10,7 @@
  * - R111 while suspended its memory may move; the rebind worker resumes it with a **new** preempt fence.
  * - R112 after resume it runs before it can be preempted again (its BO stays pinned until it ran).
  * - R20, I22 a hang is caught and the context reset (banned), its fences signalled with an error;
- *        ideally recovery affects only the offending context (`culprit` is the ghost that tells).
+ *        ideally recovery affects only the offending context (the one that went through `hung`).
  * - R118-R121 batches may wait on a user memory fence (a GPU compare, spinning) and write one at their
  *        end; in LR mode no job dma_fence is published.
  *
@@ -58,8 +58,6 @@ export interface GpuContextContext {
   done: number;
   /** running, preempting: the current preempt fence ('' = none: not LR, or suspended). */
   pfence: string;
-  /** always: ghost: this context did something wrong (it hung). */
-  culprit: boolean;
   /** banned: what killed it and with which error. */
   killedBy: string;
   error: number;
@@ -116,7 +114,6 @@ export const gpuContextMachine = setup({
     batches: [],
     done: 0,
     pfence: input?.pfence ?? '',
-    culprit: false,
     killedBy: '',
     error: input?.suspended ? 1 : 0,
   }),
@@ -132,7 +129,7 @@ export const gpuContextMachine = setup({
         GPU_CTX_SUBMIT: { actions: assign({ batches: ({ context, event }) => [...context.batches, event.batch] }) },
         GPU_CTX_EXEC: { guard: 'has a batch', description: 'R119: the GPU runs the head batch', actions: 'execHead' },
         GPU_CTX_PREEMPT: { target: 'preempting', description: 'R108: enable_signaling suspends the queue' },
-        GPU_CTX_HANG: { target: 'hung', actions: assign({ culprit: true }) },
+        GPU_CTX_HANG: { target: 'hung' },
       },
     },
     preempting: {
@@ -144,7 +141,7 @@ export const gpuContextMachine = setup({
           description: 'R109: lands in bounded time, even mid-spin',
           actions: 'signalPfence',
         },
-        GPU_CTX_HANG: { target: 'hung', actions: assign({ culprit: true }) },
+        GPU_CTX_HANG: { target: 'hung' },
       },
     },
     suspended: {

@@ -58,8 +58,6 @@ export interface UserModeQueueContext {
   evictionFence: string;
   /** always: R124 hang-detect timers running (fence ids). */
   timers: string[];
-  /** always: ghost: this queue did something wrong (malformed commands: it hung). */
-  culprit: boolean;
   /** banned: who reset it, with which error. */
   killedBy: string;
   error: number;
@@ -134,7 +132,6 @@ export const userModeQueueMachine = setup({
     lastFence: '',
     evictionFence: '',
     timers: [],
-    culprit: false,
     killedBy: '',
     error: 0,
   }),
@@ -164,7 +161,7 @@ export const userModeQueueMachine = setup({
           target: 'unmapped',
           description: 'R115 (2): the suspend work unmaps the queue (bounded: preemption)',
         },
-        USERQ_HANG: { target: 'hung', actions: assign({ culprit: true }) },
+        USERQ_HANG: { target: 'hung' },
       },
     },
     unmapped: {

@@ -60,12 +60,25 @@ describe('no-access-while-moving, signalling-section-discipline, innocent-contex
     w = must(w, 't', { type: 'KTHREAD_LOCK', lock: 'resv:bo0' });
     expect(discipline.state!(w, {})).toMatch(/holds resv:bo0 \(R23, H4\)/);
   });
-  test('a killed culprit is fine, a killed innocent is not', () => {
-    let w = spawn(emptyWorld, 'c', gpuContextMachine, {});
-    const killed = must(w, 'c', { type: 'GPU_CTX_KILL', by: 'timeout', error: -62 });
-    expect(innocent.state!(killed, {})).toMatch(/c was killed by timeout/);
-    w = must(w, 'c', { type: 'GPU_CTX_HANG' });
-    expect(innocent.state!(must(w, 'c', { type: 'GPU_CTX_KILL', by: 'tdr', error: -62 }), {})).toBeNull();
+  test('a killed culprit is fine, a killed innocent is not (the monitor remembers who hung)', () => {
+    // run the monitor along a sequence of worlds, as the explorers do step by step
+    const along = (worlds: World[]) => {
+      const step = { step: 'test', args: [], label: 'test()', role: 'kernel' };
+      let state = innocent.init!(worlds[0], {});
+      let violation: string | null | undefined = null;
+      for (let i = 1; i < worlds.length; i++) {
+        const r = innocent.next!(state, worlds[i - 1], step, worlds[i], {});
+        state = r.state;
+        violation ??= r.violation;
+      }
+      return violation ?? null;
+    };
+    const w = spawn(emptyWorld, 'c', gpuContextMachine, {});
+    expect(along([w, must(w, 'c', { type: 'GPU_CTX_KILL', by: 'timeout', error: -62 })])).toMatch(
+      /c was killed by timeout/,
+    );
+    const hung = must(w, 'c', { type: 'GPU_CTX_HANG' });
+    expect(along([w, hung, must(hung, 'c', { type: 'GPU_CTX_KILL', by: 'tdr', error: -62 })])).toBeNull();
   });
 });
 
