@@ -65,5 +65,13 @@ export default defineDesign<SharingConfig>({
       verdict: 'holds',
       why: 'R54: a reader waits on the writers, a writer on everyone, in CPU submission order (seed 004)',
     },
+    'hang-recovers-with-error': {
+      verdict: 'holds',
+      why: 'TDR resets a hung ring; its hardware fences are force-completed with an error (I22, R99-R102)',
+    },
+    'reset-completes-with-error': {
+      verdict: 'holds',
+      why: 'drm_sched_job_timedout completes the guilty job with -ETIME, the rest with -ECANCELED (R102)',
+    },
   },
 });

@@ -250,6 +250,18 @@ export default defineDesign<NoBoFencesConfig>({
   init: initNoBoFences,
   steps,
   expect: {
+    'vram-within-capacity': {
+      verdict: 'holds',
+      why: 'a move in over a victim waits on the eviction fence, so VRAM holds at most vramSlots copies (R53)',
+    },
+    'no-eviction-with-free-slot': {
+      verdict: 'holds',
+      why: 'ttm_bo_validate evicts only when VRAM is full (can_ttm_bo_validate, ttm_bo_alloc_resource)',
+    },
+    'hw-access-resident': {
+      verdict: 'violates',
+      why: 'no BO fences: a queue still executing uses a BO that was freed under it (H9, as no-access-while-moving)',
+    },
     'one-shot': { verdict: 'holds', why: 'move fences signal once (R4)' },
     'finite-time': {
       verdict: 'violates',

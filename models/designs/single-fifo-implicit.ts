@@ -122,5 +122,13 @@ export default defineDesign<SingleFifoConfig>({
       verdict: 'holds',
       why: 'TDR catches a hung ring, reset signals every pending fence with an error (R20, R98-R102)',
     },
+    'hang-recovers-with-error': {
+      verdict: 'holds',
+      why: 'TDR resets a hung ring; its hardware fences are force-completed with an error (I22, R99-R102)',
+    },
+    'reset-completes-with-error': {
+      verdict: 'holds',
+      why: 'drm_sched_job_timedout completes the guilty job with -ETIME, the rest with -ECANCELED (R102)',
+    },
   },
 });

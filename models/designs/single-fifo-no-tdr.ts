@@ -25,5 +25,9 @@ export default defineDesign<SingleFifoConfig>({
       verdict: 'violates',
       why: 'a hung ring is never reset, so its job fences stay unsignalled forever (R20, R98)',
     },
+    'hang-recovers-with-error': {
+      verdict: 'violates',
+      why: 'without TDR a hung ring stays hung when the kernel and GPU settle (I22, R20)',
+    },
   },
 });

@@ -131,6 +131,18 @@ export default defineDesign<UserqConfig>({
   init: initUserq,
   steps,
   expect: {
+    'vram-within-capacity': {
+      verdict: 'holds',
+      why: 'a move in over a victim waits on the eviction fence, so VRAM holds at most vramSlots copies (R53)',
+    },
+    'no-eviction-with-free-slot': {
+      verdict: 'holds',
+      why: 'ttm_bo_validate evicts only when VRAM is full (can_ttm_bo_validate, ttm_bo_alloc_resource)',
+    },
+    'hw-access-resident': {
+      verdict: 'holds',
+      why: 'work reaches the hardware only once its BOs are resident (prepare_job / rebind / restore, H5)',
+    },
     'one-shot': { verdict: 'holds', why: 'userq fences signal once, from rptr or from the reset (R4, R122)' },
     'acyclic-waits': {
       verdict: 'holds',
