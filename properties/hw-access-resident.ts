@@ -37,8 +37,10 @@ export default defineProperty({
         const s = w.o[b];
         if (!s) continue;
         const placement: string = s.context.placement;
-        if (s.hasTag('freed') || placement !== 'VRAM')
-          return `${who} is on the hardware using ${b}, whose copy is ${s.hasTag('freed') ? 'freed' : `in ${placement}`}`;
+        if (s.hasTag('freed') || placement !== 'VRAM') {
+          const where = s.hasTag('freed') ? 'freed' : `in ${placement}`;
+          return `${who} is on the hardware using ${b}, whose copy is ${where}`;
+        }
       }
     }
     return null;
