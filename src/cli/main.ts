@@ -459,6 +459,9 @@ export async function main(argv: string[]): Promise<number> {
     );
     if (process.env.FENCECHECK_DEBUG) process.stderr.write(`${err?.stack ?? e}\n`);
     return EXIT.internal;
+  } finally {
+    // the scope is for this command only (tests call main() in-process, then the API directly)
+    limitDesigns(null);
   }
 }
 
