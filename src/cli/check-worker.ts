@@ -5,13 +5,18 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkDesigns } from '../api.ts';
-import type { WorkerInput, WorkerMessage } from './run-check.ts';
+import { limitDesigns } from '../registry.ts';
+import { startOf, type WorkerInput, type WorkerMessage } from './run-check.ts';
 
 const port = parentPort;
 if (!port) throw new Error('check-worker.ts runs only as a worker thread');
 const post = (m: WorkerMessage) => port.postMessage(m);
 const { opts, plan } = workerData as WorkerInput;
+// registry state is per thread: load only the designs planned, as the main thread did
+limitDesigns(plan.map((c) => c.design));
 for (const c of plan) {
+  // a first report as each design starts, so progress shows before the explorer's first callback
+  post({ type: 'progress', p: startOf(c.design, opts) });
   const r = await checkDesigns({
     ...opts,
     designs: [c.design],

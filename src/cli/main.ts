@@ -11,16 +11,15 @@
  * A closed stdout (`fencecheck list | head`) ends quietly.
  */
 import { Command, CommanderError } from 'commander';
-import { mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { checkPlan, listAll, InputError, type Cell, type CheckOptions, type CheckResult } from '../api.ts';
-import { progressReporter } from './progress.ts';
-import { registry, COUNTEREXAMPLES_DIR } from '../registry.ts';
+// Only light modules here, so `--help`, `--version` and a bad flag answer before any design or engine
+// is imported (issue 15.5); each command imports what it needs when it runs.
+import type { Cell, CheckOptions, CheckResult } from '../api.ts';
+import { COUNTEREXAMPLES_DIR, ROOT, designNames, limitDesigns, propertyNames, registry } from '../registry.ts';
 import { addExploreOptions, toCheckOptions, int } from './options.ts';
-import { EXIT, oneLine } from '../errors.ts';
-import { runCheck } from './run-check.ts';
-import { replayFile } from '../counterexample/replay.ts';
-import { listTraces } from '../counterexample/store.ts';
+import { EXIT, InputError, oneLine } from '../errors.ts';
+import { checkNames } from './names.ts';
 
 function pad(s: string, n: number) {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
@@ -110,11 +109,45 @@ const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 
 /** Progress for a run: the state bound per design (for the time-left estimate) comes from the registry. */
 async function progressFor(o: CheckOptions, enabled: boolean) {
+  const { progressReporter } = await import('./progress.ts');
   const { designs } = await registry();
   return progressReporter(enabled, {
     maxStates: (d) => o.maxStates ?? designs.get(d)?.bounds.exhaustive.maxStates ?? 1_000_000,
     budgetMs: o.budgetMs,
   });
+}
+
+/**
+ * Check the --design and --property names against the files (with "did you mean"), and let the
+ * registry load only the designs named, so a broken design file stops only the commands that need it.
+ */
+function selectNames(o: CheckOptions) {
+  checkNames('design', o.designs, designNames());
+  checkNames('property', o.properties, propertyNames());
+  limitDesigns(o.designs?.length ? o.designs : null);
+}
+
+/** The designs the trace files name (read without loading any design; an unreadable file adds none). */
+async function traceDesigns(files: string[]): Promise<string[] | null> {
+  const { readTrace } = await import('../counterexample/load.ts');
+  const out: string[] = [];
+  for (const f of files) {
+    try {
+      out.push(readTrace(f).meta.design);
+    } catch {
+      /* the command reports it, with the file's name */
+    }
+  }
+  return out.length ? out : null;
+}
+
+/** package.json's version, for --version. */
+function version(): string {
+  try {
+    return String(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  } catch {
+    return 'unknown';
+  }
 }
 
 let commandArgs: string[] | undefined;
@@ -179,7 +212,8 @@ export function buildProgram(): Command {
     .description('Check GPU synchronization designs for the Linux graphics stack against the dma_fence promises.')
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(`fencecheck: ${oneLine(s.replace(/^error: /, '').trim())}\n`) })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .version(version(), '-V, --version', "print fencecheck's version");
 
   program
     .command('list')
@@ -197,6 +231,7 @@ export function buildProgram(): Command {
         if (o.json) return void console.log(JSON.stringify(m, null, 2));
         return void process.stdout.write(o.markdown ? ruleMapMarkdown(m) : formatRuleMap(m));
       }
+      const { listAll } = await import('../api.ts');
       const l = await listAll();
       if (o.json) return void console.log(JSON.stringify(l, null, 2));
       console.log('designs:');
@@ -215,6 +250,8 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object, no progress')
     .action(async (o) => {
       const opts = toCheckOptions(o);
+      selectNames(opts);
+      const [{ checkPlan }, { runCheck }] = await Promise.all([import('../api.ts'), import('./run-check.ts')]);
       const plan = await checkPlan(opts);
       const prog = await progressFor(opts, !o.json);
       const run = await runCheck(opts, plan, { isolate, onProgress: prog.update });
@@ -296,6 +333,7 @@ export function buildProgram(): Command {
     .argument('<file>', 'a counterexample file (*.itf.json)')
     .option('--width <n>', 'target line width', int('--width', 60, 1000), 100)
     .action(async (file: string, o) => {
+      limitDesigns(await traceDesigns([file]));
       const { explainFile } = await import('../report/explain.ts');
       process.stdout.write(await explainFile(file, { width: o.width }));
     });
@@ -312,8 +350,9 @@ export function buildProgram(): Command {
     .option('--metric-runs <n>', 'random runs behind each design number', int('--metric-runs', 0, 100_000), 20)
     .option('--quiet', 'no progress on stderr')
     .action(async (o) => {
-      const { writeReport } = await import('../report/report.ts');
       const opts = toCheckOptions(o);
+      selectNames(opts);
+      const [{ writeReport }, { checkPlan }] = await Promise.all([import('../report/report.ts'), import('../api.ts')]);
       await checkPlan(opts);
       prepareOutDir(o.out);
       const prog = await progressFor(opts, !o.quiet);
@@ -344,6 +383,8 @@ export function buildProgram(): Command {
     )
     .argument('<file...>', 'counterexample files (*.itf.json)')
     .action(async (files: string[]) => {
+      limitDesigns(await traceDesigns(files));
+      const { replayFile } = await import('../counterexample/replay.ts');
       let ok = true;
       for (const f of files) {
         const r = await replayFile(f);
@@ -370,9 +411,13 @@ export function buildProgram(): Command {
       `counterexample files (default: every trace under ${relative(process.cwd(), COUNTEREXAMPLES_DIR) || '.'})`,
     )
     .action(async (files: string[]) => {
-      const { resaveFile } = await import('../counterexample/resave.ts');
+      const [{ resaveFile }, { listTraces }] = await Promise.all([
+        import('../counterexample/resave.ts'),
+        import('../counterexample/store.ts'),
+      ]);
       const list = files.length ? files : listTraces().map((f) => join(COUNTEREXAMPLES_DIR, f));
       if (!list.length) throw new InputError(`no saved traces under ${COUNTEREXAMPLES_DIR}`);
+      limitDesigns(await traceDesigns(list));
       let code: number = EXIT.ok;
       const tag = { rewritten: 'rewritten', unchanged: 'current  ', gone: 'NO LONGER', raced: 'SKIPPED  ' } as const;
       for (const f of list) {
@@ -393,8 +438,8 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  limitDesigns(null);
   try {
-    await registry();
     commandArgs = argv.slice(1);
     await program.parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? 0);
@@ -414,6 +459,9 @@ export async function main(argv: string[]): Promise<number> {
     );
     if (process.env.FENCECHECK_DEBUG) process.stderr.write(`${err?.stack ?? e}\n`);
     return EXIT.internal;
+  } finally {
+    // the scope is for this command only (tests call main() in-process, then the API directly)
+    limitDesigns(null);
   }
 }
 

@@ -1,6 +1,9 @@
 /**
- * Progress on stderr for long runs: a cli-progress bar on a terminal, a plain line every few seconds
- * otherwise (CI logs), nothing with --json or for runs shorter than a second. It shows what is done
+ * Progress on stderr for long runs: a cli-progress bar on a terminal, a plain line every second
+ * otherwise (CI logs), nothing with --json or for runs shorter than a second. A one-second heartbeat
+ * redraws the last report with the time spent, so a run shows progress at least every second even
+ * between the explorers' callbacks (issue 15.5; the exhaustive one reports every 16,384 states at most,
+ * src/explore/exhaustive.ts). It shows what is done
  * (states or runs), the rate, the time spent and the time left:
  * - random: runs done / runs in all, so the estimate is (time per run so far) x (runs left);
  * - exhaustive: the number of states is not known in advance; the estimate is an upper bound, the time
@@ -21,6 +24,8 @@ export interface ProgressOptions {
   quietMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** Milliseconds between redraws without a new report (default 1000; 0: none, for tests). */
+  heartbeatMs?: number;
 }
 
 /** Seconds as '45 s', '3 min 20 s', '2 h 5 min'. */
@@ -88,6 +93,37 @@ export function progressReporter(
   let lastLine = 0;
   let key = '';
   let keyT0 = t0;
+  let last: Progress | undefined;
+  const every = o.heartbeatMs ?? 1000;
+  const draw = (p: Progress) => {
+    if (now() - t0 < (o.quietMs ?? 1000) || now() - keyT0 < Math.min(500, o.quietMs ?? 1000)) return;
+    const l = progressLine(p, now() - keyT0, o);
+    const what = `${l.done}${l.total ? `/${l.total}` : ''} ${l.unit}`;
+    if (tty) {
+      if (!bar) {
+        bar = new cliProgress.SingleBar(
+          {
+            stream: stream as NodeJS.WriteStream,
+            hideCursor: true,
+            etaBuffer: 50,
+            format: `${p.design} ${p.engine} [{bar}] {what} | {rate}/s | {elapsed} | left {left}`,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(l.total ?? l.done + 1, 0, { what, rate: 0, elapsed: '0 s', left: '?' });
+      }
+      if (!l.total) bar.setTotal(l.done + 1);
+      bar.update(l.done, { what, rate: l.rate, elapsed: formatSeconds(l.elapsedS), left: l.left });
+    } else if (now() - lastLine >= 1000) {
+      lastLine = now();
+      stream.write(
+        `fencecheck: ${p.design} ${p.engine}: ${what}, ${l.rate}/s, ${formatSeconds(l.elapsedS)} spent, left ` +
+          `${l.left}\n`,
+      );
+    }
+  };
+  const timer = every > 0 ? setInterval(() => last && draw(last), every) : undefined;
+  timer?.unref();
   return {
     update: (p) => {
       const k = `${p.design}/${p.engine}`;
@@ -97,33 +133,12 @@ export function progressReporter(
         key = k;
         keyT0 = now();
       }
-      if (now() - t0 < (o.quietMs ?? 1000) || now() - keyT0 < Math.min(500, o.quietMs ?? 1000)) return;
-      const l = progressLine(p, now() - keyT0, o);
-      const what = `${l.done}${l.total ? `/${l.total}` : ''} ${l.unit}`;
-      if (tty) {
-        if (!bar) {
-          bar = new cliProgress.SingleBar(
-            {
-              stream: stream as NodeJS.WriteStream,
-              hideCursor: true,
-              etaBuffer: 50,
-              format: `${p.design} ${p.engine} [{bar}] {what} | {rate}/s | {elapsed} | left {left}`,
-            },
-            cliProgress.Presets.shades_classic,
-          );
-          bar.start(l.total ?? l.done + 1, 0, { what, rate: 0, elapsed: '0 s', left: '?' });
-        }
-        if (!l.total) bar.setTotal(l.done + 1);
-        bar.update(l.done, { what, rate: l.rate, elapsed: formatSeconds(l.elapsedS), left: l.left });
-      } else if (now() - lastLine > 5000) {
-        lastLine = now();
-        stream.write(
-          `fencecheck: ${p.design} ${p.engine}: ${what}, ${l.rate}/s, ${formatSeconds(l.elapsedS)} spent, left ` +
-            `${l.left}\n`,
-        );
-      }
+      last = p;
+      draw(p);
     },
     stop: () => {
+      if (timer) clearInterval(timer);
+      last = undefined;
       bar?.stop();
     },
   };

@@ -29,6 +29,11 @@ export interface RunOutcome {
   designsPlanned: number;
 }
 
+/** The progress report for a design that has just started (nothing done yet). */
+export function startOf(design: string, o: Pick<CheckOptions, 'engine'>): Progress {
+  return o.engine === 'random' ? { design, engine: 'random', runs: 0 } : { design, engine: 'exhaustive', states: 0 };
+}
+
 function merge(rs: CheckResult[]): CheckResult {
   const cells = rs.flatMap((r) => r.cells);
   return {
@@ -72,8 +77,10 @@ export async function runCheck(
   const progress = o.onProgress ?? onProgress;
   const done: CheckResult[] = [];
   if (!o.isolate) {
-    for (const c of plan)
+    for (const c of plan) {
+      progress?.(startOf(c.design, rest));
       done.push(await checkDesigns({ ...rest, designs: [c.design], properties: c.properties, onProgress: progress }));
+    }
     return { result: merge(done), interrupted: null, designsDone: done.length, designsPlanned: plan.length };
   }
   const w = new Worker(new URL('./check-worker.mjs', import.meta.url), {

@@ -32,23 +32,49 @@ export interface TraceFile {
 }
 
 /**
- * JSON <-> ITF expressions, strictly (ADR-015): ITF has strings, booleans, integers, lists, records,
- * #tup, #set, #map and #unserializable, and nothing else. Integers are written {"#bigint": "..."} (both
- * forms are accepted on read); a `null` in a context (an unset callback) or a non-integer number has no
- * ITF form and is written {"#unserializable": "null" | "<number>"}, and read back exactly.
+ * JSON <-> ITF expressions, strictly (ADR-015), in values Quint's own reader (`ofItfNormalized`) parses
+ * and writes back unchanged: strings, booleans, lists and records as themselves, integers as
+ * {"#bigint": "..."} (plain numbers are accepted on read). What JSON has and ITF lacks becomes a variant,
+ * {"tag": L, "value": V}, which ofItf reads as a Quint sum-type value:
+ * - `null` (an unset callback, no current frame) is {"tag": "None", "value": {}}, Option's None with an
+ *   empty record for its unit payload (Quint writes {"#tup": []} there, also read; the trace schema in
+ *   load.ts takes no '#' key but #bigint);
+ * - a non-integer number is {"tag": "Float", "value": "<String(n)>"}.
+ * A record that would read as a variant (keys {tag} or {tag, value}) gets its 'tag' key written '~tag',
+ * and a key starting with '#', '__' (Quint drops those) or '~' gets one more '~'; the reader strips one.
+ * So decoding is exact: fromItfValue(toItfValue(v)) deep-equals v for every JSON value. The encoding
+ * before this one wrote {"#unserializable": "null" | "<number>"}, which Quint rejects; still read.
  */
+const NONE: Json = { tag: 'None', value: {} };
+
+const escapeKey = (k: string, variantLike: boolean): string =>
+  /^(#|__|~)/.test(k) || (variantLike && k === 'tag') ? `~${k}` : k;
+
+const isVariantLike = (keys: string[]): boolean =>
+  keys.includes('tag') && keys.every((k) => k === 'tag' || k === 'value');
+
 export function toItfValue(v: Json): Json {
-  if (v === null) return { '#unserializable': 'null' };
+  if (v === null) return NONE;
   if (typeof v === 'number')
-    return Number.isInteger(v) ? { '#bigint': BigInt(v).toString() } : { '#unserializable': String(v) };
+    return Number.isInteger(v) ? { '#bigint': BigInt(v).toString() } : { tag: 'Float', value: String(v) };
   if (Array.isArray(v)) return v.map(toItfValue);
   if (typeof v === 'object') {
-    const o: Record<string, Json> = {};
-    for (const k of Object.keys(v)) o[k] = toItfValue(v[k]);
-    return o;
+    const keys = Object.keys(v);
+    const vl = isVariantLike(keys);
+    // fromEntries, not assignment: a '__proto__' key stays an own property
+    return Object.fromEntries(keys.map((k) => [escapeKey(k, vl), toItfValue(v[k])]));
   }
   return v;
 }
+
+const isEmptyObj = (x: unknown): boolean =>
+  !!x && typeof x === 'object' && !Array.isArray(x) && Object.keys(x).length === 0;
+const isUnit = (x: unknown): boolean => {
+  if (isEmptyObj(x)) return true;
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return false;
+  const t = (x as Record<string, unknown>)['#tup'];
+  return Object.keys(x).length === 1 && Array.isArray(t) && t.length === 0;
+};
 
 export function fromItfValue(v: Json): Json {
   if (Array.isArray(v)) return v.map(fromItfValue);
@@ -56,14 +82,18 @@ export function fromItfValue(v: Json): Json {
     const keys = Object.keys(v);
     if (keys.length === 1 && keys[0] === '#bigint') return Number((v as { '#bigint': string })['#bigint']);
     if (keys.length === 1 && keys[0] === '#unserializable') {
+      // the encoding before Quint-readable values
       const s = (v as { '#unserializable': Json })['#unserializable'];
       if (s === 'null') return null;
       if (typeof s === 'string' && s.trim() !== '' && Number.isFinite(Number(s))) return Number(s);
       return v;
     }
-    const o: Record<string, Json> = {};
-    for (const k of keys) o[k] = fromItfValue(v[k]);
-    return o;
+    if (keys.length === 2 && isVariantLike(keys)) {
+      const { tag, value } = v as { tag: Json; value: Json };
+      if (tag === 'None' && isUnit(value)) return null;
+      if (tag === 'Float' && typeof value === 'string' && Number.isFinite(Number(value))) return Number(value);
+    }
+    return Object.fromEntries(keys.map((k) => [k.startsWith('~') ? k.slice(1) : k, fromItfValue(v[k])]));
   }
   return v;
 }

@@ -44,7 +44,8 @@ function itfExprErrors(v: unknown, path: string): string[] {
             ...itfExprErrors(p[1], `${path}.#map[${i}][1]`),
           ])
         : [`${path}: #map must hold [key, value] pairs`];
-    if (keys.length === 1 && keys[0] === '#unserializable') return [];
+    if (keys.length === 1 && keys[0] === '#unserializable')
+      return [`${path}: #unserializable, which Quint cannot read`];
     return keys.flatMap((k) =>
       k.startsWith('#') ? [`${path}: record key '${k}' starts with '#'`] : itfExprErrors(o[k], `${path}.${k}`),
     );
@@ -170,15 +171,15 @@ const traceArb: fc.Arbitrary<TraceFile> = fc
   );
 
 describe('strict ITF values (src/counterexample/itf.ts)', () => {
-  fcTest.prop([json])('null and non-integers survive as #unserializable; the result is a valid ITF expression', (v) => {
+  fcTest.prop([json])('null and non-integers survive as variants; the result is a valid ITF expression', (v) => {
     const enc = JSON.parse(JSON.stringify(toItfValueStrict(v)));
     expect(itfExprErrors(enc, 'v')).toEqual([]);
     expect(fromItfValueStrict(enc)).toEqual(v);
   });
 });
 
-// Needs itf.ts to use the strict values: world contexts hold null (onEnable), which plain JSON passes
-// through and ITF readers reject. Until then this and the saved-trace check above fail, on purpose.
+// World contexts hold null (onEnable), which plain JSON passes through and ITF readers reject; the
+// strict values write it as Option's None (test/quint/ runs Quint's own reader over it).
 describe('encodeTrace / decodeTrace', () => {
   fcTest.prop([traceArb])('decode(encode(t)) = t, through JSON text, and the encoding is valid ITF', (t) => {
     const enc = JSON.parse(JSON.stringify(encodeTrace(t)));
