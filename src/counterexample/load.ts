@@ -182,7 +182,10 @@ const arg = z.union([text(256), safeInt, z.boolean()], {
 });
 
 type Expr = string | boolean | number | Expr[] | { [k: string]: Expr };
-/** An ITF expression as encodeTrace writes it (toItfValue): integers as #bigint, null as #unserializable. */
+/**
+ * An ITF expression as encodeTrace writes it (toItfValue): integers as #bigint, null as the variant
+ * {tag: "None", value: {}}; traces written before it may hold {"#unserializable": ...}, still read.
+ */
 const itfExpr: z.ZodType<Expr> = z.lazy(() =>
   z.union(
     [
