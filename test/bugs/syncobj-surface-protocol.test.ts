@@ -58,7 +58,8 @@ function disagreement(machine: AnyStateMachine, reqs: Req[]): string | null {
       if (e) {
         const c = next.context as { error: string };
         if (next.value !== 'error' || c.error !== e)
-          return `commit ${i + 1}: expected protocol error ${e}, the surface is ${JSON.stringify(next.value)} (error '${c.error}')`;
+          const now = `${JSON.stringify(next.value)} (error '${c.error}')`;
+          return `commit ${i + 1}: expected protocol error ${e}, the surface is ${now}`;
         dead = e;
       } else if (next.value !== 'active')
         return `commit ${i + 1}: a valid commit left the surface ${JSON.stringify(next.value)}`;
