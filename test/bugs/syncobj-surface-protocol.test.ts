@@ -57,9 +57,10 @@ function disagreement(machine: AnyStateMachine, reqs: Req[]): string | null {
       const e = oracle(pending);
       if (e) {
         const c = next.context as { error: string };
-        if (next.value !== 'error' || c.error !== e)
+        if (next.value !== 'error' || c.error !== e) {
           const now = `${JSON.stringify(next.value)} (error '${c.error}')`;
           return `commit ${i + 1}: expected protocol error ${e}, the surface is ${now}`;
+        }
         dead = e;
       } else if (next.value !== 'active')
         return `commit ${i + 1}: a valid commit left the surface ${JSON.stringify(next.value)}`;
