@@ -143,8 +143,9 @@ export function drm_sched_entity_head_unblocked(w: World, entity: string): strin
  * ENTITY READINESS, the one definition: drm_sched_entity_is_ready (a job is queued) together with the
  * dependency loop of drm_sched_entity_pop_job (R93: each dependency, then prepare_job's, has signaled).
  * The kernel may select an entity and only then find its head still waits (rq->current_entity then
- * points at it); the model folds that failed pop into readiness. A guilty entity's job is cancelled
- * without reaching the hardware (R94), so the driver's prepare_job is not asked for it.
+ * points at it); the model folds that failed pop into readiness. prepare_job is asked for a guilty
+ * entity's job too: drm_sched_entity_pop_job (sched_entity.c) resolves every dependency, prepare_job's
+ * included (drm_sched_job_dependency), before its "skip jobs from entity that marked guilty" check.
  */
 export function drm_sched_entity_is_ready(
   w: World,
@@ -154,7 +155,7 @@ export function drm_sched_entity_is_ready(
 ): boolean {
   const head = drm_sched_entity_head_unblocked(w, entity);
   if (head === undefined || ctx<DrmSchedJobContext>(w, head).sched !== sched) return false;
-  return !ops.prepare_job || ctx<DrmSchedEntityContext>(w, entity).guilty || ops.prepare_job(w, head);
+  return !ops.prepare_job || ops.prepare_job(w, head);
 }
 
 /** R95 drm_sched_can_queue: may `job` take a credit? (the scheduler machine's guard, written once) */
