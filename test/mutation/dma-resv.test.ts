@@ -41,7 +41,7 @@ describe('dma_resv rules (mutation gaps)', () => {
     expect(resv(w).reserved).toBe(3);
   });
 
-  test('R55: the object itself refuses reserve(0), an add without a slot, and everything but lock when unlocked', () => {
+  test('R55: the object itself refuses reserve(0), an add without a slot, and all but lock when unlocked', () => {
     const w = world(['a', 1, 1]);
     const add = { type: 'DMA_RESV_ADD_FENCE', fence: 'a', usage: 'READ', context: 1, seqno: 1, signaled: [] };
     expect(send(w, 'bo.resv', { type: 'DMA_RESV_UNLOCK' })).toBeNull();
