@@ -4,27 +4,10 @@
  * (prepare_job: userq/umf-jobs.ts residentJobOps; the rebind / resume workers: `resident`), so a job
  * on the hardware, or a context or user-mode queue executing, finds each of its BOs with its valid copy
  * in VRAM and not freed. (A BO in `waiting`, its move queued, still has its old copy: that is fine;
- * `moving` is no-access-while-moving's.) Accessors as in no-access-while-moving.
+ * `moving` is no-access-while-moving's.) The accessors are no-access-while-moving's.
  */
 import { defineProperty } from './property.ts';
-import type { World } from '../models/world.ts';
-
-function accessors(w: World): [string, string[]][] {
-  const out: [string, string[]][] = [];
-  for (const id of Object.keys(w.o).sort()) {
-    const s = w.o[id];
-    if (s.machine.id === 'drm_sched_job' && s.hasTag('on-hardware')) {
-      const bos = w.g[`bos:${id}`];
-      out.push([id, Array.isArray(bos) ? bos.filter((b): b is string => typeof b === 'string') : []]);
-    } else if (s.hasTag('accessing')) {
-      // a context or queue with nothing to execute touches no memory (unless it is hung mid-batch)
-      const c: { bos?: string[]; batches?: unknown[] } = s.context;
-      if (c.batches && c.batches.length === 0 && !s.hasTag('hung')) continue;
-      out.push([id, c.bos ?? []]);
-    }
-  }
-  return out;
-}
+import { accessors } from './no-access-while-moving.ts';
 
 export default defineProperty({
   name: 'hw-access-resident',

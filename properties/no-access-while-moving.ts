@@ -7,7 +7,8 @@
 import { defineProperty } from './property.ts';
 import type { World } from '../models/world.ts';
 
-function accessors(w: World): [string, string[]][] {
+/** Who touches which BOs now: [job, context or queue, its BOs], in id order (hw-access-resident too). */
+export function accessors(w: World): [string, string[]][] {
   const out: [string, string[]][] = [];
   for (const id of Object.keys(w.o).sort()) {
     const s = w.o[id];
