@@ -21,6 +21,24 @@ import { addExploreOptions, toCheckOptions, int } from './options.ts';
 import { EXIT, InputError, oneLine } from '../errors.ts';
 import { checkNames } from './names.ts';
 
+const JSON_CELL_FIELDS = [
+  'design',
+  'property',
+  'expected',
+  'observed',
+  'partial',
+  'engine',
+  'runs',
+  'states',
+  'steps',
+  'depth',
+  'ms',
+  'trace',
+  'config',
+  'bound',
+  'message',
+] as const;
+
 function pad(s: string, n: number) {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
@@ -263,41 +281,8 @@ export function buildProgram(): Command {
           `shows those, and every trace saved so far is kept`
         : '';
       if (o.json) {
-        const cells = r.cells.map(
-          ({
-            design,
-            property,
-            expected,
-            observed,
-            partial,
-            engine,
-            runs,
-            states,
-            steps,
-            depth,
-            ms,
-            trace,
-            config,
-            bound,
-            message,
-          }) => ({
-            design,
-            property,
-            expected,
-            observed,
-            partial,
-            engine,
-            runs,
-            states,
-            steps,
-            depth,
-            ms,
-            trace,
-            config,
-            bound,
-            message,
-          }),
-        );
+        // the cell fields --json prints, in this order (the order is part of the output)
+        const cells = r.cells.map((c) => Object.fromEntries(JSON_CELL_FIELDS.map((k) => [k, c[k]])));
         const metrics = r.metrics.map(({ design, metric, config, fair, random, unsettled }) => ({
           design,
           metric,

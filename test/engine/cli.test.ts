@@ -2,44 +2,18 @@
  * Bad input gets one clear line and a non-zero exit, and never touches saved traces; replay says where
  * and why a trace diverges; the store never overwrites.
  */
-import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
 import { listTraces, saveTrace } from '../../src/counterexample/store.ts';
 import { decodeTrace, encodeTrace } from '../../src/counterexample/itf.ts';
+import { run } from '../cli/helpers.ts';
 import { COUNTEREXAMPLES_DIR } from '../../src/registry.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fencecheck-'));
 const noTdr = () =>
   join(COUNTEREXAMPLES_DIR, listTraces().find((f) => f.startsWith('single-fifo-no-tdr/finite-time'))!);
-
-async function run(...argv: string[]) {
-  let out = '',
-    err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => {
-    out += a.join(' ') + '\n';
-  });
-  process.exitCode = 0;
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    log.mockRestore();
-    process.exitCode = 0;
-  }
-}
 
 function variant(name: string, edit: (j: any) => unknown): string {
   const j = JSON.parse(readFileSync(noTdr(), 'utf8'));

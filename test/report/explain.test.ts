@@ -3,11 +3,10 @@
  * one per drain step), the offending objects, the replay command last; an acyclic-waits trace draws its
  * cycle edge by edge with the step that closed it. Bad input: one line, exit 2, the file untouched.
  */
-import { afterAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
 import { listTraces } from '../../src/counterexample/store.ts';
 import { loadTraceFile } from '../../src/counterexample/replay.ts';
 import { COUNTEREXAMPLES_DIR } from '../../src/registry.ts';
@@ -15,6 +14,7 @@ import { explainFile, renderExplain, fit as fitWidth, columnWidth } from '../../
 import { traceView, actorColumns, effects, type Row } from '../../src/report/trace-view.ts';
 import { toTraceFile } from '../../src/api.ts';
 import acyclic from '../../properties/acyclic-waits.ts';
+import { run } from '../cli/helpers.ts';
 import { toy } from '../engine/toy.ts';
 
 const files = listTraces();
@@ -24,31 +24,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 /** The rows of the timeline grid: lines that start with a step number ('   3 |', '  d2 |'). */
 const rowsOf = (text: string, drain = false) =>
   text.split('\n').filter((l) => (drain ? /^\s*d\d+ \|/ : /^\s*\d+ \|/).test(l));
-
-async function run(...argv: string[]) {
-  let out = '',
-    err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => {
-    out += a.join(' ') + '\n';
-  });
-  process.exitCode = 0;
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    log.mockRestore();
-    process.exitCode = 0;
-  }
-}
 
 describe('explain on every saved trace', () => {
   test('there are saved traces', () => expect(files.length).toBeGreaterThan(0));
