@@ -30,6 +30,7 @@ import {
   vramUsed,
   bo,
   boIdle,
+  TTM_EXPECTATIONS,
 } from '../ttm/ttm-bo.ts';
 
 interface NoBoFencesConfig {
@@ -250,14 +251,8 @@ export default defineDesign<NoBoFencesConfig>({
   init: initNoBoFences,
   steps,
   expect: {
-    'vram-within-capacity': {
-      verdict: 'holds',
-      why: 'a move in over a victim waits on the eviction fence, so VRAM holds at most vramSlots copies (R53)',
-    },
-    'no-eviction-with-free-slot': {
-      verdict: 'holds',
-      why: 'ttm_bo_validate evicts only when VRAM is full (can_ttm_bo_validate, ttm_bo_alloc_resource)',
-    },
+    // TTM's own guarantees (models/ttm/ttm-bo.ts); an entry after this line overrides one
+    ...TTM_EXPECTATIONS,
     'hw-access-resident': {
       verdict: 'violates',
       why: 'no BO fences: a queue still executing uses a BO that was freed under it (H9, as no-access-while-moving)',

@@ -22,7 +22,15 @@ import { dmaFenceMachine, ETIME } from '../dma-buf/dma-fence.ts';
 import { userMemoryFenceMachine } from '../userq/user-memory-fence.ts';
 import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
 import { gpuContextMachine, headRunnable, type GpuContextContext } from '../gpu/gpu-context.ts';
-import { ttm_bo_create, ttm_bo_move_copy, ttmBoValidateStep, dma_resv_add, resident, bo } from '../ttm/ttm-bo.ts';
+import {
+  ttm_bo_create,
+  ttm_bo_move_copy,
+  ttmBoValidateStep,
+  dma_resv_add,
+  resident,
+  bo,
+  TTM_EXPECTATIONS,
+} from '../ttm/ttm-bo.ts';
 import { stepsFromTo } from '../metrics.ts';
 
 interface UmfSeparatedConfig {
@@ -205,18 +213,8 @@ export default defineDesign<UmfSeparatedConfig>({
       ),
   },
   expect: {
-    'vram-within-capacity': {
-      verdict: 'holds',
-      why: 'a move in over a victim waits on the eviction fence, so VRAM holds at most vramSlots copies (R53)',
-    },
-    'no-eviction-with-free-slot': {
-      verdict: 'holds',
-      why: 'ttm_bo_validate evicts only when VRAM is full (can_ttm_bo_validate, ttm_bo_alloc_resource)',
-    },
-    'hw-access-resident': {
-      verdict: 'holds',
-      why: 'work reaches the hardware only once its BOs are resident (prepare_job / rebind / restore, H5)',
-    },
+    // TTM's own guarantees (models/ttm/ttm-bo.ts); an entry after this line overrides one
+    ...TTM_EXPECTATIONS,
     'one-shot': { verdict: 'holds', why: 'preempt and move fences each have one signalling path (R4)' },
     'acyclic-waits': {
       verdict: 'holds',

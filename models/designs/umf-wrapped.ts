@@ -31,7 +31,7 @@ import {
   drmSchedSteps,
 } from '../drm-sched/sched-main.ts';
 import { add_implicit_dependencies, publish_implicit } from '../drm-sched/implicit-sync.ts';
-import { ttm_bo_create, ttm_bo_move_copy } from '../ttm/ttm-bo.ts';
+import { ttm_bo_create, ttm_bo_move_copy, TTM_EXPECTATIONS } from '../ttm/ttm-bo.ts';
 import { setJobBos, storeAtJobEnd, ttmValidateForJobs, residentJobOps } from '../userq/umf-jobs.ts';
 import { kernelAndGpuQuiet } from '../kernel/timer.ts';
 import { stepsFromTo } from '../metrics.ts';
@@ -181,18 +181,8 @@ export default defineDesign<UmfWrappedConfig>({
     'handoff-latency-steps': (_w, cfg) => handoffLatency(cfg),
   },
   expect: {
-    'vram-within-capacity': {
-      verdict: 'holds',
-      why: 'a move in over a victim waits on the eviction fence, so VRAM holds at most vramSlots copies (R53)',
-    },
-    'no-eviction-with-free-slot': {
-      verdict: 'holds',
-      why: 'ttm_bo_validate evicts only when VRAM is full (can_ttm_bo_validate, ttm_bo_alloc_resource)',
-    },
-    'hw-access-resident': {
-      verdict: 'holds',
-      why: 'work reaches the hardware only once its BOs are resident (prepare_job / rebind / restore, H5)',
-    },
+    // TTM's own guarantees (models/ttm/ttm-bo.ts); an entry after this line overrides one
+    ...TTM_EXPECTATIONS,
     'one-shot': { verdict: 'holds', why: 'every fence has one signalling path (R4)' },
     'acyclic-waits': {
       verdict: 'violates',

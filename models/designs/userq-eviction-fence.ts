@@ -25,7 +25,7 @@ import { emptyWorld, spawn, ctx, must, tell, accepts, type World } from '../worl
 import { userMemoryFenceMachine } from '../userq/user-memory-fence.ts';
 import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
 import { userModeQueueMachine } from '../userq/user-mode-queue.ts';
-import { ttm_bo_create, ttm_bo_move_copy, ttmBoValidateStep } from '../ttm/ttm-bo.ts';
+import { ttm_bo_create, ttm_bo_move_copy, ttmBoValidateStep, TTM_EXPECTATIONS } from '../ttm/ttm-bo.ts';
 import {
   amdgpu_eviction_fence_attach,
   amdgpu_userq_ensure_ev_fence,
@@ -131,18 +131,8 @@ export default defineDesign<UserqConfig>({
   init: initUserq,
   steps,
   expect: {
-    'vram-within-capacity': {
-      verdict: 'holds',
-      why: 'a move in over a victim waits on the eviction fence, so VRAM holds at most vramSlots copies (R53)',
-    },
-    'no-eviction-with-free-slot': {
-      verdict: 'holds',
-      why: 'ttm_bo_validate evicts only when VRAM is full (can_ttm_bo_validate, ttm_bo_alloc_resource)',
-    },
-    'hw-access-resident': {
-      verdict: 'holds',
-      why: 'work reaches the hardware only once its BOs are resident (prepare_job / rebind / restore, H5)',
-    },
+    // TTM's own guarantees (models/ttm/ttm-bo.ts); an entry after this line overrides one
+    ...TTM_EXPECTATIONS,
     'one-shot': { verdict: 'holds', why: 'userq fences signal once, from rptr or from the reset (R4, R122)' },
     'acyclic-waits': {
       verdict: 'holds',

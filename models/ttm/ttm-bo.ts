@@ -15,7 +15,7 @@
  */
 import type { World } from '../world.ts';
 import { ctx, must, spawn, idsOf, setG, tell, stateOf, send, accepts } from '../world.ts';
-import type { Role, StepDef } from '../design.ts';
+import type { Expectation, Role, StepDef } from '../design.ts';
 import { dmaFenceMachine, isSignaled, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
 import { dmaResvMachine, dma_resv_fences, type DmaResvContext, type DmaResvUsage } from '../dma-buf/dma-resv.ts';
 import { ttmBoMachine, inVram, type TtmBoContext, type TtmPlacement } from './ttm-buffer-object.ts';
@@ -229,4 +229,27 @@ export const ttm_bo_move_copy: StepDef<unknown, [bo: string]> = {
   enabled: (w, [b]) => accepts(w, b, MOVE_DONE),
   apply: (w, [b]) => must(w, b, MOVE_DONE),
   doc: 'R53: the copy completes, the BO is at its new placement, the KERNEL move fence signals',
+};
+
+/**
+ * What a design built on these TTM paths may expect of TTM itself, one home for the hypotheses the TTM
+ * designs share; the explorer still decides each cell per design, and a design that breaks one (no
+ * BO fences: no-bo-fences) states its own entry after these.
+ */
+export const TTM_EXPECTATIONS: Record<
+  'vram-within-capacity' | 'no-eviction-with-free-slot' | 'hw-access-resident',
+  Expectation
+> = {
+  'vram-within-capacity': {
+    verdict: 'holds',
+    why: 'a move in over a victim waits on the eviction fence, so VRAM holds at most vramSlots copies (R53)',
+  },
+  'no-eviction-with-free-slot': {
+    verdict: 'holds',
+    why: 'ttm_bo_validate evicts only when VRAM is full (can_ttm_bo_validate, ttm_bo_alloc_resource)',
+  },
+  'hw-access-resident': {
+    verdict: 'holds',
+    why: 'work reaches the hardware only once its BOs are resident (prepare_job / rebind / restore, H5)',
+  },
 };
