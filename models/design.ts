@@ -104,9 +104,13 @@ export function withSteps<C>(
 
 export type Verdict = 'holds' | 'violates';
 
+/**
+ * The designer's hypothesis for one property. 'n/a' opts the design out of a property that would
+ * otherwise apply to it (issue 14.2: properties apply by default), with the reason shown in the matrix.
+ */
 export interface Expectation {
-  verdict: Verdict;
-  /** One line of why, citing the seed or rule. */
+  verdict: Verdict | 'n/a';
+  /** One line of why, citing the seed or rule; for 'n/a', why the property cannot be reached here. */
   why: string;
 }
 
@@ -127,7 +131,12 @@ export interface Design<C = any> {
   summary: string;
   /** Seed document(s) and section this design comes from. */
   source: string;
-  /** Named configs; every design has at least 'small' (exhaustive finishes) and 'default'. */
+  /**
+   * Named configs, each a scope (TLA+ CONSTANTS: processes, jobs per process, BOs, slots, fault budgets
+   * and the design's own knobs). Every design has 'small' (exhaustive in seconds), 'default' (bigger
+   * than small; exhaustive where it fits in a minute) and 'large' (10^6 reachable states or the largest
+   * scope the design has, for the random engine and the bench), each its own object (issue 11.1).
+   */
   configs: Record<string, C>;
   /** Default bounds per engine. */
   bounds: { exhaustive: Bounds; random: Bounds };

@@ -50,6 +50,13 @@ interface Observes {
   roles?: readonly Role[];
 }
 
+/** A property's interesting precondition, and what it is in one phrase ('a buffer reused'). */
+export interface Witness {
+  what: string;
+  state?: (w: World, cfg: any) => boolean;
+  step?: (before: World, a: ActionInfo, after: World, cfg: any) => boolean;
+}
+
 /** A monitor's next state, and the violation the transition showed, if any (one sentence). */
 export interface MonitorStep<S extends Json = Json> {
   state: S;
@@ -69,6 +76,17 @@ export interface Property<S extends Json = any> {
   statement: string;
   /** Which designs it applies to (default: every design that declares an expectation for it). */
   appliesTo?: (d: Design) => boolean;
+  /**
+   * The machine kinds it observes (issue 14.2): the property applies to every design whose world has
+   * one of them, unless the design declares it 'n/a' with a reason.
+   */
+  needs?: readonly string[];
+  /**
+   * The interesting precondition (issue 11.2): a 'holds' means something only where it was reached.
+   * `state` judges a reached state, `step` a transition; the engine counts where either held, and a
+   * 'holds' with none is reported `vacuous`.
+   */
+  witness?: Witness;
   state?: (w: World, cfg: any) => string | null;
   step?: (before: World, a: ActionInfo, after: World, cfg: any) => string | null;
   drain?: (from: World, r: DrainResult, cfg: any) => string | null;

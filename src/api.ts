@@ -195,7 +195,7 @@ export function toTraceFile(
       config: configName,
       configValues: cfg as Json,
       property: f.property,
-      expect: d.expect[f.property]?.verdict ?? 'holds',
+      expect: d.expect[f.property]?.verdict === 'violates' ? 'violates' : 'holds',
       engine,
       seed,
       path,
@@ -230,7 +230,7 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
     const mk = (p: string, eng: string, config: string, extra: Partial<Cell>): Cell => ({
       design: d.name,
       property: p,
-      expected: d.expect[p].verdict,
+      expected: d.expect[p].verdict as Verdict,
       observed: 'holds',
       engine: eng,
       config,
