@@ -26,6 +26,9 @@ const JSON_CELL_FIELDS = [
   'property',
   'expected',
   'observed',
+  'status',
+  'match',
+  'reached',
   'partial',
   'engine',
   'runs',
@@ -35,6 +38,7 @@ const JSON_CELL_FIELDS = [
   'ms',
   'trace',
   'config',
+  'scope',
   'bound',
   'message',
 ] as const;
@@ -45,9 +49,13 @@ function pad(s: string, n: number) {
 
 /** The observed column: a 'holds' from a run a bound stopped early says so, with what it explored. */
 export function observedText(c: Cell): string {
+  if (c.status === 'vacuous') return 'vacuous';
   if (c.observed !== 'holds' || !c.partial) return c.observed;
   return `holds (partial: ${c.partial}, ${c.states ? `${c.states} states` : `${c.runs} runs`})`;
 }
+
+/** The 'reached' column: where the property's precondition held (issue 11.2); '-' when not counted. */
+const reachedText = (c: Cell) => (c.reached === null ? '-' : String(c.reached));
 
 const explored = (c: Cell) => (c.states ? `${c.states} states` : `${c.runs} runs x <= ${c.depth} steps`);
 
@@ -55,15 +63,16 @@ export function formatMatrix(cells: Cell[]): string {
   const rows = cells.map((c) => [
     c.design,
     c.property,
-    c.expected,
+    c.expected ?? '(none)',
     observedText(c),
-    c.expected !== c.observed ? 'UNEXPECTED' : c.partial ? 'PARTIAL' : 'ok',
+    !c.match ? 'UNEXPECTED' : c.status === 'partial' ? 'PARTIAL' : 'ok',
     c.engine,
-    explored(c),
+    c.observed === 'n/a' ? '-' : reachedText(c),
+    c.observed === 'n/a' ? '-' : explored(c),
     `${c.ms} ms`,
     c.trace ?? (c.observed === 'violates' ? '(not saved: --save)' : '-'),
   ]);
-  const head = ['design', 'property', 'expected', 'observed', '', 'engine', 'explored', 'time', 'trace'];
+  const head = ['design', 'property', 'expected', 'observed', '', 'engine', 'reached', 'explored', 'time', 'trace'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) =>
     r
@@ -78,6 +87,14 @@ export function formatMatrix(cells: Cell[]): string {
         `${c.design} / ${c.property}: ${c.message}`,
         `  ${c.bound}${c.trace ? `; replay: npx fencecheck replay ${c.trace}` : ''}`,
       );
+    else if (c.expected === null)
+      out.push('', `${c.design} / ${c.property}: applies, but the design declares no expectation (or n/a with why)`);
+    else if (c.status === 'vacuous')
+      out.push(
+        '',
+        `${c.design} / ${c.property}: vacuous: nothing found, but its precondition was never reached within ${c.bound}`,
+      );
+    else if (c.observed === 'n/a' && c.expected === 'n/a') continue;
     else if (c.expected !== c.observed)
       out.push('', `${c.design} / ${c.property}: expected a violation, none found within ${c.bound}`);
   }
@@ -87,7 +104,7 @@ export function formatMatrix(cells: Cell[]): string {
 /** The last line of `check`: whether every verdict is as expected, and whether that is a pass. */
 export function verdictLine(r: CheckResult, acceptPartial: boolean): string {
   if (!r.ok) return 'some verdicts differ from the expectation';
-  const partial = r.cells.filter((c) => c.observed === 'holds' && c.partial);
+  const partial = r.cells.filter((c) => c.status === 'partial');
   if (!partial.length) return 'every verdict as expected';
   const bounds = [...new Set(partial.map((c) => c.partial))].join(', ');
   return (
@@ -99,7 +116,7 @@ export function verdictLine(r: CheckResult, acceptPartial: boolean): string {
 /** The exit code of a finished check or report. */
 export function checkExit(r: { ok: boolean; cells: Cell[] }, acceptPartial: boolean): number {
   if (!r.ok) return EXIT.unexpected;
-  return !acceptPartial && r.cells.some((c) => c.observed === 'holds' && c.partial) ? EXIT.partial : EXIT.ok;
+  return !acceptPartial && r.cells.some((c) => c.status === 'partial') ? EXIT.partial : EXIT.ok;
 }
 
 /** What each design's 'holds' rests on, the fingerprint estimate, and the numbers designs report. */
