@@ -15,8 +15,7 @@ export default defineProperty({
   needs: ['drm_crtc'],
   witness: {
     what: 'a KMS out-fence waiting for its flip',
-    state: (w) =>
-      idsOf(w, 'dma_fence').some((f) => ctx<DmaFenceContext>(w, f).ops === 'kms.out' && !isSignaled(w, f)),
+    state: (w) => idsOf(w, 'dma_fence').some((f) => ctx<DmaFenceContext>(w, f).ops === 'kms.out' && !isSignaled(w, f)),
   },
   statement:
     'A CRTC out-fence belongs to a successful commit and is signalled exactly when, and once, that commit flips; at ' +

@@ -63,10 +63,11 @@ export default defineProperty({
   needs: ['user_memory_fence', 'rw_umf'],
   witness: {
     what: 'something waits on an unwritten user memory fence',
-    state: (w) => waitEdges(w).some(([, to]) => {
-      const k = w.o[to]?.machine.id;
-      return k === 'user_memory_fence' || k === 'rw_umf';
-    }),
+    state: (w) =>
+      waitEdges(w).some(([, to]) => {
+        const k = w.o[to]?.machine.id;
+        return k === 'user_memory_fence' || k === 'rw_umf';
+      }),
   },
   statement:
     'No unsignaled dma_fence depends, transitively, on a user memory fence (except a userq fence bounded by hang ' +

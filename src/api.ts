@@ -17,6 +17,7 @@ import { saveTrace } from './counterexample/store.ts';
 import type { TraceFile } from './counterexample/itf.ts';
 import { InputError } from './counterexample/replay.ts';
 import { applies, resolveConfig, scopeOf } from './scope.ts';
+import { whatIfChanges, without, type WhatIf, type WhatIfChange } from './what-if.ts';
 
 export { InputError } from './counterexample/replay.ts';
 export { replayFile } from './counterexample/replay.ts';
@@ -45,6 +46,8 @@ export interface CheckOptions {
   config?: string;
   /** Overrides of the config's values, as `--set key=value` gives them (issue 11.1). */
   set?: Record<string, string>;
+  /** A what-if (issue 12.2): also check each design without this mechanism, and list what changes. */
+  without?: WhatIf;
   onProgress?: (p: Progress) => void;
 }
 
@@ -112,6 +115,8 @@ export interface CheckResult {
   }[];
   /** The numbers designs report (over-synchronisation, frame latency, pipelining lost, ...). */
   metrics: MetricResult[];
+  /** With `without`: the what-if's cells, and those whose status differs from the design as it is. */
+  whatIf?: { without: WhatIf; cells: Cell[]; changes: WhatIfChange[] };
 }
 
 const DEFAULT_SEED = 1;
@@ -258,6 +263,16 @@ export function toTraceFile(
  * named ones, or alone when `o.designs` is empty.
  */
 export async function checkDesigns(o: CheckOptions, variants: readonly Design[] = []): Promise<CheckResult> {
+  if (o.without) {
+    if (o.save) throw new InputError('--save with --without: a what-if trace would not replay on the design as it is');
+    const base = await checkDesigns({ ...o, without: undefined }, variants);
+    const { ds } = await select(o, variants);
+    const alt = await checkDesigns(
+      { ...o, without: undefined, designs: [], onProgress: undefined },
+      ds.map((d) => without(d, o.without!)),
+    );
+    return { ...base, whatIf: { without: o.without, cells: alt.cells, changes: whatIfChanges(base, alt) } };
+  }
   const plan = new Map((await checkPlan(o, variants)).map((c) => [c.design, c.properties]));
   const { ds, properties } = await select(o, variants);
   const engine = o.engine ?? 'both';
@@ -273,28 +288,29 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
     const done = new Map<string, Cell>();
     const reachedBy = new Map<string, number>();
     const cfgOf = (name: string) => (o.config ? resolveConfig(d, o.config, o.set) : d.configs[name]);
-    const mk = (p: string, eng: string, config: string, extra: Partial<Cell>): Cell => ({
-      design: d.name,
-      property: p,
-      expected: d.expect[p]?.verdict ?? null,
-      observed: 'holds',
-      status: 'holds',
-      match: false,
-      reached: null,
-      scope: {},
-      engine: eng,
-      config,
-      runs: 0,
-      states: 0,
-      steps: 0,
-      ms: 0,
-      bound: '',
-      trace: null,
-      message: null,
-      partial: null,
-      depth: 0,
-      ...extra,
-    }) as Cell;
+    const mk = (p: string, eng: string, config: string, extra: Partial<Cell>): Cell =>
+      ({
+        design: d.name,
+        property: p,
+        expected: d.expect[p]?.verdict ?? null,
+        observed: 'holds',
+        status: 'holds',
+        match: false,
+        reached: null,
+        scope: {},
+        engine: eng,
+        config,
+        runs: 0,
+        states: 0,
+        steps: 0,
+        ms: 0,
+        bound: '',
+        trace: null,
+        message: null,
+        partial: null,
+        depth: 0,
+        ...extra,
+      }) as Cell;
     const record = (
       f: Found,
       eng: 'random' | 'exhaustive',
@@ -318,7 +334,12 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
       );
     };
 
-    const setNote = o.set && Object.keys(o.set).length ? ` --set ${Object.entries(o.set).map(([k, v]) => `${k}=${v}`).join(',')}` : '';
+    const setNote =
+      o.set && Object.keys(o.set).length
+        ? ` --set ${Object.entries(o.set)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')}`
+        : '';
     if (engine !== 'random') {
       const b = { ...d.bounds.exhaustive, config: (o.config ?? d.bounds.exhaustive.config) + setNote };
       const cfg = cfgOf(d.bounds.exhaustive.config);
@@ -391,8 +412,7 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
         );
       }
     }
-    for (const n of na)
-      done.set(n, mk(n, 'none', '-', { observed: 'n/a', bound: `n/a: ${d.expect[n].why}` }));
+    for (const n of na) done.set(n, mk(n, 'none', '-', { observed: 'n/a', bound: `n/a: ${d.expect[n].why}` }));
     for (const n of applicable) {
       const c = done.get(n)!;
       if (c.observed === 'holds') c.reached = reachedBy.get(n) ?? null;

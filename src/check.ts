@@ -107,7 +107,8 @@ export class Checker {
     for (const p of this.stateWitness) {
       if (only && !only.has(p.name)) continue;
       world ??= (w as () => World)();
-      if (p.witness!.state!(world, this.cfg, { design: this.design })) this.reached.set(p.name, this.reached.get(p.name)! + 1);
+      if (p.witness!.state!(world, this.cfg, { design: this.design }))
+        this.reached.set(p.name, this.reached.get(p.name)! + 1);
     }
   }
   /** Count the step witnesses that hold on the transition `before` -a-> `after`. */

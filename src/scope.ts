@@ -16,9 +16,7 @@ const SET_LIMIT = 64;
 /** The config `name` of `d` with the `set` overrides applied; every problem is one InputError line. */
 export function resolveConfig(d: Design, name: string, set: Record<string, string> = {}): unknown {
   if (!Object.hasOwn(d.configs, name))
-    throw new InputError(
-      `design '${d.name}' has no config '${name}'; it has: ${Object.keys(d.configs).join(', ')}`,
-    );
+    throw new InputError(`design '${d.name}' has no config '${name}'; it has: ${Object.keys(d.configs).join(', ')}`);
   const base = d.configs[name] as Record<string, Json>;
   const keys = Object.keys(set);
   if (!keys.length) return base;
@@ -37,10 +35,13 @@ export function resolveConfig(d: Design, name: string, set: Record<string, strin
         throw new InputError(`--set ${k}: takes a whole number from 0 to ${max}, got '${v.slice(0, 40)}'`);
       out[k] = Number(v);
     } else if (typeof cur === 'boolean') {
-      if (v !== 'true' && v !== 'false') throw new InputError(`--set ${k}: takes true or false, got '${v.slice(0, 40)}'`);
+      if (v !== 'true' && v !== 'false')
+        throw new InputError(`--set ${k}: takes true or false, got '${v.slice(0, 40)}'`);
       out[k] = v === 'true';
     } else {
-      const known = [...new Set(Object.values(d.configs).map((c) => (c as any)[k]))].filter((x) => typeof x === 'string');
+      const known = [...new Set(Object.values(d.configs).map((c) => (c as any)[k]))].filter(
+        (x) => typeof x === 'string',
+      );
       if (!known.includes(v))
         throw new InputError(`--set ${k}: takes one of ${known.join(', ')}, got '${v.slice(0, 40)}'`);
       out[k] = v;

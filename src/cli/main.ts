@@ -101,6 +101,20 @@ export function formatMatrix(cells: Cell[]): string {
   return out.join('\n');
 }
 
+/** The what-if's changes (issue 12.2), one block per changed cell; '' without a what-if. */
+export function formatWhatIf(r: CheckResult): string {
+  if (!r.whatIf) return '';
+  const { without, changes } = r.whatIf;
+  if (!changes.length) return `without ${without}: no cell changes`;
+  return [
+    `without ${without}: ${changes.length} cell(s) change`,
+    ...changes.map(
+      (c) =>
+        `  ${c.design} / ${c.property}: ${c.with} -> ${c.without}${c.message ? `: ${c.message}` : ''} (${c.bound})`,
+    ),
+  ].join('\n');
+}
+
 /** The last line of `check`: whether every verdict is as expected, and whether that is a pass. */
 export function verdictLine(r: CheckResult, acceptPartial: boolean): string {
   if (!r.ok) return 'some verdicts differ from the expectation';
@@ -317,12 +331,13 @@ export function buildProgram(): Command {
             cells,
             exhaustive: r.exhaustive,
             metrics,
+            ...(r.whatIf ? { whatIf: r.whatIf } : {}),
           }),
         );
         if (stopped) process.stderr.write(`fencecheck: ${stopped}\n`);
       } else
         console.log(
-          [formatMatrix(r.cells), formatBounds(r), stopped || verdictLine(r, !!o.acceptPartial)]
+          [formatMatrix(r.cells), formatBounds(r), formatWhatIf(r), stopped || verdictLine(r, !!o.acceptPartial)]
             .filter(Boolean)
             .join('\n\n'),
         );

@@ -60,8 +60,15 @@ export const EXPLORE_OPTIONS: { [K in keyof Required<CheckOptions>]: Spec | null
   metrics: (c) => c.option('--no-metrics', 'skip the numbers designs report (over-synchronisation, latencies)'),
   save: (c) => c.option('--save', 'write new minimized traces to counterexamples/'),
   config: (c) =>
-    c.option('--config <name>', "a named config of each design, for both engines (small, default, large, ...)"),
+    c.option('--config <name>', 'a named config of each design, for both engines (small, default, large, ...)'),
   set: (c) => c.option('--set <key=value>', 'override one value of --config (repeatable)', collect),
+  without: (c) =>
+    c.addOption(
+      new Option(
+        '--without <mechanism>',
+        'what-if: also check each design without it, list the cells that change',
+      ).choices(['implicit-sync']),
+    ),
   onProgress: null,
 };
 
@@ -89,6 +96,7 @@ export function toCheckOptions(o: Record<string, any>): CheckOptions {
     maxMemoryMb: o.maxMemoryMb,
     metrics: o.metrics,
     config: o.config,
+    without: o.without,
     set: o.set ? parseSets(o.set) : undefined,
   };
 }

@@ -41,6 +41,15 @@ function merge(rs: CheckResult[]): CheckResult {
     cells,
     exhaustive: rs.flatMap((r) => r.exhaustive),
     metrics: rs.flatMap((r) => r.metrics),
+    ...(rs.some((r) => r.whatIf)
+      ? {
+          whatIf: {
+            without: rs.find((r) => r.whatIf)!.whatIf!.without,
+            cells: rs.flatMap((r) => r.whatIf?.cells ?? []),
+            changes: rs.flatMap((r) => r.whatIf?.changes ?? []),
+          },
+        }
+      : {}),
   };
 }
 
