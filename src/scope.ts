@@ -5,7 +5,7 @@
  * the design's own strings where the key names a policy). A cell states its config and scope.
  */
 import type { Design } from '../models/design.ts';
-import { type Json, type World, worldKey } from '../models/world.ts';
+import type { Json, World } from '../models/world.ts';
 import type { Property } from '../properties/property.ts';
 import { InputError } from './errors.ts';
 import { enabledActions } from './world/steps.ts';
@@ -64,35 +64,36 @@ export function scopeOf(cfg: unknown): Record<string, Json> {
   return out;
 }
 
-/** Breadth-first probe of a design's small config, this many states, for the kinds its world holds. */
-const PROBE_STATES = 400;
+/** The probe: this many runs of up to this many steps, each choosing actions in a fixed rotation. */
+const PROBE_RUNS = 3;
+const PROBE_DEPTH = 40;
 const kindsMemo = new WeakMap<Design, Set<string>>();
 
 /**
  * The machine kinds a design's world holds (issue 14.2: a property applies to every design whose world
  * has a kind it `needs`): the kinds of every config's initial world, and of the objects its small
- * config spawns within the first PROBE_STATES states (jobs, fences, chain nodes are spawned by steps).
+ * config spawns along PROBE_RUNS deterministic runs (jobs, fences, chain nodes are spawned by steps;
+ * runs go deeper than a breadth-first probe of the same cost).
  */
 export function designKinds(d: Design): Set<string> {
   let ks = kindsMemo.get(d);
   if (ks) return ks;
-  ks = new Set<string>();
+  const out = new Set<string>();
   const add = (w: World) => {
-    for (const id of Object.keys(w.o)) ks!.add(w.o[id].machine.id);
+    for (const id of Object.keys(w.o)) out.add(w.o[id].machine.id);
   };
   for (const cfg of Object.values(d.configs)) add(d.init(cfg));
   const cfg = d.configs.small ?? Object.values(d.configs)[0];
-  const seen = new Set<string>();
-  const queue: World[] = [d.init(cfg)];
-  for (let i = 0; i < queue.length && seen.size < PROBE_STATES; i++) {
-    for (const a of enabledActions(d, cfg, queue[i])) {
-      const k = worldKey(a.next);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      add(a.next);
-      queue.push(a.next);
+  for (let r = 0; r < PROBE_RUNS; r++) {
+    let w = d.init(cfg);
+    for (let n = 0; n < PROBE_DEPTH; n++) {
+      const acts = enabledActions(d, cfg, w);
+      if (!acts.length) break;
+      w = acts[(r + n * (2 * r + 1)) % acts.length].next;
+      add(w);
     }
   }
+  ks = out;
   kindsMemo.set(d, ks);
   return ks;
 }

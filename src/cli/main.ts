@@ -300,8 +300,20 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const opts = toCheckOptions(o);
       selectNames(opts);
+      // A signal during planning (loading designs, probing their kinds) is held, not fatal: exit 130.
+      let early: NodeJS.Signals | null = null;
+      const hold = (sig: NodeJS.Signals) => {
+        early ??= sig;
+      };
+      process.on('SIGINT', hold).on('SIGTERM', hold);
       const [{ checkPlan }, { runCheck }] = await Promise.all([import('../api.ts'), import('./run-check.ts')]);
-      const plan = await checkPlan(opts);
+      const plan = await checkPlan(opts).finally(() => process.off('SIGINT', hold).off('SIGTERM', hold));
+      await new Promise((r) => setImmediate(r)); // let a pending signal's handler run
+      if (early) {
+        process.stderr.write(`fencecheck: interrupted (${early}) before any design was checked\n`);
+        process.exitCode = EXIT.interrupted;
+        return;
+      }
       const prog = await progressFor(opts, !o.json);
       const run = await runCheck(opts, plan, { isolate, onProgress: prog.update });
       prog.stop();
