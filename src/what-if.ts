@@ -9,7 +9,14 @@
 import type { Design } from '../models/design.ts';
 import { setG } from '../models/world.ts';
 import { WITHOUT_IMPLICIT_SYNC } from '../models/dma-buf/dma-resv.ts';
-import type { Cell, CheckResult } from './api.ts';
+/** What the what-if compares of a cell (src/api.ts Cell has these fields). */
+interface CellLike {
+  design: string;
+  property: string;
+  status: string;
+  message: string | null;
+  bound: string;
+}
 
 export const WHAT_IFS = ['implicit-sync'] as const;
 export type WhatIf = (typeof WHAT_IFS)[number];
@@ -24,16 +31,16 @@ export interface WhatIfChange {
   design: string;
   property: string;
   /** The cell's status as the design is, and without the mechanism. */
-  with: Cell['status'];
-  without: Cell['status'];
+  with: string;
+  without: string;
   /** The violation found without it (one sentence), and what it rests on. */
   message: string | null;
   bound: string;
 }
 
 /** The cells whose status differs between the design as it is and the what-if. */
-export function whatIfChanges(base: CheckResult, alt: CheckResult): WhatIfChange[] {
-  const key = (c: Cell) => `${c.design}\u0000${c.property}`;
+export function whatIfChanges(base: { cells: CellLike[] }, alt: { cells: CellLike[] }): WhatIfChange[] {
+  const key = (c: CellLike) => `${c.design}\u0000${c.property}`;
   const before = new Map(base.cells.map((c) => [key(c), c]));
   const out: WhatIfChange[] = [];
   for (const c of alt.cells) {

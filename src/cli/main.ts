@@ -376,23 +376,24 @@ export function buildProgram(): Command {
       ),
   )
     .option('--out <dir>', 'output directory', 'report')
+    .option('--html <dir>', 'write one self-contained HTML page (matrix, graphs, trace player) to this directory')
     .option('--metric-runs <n>', 'random runs behind each design number', int('--metric-runs', 0, 100_000), 20)
     .option('--quiet', 'no progress on stderr')
     .action(async (o) => {
       const opts = toCheckOptions(o);
       selectNames(opts);
-      const [{ writeReport }, { checkPlan }] = await Promise.all([import('../report/report.ts'), import('../api.ts')]);
+      const [{ writeReport }, { writeHtml }, { checkPlan }] = await Promise.all([
+        import('../report/report.ts'),
+        import('../report/html.ts'),
+        import('../api.ts'),
+      ]);
       await checkPlan(opts);
-      prepareOutDir(o.out);
+      const outDir = o.html ?? o.out;
+      prepareOutDir(outDir);
       const prog = await progressFor(opts, !o.quiet);
       const command = ['fencecheck', 'report', ...(commandArgs ?? [])].join(' ');
-      const { file, data } = await writeReport({
-        ...opts,
-        onProgress: prog.update,
-        out: o.out,
-        command,
-        metricRuns: o.metricRuns,
-      });
+      const ro = { ...opts, onProgress: prog.update, out: outDir, command, metricRuns: o.metricRuns };
+      const { file, data } = o.html ? await writeHtml(ro) : await writeReport(ro);
       prog.stop();
       const rel = relative(process.cwd(), file);
       console.log(
