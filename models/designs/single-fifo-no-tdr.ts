@@ -18,7 +18,7 @@ export default defineDesign<SingleFifoConfig>({
   name: 'single-fifo-no-tdr',
   summary: 'single-fifo-implicit with TDR disabled: a GPU hang is never recovered.',
   source: 'seed 001 "Finite-time guarantee": if the GPU hangs, reset and signal all fences (R20)',
-  configs: { small: noTdr(base.configs.small), default: noTdr(base.configs.default) },
+  configs: Object.fromEntries(Object.entries(base.configs).map(([k, c]) => [k, noTdr(c)])),
   expect: {
     ...base.expect,
     'finite-time': {
