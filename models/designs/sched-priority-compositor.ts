@@ -19,7 +19,9 @@ import base, { type SingleFifoConfig } from './single-fifo-implicit.ts';
 const small: SingleFifoConfig = {
   processes: 3,
   jobs: 1,
-  bos: 3,
+  // job k of process p writes bo(p+k) and reads bo(p+k+1): the compositor samples proc1's buffer, and
+  // proc2's work is independent of the compositor's, so the two compete for the ring
+  bos: 4,
   maxHangs: 0,
   tdr: true,
   creditLimit: 1,
