@@ -104,7 +104,6 @@ const small: ReclaimConfig = {
   maxHangs: 0,
   tdr: true,
   creditLimit: 1,
-  timeouts: 0,
   gfp: 'GFP_KERNEL',
 };
 const configs: Record<string, ReclaimConfig> = {
