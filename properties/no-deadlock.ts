@@ -11,6 +11,7 @@
 import { defineProperty, type Property } from './property.ts';
 import type { World } from '../models/world.ts';
 import { waitEdges } from '../models/view.ts';
+import { findCycle } from './acyclic-waits.ts';
 import type { Design } from '../models/design.ts';
 
 /** What the engine passes a terminal property, besides the world and config. */
@@ -39,9 +40,12 @@ const p: Property & { terminal: true } = {
   state: ((w: World, cfg: unknown, env?: TerminalEnv) => {
     const pend = env?.design.pending?.(w, cfg) ?? [];
     if (!pend.length) return null;
+    // What the blocked actors wait on: the wait-for cycle, when the kinds involved draw one.
+    const cycle = findCycle(w);
     return (
       `deadlock: no action is enabled, and ${pend.length} job(s) never finish: ` +
-      `${pend.slice(0, 6).join(', ')}${pend.length > 6 ? ', …' : ''}`
+      `${pend.slice(0, 6).join(', ')}${pend.length > 6 ? ', …' : ''}` +
+      (cycle ? `; they wait in a cycle: ${[...cycle.map((e) => e[0]), cycle[0][0]].join(' -> ')}` : '')
     );
   }) as Property['state'],
 };
