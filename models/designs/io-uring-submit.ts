@@ -36,6 +36,20 @@ export default defineDesign<IoUringConfig>({
       maxHangs: 1,
       creditLimit: 2,
     },
+    // the largest scope: three queues, eight entries with cross-queue chains, two hangs
+    large: {
+      queues: 3,
+      program: [
+        ...program,
+        { queue: 2, after: [0] },
+        { queue: 1, after: [3] },
+        { queue: 2, after: [] },
+        { queue: 0, after: [4, 5] },
+        { queue: 1, after: [2] },
+      ],
+      maxHangs: 2,
+      creditLimit: 2,
+    },
   },
   bounds: {
     exhaustive: { config: 'small', depth: 60, maxStates: 100_000 },
