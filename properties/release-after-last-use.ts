@@ -35,10 +35,23 @@ function releasedWhileRead(
   return null;
 }
 
+/** Some presented buffer's latest commit has been released (the moment a too-early release would show). */
+function someRelease(w: World, cfg: PresentConfig | undefined): boolean {
+  if (!cfg || typeof cfg.sync !== 'string') return false;
+  for (const client of idsOf(w, 'present_client')) {
+    const c = ctx<PresentClientContext>(w, client);
+    for (const [b, k] of c.lastFrame.entries())
+      if (k >= 0 && releaseSignaled(w, presentReleaseHandle(cfg, client, bufId(client, b), k))) return true;
+  }
+  return false;
+}
+
 export default defineProperty({
   name: 'release-after-last-use',
   kind: 'state',
   rules: ['I27', 'R139'],
+  needs: ['compositor'],
+  witness: { what: "a presented buffer's commit released", state: (w, cfg) => someRelease(w, cfg) },
   statement:
     "A commit's release is signalled only after the compositor's and the display's last use of its buffer, " +
     'scanout and GPU sampling included.',

@@ -67,6 +67,10 @@ export default defineDesign<IoUringConfig>({
       verdict: 'holds',
       why: '"fence signalling stays in the kernel": scheduler fences with TDR (seed 003; R20, R98)',
     },
+    'context-order': {
+      verdict: 'holds',
+      why: 'one entity per fd and scheduler: its job fences share a context and finish in ring order (I4, R97)',
+    },
     'uring-completion-after-fence': {
       verdict: 'holds',
       why:

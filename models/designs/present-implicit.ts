@@ -68,6 +68,16 @@ export default defineDesign<PresentConfig>({
         'the server uses a pixmap once poll(EPOLLIN) says its writer is done (R129), and prepare_fb would wait on ' +
         'the WRITE fence anyway (R132)',
     },
+    'context-order': {
+      verdict: 'holds',
+      why:
+        'one fence context per GPU queue (in order on its ring), per CRTC (flips in order) and per plane (scanouts ' +
+        'end in commit order) (I4, R2)',
+    },
+    'crash-isolation': {
+      verdict: 'n/a',
+      why: 'no crash budget in any config of this design; present-submit-return is the design about crashes',
+    },
     'out-fence-once': {
       verdict: 'holds',
       why: 'one commit pending per CRTC, its out-fence signalled at its flip (R134)',

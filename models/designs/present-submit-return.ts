@@ -77,6 +77,12 @@ export default defineDesign<PresentConfig>({
         'late binding on the submit fence, which the producer signals only after its render finished (002 §2.1); ' +
         'an errored one is never shown',
     },
+    'context-order': {
+      verdict: 'holds',
+      why:
+        'render fences one context per queue; each submit and return fence its own context, since a late-binding ' +
+        'compositor returns buffers out of order (I4, R2)',
+    },
     'out-fence-once': {
       verdict: 'holds',
       why: 'one commit pending per CRTC, its out-fence signalled at its flip (R134)',

@@ -128,7 +128,10 @@ function client_render(w: World, cfg: PresentConfig, client: string): World {
   w = must(w, client, renderEv(w, b));
   const fence = renderFence(client, k);
   const job = renderJob(client, k);
-  w = spawn(w, fence, dmaFenceMachine, { context: 100 + clientIndex(client), seqno: k + 1, ops: 'render', owner: job });
+  // one fence context per GPU queue (drm_sched_entity_init allocates one per entity): frames on two queues
+  // may finish out of order, which one context would forbid (I4)
+  const context = 100 + 16 * clientIndex(client) + (k % cfg.queues);
+  w = spawn(w, fence, dmaFenceMachine, { context, seqno: k + 1, ops: 'render', owner: job });
   w = must(w, ringOf(client, k % cfg.queues), { type: 'GPU_RING_EMIT', fence });
   const buf = bufId(client, b);
   // Ghost record for hazard-free (models/userspace/buffer-sharing.ts AccessRecord): the job writes `buf` and

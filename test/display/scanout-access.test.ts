@@ -69,8 +69,8 @@ describe('displayed-content-complete (I26)', () => {
     const cfg = syncobj.configs.small;
     const w0 = syncobj.init(cfg);
     const presented = walk(syncobj, cfg, [['wl_surface_commit', 'client0']]);
-    expect(complete.witness!.state!(w0, cfg)).toBe(false);
-    expect(complete.witness!.state!(presented, cfg)).toBe(true);
+    expect(complete.witness!.state!(w0, cfg, { design: syncobj })).toBe(false);
+    expect(complete.witness!.state!(presented, cfg, { design: syncobj })).toBe(true);
   });
 });
 
