@@ -32,6 +32,10 @@ export default defineDesign<PresentConfig>({
   steps: presentSteps(small),
   expect: {
     ...syncobj.expect,
+    'acyclic-waits': {
+      verdict: 'holds',
+      why: 'a skipped commit is released while its render runs: the release point waits on the acquire (R45), nothing waits back',
+    },
     'compositor-never-stalls': {
       verdict: 'holds',
       why: 'the decision reads fence states and never waits: an unready client keeps its previous buffer (seed 000)',
