@@ -64,7 +64,7 @@ export default defineDesign<SharingConfig>({
     large: config({ frames: 4, maxHangs: 2, creditLimit: 2 }),
   },
   bounds: {
-    exhaustive: { config: 'small', depth: 40, maxStates: 50_000 },
+    exhaustive: { config: 'default', depth: 60, maxStates: 100_000 },
     random: { config: 'default', depth: 60, runs: 200 },
   },
   init: initSharing,

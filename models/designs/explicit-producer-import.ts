@@ -32,6 +32,12 @@ export default defineDesign({
       verdict: 'holds',
       why: 'the imported fence and the exported snapshot already exist (R69, R127)',
     },
+    'errors-propagate': {
+      verdict: 'violates',
+      why:
+        'once the consumer waits on the imported render fence, drm_sched ignores its error (R94 cancels only a ' +
+        "guilty entity's jobs): the consumer of a hung producer's -ETIME fence runs after the reset and signals 0",
+    },
     'hazard-free': {
       verdict: 'holds',
       why:

@@ -78,6 +78,12 @@ export default defineDesign<SharingConfig>({
     'finite-time': { verdict: 'holds', why: 'sync_files hold kernel fences that TDR bounds (R20, R69)' },
     'context-order': { verdict: 'holds', why: 'per-entity finished fences signal in order on one ring (R97, I4)' },
     'snapshot-stable': { verdict: 'holds', why: "a sync_file's fence never changes (R64)" },
+    'errors-propagate': {
+      verdict: 'violates',
+      why:
+        "drm_sched ignores a dependency's error (only a guilty entity's jobs are cancelled, R94): a consumer " +
+        "of a hung producer's -ETIME fence runs after the reset and signals 0",
+    },
     'hazard-free': {
       verdict: 'holds',
       why: "every consumer waits on the producer's sync_file it received with the buffer (seed 004, R64)",

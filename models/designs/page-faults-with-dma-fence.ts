@@ -258,7 +258,7 @@ export const pageFaultConfig = (mitigation: R31Mitigation, scope: Omit<PageFault
 /** The scopes every page-fault design shares (a twin differs from this design only in `mitigation`). */
 export const PAGE_FAULT_SCOPES = {
   small: { gfxProcs: 1, jobs: 1, batches: 1, faults: 1 },
-  default: { gfxProcs: 2, jobs: 2, batches: 2, faults: 2 },
+  default: { gfxProcs: 2, jobs: 1, batches: 2, faults: 2 },
   large: { gfxProcs: 3, jobs: 3, batches: 3, faults: 3 },
 };
 
@@ -273,8 +273,8 @@ const base = defineDesign<PageFaultConfig>({
     large: pageFaultConfig('none', PAGE_FAULT_SCOPES.large),
   },
   bounds: {
-    exhaustive: { config: 'small', depth: 60, maxStates: 200_000 },
-    random: { config: 'default', depth: 60, runs: 200 },
+    exhaustive: { config: 'default', depth: 60, maxStates: 200_000 },
+    random: { config: 'large', depth: 80, runs: 200 },
   },
   init: initPageFaults,
   steps,

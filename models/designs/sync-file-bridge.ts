@@ -107,6 +107,12 @@ export default defineDesign<SharingConfig>({
       verdict: 'holds',
       why: 'the exported sync_file is a snapshot; later imports do not change it (R126, I17)',
     },
+    'errors-propagate': {
+      verdict: 'violates',
+      why:
+        "drm_sched ignores a dependency's error (only a guilty entity's jobs are cancelled, R94): a consumer " +
+        "of a hung producer's -ETIME fence runs after the reset and signals 0",
+    },
     'hazard-free': {
       verdict: 'holds',
       why:
