@@ -122,6 +122,9 @@ export default defineProperty({
   statement:
     'Two GPU accesses to one BO, at least one a write, are ordered by a happens-before chain of fences (implicit or ' +
     'explicit), by the order of one in-order queue, or by completion before submission.',
+  needs: ['dma_resv'],
+  // Judged only where declared: it reads access records, which only the sharing and present designs write.
+  appliesTo: (d) => Object.hasOwn(d.expect, 'hazard-free'),
   witness: {
     what: 'two conflicting accesses in flight on different queues',
     state: (w) => conflictingInFlight(w),

@@ -76,6 +76,12 @@ export default defineDesign<SharingConfig>({
     'finite-time': { verdict: 'holds', why: 'every published fence is a kernel fence that TDR bounds (R20)' },
     'context-order': { verdict: 'holds', why: 'per-entity finished fences signal in order on one ring (R97, I4)' },
     'snapshot-stable': { verdict: 'holds', why: 'the out sync_file keeps its fence (R64)' },
+    'errors-propagate': {
+      verdict: 'violates',
+      why:
+        "from the second frame the producer waits on the consumer's release (R126); drm_sched ignores that " +
+        "fence's error (R94 cancels only a guilty entity's jobs), so a hung consumer's -ETIME is dropped",
+    },
     'hazard-free': {
       verdict: 'violates',
       why:

@@ -32,6 +32,12 @@ export default defineDesign({
       verdict: 'holds',
       why: 'the imported fence and the exported snapshot already exist (R69, R127)',
     },
+    'finite-time': {
+      verdict: 'violates',
+      why:
+        'finding (model, not the design): the reacquire export of two fences is a dma_fence_array nobody has ' +
+        'enabled signaling on when userspace stops; the drain never enables it, so it never signals (R8, R40)',
+    },
     'errors-propagate': {
       verdict: 'violates',
       why:

@@ -36,5 +36,6 @@ export default defineDesign<PageFaultConfig>({
       why: 'without dma_fence work there is no TDR; nothing kills a context (R20, R121)',
     },
     'signalling-section-discipline': base.expect['signalling-section-discipline'],
+    'preempt-fence-bounded': base.expect['preempt-fence-bounded'],
   },
 });

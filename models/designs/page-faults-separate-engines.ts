@@ -34,5 +34,8 @@ export default defineDesign<PageFaultConfig>({
       why: 'the 3D ring on gpu0 never stalls behind the fault, so the TDR never fires (R20, R31)',
     },
     'signalling-section-discipline': base.expect['signalling-section-discipline'],
+    'preempt-fence-bounded': base.expect['preempt-fence-bounded'],
+    'context-order': base.expect['context-order'],
+    'errors-propagate': base.expect['errors-propagate'],
   },
 });

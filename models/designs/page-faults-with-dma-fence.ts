@@ -172,6 +172,7 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
         gpuCtx: c,
         engine,
         holdsEngine: cfg.mitigation !== 'reserved-cus',
+        sharers: cfg.mitigation === 'no-dma-fence' ? gfx(cfg).map((p) => `${p}.ctx`) : [],
       }),
     doc: "R31: the batch touches an unmapped page; the context stalls and keeps its engine's compute units",
   }),
@@ -287,6 +288,15 @@ const base = defineDesign<PageFaultConfig>({
         'fence (R31, I7)',
     },
     'finite-time': { verdict: 'holds', why: 'TDR breaks the cycle by resetting the 3D job (R98-R102)' },
+    'context-order': { verdict: 'holds', why: 'one entity per 3D process on one in-order ring (R97, I4)' },
+    'preempt-fence-bounded': {
+      verdict: 'n/a',
+      why: 'no preempt fence: nothing evicts or preempts the LR compute context here (R31 is about its faults)',
+    },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: "the 3D jobs' dependencies are not recorded as access records (errors-propagate reads those)",
+    },
     'innocent-context-survives': {
       verdict: 'violates',
       why: "the TDR blames the 3D job's entity and the reset kills its context, which only waited for CUs (R20, R31)",

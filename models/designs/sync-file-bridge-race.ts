@@ -28,6 +28,8 @@ export default defineDesign({
     "The bridge with R128's export -> submit -> import window open: an implicit writer of bo0 submits inside it.",
   source: 'R128; H8 "Residual race"; seed 004 "A proposal: Implicit and explicit sync together"',
   configs: { small: config(1, 1), default: config(2, 1), large: config(3, 2) },
+  // small is the bridge's small plus the writer: 421217 states, so the bound is raised to cover it
+  bounds: { ...base.bounds, exhaustive: { ...base.bounds.exhaustive, maxStates: 600_000 } },
   expect: {
     ...base.expect,
     'hazard-free': {

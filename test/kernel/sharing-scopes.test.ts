@@ -33,7 +33,7 @@ function witnessed(d: Design, cfg: SharingConfig, p: Property): number {
     for (const w of frontier)
       for (const a of enabledActions(d, cfg, w)) {
         const info = { step: a.step.name, args: a.args, label: a.label, role: a.step.role };
-        if (p.witness?.step?.(w, info, a.next, cfg) || p.witness?.state?.(a.next, cfg)) n++;
+        if (p.witness?.step?.(w, info, a.next, cfg) || p.witness?.state?.(a.next, cfg, { design: d })) n++;
         const k = worldKey(a.next);
         if (!seen.has(k)) {
           seen.add(k);
