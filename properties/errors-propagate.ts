@@ -55,7 +55,6 @@ export default defineProperty({
   needs: ['drm_sched_job'],
   // Judged only where declared: it reads the access records, which only the sharing designs write
   // (models/userspace/buffer-sharing.ts); elsewhere every drm_sched design would be vacuous.
-  appliesTo: (d) => Object.hasOwn(d.expect, 'errors-propagate'),
   statement:
     'A job one of whose dependencies signaled with an error completes with an error (skipped, or carrying the ' +
     "dependency's error or -ECANCELED), never as a normal completion (error 0).",

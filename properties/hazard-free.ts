@@ -124,7 +124,6 @@ export default defineProperty({
     'explicit), by the order of one in-order queue, or by completion before submission.',
   needs: ['dma_resv'],
   // Judged only where declared: it reads access records, which only the sharing and present designs write.
-  appliesTo: (d) => Object.hasOwn(d.expect, 'hazard-free'),
   witness: {
     what: 'two conflicting accesses in flight on different queues',
     state: (w) => conflictingInFlight(w),

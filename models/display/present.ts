@@ -136,7 +136,10 @@ function client_render(w: World, cfg: PresentConfig, client: string): World {
   const buf = bufId(client, b);
   // Ghost record for hazard-free (models/userspace/buffer-sharing.ts AccessRecord): the job writes `buf` and
   // the GPU waits on nothing (the client waited for the buffer's release on the CPU).
-  w = setG(w, { [`access:${job}`]: { proc: client, acc: [[buf, 'w']], deps: [] } });
+  // hazard-free orders records by queue (the ring the job runs on), not by client: two queues are unordered
+  w = setG(w, {
+    [`access:${job}`]: { proc: client, queue: ringOf(client, k % cfg.queues), acc: [[buf, 'w']], deps: [] },
+  });
   return modeOf(cfg).attachRender(w, client, buf, fence, k);
 }
 
