@@ -210,6 +210,14 @@ export default defineDesign<InteropConfig>({
   init: initInterop,
   steps,
   expect: {
+    'crashed-producer-releases': {
+      verdict: 'n/a',
+      why: 'no process crashes in this design (no crash fault): a UMF writer never dies',
+    },
+    'preempt-fence-bounded': {
+      verdict: 'n/a',
+      why: 'no memory management here: no preempt fence is ever installed (umf-separated has them)',
+    },
     'one-shot': { verdict: 'holds', why: 'every job fence has one signalling path, its ring or its job (R4)' },
     'finite-time': {
       verdict: 'holds',

@@ -186,6 +186,16 @@ export default defineDesign<TimelineConfig>({
     ...drmSchedSteps({ maxHangs: (c: TimelineConfig) => c.maxHangs }),
   ]),
   expect: {
+    'context-order': {
+      verdict: 'holds',
+      why: 'one entity per queue; drm_sched signals its finished fences in order (R97, I4)',
+    },
+    'no-future-edges': {
+      verdict: 'n/a',
+      why:
+        'the submit thread submits only once the point materialized, resolved with flags 0 (R78, R88): no fence for a ' +
+        'future point ever exists; timeline-wbs-direct shows what does',
+    },
     'one-shot': { verdict: 'holds', why: 'jobs, chain nodes and stubs each signal once; chain nodes only by R45' },
     'acyclic-waits': {
       verdict: 'holds',
@@ -198,12 +208,6 @@ export default defineDesign<TimelineConfig>({
       why:
         'held batches stay in userspace; every published fence is a job, chain or stub fence, and TDR bounds jobs ' +
         '(R20, R147)',
-    },
-    'no-future-edges': {
-      verdict: 'holds',
-      why:
-        'the submit thread only submits once the point materialized, and the kernel resolves it with flags 0 ' +
-        '(R78, R88)',
     },
     'timeline-monotonic': {
       verdict: 'holds',

@@ -268,6 +268,14 @@ export default defineDesign<UmfSeparatedConfig>({
       ),
   },
   expect: {
+    'context-order': {
+      verdict: 'n/a',
+      why: 'one job fence per context is never published (R121); preempt fences of a context are never two in flight',
+    },
+    'crashed-producer-releases': {
+      verdict: 'n/a',
+      why: 'no process crashes in this design (no crash fault): a UMF writer never dies',
+    },
     // TTM's own guarantees (models/ttm/ttm-bo.ts); an entry after this line overrides one
     ...TTM_EXPECTATIONS,
     'one-shot': { verdict: 'holds', why: 'preempt and move fences each have one signalling path (R4)' },

@@ -181,6 +181,18 @@ export default defineDesign<UmfWrappedConfig>({
     'handoff-latency-steps': (_w, cfg) => handoffLatency(cfg),
   },
   expect: {
+    'context-order': {
+      verdict: 'n/a',
+      why: 'one job per fence context: no two fences of one context are ever in flight together',
+    },
+    'crashed-producer-releases': {
+      verdict: 'n/a',
+      why: 'no process crashes in this design (no crash fault): a UMF writer never dies',
+    },
+    'preempt-fence-bounded': {
+      verdict: 'n/a',
+      why: 'no preempt or eviction fence: dma_fence jobs, no long-running context',
+    },
     // TTM's own guarantees (models/ttm/ttm-bo.ts); an entry after this line overrides one
     ...TTM_EXPECTATIONS,
     'one-shot': { verdict: 'holds', why: 'every fence has one signalling path (R4)' },
