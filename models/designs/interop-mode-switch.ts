@@ -20,7 +20,7 @@
  *   winsys protocol (present is one step), the cost of the switch (a metric could count the stall).
  */
 import { defineDesign, type StepDef, stepTable } from '../design.ts';
-import { emptyWorld, spawn, ctx, must, tell, setG, accepts, type World, type Json } from '../world.ts';
+import { emptyWorld, spawn, ctx, must, setG, accepts, type World, type Json } from '../world.ts';
 import { dmaResvMachine, dma_resv_fences, dma_resv_usage_rw } from '../dma-buf/dma-resv.ts';
 import { isSignaled } from '../dma-buf/dma-fence.ts';
 import { dma_resv_add } from '../ttm/ttm-bo.ts';

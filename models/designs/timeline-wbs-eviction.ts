@@ -163,7 +163,7 @@ const vkQueueSubmit = defineStep<WbsEvictionConfig, [proc: string, what: string,
     ),
   enabled: (w, [p, , c], cfg) =>
     stateOf(w, p) === 'running' && pc(w, p) === 0 && (holds(w, p, cfg) ? c === HOLD : csChoices(w, p, cfg).includes(c)),
-  apply: (w, [p, , c], cfg) => {
+  apply: (w, [p, , c], _cfg) => {
     if (c === HOLD) return setG(must(w, p, { type: 'PROC_ADVANCE' }), { [`held:${p}`]: true });
     return submit(must(w, p, { type: 'PROC_ADVANCE' }), p, c);
   },
