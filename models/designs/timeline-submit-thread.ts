@@ -165,6 +165,7 @@ const timelineConfigs: Record<string, TimelineConfig> = {
   // 941 states, 0.6 s (points 5: 5813 states, 2.6 s)
   small: { queues: 2, points: 4, hostPoints: 1, maxHangs: 1, creditLimit: 1 },
   default: { queues: 3, points: 7, hostPoints: 2, maxHangs: 1, creditLimit: 2 },
+  large: { queues: 3, points: 9, hostPoints: 2, maxHangs: 2, creditLimit: 2 },
 };
 
 export default defineDesign<TimelineConfig>({

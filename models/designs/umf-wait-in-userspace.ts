@@ -23,7 +23,11 @@ export default defineDesign<UmfWrappedConfig>({
     'The consumer waits for the user fence on the CPU, then submits a plain job: deadlock-free, but the handoff is ' +
     'serialized.',
   source: 'seed 001 "What are our options?" option 2 "Wait in userspace before passing off to another process"',
-  configs: { small: waitInUserspace(base.configs.small), default: waitInUserspace(base.configs.default) },
+  configs: {
+    small: waitInUserspace(base.configs.small),
+    default: waitInUserspace(base.configs.default),
+    large: waitInUserspace(base.configs.large),
+  },
   expect: {
     'context-order': {
       verdict: 'n/a',

@@ -169,6 +169,8 @@ export default defineDesign<UmfWrappedConfig>({
   configs: {
     small: { vramSlots: 1, timeout: false, maxHangs: 0, wrapInKernel: true },
     default: { vramSlots: 1, timeout: false, maxHangs: 1, wrapInKernel: true },
+    // the largest scope this fixed two-process program has: the hang budget
+    large: { vramSlots: 1, timeout: false, maxHangs: 3, wrapInKernel: true },
   },
   bounds: {
     exhaustive: { config: 'small', depth: 40, maxStates: 50_000 },

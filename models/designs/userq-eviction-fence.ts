@@ -123,6 +123,8 @@ export default defineDesign<UserqConfig>({
   configs: {
     small: { vramSlots: 1, hangDetect: true, maxHangs: 1 },
     default: { vramSlots: 1, hangDetect: true, maxHangs: 2 },
+    // the largest scope this fixed two-process program has: the hang budget
+    large: { vramSlots: 1, hangDetect: true, maxHangs: 4 },
   },
   bounds: {
     exhaustive: { config: 'small', depth: 60, maxStates: 50_000 },
