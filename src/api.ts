@@ -41,6 +41,8 @@ export interface CheckOptions {
   metrics?: boolean;
   save?: boolean;
   onProgress?: (p: Progress) => void;
+  /** Random engine only: execute the campaign's runs k with k mod count = index (`merge` joins shards). */
+  shard?: { index: number; count: number };
 }
 
 export interface Progress {
@@ -91,7 +93,7 @@ export interface CheckResult {
   metrics: MetricResult[];
 }
 
-const DEFAULT_SEED = 1;
+export const DEFAULT_SEED = 1;
 
 export async function listAll() {
   const { designs, properties } = await registry();
@@ -217,6 +219,8 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
   await checkPlan(o, variants);
   const { ds, properties } = await select(o, variants);
   const engine = o.engine ?? 'both';
+  if (o.shard && engine !== 'random')
+    throw new InputError(`--shard splits random runs: use it with --engine random (got '${engine}')`);
   const cells: Cell[] = [];
   const exhaustive: CheckResult['exhaustive'] = [];
   const metrics: MetricResult[] = [];
@@ -314,6 +318,7 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
         depth,
         seed,
         budgetMs: o.budgetMs,
+        shard: o.shard,
         onProgress: (p) =>
           o.onProgress?.({ design: d.name, engine: 'random', runs: p.runs, steps: p.steps, total: runs }),
       });
@@ -325,7 +330,8 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
         const prev = done.get(n);
         const bound =
           `${r.runs} random runs of up to ${depth} steps of config '${b.config}', seed ` +
-          `${seed}${r.stoppedBy === 'time' ? ' (stopped by the time budget)' : ''}`;
+          `${seed}${o.shard ? `, shard ${o.shard.index}/${o.shard.count}` : ''}` +
+          `${r.stoppedBy === 'time' ? ' (stopped by the time budget)' : ''}`;
         done.set(
           n,
           mk(n, prev ? 'exhaustive+random' : 'random', prev ? `${prev.config}+${b.config}` : b.config, {

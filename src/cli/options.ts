@@ -59,7 +59,21 @@ export const EXPLORE_OPTIONS: { [K in keyof Required<CheckOptions>]: Spec | null
   metrics: (c) => c.option('--no-metrics', 'skip the numbers designs report (over-synchronisation, latencies)'),
   save: (c) => c.option('--save', 'write new minimized traces to counterexamples/'),
   onProgress: null,
+  shard: (c) =>
+    c.option(
+      '--shard <i/n>',
+      "random engine: run only the campaign's runs k with k mod n = i (0 <= i < n); join shards with merge",
+      shardArg,
+    ),
 };
+
+/** `--shard i/n`: 0-based shard i of n. */
+function shardArg(v: string): { index: number; count: number } {
+  const m = /^(\d{1,6})\/(\d{1,6})$/.exec(v);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2]))
+    throw new InvalidArgumentError(`--shard takes i/n with 0 <= i < n (e.g. 0/4), got '${v.slice(0, 40)}'`);
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
 
 export function addExploreOptions(cmd: Command): Command {
   for (const spec of Object.values(EXPLORE_OPTIONS)) spec?.(cmd);
@@ -84,5 +98,6 @@ export function toCheckOptions(o: Record<string, any>): CheckOptions {
     por: o.por,
     maxMemoryMb: o.maxMemoryMb,
     metrics: o.metrics,
+    shard: o.shard,
   };
 }
