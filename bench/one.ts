@@ -7,7 +7,8 @@ import { registry } from '../src/registry.ts';
 import type { Design } from '../models/design.ts';
 import type { World } from '../models/world.ts';
 import { actionInfo, Checker, type MonitorStates } from '../src/check.ts';
-import { exploreExhaustive, type ExhaustiveResult } from '../src/explore/exhaustive.ts';
+import type { ExhaustiveResult } from '../src/explore/exhaustive.ts';
+import { exploreParallel } from '../src/explore/parallel.ts';
 import { enabledActions } from '../src/world/steps.ts';
 import { exploreRandom } from '../src/explore/random.ts';
 import { engineFor } from '../src/explore/drain.ts';
@@ -25,6 +26,7 @@ export type Job =
       maxMemoryBytes: number;
       budgetMs?: number;
       exploreAll: boolean;
+      workers?: number;
     }
   | {
       kind: 'random-walk';
@@ -108,21 +110,22 @@ async function main() {
       budgetMs: job.budgetMs,
       exploreAll: true,
     };
-    const r = exploreExhaustive(d, cfg, checker, names, o);
+    const r = await exploreParallel(d, cfg, checker, names, { ...o, workers: job.workers ?? 1 });
     return { ...exhaustiveOut(r), properties: names, workers: job.workers ?? 1 };
   }
   const cfg = job.config;
   const props = job.props.map((p) => properties.get(p)!);
   const checker = new Checker(d, cfg, props);
   if (job.kind === 'exhaustive') {
-    const r = exploreExhaustive(d, cfg, checker, job.props, {
+    const r = await exploreParallel(d, cfg, checker, job.props, {
       maxDepth: 1e9,
       maxStates: job.maxStates,
       maxMemoryBytes: job.maxMemoryBytes,
       budgetMs: job.budgetMs,
       exploreAll: job.exploreAll,
+      workers: job.workers ?? 1,
     });
-    return exhaustiveOut(r);
+    return { ...exhaustiveOut(r), workers: job.workers ?? 1 };
   }
   if (job.kind === 'random') {
     const t0 = performance.now();

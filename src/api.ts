@@ -8,7 +8,8 @@ import { worldImage } from '../models/world.ts';
 import { registry } from './registry.ts';
 import { traceDigest } from './counterexample/digest.ts';
 import { Checker } from './check.ts';
-import { exploreExhaustive, collisionLine } from './explore/exhaustive.ts';
+import { collisionLine } from './explore/exhaustive.ts';
+import { exploreAuto } from './explore/parallel.ts';
 import { evaluateMetrics, type MetricResult } from './report/metrics.ts';
 import { exploreRandom } from './explore/random.ts';
 import { findAction } from './world/steps.ts';
@@ -43,6 +44,8 @@ export interface CheckOptions {
   onProgress?: (p: Progress) => void;
   /** Random engine only: execute the campaign's runs k with k mod count = index (`merge` joins shards). */
   shard?: { index: number; count: number };
+  /** Exhaustive: worker threads (default: one per core once a one-worker probe shows the space is big). */
+  workers?: number;
 }
 
 export interface Progress {
@@ -277,7 +280,8 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
       const cfg = d.configs[b.config];
       const t0 = Date.now();
       const checker = new Checker(d, cfg, props);
-      const r = exploreExhaustive(d, cfg, checker, names, {
+      const r = await exploreAuto(d, cfg, checker, names, {
+        workers: o.workers,
         maxDepth: o.depth ?? b.depth,
         maxStates: o.maxStates ?? b.maxStates ?? 1_000_000,
         budgetMs: o.budgetMs,

@@ -1,0 +1,101 @@
+/**
+ * Issue 13.3: the parallel exhaustive search (src/explore/parallel.ts) gives one worker's state and
+ * transition counts, depth, verdicts and the very same counterexamples (one worker's first, shortest
+ * trace), with 2 worker threads on designs' small configs (rw-umf-b small among them) and with 2 and 3
+ * shards in one thread on the token world under symmetry and partial-order reduction and on designs
+ * with monitors and step properties.
+ */
+import { describe, expect, test } from 'vitest';
+import type { Design } from '../../models/design.ts';
+import { Checker } from '../../src/check.ts';
+import { exploreExhaustive, type ExhaustiveResult } from '../../src/explore/exhaustive.ts';
+import { exploreAuto, exploreParallel, PROBE_STATES } from '../../src/explore/parallel.ts';
+import { rankKeys } from '../../src/explore/parallel-shard.ts';
+import { registry } from '../../src/registry.ts';
+import { toyDesign } from '../perf/toy-design.ts';
+import noDeadlock from '../../properties/no-deadlock.ts';
+
+const { designs, properties } = await registry();
+const propsOf = (d: Design) =>
+  Object.keys(d.expect)
+    .filter((p) => d.expect[p].verdict !== 'n/a' && properties.has(p))
+    .sort();
+const o = { maxDepth: 1e9, maxStates: 1e7, exploreAll: true };
+
+const summary = (r: ExhaustiveResult) => ({
+  states: r.states,
+  transitions: r.transitions,
+  depth: r.depth,
+  stoppedBy: r.stoppedBy,
+  found: r.found.map((f) => ({ property: f.property, message: f.message, labels: f.actions.map((a) => a.label) })),
+});
+
+async function compare(d: Design, cfg: unknown, props: string[], p: { workers: number; inThread?: boolean }) {
+  const mk = () =>
+    new Checker(
+      d,
+      cfg,
+      props.map((n) => properties.get(n) ?? noDeadlock),
+    );
+  const one = exploreExhaustive(d, cfg, mk(), props, o);
+  expect(one.stoppedBy).toBe('complete');
+  const par = await exploreParallel(d, cfg, mk(), props, { ...o, ...p });
+  expect(par.bound).toMatch(new RegExp(`\\(${p.workers} workers\\)$`));
+  expect(summary(par)).toEqual(summary(one));
+  expect(par.reductions).toEqual(one.reductions);
+  return { one, par };
+}
+
+describe('2 worker threads: the same counts, verdicts and traces as one worker', () => {
+  for (const name of ['rw-umf-b', 'rw-umf-a', 'umf-wrapped']) {
+    test(`${name} small`, async () => {
+      const d = designs.get(name)!;
+      const { one } = await compare(d, d.configs.small, propsOf(d), { workers: 2 });
+      if (name === 'rw-umf-a') expect(one.found.map((f) => f.property)).toContain('no-deadlock');
+    }, 60_000);
+  }
+});
+
+describe('shards in one thread (the same algorithm without threads)', () => {
+  test('monitors (innocent-context-survives) and step properties: page-faults-with-dma-fence, 3 shards', async () => {
+    const d = designs.get('page-faults-with-dma-fence')!;
+    const { one } = await compare(d, d.configs.small, propsOf(d), { workers: 3, inThread: true });
+    expect(one.found.length).toBeGreaterThan(0);
+  });
+  test('no-bo-fences small (dynamic steps, drains), 2 shards', async () => {
+    const d = designs.get('no-bo-fences')!;
+    await compare(d, d.configs.small, propsOf(d), { workers: 2, inThread: true });
+  });
+  const toy = toyDesign({ footprints: true, symmetry: true });
+  for (const cfg of [
+    { groups: 1, workers: 3, tokens: 3, think: 1 },
+    { groups: 2, workers: 2, tokens: 2, think: 1 },
+    { groups: 2, workers: 2, tokens: 3, think: 1 },
+  ])
+    for (const workers of [2, 3])
+      test(`token world ${JSON.stringify(cfg)}, symmetry and POR on, ${workers} shards`, async () => {
+        const { par } = await compare(toy, cfg, ['no-deadlock'], { workers, inThread: true });
+        expect(par.reductions.symmetry).toMatch(/^on/);
+      });
+});
+
+test('ranks: a merge of the shards’ ascending keys', () => {
+  const r = rankKeys([Float64Array.of(1, 5, 9), Float64Array.of(2, 3, 10), Float64Array.of()], 0);
+  expect(r.map((x) => [...x])).toEqual([[0, 3, 4], [1, 2, 5], []]);
+});
+
+test("without --workers: a space within the probe is one worker's exploration, exactly", async () => {
+  const d = designs.get('rw-umf-a')!;
+  const props = propsOf(d);
+  const mk = () =>
+    new Checker(
+      d,
+      d.configs.small,
+      props.map((n) => properties.get(n)!),
+    );
+  const one = exploreExhaustive(d, d.configs.small, mk(), props, { ...o, exploreAll: false });
+  expect(one.states).toBeLessThan(PROBE_STATES);
+  const auto = await exploreAuto(d, d.configs.small, mk(), props, { ...o, exploreAll: false });
+  expect(summary(auto)).toEqual(summary(one));
+  expect(auto.bound).toBe(one.bound);
+});
