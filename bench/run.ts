@@ -89,39 +89,44 @@ function which(cmd: string): boolean {
 }
 
 // ---- ours: exhaustive --------------------------------------------------------------------------
+// rw-umf-b at the largest (P, J) also with 2 worker threads (issue 13.3: at most Spin's wall time).
+const LAST = CONFIGS[CONFIGS.length - 1];
 for (const v of ['A', 'B'] as const) {
   for (const [P, J] of CONFIGS) {
-    const name = `fencecheck BFS rw-umf-${v.toLowerCase()}`;
-    if (!want(name)) continue;
-    log(`${name} p${P}j${J} ...`);
-    const r = runJob({
-      kind: 'exhaustive',
-      design: `rw-umf-${v.toLowerCase()}`,
-      config: { P, J },
-      props: ['no-deadlock'],
-      maxStates: MAX_STATES,
-      maxMemoryBytes: MAX_RSS,
-      exploreAll: true,
-    });
-    const f = r.found[0];
-    rows.push({
-      name,
-      design: `rw-umf-${v.toLowerCase()}`,
-      engine: 'exhaustive',
-      workers: 1,
-      config: `p${P}j${J}`,
-      states: r.states,
-      transitions: r.transitions,
-      s: r.ms / 1000,
-      rate: r.states / (r.ms / 1000),
-      rateUnit: 'st/s',
-      peakMB: mb(r.peakRss),
-      bps: r.bytesPerState,
-      first: f ? `${f.atStates} st, ${f.atMs} ms, len ${f.length}` : '-',
-      notes:
-        `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; P(collision) ` +
-        `${r.collision.toExponential(0)}`,
-    });
+    for (const workers of v === 'B' && P === LAST[0] && J === LAST[1] ? [1, 2] : [1]) {
+      const name = `fencecheck BFS rw-umf-${v.toLowerCase()}${workers > 1 ? ` --workers ${workers}` : ''}`;
+      if (!want(name)) continue;
+      log(`${name} p${P}j${J} ...`);
+      const r = runJob({
+        kind: 'exhaustive',
+        design: `rw-umf-${v.toLowerCase()}`,
+        config: { P, J },
+        props: ['no-deadlock'],
+        maxStates: MAX_STATES,
+        maxMemoryBytes: MAX_RSS,
+        exploreAll: true,
+        workers,
+      });
+      const f = r.found[0];
+      rows.push({
+        name,
+        design: `rw-umf-${v.toLowerCase()}`,
+        engine: 'exhaustive',
+        workers,
+        config: `p${P}j${J}`,
+        states: r.states,
+        transitions: r.transitions,
+        s: r.ms / 1000,
+        rate: r.states / (r.ms / 1000),
+        rateUnit: 'st/s',
+        peakMB: mb(r.peakRss),
+        bps: r.bytesPerState,
+        first: f ? `${f.atStates} st, ${f.atMs} ms, len ${f.length}` : '-',
+        notes:
+          `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; P(collision) ` +
+          `${r.collision.toExponential(0)}; CPU ${(r.cpuMs / 1000).toFixed(1)} s`,
+      });
+    }
   }
 }
 
@@ -496,6 +501,13 @@ for (const v of ['a', 'b']) {
 const [RBP, RBJ] = CONFIGS[CONFIGS.length - 1];
 const refB = get('fencecheck BFS rw-umf-b', `p${RBP}j${RBJ}`);
 const toRef: Record<string, number> = {};
+const refB2 = get('fencecheck BFS rw-umf-b --workers 2', `p${RBP}j${RBJ}`);
+const spinB = get('Spin 6.5 DFS rw-umf-b', `p${RBP}j${RBJ}`);
+if (refB?.rate && refB2?.rate)
+  ratios.push(
+    `rw-umf-b p${RBP}j${RBJ}: 2 workers / 1 worker speed ${(refB2.rate / refB.rate).toFixed(2)}×` +
+      (spinB?.s ? `; wall time 2 workers / Spin ${(refB2.s! / spinB.s).toFixed(2)}×` : ''),
+  );
 if (refB?.rate)
   for (const r of rows)
     if (r.engine === 'exhaustive' && r.name.endsWith('(all properties)') && r.rate) {
