@@ -99,18 +99,6 @@ export interface ShardOptions {
   por?: boolean;
 }
 
-interface Pending {
-  parent: number;
-  k: number;
-  vec: Int32Array;
-  h1: number;
-  h2: number;
-  p1: number;
-  p2: number;
-  m: number;
-  owner: number;
-  j: number;
-}
 
 export class Shard {
   readonly e: FastEngine;
@@ -122,12 +110,23 @@ export class Shard {
   n = 0;
   /** The frontier: local index, vector, engine hashes, portable world hashes, monitor id, in rank order. */
   private fr: { idx: number; rank: number; vec: Int32Array; h1: number; h2: number; p1: number; p2: number }[] = [];
-  private pending: Pending[] = [];
+  /** This level's successors, in generation order (struct of arrays; vectors made on adoption). */
+  private pFi: number[] = [];
+  private pSucc: Succ[] = [];
+  private pVec: (Int32Array | null)[] = [];
+  private pP: number[] = [];
+  private pM: number[] = [];
+  private pOwner: number[] = [];
+  private pJ: number[] = [];
+  /** The previous frontier, kept while its successors are pending. */
+  private prevFr: Shard['fr'] = [];
   private out: { fp: number[]; keys: number[] }[] = [];
   private ps1 = new Grow(new Int32Array(1 << 10));
   private ps2 = new Grow(new Int32Array(1 << 10));
   private psKnown = new Grow(new Uint16Array(1 << 10));
-  private gs = new Map<number, [number, number]>();
+  private g1 = new Grow(new Int32Array(64));
+  private g2 = new Grow(new Int32Array(64));
+  private gKnown = new Grow(new Uint16Array(64));
   private oh1: number[] = [];
   private oh2: number[] = [];
   private mh = new Map<number, [number, number]>();
@@ -190,45 +189,57 @@ export class Shard {
       this.oh2.push(b);
     }
   }
-  /** The content hash of slot s's value x (x = intern id; slot 0: the globals' id). */
-  private value(s: number, x: number): [number, number] {
+  /** Make the content hash of slot s's value x known (x = intern id; slot 0: the globals' id). */
+  private ensure(s: number, x: number): void {
+    if (s >= this.oh1.length) this.slotHash(s);
     if (s === 0) {
-      let g = this.gs.get(x);
-      if (!g) {
-        g = strHash(`$g|${JSON.stringify(this.e.decode(Int32Array.of(x)).g)}`);
-        this.gs.set(x, g);
-      }
-      return g;
+      if (x < this.gKnown.a.length && this.gKnown.a[x]) return;
+      const [a, b] = strHash(`$g|${JSON.stringify(this.e.decode(Int32Array.of(x)).g)}`);
+      this.g1.set(x, a);
+      this.g2.set(x, b);
+      this.gKnown.set(x, 1);
+      return;
     }
-    if (x < this.psKnown.a.length && this.psKnown.a[x]) return [this.ps1.a[x], this.ps2.a[x]];
+    if (x < this.psKnown.a.length && this.psKnown.a[x]) return;
     const sn = snapshotById(x);
     const hv = sn.historyValue && Object.keys(sn.historyValue).length ? JSON.stringify(sn.historyValue) : '';
     const ch = sn.children && Object.keys(sn.children).length ? Object.keys(sn.children).sort().join(',') : '';
-    const h = strHash(
+    const [a, b] = strHash(
       `${machineKey(sn.machine)}|${sn.status}|${JSON.stringify(sn.value)}|${JSON.stringify(sn.context)}|${hv}|${ch}`,
     );
-    this.ps1.set(x, h[0]);
-    this.ps2.set(x, h[1]);
+    this.ps1.set(x, a);
+    this.ps2.set(x, b);
     this.psKnown.set(x, 1);
-    return h;
+  }
+  private value(s: number, x: number): [number, number] {
+    this.ensure(s, x);
+    return s === 0 ? [this.g1.a[x], this.g2.a[x]] : [this.ps1.a[x], this.ps2.a[x]];
+  }
+  /** Lane 1 and lane 2 of (object id, content); call ensure(s, x) first. 0 for no object. */
+  private z1(s: number, x: number): number {
+    if (x === 0) return 0;
+    const c = s === 0 ? this.g1.a[x] : this.ps1.a[x];
+    return fmix32(fmix32(c + 0x51ed27) ^ Math.imul(this.oh1[s], 0x9e3779b1));
+  }
+  private z2(s: number, x: number): number {
+    if (x === 0) return 0;
+    const c = s === 0 ? this.g2.a[x] : this.ps2.a[x];
+    return fmix32(fmix32(c ^ 0x27d4eb2f) + Math.imul(this.oh2[s], 0x85ebca77));
   }
   private z(s: number, x: number): [number, number] {
     if (x === 0) return [0, 0];
-    if (s >= this.oh1.length) this.slotHash(s);
-    const [a, b] = this.value(s, x);
-    return [
-      fmix32(fmix32(a + 0x51ed27) ^ Math.imul(this.oh1[s], 0x9e3779b1)),
-      fmix32(fmix32(b ^ 0x27d4eb2f) + Math.imul(this.oh2[s], 0x85ebca77)),
-    ];
+    this.ensure(s, x);
+    return [this.z1(s, x), this.z2(s, x)];
   }
   private full(v: Int32Array): [number, number] {
     let p1 = 0,
       p2 = 0;
     for (let s = 0; s < v.length; s++) {
-      if (v[s] === 0) continue;
-      const [a, b] = this.z(s, v[s]);
-      p1 = (p1 + a) | 0;
-      p2 = (p2 + b) | 0;
+      const x = v[s];
+      if (x === 0) continue;
+      this.ensure(s, x);
+      p1 = (p1 + this.z1(s, x)) | 0;
+      p2 = (p2 + this.z2(s, x)) | 0;
     }
     return [p1, p2];
   }
@@ -342,7 +353,8 @@ export class Shard {
     const needWorld = checker.needsWorld(want),
       sp = checker.needsSteps(want);
     this.out = Array.from({ length: this.count }, () => ({ fp: [], keys: [] }));
-    this.pending = [];
+    this.clearPending();
+    this.prevFr = this.fr;
     let transitions = 0;
     let bytes = 0;
     for (let fi = 0; fi < this.fr.length; fi++) {
@@ -386,28 +398,33 @@ export class Shard {
           acts ??= enabledActions(d, cfg, wv);
           note(checker.atStep(wv, acts[s.k], want), order, idx, s.k);
         }
-        const nv = e.nextVec(v, s);
+        const needVec = !s.eff || this.groups !== null || (this.mid !== null && checker.monitored(s.step));
+        const nv = needVec ? e.nextVec(v, s) : null;
         let q1: number, q2: number;
         if (s.eff) {
           q1 = p1;
           q2 = p2;
           const pr = s.eff.pairs;
           for (let i = 0; i < pr.length; i += 2) {
-            const sl = pr[i];
-            const [a1, a2] = this.z(sl, sl < v.length ? v[sl] : 0);
-            const [b1, b2] = this.z(sl, pr[i + 1]);
-            q1 = (q1 - a1 + b1) | 0;
-            q2 = (q2 - a2 + b2) | 0;
+            const sl = pr[i],
+              old = sl < v.length ? v[sl] : 0,
+              nw = pr[i + 1];
+            if (old !== 0) this.ensure(sl, old);
+            if (nw !== 0) this.ensure(sl, nw);
+            q1 = (q1 - this.z1(sl, old) + this.z1(sl, nw)) | 0;
+            q2 = (q2 - this.z2(sl, old) + this.z2(sl, nw)) | 0;
           }
-        } else [q1, q2] = this.full(nv);
-        let [f1, f2] = this.groups ? this.canonical(nv, q1, q2) : [q1, q2];
+        } else [q1, q2] = this.full(nv!);
+        let f1 = q1,
+          f2 = q2;
+        if (this.groups) [f1, f2] = this.canonical(nv!, q1, q2);
         let m = 0;
         if (this.mid) {
           m = this.mid.a[idx];
           if (checker.monitored(s.step)) {
             wv ??= e.decode(v);
             const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
-            const r = checker.monitorStep(ms!, wv, actionInfo(s.step, s.args, label), e.decode(nv), want);
+            const r = checker.monitorStep(ms!, wv, actionInfo(s.step, s.args, label), e.decode(nv!), want);
             note(r.found, order, idx, s.k);
             if (r.states !== ms) m = checker.internMonitors(r.states);
           }
@@ -416,22 +433,19 @@ export class Shard {
           f2 = (f2 + b) | 0;
         }
         const ow = this.owner(f1, f2);
+        // a state this shard owns and has seen: the owner's answer is known, nothing to send or keep
+        if (ow === (this.count === 1 ? 0 : this.index) && this.fps.has(f1, f2)) continue;
         const o = this.out[ow];
         o.fp.push(f1, f2);
         o.keys.push(rank * 65536 + s.k);
-        this.pending.push({
-          parent: idx,
-          k: s.k,
-          vec: nv,
-          h1: s.h1,
-          h2: s.h2,
-          p1: q1,
-          p2: q2,
-          m,
-          owner: ow,
-          j: o.keys.length - 1,
-        });
-        bytes += nv.byteLength + 96;
+        this.pFi.push(fi);
+        this.pSucc.push(s);
+        this.pVec.push(nv);
+        this.pP.push(q1, q2);
+        this.pM.push(m);
+        this.pOwner.push(ow);
+        this.pJ.push(o.keys.length - 1);
+        bytes += (nv ? nv.byteLength : 0) + 120;
       }
     }
     if (bytes > this.peakFrontierBytes) this.peakFrontierBytes = bytes;
@@ -480,21 +494,37 @@ export class Shard {
     return acc;
   }
 
+  private clearPending() {
+    this.pFi = [];
+    this.pSucc = [];
+    this.pVec = [];
+    this.pP = [];
+    this.pM = [];
+    this.pOwner = [];
+    this.pJ = [];
+  }
+
   /** Keep the accepted successors as the next frontier; their order keys (ascending). */
   adopt(acc: Uint8Array[]): Float64Array {
     const keys: number[] = [];
     const fr: Shard['fr'] = [];
-    for (const c of this.pending) {
-      if (!acc[c.owner][c.j]) continue;
+    for (let c = 0; c < this.pFi.length; c++) {
+      const ow = this.pOwner[c],
+        j = this.pJ[c];
+      if (!acc[ow][j]) continue;
       const i = this.n++;
-      this.parent.set(i, c.parent);
-      this.via.set(i, c.k);
-      this.mid?.set(i, c.m);
-      fr.push({ idx: i, rank: 0, vec: c.vec, h1: c.h1, h2: c.h2, p1: c.p1, p2: c.p2 });
-      keys.push(this.out[c.owner].keys[c.j]);
+      const par = this.prevFr[this.pFi[c]];
+      const s = this.pSucc[c];
+      this.parent.set(i, par.idx);
+      this.via.set(i, s.k);
+      this.mid?.set(i, this.pM[c]);
+      const vec = this.pVec[c] ?? this.e.nextVec(par.vec, s);
+      fr.push({ idx: i, rank: 0, vec, h1: s.h1, h2: s.h2, p1: this.pP[2 * c], p2: this.pP[2 * c + 1] });
+      keys.push(this.out[ow].keys[j]);
     }
     this.fr = fr;
-    this.pending = [];
+    this.prevFr = [];
+    this.clearPending();
     return Float64Array.from(keys);
   }
 
