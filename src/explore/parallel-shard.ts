@@ -99,7 +99,6 @@ export interface ShardOptions {
   por?: boolean;
 }
 
-
 export class Shard {
   readonly e: FastEngine;
   private fps = new FingerprintSet();
