@@ -214,7 +214,7 @@ export function cellMatches(c: Pick<Cell, 'expected' | 'observed' | 'reached'>):
   return c.observed !== 'holds' || c.reached !== 0;
 }
 
-function statusOf(c: Pick<Cell, 'observed' | 'reached' | 'partial'>): CellStatus {
+export function statusOf(c: Pick<Cell, 'observed' | 'reached' | 'partial'>): CellStatus {
   if (c.observed === 'n/a') return 'n/a';
   if (c.observed === 'violates') return 'violates';
   if (c.partial) return 'partial';

@@ -8,7 +8,7 @@
  * InputError (exit 2), and so are a shard given twice and a file that is not a check --json output.
  */
 import { readFileSync } from 'node:fs';
-import type { Cell, CheckResult } from '../api.ts';
+import { cellMatches, statusOf, type Cell, type CheckResult } from '../api.ts';
 import { InputError } from '../errors.ts';
 
 /** What every shard of one campaign must agree on (check --json's `options`). */
@@ -89,6 +89,10 @@ export function mergeShards(files: string[]): Merged {
     const cs = ordered.map((o) => o.j.cells[i]);
     const bad = cs.find((c) => c.observed === 'violates');
     const sum = (k: 'runs' | 'steps' | 'ms' | 'states') => cs.reduce((n, c) => n + (c[k] ?? 0), 0);
+    // a holds is reached if any shard reached it (null: the property declares no witness)
+    const reached = cs.some((c) => c.reached === null || c.reached === undefined)
+      ? null
+      : cs.reduce((n, c) => n + (c.reached ?? 0), 0);
     const base: Cell = bad ?? cs[0];
     const partial = bad ? null : (cs.find((c) => c.partial)?.partial ?? (all ? null : 'shards'));
     return {
@@ -103,11 +107,16 @@ export function mergeShards(files: string[]): Merged {
         : `${c0.bound.replace(/^\d+ random runs/, `${sum('runs')} random runs`).replace(/, shard \d+\/\d+/, '')}` +
           ` (${seen.size} of ${count} shards)`,
       partial,
+      reached: bad ? base.reached : reached,
     };
   });
+  for (const c of cells) {
+    c.status = statusOf(c);
+    c.match = cellMatches(c);
+  }
   return {
-    ok: cells.every((c) => c.expected === c.observed),
-    complete: !cells.some((c) => c.observed === 'holds' && c.partial),
+    ok: cells.every((c) => c.match),
+    complete: !cells.some((c) => c.status === 'partial'),
     interrupted: outs.some((o) => o.j.interrupted),
     options: { ...campaign, shards: [...seen.keys()].sort((a, b) => a - b), count },
     cells,

@@ -134,6 +134,8 @@ export class Shard {
   readonly mon: boolean;
   cutByDepth = false;
   peakFrontierBytes = 0;
+  /** The witness counts when the shared prefix ended (counted once, by shard 0). */
+  prefixReached: [string, number][] = [];
   readonly symmetry: string;
   readonly por: string;
 
@@ -320,6 +322,7 @@ export class Shard {
 
   /** After the prefix every shard explored alone: split into `count`, keeping ranks r = index mod count. */
   partition(count: number): void {
+    this.prefixReached = [...this.checker.reached];
     this.count = count;
     this.fr = this.fr.filter((f) => f.rank % count === this.index);
   }
@@ -350,7 +353,9 @@ export class Shard {
       }
     };
     const needWorld = checker.needsWorld(want),
-      sp = checker.needsSteps(want);
+      sp = checker.needsSteps(want),
+      ws = checker.witnessesStates(want),
+      wt = checker.witnessesSteps(want);
     this.out = Array.from({ length: this.count }, () => ({ fp: [], keys: [] }));
     this.clearPending();
     this.prevFr = this.fr;
@@ -361,6 +366,7 @@ export class Shard {
       bytes += v.byteLength + 56;
       const succ: Succ[] = e.successors(v, h1, h2);
       const ms: MonitorStates | undefined = this.mid ? checker.monitorsById(this.mid.a[idx]) : undefined;
+      if (ws) checker.countState(() => e.decode(v), want);
       if (succ.length === 0 || needWorld) {
         const fast = { engine: e, vec: v, h1, h2 };
         note(
@@ -392,6 +398,12 @@ export class Shard {
       for (const s of todo) {
         transitions++;
         const order = rank * 65538 + 1 + s.k;
+        if (wt) {
+          wv ??= e.decode(v);
+          acts ??= enabledActions(d, cfg, wv);
+          const a = acts[s.k];
+          checker.countStep(wv, actionInfo(a.step, a.args, a.label), a.next, want);
+        }
         if (sp) {
           wv ??= e.decode(v);
           acts ??= enabledActions(d, cfg, wv);

@@ -22,7 +22,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Design } from '../../models/design.ts';
-import type { Checker } from '../check.ts';
+import { Checker } from '../check.ts';
 import { registry } from '../registry.ts';
 import { exploreExhaustive, rebuildTrace, type ExhaustiveOptions, type ExhaustiveResult } from './exhaustive.ts';
 import { rankKeys, Shard, type Cands, type LevelFinding, type ShardOptions } from './parallel-shard.ts';
@@ -64,7 +64,15 @@ export interface ShardCalls {
   adopt(acc: Uint8Array[]): Float64Array;
   setRanks(r: Float64Array): void;
   partition(count: number): void;
-  stats(): { n: number; structureBytes: number; cutByDepth: boolean; symmetry: string; por: string };
+  stats(): {
+    n: number;
+    structureBytes: number;
+    cutByDepth: boolean;
+    symmetry: string;
+    por: string;
+    reached: [string, number][];
+    prefixReached: [string, number][];
+  };
 }
 type Async<T> = { [K in keyof T]: T[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<R> : never };
 type Handle = Async<ShardCalls> & { close(): Promise<void> };
@@ -84,6 +92,8 @@ export function shardCalls(s: Shard): ShardCalls {
       cutByDepth: s.cutByDepth,
       symmetry: s.symmetry,
       por: s.por,
+      reached: [...s.checker.reached],
+      prefixReached: s.prefixReached,
     }),
   };
 }
@@ -158,7 +168,23 @@ export async function exploreParallel(
   for (let i = 0; i < n; i++)
     hs.push(
       o.inThread
-        ? localHandle(new Shard(d, cfg, checker, props, so, i, 1))
+        ? localHandle(
+            new Shard(
+              d,
+              cfg,
+              new Checker(d, cfg, [
+                ...checker.state,
+                ...checker.terminal,
+                ...checker.step,
+                ...checker.drains,
+                ...checker.monitors,
+              ]),
+              props,
+              so,
+              i,
+              1,
+            ),
+          )
         : workerHandle({ design: d.name, cfg, props, o: so, index: i }),
     );
   const all = <T>(f: (h: Handle, i: number) => Promise<T>) => Promise.all(hs.map(f));
@@ -234,6 +260,16 @@ export async function exploreParallel(
     const st = await all((h) => h.stats());
     if (stoppedBy === 'complete' && st.some((s) => s.cutByDepth)) stoppedBy = 'depth';
     const structureBytes = st.reduce((m, s) => m + s.structureBytes, 0);
+    // Witness counts: the prefix once (shard 0's), then every shard's own part.
+    for (const [name] of checker.reached) {
+      let k = 0;
+      for (const [i, s] of st.entries()) {
+        const total = new Map(s.reached).get(name) ?? 0;
+        k += i === 0 || !parallel ? total : total - (new Map(s.prefixReached).get(name) ?? 0);
+        if (!parallel) break;
+      }
+      checker.reached.set(name, k);
+    }
     const t = transitions + 1;
     const how = `${n} workers`;
     const bound =

@@ -75,11 +75,11 @@ describe('merge', async () => {
   test('the merged matrix has the unsharded verdicts, runs and steps summed', async () => {
     expect(s0.j.options.shard).toEqual({ index: 0, count: 2 });
     const r = await run('merge', f1, f0, '--json');
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(whole.code);
     const m = JSON.parse(r.out);
     expect(m.options.shards).toEqual([0, 1]);
-    expect(m.cells.map((c: any) => [c.property, c.observed])).toEqual(
-      whole.j.cells.map((c: any) => [c.property, c.observed]),
+    expect(m.cells.map((c: any) => [c.property, c.observed, c.status, c.match])).toEqual(
+      whole.j.cells.map((c: any) => [c.property, c.observed, c.status, c.match]),
     );
     for (const [i, c] of m.cells.entries()) {
       expect(c.runs).toBe(s0.j.cells[i].runs + s1.j.cells[i].runs);
@@ -97,14 +97,15 @@ describe('merge', async () => {
     expect(r.code).toBe(1);
     const c = JSON.parse(r.out).cells[held];
     expect(c.observed).toBe('violates');
+    expect(c.status).toBe('violates');
     expect(c.bound).toBe('3-step trace (shard 1/2)');
   });
 
-  test('a missing shard: holds are partial (exit 3)', async () => {
-    const r = await run('merge', f0);
-    expect(r.code).toBe(3);
+  test('a missing shard: holds are partial', async () => {
     const m = JSON.parse((await run('merge', f0, '--json')).out);
-    expect(m.cells.filter((c: any) => c.observed === 'holds').every((c: any) => c.partial === 'shards')).toBe(true);
+    const holds = m.cells.filter((c: any) => c.observed === 'holds');
+    expect(holds.length).toBeGreaterThan(0);
+    expect(holds.every((c: any) => c.partial === 'shards' && c.status === 'partial')).toBe(true);
   });
 
   test('files of different campaigns, a shard twice, not a check output: one line, exit 2', async () => {
