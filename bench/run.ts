@@ -1,27 +1,35 @@
 /**
- * `npm run bench` (issue 7): one table for the reference world RW-UMF A and B at (P, J) = (2,2),
+ * `npm run bench` (issues 7, 13): one table for the reference world RW-UMF A and B at (P, J) = (2,2),
  * (3,2), (4,2), (4,4), (5,3): our exhaustive BFS (each config in its own process, for a clean peak
  * RSS), Spin on the same world (bench/rw-umf.pml) when `spin` and `gcc` are installed, random mode
  * with properties on, and the naive harness (fc.commands over live xstate actors); then the issue-2
- * figures for single-fifo-implicit at 2 and 3 processes.
+ * figures for single-fifo-implicit at 2 and 3 processes; then a row per design (issue 13.4) at its
+ * `default` and `large` configs (the configs it has when it has neither), each with every property the
+ * design expects a verdict for switched on: exhaustive states/s (capped per row, the cap in the row's
+ * notes) and random steps/s, with the ratio of each exhaustive rate to rw-umf-b's measured in this run.
  *
- * Options: --quick (only up to (4,2); about 1 minute), --no-spin, --only=<substring of row names>.
+ * Options: --quick (rw-umf only up to (4,2), design rows at `default` only with small caps; a few
+ * minutes), --no-spin, --only=<substring of row names>, --json (one JSON object on stdout instead of the
+ * table: every row as {name, design, config, engine, workers, states, transitions, ms, rate, peakMB,
+ * bytesPerState, ...}, for comparing commits).
  * Caps: each of our exhaustive runs stops at 2.5 GB RSS or 60M states, Spin at -DMEMLIM=8192 MB (a capped row says so
  * in `notes`).
  * Runs offline after `npm ci`. Expect about 5-8 minutes on an idle 2-core machine for the full table.
  */
 import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Job } from './one.ts';
+import { registry } from '../src/registry.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const noSpin = args.includes('--no-spin');
 const only = args.find((a) => a.startsWith('--only='))?.slice(7);
+const asJson = args.includes('--json');
 
 const CONFIGS: [number, number][] = quick
   ? [
@@ -41,7 +49,11 @@ const MAX_STATES = 60_000_000;
 
 interface Row {
   name: string;
+  /** The design (rw-umf rows: rw-umf-a/b; Spin rows: the world Spin checks). */
+  design: string;
   config: string;
+  engine: 'exhaustive' | 'random' | 'spin' | 'naive';
+  workers: number;
   states?: number;
   transitions?: number;
   s?: number;
@@ -77,36 +89,44 @@ function which(cmd: string): boolean {
 }
 
 // ---- ours: exhaustive --------------------------------------------------------------------------
+// rw-umf-b at the largest (P, J) also with 2 worker threads (issue 13.3: at most Spin's wall time).
+const LAST = CONFIGS[CONFIGS.length - 1];
 for (const v of ['A', 'B'] as const) {
   for (const [P, J] of CONFIGS) {
-    const name = `fencecheck BFS rw-umf-${v.toLowerCase()}`;
-    if (!want(name)) continue;
-    log(`${name} p${P}j${J} ...`);
-    const r = runJob({
-      kind: 'exhaustive',
-      design: `rw-umf-${v.toLowerCase()}`,
-      config: { P, J },
-      props: ['no-deadlock'],
-      maxStates: MAX_STATES,
-      maxMemoryBytes: MAX_RSS,
-      exploreAll: true,
-    });
-    const f = r.found[0];
-    rows.push({
-      name,
-      config: `p${P}j${J}`,
-      states: r.states,
-      transitions: r.transitions,
-      s: r.ms / 1000,
-      rate: r.states / (r.ms / 1000),
-      rateUnit: 'st/s',
-      peakMB: mb(r.peakRss),
-      bps: r.bytesPerState,
-      first: f ? `${f.atStates} st, ${f.atMs} ms, len ${f.length}` : '-',
-      notes:
-        `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; P(collision) ` +
-        `${r.collision.toExponential(0)}`,
-    });
+    for (const workers of v === 'B' && P === LAST[0] && J === LAST[1] ? [1, 2] : [1]) {
+      const name = `fencecheck BFS rw-umf-${v.toLowerCase()}${workers > 1 ? ` --workers ${workers}` : ''}`;
+      if (!want(name)) continue;
+      log(`${name} p${P}j${J} ...`);
+      const r = runJob({
+        kind: 'exhaustive',
+        design: `rw-umf-${v.toLowerCase()}`,
+        config: { P, J },
+        props: ['no-deadlock'],
+        maxStates: MAX_STATES,
+        maxMemoryBytes: MAX_RSS,
+        exploreAll: true,
+        workers,
+      });
+      const f = r.found[0];
+      rows.push({
+        name,
+        design: `rw-umf-${v.toLowerCase()}`,
+        engine: 'exhaustive',
+        workers,
+        config: `p${P}j${J}`,
+        states: r.states,
+        transitions: r.transitions,
+        s: r.ms / 1000,
+        rate: r.states / (r.ms / 1000),
+        rateUnit: 'st/s',
+        peakMB: mb(r.peakRss),
+        bps: r.bytesPerState,
+        first: f ? `${f.atStates} st, ${f.atMs} ms, len ${f.length}` : '-',
+        notes:
+          `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; P(collision) ` +
+          `${r.collision.toExponential(0)}; CPU ${(r.cpuMs / 1000).toFixed(1)} s`,
+      });
+    }
   }
 }
 
@@ -168,6 +188,9 @@ if (haveSpin) {
       }
       rows.push({
         name,
+        design: `rw-umf-${v.toLowerCase()}`,
+        engine: 'spin',
+        workers: 1,
         config: `p${P}j${J}`,
         states: full.states,
         transitions: full.transitions,
@@ -225,6 +248,9 @@ for (const v of ['a', 'b']) {
     }
     rows.push({
       name,
+      design: `rw-umf-${v}`,
+      engine: 'random',
+      workers: 1,
       config: `p${RP}j${RJ}`,
       s: w.ms / 1000,
       rate: w.steps / (w.ms / 1000),
@@ -269,6 +295,9 @@ for (const v of ['A', 'B'] as const) {
       : null;
   rows.push({
     name,
+    design: `rw-umf-${v.toLowerCase()}`,
+    engine: 'naive',
+    workers: 1,
     config: `p${RP}j${RJ}`,
     s: r.ms / 1000,
     rate: r.steps / (r.ms / 1000),
@@ -302,6 +331,9 @@ for (const procs of [2, 3]) {
     });
     rows.push({
       name: 'fencecheck random single-fifo-implicit',
+      design: 'single-fifo-implicit',
+      engine: 'random',
+      workers: 1,
       config: `${procs} procs`,
       s: w.ms / 1000,
       rate: w.steps / (w.ms / 1000),
@@ -324,6 +356,9 @@ for (const procs of [2, 3]) {
     });
     rows.push({
       name: 'fencecheck BFS single-fifo-implicit',
+      design: 'single-fifo-implicit',
+      engine: 'exhaustive',
+      workers: 1,
       config: `${procs} procs`,
       states: r.states,
       transitions: r.transitions,
@@ -334,6 +369,76 @@ for (const procs of [2, 3]) {
       bps: r.bytesPerState,
       notes: `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; all 3 properties (drains) on`,
     });
+  }
+}
+
+// ---- issue 13: a row per design -----------------------------------------------------------------
+// Every design at its `default` and `large` configs (or the configs it has when it has neither), every
+// property it expects a verdict for on at once (drains, step properties and monitors included), so the
+// rate is what `check` pays. Each row is bounded so the whole bench stays in minutes: a state cap and a
+// time budget for the exhaustive row, a run count and a time budget for the random one; a capped row
+// says which bound stopped it.
+const CAP = quick
+  ? { states: 20_000, exhaustiveMs: 4_000, runs: 50, randomMs: 2_000 }
+  : { states: 300_000, exhaustiveMs: 20_000, runs: 300, randomMs: 10_000 };
+const { designs: allDesigns } = await registry();
+for (const d of allDesigns.values()) {
+  const named = ['default', 'large'].filter((c) => Object.hasOwn(d.configs, c));
+  const configs = quick ? named.slice(0, 1) : named;
+  if (!configs.length) configs.push(...Object.keys(d.configs).slice(0, quick ? 1 : 2));
+  for (const configName of configs) {
+    const base = {
+      kind: 'design' as const,
+      design: d.name,
+      configName,
+      maxStates: CAP.states,
+      maxMemoryBytes: MAX_RSS,
+      seed: 1,
+      depth: d.bounds.random.depth,
+    };
+    const xName = `fencecheck BFS ${d.name} (all properties)`;
+    if (want(xName)) {
+      log(`${xName} ${configName} ...`);
+      const r = runJob({ ...base, engine: 'exhaustive', budgetMs: CAP.exhaustiveMs, runs: 0 });
+      rows.push({
+        name: xName,
+        design: d.name,
+        engine: 'exhaustive',
+        workers: r.workers,
+        config: configName,
+        states: r.states,
+        transitions: r.transitions,
+        s: r.ms / 1000,
+        rate: r.states / (r.ms / 1000),
+        rateUnit: 'st/s',
+        peakMB: mb(r.peakRss),
+        bps: r.bytesPerState,
+        first: r.found.length ? r.found.map((f: any) => `${f.property} len ${f.length}`).join(', ') : '-',
+        notes:
+          `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; cap ${CAP.states} states or ` +
+          `${CAP.exhaustiveMs / 1000} s; ${r.properties.length} properties; por ${r.reductions.por}`,
+      });
+    }
+    const rName = `fencecheck random ${d.name} (all properties)`;
+    if (want(rName)) {
+      log(`${rName} ${configName} ...`);
+      const w = runJob({ ...base, engine: 'random', budgetMs: CAP.randomMs, runs: CAP.runs });
+      rows.push({
+        name: rName,
+        design: d.name,
+        engine: 'random',
+        workers: 1,
+        config: configName,
+        transitions: w.steps,
+        s: w.ms / 1000,
+        rate: w.steps / (w.ms / 1000),
+        rateUnit: 'steps/s',
+        peakMB: mb(w.peakRss),
+        notes:
+          `${w.runs} runs of <= ${base.depth} steps (cap ${CAP.runs} runs or ${CAP.randomMs / 1000} s), ` +
+          `${w.steps} steps, ${w.drains} drains, ${w.violations} violations seen (runs go on past them)`,
+      });
+    }
   }
 }
 
@@ -366,18 +471,6 @@ const table = rows.map((r) => [
   r.first ?? '-',
   r.notes ?? '',
 ]);
-const wid = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
-const line = (t: string[]) => '| ' + t.map((x, i) => x.padEnd(wid[i])).join(' | ') + ' |';
-console.log(
-  `fencecheck bench — node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? '?'}, ` +
-    `${mb(totalmem())} MB RAM, load average at end ${loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')}`,
-);
-console.log(line(head));
-console.log('|' + wid.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-for (const t of table) console.log(line(t));
-
 // Ratios measured in this run.
 const get = (n: string, c: string) => rows.find((r) => r.name === n && r.config === c);
 const ratios: string[] = [];
@@ -403,6 +496,63 @@ for (const v of ['a', 'b']) {
       );
   }
 }
-if (ratios.length) console.log('\n' + ratios.join('\n'));
-void existsSync;
-void writeFileSync;
+// Each design row's exhaustive rate against rw-umf-b's (the reference world, no-deadlock, one worker) at
+// the largest (P, J) this run measured: issue 13's target is at least 1/3.
+const [RBP, RBJ] = CONFIGS[CONFIGS.length - 1];
+const refB = get('fencecheck BFS rw-umf-b', `p${RBP}j${RBJ}`);
+const toRef: Record<string, number> = {};
+const refB2 = get('fencecheck BFS rw-umf-b --workers 2', `p${RBP}j${RBJ}`);
+const spinB = get('Spin 6.5 DFS rw-umf-b', `p${RBP}j${RBJ}`);
+if (refB?.rate && refB2?.rate)
+  ratios.push(
+    `rw-umf-b p${RBP}j${RBJ}: 2 workers / 1 worker speed ${(refB2.rate / refB.rate).toFixed(2)}×` +
+      (spinB?.s ? `; wall time 2 workers / Spin ${(refB2.s! / spinB.s).toFixed(2)}×` : ''),
+  );
+if (refB?.rate)
+  for (const r of rows)
+    if (r.engine === 'exhaustive' && r.name.endsWith('(all properties)') && r.rate) {
+      toRef[`${r.design}/${r.config}`] = r.rate / refB.rate;
+      ratios.push(
+        `${r.design} ${r.config} exhaustive / rw-umf-b p${RBP}j${RBJ}: ${(r.rate / refB.rate).toFixed(3)} ` +
+          `(1/${(refB.rate / r.rate).toFixed(1)})`,
+      );
+    }
+const machine = {
+  node: process.version,
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model ?? '?',
+  memMB: mb(totalmem()),
+  loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(2))),
+  quick,
+};
+if (asJson) {
+  const out = rows.map((r) => ({
+    name: r.name,
+    design: r.design,
+    config: r.config,
+    engine: r.engine,
+    workers: r.workers,
+    states: r.states ?? null,
+    transitions: r.transitions ?? null,
+    ms: r.s === undefined ? null : Math.round(r.s * 1000),
+    rate: r.rate ?? null,
+    rateUnit: r.rateUnit ?? null,
+    peakMB: r.peakMB ?? null,
+    bytesPerState: r.bps ?? null,
+    toRwUmfB: r.engine === 'exhaustive' ? (toRef[`${r.design}/${r.config}`] ?? null) : null,
+    first: r.first ?? null,
+    notes: r.notes ?? null,
+  }));
+  console.log(JSON.stringify({ machine, reference: refB ? `rw-umf-b p${RBP}j${RBJ}` : null, rows: out, ratios }));
+} else {
+  console.log(
+    `fencecheck bench — node ${machine.node}, ${machine.cpus}× ${machine.cpu}, ${machine.memMB} MB RAM, load ` +
+      `average at end ${machine.loadAverageAtEnd.join(' ')}`,
+  );
+  const wid = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
+  const line = (t: string[]) => '| ' + t.map((x, i) => x.padEnd(wid[i])).join(' | ') + ' |';
+  console.log(line(head));
+  console.log('|' + wid.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const t of table) console.log(line(t));
+  if (ratios.length) console.log('\n' + ratios.join('\n'));
+}

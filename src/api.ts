@@ -8,7 +8,8 @@ import { worldImage } from '../models/world.ts';
 import { registry } from './registry.ts';
 import { traceDigest } from './counterexample/digest.ts';
 import { Checker } from './check.ts';
-import { exploreExhaustive, collisionLine } from './explore/exhaustive.ts';
+import { collisionLine } from './explore/exhaustive.ts';
+import { exploreAuto } from './explore/parallel.ts';
 import { evaluateMetrics, type MetricResult } from './report/metrics.ts';
 import { exploreRandom } from './explore/random.ts';
 import { findAction } from './world/steps.ts';
@@ -49,6 +50,10 @@ export interface CheckOptions {
   /** A what-if (issue 12.2): also check each design without this mechanism, and list what changes. */
   without?: WhatIf;
   onProgress?: (p: Progress) => void;
+  /** Random engine only: execute the campaign's runs k with k mod count = index (`merge` joins shards). */
+  shard?: { index: number; count: number };
+  /** Exhaustive: worker threads (default: one per core once a one-worker probe shows the space is big). */
+  workers?: number;
 }
 
 export interface Progress {
@@ -119,7 +124,7 @@ export interface CheckResult {
   whatIf?: { without: WhatIf; cells: Cell[]; changes: WhatIfChange[] };
 }
 
-const DEFAULT_SEED = 1;
+export const DEFAULT_SEED = 1;
 
 export async function listAll() {
   const { designs, properties } = await registry();
@@ -209,7 +214,7 @@ export function cellMatches(c: Pick<Cell, 'expected' | 'observed' | 'reached'>):
   return c.observed !== 'holds' || c.reached !== 0;
 }
 
-function statusOf(c: Pick<Cell, 'observed' | 'reached' | 'partial'>): CellStatus {
+export function statusOf(c: Pick<Cell, 'observed' | 'reached' | 'partial'>): CellStatus {
   if (c.observed === 'n/a') return 'n/a';
   if (c.observed === 'violates') return 'violates';
   if (c.partial) return 'partial';
@@ -276,6 +281,8 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
   const plan = new Map((await checkPlan(o, variants)).map((c) => [c.design, c.properties]));
   const { ds, properties } = await select(o, variants);
   const engine = o.engine ?? 'both';
+  if (o.shard && engine !== 'random')
+    throw new InputError(`--shard splits random runs: use it with --engine random (got '${engine}')`);
   const cells: Cell[] = [];
   const exhaustive: CheckResult['exhaustive'] = [];
   const metrics: MetricResult[] = [];
@@ -345,7 +352,8 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
       const cfg = cfgOf(d.bounds.exhaustive.config);
       const t0 = Date.now();
       const checker = new Checker(d, cfg, props);
-      const r = exploreExhaustive(d, cfg, checker, names, {
+      const r = await exploreAuto(d, cfg, checker, names, {
+        workers: o.workers,
         maxDepth: o.depth ?? b.depth,
         maxStates: o.maxStates ?? b.maxStates ?? 1_000_000,
         budgetMs: o.budgetMs,
@@ -387,6 +395,7 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
         depth,
         seed,
         budgetMs: o.budgetMs,
+        shard: o.shard,
         onProgress: (p) =>
           o.onProgress?.({ design: d.name, engine: 'random', runs: p.runs, steps: p.steps, total: runs }),
       });
@@ -399,7 +408,8 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
         const prev = done.get(n);
         const bound =
           `${r.runs} random runs of up to ${depth} steps of config '${b.config}', seed ` +
-          `${seed}${r.stoppedBy === 'time' ? ' (stopped by the time budget)' : ''}`;
+          `${seed}${o.shard ? `, shard ${o.shard.index}/${o.shard.count}` : ''}` +
+          `${r.stoppedBy === 'time' ? ' (stopped by the time budget)' : ''}`;
         done.set(
           n,
           mk(n, prev ? 'exhaustive+random' : 'random', prev ? `${prev.config}+${b.config}` : b.config, {

@@ -306,7 +306,10 @@ export function buildProgram(): Command {
         early ??= sig;
       };
       process.on('SIGINT', hold).on('SIGTERM', hold);
-      const [{ checkPlan }, { runCheck }] = await Promise.all([import('../api.ts'), import('./run-check.ts')]);
+      const [{ checkPlan, DEFAULT_SEED }, { runCheck }] = await Promise.all([
+        import('../api.ts'),
+        import('./run-check.ts'),
+      ]);
       const plan = await checkPlan(opts).finally(() => process.off('SIGINT', hold).off('SIGTERM', hold));
       await new Promise((r) => setImmediate(r)); // let a pending signal's handler run
       if (early) {
@@ -344,6 +347,14 @@ export function buildProgram(): Command {
             exhaustive: r.exhaustive,
             metrics,
             ...(r.whatIf ? { whatIf: r.whatIf } : {}),
+            // what `merge` checks every shard of a campaign agrees on
+            options: {
+              engine: opts.engine ?? 'both',
+              seed: opts.seed ?? DEFAULT_SEED,
+              runs: opts.runs ?? null,
+              depth: opts.depth ?? null,
+              shard: opts.shard ?? null,
+            },
           }),
         );
         if (stopped) process.stderr.write(`fencecheck: ${stopped}\n`);
@@ -354,6 +365,27 @@ export function buildProgram(): Command {
             .join('\n\n'),
         );
       process.exitCode = run.interrupted ? EXIT.interrupted : checkExit(r, !!o.acceptPartial);
+    });
+
+  program
+    .command('merge')
+    .description("join the check --json outputs of a random campaign's shards (--shard i/n) into one matrix")
+    .argument('<file...>', 'check --json outputs, one per shard')
+    .option('--json', 'print one JSON object')
+    .option('--accept-partial', "exit 0 even when a 'holds' rests on a run stopped early or on missing shards")
+    .action(async (files: string[], o) => {
+      const { mergeShards } = await import('./merge.ts');
+      const m = mergeShards(files);
+      if (o.json) console.log(JSON.stringify(m));
+      else
+        console.log(
+          [
+            formatMatrix(m.cells),
+            `merged shards ${m.options.shards.join(', ')} of ${m.options.count}`,
+            verdictLine({ ...m, exhaustive: [], metrics: [] }, !!o.acceptPartial),
+          ].join('\n\n'),
+        );
+      process.exitCode = checkExit(m, !!o.acceptPartial);
     });
 
   program

@@ -5,6 +5,12 @@
  * Each property still looked for gets its own fast-check run (seed, seed+1, ...), so one property's
  * counterexample cannot hide another's. Deterministic for a given seed. Monitors' states are carried
  * along each run (and by `minimize`, through `firstViolation`).
+ *
+ * Shards (`shard: {index, count}`, `check --shard i/n`): fast-check still generates every run of the
+ * campaign from the same seeds, and run k (counted over the whole campaign, shrink attempts excluded)
+ * is executed only by shard k mod count; the others return at once. So a campaign that finds nothing is
+ * exactly the union of its shards' runs. After a violation each shard goes on with the next seed from
+ * its own failing run, so the shards' later runs are no longer a partition of the unsharded campaign's.
  */
 import fc from 'fast-check';
 import type { Design } from '../../models/design.ts';
@@ -21,10 +27,13 @@ export interface RandomOptions {
   seed: number;
   budgetMs?: number;
   onProgress?: (p: { runs: number; steps: number }) => void;
+  /** Execute only the runs k with k mod count = index (0-based). */
+  shard?: { index: number; count: number };
 }
 
 export interface RandomResult {
   found: (Found & { seed: number; path: string | null })[];
+  /** Runs executed (by this shard, when sharded). */
   runs: number;
   steps: number;
   stoppedBy: 'runs' | 'time' | 'all-found';
@@ -41,6 +50,10 @@ export function exploreRandom(
   const want = new Set(props);
   const found: RandomResult['found'] = [];
   let runs = 0;
+  /** Runs executed here (runs counts the whole campaign's, for the seeds and numRuns). */
+  let executed = 0;
+  let k = 0;
+  const shard = o.shard;
   let steps = 0;
   let lastReport = Date.now();
   let seed = o.seed;
@@ -113,6 +126,10 @@ export function exploreRandom(
     const budget = o.budgetMs === undefined ? undefined : Math.max(1, o.budgetMs - (Date.now() - t0));
     const details = fc.check(
       fc.property(arb, (choices) => {
+        if (!shrinking) {
+          if (shard && k++ % shard.count !== shard.index) return true;
+          executed++;
+        }
         counting = !shrinking;
         const r = run(choices);
         counting = false;
@@ -121,7 +138,7 @@ export function exploreRandom(
         if (r !== null) shrinking = true;
         if (o.onProgress && Date.now() - lastReport > 250) {
           lastReport = Date.now();
-          o.onProgress({ runs: Math.min(o.runs, runs + inCheck), steps });
+          o.onProgress({ runs: shard ? executed : Math.min(o.runs, runs + inCheck), steps });
         }
         return r === null;
       }),
@@ -143,5 +160,5 @@ export function exploreRandom(
     if (stoppedBy === 'time') break;
   }
   if (!want.size) stoppedBy = 'all-found';
-  return { found, runs, steps, stoppedBy };
+  return { found, runs: shard ? executed : runs, steps, stoppedBy };
 }

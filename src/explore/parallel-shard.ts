@@ -1,0 +1,565 @@
+/**
+ * One worker's part of the parallel exhaustive search (src/explore/parallel.ts; issue 13.3). Pure
+ * computation, no threads: the coordinator drives N of these, in worker threads or (tests) in one.
+ *
+ * Level-synchronous BFS. A shard expands its own frontier states; their successors stay with it (so a
+ * state's parent chain is always local and a trace is rebuilt where it was found); whether a successor
+ * is new is decided by the shard that owns its fingerprint (fingerprint mod N), which keeps the visited
+ * set of those fingerprints only. Per level: `expand` (successors and properties, candidates grouped by
+ * owner), `judge` (each owner: a candidate is new if its fingerprint was never seen and, among the
+ * candidates of the level with that fingerprint, its order key is least), `adopt` (the generator keeps
+ * the winners as its next frontier). The order key of a successor is (global BFS rank of its parent,
+ * index of the action among the enabled ones): exactly the order in which one worker's BFS discovers
+ * states, so the winner of a tie is the state one worker would have stored, and the coordinator's
+ * ranks of the next level (a merge of the shards' sorted keys) are one worker's state indices.
+ *
+ * Fingerprints must mean the same in every thread, but the engine's state vectors hold snapshot intern
+ * ids given in order of first sight, which differ per thread. So the fingerprint here is the same
+ * two-lane sum as the engine's, over (hash of the object id, hash of the snapshot's content: machine,
+ * status, value, context) instead of (slot, intern id); each intern id's content hash is computed once.
+ * Symmetry sorts members by content hash (a canonical form as good as the engine's sort by id), and
+ * monitor states are hashed by their canonical JSON. Equal worlds have equal fingerprints in every
+ * thread; distinct worlds collide with the same 2^-64-ish odds as one worker's.
+ */
+import type { Design } from '../../models/design.ts';
+import type { World } from '../../models/world.ts';
+import { snapshotById } from '../../models/world.ts';
+import { actionInfo, canonicalJson, type Checker, type MonitorStates } from '../check.ts';
+import { enabledActions, type Action } from '../world/steps.ts';
+import { cachedLabel, fpKey, type FastEngine, type Succ } from '../world/fast.ts';
+import { engineFor } from './drain.ts';
+import { FingerprintSet } from './exhaustive.ts';
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+/** Two independent 32-bit hashes of a string (FNV-1a, two offsets, then mixed). */
+function strHash(s: string): [number, number] {
+  let a = 0x811c9dc5 | 0,
+    b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+  }
+  return [fmix32(a ^ s.length), fmix32(b + s.length)];
+}
+
+/** A machine's identity across threads: its id and its definition (function sources included). */
+const machineKeys = new WeakMap<object, string>();
+function machineKey(m: { id: string; config: unknown; implementations?: unknown }): string {
+  let k = machineKeys.get(m);
+  if (k === undefined) {
+    const src = (_: string, v: unknown) => (typeof v === 'function' ? String(v) : v);
+    k = `${m.id}#${strHash(JSON.stringify([m.config, m.implementations ?? null], src)).join(':')}`;
+    machineKeys.set(m, k);
+  }
+  return k;
+}
+
+const MONITOR_SLOT_ID = '$monitors';
+
+class Grow<T extends Int32Array | Uint16Array | Float64Array> {
+  constructor(public a: T) {}
+  set(i: number, x: number) {
+    if (i >= this.a.length) {
+      const b = new (this.a.constructor as new (n: number) => T)(Math.ceil(this.a.length * 1.5) + 16);
+      b.set(this.a as ArrayLike<number> & T);
+      this.a = b;
+    }
+    this.a[i] = x;
+  }
+}
+
+/** Candidates for one owner: fingerprints (two lanes) and order keys. */
+export interface Cands {
+  fp: Int32Array;
+  keys: Float64Array;
+}
+
+/** The best (least order key) violation of one property a shard saw in a level. */
+export interface LevelFinding {
+  property: string;
+  message: string;
+  drain?: string[];
+  /** rank * 65538 (+ 1 + action index for a step or monitor violation): one worker's order. */
+  order: number;
+  /** The path of enabled-action indices from the initial state. */
+  path: number[];
+}
+
+export interface ShardOptions {
+  maxDepth: number;
+  symmetry?: boolean;
+  por?: boolean;
+}
+
+export class Shard {
+  readonly e: FastEngine;
+  private fps = new FingerprintSet();
+  private parent = new Grow(new Int32Array(1 << 12));
+  private via = new Grow(new Uint16Array(1 << 12));
+  private mid: Grow<Int32Array> | null;
+  /** Local states stored. */
+  n = 0;
+  /** The frontier: local index, vector, engine hashes, portable world hashes, monitor id, in rank order. */
+  private fr: { idx: number; rank: number; vec: Int32Array; h1: number; h2: number; p1: number; p2: number }[] = [];
+  /** This level's successors, in generation order (struct of arrays; vectors made on adoption). */
+  private pFi: number[] = [];
+  private pSucc: Succ[] = [];
+  private pVec: (Int32Array | null)[] = [];
+  private pP: number[] = [];
+  private pM: number[] = [];
+  private pOwner: number[] = [];
+  private pJ: number[] = [];
+  /** The previous frontier, kept while its successors are pending. */
+  private prevFr: Shard['fr'] = [];
+  private out: { fp: number[]; keys: number[] }[] = [];
+  private ps1 = new Grow(new Int32Array(1 << 10));
+  private ps2 = new Grow(new Int32Array(1 << 10));
+  private psKnown = new Grow(new Uint16Array(1 << 10));
+  private g1 = new Grow(new Int32Array(64));
+  private g2 = new Grow(new Int32Array(64));
+  private gKnown = new Grow(new Uint16Array(64));
+  private oh1: number[] = [];
+  private oh2: number[] = [];
+  private mh = new Map<number, [number, number]>();
+  private groups: Int32Array[][] | null;
+  private porOn: boolean;
+  readonly mon: boolean;
+  cutByDepth = false;
+  peakFrontierBytes = 0;
+  /** The witness counts when the shared prefix ended (counted once, by shard 0). */
+  prefixReached: [string, number][] = [];
+  readonly symmetry: string;
+  readonly por: string;
+
+  constructor(
+    readonly d: Design,
+    readonly cfg: unknown,
+    readonly checker: Checker,
+    props: string[],
+    readonly o: ShardOptions,
+    readonly index: number,
+    public count: number,
+  ) {
+    this.e = engineFor(d, cfg);
+    this.mon = checker.monitors.length > 0;
+    this.mid = this.mon ? new Grow(new Int32Array(1 << 12)) : null;
+    // Reductions, decided as exploreExhaustive decides them (and reported in the same words).
+    const declared =
+      o.symmetry === false || !d.symmetry
+        ? null
+        : d
+            .symmetry(cfg)
+            .filter((g) => g.length > 1)
+            .map((g) => g.map((m) => Int32Array.from(m.map((id) => this.e.slot(id)))));
+    this.groups = this.mon || !declared?.length ? null : declared;
+    this.symmetry =
+      o.symmetry === false
+        ? 'off'
+        : declared?.length && this.mon
+          ? 'off (a stateful monitor is checked: its state may name a member of a symmetry group)'
+          : this.groups
+            ? `on (${this.groups.map((g) => `${g.length} interchangeable`).join(', ')})`
+            : 'n/a (the design declares no interchangeable objects)';
+    this.porOn = false;
+    if (o.por === false) this.por = 'off';
+    else if (this.mon)
+      this.por = 'off (a stateful monitor is checked: persistent sets do not keep the order of observed steps)';
+    else if (!this.e.allStatic) this.por = 'n/a (some steps declare no footprint)';
+    else if (!checker.onlyTerminal(new Set(props))) this.por = 'n/a (a property looked for is not terminal)';
+    else if (this.e.components < 2) this.por = 'no effect (every step depends on every other through shared objects)';
+    else {
+      this.porOn = true;
+      this.por = `on (${this.e.components} independence components)`;
+    }
+  }
+
+  // ---- portable hashing ------------------------------------------------------------------------
+
+  private slotHash(s: number): void {
+    for (let i = this.oh1.length; i <= s; i++) {
+      const [a, b] = strHash(i === 0 ? '$g' : this.e.ids[i]);
+      this.oh1.push(a);
+      this.oh2.push(b);
+    }
+  }
+  /** Make the content hash of slot s's value x known (x = intern id; slot 0: the globals' id). */
+  private ensure(s: number, x: number): void {
+    if (s >= this.oh1.length) this.slotHash(s);
+    if (s === 0) {
+      if (x < this.gKnown.a.length && this.gKnown.a[x]) return;
+      const [a, b] = strHash(`$g|${JSON.stringify(this.e.decode(Int32Array.of(x)).g)}`);
+      this.g1.set(x, a);
+      this.g2.set(x, b);
+      this.gKnown.set(x, 1);
+      return;
+    }
+    if (x < this.psKnown.a.length && this.psKnown.a[x]) return;
+    const sn = snapshotById(x);
+    const hv = sn.historyValue && Object.keys(sn.historyValue).length ? JSON.stringify(sn.historyValue) : '';
+    const ch = sn.children && Object.keys(sn.children).length ? Object.keys(sn.children).sort().join(',') : '';
+    const [a, b] = strHash(
+      `${machineKey(sn.machine)}|${sn.status}|${JSON.stringify(sn.value)}|${JSON.stringify(sn.context)}|${hv}|${ch}`,
+    );
+    this.ps1.set(x, a);
+    this.ps2.set(x, b);
+    this.psKnown.set(x, 1);
+  }
+  private value(s: number, x: number): [number, number] {
+    this.ensure(s, x);
+    return s === 0 ? [this.g1.a[x], this.g2.a[x]] : [this.ps1.a[x], this.ps2.a[x]];
+  }
+  /** Lane 1 and lane 2 of (object id, content); call ensure(s, x) first. 0 for no object. */
+  private z1(s: number, x: number): number {
+    if (x === 0) return 0;
+    const c = s === 0 ? this.g1.a[x] : this.ps1.a[x];
+    return fmix32(fmix32(c + 0x51ed27) ^ Math.imul(this.oh1[s], 0x9e3779b1));
+  }
+  private z2(s: number, x: number): number {
+    if (x === 0) return 0;
+    const c = s === 0 ? this.g2.a[x] : this.ps2.a[x];
+    return fmix32(fmix32(c ^ 0x27d4eb2f) + Math.imul(this.oh2[s], 0x85ebca77));
+  }
+  private z(s: number, x: number): [number, number] {
+    if (x === 0) return [0, 0];
+    this.ensure(s, x);
+    return [this.z1(s, x), this.z2(s, x)];
+  }
+  private full(v: Int32Array): [number, number] {
+    let p1 = 0,
+      p2 = 0;
+    for (let s = 0; s < v.length; s++) {
+      const x = v[s];
+      if (x === 0) continue;
+      this.ensure(s, x);
+      p1 = (p1 + this.z1(s, x)) | 0;
+      p2 = (p2 + this.z2(s, x)) | 0;
+    }
+    return [p1, p2];
+  }
+  private canonical(v: Int32Array, p1: number, p2: number): [number, number] {
+    const at = (s: number) => (s < v.length ? v[s] : 0);
+    for (const g of this.groups!) {
+      const tuples = g.map((m) => Array.from(m, (s) => at(s)));
+      const keyOf = (t: number[]) => t.map((x, i) => (x === 0 ? [0, 0] : this.value(g[0][i], x)));
+      const keyed = tuples.map((t) => ({ t, k: keyOf(t) }));
+      const sorted = [...keyed].sort((a, b) => {
+        for (let i = 0; i < a.k.length; i++)
+          for (let l = 0; l < 2; l++) if (a.k[i][l] !== b.k[i][l]) return a.k[i][l] - b.k[i][l];
+        return 0;
+      });
+      for (let m = 0; m < g.length; m++)
+        for (let t = 0; t < g[m].length; t++) {
+          const s = g[m][t],
+            old = tuples[m][t],
+            nw = sorted[m].t[t];
+          if (old === nw) continue;
+          // the member's value moves to slot s: hash it as slot s's (content hashes ignore the slot)
+          const [a1, a2] = this.z(s, old);
+          const [b1, b2] = this.z(s, nw);
+          p1 = (p1 - a1 + b1) | 0;
+          p2 = (p2 - a2 + b2) | 0;
+        }
+    }
+    return [p1, p2];
+  }
+  private monHash(m: number): [number, number] {
+    let h = this.mh.get(m);
+    if (!h) {
+      const [a, b] = strHash(canonicalJson(this.checker.monitorsById(m) as MonitorStates as never));
+      const [o1, o2] = strHash(MONITOR_SLOT_ID);
+      h = [
+        fmix32(fmix32(a + 0x51ed27) ^ Math.imul(o1, 0x9e3779b1)),
+        fmix32(fmix32(b ^ 0x27d4eb2f) + Math.imul(o2, 0x85ebca77)),
+      ];
+      this.mh.set(m, h);
+    }
+    return h;
+  }
+  /** Which shard owns a fingerprint. */
+  owner(f1: number, f2: number): number {
+    return this.count === 1 ? 0 : (fmix32(f1 ^ Math.imul(f2, 0x9e3779b1)) >>> 0) % this.count;
+  }
+
+  // ---- the search ------------------------------------------------------------------------------
+
+  /** Store the initial state (every shard does; only its owner keeps the fingerprint). Its key, 0. */
+  init(): void {
+    const w0 = this.d.init(this.cfg);
+    const v0 = this.e.encode(w0);
+    const [h1, h2] = this.e.hash(v0);
+    const [p1, p2] = this.full(v0);
+    let [f1, f2] = this.groups ? this.canonical(v0, p1, p2) : [p1, p2];
+    const m0 = this.mon ? this.checker.internMonitors(this.checker.monitorInit(w0)) : 0;
+    if (this.mon) {
+      const [a, b] = this.monHash(m0);
+      f1 = (f1 + a) | 0;
+      f2 = (f2 + b) | 0;
+    }
+    this.fps.add(f1, f2);
+    this.parent.set(0, -1);
+    this.via.set(0, 0);
+    this.mid?.set(0, m0);
+    this.n = 1;
+    this.fr = [{ idx: 0, rank: 0, vec: v0, h1, h2, p1, p2 }];
+  }
+
+  get frontierSize(): number {
+    return this.fr.length;
+  }
+
+  /** The frontier's global BFS ranks, in frontier order (the coordinator's merge of the shards' keys). */
+  setRanks(ranks: Float64Array): void {
+    for (let i = 0; i < this.fr.length; i++) this.fr[i].rank = ranks[i];
+  }
+
+  /** After the prefix every shard explored alone: split into `count`, keeping ranks r = index mod count. */
+  partition(count: number): void {
+    this.prefixReached = [...this.checker.reached];
+    this.count = count;
+    this.fr = this.fr.filter((f) => f.rank % count === this.index);
+  }
+
+  pathTo(i: number): number[] {
+    const ks: number[] = [];
+    for (; i > 0; i = this.parent.a[i]) ks.push(this.via.a[i]);
+    return ks.reverse();
+  }
+
+  /**
+   * Expand the frontier at BFS depth `depth`, checking `want`. Returns the candidates per owner, the
+   * transitions taken and the least violation of each property seen.
+   */
+  expand(depth: number, want: Set<string>): { cands: Cands[]; transitions: number; findings: LevelFinding[] } {
+    const { e, checker, d, cfg } = this;
+    const best = new Map<string, LevelFinding & { idx: number; k: number }>();
+    const note = (
+      fs: { property: string; message: string; drain?: string[] }[],
+      order: number,
+      idx: number,
+      k: number,
+    ) => {
+      for (const f of fs) {
+        if (!want.has(f.property)) continue;
+        const b = best.get(f.property);
+        if (!b || order < b.order) best.set(f.property, { ...f, order, path: [], idx, k });
+      }
+    };
+    const needWorld = checker.needsWorld(want),
+      sp = checker.needsSteps(want),
+      ws = checker.witnessesStates(want),
+      wt = checker.witnessesSteps(want);
+    this.out = Array.from({ length: this.count }, () => ({ fp: [], keys: [] }));
+    this.clearPending();
+    this.prevFr = this.fr;
+    let transitions = 0;
+    let bytes = 0;
+    for (let fi = 0; fi < this.fr.length; fi++) {
+      const { idx, rank, vec: v, h1, h2, p1, p2 } = this.fr[fi];
+      bytes += v.byteLength + 56;
+      const succ: Succ[] = e.successors(v, h1, h2);
+      const ms: MonitorStates | undefined = this.mid ? checker.monitorsById(this.mid.a[idx]) : undefined;
+      if (ws) checker.countState(() => e.decode(v), want);
+      if (succ.length === 0 || needWorld) {
+        const fast = { engine: e, vec: v, h1, h2 };
+        note(
+          checker.atState(() => e.decode(v), want, fpKey(h1, h2), succ.length, fast, ms),
+          rank * 65538,
+          idx,
+          -1,
+        );
+      }
+      if (depth >= this.o.maxDepth) {
+        if (succ.length) this.cutByDepth = true;
+        continue;
+      }
+      let todo = succ;
+      if (this.porOn && succ.length > 1) {
+        const count = new Map<number, number>();
+        for (const s of succ) count.set(s.cand!.component, (count.get(s.cand!.component) ?? 0) + 1);
+        let bc = -1,
+          bn = Infinity;
+        for (const [c, n] of count)
+          if (n < bn || (n === bn && c < bc)) {
+            bc = c;
+            bn = n;
+          }
+        todo = succ.filter((s) => s.cand!.component === bc);
+      }
+      let acts: Action[] | undefined;
+      let wv: World | undefined;
+      for (const s of todo) {
+        transitions++;
+        const order = rank * 65538 + 1 + s.k;
+        if (wt) {
+          wv ??= e.decode(v);
+          acts ??= enabledActions(d, cfg, wv);
+          const a = acts[s.k];
+          checker.countStep(wv, actionInfo(a.step, a.args, a.label), a.next, want);
+        }
+        if (sp) {
+          wv ??= e.decode(v);
+          acts ??= enabledActions(d, cfg, wv);
+          note(checker.atStep(wv, acts[s.k], want), order, idx, s.k);
+        }
+        const needVec = !s.eff || this.groups !== null || (this.mid !== null && checker.monitored(s.step));
+        const nv = needVec ? e.nextVec(v, s) : null;
+        let q1: number, q2: number;
+        if (s.eff) {
+          q1 = p1;
+          q2 = p2;
+          const pr = s.eff.pairs;
+          for (let i = 0; i < pr.length; i += 2) {
+            const sl = pr[i],
+              old = sl < v.length ? v[sl] : 0,
+              nw = pr[i + 1];
+            if (old !== 0) this.ensure(sl, old);
+            if (nw !== 0) this.ensure(sl, nw);
+            q1 = (q1 - this.z1(sl, old) + this.z1(sl, nw)) | 0;
+            q2 = (q2 - this.z2(sl, old) + this.z2(sl, nw)) | 0;
+          }
+        } else [q1, q2] = this.full(nv!);
+        let f1 = q1,
+          f2 = q2;
+        if (this.groups) [f1, f2] = this.canonical(nv!, q1, q2);
+        let m = 0;
+        if (this.mid) {
+          m = this.mid.a[idx];
+          if (checker.monitored(s.step)) {
+            wv ??= e.decode(v);
+            const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
+            const r = checker.monitorStep(ms!, wv, actionInfo(s.step, s.args, label), e.decode(nv!), want);
+            note(r.found, order, idx, s.k);
+            if (r.states !== ms) m = checker.internMonitors(r.states);
+          }
+          const [a, b] = this.monHash(m);
+          f1 = (f1 + a) | 0;
+          f2 = (f2 + b) | 0;
+        }
+        const ow = this.owner(f1, f2);
+        // a state this shard owns and has seen: the owner's answer is known, nothing to send or keep
+        if (ow === (this.count === 1 ? 0 : this.index) && this.fps.has(f1, f2)) continue;
+        const o = this.out[ow];
+        o.fp.push(f1, f2);
+        o.keys.push(rank * 65536 + s.k);
+        this.pFi.push(fi);
+        this.pSucc.push(s);
+        this.pVec.push(nv);
+        this.pP.push(q1, q2);
+        this.pM.push(m);
+        this.pOwner.push(ow);
+        this.pJ.push(o.keys.length - 1);
+        bytes += (nv ? nv.byteLength : 0) + 120;
+      }
+    }
+    if (bytes > this.peakFrontierBytes) this.peakFrontierBytes = bytes;
+    const findings = [...best.values()].map(({ idx, k, ...f }) => ({
+      ...f,
+      path: k < 0 ? this.pathTo(idx) : [...this.pathTo(idx), k],
+    }));
+    return {
+      cands: this.out.map((o) => ({ fp: Int32Array.from(o.fp), keys: Float64Array.from(o.keys) })),
+      transitions,
+      findings,
+    };
+  }
+
+  /** As owner: for each source's candidates, 1 where the candidate is new and the level's least key. */
+  judge(from: Cands[]): Uint8Array[] {
+    const acc = from.map((c) => new Uint8Array(c.keys.length));
+    // fingerprint lane 1 -> [lane 2, source, index, key] entries of this level's best candidates
+    const best = new Map<number, number[]>();
+    for (let src = 0; src < from.length; src++) {
+      const { fp, keys } = from[src];
+      for (let j = 0; j < keys.length; j++) {
+        const f1 = fp[2 * j],
+          f2 = fp[2 * j + 1];
+        if (this.fps.has(f1, f2)) continue;
+        let l = best.get(f1);
+        if (!l) {
+          l = [];
+          best.set(f1, l);
+        }
+        let at = -1;
+        for (let t = 0; t < l.length; t += 4) if (l[t] === f2) at = t;
+        if (at < 0) l.push(f2, src, j, keys[j]);
+        else if (keys[j] < l[at + 3]) {
+          l[at + 1] = src;
+          l[at + 2] = j;
+          l[at + 3] = keys[j];
+        }
+      }
+    }
+    for (const [f1, l] of best)
+      for (let t = 0; t < l.length; t += 4) {
+        this.fps.add(f1, l[t]);
+        acc[l[t + 1]][l[t + 2]] = 1;
+      }
+    return acc;
+  }
+
+  private clearPending() {
+    this.pFi = [];
+    this.pSucc = [];
+    this.pVec = [];
+    this.pP = [];
+    this.pM = [];
+    this.pOwner = [];
+    this.pJ = [];
+  }
+
+  /** Keep the accepted successors as the next frontier; their order keys (ascending). */
+  adopt(acc: Uint8Array[]): Float64Array {
+    const keys: number[] = [];
+    const fr: Shard['fr'] = [];
+    for (let c = 0; c < this.pFi.length; c++) {
+      const ow = this.pOwner[c],
+        j = this.pJ[c];
+      if (!acc[ow][j]) continue;
+      const i = this.n++;
+      const par = this.prevFr[this.pFi[c]];
+      const s = this.pSucc[c];
+      this.parent.set(i, par.idx);
+      this.via.set(i, s.k);
+      this.mid?.set(i, this.pM[c]);
+      const vec = this.pVec[c] ?? this.e.nextVec(par.vec, s);
+      fr.push({ idx: i, rank: 0, vec, h1: s.h1, h2: s.h2, p1: this.pP[2 * c], p2: this.pP[2 * c + 1] });
+      keys.push(this.out[ow].keys[j]);
+    }
+    this.fr = fr;
+    this.prevFr = [];
+    this.clearPending();
+    return Float64Array.from(keys);
+  }
+
+  get structureBytes(): number {
+    return (
+      this.fps.bytes +
+      this.parent.a.byteLength +
+      this.via.a.byteLength +
+      (this.mid ? this.mid.a.byteLength : 0) +
+      this.peakFrontierBytes
+    );
+  }
+}
+
+/** Global ranks from each shard's ascending keys (a k-way merge): ranks[s][i] for shard s's i-th state. */
+export function rankKeys(keys: Float64Array[], base: number): Float64Array[] {
+  const out = keys.map((k) => new Float64Array(k.length));
+  const at = keys.map(() => 0);
+  let r = base;
+  for (;;) {
+    let bs = -1;
+    for (let s = 0; s < keys.length; s++)
+      if (at[s] < keys[s].length && (bs < 0 || keys[s][at[s]] < keys[bs][at[bs]])) bs = s;
+    if (bs < 0) return out;
+    out[bs][at[bs]++] = r++;
+  }
+}

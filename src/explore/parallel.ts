@@ -1,0 +1,309 @@
+/**
+ * Parallel exhaustive search (issue 13.3): `check --workers N`. N shards (src/explore/parallel-shard.ts)
+ * in worker_threads, driven level by level from here: expand, route each successor's fingerprint to the
+ * shard that owns it, judge, adopt, then rank the new level (a merge of the shards' sorted order keys).
+ * Every shard first explores the same small prefix alone (BFS levels until the frontier has 16·N
+ * states), then keeps the frontier states whose rank is its index mod N.
+ *
+ * What stays as with one worker (test/explore/parallel.test.ts): on a complete exploration the state
+ * and transition counts, the depth, the verdicts, and each counterexample: per BFS level, each shard
+ * reports the least violation of each property by one worker's order (the violating state's BFS rank,
+ * then the action's index), the coordinator keeps the least over shards, so the trace is the one a
+ * single worker finds first: a shortest one, the same one. Bounds are checked per level, so a run a
+ * bound stops (states, time, memory) or that stops when everything is found ends at a level boundary
+ * and its counts may exceed one worker's; its verdicts are as partial as one worker's.
+ *
+ * One worker (or a design given as an object, which a worker thread cannot load by name) is the
+ * sequential explorer, exploreExhaustive, unchanged. Without --workers (`exploreAuto`), one worker
+ * first explores up to PROBE_STATES states; a space done by then (most small configs: seconds) is that
+ * result, exactly one worker's; a bigger one is explored again with one worker per core (none on a
+ * one-core machine), since starting workers and loading the design in each costs seconds.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Design } from '../../models/design.ts';
+import { Checker } from '../check.ts';
+import { registry } from '../registry.ts';
+import { exploreExhaustive, rebuildTrace, type ExhaustiveOptions, type ExhaustiveResult } from './exhaustive.ts';
+import { rankKeys, Shard, type Cands, type LevelFinding, type ShardOptions } from './parallel-shard.ts';
+import type { Found } from './trace.ts';
+
+export interface ParallelOptions extends ExhaustiveOptions {
+  workers: number;
+  /** Tests: run the shards in this thread (same algorithm, no worker threads). */
+  inThread?: boolean;
+}
+
+/** Without --workers: a space one worker explores within this many states is not worth workers. */
+export const PROBE_STATES = 20_000;
+
+/**
+ * `workers` given: that many (1: exploreExhaustive). Not given: a one-worker probe of PROBE_STATES
+ * states, then, if the space is bigger and the machine has more than one core, one worker per core.
+ */
+export async function exploreAuto(
+  d: Design,
+  cfg: unknown,
+  checker: Checker,
+  props: string[],
+  o: ExhaustiveOptions & { workers?: number },
+): Promise<ExhaustiveResult> {
+  if (o.workers !== undefined) return exploreParallel(d, cfg, checker, props, { ...o, workers: o.workers });
+  const cores = availableParallelism();
+  if (cores < 2 || o.maxStates <= PROBE_STATES) return exploreExhaustive(d, cfg, checker, props, o);
+  const probe = exploreExhaustive(d, cfg, checker, props, { ...o, maxStates: PROBE_STATES, onProgress: undefined });
+  if (probe.stoppedBy !== 'states') return probe;
+  return exploreParallel(d, cfg, checker, props, { ...o, workers: cores });
+}
+
+/** What the coordinator asks of a shard, in this thread or in a worker. */
+export interface ShardCalls {
+  init(): void;
+  expand(depth: number, want: string[]): { cands: Cands[]; transitions: number; findings: LevelFinding[] };
+  judge(from: Cands[]): Uint8Array[];
+  adopt(acc: Uint8Array[]): Float64Array;
+  setRanks(r: Float64Array): void;
+  partition(count: number): void;
+  stats(): {
+    n: number;
+    structureBytes: number;
+    cutByDepth: boolean;
+    symmetry: string;
+    por: string;
+    reached: [string, number][];
+    prefixReached: [string, number][];
+  };
+}
+type Async<T> = { [K in keyof T]: T[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<R> : never };
+type Handle = Async<ShardCalls> & { close(): Promise<void> };
+
+/** The calls on one Shard object. */
+export function shardCalls(s: Shard): ShardCalls {
+  return {
+    init: () => s.init(),
+    expand: (depth, want) => s.expand(depth, new Set(want)),
+    judge: (from) => s.judge(from),
+    adopt: (acc) => s.adopt(acc),
+    setRanks: (r) => s.setRanks(r),
+    partition: (count) => s.partition(count),
+    stats: () => ({
+      n: s.n,
+      structureBytes: s.structureBytes,
+      cutByDepth: s.cutByDepth,
+      symmetry: s.symmetry,
+      por: s.por,
+      reached: [...s.checker.reached],
+      prefixReached: s.prefixReached,
+    }),
+  };
+}
+
+/** Input of a worker (src/explore/parallel-worker.ts). */
+export interface ShardInput {
+  design: string;
+  cfg: unknown;
+  props: string[];
+  o: ShardOptions;
+  index: number;
+}
+
+function workerHandle(input: ShardInput): Handle {
+  const w = new Worker(new URL('./parallel-worker.mjs', import.meta.url), { workerData: input });
+  let seq = 0;
+  const waiting = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
+  let dead: Error | null = null;
+  w.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+    const p = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.error !== undefined) p?.fail(new Error(m.error));
+    else p?.ok(m.result);
+  });
+  const die = (e: Error) => {
+    dead = e;
+    for (const p of waiting.values()) p.fail(e);
+    waiting.clear();
+  };
+  w.on('error', die);
+  w.on('exit', (c) => die(new Error(`a search worker exited (code ${c})`)));
+  const call =
+    (op: keyof ShardCalls) =>
+    (...args: unknown[]) =>
+      new Promise((ok, fail) => {
+        if (dead) return fail(dead);
+        const id = seq++;
+        waiting.set(id, { ok, fail });
+        w.postMessage({ id, op, args });
+      });
+  const ops: (keyof ShardCalls)[] = ['init', 'expand', 'judge', 'adopt', 'setRanks', 'partition', 'stats'];
+  const h = Object.fromEntries(ops.map((op) => [op, call(op)])) as unknown as Handle;
+  h.close = async () => {
+    w.removeAllListeners('exit');
+    await w.terminate();
+  };
+  return h;
+}
+
+function localHandle(s: Shard): Handle {
+  const c = shardCalls(s);
+  const h = Object.fromEntries(
+    Object.entries(c).map(([k, f]) => [k, async (...a: unknown[]) => (f as (...x: unknown[]) => unknown)(...a)]),
+  ) as unknown as Handle;
+  h.close = async () => {};
+  return h;
+}
+
+export async function exploreParallel(
+  d: Design,
+  cfg: unknown,
+  checker: Checker,
+  props: string[],
+  o: ParallelOptions,
+): Promise<ExhaustiveResult> {
+  const n = o.workers;
+  const byName = (await registry()).designs.get(d.name) === d;
+  if (n <= 1 || (!byName && !o.inThread)) return exploreExhaustive(d, cfg, checker, props, o);
+  const t0 = Date.now();
+  const so: ShardOptions = { maxDepth: o.maxDepth, symmetry: o.symmetry, por: o.por };
+  const hs: Handle[] = [];
+  for (let i = 0; i < n; i++)
+    hs.push(
+      o.inThread
+        ? localHandle(
+            new Shard(
+              d,
+              cfg,
+              new Checker(d, cfg, [
+                ...checker.state,
+                ...checker.terminal,
+                ...checker.step,
+                ...checker.drains,
+                ...checker.monitors,
+              ]),
+              props,
+              so,
+              i,
+              1,
+            ),
+          )
+        : workerHandle({ design: d.name, cfg, props, o: so, index: i }),
+    );
+  const all = <T>(f: (h: Handle, i: number) => Promise<T>) => Promise.all(hs.map(f));
+  try {
+    const want = new Set(props);
+    const found: Found[] = [];
+    let states = 1,
+      transitions = 0,
+      depth = 0;
+    let peakRss = process.memoryUsage.rss();
+    let stoppedBy: ExhaustiveResult['stoppedBy'] = 'complete';
+    await all((h) => h.init());
+    let parallel = false;
+    let frontier = 1;
+    for (;;) {
+      const ex = await all((h) => h.expand(depth, [...want]));
+      // In the prefix every shard did the same work: count it once.
+      const used = parallel ? ex : [ex[0]];
+      for (const r of used) transitions += r.transitions;
+      const best = new Map<string, LevelFinding>();
+      for (const r of used)
+        for (const f of r.findings) {
+          const b = best.get(f.property);
+          if (!b || f.order < b.order) best.set(f.property, f);
+        }
+      for (const f of [...best.values()].sort((a, b) => a.order - b.order)) {
+        want.delete(f.property);
+        found.push({
+          property: f.property,
+          message: f.message,
+          actions: rebuildTrace(d, cfg, f.path),
+          drain: f.drain,
+          atStates: states,
+          atMs: Date.now() - t0,
+        });
+      }
+      let keys: Float64Array[];
+      if (parallel) {
+        const acc = await all((h, i) => h.judge(ex.map((r) => r.cands[i])));
+        keys = await all((h, s) => h.adopt(acc.map((a) => a[s])));
+      } else keys = await all(async (h, i) => h.adopt(await h.judge([ex[i].cands[0]])));
+      const used2 = parallel ? keys : [keys[0]];
+      frontier = used2.reduce((m, k) => m + k.length, 0);
+      states += frontier;
+      const ranks = rankKeys(used2, 0);
+      await all((h, i) => h.setRanks(parallel ? ranks[i] : ranks[0]));
+      if (!parallel && frontier >= 16 * n) {
+        await all((h) => h.partition(n));
+        parallel = true;
+      }
+      const rss = process.memoryUsage.rss();
+      if (rss > peakRss) peakRss = rss;
+      o.onProgress?.({ states, depth, transitions });
+      if (frontier === 0) break;
+      depth++;
+      if (want.size === 0 && !o.exploreAll) {
+        stoppedBy = 'all-found';
+        break;
+      }
+      if (states >= o.maxStates) {
+        stoppedBy = 'states';
+        break;
+      }
+      if (o.budgetMs !== undefined && Date.now() - t0 > o.budgetMs) {
+        stoppedBy = 'time';
+        break;
+      }
+      if (o.maxMemoryBytes !== undefined && rss > o.maxMemoryBytes) {
+        stoppedBy = 'memory';
+        break;
+      }
+    }
+    const st = await all((h) => h.stats());
+    if (stoppedBy === 'complete' && st.some((s) => s.cutByDepth)) stoppedBy = 'depth';
+    const structureBytes = st.reduce((m, s) => m + s.structureBytes, 0);
+    // Witness counts: the prefix once (shard 0's), then every shard's own part.
+    for (const [name] of checker.reached) {
+      let k = 0;
+      for (const [i, s] of st.entries()) {
+        const total = new Map(s.reached).get(name) ?? 0;
+        k += i === 0 || !parallel ? total : total - (new Map(s.prefixReached).get(name) ?? 0);
+        if (!parallel) break;
+      }
+      checker.reached.set(name, k);
+    }
+    const t = transitions + 1;
+    const how = `${n} workers`;
+    const bound =
+      stoppedBy === 'all-found'
+        ? `${states} states to depth ${depth}, where every property looked for had a shortest counterexample (${how})`
+        : stoppedBy === 'complete'
+          ? `all ${states} reachable states${checker.monitors.length ? ' (world and monitor states)' : ''}` +
+            `${st[0].symmetry.startsWith('on') ? ' (up to symmetry)' : ''}` +
+            `${st[0].por.startsWith('on') ? ' (persistent-set reduced)' : ''} (${how})`
+          : stoppedBy === 'depth'
+            ? `${states} states to depth ${o.maxDepth} (stopped by the depth bound ${o.maxDepth}; ${how})`
+            : stoppedBy === 'states'
+              ? `${states} states to depth ${depth} (stopped by the state bound ${o.maxStates} at the end of a level; ${how})`
+              : stoppedBy === 'memory'
+                ? `${states} states to depth ${depth} (stopped by the memory bound ` +
+                  `${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB; ${how})`
+                : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms; ${how})`;
+    return {
+      found,
+      states,
+      transitions,
+      depth,
+      stoppedBy,
+      bound,
+      ms: Date.now() - t0,
+      fingerprints: {
+        bits: 64,
+        collisionProbability: (states * Math.max(0, t - states)) / 2 ** 64,
+        birthdayBound: (states * states) / 2 ** 65,
+      },
+      memory: { structureBytes, bytesPerState: structureBytes / states, peakRss },
+      reductions: { symmetry: st[0].symmetry, por: st[0].por },
+    };
+  } finally {
+    await all((h) => h.close());
+  }
+}
