@@ -79,8 +79,8 @@ export const EXPLORE_OPTIONS: { [K in keyof Required<CheckOptions>]: Spec | null
   workers: (c) =>
     c.option(
       '--workers <n>',
-      'exhaustive: worker threads (default: one per core, after a one-worker probe of 20,000 states shows the ' +
-        'space is bigger; same states, verdicts and traces as one worker)',
+      'exhaustive: worker threads (default 1; same states, verdicts and traces as one worker; on 2 cores ' +
+        'two workers are slower today, see README)',
       int('--workers', 1, 256),
     ),
 };
