@@ -33,6 +33,7 @@ import { enabledActions, type Action } from '../world/steps.ts';
 import { cachedLabel, fpKey, z1, z2, type FastEngine, type Succ } from '../world/fast.ts';
 import { engineFor } from './drain.ts';
 import { toTraceStep, type Found, type TraceStep } from './trace.ts';
+import { LivenessGraph } from './liveness.ts';
 
 export interface ExhaustiveOptions {
   maxDepth: number;
@@ -46,6 +47,12 @@ export interface ExhaustiveOptions {
   por?: boolean;
   /** Keep exploring after every property has a counterexample (default false: stop, 'all-found'). */
   exploreAll?: boolean;
+  /**
+   * How drain properties are decided: 'graph' (default) on the state graph, exactly, for those that
+   * declare a graph form (src/explore/liveness.ts; the others keep the drain); 'drain' by the one fair
+   * schedule of a drain from every state (src/explore/drain.ts).
+   */
+  liveness?: 'graph' | 'drain';
   onProgress?: (p: { states: number; depth: number; transitions: number }) => void;
 }
 
@@ -63,6 +70,8 @@ export interface ExhaustiveResult {
   fingerprints: { bits: 64; collisionProbability: number; birthdayBound: number };
   memory: { structureBytes: number; bytesPerState: number; peakRss: number };
   reductions: { symmetry: string; por: string };
+  /** Graph liveness: the properties it decided, drain edges kept and their bytes (null: drains only). */
+  liveness: { decides: string[]; edges: number; bytes: number } | null;
 }
 
 /** A set of 64-bit fingerprints (two int32 lanes), open addressing with linear probing, load ≤ 0.8. */
@@ -279,7 +288,16 @@ export function exploreExhaustive(
   const want = new Set(props);
   const found: Found[] = [];
   const e = engineFor(d, cfg);
-  const fps = new FingerprintSet();
+  // Graph liveness (issue 13.2): drain edges recorded during the search, so fingerprints need indices.
+  const lv =
+    o.liveness === 'drain'
+      ? null
+      : LivenessGraph.for(
+          d,
+          cfg,
+          checker.drains.filter((p) => want.has(p.name)),
+        );
+  const fps = lv ? lv.fps : new FingerprintSet();
   const parent = new GrowInt32();
   const via = new GrowUint16();
   const queue = new VecQueue();
@@ -309,15 +327,17 @@ export function exploreExhaustive(
   // Reductions: decide once what applies.
   const mon = checker.monitors.length > 0;
   const declared = o.symmetry === false ? null : symmetryOf(e, d, cfg);
-  const groups = mon ? null : declared;
+  const groups = mon || lv ? null : declared;
   const symmetry =
     o.symmetry === false
       ? 'off'
       : declared && mon
         ? 'off (a stateful monitor is checked: its state may name a member of a symmetry group)'
-        : groups
-          ? `on (${groups.map((g) => `${g.length} interchangeable`).join(', ')})`
-          : 'n/a (the design declares no interchangeable objects)';
+        : declared && lv
+          ? 'off (liveness on the state graph: a cycle must return to the same state, not a permuted one)'
+          : groups
+            ? `on (${groups.map((g) => `${g.length} interchangeable`).join(', ')})`
+            : 'n/a (the design declares no interchangeable objects)';
   let porOn = false;
   let por: string;
   if (o.por === false) por = 'off';
@@ -365,10 +385,18 @@ export function exploreExhaustive(
       h2 = queue.h2;
     const succ: Succ[] = e.successors(v, h1, h2);
     const ms: MonitorStates | undefined = mid ? checker.monitorsById(mid.a[i]) : undefined;
+    let wd: World | undefined;
+    const W = () => (wd ??= e.decode(v));
+    if (lv) {
+      const fs = lv.expand(i, W, succ, want);
+      if (fs.length) {
+        record(fs, () => pathTo(i));
+        needWorld = checker.needsWorld(want);
+      }
+    }
     if (succ.length === 0 || needWorld) {
-      const vv = v;
       const fast = { engine: e, vec: v, h1, h2 };
-      const fs = checker.atState(() => e.decode(vv), want, fpKey(h1, h2), succ.length, fast, ms);
+      const fs = checker.atState(W, lv ? lv.others(want) : want, fpKey(h1, h2), succ.length, fast, ms);
       if (fs.length) {
         record(fs, () => pathTo(i));
         needWorld = checker.needsWorld(want);
@@ -436,7 +464,9 @@ export function exploreExhaustive(
         n1 = (n1 + z1(MONITOR_SLOT, m + 1)) | 0;
         n2 = (n2 + z2(MONITOR_SLOT, m + 1)) | 0;
       }
-      if (!fps.add(n1, n2)) continue;
+      const fresh = fps.add(n1, n2);
+      if (lv) lv.edge(s, fresh ? states : lv.fps.hit);
+      if (!fresh) continue;
       const j = states++;
       parent.push(j, i);
       via.push(j, s.k);
@@ -473,6 +503,12 @@ export function exploreExhaustive(
     }
   }
   if (stoppedBy === 'complete' && cutByDepth) stoppedBy = 'depth';
+  if (lv && want.size) {
+    for (const f of lv.cycles(want, pathTo)) {
+      want.delete(f.property);
+      found.push({ ...f, atStates: states, atMs: Date.now() - t0 });
+    }
+  }
   const rss = process.memoryUsage.rss();
   if (rss > peakRss) peakRss = rss;
   const structureBytes =
@@ -480,7 +516,8 @@ export function exploreExhaustive(
     parent.a.byteLength +
     via.a.byteLength +
     Math.max(queue.peakBytes, queue.bytes) +
-    (mid ? mid.a.byteLength : 0);
+    (mid ? mid.a.byteLength : 0) +
+    (lv ? lv.bytes - lv.fps.bytes : 0);
   const n = states,
     t = transitions + 1;
   const bound =
@@ -513,6 +550,7 @@ export function exploreExhaustive(
     },
     memory: { structureBytes, bytesPerState: structureBytes / n, peakRss },
     reductions: { symmetry, por },
+    liveness: lv ? { decides: lv.decides, edges: lv.edges, bytes: lv.bytes } : null,
   };
 }
 

@@ -2,7 +2,8 @@
  * `fencecheck explain FILE`: a counterexample as a plain-text timeline that pastes into an email.
  * Fixed width (<= 100 columns where the number of actors allows), ASCII only, one column per actor,
  * one row per action (the row starts with the step number; the line under it, starting with ':',
- * says what the action changed), then the drain for drain properties, the wait-for cycle for
+ * says what the action changed; a lasso marks where its cycle starts and that it repeats forever), then
+ * the drain for drain properties, the wait-for cycle for
  * acyclic-waits, the violated property with the objects it names, and the exact replay command.
  */
 import { relative, isAbsolute, resolve } from 'node:path';
@@ -131,7 +132,11 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
   const m = t.meta;
   const out: string[] = [];
   const expected = v.design ? v.design.expect[m.property]?.verdict : m.expect;
-  out.push(`${m.design} / ${m.property}: counterexample, ${m.actions.length} step${m.actions.length === 1 ? '' : 's'}`);
+  const lasso = m.loop !== undefined ? m.loop : null;
+  out.push(
+    `${m.design} / ${m.property}: counterexample, ${m.actions.length} step${m.actions.length === 1 ? '' : 's'}` +
+      (lasso === null ? '' : ` (a lasso: steps ${lasso + 1}-${m.actions.length} repeat forever)`),
+  );
   out.push('');
   if (v.design) out.push(...wrap(v.design.summary, W, 'design    '));
   if (v.property)
@@ -162,9 +167,22 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
   for (const n of v.notes) out.push(...wrap(n, W, 'note      '));
   out.push('');
   out.push(...renderHeader(v.actors, W));
-  out.push(...renderGrid(v.rows, v.actors, W));
+  if (lasso === null) out.push(...renderGrid(v.rows, v.actors, W));
+  else {
+    // The lasso: the prefix, then the cycle between two markers (the cycle replaces the drain).
+    out.push(...renderGrid(v.rows.slice(0, lasso), v.actors, W));
+    const mark = `---- loop: steps ${lasso + 1}-${m.actions.length}, kernel, GPU and timer steps only, repeat forever `;
+    out.push(fit(mark, W).padEnd(Math.min(W, 96), '-'));
+    out.push(...renderGrid(v.rows.slice(lasso), v.actors, W));
+    out.push(
+      fit(`---- back to the state after step ${lasso}: the loop repeats forever (weakly fair) `, W).padEnd(
+        Math.min(W, 96),
+        '-',
+      ),
+    );
+  }
 
-  if (v.drain) {
+  if (v.drain && lasso === null) {
     out.push('');
     out.push(
       fit('---- drain: userspace stops; the kernel, the GPU and timers run, fairly, with no new faults ', W).padEnd(
@@ -201,7 +219,11 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
   }
   if (v.offending.length) {
     out.push('');
-    out.push(v.drain ? 'offending objects, where the drain stopped:' : 'offending objects, in the last state:');
+    out.push(
+      v.drain && lasso === null
+        ? 'offending objects, where the drain stopped:'
+        : 'offending objects, in the last state:',
+    );
     const idw = Math.min(28, Math.max(...v.offending.map((o) => o.id.length)));
     for (const o of v.offending) {
       out.push(...wrap(o.summary, W, `  ${pad(o.id, idw)}  `));
