@@ -54,6 +54,8 @@ const finiteTime = defineProperty({
 export default Object.assign(finiteTime, {
   graph: {
     unmet: unsignalled,
-    cycle: (open: string[]) => `published fences never signal: ${open.slice(0, 6).join(', ')} stay unsignalled`,
+    cycle: (open: string[]) =>
+      `published fences never signal: ${open.slice(0, 6).join(', ')}${open.length > 6 ? ', ...' : ''} ` +
+      `stay${open.length > 1 ? '' : 's'} unsignalled`,
   },
 });

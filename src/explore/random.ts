@@ -5,6 +5,9 @@
  * Each property still looked for gets its own fast-check run (seed, seed+1, ...), so one property's
  * counterexample cannot hide another's. Deterministic for a given seed. Monitors' states are carried
  * along each run (and by `minimize`, through `firstViolation`).
+ * Drain properties are judged by the drain (drain.ts): from each state it follows ONE fair schedule
+ * (least recently taken first), so a livelock that another fair schedule falls into goes unseen here;
+ * the exhaustive explorer decides them on the state graph, over every fair schedule (liveness.ts).
  */
 import fc from 'fast-check';
 import type { Design } from '../../models/design.ts';

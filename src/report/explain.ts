@@ -150,7 +150,10 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
   out.push(...wrap(`'${m.config}': ${cfgLine(m.configValues)}`, W, 'config    '));
   const how =
     m.engine === 'exhaustive'
-      ? 'exhaustive search (breadth-first: no shorter trace exists in this config)'
+      ? lasso !== null
+        ? 'exhaustive search, then the strongly connected components of its kernel, GPU and timer edges ' +
+          '(the prefix is a shortest path to the cycle)'
+        : 'exhaustive search (breadth-first: no shorter trace exists in this config)'
       : `random exploration, seed ${m.seed ?? '?'}${m.path ? `, path ${m.path}` : ''}, then shrunk`;
   out.push(...wrap(how, W, 'found by  '));
   out.push(

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Design } from '../../models/design.ts';
 import finiteTime from '../../properties/finite-time.ts';
-import type { Property } from '../../properties/property.ts';
+import { defineProperty, type Property } from '../../properties/property.ts';
+import { ctx, type World } from '../../models/world.ts';
 import { Checker } from '../../src/check.ts';
 import { exploreExhaustive, type ExhaustiveResult } from '../../src/explore/exhaustive.ts';
 import { toTraceFile } from '../../src/api.ts';
@@ -90,6 +91,34 @@ describe('a livelock that one fair schedule escapes and another falls into', () 
     expect(f!.actions.map((a) => a.step)).toEqual(['toy_publish', 'toy_spin', 'toy_back']);
     expect(f!.message).toContain('f0');
     expect(f!.message).toContain('weakly fair cycle');
+  });
+});
+
+describe('obligations that are not constant on an SCC', () => {
+  // Open obligation 'idle' in one state of the spin cycle and 'armed' in the other: no fair cycle keeps
+  // one of them open, so it holds (the refinement per obligation, not the SCC's union, decides).
+  const alternating = Object.assign(
+    defineProperty({
+      name: 'toy-alternating',
+      kind: 'drain',
+      rules: [],
+      statement: 'test',
+      drain: () => null,
+    }),
+    {
+      graph: {
+        unmet: (w: World) =>
+          ctx(w, 'f0').published && !w.o.f0.hasTag('signaled')
+            ? [ctx<{ armed: boolean }>(w, 'spin').armed ? 'armed' : 'idle']
+            : [],
+      },
+    },
+  );
+  test('alternating obligations hold; a constant one along the same cycle is violated', () => {
+    const g = run(livelockToy, 'small', [alternating], 'graph');
+    expect(g.found).toEqual([]);
+    const both = run(livelockToy, 'small', [alternating, finiteTime], 'graph');
+    expect(both.found.map((f) => f.property)).toEqual(['finite-time']);
   });
 });
 
