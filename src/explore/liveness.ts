@@ -284,14 +284,13 @@ export class LivenessGraph {
   /** Iterative Tarjan over the states `inSet` admits; `onScc` gets each SCC and returns true to stop. */
   private sccs(inSet: (u: number) => boolean, onScc: (nodes: number[], inC: (v: number) => boolean) => boolean) {
     const n = this.n;
+    // 9 B a state; a popped state's `low` holds -2 - (its SCC's id); the stacks grow as needed
     const index = new Int32Array(n).fill(-1);
     const low = new Int32Array(n);
-    const stk = new Int32Array(n);
-    const csNode = new Int32Array(n);
-    const csEdge = new Int32Array(n);
-    const comp = new Int32Array(n).fill(-1);
     const on = new Uint8Array(n);
-    this.sccBytes = Math.max(this.sccBytes, n * 25);
+    const stack = new Grow<Int32Array>(Int32Array);
+    const csNode = new Grow<Int32Array>(Int32Array);
+    const csEdge = new Grow<Int32Array>(Int32Array);
     const to = this.to.a,
       off = this.off.a;
     let counter = 0,
@@ -301,44 +300,53 @@ export class LivenessGraph {
     for (let root = 0; root < n; root++) {
       if (index[root] !== -1 || !inSet(root)) continue;
       index[root] = low[root] = counter++;
-      stk[sp++] = root;
+      stack.set(sp++, root);
       on[root] = 1;
-      csNode[0] = root;
-      csEdge[0] = off[root];
+      csNode.set(0, root);
+      csEdge.set(0, off[root]);
       csp = 1;
       while (csp > 0) {
-        const u = csNode[csp - 1];
-        const ei = csEdge[csp - 1];
+        const u = csNode.a[csp - 1];
+        const ei = csEdge.a[csp - 1];
         if (ei < off[u + 1]) {
-          csEdge[csp - 1] = ei + 1;
+          csEdge.a[csp - 1] = ei + 1;
           const v = to[ei];
           if (!inSet(v)) continue;
           if (index[v] === -1) {
             index[v] = low[v] = counter++;
-            stk[sp++] = v;
+            stack.set(sp++, v);
             on[v] = 1;
-            csNode[csp] = v;
-            csEdge[csp] = off[v];
+            csNode.set(csp, v);
+            csEdge.set(csp, off[v]);
             csp++;
           } else if (on[v] && index[v] < low[u]) low[u] = index[v];
           continue;
         }
         csp--;
         if (csp > 0) {
-          const p = csNode[csp - 1];
+          const p = csNode.a[csp - 1];
           if (low[u] < low[p]) low[p] = low[u];
         }
         if (low[u] !== index[u]) continue;
         const nodes: number[] = [];
         const id = cid++;
         for (;;) {
-          const v = stk[--sp];
+          const v = stack.a[--sp];
           on[v] = 0;
-          comp[v] = id;
+          low[v] = -2 - id;
           nodes.push(v);
           if (v === u) break;
         }
-        const inC = (v: number) => v < n && comp[v] === id;
+        this.sccBytes = Math.max(
+          this.sccBytes,
+          index.byteLength +
+            low.byteLength +
+            on.byteLength +
+            stack.a.byteLength +
+            csNode.a.byteLength +
+            csEdge.a.byteLength,
+        );
+        const inC = (v: number) => v < n && low[v] === -2 - id;
         if (nodes.length === 1) {
           const [a, b] = this.outEdges(u);
           let self = false;
