@@ -426,4 +426,6 @@ export const rwUmfConfigs: Record<string, RwUmfConfig> = {
   p5j3: { P: 5, J: 3 },
   small: { P: 3, J: 2 },
   default: { P: 4, J: 4 },
+  // the largest scope the bench runs: (5, 3) is past Spin's published row, for the random engine
+  large: { P: 5, J: 3 },
 };

@@ -370,6 +370,9 @@ export function exploreExhaustive(
   let lastReport = Date.now();
   let needWorld = checker.needsWorld(want);
   let sp = checker.needsSteps(want);
+  // Witnesses (issue 11.2): counted on every distinct state expanded and every transition taken.
+  let ws = checker.witnessesStates(want);
+  let wt = checker.witnessesSteps(want);
 
   for (let i = 0; i < states; i++) {
     if (want.size === 0 && !o.exploreAll) {
@@ -387,11 +390,14 @@ export function exploreExhaustive(
     const ms: MonitorStates | undefined = mid ? checker.monitorsById(mid.a[i]) : undefined;
     let wd: World | undefined;
     const W = () => (wd ??= e.decode(v));
+    if (ws) checker.countState(W, want);
     if (lv) {
       const fs = lv.expand(i, W, succ, want);
       if (fs.length) {
         record(fs, () => pathTo(i));
         needWorld = checker.needsWorld(want);
+        ws = checker.witnessesStates(want);
+        wt = checker.witnessesSteps(want);
       }
     }
     if (succ.length === 0 || needWorld) {
@@ -401,6 +407,8 @@ export function exploreExhaustive(
         record(fs, () => pathTo(i));
         needWorld = checker.needsWorld(want);
         sp = checker.needsSteps(want);
+        ws = checker.witnessesStates(want);
+        wt = checker.witnessesSteps(want);
       }
       if (want.size === 0 && !o.exploreAll) {
         stoppedBy = 'all-found';
@@ -429,6 +437,12 @@ export function exploreExhaustive(
     let wv: World | undefined;
     for (const s of todo) {
       transitions++;
+      if (wt) {
+        wv ??= e.decode(v);
+        acts ??= enabledActions(d, cfg, wv);
+        const a = acts[s.k];
+        checker.countStep(wv, actionInfo(a.step, a.args, a.label), a.next, want);
+      }
       if (sp) {
         wv ??= e.decode(v);
         acts ??= enabledActions(d, cfg, wv);
@@ -437,6 +451,8 @@ export function exploreExhaustive(
           record(stepF, () => [...pathTo(i), s.k]);
           needWorld = checker.needsWorld(want);
           sp = checker.needsSteps(want);
+          ws = checker.witnessesStates(want);
+          wt = checker.witnessesSteps(want);
         }
       }
       let n1 = s.h1,
@@ -458,6 +474,8 @@ export function exploreExhaustive(
             record(r.found, () => [...pathTo(i), s.k]);
             needWorld = checker.needsWorld(want);
             sp = checker.needsSteps(want);
+            ws = checker.witnessesStates(want);
+            wt = checker.witnessesSteps(want);
           }
           if (r.states !== ms) m = checker.internMonitors(r.states);
         }
