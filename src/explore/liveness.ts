@@ -72,6 +72,7 @@ class IndexedFingerprintSet {
     return this.hi.byteLength + this.lo.byteLength + this.ix.byteLength;
   }
   add(h1: number, h2: number): boolean {
+    if (this.dead) throw new Error('internal: the fingerprint set was handed to the SCC analysis');
     if (h1 === 0 && h2 === 0) h2 = 1;
     const hi = this.hi,
       lo = this.lo,
@@ -92,6 +93,20 @@ class IndexedFingerprintSet {
       }
     }
   }
+  /**
+   * Once the search is over, the set's memory as the SCC analysis' arrays for `n` states (it holds at
+   * least 1.25 n entries per lane): the set cannot be used after this.
+   */
+  scratch(n: number): { index: Int32Array; low: Int32Array; on: Uint8Array } | null {
+    if (this.hi.length < n || this.dead) return null;
+    this.dead = true;
+    return {
+      index: new Int32Array(this.hi.buffer, 0, n).fill(-1),
+      low: new Int32Array(this.lo.buffer, 0, n),
+      on: new Uint8Array(this.ix.buffer, 0, n).fill(0),
+    };
+  }
+  private dead = false;
   private grow() {
     const oh = this.hi,
       ol = this.lo,
@@ -284,10 +299,13 @@ export class LivenessGraph {
   /** Iterative Tarjan over the states `inSet` admits; `onScc` gets each SCC and returns true to stop. */
   private sccs(inSet: (u: number) => boolean, onScc: (nodes: number[], inC: (v: number) => boolean) => boolean) {
     const n = this.n;
-    // 9 B a state; a popped state's `low` holds -2 - (its SCC's id); the stacks grow as needed
-    const index = new Int32Array(n).fill(-1);
-    const low = new Int32Array(n);
-    const on = new Uint8Array(n);
+    // 9 B a state, in the fingerprint set's memory the first time (the search is over); a popped state's
+    // `low` holds -2 - (its SCC's id); the stacks grow as needed
+    const reused = this.fps.scratch(n);
+    const index = reused?.index ?? new Int32Array(n).fill(-1);
+    const low = reused?.low ?? new Int32Array(n);
+    const on = reused?.on ?? new Uint8Array(n);
+    const own = reused ? 0 : index.byteLength + low.byteLength + on.byteLength;
     const stack = new Grow<Int32Array>(Int32Array);
     const csNode = new Grow<Int32Array>(Int32Array);
     const csEdge = new Grow<Int32Array>(Int32Array);
@@ -337,15 +355,7 @@ export class LivenessGraph {
           nodes.push(v);
           if (v === u) break;
         }
-        this.sccBytes = Math.max(
-          this.sccBytes,
-          index.byteLength +
-            low.byteLength +
-            on.byteLength +
-            stack.a.byteLength +
-            csNode.a.byteLength +
-            csEdge.a.byteLength,
-        );
+        this.sccBytes = Math.max(this.sccBytes, own + stack.a.byteLength + csNode.a.byteLength + csEdge.a.byteLength);
         const inC = (v: number) => v < n && low[v] === -2 - id;
         if (nodes.length === 1) {
           const [a, b] = this.outEdges(u);
