@@ -135,6 +135,12 @@ class Grow<T extends Int32Array | Uint16Array | Uint8Array> {
   constructor(private C: TypedCtor) {
     this.a = new C(1 << 12) as T;
   }
+  widen(C: TypedCtor) {
+    const b = new C(this.a.length) as T;
+    b.set(this.a);
+    this.a = b;
+    this.C = C;
+  }
   set(i: number, x: number) {
     if (i >= this.a.length) {
       const b = new this.C(Math.max(i + 1, Math.ceil(this.a.length * 1.5))) as T;
@@ -167,7 +173,8 @@ export class LivenessGraph {
   private tracked: Tracked[];
   private off = new Grow<Int32Array>(Int32Array);
   private to = new Grow<Int32Array>(Int32Array);
-  private lab = new Grow<Uint16Array>(Uint16Array);
+  /** Label ids: one byte until a design has more than 256 distinct drain actions. */
+  private lab = new Grow<Uint8Array | Uint16Array>(Uint8Array);
   private flags = new Grow<Uint8Array>(Uint8Array);
   private labelIds = new Map<string, number>();
   private labelNames: string[] = [];
@@ -262,6 +269,7 @@ export class LivenessGraph {
     if (id === undefined) {
       id = this.labelNames.length;
       if (id > 0xffff) throw new Error('more than 65536 distinct drain actions');
+      if (id === 0x100) this.lab.widen(Uint16Array);
       this.labelNames.push(l);
       this.labelIds.set(l, id);
     }
