@@ -248,6 +248,12 @@ export function rebuildTrace(d: Design, cfg: unknown, ks: number[]): TraceStep[]
   return out;
 }
 
+function rebuildWorld(d: Design, cfg: unknown, ks: number[]): World {
+  let w: World = d.init(cfg);
+  for (const k of ks) w = enabledActions(d, cfg, w)[k].next;
+  return w;
+}
+
 /** Symmetry groups as slots, and the canonical fingerprint of a vector. */
 function symmetryOf(e: FastEngine, d: Design, cfg: unknown): Int32Array[][] | null {
   if (!d.symmetry) return null;
@@ -367,6 +373,7 @@ export function exploreExhaustive(
   let levelEnd = 1;
   let cutByDepth = false;
   let stoppedBy: ExhaustiveResult['stoppedBy'] = 'complete';
+  let shifted = 0; // states taken from the queue (graph liveness drains the rest after a bound)
   let lastReport = Date.now();
   let needWorld = checker.needsWorld(want);
   let sp = checker.needsSteps(want);
@@ -384,6 +391,7 @@ export function exploreExhaustive(
       levelEnd = states;
     }
     const v = queue.shift();
+    shifted = i + 1;
     const h1 = queue.h1,
       h2 = queue.h2;
     const succ: Succ[] = e.successors(v, h1, h2);
@@ -417,6 +425,11 @@ export function exploreExhaustive(
     }
     if (depth >= o.maxDepth) {
       if (succ.length) cutByDepth = true;
+      if (lv && succ.length) {
+        // not expanded: a drain from here may go past the depth bound, as without graph liveness
+        const fs = checker.atState(W, new Set(lv.decides.filter((p) => want.has(p))), fpKey(h1, h2));
+        if (fs.length) record(fs, () => pathTo(i));
+      }
       continue;
     }
 
@@ -496,6 +509,7 @@ export function exploreExhaustive(
     }
     if (states >= o.maxStates) {
       stoppedBy = 'states';
+      lv?.cut(i); // its expansion may be incomplete: no cycle may rest on its edges
       break;
     }
     // The clock every 256 expansions (cheap): progress at least every 250 ms and the time budget, even on
@@ -521,6 +535,24 @@ export function exploreExhaustive(
     }
   }
   if (stoppedBy === 'complete' && cutByDepth) stoppedBy = 'depth';
+  if (lv && want.size && stoppedBy !== 'complete' && stoppedBy !== 'depth' && stoppedBy !== 'all-found') {
+    // A bound stopped the search: a drain may settle beyond what was explored, so states not (fully)
+    // expanded get the drain, as without graph liveness.
+    const only = new Set(lv.decides.filter((p) => want.has(p)));
+    // the state cut short is no longer in the queue; the rest of the frontier is, in index order
+    const first = shifted;
+    for (let j = lv.expanded; j < states && only.size; j++) {
+      let fs: { property: string; message: string; drain?: string[] }[];
+      if (j < first) fs = checker.atState(rebuildWorld(d, cfg, pathTo(j)), only);
+      else {
+        const v = queue.shift();
+        const fast = { engine: e, vec: v, h1: queue.h1, h2: queue.h2 };
+        fs = checker.atState(() => e.decode(v), only, fpKey(queue.h1, queue.h2), undefined, fast);
+      }
+      for (const f of fs) only.delete(f.property);
+      record(fs, () => pathTo(j));
+    }
+  }
   if (lv && want.size) {
     for (const f of lv.cycles(want, pathTo)) {
       want.delete(f.property);

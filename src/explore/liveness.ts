@@ -261,6 +261,18 @@ export class LivenessGraph {
     return out;
   }
 
+  /** States expanded completely (0 .. expanded - 1). */
+  get expanded(): number {
+    return this.n;
+  }
+
+  /** State `i`, the last one expanded, was cut short by a bound: forget it was expanded. */
+  cut(i: number) {
+    if (i !== this.n - 1) return;
+    this.n--;
+    this.e = this.off.a[i];
+  }
+
   /** Successor `s` of the state being expanded is state `target`. */
   edge(s: Succ, target: number) {
     if (!this.cur || !isDrainRole(s.step.role)) return;

@@ -80,6 +80,32 @@ describe('graph liveness agrees with the drain on small worlds', () => {
   });
 });
 
+describe('a search stopped by a bound', () => {
+  // A drain may settle beyond the states explored: graph liveness drains the frontier, so a bound never
+  // hides what the drain alone finds (the present-submit-return default config at 5,000 states did).
+  test('state and depth bounds: graph finds what the drain finds', async () => {
+    const { designs } = await registry();
+    const d = designs.get('umf-wrapped')!;
+    const cfg = d.configs.small;
+    let drainFound = 0;
+    const bounds = [4, 8, 16].map((n) => ({ maxStates: n, maxDepth: 100 }));
+    for (const bound of [...bounds, ...[1, 2, 3].map((k) => ({ maxStates: 100_000, maxDepth: k }))]) {
+      const go = (liveness: 'graph' | 'drain') =>
+        exploreExhaustive(d, cfg, new Checker(d, cfg, [finiteTime]), ['finite-time'], { ...bound, liveness });
+      const g = go('graph');
+      const dr = go('drain');
+      expect(g.stoppedBy).not.toBe('complete');
+      if (dr.found.length) drainFound++;
+      if (dr.found.length)
+        expect(
+          g.found.map((f) => f.property),
+          JSON.stringify(bound),
+        ).toEqual(['finite-time']);
+    }
+    expect(drainFound).toBeGreaterThan(0);
+  });
+});
+
 describe('a livelock that one fair schedule escapes and another falls into', () => {
   test('the drain misses it; the graph finds a lasso', () => {
     const dr = run(livelockToy, 'small', [finiteTime], 'drain');
