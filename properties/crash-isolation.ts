@@ -5,6 +5,9 @@
  * a crashed client does not hold the compositor in a wait, and every fence the crashed client owed is
  * signalled; after a compositor crash every fence it owed is signalled and every buffer it held for a
  * live client is released, so no client waits forever.
+ * On the state graph (src/explore/liveness.ts) the judgment is the same at a state where nothing drains
+ * (crashes are faults, final, never part of a drain, so the crashed sides are those of the state); the
+ * obligation a fair cycle must keep open is what the judgment would name there.
  */
 import { defineProperty } from './property.ts';
 import { idsOf, ctx, hasTag, stateOf } from '../models/world.ts';
@@ -25,7 +28,7 @@ function owedUnsignalled(w: World, owner: string): string[] {
   return out;
 }
 
-export default defineProperty({
+const crashIsolation = defineProperty({
   name: 'crash-isolation',
   kind: 'drain',
   rules: ['I10', 'R30'],
@@ -71,5 +74,14 @@ export default defineProperty({
         return `crashed ${comp} held ${stuck.client}'s ${stuck.buf} (frame ${stuck.frame}); it is never released`;
     }
     return null;
+  },
+});
+
+export default Object.assign(crashIsolation, {
+  graph: {
+    unmet: (w: World, cfg: unknown): string[] => {
+      const m = crashIsolation.drain!(w, { settled: w, steps: 0, labels: [], bound: 0 }, cfg);
+      return m ? [m] : [];
+    },
   },
 });

@@ -8,8 +8,21 @@
 import { defineProperty } from './property.ts';
 import { waitEdges } from '../models/view.ts';
 import type { UmfContext } from '../models/userq/user-memory-fence.ts';
+import type { World } from '../models/world.ts';
 
-export default defineProperty({
+/** Waits on a user fence whose writer crashed, as [waiter, fence]. */
+function waitsOnCrashed(w: World): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  for (const [from, to] of waitEdges(w)) {
+    const s = w.o[to];
+    if (s?.machine.id !== 'user_memory_fence') continue;
+    const { writer }: UmfContext = s.context;
+    if (w.o[writer]?.hasTag('crashed')) out.push([from, to, writer]);
+  }
+  return out;
+}
+
+const crashedProducerReleases = defineProperty({
   name: 'crashed-producer-releases',
   kind: 'drain',
   rules: ['R105', 'R120'],
@@ -24,14 +37,12 @@ export default defineProperty({
   statement: 'Once a producer process crashed, nothing waits forever on the user fences it was obliged to write.',
   drain: (_from, r) => {
     if (!r.settled) return `the kernel, GPU and timers did not settle within ${r.bound} steps (livelock)`;
-    const w = r.settled;
-    for (const [from, to] of waitEdges(w)) {
-      const s = w.o[to];
-      if (s?.machine.id !== 'user_memory_fence') continue;
-      const { writer }: UmfContext = s.context;
-      if (w.o[writer]?.hasTag('crashed'))
-        return `${from} still waits on ${to}, whose writer ${writer} crashed (seed 002 §2.1)`;
-    }
-    return null;
+    const [stuck] = waitsOnCrashed(r.settled);
+    return stuck ? `${stuck[0]} still waits on ${stuck[1]}, whose writer ${stuck[2]} crashed (seed 002 §2.1)` : null;
   },
+});
+
+/** On the state graph: the obligations are the waits on a crashed writer's user fence (src/explore/liveness.ts). */
+export default Object.assign(crashedProducerReleases, {
+  graph: { unmet: (w: World) => waitsOnCrashed(w).map(([from, to]) => `${from} -> ${to}`) },
 });

@@ -5,13 +5,27 @@
  * settles, every fence anyone can see (installed in a resv, syncobj, sync_file or dependency list) must
  * be signaled. A fence only userspace could signal stays unsignaled in a drain, so it counts against
  * the design (R30). A drain that does not settle within its bound is a livelock and a violation too.
+ * On the state graph (`graph`, src/explore/liveness.ts) every fair schedule counts, not the drain's one:
+ * the obligations are the published, unsignalled fences; a weakly fair cycle of kernel, GPU and timer
+ * steps that keeps one unsignalled is a livelock.
  */
 import { defineProperty, DRAIN_ROLES } from './property.ts';
 import { isFence } from '../models/view.ts';
 
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
+import type { World } from '../models/world.ts';
 
-export default defineProperty({
+/** Published fences not signalled at w, by id (sorted). */
+function unsignalled(w: World): string[] {
+  const out: string[] = [];
+  for (const id of Object.keys(w.o).sort()) {
+    const s = w.o[id];
+    if (isFence(s) && !s.hasTag('signaled') && (s.context as DmaFenceContext).published) out.push(id);
+  }
+  return out;
+}
+
+const finiteTime = defineProperty({
   name: 'finite-time',
   kind: 'drain',
   temporal: 'liveness',
@@ -31,17 +45,23 @@ export default defineProperty({
         `the kernel, GPU and timers did not settle within ${r.bound} steps (livelock); last steps: ` +
         `${r.labels.slice(-4).join(', ')}`
       );
-    const stuck: string[] = [];
-    for (const id of Object.keys(r.settled.o).sort()) {
-      const s = r.settled.o[id];
-      if (!isFence(s) || s.hasTag('signaled')) continue;
-      const c = s.context as DmaFenceContext;
-      if (c.published) stuck.push(c.signaller === 'user' ? `${id} (only userspace can signal it)` : id);
-    }
+    const w = r.settled;
+    const stuck = unsignalled(w).map((id) =>
+      (w.o[id].context as DmaFenceContext).signaller === 'user' ? `${id} (only userspace can signal it)` : id,
+    );
     if (!stuck.length) return null;
     return (
       `published fences never signal once userspace stops: ` +
       `${stuck.slice(0, 6).join(', ')}${stuck.length > 6 ? ` and ${stuck.length - 6} more` : ''}`
     );
+  },
+});
+
+export default Object.assign(finiteTime, {
+  graph: {
+    unmet: unsignalled,
+    cycle: (open: string[]) =>
+      `published fences never signal: ${open.slice(0, 6).join(', ')}${open.length > 6 ? ', ...' : ''} ` +
+      `stay${open.length > 1 ? '' : 's'} unsignalled`,
   },
 });

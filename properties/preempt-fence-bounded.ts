@@ -23,7 +23,19 @@ function staleRunner(w: World): string | null {
   return null;
 }
 
-export default defineProperty({
+/** Enabled preempt/eviction fences not signalled at w. */
+function enabledUnsignalled(w: World): string[] {
+  const stuck: string[] = [];
+  for (const id of Object.keys(w.o).sort()) {
+    const s = w.o[id];
+    if (!isFence(s) || s.hasTag('signaled')) continue;
+    const c: DmaFenceContext = s.context;
+    if (lazyKinds.has(c.ops) && c.enableSignal) stuck.push(id);
+  }
+  return stuck;
+}
+
+const preemptFenceBounded = defineProperty({
   name: 'preempt-fence-bounded',
   kind: 'drain',
   rules: ['I20', 'R108', 'R109', 'R110', 'R111', 'R112', 'R115'],
@@ -43,15 +55,15 @@ export default defineProperty({
     const stale = staleRunner(from);
     if (stale) return stale;
     if (!r.settled) return `the kernel, GPU and timers did not settle within ${r.bound} steps (livelock)`;
-    const stuck: string[] = [];
-    for (const id of Object.keys(r.settled.o).sort()) {
-      const s = r.settled.o[id];
-      if (!isFence(s) || s.hasTag('signaled')) continue;
-      const c: DmaFenceContext = s.context;
-      if (lazyKinds.has(c.ops) && c.enableSignal) stuck.push(id);
-    }
+    const stuck = enabledUnsignalled(r.settled);
     return stuck.length
       ? `enabled ${stuck.join(', ')} never signal${stuck.length > 1 ? '' : 's'} once userspace stops (I20)`
       : null;
   },
 });
+
+/**
+ * On the state graph (src/explore/liveness.ts): the stale runner is judged at every state, the
+ * obligations are the enabled, unsignalled preempt and eviction fences.
+ */
+export default Object.assign(preemptFenceBounded, { graph: { unmet: enabledUnsignalled, always: staleRunner } });

@@ -38,6 +38,8 @@ export interface CheckOptions {
   symmetry?: boolean;
   /** Exhaustive: partial-order reduction when only terminal properties are looked for (default on). */
   por?: boolean;
+  /** Exhaustive: drain properties on the state graph ('graph', default) or by one fair drain ('drain'). */
+  liveness?: 'graph' | 'drain';
   /** Exhaustive: stop with a partial verdict above this resident memory, in MiB. */
   maxMemoryMb?: number;
   /** Evaluate the numbers designs report (Design.metrics) after exploring (default on). */
@@ -257,6 +259,7 @@ export function toTraceFile(
       violation: f.message,
       actions: f.actions,
       drain: f.drain,
+      ...(f.loop === undefined ? {} : { loop: f.loop }),
     },
     states: images(d, cfg, f),
   };
@@ -359,6 +362,7 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
         budgetMs: o.budgetMs,
         symmetry: o.symmetry,
         por: o.por,
+        liveness: o.liveness,
         maxMemoryBytes: o.maxMemoryMb === undefined ? undefined : o.maxMemoryMb * 2 ** 20,
         onProgress: (p) => o.onProgress?.({ design: d.name, engine: 'exhaustive', states: p.states }),
       });

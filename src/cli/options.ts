@@ -51,6 +51,12 @@ export const EXPLORE_OPTIONS: { [K in keyof Required<CheckOptions>]: Spec | null
       '--no-por',
       'exhaustive: switch off partial-order reduction (used only for terminal properties such as no-deadlock)',
     ),
+  liveness: (c) =>
+    c.addOption(
+      new Option('--liveness <how>', 'exhaustive: drain properties on the state graph, or by one fair drain per state')
+        .choices(['graph', 'drain'])
+        .default('graph'),
+    ),
   maxMemoryMb: (c) =>
     c.option(
       '--max-memory-mb <n>',
@@ -114,6 +120,7 @@ export function toCheckOptions(o: Record<string, any>): CheckOptions {
     save: !!o.save,
     symmetry: o.symmetry,
     por: o.por,
+    liveness: o.liveness,
     maxMemoryMb: o.maxMemoryMb,
     metrics: o.metrics,
     config: o.config,

@@ -23,6 +23,8 @@ export interface TraceMeta {
   violation: string;
   actions: TraceStep[];
   drain?: string[];
+  /** A lasso: actions[loop..] repeat forever (they return to the state after actions[loop - 1]). */
+  loop?: number;
 }
 
 export interface TraceFile {
@@ -121,6 +123,7 @@ export function encodeTrace(t: TraceFile): Json {
       violation: m.violation,
       actions: m.actions as unknown as Json,
       ...(m.drain ? { drain: m.drain } : {}),
+      ...(m.loop === undefined ? {} : { loop: m.loop }),
     },
     vars: ITF_VARS,
     states: t.states.map((world, i) => {
@@ -168,6 +171,8 @@ export function decodeTrace(j: unknown): TraceFile {
     if (!isObj(a) || typeof a.step !== 'string' || !Array.isArray(a.args))
       bad(`'#meta.actions[${i}]' must be {step: string, args: array}`);
   });
+  if (m.loop !== undefined && !(Number.isInteger(m.loop) && m.loop >= 0 && m.loop < m.actions.length))
+    bad("'#meta.loop' must be the index of an action of the trace (where its cycle starts)");
   if (o.states.length !== m.actions.length + 1)
     bad(
       `trace has ${o.states.length} states for ${m.actions.length} actions (expected ${m.actions.length + 1}): ` +
@@ -191,6 +196,7 @@ export function decodeTrace(j: unknown): TraceFile {
         label: typeof a.label === 'string' ? a.label : a.step,
       })),
       drain: Array.isArray(m.drain) ? m.drain : undefined,
+      ...(Number.isInteger(m.loop) ? { loop: m.loop as number } : {}),
     },
     states: o.states.map((s: any) => fromItfValue(s.world)),
   };

@@ -246,6 +246,8 @@ const meta = z.strictObject({
   violation: text(4096).min(1),
   actions: z.array(action).max(MAX_ACTIONS),
   drain: z.array(text(1024)).max(MAX_ACTIONS).optional(),
+  /** A lasso's cycle starts at this action (traces without it are finite). */
+  loop: z.int().min(0).max(MAX_ACTIONS).optional(),
 });
 
 const state = z.strictObject({
@@ -271,6 +273,13 @@ const traceSchema = z
   })
   .superRefine((t, ctx) => {
     const acts = t['#meta'].actions;
+    const loop = t['#meta'].loop;
+    if (loop !== undefined && loop >= acts.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['#meta', 'loop'],
+        message: `the cycle starts at action ${loop}, but the trace has ${acts.length} actions`,
+      });
     if (t.states.length !== acts.length + 1) {
       const why = t.states.length < acts.length + 1 ? 'truncated?' : 'states added?';
       ctx.addIssue({

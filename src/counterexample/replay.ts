@@ -1,7 +1,8 @@
 /**
  * Replay a saved trace against the design as it is now: the actions, by name and arguments, from the
  * design's initial world under its CURRENT named config, and the recorded property must break again at
- * the end. It fails (exit 1) when an action is no longer enabled, the outcome changed, the recorded
+ * the end (a lasso, `#meta.loop`: its cycle returns to the loop state, is weakly fair, and keeps the
+ * property's obligation unmet, src/explore/liveness.ts). It fails (exit 1) when an action is no longer enabled, the outcome changed, the recorded
  * config values differ from the current ones (a divergence, never silently used), or the design no
  * longer expects the violation. Recorded world images and the model digest tell "the model drifted"
  * apart from "fixed". Malformed files never get this far: the loader (load.ts) rejects them.
@@ -15,6 +16,7 @@ import type { TraceFile } from './itf.ts';
 import type { Property } from '../../properties/property.ts';
 import { loadTrace, readTrace, type LoadedTrace } from './load.ts';
 import { traceDigest } from './digest.ts';
+import { judgeLasso } from '../explore/liveness.ts';
 
 export interface ReplayResult {
   file: string;
@@ -58,7 +60,8 @@ export function expectationDrift(d: Design, t: TraceFile): string | null {
   );
 }
 
-function replayLoaded(l: LoadedTrace): ReplayResult {
+/** Replay a trace the loader resolved (what `replayFile` does after loading). */
+export function replayLoaded(l: LoadedTrace): ReplayResult {
   const r = replayTrace(l.file, l.design, l.property, l.trace);
   const problems = [
     l.configDiff ? `config '${l.trace.meta.config}' differs from the recorded values (${l.configDiff})` : '',
@@ -118,6 +121,13 @@ export function findingAtEnd(d: Design, cfg: unknown, prop: Property, w0: World,
 }
 
 function judge(d: Design, cfg: unknown, prop: Property, t: TraceFile, w0: World, acts: readonly Action[]) {
+  if (t.meta.loop !== undefined) {
+    // A lasso: the cycle must return to where it started, be weakly fair, and keep an obligation open.
+    const r = judgeLasso(d, cfg, prop, w0, acts, t.meta.loop);
+    return r.ok
+      ? { ok: true, message: `reproduced (a lasso: steps ${t.meta.loop + 1}-${acts.length} repeat): ${r.message}` }
+      : { ok: false, message: `outcome changed: the lasso no longer shows a violation: ${r.message}` };
+  }
   const f = findingAtEnd(d, cfg, prop, w0, acts);
   if (f) return { ok: true, message: `reproduced: ${f.message}` };
   const n = t.meta.actions.length;

@@ -33,6 +33,7 @@ import { enabledActions, type Action } from '../world/steps.ts';
 import { cachedLabel, fpKey, z1, z2, type FastEngine, type Succ } from '../world/fast.ts';
 import { engineFor } from './drain.ts';
 import { toTraceStep, type Found, type TraceStep } from './trace.ts';
+import { LivenessGraph } from './liveness.ts';
 
 export interface ExhaustiveOptions {
   maxDepth: number;
@@ -46,6 +47,12 @@ export interface ExhaustiveOptions {
   por?: boolean;
   /** Keep exploring after every property has a counterexample (default false: stop, 'all-found'). */
   exploreAll?: boolean;
+  /**
+   * How drain properties are decided: 'graph' (default) on the state graph, exactly, for those that
+   * declare a graph form (src/explore/liveness.ts; the others keep the drain); 'drain' by the one fair
+   * schedule of a drain from every state (src/explore/drain.ts).
+   */
+  liveness?: 'graph' | 'drain';
   onProgress?: (p: { states: number; depth: number; transitions: number }) => void;
 }
 
@@ -63,6 +70,8 @@ export interface ExhaustiveResult {
   fingerprints: { bits: 64; collisionProbability: number; birthdayBound: number };
   memory: { structureBytes: number; bytesPerState: number; peakRss: number };
   reductions: { symmetry: string; por: string };
+  /** Graph liveness: the properties it decided, drain edges kept and their bytes (null: drains only). */
+  liveness: { decides: string[]; edges: number; bytes: number } | null;
 }
 
 /** A set of 64-bit fingerprints (two int32 lanes), open addressing with linear probing, load ≤ 0.8. */
@@ -239,6 +248,12 @@ export function rebuildTrace(d: Design, cfg: unknown, ks: number[]): TraceStep[]
   return out;
 }
 
+function rebuildWorld(d: Design, cfg: unknown, ks: number[]): World {
+  let w: World = d.init(cfg);
+  for (const k of ks) w = enabledActions(d, cfg, w)[k].next;
+  return w;
+}
+
 /** Symmetry groups as slots, and the canonical fingerprint of a vector. */
 function symmetryOf(e: FastEngine, d: Design, cfg: unknown): Int32Array[][] | null {
   if (!d.symmetry) return null;
@@ -279,7 +294,16 @@ export function exploreExhaustive(
   const want = new Set(props);
   const found: Found[] = [];
   const e = engineFor(d, cfg);
-  const fps = new FingerprintSet();
+  // Graph liveness (issue 13.2): drain edges recorded during the search, so fingerprints need indices.
+  const lv =
+    o.liveness === 'drain'
+      ? null
+      : LivenessGraph.for(
+          d,
+          cfg,
+          checker.drains.filter((p) => want.has(p.name)),
+        );
+  const fps = lv ? lv.fps : new FingerprintSet();
   const parent = new GrowInt32();
   const via = new GrowUint16();
   const queue = new VecQueue();
@@ -309,15 +333,17 @@ export function exploreExhaustive(
   // Reductions: decide once what applies.
   const mon = checker.monitors.length > 0;
   const declared = o.symmetry === false ? null : symmetryOf(e, d, cfg);
-  const groups = mon ? null : declared;
+  const groups = mon || lv ? null : declared;
   const symmetry =
     o.symmetry === false
       ? 'off'
       : declared && mon
         ? 'off (a stateful monitor is checked: its state may name a member of a symmetry group)'
-        : groups
-          ? `on (${groups.map((g) => `${g.length} interchangeable`).join(', ')})`
-          : 'n/a (the design declares no interchangeable objects)';
+        : declared && lv
+          ? 'off (liveness on the state graph: a cycle must return to the same state, not a permuted one)'
+          : groups
+            ? `on (${groups.map((g) => `${g.length} interchangeable`).join(', ')})`
+            : 'n/a (the design declares no interchangeable objects)';
   let porOn = false;
   let por: string;
   if (o.por === false) por = 'off';
@@ -347,6 +373,7 @@ export function exploreExhaustive(
   let levelEnd = 1;
   let cutByDepth = false;
   let stoppedBy: ExhaustiveResult['stoppedBy'] = 'complete';
+  let shifted = 0; // states taken from the queue (graph liveness drains the rest after a bound)
   let lastReport = Date.now();
   let needWorld = checker.needsWorld(want);
   let sp = checker.needsSteps(want);
@@ -364,15 +391,26 @@ export function exploreExhaustive(
       levelEnd = states;
     }
     const v = queue.shift();
+    shifted = i + 1;
     const h1 = queue.h1,
       h2 = queue.h2;
     const succ: Succ[] = e.successors(v, h1, h2);
     const ms: MonitorStates | undefined = mid ? checker.monitorsById(mid.a[i]) : undefined;
-    if (ws) checker.countState(() => e.decode(v), want);
+    let wd: World | undefined;
+    const W = () => (wd ??= e.decode(v));
+    if (ws) checker.countState(W, want);
+    if (lv) {
+      const fs = lv.expand(i, W, succ, want);
+      if (fs.length) {
+        record(fs, () => pathTo(i));
+        needWorld = checker.needsWorld(want);
+        ws = checker.witnessesStates(want);
+        wt = checker.witnessesSteps(want);
+      }
+    }
     if (succ.length === 0 || needWorld) {
-      const vv = v;
       const fast = { engine: e, vec: v, h1, h2 };
-      const fs = checker.atState(() => e.decode(vv), want, fpKey(h1, h2), succ.length, fast, ms);
+      const fs = checker.atState(W, lv ? lv.others(want) : want, fpKey(h1, h2), succ.length, fast, ms);
       if (fs.length) {
         record(fs, () => pathTo(i));
         needWorld = checker.needsWorld(want);
@@ -387,6 +425,11 @@ export function exploreExhaustive(
     }
     if (depth >= o.maxDepth) {
       if (succ.length) cutByDepth = true;
+      if (lv && succ.length) {
+        // not expanded: a drain from here may go past the depth bound, as without graph liveness
+        const fs = checker.atState(W, new Set(lv.decides.filter((p) => want.has(p))), fpKey(h1, h2));
+        if (fs.length) record(fs, () => pathTo(i));
+      }
       continue;
     }
 
@@ -452,7 +495,9 @@ export function exploreExhaustive(
         n1 = (n1 + z1(MONITOR_SLOT, m + 1)) | 0;
         n2 = (n2 + z2(MONITOR_SLOT, m + 1)) | 0;
       }
-      if (!fps.add(n1, n2)) continue;
+      const fresh = fps.add(n1, n2);
+      if (lv) lv.edge(s, fresh ? states : lv.fps.hit);
+      if (!fresh) continue;
       const j = states++;
       parent.push(j, i);
       via.push(j, s.k);
@@ -464,6 +509,7 @@ export function exploreExhaustive(
     }
     if (states >= o.maxStates) {
       stoppedBy = 'states';
+      lv?.cut(i); // its expansion may be incomplete: no cycle may rest on its edges
       break;
     }
     // The clock every 256 expansions (cheap): progress at least every 250 ms and the time budget, even on
@@ -489,6 +535,30 @@ export function exploreExhaustive(
     }
   }
   if (stoppedBy === 'complete' && cutByDepth) stoppedBy = 'depth';
+  if (lv && want.size && stoppedBy !== 'complete' && stoppedBy !== 'depth' && stoppedBy !== 'all-found') {
+    // A bound stopped the search: a drain may settle beyond what was explored, so states not (fully)
+    // expanded get the drain, as without graph liveness.
+    const only = new Set(lv.decides.filter((p) => want.has(p)));
+    // the state cut short is no longer in the queue; the rest of the frontier is, in index order
+    const first = shifted;
+    for (let j = lv.expanded; j < states && only.size; j++) {
+      let fs: { property: string; message: string; drain?: string[] }[];
+      if (j < first) fs = checker.atState(rebuildWorld(d, cfg, pathTo(j)), only);
+      else {
+        const v = queue.shift();
+        const fast = { engine: e, vec: v, h1: queue.h1, h2: queue.h2 };
+        fs = checker.atState(() => e.decode(v), only, fpKey(queue.h1, queue.h2), undefined, fast);
+      }
+      for (const f of fs) only.delete(f.property);
+      record(fs, () => pathTo(j));
+    }
+  }
+  if (lv && want.size) {
+    for (const f of lv.cycles(want, pathTo)) {
+      want.delete(f.property);
+      found.push({ ...f, atStates: states, atMs: Date.now() - t0 });
+    }
+  }
   const rss = process.memoryUsage.rss();
   if (rss > peakRss) peakRss = rss;
   const structureBytes =
@@ -496,7 +566,8 @@ export function exploreExhaustive(
     parent.a.byteLength +
     via.a.byteLength +
     Math.max(queue.peakBytes, queue.bytes) +
-    (mid ? mid.a.byteLength : 0);
+    (mid ? mid.a.byteLength : 0) +
+    (lv ? lv.bytes - lv.fps.bytes : 0);
   const n = states,
     t = transitions + 1;
   const bound =
@@ -529,6 +600,7 @@ export function exploreExhaustive(
     },
     memory: { structureBytes, bytesPerState: structureBytes / n, peakRss },
     reductions: { symmetry, por },
+    liveness: lv ? { decides: lv.decides, edges: lv.edges, bytes: lv.bytes } : null,
   };
 }
 

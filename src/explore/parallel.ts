@@ -291,6 +291,9 @@ export async function exploreParallel(
                   `${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB; ${how})`
                 : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms; ${how})`;
     return {
+      // drain properties are judged by each state's drain here: graph liveness (liveness.ts) needs the
+      // whole edge set in one place, so --workers N > 1 decides them as --liveness drain does
+      liveness: null,
       found,
       states,
       transitions,

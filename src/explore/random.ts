@@ -11,6 +11,10 @@
  * is executed only by shard k mod count; the others return at once. So a campaign that finds nothing is
  * exactly the union of its shards' runs. After a violation each shard goes on with the next seed from
  * its own failing run, so the shards' later runs are no longer a partition of the unsharded campaign's.
+ *
+ * Drain properties are judged by the drain (drain.ts): from each state it follows ONE fair schedule
+ * (least recently taken first), so a livelock that another fair schedule falls into goes unseen here;
+ * the exhaustive explorer decides them on the state graph, over every fair schedule (liveness.ts).
  */
 import fc from 'fast-check';
 import type { Design } from '../../models/design.ts';

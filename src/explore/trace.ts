@@ -16,6 +16,11 @@ export interface Found {
   message: string;
   actions: TraceStep[];
   drain?: string[];
+  /**
+   * A lasso (liveness on the state graph, src/explore/liveness.ts): `actions[loop..]` is a cycle that
+   * returns to the state after `actions[loop - 1]` and repeats forever. Absent: a finite trace.
+   */
+  loop?: number;
   /** Exhaustive: distinct states seen and ms spent when it was found (for the bench). */
   atStates?: number;
   atMs?: number;

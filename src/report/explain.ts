@@ -2,7 +2,8 @@
  * `fencecheck explain FILE`: a counterexample as a plain-text timeline that pastes into an email.
  * Fixed width (<= 100 columns where the number of actors allows), ASCII only, one column per actor,
  * one row per action (the row starts with the step number; the line under it, starting with ':',
- * says what the action changed), then the drain for drain properties, the wait-for cycle for
+ * says what the action changed; a lasso marks where its cycle starts and that it repeats forever), then
+ * the drain for drain properties, the wait-for cycle for
  * acyclic-waits, the violated property with the objects it names, and the exact replay command.
  */
 import { relative, isAbsolute, resolve } from 'node:path';
@@ -132,8 +133,11 @@ function edgeLines(edges: Edge[], added: number[], width: number): string[] {
  * once (however many fences it blocks), and each object then says only how it reaches the cycle, so a
  * six-edge cycle blocking five fences is six lines, not thirty (issue 15.3). Reasons wrap, never cut.
  */
-function offendingLines(v: TraceView, W: number): string[] {
-  const out = ['', v.drain ? 'offending objects, where the drain stopped:' : 'offending objects, in the last state:'];
+function offendingLines(v: TraceView, W: number, afterDrain: boolean): string[] {
+  const out = [
+    '',
+    afterDrain ? 'offending objects, where the drain stopped:' : 'offending objects, in the last state:',
+  ];
   const idw = Math.min(28, Math.max(...v.offending.map((o) => o.id.length)));
   // A chain ends in a cycle when its last edge returns to a node already on it.
   const cycleOf = (chain: readonly Edge[]): Edge[] | null => {
@@ -173,7 +177,10 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
   const m = t.meta;
   const out: string[] = [];
   const expected = v.design ? v.design.expect[m.property]?.verdict : m.expect;
-  const title = `${m.design} / ${m.property}: counterexample, ${m.actions.length} step${m.actions.length === 1 ? '' : 's'}`;
+  const lasso = m.loop !== undefined ? m.loop : null;
+  const title =
+    `${m.design} / ${m.property}: counterexample, ${m.actions.length} step${m.actions.length === 1 ? '' : 's'}` +
+    (lasso === null ? '' : ` (a lasso: steps ${lasso + 1}-${m.actions.length} repeat forever)`);
   out.push(...wrap(title, W, '', '  '));
   out.push('');
   if (v.design) out.push(...wrap(v.design.summary, W, 'design    '));
@@ -188,7 +195,10 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
   out.push(...wrap(`'${m.config}': ${cfgLine(m.configValues)}`, W, 'config    '));
   const how =
     m.engine === 'exhaustive'
-      ? 'exhaustive search (breadth-first: no shorter trace exists in this config)'
+      ? lasso !== null
+        ? 'exhaustive search, then the strongly connected components of its kernel, GPU and timer edges ' +
+          '(the prefix is a shortest path to the cycle)'
+        : 'exhaustive search (breadth-first: no shorter trace exists in this config)'
       : `random exploration, seed ${m.seed ?? '?'}${m.path ? `, path ${m.path}` : ''}, then shrunk`;
   out.push(...wrap(how, W, 'found by  '));
   out.push(
@@ -205,9 +215,22 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
   for (const n of v.notes) out.push(...wrap(n, W, 'note      '));
   out.push('');
   out.push(...renderHeader(v.actors, W));
-  out.push(...renderGrid(v.rows, v.actors, W));
+  if (lasso === null) out.push(...renderGrid(v.rows, v.actors, W));
+  else {
+    // The lasso: the prefix, then the cycle between two markers (the cycle replaces the drain).
+    out.push(...renderGrid(v.rows.slice(0, lasso), v.actors, W));
+    const mark = `---- loop: steps ${lasso + 1}-${m.actions.length}, kernel, GPU and timer steps only, repeat forever `;
+    out.push(fit(mark, W).padEnd(Math.min(W, 96), '-'));
+    out.push(...renderGrid(v.rows.slice(lasso), v.actors, W));
+    out.push(
+      fit(`---- back to the state after step ${lasso}: the loop repeats forever (weakly fair) `, W).padEnd(
+        Math.min(W, 96),
+        '-',
+      ),
+    );
+  }
 
-  if (v.drain) {
+  if (v.drain && lasso === null) {
     out.push('');
     out.push(
       fit('---- drain: userspace stops; the kernel, the GPU and timers run, fairly, with no new faults ', W).padEnd(
@@ -242,7 +265,7 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
     );
     out.push(...edgeLines(c.edges, c.added, W));
   }
-  if (v.offending.length) out.push(...offendingLines(v, W));
+  if (v.offending.length) out.push(...offendingLines(v, W, v.drain !== null && lasso === null));
   out.push('');
   // The command is exact, never cut; past the width it continues on the next line (a shell continuation).
   const cmd = `npx fencecheck replay ${displayPath(v.file)}`;

@@ -1,0 +1,668 @@
+/**
+ * Exact liveness on the explored graph (issue 13.2), for drain properties that declare a graph form.
+ * The drain (drain.ts) follows one fair schedule from each state; here every schedule counts. On the
+ * state graph the exhaustive explorer builds, restricted to kernel, GPU and timer edges (DRAIN_ROLES:
+ * userspace stopped, no new faults), a drain property is violated
+ *  (a) at a reachable state with no such edge where its drain judgment fails (it is where some drain
+ *      settles; every state a drain path reaches is reachable, so judging every stuck state is exact), or
+ *  (b) on a weakly fair cycle (every drain action enabled in every state of the cycle is taken in it)
+ *      along which one of its obligations stays unmet. Found by SCC analysis (iterative Tarjan) on the
+ *      drain edges among the states where an obligation is unmet, as TLC and Spin decide liveness under
+ *      fairness: weak fairness needs no refinement of an SCC, since the cycle through all its states and
+ *      edges is the fairest one. Signalling is monotone, so a fence's status is constant inside an SCC;
+ *      the one level of refinement below (per obligation) covers obligations that are not.
+ * Counterexamples are lassos: the breadth-first prefix to the SCC's shallowest state and a fair cycle
+ * back to it (`Found.loop`). A property's graph form (`graph` beside `drain`): `unmet(w)`, the obligations
+ * open at w (ids; a cycle must keep one open throughout), and optionally `always(w)`, a part of the drain
+ * judgment that looks only at the starting state (judged at every reachable state).
+ * Edges are stored compactly while the search runs (a target index and a label id per drain edge, only
+ * from states with an open obligation); `bytes` counts them with the indexed fingerprint set.
+ */
+import type { Design } from '../../models/design.ts';
+import type { World } from '../../models/world.ts';
+import { worldImage } from '../../models/world.ts';
+import { DRAIN_ROLES, type Property } from '../../properties/property.ts';
+import type { Finding } from '../check.ts';
+import { enabledActions, type Action } from '../world/steps.ts';
+import { cachedLabel, type Succ } from '../world/fast.ts';
+import { toTraceStep, type Found, type TraceStep } from './trace.ts';
+
+/** What a drain property adds to be decided on the state graph (properties declare it structurally). */
+export interface GraphLiveness {
+  /** Obligations open at `w` (ids): a weakly fair drain cycle keeping one open forever is a violation. */
+  unmet: (w: World, cfg: any) => string[];
+  /** The part of the drain judgment that reads only the starting state, judged at every reachable state. */
+  always?: (w: World, cfg: any) => string | null;
+  /** The violation sentence for a cycle that keeps `open` unmet (default: a generic one). */
+  cycle?: (open: string[]) => string;
+}
+
+/** The graph form of a drain property, or null (then the drain decides it). */
+export function graphLiveness(p: Property): GraphLiveness | null {
+  return p.kind === 'drain' ? ((p as Property & { graph?: GraphLiveness }).graph ?? null) : null;
+}
+
+const drainSet = new Set<string>(DRAIN_ROLES);
+const isDrainRole = (r: string): boolean => drainSet.has(r);
+
+/** The drain judgment where nothing drains: the state is where the drain settled. */
+function stuckJudgment(p: Property, w: World, cfg: unknown, bound: number): string | null {
+  const g = graphLiveness(p);
+  return g?.always?.(w, cfg) ?? p.drain!(w, { settled: w, steps: 0, labels: [], bound }, cfg);
+}
+
+/** A fingerprint set that also gives the index (insertion order = state index) of a fingerprint seen. */
+class IndexedFingerprintSet {
+  private hi: Int32Array;
+  private lo: Int32Array;
+  private ix: Int32Array;
+  private mask: number;
+  size = 0;
+  /** After an `add` that found the fingerprint: the index of that state. */
+  hit = -1;
+  constructor(capacity = 1 << 16) {
+    let c = 1 << 4;
+    while (c < capacity) c <<= 1;
+    this.hi = new Int32Array(c);
+    this.lo = new Int32Array(c);
+    this.ix = new Int32Array(c);
+    this.mask = c - 1;
+  }
+  get bytes(): number {
+    return this.hi.byteLength + this.lo.byteLength + this.ix.byteLength;
+  }
+  add(h1: number, h2: number): boolean {
+    if (this.dead) throw new Error('internal: the fingerprint set was handed to the SCC analysis');
+    if (h1 === 0 && h2 === 0) h2 = 1;
+    const hi = this.hi,
+      lo = this.lo,
+      mask = this.mask;
+    for (let i = (h1 ^ (h2 >>> 9)) & mask; ; i = (i + 1) & mask) {
+      const a = hi[i],
+        b = lo[i];
+      if (a === 0 && b === 0) {
+        hi[i] = h1;
+        lo[i] = h2;
+        this.ix[i] = this.size;
+        if (++this.size * 5 > (mask + 1) * 4) this.grow();
+        return true;
+      }
+      if (a === h1 && b === h2) {
+        this.hit = this.ix[i];
+        return false;
+      }
+    }
+  }
+  /**
+   * Once the search is over, the set's memory as the SCC analysis' arrays for `n` states (it holds at
+   * least 1.25 n entries per lane): the set cannot be used after this.
+   */
+  scratch(n: number): { index: Int32Array; low: Int32Array; on: Uint8Array } | null {
+    if (this.hi.length < n || this.dead) return null;
+    this.dead = true;
+    return {
+      index: new Int32Array(this.hi.buffer, 0, n).fill(-1),
+      low: new Int32Array(this.lo.buffer, 0, n),
+      on: new Uint8Array(this.ix.buffer, 0, n).fill(0),
+    };
+  }
+  private dead = false;
+  private grow() {
+    const oh = this.hi,
+      ol = this.lo,
+      ox = this.ix;
+    const c = oh.length * 2;
+    this.hi = new Int32Array(c);
+    this.lo = new Int32Array(c);
+    this.ix = new Int32Array(c);
+    this.mask = c - 1;
+    for (let j = 0; j < oh.length; j++) {
+      if (oh[j] === 0 && ol[j] === 0) continue;
+      for (let i = (oh[j] ^ (ol[j] >>> 9)) & this.mask; ; i = (i + 1) & this.mask)
+        if (this.hi[i] === 0 && this.lo[i] === 0) {
+          this.hi[i] = oh[j];
+          this.lo[i] = ol[j];
+          this.ix[i] = ox[j];
+          break;
+        }
+    }
+  }
+}
+
+type TypedCtor = Int32ArrayConstructor | Uint16ArrayConstructor | Uint8ArrayConstructor;
+class Grow<T extends Int32Array | Uint16Array | Uint8Array> {
+  a: T;
+  constructor(private C: TypedCtor) {
+    this.a = new C(1 << 12) as T;
+  }
+  widen(C: TypedCtor) {
+    const b = new C(this.a.length) as T;
+    b.set(this.a);
+    this.a = b;
+    this.C = C;
+  }
+  set(i: number, x: number) {
+    if (i >= this.a.length) {
+      const b = new this.C(Math.max(i + 1, Math.ceil(this.a.length * 1.5))) as T;
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[i] = x;
+  }
+}
+
+interface Tracked {
+  p: Property;
+  g: GraphLiveness;
+  bit: number;
+}
+
+/** A path in the graph: labels taken, from a state index. */
+interface Lasso {
+  root: number;
+  labels: number[];
+}
+
+/**
+ * The drain-edge graph of one exhaustive search, and the judgments on it. The explorer calls
+ * `expand` for every state in index order, `edge` for every successor after adding it to `fps`, and
+ * `cycles` once the search ends.
+ */
+export class LivenessGraph {
+  readonly fps = new IndexedFingerprintSet();
+  private tracked: Tracked[];
+  private off = new Grow<Int32Array>(Int32Array);
+  private to = new Grow<Int32Array>(Int32Array);
+  /** Label ids: one byte until a design has more than 256 distinct drain actions. */
+  private lab = new Grow<Uint8Array | Uint16Array>(Uint8Array);
+  private flags = new Grow<Uint8Array>(Uint8Array);
+  private labelIds = new Map<string, number>();
+  private labelNames: string[] = [];
+  private n = 0;
+  private e = 0;
+  private cur = 0;
+  private rest: { size: number; set: Set<string> } | null = null;
+  /** Peak bytes of the SCC analysis' arrays (counted in `bytes`). */
+  private sccBytes = 0;
+
+  constructor(
+    private d: Design,
+    private cfg: unknown,
+    props: Property[],
+    private bound: number,
+  ) {
+    this.tracked = props
+      .map((p) => ({ p, g: graphLiveness(p)! }))
+      .filter((t) => t.g)
+      .slice(0, 8)
+      .map((t, i) => ({ ...t, bit: 1 << i }));
+  }
+
+  /** A graph for the drain properties in `props` with a graph form, or null when none has one. */
+  static for(d: Design, cfg: unknown, props: Property[]): LivenessGraph | null {
+    const g = new LivenessGraph(d, cfg, props, d.drainBound ?? 400);
+    return g.tracked.length ? g : null;
+  }
+
+  /** The names the graph decides. */
+  get decides(): string[] {
+    return this.tracked.map((t) => t.p.name);
+  }
+
+  get bytes(): number {
+    return (
+      this.fps.bytes +
+      this.off.a.byteLength +
+      this.to.a.byteLength +
+      this.lab.a.byteLength +
+      this.flags.a.byteLength +
+      this.sccBytes
+    );
+  }
+
+  get edges(): number {
+    return this.e;
+  }
+
+  /** `want` without the properties the graph decides (what the checker's drains still judge). */
+  others(want: Set<string>): Set<string> {
+    if (this.rest?.size !== want.size) {
+      const set = new Set(want);
+      for (const t of this.tracked) set.delete(t.p.name);
+      this.rest = { size: want.size, set };
+    }
+    return this.rest.set;
+  }
+
+  /** State `i` (the next in index order) is expanded: its judgments, and which obligations are open. */
+  expand(i: number, W: () => World, succ: readonly Succ[], want: Set<string>): Finding[] {
+    if (i !== this.n) throw new Error(`internal: liveness graph expands state ${i}, expected ${this.n}`);
+    this.off.set(i, this.e);
+    this.n++;
+    let f = 0;
+    const out: Finding[] = [];
+    let stuck: boolean | undefined;
+    for (const t of this.tracked) {
+      if (!want.has(t.p.name)) continue;
+      const w = W();
+      const a = t.g.always?.(w, this.cfg);
+      if (a) {
+        out.push({ property: t.p.name, message: a, drain: [] });
+        continue;
+      }
+      stuck ??= !succ.some((s) => isDrainRole(s.step.role));
+      if (stuck) {
+        const m = stuckJudgment(t.p, w, this.cfg, this.bound);
+        if (m) out.push({ property: t.p.name, message: m, drain: [] });
+      } else if (t.g.unmet(w, this.cfg).length) f |= t.bit;
+    }
+    this.flags.set(i, f);
+    this.cur = f;
+    return out;
+  }
+
+  /** States expanded completely (0 .. expanded - 1). */
+  get expanded(): number {
+    return this.n;
+  }
+
+  /** State `i`, the last one expanded, was cut short by a bound: forget it was expanded. */
+  cut(i: number) {
+    if (i !== this.n - 1) return;
+    this.n--;
+    this.e = this.off.a[i];
+  }
+
+  /** Successor `s` of the state being expanded is state `target`. */
+  edge(s: Succ, target: number) {
+    if (!this.cur || !isDrainRole(s.step.role)) return;
+    const l = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
+    let id = this.labelIds.get(l);
+    if (id === undefined) {
+      id = this.labelNames.length;
+      if (id > 0xffff) throw new Error('more than 65536 distinct drain actions');
+      if (id === 0x100) this.lab.widen(Uint16Array);
+      this.labelNames.push(l);
+      this.labelIds.set(l, id);
+    }
+    this.to.set(this.e, target);
+    this.lab.set(this.e, id);
+    this.e++;
+  }
+
+  /**
+   * After the search: a lasso for each property in `want` the graph decides, where a weakly fair drain
+   * cycle keeps an obligation open. `pathTo(i)` gives the enabled-action indices from the initial state.
+   * Cycles among expanded states are real also when a bound stopped the search (their states' edges are
+   * all known), so this runs on partial graphs too.
+   */
+  cycles(want: Set<string>, pathTo: (i: number) => number[]): Found[] {
+    this.off.set(this.n, this.e);
+    const out: Found[] = [];
+    for (const t of this.tracked) {
+      if (!want.has(t.p.name)) continue;
+      const inSet = (u: number) => u < this.n && (this.flags.a[u] & t.bit) !== 0;
+      let found: Found | null = null;
+      this.sccs(inSet, (nodes, inC) => {
+        found = this.judgeScc(t, nodes, inC, pathTo);
+        return found !== null;
+      });
+      if (found) out.push(found);
+    }
+    return out;
+  }
+
+  private outEdges(u: number): [number, number] {
+    return [this.off.a[u], this.off.a[u + 1]];
+  }
+
+  /** Iterative Tarjan over the states `inSet` admits; `onScc` gets each SCC and returns true to stop. */
+  private sccs(inSet: (u: number) => boolean, onScc: (nodes: number[], inC: (v: number) => boolean) => boolean) {
+    const n = this.n;
+    // 9 B a state, in the fingerprint set's memory the first time (the search is over); a popped state's
+    // `low` holds -2 - (its SCC's id); the stacks grow as needed
+    const reused = this.fps.scratch(n);
+    const index = reused?.index ?? new Int32Array(n).fill(-1);
+    const low = reused?.low ?? new Int32Array(n);
+    const on = reused?.on ?? new Uint8Array(n);
+    const own = reused ? 0 : index.byteLength + low.byteLength + on.byteLength;
+    const stack = new Grow<Int32Array>(Int32Array);
+    const csNode = new Grow<Int32Array>(Int32Array);
+    const csEdge = new Grow<Int32Array>(Int32Array);
+    const to = this.to.a,
+      off = this.off.a;
+    let counter = 0,
+      sp = 0,
+      csp = 0,
+      cid = 0;
+    for (let root = 0; root < n; root++) {
+      if (index[root] !== -1 || !inSet(root)) continue;
+      index[root] = low[root] = counter++;
+      stack.set(sp++, root);
+      on[root] = 1;
+      csNode.set(0, root);
+      csEdge.set(0, off[root]);
+      csp = 1;
+      while (csp > 0) {
+        const u = csNode.a[csp - 1];
+        const ei = csEdge.a[csp - 1];
+        if (ei < off[u + 1]) {
+          csEdge.a[csp - 1] = ei + 1;
+          const v = to[ei];
+          if (!inSet(v)) continue;
+          if (index[v] === -1) {
+            index[v] = low[v] = counter++;
+            stack.set(sp++, v);
+            on[v] = 1;
+            csNode.set(csp, v);
+            csEdge.set(csp, off[v]);
+            csp++;
+          } else if (on[v] && index[v] < low[u]) low[u] = index[v];
+          continue;
+        }
+        csp--;
+        if (csp > 0) {
+          const p = csNode.a[csp - 1];
+          if (low[u] < low[p]) low[p] = low[u];
+        }
+        if (low[u] !== index[u]) continue;
+        const nodes: number[] = [];
+        const id = cid++;
+        for (;;) {
+          const v = stack.a[--sp];
+          on[v] = 0;
+          low[v] = -2 - id;
+          nodes.push(v);
+          if (v === u) break;
+        }
+        this.sccBytes = Math.max(this.sccBytes, own + stack.a.byteLength + csNode.a.byteLength + csEdge.a.byteLength);
+        const inC = (v: number) => v < n && low[v] === -2 - id;
+        if (nodes.length === 1) {
+          const [a, b] = this.outEdges(u);
+          let self = false;
+          for (let k = a; k < b; k++) if (to[k] === u) self = true;
+          if (!self) continue;
+        }
+        if (onScc(nodes, inC)) return;
+      }
+    }
+  }
+
+  /** Labels of the drain actions enabled at u (all its drain edges). */
+  private enabledAt(u: number): Set<number> {
+    const [a, b] = this.outEdges(u);
+    const s = new Set<number>();
+    for (let k = a; k < b; k++) s.add(this.lab.a[k]);
+    return s;
+  }
+
+  /** Is some cycle through every state of C weakly fair: is each label enabled throughout C taken in C? */
+  private fair(nodes: number[], inC: (v: number) => boolean): boolean {
+    let always: Set<number> | null = null;
+    const taken = new Set<number>();
+    for (const u of nodes) {
+      const en = this.enabledAt(u);
+      always = always === null ? en : intersect(always, en);
+      const [a, b] = this.outEdges(u);
+      for (let k = a; k < b; k++) if (inC(this.to.a[k])) taken.add(this.lab.a[k]);
+    }
+    for (const l of always ?? []) if (!taken.has(l)) return false;
+    return true;
+  }
+
+  /** Shortest path inside C from `from` to a state satisfying `goal`; edges as [label, to]. */
+  private pathIn(from: number, inC: (v: number) => boolean, goal: (u: number) => boolean): [number, number][] | null {
+    if (goal(from)) return [];
+    const prev = new Map<number, [number, number]>([[from, [-1, -1]]]);
+    const q = [from];
+    for (let h = 0; h < q.length; h++) {
+      const u = q[h];
+      const [a, b] = this.outEdges(u);
+      for (let k = a; k < b; k++) {
+        const v = this.to.a[k];
+        if (!inC(v) || prev.has(v)) continue;
+        prev.set(v, [u, this.lab.a[k]]);
+        if (goal(v)) {
+          const path: [number, number][] = [];
+          for (let x = v; x !== from; x = prev.get(x)![0]) path.push([prev.get(x)![1], x]);
+          return path.reverse();
+        }
+        q.push(v);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A weakly fair cycle through `root` inside C (greedy: each label still enabled at every state visited
+   * is then either taken or left behind at a state where it is disabled; C's fairness guarantees one).
+   */
+  private fairCycle(root: number, inC: (v: number) => boolean): Lasso {
+    const labels: number[] = [];
+    let always = this.enabledAt(root);
+    const taken = new Set<number>();
+    let cur = root;
+    const visit = (path: [number, number][]) => {
+      for (const [l, v] of path) {
+        labels.push(l);
+        taken.add(l);
+        const en = this.enabledAt(v);
+        always = intersect(always, en);
+        cur = v;
+      }
+    };
+    for (;;) {
+      const need = [...always].find((l) => !taken.has(l));
+      if (need === undefined) break;
+      // to a state with an edge labelled `need` inside C, then along it; else to a state where it is disabled
+      const hasEdge = (u: number) => {
+        const [a, b] = this.outEdges(u);
+        for (let k = a; k < b; k++) if (this.lab.a[k] === need && inC(this.to.a[k])) return k;
+        return -1;
+      };
+      const p = this.pathIn(cur, inC, (u) => hasEdge(u) >= 0);
+      if (p) {
+        visit(p);
+        visit([[need, this.to.a[hasEdge(cur)]]]);
+      } else visit(must(this.pathIn(cur, inC, (u) => !this.enabledAt(u).has(need))));
+    }
+    if (cur !== root || !labels.length) {
+      if (!labels.length) {
+        // no label must be taken: any edge inside C, then back
+        const [a, b] = this.outEdges(root);
+        for (let k = a; k < b; k++)
+          if (inC(this.to.a[k])) {
+            visit([[this.lab.a[k], this.to.a[k]]]);
+            break;
+          }
+      }
+      if (cur !== root) visit(must(this.pathIn(cur, inC, (u) => u === root)));
+    }
+    return { root, labels };
+  }
+
+  private judgeScc(t: Tracked, nodes: number[], inC: (v: number) => boolean, pathTo: (i: number) => number[]) {
+    if (!this.fair(nodes, inC)) return null;
+    const root = Math.min(...nodes);
+    const lasso = this.fairCycle(root, inC);
+    const ks = pathTo(root);
+    const r = lassoWorlds(
+      this.d,
+      this.cfg,
+      ks,
+      lasso.labels.map((l) => this.labelNames[l]),
+    );
+    const open = openAlong(t.g, this.cfg, r.worlds.slice(r.prefix.length));
+    if (open.length) {
+      return {
+        property: t.p.name,
+        message: cycleMessage(t.g, open, r.cycle),
+        actions: [...r.prefix, ...r.cycle],
+        loop: r.prefix.length,
+        drain: [],
+      };
+    }
+    return this.refine(t, nodes, inC, pathTo, root, r.worlds[r.prefix.length]);
+  }
+
+  /**
+   * Obligations not constant on C (not monotone): for each obligation open somewhere in C, the SCCs of
+   * the states of C where it is open. The worlds of C's states are rebuilt from `root`'s world.
+   */
+  private refine(
+    t: Tracked,
+    nodes: number[],
+    inC: (v: number) => boolean,
+    pathTo: (i: number) => number[],
+    root: number,
+    w0: World,
+  ): Found | null {
+    const worlds = new Map<number, World>([[root, w0]]);
+    const q = [root];
+    for (let h = 0; h < q.length; h++) {
+      const u = q[h];
+      const [a, b] = this.outEdges(u);
+      for (let k = a; k < b; k++) {
+        const v = this.to.a[k];
+        if (!inC(v) || worlds.has(v)) continue;
+        const act = byLabel(this.d, this.cfg, worlds.get(u)!, this.labelNames[this.lab.a[k]]);
+        worlds.set(v, act.next);
+        q.push(v);
+      }
+    }
+    const openAt = new Map(nodes.map((u) => [u, new Set(t.g.unmet(worlds.get(u)!, this.cfg))]));
+    const items = [...new Set([...openAt.values()].flatMap((s) => [...s]))].sort();
+    for (const x of items) {
+      let found: Found | null = null;
+      const sub = (u: number) => inC(u) && !!openAt.get(u)?.has(x);
+      this.sccs(sub, (ns, inS) => {
+        if (!this.fair(ns, inS)) return false;
+        const r0 = Math.min(...ns);
+        const lasso = this.fairCycle(r0, inS);
+        const r = lassoWorlds(
+          this.d,
+          this.cfg,
+          pathTo(r0),
+          lasso.labels.map((l) => this.labelNames[l]),
+        );
+        const open = openAlong(t.g, this.cfg, r.worlds.slice(r.prefix.length));
+        if (!open.length) return false;
+        found = {
+          property: t.p.name,
+          message: cycleMessage(t.g, open, r.cycle),
+          actions: [...r.prefix, ...r.cycle],
+          loop: r.prefix.length,
+          drain: [],
+        };
+        return true;
+      });
+      if (found) return found;
+    }
+    return null;
+  }
+}
+
+function intersect<T>(a: Set<T>, b: Set<T>): Set<T> {
+  const out = new Set<T>();
+  for (const x of a) if (b.has(x)) out.add(x);
+  return out;
+}
+
+function must<T>(x: T | null): T {
+  if (x === null) throw new Error('internal: liveness graph: no path inside an SCC');
+  return x;
+}
+
+function byLabel(d: Design, cfg: unknown, w: World, label: string): Action {
+  const a = enabledActions(d, cfg, w, isDrainRole).find((x) => x.label === label);
+  if (!a) throw new Error(`internal: liveness graph: drain action ${label} is not enabled`);
+  return a;
+}
+
+/** The prefix (by enabled-action index) and the cycle (by label), as trace steps, with every world. */
+function lassoWorlds(d: Design, cfg: unknown, ks: number[], labels: string[]) {
+  let w: World = d.init(cfg);
+  const worlds = [w];
+  const prefix: TraceStep[] = [];
+  for (const k of ks) {
+    const a = enabledActions(d, cfg, w)[k];
+    prefix.push(toTraceStep(a));
+    w = a.next;
+    worlds.push(w);
+  }
+  const cycle: TraceStep[] = [];
+  for (const l of labels) {
+    const a = byLabel(d, cfg, w, l);
+    cycle.push(toTraceStep(a));
+    w = a.next;
+    worlds.push(w);
+  }
+  return { prefix, cycle, worlds };
+}
+
+/** The obligations open in every one of `worlds`. */
+function openAlong(g: GraphLiveness, cfg: unknown, worlds: World[]): string[] {
+  let open: string[] | null = null;
+  for (const w of worlds) {
+    const u = new Set(g.unmet(w, cfg));
+    open = open ? open.filter((x) => u.has(x)) : [...u];
+    if (!open.length) return [];
+  }
+  return open ?? [];
+}
+
+function cycleMessage(g: GraphLiveness, open: string[], cycle: TraceStep[]): string {
+  const shown = `${open.slice(0, 6).join(', ')}${open.length > 6 ? ` and ${open.length - 6} more` : ''}`;
+  const steps =
+    `${cycle
+      .slice(0, 4)
+      .map((a) => a.label)
+      .join(', ')}` + `${cycle.length > 4 ? ', ...' : ''}`;
+  const head = g.cycle ? g.cycle(open) : `${shown} stay${open.length > 1 ? '' : 's'} unmet forever`;
+  return (
+    `${head}: a weakly fair cycle of ${cycle.length} kernel, GPU and timer step${cycle.length > 1 ? 's' : ''} ` +
+    `(${steps}) repeats forever (livelock)`
+  );
+}
+
+/**
+ * Judge a saved lasso: `acts` taken from `w0`, the cycle `acts[loop..]`. It is a violation of `p` when
+ * the cycle is made of drain steps, returns to the world it started from, is weakly fair (every drain
+ * action enabled at every state of the cycle is taken in it), and one obligation stays open along it.
+ * The sentence saying why not, or the violation.
+ */
+export function judgeLasso(
+  d: Design,
+  cfg: unknown,
+  p: Property,
+  w0: World,
+  acts: readonly Action[],
+  loop: number,
+): { ok: true; message: string } | { ok: false; message: string } {
+  const g = graphLiveness(p);
+  if (!g) return { ok: false, message: `'${p.name}' has no graph form: a lasso cannot violate it` };
+  if (loop < 0 || loop >= acts.length) return { ok: false, message: `the loop index ${loop} is outside the trace` };
+  const worlds = [w0, ...acts.map((a) => a.next)];
+  const cyc = acts.slice(loop);
+  const bad = cyc.find((a) => !isDrainRole(a.step.role));
+  if (bad) return { ok: false, message: `the cycle takes ${bad.label}, a ${bad.step.role} step, not a drain step` };
+  const start = JSON.stringify(worldImage(worlds[loop]));
+  if (JSON.stringify(worldImage(worlds.at(-1)!)) !== start)
+    return { ok: false, message: `the cycle does not return to the state after step ${loop}` };
+  const ws = worlds.slice(loop, -1);
+  const taken = new Set(cyc.map((a) => a.label));
+  let always: Set<string> | null = null;
+  for (const w of ws) {
+    const en = new Set(enabledActions(d, cfg, w, isDrainRole).map((a) => a.label));
+    always = always === null ? en : intersect(always, en);
+  }
+  const unfair = [...(always ?? [])].filter((l) => !taken.has(l));
+  if (unfair.length)
+    return {
+      ok: false,
+      message: `the cycle is not weakly fair: ${unfair.slice(0, 4).join(', ')} stays enabled, untaken`,
+    };
+  const open = openAlong(g, cfg, ws);
+  if (!open.length) return { ok: false, message: `every obligation of '${p.name}' is met somewhere along the cycle` };
+  return { ok: true, message: cycleMessage(g, open, cyc.map(toTraceStep)) };
+}
