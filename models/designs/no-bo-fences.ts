@@ -31,6 +31,7 @@ import {
   bo,
   boIdle,
   TTM_EXPECTATIONS,
+  ttmBoReleasePending,
 } from '../ttm/ttm-bo.ts';
 
 interface NoBoFencesConfig {
@@ -46,7 +47,7 @@ const crashes = (w: World): number => {
   const n = w.g.crashes;
   return typeof n === 'number' ? n : 0;
 };
-const destroyPending = (w: World): boolean => !!w.g['destroy:boB'];
+const destroyPending = (w: World): boolean => ttmBoReleasePending(w, 'boB');
 const released = (w: World, p: string): boolean => !!w.g[`released:${p}`];
 
 const pc = (w: World, p: string) => ctx<UserProcessContext>(w, p).pc;
