@@ -32,6 +32,7 @@ import {
   boIdle,
   TTM_EXPECTATIONS,
   ttmBoReleasePending,
+  ttmBoReleaseKey,
 } from '../ttm/ttm-bo.ts';
 
 interface NoBoFencesConfig {
@@ -116,7 +117,10 @@ const DRM_IOCTL_GEM_DESTROY: StepDef<NoBoFencesConfig, [proc: string, bo: string
   params: () => [['proc0', 'boB', 'fences: umf0 >= 1']],
   enabled: (w) => accepts(w, 'proc0', ADVANCE) && pc(w, 'proc0') === 1,
   apply: (w) => {
-    w = umfReached(w, 'umf0', 1) && boIdle(w, 'boB') ? must(w, 'boB', FREE) : setG(w, { 'destroy:boB': 'umf0' });
+    w =
+      umfReached(w, 'umf0', 1) && boIdle(w, 'boB')
+        ? must(w, 'boB', FREE)
+        : setG(w, { [ttmBoReleaseKey('boB')]: 'umf0' });
     return must(w, 'proc0', ADVANCE);
   },
   doc: 'seed 002 §3.3: destroy with a fence list; an empty or signaled list frees at once',
@@ -128,7 +132,7 @@ const gem_destroy_fences_signaled: StepDef<NoBoFencesConfig, [bo: string]> = {
   actor: () => 'kernel',
   params: () => [['boB']],
   enabled: (w) => destroyPending(w) && umfReached(w, 'umf0', 1) && boIdle(w, 'boB'),
-  apply: (w) => setG(must(w, 'boB', FREE), { 'destroy:boB': null }),
+  apply: (w) => setG(must(w, 'boB', FREE), { [ttmBoReleaseKey('boB')]: null }),
   doc: 'seed 002 §3.3: the fence list signaled; deallocate',
 };
 
@@ -140,7 +144,7 @@ const gem_destroy_timeout: StepDef<NoBoFencesConfig, [bo: string]> = {
   enabled: (w) => destroyPending(w) && !umfReached(w, 'umf0', 1) && boIdle(w, 'boB'),
   // seeded bug: seed 002 §3.3 "the kernel will have a timeout period and then will proceed to deallocate the buffer
   // anyway"
-  apply: (w) => setG(must(w, 'boB', FREE), { 'destroy:boB': null }),
+  apply: (w) => setG(must(w, 'boB', FREE), { [ttmBoReleaseKey('boB')]: null }),
   doc:
     'seed 002 §3.3: the list did not signal in time (a long batch, seed 001 "compute doesn\'t happen in finite ' +
     'time"); free anyway',
@@ -241,13 +245,15 @@ export default defineDesign<NoBoFencesConfig>({
     'No per-BO fences: evictions halt everyone and wait for global idle; destroy takes a fence list and a timeout; ' +
     "the kernel signals a crashed producer's fences.",
   source: 'seed 002 (RFC "Explicit fences everywhere and no BO fences" §2.1, §3.1, §3.3, and Vetter\'s reply)',
+  // the script is fixed (3 processes, 3 BOs, VRAM 2: the scenario of 002 §3.1/§3.3); the fault budget scales
   configs: {
-    small: { vramSlots: 2, maxCrashes: 1 },
+    small: { vramSlots: 2, maxCrashes: 0 },
     default: { vramSlots: 2, maxCrashes: 1 },
+    large: { vramSlots: 2, maxCrashes: 2 },
   },
   bounds: {
-    exhaustive: { config: 'small', depth: 40, maxStates: 50_000 },
-    random: { config: 'default', depth: 40, runs: 200 },
+    exhaustive: { config: 'default', depth: 40, maxStates: 50_000 },
+    random: { config: 'large', depth: 40, runs: 200 },
   },
   init: initNoBoFences,
   steps,
@@ -278,6 +284,10 @@ export default defineDesign<NoBoFencesConfig>({
     'crashed-producer-releases': {
       verdict: 'holds',
       why: 'seed 002 §2.1: the kernel knows who must signal umf0 and signals it when that process dies',
+    },
+    'memory-eventually-freed': {
+      verdict: 'violates',
+      why: "seed 002 §3.3: the destroy timeout frees boB while proc0's batch still uses it (a use-after-free, I6)",
     },
     'eviction-after-fences': {
       verdict: 'holds',
