@@ -159,7 +159,7 @@ export function commitTailDesign(tailLocksResv: boolean) {
     configs: {
       small,
       default: { processes: 2, commits: 2, bos: 1, tailLocksResv },
-      large: { processes: 3, commits: 4, bos: 2, tailLocksResv },
+      large: { processes: 4, commits: 6, bos: 2, tailLocksResv },
     },
     bounds: {
       exhaustive: { config: 'default', depth: 60, maxStates: 200_000 },

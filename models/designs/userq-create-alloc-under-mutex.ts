@@ -184,7 +184,7 @@ export function userqCreateDesign(allocUnderMutex: boolean) {
     configs: {
       small: { processes: 1, rounds: 1, allocUnderMutex },
       default: { processes: 2, rounds: 2, allocUnderMutex },
-      large: { processes: 3, rounds: 3, allocUnderMutex },
+      large: { processes: 4, rounds: 3, allocUnderMutex },
     },
     bounds: {
       exhaustive: { config: 'default', depth: 80, maxStates: 500_000 },

@@ -159,7 +159,7 @@ export function waitForSubmitDesign(lockFirst: boolean) {
     configs: {
       small: { waiters: 1, points: 1, bos: 1, lockFirst },
       default: { waiters: 2, points: 2, bos: 1, lockFirst },
-      large: { waiters: 3, points: 3, bos: 2, lockFirst },
+      large: { waiters: 4, points: 3, bos: 2, lockFirst },
     },
     bounds: {
       exhaustive: { config: 'default', depth: 80, maxStates: 500_000 },

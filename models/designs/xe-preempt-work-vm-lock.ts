@@ -174,7 +174,7 @@ export function preemptWorkDesign(workTakesVmLock: boolean) {
     configs: {
       small: { vms: 1, rounds: 1, workTakesVmLock },
       default: { vms: 2, rounds: 2, workTakesVmLock },
-      large: { vms: 3, rounds: 3, workTakesVmLock },
+      large: { vms: 4, rounds: 3, workTakesVmLock },
     },
     bounds: {
       exhaustive: { config: 'default', depth: 80, maxStates: 500_000 },
