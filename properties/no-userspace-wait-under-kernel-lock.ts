@@ -40,7 +40,10 @@ export default defineProperty({
   state: (w) => {
     for (const [t, on, locks] of userWaits(w))
       if (locks.length)
-        return `${t} (${ctx<KthreadContext>(w, t).work}) holds ${locks.join(', ')} while it waits on ${on}, which only userspace can bring about (I12, R78)`;
+        return (
+          `${t} (${ctx<KthreadContext>(w, t).work}) holds ${locks.join(', ')} while it waits on ${on}, ` +
+          'which only userspace can bring about (I12, R78)'
+        );
     return null;
   },
 });

@@ -44,6 +44,9 @@ export default defineProperty({
     const bound = boundOf(cfg);
     if (n <= bound) return null;
     const [a, b] = firstUnneeded(w) ?? ['?', '?'];
-    return `${n} wait(s) the data does not need, over the declared bound ${bound}: ${a} waits on ${b} though their accesses do not conflict (H7, R62)`;
+    return (
+      `${n} wait(s) the data does not need, over the declared bound ${bound}: ${a} waits on ${b} ` +
+      'though their accesses do not conflict (H7, R62)'
+    );
   },
 });

@@ -19,7 +19,7 @@ export default defineDesign<RunJobRefConfig>({
   expect: {
     'memory-eventually-freed': {
       verdict: 'holds',
-      why: 'every hardware fence is freed after the IRQ and free_job have put their references, never used after (I5, I6)',
+      why: 'each hardware fence is freed once the IRQ and free_job put their references, never used after (I5, I6)',
     },
     'finite-time': { verdict: 'holds', why: 'every job completes (R95, R96)' },
     'one-shot': { verdict: 'holds', why: 'each fence signals once (R4)' },
