@@ -12,7 +12,7 @@ import { waitEdges, isFence, type Edge } from '../models/view.ts';
 import type { World } from '../models/world.ts';
 
 /** Live = not a signaled fence. Non-fence nodes (threads, user fences) are live while they have edges. */
-function live(w: World, id: string): boolean {
+function isLive(w: World, id: string): boolean {
   const s = w.o[id];
   return !(s && isFence(s) && s.hasTag('signaled'));
 }
@@ -21,7 +21,7 @@ function live(w: World, id: string): boolean {
 export function findCycle(w: World): Edge[] | null {
   const adj = new Map<string, Edge[]>();
   for (const e of waitEdges(w)) {
-    if (!live(w, e[0]) || !live(w, e[1])) continue;
+    if (!isLive(w, e[0]) || !isLive(w, e[1])) continue;
     let l = adj.get(e[0]);
     if (!l) {
       l = [];
@@ -62,6 +62,15 @@ export default defineProperty({
   kind: 'state',
   temporal: 'safety',
   rules: ['I7', 'R20', 'R30', 'R31', 'R93', 'H1', 'H5'],
+  needs: ['dma_fence'],
+  witness: {
+    what: 'a wait on something that itself waits (two live wait-for edges in a row)',
+    state: (w) => {
+      const live = waitEdges(w).filter(([a, b]) => isLive(w, a) && isLive(w, b));
+      const waiting = new Set(live.map((e) => e[0]));
+      return live.some((e) => waiting.has(e[1]));
+    },
+  },
   statement: 'The wait-for graph over unsignaled fences (and the threads and user fences they wait on) has no cycle.',
   state: (w) => {
     const c = findCycle(w);

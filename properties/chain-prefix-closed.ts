@@ -14,6 +14,11 @@ export default defineProperty({
   name: 'chain-prefix-closed',
   kind: 'state',
   rules: ['I15', 'R45', 'R47'],
+  needs: ['dma_fence_chain', 'drm_syncobj'],
+  witness: {
+    what: 'a timeline point above another (a chain node with a prev link)',
+    state: (w) => idsOf(w, 'dma_fence_chain').some((id) => !!ctx<DmaFenceChainContext>(w, id).prev),
+  },
   statement:
     'A signaled chain node has a signaled fence and prev; a signaled timeline point implies every lower materialized ' +
     'point signaled.',

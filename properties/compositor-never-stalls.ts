@@ -9,7 +9,7 @@
  */
 import { defineProperty } from './property.ts';
 import { idsOf, ctx, stateOf } from '../models/world.ts';
-import { fenceClient } from '../models/display/present-view.ts';
+import { acquireState, fenceClient } from '../models/display/present-view.ts';
 import type { World } from '../models/world.ts';
 import type { CompositorContext, Wait } from '../models/display/compositor.ts';
 import type { DrmCrtcContext } from '../models/display/drm-crtc.ts';
@@ -32,10 +32,31 @@ function clientFences(w: World, fences: string[]): string[] {
   return fences.filter((f) => fenceClient(w, f) !== null);
 }
 
+/** A vblank at which a committed client frame was not ready (the compositor or KMS could have waited on it). */
+function vblankWithUnreadyFrame(before: World, after: World): boolean {
+  for (const crtc of idsOf(after, 'drm_crtc')) {
+    const kb = ctx<DrmCrtcContext>(before, crtc);
+    if (ctx<DrmCrtcContext>(after, crtc).vblanks === kb.vblanks) continue;
+    if (kb.pending && clientFences(before, kb.pending.waiting).length) return true;
+    for (const comp of idsOf(before, 'compositor')) {
+      const c = ctx<CompositorContext>(before, comp);
+      const held = [...Object.values(c.queue).flat(), ...Object.values(c.latched)];
+      if (held.some((s) => acquireState(before, s) === 'pending' || acquireState(before, s) === 'unmaterialized'))
+        return true;
+    }
+  }
+  return false;
+}
+
 export default defineProperty({
   name: 'compositor-never-stalls',
   kind: 'step',
   rules: ['I26', 'I27', 'R133', 'R139', 'R141'],
+  needs: ['compositor'],
+  witness: {
+    what: 'a vblank with a committed client frame not ready (the compositor or KMS could wait on it)',
+    step: (before, _a, after) => vblankWithUnreadyFrame(before, after),
+  },
   statement:
     "No frame of the compositor waits on a client's unsignalled fence: at every vblank, the frame it ends neither " +
     'had the compositor waiting on a client nor had KMS holding the flip on a client fence.',

@@ -12,6 +12,23 @@ export default defineProperty({
   name: 'context-order',
   kind: 'state',
   rules: ['I4', 'R2', 'R3', 'R52', 'R97'],
+  needs: ['dma_fence'],
+  witness: {
+    what: 'two fences of one context in flight, the earlier one unsignalled',
+    state: (w) => {
+      const lo = new Map<number, number>();
+      const hi = new Map<number, number>();
+      for (const id in w.o) {
+        const s = w.o[id];
+        if (!isFence(s)) continue;
+        const c = s.context as DmaFenceContext;
+        if (c.context === 0) continue;
+        hi.set(c.context, Math.max(hi.get(c.context) ?? -1, c.seqno));
+        if (!s.hasTag('signaled')) lo.set(c.context, Math.min(lo.get(c.context) ?? Infinity, c.seqno));
+      }
+      return [...lo].some(([k, l]) => l < hi.get(k)!);
+    },
+  },
   statement: 'For fences a, b on one context with b.seqno > a.seqno: b signaled implies a signaled.',
   state: (w) => {
     // Per context: the highest signaled seqno and the lowest unsignaled one.

@@ -29,6 +29,11 @@ export default defineProperty({
   name: 'crash-isolation',
   kind: 'drain',
   rules: ['I10', 'R30'],
+  needs: ['compositor'],
+  witness: {
+    what: 'a crashed client or compositor',
+    state: (w) => [...idsOf(w, 'present_client'), ...idsOf(w, 'compositor')].some((id) => hasTag(w, id, 'crashed')),
+  },
   statement:
     'A crashed client never blocks the compositor, and a crashed compositor never blocks a client forever: once the ' +
     'kernel, GPU and timers settle, everything the crashed side owed is signalled.',

@@ -13,6 +13,14 @@ export default defineProperty({
   name: 'crashed-producer-releases',
   kind: 'drain',
   rules: ['R105', 'R120'],
+  needs: ['user_memory_fence'],
+  witness: {
+    what: 'a user fence whose writer crashed',
+    state: (w) =>
+      Object.values(w.o).some(
+        (s) => s.machine.id === 'user_memory_fence' && !!w.o[(s.context as UmfContext).writer]?.hasTag('crashed'),
+      ),
+  },
   statement: 'Once a producer process crashed, nothing waits forever on the user fences it was obliged to write.',
   drain: (_from, r) => {
     if (!r.settled) return `the kernel, GPU and timers did not settle within ${r.bound} steps (livelock)`;

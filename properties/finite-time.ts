@@ -17,6 +17,12 @@ export default defineProperty({
   temporal: 'liveness',
   observes: { roles: DRAIN_ROLES },
   rules: ['I10', 'R20', 'R30', 'R98', 'R102'],
+  needs: ['dma_fence'],
+  witness: {
+    what: 'a published fence not signalled yet',
+    state: (w) =>
+      Object.values(w.o).some((s) => isFence(s) && !s.hasTag('signaled') && (s.context as DmaFenceContext).published),
+  },
   statement:
     'Once published, a dma_fence signals after finitely many kernel, GPU and timer steps, with userspace stopped.',
   drain: (_from, r) => {

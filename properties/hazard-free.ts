@@ -2,18 +2,23 @@
  * hazard-free — seed 004, H8, I18/I19-like consumer safety (R53, R54, R62, R126, R127): two GPU
  * accesses to one BO, at least one a write, are ordered by happens-before.
  *
- * What is recorded (ghost data, models/userspace/buffer-sharing.ts): at submit, a job's BO accesses and
- * every fence it was told to wait on (implicit: the resv fences of dma_resv_usage_rw; explicit: its
- * in-fences), before the scheduler drops signaled ones or substitutes `scheduled` (R91, R93).
+ * What is read: the access records, g[`access:<id>`] (`AccessRecord`, models/userspace/buffer-sharing.ts;
+ * any subsystem may write one, plain JSON): an access's BOs, every fence it was told to wait on before
+ * it started (implicit: the resv fences of dma_resv_usage_rw; explicit: its in-fences; recorded before
+ * the scheduler drops signaled ones or substitutes `scheduled`, R91, R93), the in-order queue it runs
+ * on with its place there, and the fence that ends it. `accessView` is the one accessor.
  *
- * Happens-before J1 -> J2 (J1 submitted earlier), the transitive closure of:
- * - J2 waited on a fence whose leaves (R50: through arrays and chains) include a fence of J1, or a
- *   later fence of the same context (I4, R52: a later fence signaled implies the earlier ones);
- * - J1 and J2 belong to one process (one drm_sched entity on one ring: R97 pops them in order and
- *   the ring executes in order, which is what lets R93 wait only on `scheduled`);
- * - J1 had completed (its finished fence signaled) when J2 was submitted: J1's access is over before
- *   J2 exists. Real time is an order, and the explorer also tries the interleavings where J1 is slower.
- * The check runs when the later job is submitted (a step property): its dependencies are fixed from
+ * Happens-before A1 -> A2 (A1 recorded earlier), the transitive closure of:
+ * - A2 waited on a fence whose leaves (R50: through arrays and chains) include a fence of A1 (its end
+ *   fence, or one it owns), or a later fence of the same context (I4, R52: a later fence signaled
+ *   implies the earlier ones);
+ * - A1 and A2 run on one queue, A1 first: one drm_sched entity on one ring (R97 pops an entity's jobs
+ *   in push order and the ring executes in order, which is what lets R93 wait only on `scheduled`).
+ *   Queues, not processes: a process with two entities has two queues, and nothing orders them; two
+ *   entities on one ring are not ordered either (their order on the ring is the scheduler's choice);
+ * - A1 had ended (its end fence signaled) when A2 was recorded: A1's access is over before A2 exists.
+ *   Real time is an order, and the explorer also tries the interleavings where A1 is slower.
+ * The check runs when the later access is recorded (a step property): its dependencies are fixed from
  * then on (R70, I17), so an unordered pair is unordered for good; some interleaving runs them in either
  * order or concurrently. Not faithful to: sub-BO ranges (a BO is the unit), CPU accesses (not recorded).
  */
@@ -22,38 +27,68 @@ import type { World } from '../models/world.ts';
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
 import { isFence } from '../models/view.ts';
 import { dma_fence_unwrap } from '../models/dma-buf/dma-fence-unwrap.ts';
-import { accessRecords, conflict, ownerJob, type AccessRecord } from '../models/userspace/buffer-sharing.ts';
+import { accessRecords, conflict, type AccessRecord } from '../models/userspace/buffer-sharing.ts';
+
+/** An access record with its defaults filled in (the one reading of g[`access:<id>`]). */
+interface AccessView extends AccessRecord {
+  id: string;
+  queue: string;
+  seq: number;
+  end: string;
+}
+
+/** The access records of `w`, defaults applied: queue = proc, seq = the k of `<...>.j<k>`, end = `<id>.finished`. */
+function accessView(w: World): AccessView[] {
+  return accessRecords(w).map(([id, r]) => ({
+    ...r,
+    id,
+    queue: r.queue ?? r.proc,
+    seq: r.seq ?? Number(id.slice(id.lastIndexOf('.j') + 2)),
+    end: r.end ?? `${id}.finished`,
+  }));
+}
 
 function signaled(w: World, id: string): boolean {
   const s = w.o[id];
   return !!s && s.hasTag('signaled');
 }
 
-/** Jobs that happen before `job` (excluding the real-time rule), given the records of `w`. */
-function happensBefore(w: World, job: string, recs: Map<string, AccessRecord>): Set<string> {
+/** The access a fence belongs to: the record whose end it is, or whose id owns it (a job's fences). */
+function accessOfFence(w: World, fence: string, byEnd: Map<string, string>, ids: Set<string>): string | null {
+  const e = byEnd.get(fence);
+  if (e) return e;
+  const owner = (w.o[fence]?.context as { owner?: string } | undefined)?.owner;
+  return owner && ids.has(owner) ? owner : null;
+}
+
+/** Accesses that happen before `id` (excluding the real-time rule), given the records of `w`. */
+function happensBefore(w: World, id: string, recs: Map<string, AccessView>): Set<string> {
   const byContext = new Map<number, { id: string; seqno: number }[]>();
-  for (const id in w.o) {
-    const s = w.o[id];
+  for (const f in w.o) {
+    const s = w.o[f];
     if (!isFence(s)) continue;
     const c = s.context as DmaFenceContext;
     if (c.context === 0) continue;
     const l = byContext.get(c.context) ?? [];
     byContext.set(c.context, l);
-    l.push({ id, seqno: c.seqno });
+    l.push({ id: f, seqno: c.seqno });
   }
+  const byEnd = new Map<string, string>();
+  for (const r of recs.values()) byEnd.set(r.end, r.id);
+  const ids = new Set(recs.keys());
   const out = new Set<string>();
-  const todo = [job];
+  const todo = [id];
   while (todo.length) {
     const j = todo.pop()!;
     const rec = recs.get(j);
     if (!rec) continue;
     const add = (x: string) => {
-      if (x !== job && !out.has(x)) {
+      if (x !== id && !out.has(x)) {
         out.add(x);
         todo.push(x);
       }
     };
-    for (const [other, r] of recs) if (r.proc === rec.proc && other !== j && sameProcEarlier(other, j)) add(other);
+    for (const r of recs.values()) if (r.queue === rec.queue && r.seq < rec.seq) add(r.id);
     for (const d of rec.deps) {
       for (const leaf of dma_fence_unwrap(w, d)) {
         const c = w.o[leaf]?.context as DmaFenceContext | undefined;
@@ -62,7 +97,7 @@ function happensBefore(w: World, job: string, recs: Map<string, AccessRecord>): 
             ? (byContext.get(c.context) ?? []).filter((f) => f.seqno <= c.seqno).map((f) => f.id)
             : [leaf];
         for (const f of same) {
-          const o = ownerJob(w, f);
+          const o = accessOfFence(w, f, byEnd, ids);
           if (o) add(o);
         }
       }
@@ -71,33 +106,41 @@ function happensBefore(w: World, job: string, recs: Map<string, AccessRecord>): 
   return out;
 }
 
-/** `<proc>.j<k>`: is a an earlier job of the same process than b? */
-function sameProcEarlier(a: string, b: string): boolean {
-  const ka = Number(a.slice(a.lastIndexOf('.j') + 2));
-  const kb = Number(b.slice(b.lastIndexOf('.j') + 2));
-  return ka < kb;
+/** Two conflicting accesses on different queues, neither over: the situation the property judges. */
+function conflictingInFlight(w: World): boolean {
+  const recs = accessView(w).filter((r) => !signaled(w, r.end));
+  for (let i = 0; i < recs.length; i++)
+    for (let k = i + 1; k < recs.length; k++)
+      if (recs[i].queue !== recs[k].queue && conflict(recs[i].acc, recs[k].acc)) return true;
+  return false;
 }
 
 export default defineProperty({
   name: 'hazard-free',
   kind: 'step',
-  rules: ['H8', 'R53', 'R54', 'R62', 'R126', 'R127', 'R128'],
+  rules: ['H8', 'R53', 'R54', 'R62', 'R97', 'R126', 'R127', 'R128'],
   statement:
     'Two GPU accesses to one BO, at least one a write, are ordered by a happens-before chain of fences (implicit or ' +
-    'explicit), by ring order, or by completion before submission.',
+    'explicit), by the order of one in-order queue, or by completion before submission.',
+  needs: ['dma_resv'],
+  // Judged only where declared: it reads access records, which only the sharing and present designs write.
+  witness: {
+    what: 'two conflicting accesses in flight on different queues',
+    state: (w) => conflictingInFlight(w),
+  },
   step: (before, a, after) => {
-    const recs = new Map(accessRecords(after));
-    for (const [j2, r2] of recs) {
-      if (before.g[`access:${j2}`] !== undefined) continue;
-      const hb = happensBefore(after, j2, recs);
-      for (const [j1, r1] of recs) {
-        if (j1 === j2 || before.g[`access:${j1}`] === undefined) continue;
+    const recs = new Map(accessView(after).map((r) => [r.id, r]));
+    for (const r2 of recs.values()) {
+      if (before.g[`access:${r2.id}`] !== undefined) continue;
+      const hb = happensBefore(after, r2.id, recs);
+      for (const r1 of recs.values()) {
+        if (r1.id === r2.id || before.g[`access:${r1.id}`] === undefined) continue;
         const bo = conflict(r1.acc, r2.acc);
-        if (!bo || hb.has(j1) || signaled(before, `${j1}.finished`)) continue;
+        if (!bo || hb.has(r1.id) || signaled(before, r1.end)) continue;
         const how = (r: AccessRecord) => (r.acc.some(([b, m]) => b === bo && m === 'w') ? 'writes' : 'reads');
         return (
-          `${j2} ${how(r2)} ${bo} while ${j1} ${how(r1)} it, unordered: no fence chain leads from ${j1} to ` +
-          `${j2} and ${j1} had not completed when ${j2} was submitted (at ${a.label})`
+          `${r2.id} ${how(r2)} ${bo} while ${r1.id} ${how(r1)} it, unordered: no fence chain or queue leads from ` +
+          `${r1.id} to ${r2.id} and ${r1.id} had not completed when ${r2.id} was submitted (at ${a.label})`
         );
       }
     }

@@ -1,17 +1,28 @@
 /**
- * innocent-context-survives — R20 ("ideally recovery affects only the offending context"), seed 001
- * "Userspace can't trust us: ... the timeout kills a context that did nothing wrong". A GPU context or
- * user-mode queue is killed or reset only if it did something wrong itself: it hung (its commands were
- * malformed, or it stopped making progress). Killing one whose work was merely waiting on a cycle the
- * kernel closed, or on a producer, is a violation. A context whose own process crashed goes with it and
- * does not count.
+ * innocent-context-survives — R20 ("ideally recovery affects only the offending context"), R100, seed 001
+ * "Userspace can't trust us: ... the timeout kills a context that did nothing wrong", seed 002 "can't
+ * tell 'has deadlocked' from 'is still doing useful computations'". A GPU context, user-mode queue or
+ * drm_sched entity is killed, reset or has its work cancelled only if it did something wrong itself:
+ * it hung (its commands were malformed, or it stopped making progress). Two kinds of harm are judged:
+ * - a context (gpu_context, user_mode_queue) killed though it never hung (its work merely waited on a
+ *   cycle the kernel closed, on a producer, or was long);
+ * - a drm_sched job that completes with an error from a timeout or a reset though its entity never hung:
+ *   a healthy long job timed out (-ETIME), a job of a guilty-marked but innocent entity (-ECANCELED,
+ *   R94), or collateral damage: an innocent entity's job behind the bad one on the reset ring
+ *   cancelled (-ECANCELED, R101, R102).
+ * A context or entity whose own process crashed goes with it and does not count; neither does -ESRCH
+ * (R105: the entity's own process tore it down).
  *
- * A monitor: it remembers every context that has ever hung (the culprits), so no model keeps a field for
- * this property (issue 10: state lives in the monitor). A context "has hung" when it carries the
- * machine's `hung` tag; what killed a context is read from its `killed` tag and `killedBy`.
+ * A monitor: it remembers every context and entity that has ever hung (the culprits), so no model keeps a
+ * field for this property (issue 10: state lives in the monitor). A context "has hung" when it carries
+ * the machine's `hung` tag; an entity when its job was the head of a hung ring. What killed a context is
+ * read from its `killed` tag and `killedBy`; what ended a job from its result.
  */
 import { defineMonitor } from './property.ts';
-import { ctx, type World } from '../models/world.ts';
+import { ctx, idsOf, stateOf, type World } from '../models/world.ts';
+import { ESRCH } from '../models/dma-buf/dma-fence.ts';
+import { drm_sched_hung_jobs } from '../models/drm-sched/sched-main.ts';
+import type { DrmSchedJobContext } from '../models/drm-sched/drm-sched-job.ts';
 
 /** What a killable context (gpu_context, user_mode_queue) records once killed. */
 interface KillableContext {
@@ -20,11 +31,11 @@ interface KillableContext {
   proc?: string;
 }
 
-/** Objects in a hung state now, in id order. */
+/** Contexts in a hung state now, and the entities whose job hangs a ring now, in id order. */
 function hung(w: World): string[] {
-  return Object.keys(w.o)
-    .filter((id) => w.o[id].hasTag('hung'))
-    .sort();
+  const out = Object.keys(w.o).filter((id) => w.o[id].hasTag('hung'));
+  for (const j of drm_sched_hung_jobs(w)) out.push(ctx<DrmSchedJobContext>(w, j).entity);
+  return [...new Set(out)].sort();
 }
 
 /** The culprits so far joined with those hung in `w` (sorted, no repeats: the state is canonical). */
@@ -33,25 +44,60 @@ function withHung(culprits: readonly string[], w: World): string[] {
   return now.length ? [...culprits, ...now].sort() : [...culprits];
 }
 
-/** The first context killed in `w` that never hung and whose process did not crash, as a sentence. */
-function innocentKilled(w: World, culprits: readonly string[]): string | null {
-  for (const id of Object.keys(w.o).sort()) {
-    if (!w.o[id].hasTag('killed') || culprits.includes(id)) continue;
-    const c = ctx<KillableContext>(w, id);
-    if (c.proc && w.o[c.proc]?.hasTag('crashed')) continue;
+/** The process an entity or job belongs to, by the designs' naming (`proc0.ctx`, `proc0.j1`). */
+const procOf = (id: string) => id.split('.')[0];
+
+const crashed = (w: World, proc: string | undefined) => !!proc && w.o[proc]?.hasTag('crashed') === true;
+
+/** Jobs that completed with an error in this transition (before -> after). */
+function jobsEndedInError(before: World, after: World): string[] {
+  return idsOf(after, 'drm_sched_job').filter(
+    (j) =>
+      stateOf(after, j) === 'done' &&
+      before.o[j] !== undefined &&
+      stateOf(before, j) !== 'done' &&
+      ctx<DrmSchedJobContext>(after, j).result !== 0,
+  );
+}
+
+/** The first innocent killed or cancelled in this transition, as a sentence. */
+function innocentHarmed(before: World, after: World, culprits: readonly string[], step: string): string | null {
+  for (const id of Object.keys(after.o).sort()) {
+    if (!after.o[id].hasTag('killed') || culprits.includes(id)) continue;
+    const c = ctx<KillableContext>(after, id);
+    if (crashed(after, c.proc)) continue;
     return `${id} was killed by ${c.killedBy || '?'} (error ${c.error}) but did nothing wrong (R20, seed 001)`;
   }
+  for (const j of jobsEndedInError(before, after)) {
+    const { entity, result } = ctx<DrmSchedJobContext>(after, j);
+    if (culprits.includes(entity) || result === ESRCH || crashed(after, procOf(entity))) continue;
+    return (
+      `${j} of ${entity}, which never hung, completed with error ${result} at ${step}: ` +
+      'a timeout or reset took innocent work (R20, R100, seed 002)'
+    );
+  }
   return null;
+}
+
+/** A context killed, or a job ended with an error, in this transition: the situation judged. */
+function harmed(before: World, after: World): boolean {
+  const killed = Object.keys(after.o).some((id) => after.o[id].hasTag('killed') && !before.o[id]?.hasTag('killed'));
+  return killed || jobsEndedInError(before, after).length > 0;
 }
 
 export default defineMonitor<string[]>({
   name: 'innocent-context-survives',
   temporal: 'safety',
-  rules: ['R20', 'I22'],
-  statement: 'A context that did nothing wrong (never hung) is never killed or reset.',
+  rules: ['R20', 'R94', 'R100', 'R102', 'I22'],
+  statement:
+    'A context or entity that did nothing wrong (never hung) is never killed or reset, and no job of it is ' +
+    "timed out or cancelled by another one's reset.",
+  needs: ['gpu_context', 'user_mode_queue', 'drm_sched_job'],
+  witness: { what: 'a context killed or a job cancelled', step: (before, _a, after) => harmed(before, after) },
   init: (w) => hung(w),
-  next: (culprits, _before, _a, after) => {
-    const state = withHung(culprits, after);
-    return { state, violation: innocentKilled(after, state) };
+  next: (culprits, before, a, after) => {
+    // a job hangs the ring in `before` and the reset in this step clears it: count it first
+    const state = withHung(withHung(culprits, before), after);
+    return { state, violation: innocentHarmed(before, after, state, a.label) };
   },
 });

@@ -10,6 +10,8 @@
  */
 import { defineProperty, type Property } from './property.ts';
 import type { World } from '../models/world.ts';
+import { waitEdges } from '../models/view.ts';
+import { findCycle } from './acyclic-waits.ts';
 import type { Design } from '../models/design.ts';
 
 /** What the engine passes a terminal property, besides the world and config. */
@@ -25,15 +27,25 @@ const p: Property & { terminal: true } = {
   // judged at states where nothing is enabled; it sees no transition
   observes: { steps: [] },
   rules: ['I10', 'R30'],
+  // Judged only where the design says what unfinished work is (Design.pending).
+  appliesTo: (d) => d.pending !== undefined,
+  witness: {
+    what: 'two unfinished jobs at once, or one that waits on something',
+    state: (w, cfg, env) =>
+      !!env.design.pending?.(w, cfg).length && (waitEdges(w).length > 0 || env.design.pending(w, cfg).length > 1),
+  },
   statement:
     'Some action is enabled in every reachable state in which some job is unfinished (no deadlock, no invalid end ' +
     'state).',
   state: ((w: World, cfg: unknown, env?: TerminalEnv) => {
     const pend = env?.design.pending?.(w, cfg) ?? [];
     if (!pend.length) return null;
+    // What the blocked actors wait on: the wait-for cycle, when the kinds involved draw one.
+    const cycle = findCycle(w);
     return (
       `deadlock: no action is enabled, and ${pend.length} job(s) never finish: ` +
-      `${pend.slice(0, 6).join(', ')}${pend.length > 6 ? ', …' : ''}`
+      `${pend.slice(0, 6).join(', ')}${pend.length > 6 ? ', …' : ''}` +
+      (cycle ? `; they wait in a cycle: ${[...cycle.map((e) => e[0]), cycle[0][0]].join(' -> ')}` : '')
     );
   }) as Property['state'],
 };

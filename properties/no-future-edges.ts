@@ -22,6 +22,12 @@ export default defineProperty({
   name: 'no-future-edges',
   kind: 'step',
   rules: ['I8', 'I25', 'R30', 'R78', 'R88', 'H2'],
+  needs: ['drm_sched_job+drm_syncobj', 'drm_sched_job+dma_fence_proxy'],
+  witness: {
+    what: 'a job not armed yet while a fence for a future point exists',
+    state: (w) =>
+      idsOf(w, 'drm_sched_job').some((j) => stateOf(w, j) === 'init') && Object.keys(w.o).some((f) => future(w, f)),
+  },
   statement: 'A job is never armed, nor given a dependency after arm, on a fence for a point that does not exist yet.',
   step: (before, a, after) => {
     for (const job of idsOf(after, 'drm_sched_job')) {

@@ -12,6 +12,11 @@ export default defineProperty({
   name: 'out-fence-once',
   kind: 'step',
   rules: ['I26', 'R134'],
+  needs: ['drm_crtc'],
+  witness: {
+    what: 'a KMS out-fence waiting for its flip',
+    state: (w) => idsOf(w, 'dma_fence').some((f) => ctx<DmaFenceContext>(w, f).ops === 'kms.out' && !isSignaled(w, f)),
+  },
   statement:
     'A CRTC out-fence belongs to a successful commit and is signalled exactly when, and once, that commit flips; at ' +
     'most one flip per vblank.',

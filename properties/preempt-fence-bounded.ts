@@ -27,6 +27,16 @@ export default defineProperty({
   name: 'preempt-fence-bounded',
   kind: 'drain',
   rules: ['I20', 'R108', 'R109', 'R110', 'R111', 'R112', 'R115'],
+  needs: ['gpu_context', 'user_mode_queue'],
+  witness: {
+    what: 'an enabled preempt or eviction fence not signalled yet',
+    state: (w) =>
+      Object.values(w.o).some((s) => {
+        if (!isFence(s) || s.hasTag('signaled')) return false;
+        const c = s.context as DmaFenceContext;
+        return lazyKinds.has(c.ops) && c.enableSignal;
+      }),
+  },
   statement:
     'An enabled preempt/eviction fence signals within the preemption bound; contexts resume only with a fresh one.',
   drain: (from, r) => {

@@ -53,7 +53,8 @@ interface Observes {
 /** A property's interesting precondition, and what it is in one phrase ('a buffer reused'). */
 export interface Witness {
   what: string;
-  state?: (w: World, cfg: any) => boolean;
+  /** `env.design` for witnesses that need the design's own notions (no-deadlock: `pending`). */
+  state?: (w: World, cfg: any, env: { design: Design }) => boolean;
   step?: (before: World, a: ActionInfo, after: World, cfg: any) => boolean;
 }
 
@@ -78,7 +79,7 @@ export interface Property<S extends Json = any> {
   appliesTo?: (d: Design) => boolean;
   /**
    * The machine kinds it observes (issue 14.2): the property applies to every design whose world has
-   * one of them, unless the design declares it 'n/a' with a reason.
+   * one of them (an entry 'a+b' asks for both), unless the design declares it 'n/a' with a reason.
    */
   needs?: readonly string[];
   /**

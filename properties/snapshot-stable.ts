@@ -9,7 +9,7 @@
  *   them) never changes that field once set (KMS plane in-fences, waiters).
  */
 import { defineProperty } from './property.ts';
-import { ctx, type World } from '../models/world.ts';
+import { ctx, idsOf, type World } from '../models/world.ts';
 import type { DrmSchedJobContext } from '../models/drm-sched/drm-sched-job.ts';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -23,6 +23,13 @@ export default defineProperty({
   name: 'snapshot-stable',
   kind: 'step',
   rules: ['I17', 'R64', 'R70', 'R71', 'R80', 'R126'],
+  needs: ['sync_file'],
+  witness: {
+    what: 'a captured fence (a sync_file, or a pushed job with unsignalled dependencies) while things change',
+    state: (w) =>
+      idsOf(w, 'sync_file').length > 0 ||
+      idsOf(w, 'drm_sched_job').some((j) => ctx<DrmSchedJobContext>(w, j).deps.some((f) => !signaled(w, f))),
+  },
   statement:
     'A captured fence (sync_file, exported snapshot, job dependency) never changes under later replace, reset or add.',
   step: (before, a, after) => {

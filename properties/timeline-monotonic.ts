@@ -15,6 +15,16 @@ export default defineProperty({
   name: 'timeline-monotonic',
   kind: 'step',
   rules: ['I14', 'R44', 'R82', 'R85', 'R142', 'R143', 'H10'],
+  needs: ['drm_syncobj'],
+  witness: {
+    what: 'a point added to a timeline that already had one',
+    step: (before, _a, after) =>
+      idsOf(after, 'drm_syncobj').some((s) => {
+        if (!has(before, s)) return false;
+        const b = ctx<DrmSyncobjContext>(before, s).fence;
+        return !!b && b !== ctx<DrmSyncobjContext>(after, s).fence;
+      }),
+  },
   statement:
     'Timeline points are added in strictly increasing order, and QUERY never decreases absent a binary replace or ' +
     'reset.',

@@ -60,6 +60,15 @@ export default defineProperty({
   name: 'umf-never-blocks-dma-fence',
   kind: 'state',
   rules: ['I9', 'R30', 'R118', 'R119', 'R120', 'R121', 'R125', 'I23'],
+  needs: ['user_memory_fence', 'rw_umf'],
+  witness: {
+    what: 'something waits on an unwritten user memory fence',
+    state: (w) =>
+      waitEdges(w).some(([, to]) => {
+        const k = w.o[to]?.machine.id;
+        return k === 'user_memory_fence' || k === 'rw_umf';
+      }),
+  },
   statement:
     'No unsignaled dma_fence depends, transitively, on a user memory fence (except a userq fence bounded by hang ' +
     'detection, I23).',

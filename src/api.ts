@@ -16,6 +16,8 @@ import type { Found } from './explore/trace.ts';
 import { saveTrace } from './counterexample/store.ts';
 import type { TraceFile } from './counterexample/itf.ts';
 import { InputError } from './counterexample/replay.ts';
+import { applies, resolveConfig, scopeOf } from './scope.ts';
+import { whatIfChanges, without, type WhatIf, type WhatIfChange } from './what-if.ts';
 
 export { InputError } from './counterexample/replay.ts';
 export { replayFile } from './counterexample/replay.ts';
@@ -40,6 +42,12 @@ export interface CheckOptions {
   /** Evaluate the numbers designs report (Design.metrics) after exploring (default on). */
   metrics?: boolean;
   save?: boolean;
+  /** A named config for both engines (default: each engine's config in the design's bounds). */
+  config?: string;
+  /** Overrides of the config's values, as `--set key=value` gives them (issue 11.1). */
+  set?: Record<string, string>;
+  /** A what-if (issue 12.2): also check each design without this mechanism, and list what changes. */
+  without?: WhatIf;
   onProgress?: (p: Progress) => void;
 }
 
@@ -52,11 +60,29 @@ export interface Progress {
   total?: number;
 }
 
+/**
+ * What a cell shows (issue 11.2, 14.1): 'violates' a trace; 'holds' nothing found where the property's
+ * precondition was reached; 'vacuous' nothing found but the precondition never reached (not a pass);
+ * 'partial' a 'holds' from a run a bound stopped; 'n/a' the design opts out, with its reason.
+ */
+export type CellStatus = 'holds' | 'violates' | 'vacuous' | 'partial' | 'n/a';
+
 export interface Cell {
   design: string;
   property: string;
-  expected: Verdict;
-  observed: Verdict;
+  /** The design's expectation; null when the property applies but the design declares none. */
+  expected: Verdict | 'n/a' | null;
+  observed: Verdict | 'n/a';
+  status: CellStatus;
+  /** Does the cell pass: observed as expected, and a 'holds' reached (a vacuous one does not pass)? */
+  match: boolean;
+  /**
+   * States (exhaustive: distinct; random: visited) and transitions where the property's witness held;
+   * null when the property declares no witness or the cell was not explored.
+   */
+  reached: number | null;
+  /** The scope of the verdict: the config's values (numbers, booleans, strings; lists by length). */
+  scope: Record<string, Json>;
   engine: string;
   config: string;
   runs: number;
@@ -89,6 +115,8 @@ export interface CheckResult {
   }[];
   /** The numbers designs report (over-synchronisation, frame latency, pipelining lost, ...). */
   metrics: MetricResult[];
+  /** With `without`: the what-if's cells, and those whose status differs from the design as it is. */
+  whatIf?: { without: WhatIf; cells: Cell[]; changes: WhatIfChange[] };
 }
 
 const DEFAULT_SEED = 1;
@@ -136,35 +164,56 @@ async function select(o: CheckOptions, variants: readonly Design[]) {
 }
 
 /**
- * The cells a check would run, design by design, validated before anything runs: a property asked
- * for by name on a design asked for by name must be one the design declares, and a selection of
- * nothing at all is an error, not an empty pass (issue 14.1).
+ * The cells a check would run, design by design, validated before anything runs. Properties apply by
+ * default (issue 14.2): every property whose `needs` the design's world has, or that the design
+ * declares; 'n/a' declarations become cells that are shown, not explored. A property asked for by name
+ * on a design asked for by name must apply to it, and a selection of nothing is an error (issue 14.1).
  */
 export async function checkPlan(
   o: CheckOptions,
   variants: readonly Design[] = [],
 ): Promise<{ design: string; properties: string[] }[]> {
-  const { ds } = await select(o, variants);
+  const { ds, properties } = await select(o, variants);
+  const all = [...properties.values()];
   const plan = ds.map((d) => ({
     design: d.name,
-    properties: Object.keys(d.expect)
-      .filter((p) => !o.properties?.length || o.properties.includes(p))
+    properties: all
+      .filter((p) => applies(p, d) && (!o.properties?.length || o.properties.includes(p.name)))
+      .map((p) => p.name)
       .sort(),
   }));
   if (o.designs?.length && o.properties?.length)
     for (const d of ds)
-      for (const p of o.properties)
-        if (!Object.hasOwn(d.expect, p))
+      for (const n of o.properties)
+        if (!applies(properties.get(n)!, d))
           throw new InputError(
-            `design '${d.name}' does not declare property '${p}'; it declares: ` +
-              `${Object.keys(d.expect).sort().join(', ')}`,
+            `property '${n}' does not apply to design '${d.name}' (its world has none of ` +
+              `${properties.get(n)!.needs?.join(', ') ?? 'what it observes'}, and the design declares no expectation)`,
           );
   if (!plan.some((c) => c.properties.length))
     throw new InputError(
-      `nothing to check: no selected design declares ` +
-        `${o.properties?.map((p) => `'${p}'`).join(' or ') ?? 'a property'}`,
+      `nothing to check: no selected design has ${o.properties?.map((p) => `'${p}'`).join(' or ') ?? 'a property'}`,
     );
+  if (o.config) for (const d of ds) resolveConfig(d, o.config, o.set);
+  if (o.set && Object.keys(o.set).length) {
+    if (!o.config) throw new InputError('--set needs --config NAME: the config whose values it changes');
+    if (o.save) throw new InputError('--save with --set: a saved trace replays under a named config of its design');
+  }
   return plan.filter((c) => c.properties.length);
+}
+
+/** Does a cell pass? As expected, and a 'holds' that rests on a reached precondition (issue 11.2). */
+export function cellMatches(c: Pick<Cell, 'expected' | 'observed' | 'reached'>): boolean {
+  if (c.expected === 'n/a') return c.observed === 'n/a';
+  if (c.expected === null || c.expected !== c.observed) return false;
+  return c.observed !== 'holds' || c.reached !== 0;
+}
+
+function statusOf(c: Pick<Cell, 'observed' | 'reached' | 'partial'>): CellStatus {
+  if (c.observed === 'n/a') return 'n/a';
+  if (c.observed === 'violates') return 'violates';
+  if (c.partial) return 'partial';
+  return c.reached === 0 ? 'vacuous' : 'holds';
 }
 
 /** Re-run a found trace to get the world images the ITF file records. */
@@ -214,37 +263,54 @@ export function toTraceFile(
  * named ones, or alone when `o.designs` is empty.
  */
 export async function checkDesigns(o: CheckOptions, variants: readonly Design[] = []): Promise<CheckResult> {
-  await checkPlan(o, variants);
+  if (o.without) {
+    if (o.save) throw new InputError('--save with --without: a what-if trace would not replay on the design as it is');
+    const base = await checkDesigns({ ...o, without: undefined }, variants);
+    const { ds } = await select(o, variants);
+    const alt = await checkDesigns(
+      { ...o, without: undefined, designs: [], onProgress: undefined },
+      ds.map((d) => without(d, o.without!)),
+    );
+    return { ...base, whatIf: { without: o.without, cells: alt.cells, changes: whatIfChanges(base, alt) } };
+  }
+  const plan = new Map((await checkPlan(o, variants)).map((c) => [c.design, c.properties]));
   const { ds, properties } = await select(o, variants);
   const engine = o.engine ?? 'both';
   const cells: Cell[] = [];
   const exhaustive: CheckResult['exhaustive'] = [];
   const metrics: MetricResult[] = [];
   for (const d of ds) {
-    const names = Object.keys(d.expect)
-      .filter((p) => !o.properties?.length || o.properties.includes(p))
-      .sort();
-    if (!names.length) continue;
+    const applicable = plan.get(d.name) ?? [];
+    if (!applicable.length) continue;
+    const na = applicable.filter((n) => d.expect[n]?.verdict === 'n/a');
+    const names = applicable.filter((n) => !na.includes(n));
     const props = names.map((n) => properties.get(n)!);
     const done = new Map<string, Cell>();
-    const mk = (p: string, eng: string, config: string, extra: Partial<Cell>): Cell => ({
-      design: d.name,
-      property: p,
-      expected: d.expect[p].verdict as Verdict,
-      observed: 'holds',
-      engine: eng,
-      config,
-      runs: 0,
-      states: 0,
-      steps: 0,
-      ms: 0,
-      bound: '',
-      trace: null,
-      message: null,
-      partial: null,
-      depth: 0,
-      ...extra,
-    });
+    const reachedBy = new Map<string, number>();
+    const cfgOf = (name: string) => (o.config ? resolveConfig(d, o.config, o.set) : d.configs[name]);
+    const mk = (p: string, eng: string, config: string, extra: Partial<Cell>): Cell =>
+      ({
+        design: d.name,
+        property: p,
+        expected: d.expect[p]?.verdict ?? null,
+        observed: 'holds',
+        status: 'holds',
+        match: false,
+        reached: null,
+        scope: {},
+        engine: eng,
+        config,
+        runs: 0,
+        states: 0,
+        steps: 0,
+        ms: 0,
+        bound: '',
+        trace: null,
+        message: null,
+        partial: null,
+        depth: 0,
+        ...extra,
+      }) as Cell;
     const record = (
       f: Found,
       eng: 'random' | 'exhaustive',
@@ -268,9 +334,15 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
       );
     };
 
+    const setNote =
+      o.set && Object.keys(o.set).length
+        ? ` --set ${Object.entries(o.set)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')}`
+        : '';
     if (engine !== 'random') {
-      const b = d.bounds.exhaustive;
-      const cfg = d.configs[b.config];
+      const b = { ...d.bounds.exhaustive, config: (o.config ?? d.bounds.exhaustive.config) + setNote };
+      const cfg = cfgOf(d.bounds.exhaustive.config);
       const t0 = Date.now();
       const checker = new Checker(d, cfg, props);
       const r = exploreExhaustive(d, cfg, checker, names, {
@@ -283,8 +355,9 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
         onProgress: (p) => o.onProgress?.({ design: d.name, engine: 'exhaustive', states: p.states }),
       });
       const ms = Date.now() - t0;
-      const stats = { states: r.states, steps: r.transitions, ms, depth: r.depth };
+      const stats = { states: r.states, steps: r.transitions, ms, depth: r.depth, scope: scopeOf(cfg) };
       for (const f of r.found) record(f, 'exhaustive', b.config, cfg, null, null, stats);
+      for (const [n, k] of checker.reached) reachedBy.set(n, k);
       const bound = `${r.bound} of config '${b.config}'`;
       exhaustive.push({
         design: d.name,
@@ -298,8 +371,8 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
     }
     const open = names.filter((n) => done.get(n)?.observed !== 'violates');
     if (engine !== 'exhaustive' && open.length) {
-      const b = d.bounds.random;
-      const cfg = d.configs[b.config];
+      const b = { ...d.bounds.random, config: (o.config ?? d.bounds.random.config) + setNote };
+      const cfg = cfgOf(d.bounds.random.config);
       const seed = o.seed ?? DEFAULT_SEED;
       const runs = o.runs ?? b.runs ?? 200;
       const depth = o.depth ?? b.depth;
@@ -318,8 +391,9 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
           o.onProgress?.({ design: d.name, engine: 'random', runs: p.runs, steps: p.steps, total: runs }),
       });
       const ms = Date.now() - t0;
-      const stats = { runs: r.runs, steps: r.steps, ms, depth };
+      const stats = { runs: r.runs, steps: r.steps, ms, depth, scope: scopeOf(cfg) };
       for (const f of r.found) record(f, 'random', b.config, cfg, f.seed, f.path, stats);
+      for (const [n, k] of checker.reached) reachedBy.set(n, (reachedBy.get(n) ?? 0) + k);
       for (const n of open) {
         if (done.get(n)?.observed === 'violates') continue;
         const prev = done.get(n);
@@ -338,8 +412,15 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
         );
       }
     }
-    for (const n of names) cells.push(done.get(n)!);
+    for (const n of na) done.set(n, mk(n, 'none', '-', { observed: 'n/a', bound: `n/a: ${d.expect[n].why}` }));
+    for (const n of applicable) {
+      const c = done.get(n)!;
+      if (c.observed === 'holds') c.reached = reachedBy.get(n) ?? null;
+      c.status = statusOf(c);
+      c.match = cellMatches(c);
+      cells.push(c);
+    }
     if (o.metrics !== false) metrics.push(...evaluateMetrics(d, { runs: 10, seed: o.seed ?? DEFAULT_SEED }));
   }
-  return { ok: cells.every((c) => c.expected === c.observed), cells, exhaustive, metrics };
+  return { ok: cells.every((c) => c.match), cells, exhaustive, metrics };
 }

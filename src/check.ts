@@ -71,6 +71,11 @@ export class Checker {
   private mById: MonitorStates[] = [];
   private memo = new Map<string | number, DrainResult>();
   drainsRun = 0;
+  /** Properties with a state witness, and with a step witness (issue 11.2). */
+  private readonly stateWitness: Property[];
+  private readonly stepWitness: Property[];
+  /** Per property with a witness: the states (and transitions) where its precondition held. */
+  readonly reached = new Map<string, number>();
 
   constructor(
     readonly design: Design,
@@ -83,6 +88,35 @@ export class Checker {
     this.drains = props.filter((p) => p.kind === 'drain');
     this.monitors = props.filter((p) => p.kind === 'monitor');
     for (const m of this.monitors) if (!m.init || !m.next) throw new Error(`monitor '${m.name}' needs init and next`);
+    this.stateWitness = props.filter((p) => p.witness?.state);
+    this.stepWitness = props.filter((p) => p.witness?.step);
+    for (const p of props) if (p.witness) this.reached.set(p.name, 0);
+  }
+
+  /** Is a witness still to be counted at states (of a property in `only`)? Then the explorer decodes. */
+  witnessesStates(only?: Set<string>): boolean {
+    return this.stateWitness.some((p) => !only || only.has(p.name));
+  }
+  witnessesSteps(only?: Set<string>): boolean {
+    return this.stepWitness.some((p) => !only || only.has(p.name));
+  }
+
+  /** Count the state witnesses that hold at `w` (properties in `only`: a violated one needs no count). */
+  countState(w: World | (() => World), only?: Set<string>): void {
+    let world: World | undefined = typeof w === 'function' ? undefined : w;
+    for (const p of this.stateWitness) {
+      if (only && !only.has(p.name)) continue;
+      world ??= (w as () => World)();
+      if (p.witness!.state!(world, this.cfg, { design: this.design }))
+        this.reached.set(p.name, this.reached.get(p.name)! + 1);
+    }
+  }
+  /** Count the step witnesses that hold on the transition `before` -a-> `after`. */
+  countStep(before: World, a: ActionInfo, after: World, only?: Set<string>): void {
+    for (const p of this.stepWitness) {
+      if (only && !only.has(p.name)) continue;
+      if (p.witness!.step!(before, a, after, this.cfg)) this.reached.set(p.name, this.reached.get(p.name)! + 1);
+    }
   }
 
   /** Does evaluating `only` at a state need the World (anything but terminal properties)? */

@@ -7,32 +7,57 @@
  *   synchronization ... based on the absolute CPU-time order in which API calls occur").
  * Source: seed 004 "What are implicit and explicit synchronization?", "Current status in Linux";
  *   seed 000 "Implicit synchronisation".
- * Models: a producer writes bo0 and hands it to a consumer that reads bo0 and writes bo1; a third
- *   process reads bo0 at any time (no hand-off). One scheduler and ring, TDR on.
+ * Models: a producer writes bo0 and hands it to a consumer that reads bo0 and writes bo1, `frames`
+ *   times; `readers` more processes read bo0 at any time (no hand-off). One scheduler and ring, TDR on,
+ *   `maxHangs` hangs.
  * Metric over-sync: waits the data did not need. With `alwaysWrite` (config 'xe-default': the driver
  *   marks every access WRITE, R62 allows it, H7/R113) the two readers of bo0 wait on each other.
  */
 import { defineDesign, stepTable } from '../design.ts';
-import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../userspace/buffer-sharing.ts';
+import {
+  initSharing,
+  sharingConfig,
+  sharingDesignSteps,
+  overSync,
+  type Op,
+  type SharingConfig,
+} from '../userspace/buffer-sharing.ts';
 
-const scripts: SharingConfig['scripts'] = {
-  proc0: [
-    { op: 'submit', acc: [['bo0', 'w']], implicit: true },
-    { op: 'send', to: 'proc1' },
-  ],
-  proc1: [
-    { op: 'recv' },
-    {
+/** The scope: frames the producer hands off, readers of bo0 with no hand-off, the hang budget. */
+export interface ImplicitKnobs {
+  frames: number;
+  readers: number;
+  maxHangs: number;
+  creditLimit: number;
+  alwaysWrite?: boolean;
+  depErrors?: 'ignore' | 'propagate';
+}
+
+/** proc0 writes bo0 and hands it to proc1 each frame; proc1 reads bo0, writes bo1; proc2.. read bo0. */
+function scripts(k: ImplicitKnobs): Record<string, Op[]> {
+  const out: Record<string, Op[]> = { proc0: [], proc1: [] };
+  for (let f = 0; f < k.frames; f++) {
+    out.proc0.push({ op: 'submit', acc: [['bo0', 'w']], implicit: true }, { op: 'send', to: 'proc1' });
+    const rw: Op = {
       op: 'submit',
       acc: [
         ['bo0', 'r'],
         ['bo1', 'w'],
       ],
       implicit: true,
-    },
-  ],
-  proc2: [{ op: 'submit', acc: [['bo0', 'r']], implicit: true }],
-};
+    };
+    out.proc1.push({ op: 'recv' }, rw);
+  }
+  for (let r = 0; r < k.readers; r++)
+    out[`proc${2 + r}`] = Array.from(
+      { length: k.frames },
+      (): Op => ({ op: 'submit', acc: [['bo0', 'r']], implicit: true }),
+    );
+  return out;
+}
+
+/** A config of this design (and of dma-resv-error-propagation) from its knobs. */
+export const implicitConfig = (k: ImplicitKnobs) => sharingConfig(k, scripts);
 
 export default defineDesign<SharingConfig>({
   name: 'dma-resv-implicit',
@@ -41,9 +66,10 @@ export default defineDesign<SharingConfig>({
   source:
     'seed 004 "What are implicit and explicit synchronization?"; seed 000 "Implicit synchronisation"; R53-R56, R62',
   configs: {
-    small: { scripts, bos: ['bo0', 'bo1'], maxHangs: 1, creditLimit: 2 },
-    default: { scripts, bos: ['bo0', 'bo1'], maxHangs: 1, creditLimit: 2 },
-    'xe-default': { scripts, bos: ['bo0', 'bo1'], maxHangs: 0, creditLimit: 2, alwaysWrite: true },
+    small: implicitConfig({ frames: 1, readers: 1, maxHangs: 1, creditLimit: 2 }),
+    default: implicitConfig({ frames: 1, readers: 2, maxHangs: 1, creditLimit: 2 }),
+    large: implicitConfig({ frames: 2, readers: 2, maxHangs: 1, creditLimit: 2 }),
+    'xe-default': implicitConfig({ frames: 1, readers: 1, maxHangs: 0, creditLimit: 2, alwaysWrite: true }),
   },
   bounds: {
     exhaustive: { config: 'small', depth: 40, maxStates: 50_000 },
@@ -68,6 +94,12 @@ export default defineDesign<SharingConfig>({
     'hang-recovers-with-error': {
       verdict: 'holds',
       why: 'TDR resets a hung ring; its hardware fences are force-completed with an error (I22, R99-R102)',
+    },
+    'errors-propagate': {
+      verdict: 'violates',
+      why:
+        "drm_sched ignores a dependency's error (sched_entity.c: only a guilty entity's jobs get -ECANCELED, R94): " +
+        "the consumer of a hung producer's -ETIME fence runs after the reset and signals 0",
     },
     'reset-completes-with-error': {
       verdict: 'holds',

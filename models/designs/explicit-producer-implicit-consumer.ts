@@ -7,20 +7,50 @@
  *   gets nothing, and samples while the producer is still rendering.
  * Source: seed 004 "it's really easy to get your explicit synchronization wrong and never notice";
  *   H8; R53, R54, R127 (the fix the bridge design applies).
- * Changes: relative to sync-file-bridge, the DMA_BUF_IOCTL_IMPORT_SYNC_FILE before the hand-off is
- *   missing (// seeded bug below).
+ * Changes: relative to explicit-producer-import (its fixed twin), the DMA_BUF_IOCTL_IMPORT_SYNC_FILE
+ *   before the hand-off is missing (// seeded bug below).
+ * Models: `frames` hand-offs of bo0 between the producer and the consumer and back; one scheduler and
+ *   ring, TDR on, `maxHangs` hangs.
  */
 import { defineDesign, stepTable } from '../design.ts';
-import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../userspace/buffer-sharing.ts';
+import {
+  initSharing,
+  sharingConfig,
+  sharingDesignSteps,
+  overSync,
+  type Op,
+  type SharingConfig,
+} from '../userspace/buffer-sharing.ts';
 
-const scripts: SharingConfig['scripts'] = {
-  // seeded bug: no { op: 'import', bo: 'bo0', write: true } before the send (H8).
-  producer: [
-    { op: 'submit', acc: [['bo0', 'w']], implicit: false, out: true },
-    { op: 'send', to: 'consumer' },
-  ],
-  consumer: [{ op: 'recv' }, { op: 'submit', acc: [['bo0', 'r']], implicit: true }],
-};
+/** The scope: frames handed off, the hang budget; `importFence` is the fix (explicit-producer-import). */
+interface Knobs {
+  frames: number;
+  maxHangs: number;
+  creditLimit: number;
+  importFence: boolean;
+}
+
+/**
+ * Each frame the producer renders bo0 (explicit: BOOKKEEP, an out sync_file) and hands it to the
+ * consumer, which samples it implicitly and hands it back; from the second frame on, the producer
+ * waits for the release the way Vulkan WSI does, DMA_BUF_IOCTL_EXPORT_SYNC_FILE(WRITE) (R126).
+ */
+export function producerConsumerScripts(k: Knobs): Record<string, Op[]> {
+  const producer: Op[] = [];
+  const consumer: Op[] = [];
+  for (let f = 0; f < k.frames; f++) {
+    if (f > 0) producer.push({ op: 'recv' }, { op: 'export', bo: 'bo0', write: true });
+    producer.push({ op: 'submit', acc: [['bo0', 'w']], implicit: false, out: true });
+    // seeded bug (H8) unless importFence: no { op: 'import', bo: 'bo0', write: true } before the send.
+    if (k.importFence) producer.push({ op: 'import', bo: 'bo0', write: true });
+    producer.push({ op: 'send', to: 'consumer' });
+    consumer.push({ op: 'recv' }, { op: 'submit', acc: [['bo0', 'r']], implicit: true });
+    if (f < k.frames - 1) consumer.push({ op: 'send', to: 'producer' });
+  }
+  return { producer, consumer };
+}
+
+const config = (k: Omit<Knobs, 'importFence'>) => sharingConfig({ ...k, importFence: false }, producerConsumerScripts);
 
 export default defineDesign<SharingConfig>({
   name: 'explicit-producer-implicit-consumer',
@@ -29,11 +59,12 @@ export default defineDesign<SharingConfig>({
     'fence.',
   source: 'seed 004 "Chicken and egg problems"; H8; R53, R54',
   configs: {
-    small: { scripts, bos: ['bo0'], maxHangs: 1, creditLimit: 2 },
-    default: { scripts, bos: ['bo0'], maxHangs: 1, creditLimit: 2 },
+    small: config({ frames: 1, maxHangs: 1, creditLimit: 2 }),
+    default: config({ frames: 2, maxHangs: 1, creditLimit: 2 }),
+    large: config({ frames: 4, maxHangs: 2, creditLimit: 2 }),
   },
   bounds: {
-    exhaustive: { config: 'small', depth: 40, maxStates: 50_000 },
+    exhaustive: { config: 'default', depth: 60, maxStates: 100_000 },
     random: { config: 'default', depth: 60, runs: 200 },
   },
   init: initSharing,
@@ -45,6 +76,12 @@ export default defineDesign<SharingConfig>({
     'finite-time': { verdict: 'holds', why: 'every published fence is a kernel fence that TDR bounds (R20)' },
     'context-order': { verdict: 'holds', why: 'per-entity finished fences signal in order on one ring (R97, I4)' },
     'snapshot-stable': { verdict: 'holds', why: 'the out sync_file keeps its fence (R64)' },
+    'errors-propagate': {
+      verdict: 'violates',
+      why:
+        "from the second frame the producer waits on the consumer's release (R126); drm_sched ignores that " +
+        "fence's error (R94 cancels only a guilty entity's jobs), so a hung consumer's -ETIME is dropped",
+    },
     'hazard-free': {
       verdict: 'violates',
       why:

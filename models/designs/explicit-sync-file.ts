@@ -6,21 +6,38 @@
  *   Exactly the waits the data needs, no more (seed 004: explicit sync avoids over-synchronization).
  * Source: seed 004 "A good example of explicit synchronization is the Vulkan API", "sync_file"; R53, R64.
  * Models: a producer writes bo0 and sends it with its out-fence; the consumer reads bo0, writes bo1
- *   and sends bo1 back with its own out-fence; the producer then reads bo1. One scheduler and ring, TDR on.
+ *   and sends bo1 back with its own out-fence; the producer then reads bo1; `rounds` times. One scheduler
+ *   and ring, TDR on, `maxHangs` hangs.
  */
 import { defineDesign, stepTable } from '../design.ts';
-import { initSharing, sharingDesignSteps, overSync, type SharingConfig } from '../userspace/buffer-sharing.ts';
+import {
+  initSharing,
+  sharingConfig,
+  sharingDesignSteps,
+  overSync,
+  type Op,
+  type SharingConfig,
+} from '../userspace/buffer-sharing.ts';
 
-const scripts: SharingConfig['scripts'] = {
-  proc0: [
-    { op: 'submit', acc: [['bo0', 'w']], implicit: false, out: true },
-    { op: 'send', to: 'proc1', fence: true },
-    { op: 'recv' },
-    { op: 'submit', acc: [['bo1', 'r']], implicit: false },
-  ],
-  proc1: [
-    { op: 'recv' },
-    {
+/** The scope: round trips of the two buffers, the hang budget. */
+interface Knobs {
+  rounds: number;
+  maxHangs: number;
+  creditLimit: number;
+}
+
+/** Each round: proc0 writes bo0 and sends it with its fence; proc1 reads it, writes bo1, sends it back. */
+function scripts(k: Knobs): Record<string, Op[]> {
+  const proc0: Op[] = [];
+  const proc1: Op[] = [];
+  for (let r = 0; r < k.rounds; r++) {
+    proc0.push(
+      { op: 'submit', acc: [['bo0', 'w']], implicit: false, out: true },
+      { op: 'send', to: 'proc1', fence: true },
+      { op: 'recv' },
+      { op: 'submit', acc: [['bo1', 'r']], implicit: false },
+    );
+    const rw: Op = {
       op: 'submit',
       acc: [
         ['bo0', 'r'],
@@ -28,18 +45,22 @@ const scripts: SharingConfig['scripts'] = {
       ],
       implicit: false,
       out: true,
-    },
-    { op: 'send', to: 'proc0', fence: true },
-  ],
-};
+    };
+    proc1.push({ op: 'recv' }, rw, { op: 'send', to: 'proc0', fence: true });
+  }
+  return { proc0, proc1 };
+}
+
+const config = (k: Knobs) => sharingConfig(k, scripts);
 
 export default defineDesign<SharingConfig>({
   name: 'explicit-sync-file',
   summary: 'Explicit sync: BOOKKEEP fences only, render fences passed between processes as sync_files.',
   source: 'seed 004 "explicit synchronization", "sync_file"; R53, R64-R66',
   configs: {
-    small: { scripts, bos: ['bo0', 'bo1'], maxHangs: 1, creditLimit: 2 },
-    default: { scripts, bos: ['bo0', 'bo1'], maxHangs: 1, creditLimit: 2 },
+    small: config({ rounds: 1, maxHangs: 1, creditLimit: 2 }),
+    default: config({ rounds: 2, maxHangs: 1, creditLimit: 2 }),
+    large: config({ rounds: 4, maxHangs: 2, creditLimit: 2 }),
   },
   bounds: {
     exhaustive: { config: 'small', depth: 40, maxStates: 50_000 },
@@ -57,6 +78,12 @@ export default defineDesign<SharingConfig>({
     'finite-time': { verdict: 'holds', why: 'sync_files hold kernel fences that TDR bounds (R20, R69)' },
     'context-order': { verdict: 'holds', why: 'per-entity finished fences signal in order on one ring (R97, I4)' },
     'snapshot-stable': { verdict: 'holds', why: "a sync_file's fence never changes (R64)" },
+    'errors-propagate': {
+      verdict: 'violates',
+      why:
+        "drm_sched ignores a dependency's error (only a guilty entity's jobs are cancelled, R94): a consumer " +
+        "of a hung producer's -ETIME fence runs after the reset and signals 0",
+    },
     'hazard-free': {
       verdict: 'holds',
       why: "every consumer waits on the producer's sync_file it received with the buffer (seed 004, R64)",

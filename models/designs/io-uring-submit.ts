@@ -36,6 +36,20 @@ export default defineDesign<IoUringConfig>({
       maxHangs: 1,
       creditLimit: 2,
     },
+    // the largest scope: three queues, eight entries with cross-queue chains, two hangs
+    large: {
+      queues: 3,
+      program: [
+        ...program,
+        { queue: 2, after: [0] },
+        { queue: 1, after: [3] },
+        { queue: 2, after: [] },
+        { queue: 0, after: [4, 5] },
+        { queue: 1, after: [2] },
+      ],
+      maxHangs: 2,
+      creditLimit: 2,
+    },
   },
   bounds: {
     exhaustive: { config: 'small', depth: 60, maxStates: 100_000 },
@@ -52,6 +66,10 @@ export default defineDesign<IoUringConfig>({
     'finite-time': {
       verdict: 'holds',
       why: '"fence signalling stays in the kernel": scheduler fences with TDR (seed 003; R20, R98)',
+    },
+    'context-order': {
+      verdict: 'holds',
+      why: 'one entity per fd and scheduler: its job fences share a context and finish in ring order (I4, R97)',
     },
     'uring-completion-after-fence': {
       verdict: 'holds',

@@ -1,19 +1,23 @@
 /**
  * page-faults-with-dma-fence — recoverable GPU page faults on an engine shared with dma_fence work.
  *
- * Idea: proc0 runs long-running compute that relies on recoverable page faults; proc1 submits a 3D job
- *   through drm_sched whose finished fence is in boA's resv. Both share engine gpu0's compute units.
- *   The compute batch faults and keeps the CUs while the fault is pending; the 3D job, on the ring,
- *   needs those CUs; the fault handler allocates, enters reclaim, and the shrinker waits on the 3D
- *   job's fence: memory -> fence -> hardware resource -> memory. The TDR then breaks the cycle by
- *   resetting the 3D context, which did nothing wrong.
+ * Idea: proc0 runs long-running compute that relies on recoverable page faults; the 3D processes
+ *   (proc1..) submit jobs through drm_sched whose finished fences are in boA's resv. All share engine
+ *   gpu0's compute units. A compute batch faults and keeps the CUs while the fault is pending; the 3D
+ *   jobs on the ring need those CUs; the fault handler allocates, enters reclaim, and the shrinker waits
+ *   on a 3D job's fence: memory -> fence -> hardware resource -> memory. The TDR then breaks the cycle:
+ *   drm_sched_job_timedout blames the oldest pending job (its entity is marked guilty, R103) and the
+ *   driver's reset kills the context bound to that entity, which did nothing wrong.
  * Source: kernel-sync-semantics.md R31, H5 (dma-buf.rst "Recoverable Hardware Page Faults"); seed 002
  *   (Vetter: "you can't use page-faulting together with any dma_fence synchronization primitives").
- * Changes: R31 broken: no preemption with a fault pending, no reserved CUs, no flush between the two
- *   kinds of work (`holdsEngine: true`).
- * Models: 2 processes, one ring with a drm_sched scheduler (3D), one LR compute context on the same
- *   engine, one fault, the fault worker (a kthread), 1 BO.
- * Abstracted away: which page faults (one fault per run), the migration itself (one allocation).
+ * Changes: R31 broken (`mitigation: 'none'`): no preemption with a fault pending, no reserved CUs, no
+ *   separate engine. Its twins apply R31's mitigations to the same scope: page-faults-reserved-cus,
+ *   page-faults-separate-engines, page-faults-no-dma-fence.
+ * Models: `gfxProcs` 3D processes with `jobs` jobs each (one drm_sched entity each, one ring), one LR
+ *   compute context with `batches` batches of which up to `faults` fault, the fault worker (a
+ *   kthread), 1 BO.
+ * Abstracted away: which page faults (a batch faults at most once), the migration itself (one
+ *   allocation); the TDR fires only once kernel and GPU are quiet (models/kernel/timer.ts).
  */
 import { defineDesign, defineStep, type StepTable, stepTable } from '../design.ts';
 import { accepts, emptyWorld, spawn, ctx, must, idsOf, stateOf, setG, tell, type World } from '../world.ts';
@@ -24,6 +28,7 @@ import { gpuContextMachine, headRunnable, type GpuContextContext } from '../gpu/
 import { userProcessMachine, type UserProcessContext } from '../userspace/user-process.ts';
 import type { DmaResvContext } from '../dma-buf/dma-resv.ts';
 import type { GpuRingContext } from '../gpu/gpu-ring.ts';
+import type { DrmSchedEntityContext } from '../drm-sched/drm-sched-entity.ts';
 import {
   addScheduler,
   addEntity,
@@ -37,97 +42,153 @@ import { add_implicit_dependencies, publish_implicit } from '../drm-sched/implic
 import { ttm_bo_create } from '../ttm/ttm-bo.ts';
 import { kernelAndGpuQuiet } from '../kernel/timer.ts';
 
+/**
+ * R31's options when 3D (dma_fence) work and faulting compute share hardware:
+ * - 'none': the faulting context keeps the engine's compute units while its fault is pending (H5);
+ * - 'reserved-cus': compute units are reserved for dma_fence work while it is in flight, so a pending
+ *   fault holds only the faulting context's own (the fault does not hold the engine);
+ * - 'separate-engines': the faulting compute runs on its own engine (gpu1), the 3D ring on gpu0;
+ * - 'no-dma-fence': the 3D work uses userspace fences only, as LR contexts on the shared engine: no
+ *   dma_fence is published, so reclaim has nothing to wait on (seed 002: "The only sync model that works
+ *   together with page faults is userspace fence based sync").
+ */
+export type R31Mitigation = 'none' | 'reserved-cus' | 'separate-engines' | 'no-dma-fence';
+
 export interface PageFaultConfig {
-  /** R31: the faulting context keeps the engine's compute units while its fault is pending. */
-  holdsEngine: boolean;
+  mitigation: R31Mitigation;
+  /** 3D processes proc1..procN */
+  gfxProcs: number;
+  /** 3D submissions per process */
+  jobs: number;
+  /** compute batches of proc0 */
+  batches: number;
+  /** fault budget: batches that fault per run */
+  faults: number;
 }
 
-const FAULT = 'proc0.ctx.fault';
+const COMPUTE = 'proc0.ctx';
 const K = 'kfault';
 const NO_PRESSURE = 'no memory pressure';
 const SHRINKER = 'shrinker waits on ';
+const gfx = (cfg: PageFaultConfig) => Array.from({ length: cfg.gfxProcs }, (_, i) => `proc${i + 1}`);
+const computeEngine = (cfg: PageFaultConfig) => (cfg.mitigation === 'separate-engines' ? 'gpu1' : 'gpu0');
 const pc = (w: World, p: string) => ctx<UserProcessContext>(w, p).pc;
-const faultPending = (w: World) =>
-  FAULT in w.o && stateOf(w, FAULT) !== 'repaired' && ctx<GpuPageFaultContext>(w, FAULT).holdsEngine;
+const faultId = (n: number) => (n ? `${COMPUTE}.fault${n}` : `${COMPUTE}.fault`);
+const faultsRaised = (w: World) => idsOf(w, 'gpu_page_fault').length;
+/** The compute context's fault not yet repaired, if any. */
+const openFault = (w: World) => idsOf(w, 'gpu_page_fault').find((f) => stateOf(w, f) !== 'repaired');
+/** R31: a pending fault keeps `engine`'s compute units. */
+const holdsCus = (w: World, engine: string) => {
+  const f = openFault(w);
+  return !!f && ctx<GpuPageFaultContext>(w, f).holdsEngine && ctx<GpuPageFaultContext>(w, f).engine === engine;
+};
 const busyFences = (w: World) =>
   [...new Set(idsOf(w, 'dma_resv').flatMap((r) => ctx<DmaResvContext>(w, r).fences.map((e) => e.fence)))]
     .filter((f) => !isSignaled(w, f))
     .sort();
+const NO_UMF = { waitUmf: '', waitValue: 0, writeUmf: '', writeValue: 0 };
 
-function initPageFaults(_cfg: PageFaultConfig): World {
+function initPageFaults(cfg: PageFaultConfig): World {
   let w = addScheduler(emptyWorld, 'sched0', 'gpu0', { timeout: true, creditLimit: 1 });
   w = ttm_bo_create(w, 'boA', 'VRAM');
-  for (const p of ['proc0', 'proc1']) w = spawn(w, p, userProcessMachine, {});
-  w = addEntity(w, 'proc1.entity');
-  w = spawn(w, 'proc1.ctx', gpuContextMachine, { proc: 'proc1' });
-  w = spawn(w, 'proc0.ctx', gpuContextMachine, { proc: 'proc0' });
+  for (const p of ['proc0', ...gfx(cfg)]) w = spawn(w, p, userProcessMachine, {});
+  for (const p of gfx(cfg)) {
+    if (cfg.mitigation !== 'no-dma-fence') {
+      w = addEntity(w, `${p}.entity`);
+      // the driver's context <-> entity binding (amdgpu_ctx owns its entities): what a reset kills
+      w = setG(w, { [`ctxOf:${p}.entity`]: `${p}.ctx` });
+    }
+    w = spawn(w, `${p}.ctx`, gpuContextMachine, { proc: p });
+  }
+  w = spawn(w, COMPUTE, gpuContextMachine, { proc: 'proc0' });
   return spawn(w, K, kthreadMachine, {});
 }
 
 /** The fault worker's repair allocates; under pressure a shrinker waits on a busy BO's fence (R24). */
 function repair(w: World): World {
-  return must(must(w, FAULT, { type: 'GPU_PAGE_FAULT_REPAIRED' }), K, { type: 'KTHREAD_DONE' });
+  const f = idsOf(w, 'gpu_page_fault').find((x) => stateOf(w, x) === 'handling')!;
+  return must(must(w, f, { type: 'GPU_PAGE_FAULT_REPAIRED' }), K, { type: 'KTHREAD_DONE' });
+}
+
+/**
+ * The driver's reset after drm_sched_job_timedout (R100 step 2, "kill the guilty entity"): the context
+ * bound to every entity the scheduler's guilty logic marked (R103) is killed with -ETIME.
+ */
+function killGuiltyContexts(w: World): World {
+  for (const e of idsOf(w, 'drm_sched_entity')) {
+    const c = w.g[`ctxOf:${e}`];
+    if (ctx<DrmSchedEntityContext>(w, e).guilty && typeof c === 'string')
+      w = tell(w, c, { type: 'GPU_CTX_KILL', by: 'drm_sched_job_timedout', error: ETIME });
+  }
+  return w;
 }
 
 const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
   defineStep<PageFaultConfig, [proc: string, what: string]>({
     name: 'DRM_IOCTL_SUBMIT',
     role: 'user',
-    actor: () => 'proc1',
-    params: () => [['proc1', '3D job writes boA']],
-    enabled: (w) => pc(w, 'proc1') === 0,
-    apply: (w) => {
-      const job = 'proc1.j0',
+    actor: ([p]) => p,
+    params: (_w, cfg) =>
+      cfg.mitigation === 'no-dma-fence' ? [] : gfx(cfg).map((p): [string, string] => [p, '3D job writes boA']),
+    enabled: (w, [p], cfg) => pc(w, p) < cfg.jobs,
+    apply: (w, [p]) => {
+      const job = `${p}.j${pc(w, p)}`,
         list = [{ bo: 'boA', write: true }];
-      w = drm_sched_job_init(w, job, 'proc1.entity', 'sched0');
+      w = drm_sched_job_init(w, job, `${p}.entity`, 'sched0');
       w = add_implicit_dependencies(w, job, list);
       w = drm_sched_job_arm(w, job);
-      w = publish_implicit(w, `${job}.finished`, list, 'proc1');
+      w = publish_implicit(w, `${job}.finished`, list, p);
       w = drm_sched_entity_push_job(w, job);
-      return must(w, 'proc1', { type: 'PROC_ADVANCE' });
+      return must(w, p, { type: 'PROC_ADVANCE' });
     },
     doc: "a dma_fence job: implicit sync, finished fence into boA's resv (R62, R90)",
   }),
   defineStep<PageFaultConfig, [proc: string, what: string]>({
     name: 'DRM_IOCTL_XE_EXEC',
     role: 'user',
-    actor: () => 'proc0',
-    params: () => [['proc0', 'compute batch on a fault-mode VM']],
-    enabled: (w) => pc(w, 'proc0') === 0,
-    apply: (w) =>
-      must(
-        must(w, 'proc0.ctx', {
-          type: 'GPU_CTX_SUBMIT',
-          batch: { waitUmf: '', waitValue: 0, writeUmf: '', writeValue: 0 },
-        }),
-        'proc0',
-        { type: 'PROC_ADVANCE' },
-      ),
-    doc: 'R121: fault-mode work publishes no dma_fence',
+    actor: ([p]) => p,
+    params: (_w, cfg) => [
+      ['proc0', 'compute batch on a fault-mode VM'],
+      ...(cfg.mitigation === 'no-dma-fence' ? gfx(cfg).map((p): [string, string] => [p, '3D batch, user fences']) : []),
+    ],
+    enabled: (w, [p], cfg) => pc(w, p) < (p === 'proc0' ? cfg.batches : cfg.jobs),
+    apply: (w, [p]) =>
+      must(must(w, `${p}.ctx`, { type: 'GPU_CTX_SUBMIT', batch: NO_UMF }), p, { type: 'PROC_ADVANCE' }),
+    doc: 'R121: LR / fault-mode work publishes no dma_fence (its completion is a user fence)',
   }),
   defineStep<PageFaultConfig, [gpuCtx: string, engine: string]>({
     name: 'gpu_page_fault',
     role: 'gpu',
-    actor: () => 'proc0.ctx',
-    params: () => [['proc0.ctx', 'gpu0']],
-    enabled: (w) =>
-      !(FAULT in w.o) &&
-      stateOf(w, 'proc0.ctx') === 'running' &&
-      ctx<GpuContextContext>(w, 'proc0.ctx').batches.length > 0,
-    apply: (w, _a, cfg) =>
-      // seeded bug: holdsEngine (R31)
-      spawn(w, FAULT, gpuPageFaultMachine, { gpuCtx: 'proc0.ctx', engine: 'gpu0', holdsEngine: cfg.holdsEngine }),
-    doc: "R31: the batch touches an unmapped page; the context stalls and keeps gpu0's compute units",
+    actor: () => COMPUTE,
+    params: (_w, cfg) => [[COMPUTE, computeEngine(cfg)]],
+    enabled: (w, _a, cfg) =>
+      faultsRaised(w) < cfg.faults &&
+      openFault(w) === undefined &&
+      stateOf(w, COMPUTE) === 'running' &&
+      ctx<GpuContextContext>(w, COMPUTE).batches.length > 0,
+    apply: (w, [c, engine], cfg) =>
+      // seeded bug unless mitigated: the fault holds the engine's compute units (R31)
+      spawn(w, faultId(faultsRaised(w)), gpuPageFaultMachine, {
+        gpuCtx: c,
+        engine,
+        holdsEngine: cfg.mitigation !== 'reserved-cus',
+        sharers: cfg.mitigation === 'no-dma-fence' ? gfx(cfg).map((p) => `${p}.ctx`) : [],
+      }),
+    doc: "R31: the batch touches an unmapped page; the context stalls and keeps its engine's compute units",
   }),
   defineStep<PageFaultConfig, [pressure: string]>({
     name: 'xe_gt_pagefault_work',
     role: 'kernel',
     actor: () => K,
     params: (w) => [[NO_PRESSURE], ...busyFences(w).map((f): [string] => [`${SHRINKER}${f}`])],
-    enabled: (w) => FAULT in w.o && stateOf(w, FAULT) === 'pending' && stateOf(w, K) === 'idle',
+    enabled: (w) => {
+      const f = openFault(w);
+      return f !== undefined && stateOf(w, f) === 'pending' && stateOf(w, K) === 'idle';
+    },
     apply: (w, [p]) => {
-      w = must(w, K, { type: 'KTHREAD_WORK', work: `page fault ${FAULT}`, sigFor: [] });
-      w = must(w, FAULT, { type: 'GPU_PAGE_FAULT_HANDLE', handler: K });
+      const f = openFault(w)!;
+      w = must(w, K, { type: 'KTHREAD_WORK', work: `page fault ${f}`, sigFor: [] });
+      w = must(w, f, { type: 'GPU_PAGE_FAULT_HANDLE', handler: K });
       const reclaimWaits = p.startsWith(SHRINKER) ? p.slice(SHRINKER.length) : '';
       w = must(w, K, { type: 'KTHREAD_ALLOC', gfp: 'GFP_KERNEL', reclaimWaits });
       return stateOf(w, K) === 'blocked' ? w : repair(w);
@@ -149,51 +210,72 @@ const steps: StepTable<PageFaultConfig> = stepTable<PageFaultConfig>(
     role: 'gpu',
     actor: () => 'gpu0',
     params: () => [['gpu0']],
-    enabled: (w) => !faultPending(w) && accepts(w, 'gpu0', { type: 'GPU_RING_COMPLETE' }),
+    enabled: (w) => !holdsCus(w, 'gpu0') && accepts(w, 'gpu0', { type: 'GPU_RING_COMPLETE' }),
     apply: (w) => must(w, 'gpu0', { type: 'GPU_RING_COMPLETE' }),
     doc: 'the 3D job completes, unless a pending fault holds the compute units it needs (R31)',
   }),
   defineStep<PageFaultConfig, [gpuCtx: string]>({
     name: 'xe_exec_queue_run',
     role: 'gpu',
-    actor: () => 'proc0.ctx',
-    params: () => [['proc0.ctx']],
-    enabled: (w) =>
-      FAULT in w.o &&
-      stateOf(w, FAULT) === 'repaired' &&
-      stateOf(w, 'proc0.ctx') === 'running' &&
-      headRunnable(w, ctx<GpuContextContext>(w, 'proc0.ctx')),
-    apply: (w) => must(w, 'proc0.ctx', { type: 'GPU_CTX_EXEC' }),
-    doc: 'the compute batch completes once its fault is repaired',
+    actor: ([c]) => c,
+    params: (_w, cfg) => [
+      [COMPUTE],
+      ...(cfg.mitigation === 'no-dma-fence' ? gfx(cfg).map((p): [string] => [`${p}.ctx`]) : []),
+    ],
+    enabled: (w, [c], cfg) =>
+      stateOf(w, c) === 'running' &&
+      headRunnable(w, ctx<GpuContextContext>(w, c)) &&
+      // the faulting batch waits for its repair; another context on the engine for the CUs it holds (R31)
+      (c === COMPUTE ? openFault(w) === undefined : !holdsCus(w, computeEngine(cfg))),
+    apply: (w, [c]) => must(w, c, { type: 'GPU_CTX_EXEC' }),
+    doc: 'a batch completes once no fault is pending (its own repair, or the compute units it needs)',
   }),
   defineStep<PageFaultConfig, [sched: string]>({
     name: 'drm_sched_job_timedout',
     role: 'timer',
     actor: () => 'sched0',
-    params: () => [['sched0']],
+    params: (_w, cfg) => (cfg.mitigation === 'no-dma-fence' ? [] : [['sched0']]),
     enabled: (w, _a, cfg) =>
-      ctx<GpuRingContext>(w, 'gpu0').fifo.length > 0 && faultPending(w) && kernelAndGpuQuiet(w, cfg, steps),
+      ctx<GpuRingContext>(w, 'gpu0').fifo.length > 0 && holdsCus(w, 'gpu0') && kernelAndGpuQuiet(w, cfg, steps),
     apply: (w) => {
-      // the 3D job made no progress for the TDR period: the driver takes the ring for hung and resets it
+      // the 3D job made no progress for the TDR period: the driver takes the ring for hung and resets it;
+      // drm_sched_job_timedout blames the oldest pending job (R99, R103), the driver kills its context
       const job = ctx<GpuRingContext>(w, 'gpu0').fifo[0].replace(/\.hw$/, '');
       w = must(w, 'gpu0', { type: 'GPU_RING_HANG' });
       w = drm_sched_job_timedout(w, 'sched0');
       w = setG(w, { tdrVictim: job });
-      return tell(w, 'proc1.ctx', { type: 'GPU_CTX_KILL', by: 'drm_sched_job_timedout', error: ETIME });
+      return killGuiltyContexts(w);
     },
-    doc: 'R98-R102: TDR fires on the 3D job stuck behind the held compute units; reset, -ETIME, context killed',
+    doc: 'R98-R103: TDR fires on the 3D job stuck behind the held compute units; reset; the guilty context is killed',
   }),
 );
 
-export default defineDesign<PageFaultConfig>({
+/** A page-fault design's config: one mitigation, the scope as knobs. */
+export const pageFaultConfig = (mitigation: R31Mitigation, scope: Omit<PageFaultConfig, 'mitigation'>) => ({
+  mitigation,
+  ...scope,
+});
+
+/** The scopes every page-fault design shares (a twin differs from this design only in `mitigation`). */
+export const PAGE_FAULT_SCOPES = {
+  small: { gfxProcs: 1, jobs: 1, batches: 1, faults: 1 },
+  default: { gfxProcs: 2, jobs: 1, batches: 2, faults: 2 },
+  large: { gfxProcs: 3, jobs: 3, batches: 3, faults: 3 },
+};
+
+const base = defineDesign<PageFaultConfig>({
   name: 'page-faults-with-dma-fence',
   summary:
     'Recoverable page faults and dma_fence jobs share an engine: memory -> fence -> hardware resource -> memory (H5).',
   source: 'R31, H5 (dma-buf.rst "Recoverable Hardware Page Faults"); seed 002 (Vetter on page faults and dma_fence)',
-  configs: { small: { holdsEngine: true }, default: { holdsEngine: true } },
+  configs: {
+    small: pageFaultConfig('none', PAGE_FAULT_SCOPES.small),
+    default: pageFaultConfig('none', PAGE_FAULT_SCOPES.default),
+    large: pageFaultConfig('none', PAGE_FAULT_SCOPES.large),
+  },
   bounds: {
-    exhaustive: { config: 'small', depth: 40, maxStates: 50_000 },
-    random: { config: 'default', depth: 40, runs: 200 },
+    exhaustive: { config: 'default', depth: 60, maxStates: 200_000 },
+    random: { config: 'large', depth: 80, runs: 200 },
   },
   init: initPageFaults,
   steps,
@@ -206,9 +288,18 @@ export default defineDesign<PageFaultConfig>({
         'fence (R31, I7)',
     },
     'finite-time': { verdict: 'holds', why: 'TDR breaks the cycle by resetting the 3D job (R98-R102)' },
+    'context-order': { verdict: 'holds', why: 'one entity per 3D process on one in-order ring (R97, I4)' },
+    'preempt-fence-bounded': {
+      verdict: 'n/a',
+      why: 'no preempt fence: nothing evicts or preempts the LR compute context here (R31 is about its faults)',
+    },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: "the 3D jobs' dependencies are not recorded as access records (errors-propagate reads those)",
+    },
     'innocent-context-survives': {
       verdict: 'violates',
-      why: 'the TDR kills the 3D context, which only waited for compute units (R20, R31)',
+      why: "the TDR blames the 3D job's entity and the reset kills its context, which only waited for CUs (R20, R31)",
     },
     'signalling-section-discipline': {
       verdict: 'holds',
@@ -218,3 +309,5 @@ export default defineDesign<PageFaultConfig>({
     },
   },
 });
+
+export default base;

@@ -14,7 +14,7 @@ import { defineDesign } from '../design.ts';
 import { initPresent, presentSteps, presentMetrics, type PresentConfig } from '../display/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
-const base: PresentConfig = { ...syncobj.configs.small, policy: 'late-binding' };
+const small: PresentConfig = { ...syncobj.configs.small, policy: 'late-binding' };
 
 export default defineDesign<PresentConfig>({
   ...syncobj,
@@ -23,11 +23,19 @@ export default defineDesign<PresentConfig>({
     'Before paint, per surface: the newest buffer whose acquire point signalled, else the previous one; never waits ' +
     'on a client.',
   source: 'seed 000 "vblank + frame + WBS" (late-binding decision point); R139, R141',
-  configs: { small: base, default: { ...syncobj.configs.default, policy: 'late-binding' } },
+  configs: {
+    small,
+    default: { ...syncobj.configs.default, policy: 'late-binding' },
+    large: { ...syncobj.configs.large, policy: 'late-binding' },
+  },
   init: initPresent,
-  steps: presentSteps(base),
+  steps: presentSteps(small),
   expect: {
     ...syncobj.expect,
+    'acyclic-waits': {
+      verdict: 'holds',
+      why: 'a skipped commit is released while its render runs: the release point waits on the acquire (R45), nothing waits back',
+    },
     'compositor-never-stalls': {
       verdict: 'holds',
       why: 'the decision reads fence states and never waits: an unready client keeps its previous buffer (seed 000)',

@@ -15,7 +15,7 @@ import { defineDesign } from '../design.ts';
 import { initPresent, presentSteps, presentMetrics, type PresentConfig } from '../display/present.ts';
 import syncobj from './present-explicit-syncobj.ts';
 
-const base: PresentConfig = { ...syncobj.configs.small, policy: 'naive' }; // seeded bug: wait at paint
+const small: PresentConfig = { ...syncobj.configs.small, policy: 'naive' }; // seeded bug: wait at paint
 
 export default defineDesign<PresentConfig>({
   ...syncobj,
@@ -24,11 +24,19 @@ export default defineDesign<PresentConfig>({
     'At paint the compositor takes the newest buffer and waits on its acquire fence: a WBS or slow client makes it ' +
     'miss vblank.',
   source: 'seed 000 "vblank! Easy." / "vblank strikes back" / "what about wait-before-signal clients?"',
-  configs: { small: base, default: { ...syncobj.configs.default, policy: 'naive' } },
+  configs: {
+    small,
+    default: { ...syncobj.configs.default, policy: 'naive' },
+    large: { ...syncobj.configs.large, policy: 'naive' },
+  },
   init: initPresent,
-  steps: presentSteps(base),
+  steps: presentSteps(small),
   expect: {
     ...syncobj.expect,
+    'acyclic-waits': {
+      verdict: 'holds',
+      why: 'the compositor waits on an acquire chain node that waits on the render, which waits on nothing (R45, R84)',
+    },
     'compositor-never-stalls': {
       verdict: 'violates',
       why:

@@ -10,8 +10,10 @@
  *   kmem_cache_alloc -> amdgpu_fence_emit -> amdgpu_ib_schedule -> amdgpu_job_run -> drm_sched_main);
  *   seed 001 "Memory allocation must be GFP_NOWAIT/GFP_ATOMIC".
  * Changes: R24 broken (the seeded bug below); everything else is single-fifo-implicit.
- * Models: single-fifo-implicit's world (1 process, 2 jobs, 1 BO) plus the scheduler's submit thread as
- *   a kthread; memory pressure is a choice of run_job's allocation (the shrinker's victim fence, or none).
+ * Models: single-fifo-implicit's world plus the scheduler's submit thread as a kthread; memory pressure
+ *   is a choice of run_job's allocation (the shrinker's victim fence, or none).
+ * Scope: single-fifo-implicit's (processes, jobs per process, BOs, credit limit, hang and timeout
+ *   budgets) and the allocation's gfp flags; reclaim-gfp-atomic is the same scopes with GFP_ATOMIC.
  */
 import { defineDesign, defineStep, stepTable, withSteps } from '../design.ts';
 import { spawn, ctx, must, idsOf, stateOf, type World } from '../world.ts';
@@ -85,7 +87,13 @@ const steps = stepTable<ReclaimConfig>(
   shrinker_wait_done,
   // run_job is replaced by drm_sched_run_job_work above (the kthread that may enter reclaim).
   Object.values(
-    withSteps(drmSchedStepTable({ maxHangs: (c: ReclaimConfig) => c.maxHangs }), { drm_sched_run_job: null }),
+    withSteps(
+      drmSchedStepTable({
+        maxHangs: (c: ReclaimConfig) => c.maxHangs,
+        maxTimeouts: (c: ReclaimConfig) => c.timeouts ?? 0,
+      }),
+      { drm_sched_run_job: null },
+    ),
   ),
 );
 
@@ -98,12 +106,22 @@ const small: ReclaimConfig = {
   creditLimit: 1,
   gfp: 'GFP_KERNEL',
 };
+const configs: Record<string, ReclaimConfig> = {
+  small,
+  default: { ...small, processes: 2, bos: 2, maxHangs: 1, creditLimit: 2 },
+  large: { ...small, processes: 3, jobs: 2, bos: 2, maxHangs: 1, creditLimit: 2, timeouts: 1 },
+};
+
+/** The same scopes with another allocation (reclaim-gfp-atomic: the fix). */
+export function withGfp(gfp: Gfp): Record<string, ReclaimConfig> {
+  return Object.fromEntries(Object.entries(configs).map(([k, c]) => [k, { ...c, gfp }]));
+}
 
 export default defineDesign<ReclaimConfig>({
   name: 'reclaim-in-run-job',
   summary: 'run_job allocates with GFP_KERNEL; direct reclaim waits on a fence that needs run_job to finish (H3).',
   source: 'H3; seed 001 "Memory allocation must be GFP_NOWAIT/GFP_ATOMIC"; R22, R24',
-  configs: { small, default: { ...small, processes: 2, maxHangs: 1, creditLimit: 2 } },
+  configs,
   bounds: {
     exhaustive: { config: 'small', depth: 40, maxStates: 50_000 },
     random: { config: 'default', depth: 60, runs: 200 },

@@ -11,9 +11,16 @@
  *
  * Job k of process p writes BO (p+k) mod B and, with more than one BO, reads BO (p+k+1) mod B, so
  * processes share BOs and implicit sync creates cross-process dependencies.
+ * Time (models/kernel/timer.ts): the TDR fires on a hung ring, and `timeouts` times per run on a healthy
+ *   one (seed 002: a timeout cannot tell a hang from a long job); the scheduler's guilty logic and the
+ *   reset pick the victims (R99-R103), so innocent work dies: the timed-out healthy job, and the other
+ *   entities' jobs queued behind the bad one on the ring (R102).
+ * Scope: processes, jobs per process, BOs, credit limit, hang budget, timeout budget; `priorities` puts
+ *   process p's entity on run queue priorities[p] (default NORMAL), `computeSteps` makes process 0's
+ *   jobs long compute dispatches of that many GPU steps (compute-under-tdr).
  */
 import { defineDesign, defineStep, stepTable } from '../design.ts';
-import { accepts, emptyWorld, spawn, ctx, must, idsOf, type World } from '../world.ts';
+import { accepts, emptyWorld, spawn, ctx, must, idsOf, setG, type World } from '../world.ts';
 import { dmaResvMachine, dma_resv_test_signaled } from '../dma-buf/dma-resv.ts';
 import { processMachine, type ProcessContext } from '../userspace/process.ts';
 import {
@@ -25,6 +32,7 @@ import {
   drmSchedSteps,
 } from '../drm-sched/sched-main.ts';
 import { add_implicit_dependencies, publish_implicit, type BoAccess } from '../drm-sched/implicit-sync.ts';
+import type { DrmSchedPriority } from '../drm-sched/drm-sched-entity.ts';
 
 export interface SingleFifoConfig {
   processes: number;
@@ -36,7 +44,24 @@ export interface SingleFifoConfig {
   tdr: boolean;
   /** Jobs on the hardware at once (drm_sched credit_limit). */
   creditLimit: number;
+  /** Wrong TDR timeouts per run: fired while the head job is healthy and progressing (timeout budget). */
+  timeouts?: number;
+  /** Run-queue priority of process p's entity (drm_sched_priority); absent: NORMAL for all. */
+  priorities?: DrmSchedPriority[];
+  /** GPU steps each job of process 0 takes (a long compute dispatch); absent: 1. */
+  computeSteps?: number;
+  /** The scheduler's run queues (drm_sched_init_args.num_rqs); absent: one per priority. */
+  numRqs?: number;
 }
+
+/** The design globals: the compute client's job length, fixed at init (the driver's hw_steps reads it). */
+const computeSteps = (w: World): number => {
+  const n = w.g.computeSteps;
+  return typeof n === 'number' ? n : 1;
+};
+
+/** The driver's view of a job's length: process 0's jobs are `computeSteps` long (R95, seed 001). */
+const singleFifoOps = { hw_steps: (w: World, job: string) => (job.startsWith('proc0.') ? computeSteps(w) : 1) };
 
 /** The BO list of job k of process p. */
 function boList(cfg: SingleFifoConfig, p: number, k: number): BoAccess[] {
@@ -46,13 +71,14 @@ function boList(cfg: SingleFifoConfig, p: number, k: number): BoAccess[] {
 }
 
 export function initSingleFifo(cfg: SingleFifoConfig): World {
-  let w = addScheduler(emptyWorld, 'sched0', 'gpu0', { timeout: cfg.tdr, creditLimit: cfg.creditLimit });
+  const { tdr: timeout, creditLimit, numRqs } = cfg;
+  let w = addScheduler(emptyWorld, 'sched0', 'gpu0', { timeout, creditLimit, numRqs });
   for (let b = 0; b < cfg.bos; b++) w = spawn(w, `bo${b}.resv`, dmaResvMachine, {});
   for (let p = 0; p < cfg.processes; p++) {
     w = spawn(w, `proc${p}`, processMachine, { jobs: cfg.jobs });
-    w = addEntity(w, `proc${p}.ctx`);
+    w = addEntity(w, `proc${p}.ctx`, cfg.priorities?.[p]);
   }
-  return w;
+  return cfg.computeSteps && cfg.computeSteps > 1 ? setG(w, { computeSteps: cfg.computeSteps }) : w;
 }
 
 /** The CS ioctl: init the job, add implicit dependencies, arm, publish the fence, push (one atomic step). */
@@ -99,8 +125,9 @@ export default defineDesign<SingleFifoConfig>({
     'hangs.',
   source: 'seed 000 "A simple example from a simpler time", "Implicit synchronisation"',
   configs: {
-    small: { processes: 2, jobs: 2, bos: 2, maxHangs: 1, tdr: true, creditLimit: 1 },
-    default: { processes: 3, jobs: 3, bos: 2, maxHangs: 2, tdr: true, creditLimit: 2 },
+    small: { processes: 2, jobs: 2, bos: 2, maxHangs: 1, tdr: true, creditLimit: 1, timeouts: 1 },
+    default: { processes: 2, jobs: 2, bos: 2, maxHangs: 1, tdr: true, creditLimit: 2, timeouts: 1 },
+    large: { processes: 3, jobs: 3, bos: 2, maxHangs: 2, tdr: true, creditLimit: 2, timeouts: 1 },
   },
   bounds: {
     exhaustive: { config: 'small', depth: 60, maxStates: 200_000 },
@@ -110,7 +137,11 @@ export default defineDesign<SingleFifoConfig>({
   steps: stepTable([
     DRM_IOCTL_CS,
     drm_gem_cpu_map,
-    ...drmSchedSteps({ maxHangs: (c: SingleFifoConfig) => c.maxHangs }),
+    ...drmSchedSteps({
+      maxHangs: (c: SingleFifoConfig) => c.maxHangs,
+      maxTimeouts: (c: SingleFifoConfig) => c.timeouts ?? 0,
+      ops: singleFifoOps,
+    }),
   ]),
   expect: {
     'one-shot': { verdict: 'holds', why: 'every fence is signalled by one path: its ring, its job or reset (R4)' },
@@ -129,6 +160,12 @@ export default defineDesign<SingleFifoConfig>({
     'reset-completes-with-error': {
       verdict: 'holds',
       why: 'drm_sched_job_timedout completes the guilty job with -ETIME, the rest with -ECANCELED (R102)',
+    },
+    'innocent-context-survives': {
+      verdict: 'violates',
+      why:
+        'seed 002: the TDR cannot tell a long job from a hung one; fired on a healthy job, it completes it with ' +
+        '-ETIME and marks its entity guilty (R99, R103), and the reset cancels the jobs behind it (R102)',
     },
   },
 });

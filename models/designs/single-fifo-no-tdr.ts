@@ -11,16 +11,19 @@
 import { defineDesign } from '../design.ts';
 import base, { type SingleFifoConfig } from './single-fifo-implicit.ts';
 
-const noTdr = (c: SingleFifoConfig): SingleFifoConfig => ({ ...c, tdr: false }); // seeded bug: no TDR
+// seeded bug: no TDR; with it the timeout budget means nothing (the timer is never armed), so it is dropped
+const noTdr = ({ timeouts: _, ...c }: SingleFifoConfig): SingleFifoConfig => ({ ...c, tdr: false });
 
 export default defineDesign<SingleFifoConfig>({
   ...base,
   name: 'single-fifo-no-tdr',
   summary: 'single-fifo-implicit with TDR disabled: a GPU hang is never recovered.',
   source: 'seed 001 "Finite-time guarantee": if the GPU hangs, reset and signal all fences (R20)',
-  configs: { small: noTdr(base.configs.small), default: noTdr(base.configs.default) },
+  configs: Object.fromEntries(Object.entries(base.configs).map(([k, c]) => [k, noTdr(c)])),
   expect: {
-    ...base.expect,
+    // without a TDR nothing is ever reset or cancelled: innocent-context-survives is not reached here
+    // (it is 'n/a' once the engine takes that verdict)
+    ...Object.fromEntries(Object.entries(base.expect).filter(([k]) => k !== 'innocent-context-survives')),
     'finite-time': {
       verdict: 'violates',
       why: 'a hung ring is never reset, so its job fences stay unsignalled forever (R20, R98)',

@@ -23,8 +23,24 @@ export default defineDesign<UmfWrappedConfig>({
     'The consumer waits for the user fence on the CPU, then submits a plain job: deadlock-free, but the handoff is ' +
     'serialized.',
   source: 'seed 001 "What are our options?" option 2 "Wait in userspace before passing off to another process"',
-  configs: { small: waitInUserspace(base.configs.small), default: waitInUserspace(base.configs.default) },
+  configs: {
+    small: waitInUserspace(base.configs.small),
+    default: waitInUserspace(base.configs.default),
+    large: waitInUserspace(base.configs.large),
+  },
   expect: {
+    'context-order': {
+      verdict: 'n/a',
+      why: 'one job per fence context: no two fences of one context are ever in flight together',
+    },
+    'crashed-producer-releases': {
+      verdict: 'n/a',
+      why: 'no process crashes in this design (no crash fault): a UMF writer never dies',
+    },
+    'preempt-fence-bounded': {
+      verdict: 'n/a',
+      why: 'no preempt or eviction fence: dma_fence jobs, no long-running context',
+    },
     'one-shot': { verdict: 'holds', why: 'every fence has one signalling path (R4)' },
     'acyclic-waits': {
       verdict: 'holds',

@@ -25,7 +25,11 @@ export default defineDesign<UmfWrappedConfig>({
   name: 'umf-wrapped-timeout',
   summary: 'umf-wrapped with a timeout on the wrapper: it kills an innocent context, and the cycle still never breaks.',
   source: 'seed 001 "Ok, fine, so throw a timeout on it", "Userspace can\'t trust us"; H1, R30',
-  configs: { small: withTimeout(base.configs.small), default: withTimeout(base.configs.default) },
+  configs: {
+    small: withTimeout(base.configs.small),
+    default: withTimeout(base.configs.default),
+    large: withTimeout(base.configs.large),
+  },
   expect: {
     ...base.expect,
     'finite-time': {

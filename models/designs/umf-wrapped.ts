@@ -169,6 +169,8 @@ export default defineDesign<UmfWrappedConfig>({
   configs: {
     small: { vramSlots: 1, timeout: false, maxHangs: 0, wrapInKernel: true },
     default: { vramSlots: 1, timeout: false, maxHangs: 1, wrapInKernel: true },
+    // the largest scope this fixed two-process program has: the hang budget
+    large: { vramSlots: 1, timeout: false, maxHangs: 3, wrapInKernel: true },
   },
   bounds: {
     exhaustive: { config: 'small', depth: 40, maxStates: 50_000 },
@@ -181,6 +183,18 @@ export default defineDesign<UmfWrappedConfig>({
     'handoff-latency-steps': (_w, cfg) => handoffLatency(cfg),
   },
   expect: {
+    'context-order': {
+      verdict: 'n/a',
+      why: 'one job per fence context: no two fences of one context are ever in flight together',
+    },
+    'crashed-producer-releases': {
+      verdict: 'n/a',
+      why: 'no process crashes in this design (no crash fault): a UMF writer never dies',
+    },
+    'preempt-fence-bounded': {
+      verdict: 'n/a',
+      why: 'no preempt or eviction fence: dma_fence jobs, no long-running context',
+    },
     // TTM's own guarantees (models/ttm/ttm-bo.ts); an entry after this line overrides one
     ...TTM_EXPECTATIONS,
     'one-shot': { verdict: 'holds', why: 'every fence has one signalling path (R4)' },

@@ -123,6 +123,8 @@ export default defineDesign<UserqConfig>({
   configs: {
     small: { vramSlots: 1, hangDetect: true, maxHangs: 1 },
     default: { vramSlots: 1, hangDetect: true, maxHangs: 2 },
+    // the largest scope this fixed two-process program has: the hang budget
+    large: { vramSlots: 1, hangDetect: true, maxHangs: 4 },
   },
   bounds: {
     exhaustive: { config: 'small', depth: 60, maxStates: 50_000 },
@@ -131,6 +133,11 @@ export default defineDesign<UserqConfig>({
   init: initUserq,
   steps,
   expect: {
+    'context-order': { verdict: 'n/a', why: 'each userq fence context has one fence in flight at a time' },
+    'crashed-producer-releases': {
+      verdict: 'n/a',
+      why: 'no process crashes in this design (no crash fault): a UMF writer never dies',
+    },
     // TTM's own guarantees (models/ttm/ttm-bo.ts); an entry after this line overrides one
     ...TTM_EXPECTATIONS,
     'one-shot': { verdict: 'holds', why: 'userq fences signal once, from rptr or from the reset (R4, R122)' },

@@ -21,7 +21,11 @@ export default defineDesign<UserqConfig>({
   name: 'userq-no-hang-detect',
   summary: 'userq-eviction-fence without hang detection: a userq fence can wait on userspace forever (H13).',
   source: 'H13; R115, R122-R124; seed 001 "We can\'t trust userspace: userspace may never bother to signal it"',
-  configs: { small: noHangDetect(base.configs.small), default: noHangDetect(base.configs.default) },
+  configs: {
+    small: noHangDetect(base.configs.small),
+    default: noHangDetect(base.configs.default),
+    large: noHangDetect(base.configs.large),
+  },
   expect: {
     ...base.expect,
     'finite-time': {

@@ -2,10 +2,19 @@
  * The KMS atomic ioctl with IN_FENCE_FD and OUT_FENCE_PTR, as one atomic world operation
  * (drm_mode_atomic_ioctl -> drm_atomic_set_property -> drm_atomic_check_only / nonblocking commit):
  * R131 in-fence validation, R132 prepare_fb's choice of implicit fences, R133 the wait before the
- * flip, R134 the out-fence that exists only for a commit that succeeded.
+ * flip (drm_atomic_helper_wait_for_fences in the nonblocking commit tail: the flip is held until every
+ * plane fence signalled), R134 the out-fence that exists only for a commit that succeeded.
+ *
+ * Scanout is a read access (issue 11.3, I26): each plane a commit puts a framebuffer on is recorded as
+ * a ghost job `<crtc>.<plane>.j<seq>` in the same form as GPU jobs (models/userspace/buffer-sharing.ts
+ * AccessRecord: `access:<job>` = {proc, acc, deps}), so hazard-free sees display reads. Its `proc` is
+ * the plane (scanouts of one plane are ordered: one replaces the previous), its deps the fences the
+ * commit tail waits on for that plane (R132, R133). Its `.finished` fence stands for the end of that
+ * scanout: it signals when a later flip replaces the plane's framebuffer (the replacing commit's
+ * flip-done, R134) or when drm_fb_release turns the plane off. Never published: nothing waits on it.
  */
 import type { World } from '../world.ts';
-import { accepts, ctx, has, must, spawn, tell, idsOf, kindOf } from '../world.ts';
+import { accepts, ctx, has, must, setG, spawn, tell, idsOf, kindOf } from '../world.ts';
 import { dmaFenceMachine, isSignaled, EINVAL } from '../dma-buf/dma-fence.ts';
 import { isFence } from '../view.ts';
 import { dma_resv_fences } from '../dma-buf/dma-resv.ts';
@@ -59,6 +68,8 @@ function crtcFenceContext(w: World, crtc: string): number {
 /** What a validated commit will do: its resolved planes, the fences it waits on, its out-fence and the CRTC event. */
 interface AtomicPlan {
   fences: string[];
+  /** plane -> [fb, the fences the commit tail waits on for it] (R132), for the scanout records. */
+  scan: Record<string, [fb: string, fences: string[]]>;
   seq: number;
   outFence: string;
   ev: {
@@ -89,8 +100,9 @@ function drm_atomic_check(w: World, req: AtomicRequest): { ret: number; plan: At
   }
   const c = ctx<DrmCrtcContext>(w, req.crtc);
   for (const p of planes) if (!(p.plane in c.planes)) return fail(EINVAL);
-  const prepared = planes.flatMap((p) => (p.fb ? drm_gem_plane_helper_prepare_fb(w, p.fb, p.inFence ?? '') : []));
-  const fences = [...new Set(prepared)];
+  const scan: AtomicPlan['scan'] = {};
+  for (const p of planes) if (p.fb) scan[p.plane] = [p.fb, drm_gem_plane_helper_prepare_fb(w, p.fb, p.inFence ?? '')];
+  const fences = [...new Set(Object.values(scan).flatMap(([, f]) => f))];
   const waiting = fences.filter((f) => !isSignaled(w, f));
   const seq = c.commitSeq + 1;
   const outFence = req.outFence ? `${req.crtc}.out${seq}` : '';
@@ -102,7 +114,7 @@ function drm_atomic_check(w: World, req: AtomicRequest): { ret: number; plan: At
     event: req.event ?? '',
   };
   if (!accepts(w, req.crtc, ev)) return fail(EBUSY);
-  return { ret: 0, plan: { fences, seq, outFence, ev } };
+  return { ret: 0, plan: { fences, scan, seq, outFence, ev } };
 }
 
 /**
@@ -110,7 +122,7 @@ function drm_atomic_check(w: World, req: AtomicRequest): { ret: number; plan: At
  * commit waits for its fences through callbacks.
  */
 function drm_atomic_commit(w: World, crtc: string, plan: AtomicPlan): World {
-  const { fences, seq, outFence, ev } = plan;
+  const { fences, scan, seq, outFence, ev } = plan;
   if (outFence) {
     w = spawn(w, outFence, dmaFenceMachine, {
       context: crtcFenceContext(w, crtc),
@@ -125,6 +137,40 @@ function drm_atomic_commit(w: World, crtc: string, plan: AtomicPlan): World {
   // R133: drm_atomic_helper_wait_for_fences, as callbacks into the commit.
   const cb = (f: string) => ({ to: crtc, ev: { type: 'DRM_ATOMIC_FENCE_SIGNALED', fence: f } });
   for (const f of ev.waiting) w = tell(w, f, { type: 'DMA_FENCE_ADD_CALLBACK', cb: cb(f) });
+  return record_scanout(w, crtc, seq, scan);
+}
+
+/** The ghost scanout job of `plane` in commit `seq` of `crtc` (its end fence is `${job}.finished`). */
+export const scanoutJob = (crtc: string, plane: string, seq: number) => `${crtc}.${plane}.j${seq}`;
+
+/** Fence context of one plane's scanout ends: one timeline per plane, in commit order. */
+function scanoutFenceContext(w: World, crtc: string, plane: string): number {
+  return (
+    3000 + 64 * idsOf(w, 'drm_crtc').indexOf(crtc) + Object.keys(ctx<DrmCrtcContext>(w, crtc).planes).indexOf(plane)
+  );
+}
+
+/** Ghost: the commit's planes become read accesses of their framebuffers, ordered after the fences KMS waits on. */
+function record_scanout(w: World, crtc: string, seq: number, scan: AtomicPlan['scan']): World {
+  for (const [plane, [fb, deps]] of Object.entries(scan)) {
+    const job = scanoutJob(crtc, plane, seq);
+    w = spawn(w, `${job}.finished`, dmaFenceMachine, {
+      context: scanoutFenceContext(w, crtc, plane),
+      seqno: seq,
+      ops: 'kms.scanout',
+      owner: crtc,
+    });
+    w = setG(w, { [`access:${job}`]: { proc: `${crtc}.${plane}`, acc: [[fb, 'r']], deps: [...new Set(deps)] } });
+  }
+  return w;
+}
+
+/** Ghost: the scanout of `plane` that a flip at commit `seq` (or a plane turned off, seq = Infinity) ends. */
+function end_scanout(w: World, crtc: string, plane: string, seq: number): World {
+  for (let s = Math.min(seq, ctx<DrmCrtcContext>(w, crtc).commitSeq + 1) - 1; s > 0; s--) {
+    const f = `${scanoutJob(crtc, plane, s)}.finished`;
+    if (has(w, f)) return isSignaled(w, f) ? w : must(w, f, { type: 'DMA_FENCE_SIGNAL' });
+  }
   return w;
 }
 
@@ -138,5 +184,20 @@ export function drm_mode_atomic_ioctl(w: World, req: AtomicRequest): AtomicResul
 
 /** The vblank interrupt: drm_crtc_handle_vblank -> the pending commit flips if its fences signaled. */
 export function drm_crtc_handle_vblank(w: World, crtc: string): World {
-  return must(w, crtc, { type: 'DRM_CRTC_HANDLE_VBLANK' });
+  const pending = ctx<DrmCrtcContext>(w, crtc).pending;
+  w = must(w, crtc, { type: 'DRM_CRTC_HANDLE_VBLANK' });
+  // R134: the flip replaced these planes' framebuffers; their previous scanouts are over.
+  if (pending && ctx<DrmCrtcContext>(w, crtc).pending === null)
+    for (const plane of Object.keys(pending.planes)) w = end_scanout(w, crtc, plane, pending.seq);
+  return w;
+}
+
+/** drm_fb_release on the master's close: planes showing these fbs go dark, their scanouts end. */
+export function drm_fb_release(w: World, crtc: string, fbs: string[]): World {
+  const planes = ctx<DrmCrtcContext>(w, crtc).planes;
+  const off = Object.keys(planes).filter((p) => planes[p] !== '' && fbs.includes(planes[p]));
+  w = tell(w, crtc, { type: 'DRM_FB_RELEASE', fbs });
+  for (const plane of off)
+    if (ctx<DrmCrtcContext>(w, crtc).planes[plane] === '') w = end_scanout(w, crtc, plane, Infinity);
+  return w;
 }

@@ -6,7 +6,10 @@
  *   CPU wait, models/display/present.ts compositor_paint), the seeded bug of present-vblank-naive;
  * - 'transaction': commits in order, each once its acquire signaled (Mutter/KWin transactions): a
  *   newer commit that is ready waits behind an older one that is not;
- * - 'late-binding': the newest commit whose acquire signaled, else keep the previous buffer.
+ * - 'late-binding': the newest commit whose acquire signaled, else keep the previous buffer;
+ * - 'kms-fence': the newest commit whose acquire fence exists (materialized, R141), signalled or not;
+ *   the compositor never waits on the CPU but hands the fence to KMS as IN_FENCE_FD, and the commit
+ *   tail holds the flip until it signals (R131, R133): one slow client then holds every plane's flip.
  * With nothing ready, commits whose content will never come (the kernel signalled an error, seed 002)
  * are dropped from the head of the queue.
  */
@@ -39,6 +42,15 @@ export const latchPolicies: Record<PaintPolicy, LatchPolicy> = {
   'late-binding': {
     decide: (w, q) => {
       const st = states(w, q);
+      return newestReady(st, st.length);
+    },
+  },
+  'kms-fence': {
+    kmsWaits: true,
+    decide: (w, q) => {
+      const st = states(w, q);
+      for (let i = st.length - 1; i >= 0; i--)
+        if (st[i] === 'ready' || st[i] === 'pending') return { n: i + 1, use: true };
       return newestReady(st, st.length);
     },
   },

@@ -11,9 +11,9 @@ import type { World } from '../world.ts';
 import type { StepDef } from '../design.ts';
 import type { SurfaceCommit } from './compositor.ts';
 
-export type SyncModeName = 'implicit' | 'syncobj' | 'submit-return';
+export type SyncModeName = 'implicit' | 'syncobj' | 'submit-return' | 'sync-file' | 'hwc';
 /** The compositor's choice at paint (models/display/latch-policy.ts). */
-export type PaintPolicy = 'naive' | 'transaction' | 'late-binding';
+export type PaintPolicy = 'naive' | 'transaction' | 'late-binding' | 'kms-fence';
 
 export interface PresentConfig {
   clients: number;
@@ -34,6 +34,17 @@ export interface PresentConfig {
   maxCrashes?: number;
   /** submit-return: the kernel signals a crashed side's fences (seed 002); false only to show it matters. */
   crashRecovery?: boolean;
+  /**
+   * The compositor passes each plane's acquire fence to KMS as IN_FENCE_FD (R131); false: it forgets
+   * to (present-forgotten-in-fence), so only prepare_fb's implicit fences, if any, order the flip (R132).
+   */
+  kmsInFence?: boolean;
+  /**
+   * 'planes' (default): each surface's buffer on its own plane (direct scanout). 'gpu': the compositor
+   * samples every surface's current buffer in a GPU job of its own into one of its own buffers, and
+   * scans that out on the primary plane with the job's fence as IN_FENCE_FD (present-gpu-composition).
+   */
+  composition?: 'planes' | 'gpu';
 }
 
 export const CRTC = 'crtc0';
@@ -47,6 +58,10 @@ export const planeOf = (client: string) => `plane${client.slice(6)}`;
 export const renderJob = (client: string, k: number) => `${client}.j${k}`;
 export const renderFence = (client: string, k: number) => `${renderJob(client, k)}.finished`;
 export const ringOf = (client: string, q: number) => `${client}.gpu${q}`;
+/** GPU composition: the compositor's ring, its two buffers and the primary plane. */
+export const COMPOSITOR_RING = `${COMPOSITOR}.gpu0`;
+export const compositorBuf = (i: number) => `${COMPOSITOR}.buf${i}`;
+export const PRIMARY_PLANE = 'primary';
 
 /**
  * Extension point: how a client's frames are synchronized with the display. Each function is one
@@ -58,6 +73,11 @@ export interface SyncMode {
   presentStep: string;
   /** May a client present before its render is submitted (R145)? Implicit sync: no, the fence rides the resv (R62). */
   waitBeforeSignal: boolean;
+  /**
+   * HWC2: the release of a plane's previous commit is handed out at the atomic commit that replaces it,
+   * as a fence that signals at that flip (R134), not at flip-done.
+   */
+  releaseAtCommit?: boolean;
   /** The acquire and release handles of frame k in `buf` (models/display/present-view.ts reads them). */
   acquireHandle(client: string, buf: string, k: number): string;
   releaseHandle(client: string, buf: string, k: number): string;
@@ -85,4 +105,9 @@ export interface SyncMode {
 export interface LatchPolicy {
   /** How many queued commits to take, and whether the last taken one is shown (COMPOSITOR_LATCH). */
   decide(w: World, queue: SurfaceCommit[]): { n: number; use: boolean };
+  /**
+   * A latched commit whose acquire fence exists but has not signalled goes to KMS with that fence as
+   * its in-fence (the commit tail waits, R133) instead of a CPU wait at paint.
+   */
+  kmsWaits?: boolean;
 }

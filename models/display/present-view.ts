@@ -9,7 +9,8 @@
  * (submit-return) or an xshmfence (implicit release).
  */
 import type { World } from '../world.ts';
-import { ctx, has, hasTag, idsOf } from '../world.ts';
+import { ctx, has, hasTag, idsOf, kindOf } from '../world.ts';
+import { sync_file_get_fence } from '../dma-buf/sync-file-api.ts';
 import { isSignaled, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
 import { dma_resv_test_signaled } from '../dma-buf/dma-resv.ts';
 import { drm_syncobj_point_fence, DMA_FENCE_STUB } from '../drm-syncobj/drm-syncobj-api.ts';
@@ -51,13 +52,18 @@ export function acquireState(w: World, s: SurfaceCommit): Readiness {
     if (!has(w, efd) || ctx<EventfdContext>(w, efd).signals === 0) return 'unmaterialized';
     return syncobj_point_signaled(w, tl, p) ? 'ready' : 'pending';
   }
-  if (!isSignaled(w, s.acquire)) return 'pending';
-  return ctx<DmaFenceContext>(w, s.acquire).error ? 'error' : 'ready';
+  const f = kindOf(w, s.acquire) === 'sync_file' ? sync_file_get_fence(w, s.acquire) : s.acquire;
+  if (!f || !isSignaled(w, f)) return 'pending';
+  return ctx<DmaFenceContext>(w, f).error ? 'error' : 'ready';
 }
 
 /** Has this commit's release been signaled? (R139 release point, xshmfence trigger, 002 return fence.) */
 export function releaseSignaled(w: World, release: string): boolean {
   if (release.startsWith('tl:')) return syncobj_point_signaled(w, ...parsePoint(release));
+  if (kindOf(w, release) === 'sync_file') {
+    const f = sync_file_get_fence(w, release); // fenced_release: the fence it carries
+    return f !== null && isSignaled(w, f);
+  }
   return hasTag(w, release, 'signaled');
 }
 

@@ -15,13 +15,13 @@
  * guard stays in the machine.
  */
 import type { World } from '../world.ts';
-import { accepts, ctx, idsOf, hasTag, must, setG, spawn, stateOf, tell } from '../world.ts';
+import { accepts, ctx, idsOf, hasTag, kindOf, must, setG, spawn, stateOf, tell } from '../world.ts';
 import { defineStep, stepTable, type StepTable } from '../design.ts';
 import { dmaFenceMachine } from '../dma-buf/dma-fence.ts';
 import { gpuRingMachine } from '../gpu/gpu-ring.ts';
-import { sync_file_release } from '../dma-buf/sync-file-api.ts';
+import { sync_file_get_fence, sync_file_release } from '../dma-buf/sync-file-api.ts';
 import { drmCrtcMachine, type DrmCrtcContext } from './drm-crtc.ts';
-import { drm_mode_atomic_ioctl, drm_crtc_handle_vblank, type PlaneUpdate } from './drm-atomic.ts';
+import { drm_mode_atomic_ioctl, drm_crtc_handle_vblank, drm_fb_release, type PlaneUpdate } from './drm-atomic.ts';
 import { compositorMachine, type CompositorContext, type SurfaceCommit } from './compositor.ts';
 import { presentClientMachine, type PresentClientContext } from './present-client.ts';
 import {
@@ -34,6 +34,9 @@ import {
   renderFence,
   renderJob,
   ringOf,
+  COMPOSITOR_RING,
+  PRIMARY_PLANE,
+  compositorBuf,
   type PresentConfig,
   type SyncMode,
   type SyncModeName,
@@ -43,6 +46,7 @@ import { latchPolicies } from './latch-policy.ts';
 import { implicitMode } from './sync-implicit.ts';
 import { syncobjMode } from './sync-syncobj.ts';
 import { submitReturnMode } from './sync-submit-return.ts';
+import { hwcSyncMode, syncFileSyncMode } from './sync-sync-file.ts';
 
 export type { PresentConfig } from './present-config.ts';
 
@@ -50,8 +54,14 @@ const syncModes: Record<SyncModeName, SyncMode> = {
   implicit: implicitMode,
   syncobj: syncobjMode,
   'submit-return': submitReturnMode,
+  'sync-file': syncFileSyncMode,
+  hwc: hwcSyncMode,
 };
 const modeOf = (cfg: PresentConfig) => syncModes[cfg.sync];
+
+/** The release handle of frame k in `buf` under cfg's sync mode (release-after-last-use reads it). */
+export const presentReleaseHandle = (cfg: PresentConfig, client: string, buf: string, k: number): string =>
+  modeOf(cfg).releaseHandle(client, buf, k);
 
 // ---- world ---------------------------------------------------------------------------------------
 
@@ -59,8 +69,10 @@ export function initPresent(cfg: PresentConfig): World {
   const mode = modeOf(cfg);
   const clients = Array.from({ length: cfg.clients }, (_, i) => clientId(i));
   let w: World = { o: {}, g: {} };
-  w = spawn(w, CRTC, drmCrtcMachine, { planes: clients.map(planeOf) });
+  const gpu = cfg.composition === 'gpu';
+  w = spawn(w, CRTC, drmCrtcMachine, { planes: gpu ? [PRIMARY_PLANE] : clients.map(planeOf) });
   w = spawn(w, COMPOSITOR, compositorMachine, {});
+  if (gpu) w = spawn(w, COMPOSITOR_RING, gpuRingMachine, {});
   for (const c of clients) {
     const wbs = cfg.wbs && mode.waitBeforeSignal;
     w = spawn(w, c, presentClientMachine, { frames: cfg.frames, buffers: cfg.buffers, wbs });
@@ -116,12 +128,18 @@ function client_render(w: World, cfg: PresentConfig, client: string): World {
   w = must(w, client, renderEv(w, b));
   const fence = renderFence(client, k);
   const job = renderJob(client, k);
-  w = spawn(w, fence, dmaFenceMachine, { context: 100 + clientIndex(client), seqno: k + 1, ops: 'render', owner: job });
+  // one fence context per GPU queue (drm_sched_entity_init allocates one per entity): frames on two queues
+  // may finish out of order, which one context would forbid (I4)
+  const context = 100 + 16 * clientIndex(client) + (k % cfg.queues);
+  w = spawn(w, fence, dmaFenceMachine, { context, seqno: k + 1, ops: 'render', owner: job });
   w = must(w, ringOf(client, k % cfg.queues), { type: 'GPU_RING_EMIT', fence });
   const buf = bufId(client, b);
   // Ghost record for hazard-free (models/userspace/buffer-sharing.ts AccessRecord): the job writes `buf` and
   // the GPU waits on nothing (the client waited for the buffer's release on the CPU).
-  w = setG(w, { [`access:${job}`]: { proc: client, acc: [[buf, 'w']], deps: [] } });
+  // hazard-free orders records by queue (the ring the job runs on), not by client: two queues are unordered
+  w = setG(w, {
+    [`access:${job}`]: { proc: client, queue: ringOf(client, k % cfg.queues), acc: [[buf, 'w']], deps: [] },
+  });
   return modeOf(cfg).attachRender(w, client, buf, fence, k);
 }
 
@@ -154,6 +172,39 @@ function release_commits(w: World, mode: SyncMode): World {
   return must(w, COMPOSITOR, { type: 'COMPOSITOR_RELEASED' });
 }
 
+/**
+ * GPU composition (present-gpu-composition): one GPU job of the compositor's samples every surface's
+ * current buffer (the newly latched commit, else the one on screen) and writes the compositor buffer
+ * that is not scanned out (two buffers; the compositor paints only after the previous flip, so one is
+ * free). The job waits on the acquire fences on the GPU (EGL_ANDROID_native_fence_sync-style in-fences),
+ * and is recorded as an access like a client's render (hazard-free sees the sampling). KMS then scans
+ * the compositor buffer out with the job's fence as IN_FENCE_FD (R131, R133). The client commits stay
+ * in the compositor's hands until a later composition no longer samples them: released at the flip-done
+ * that replaced them, after the composite job that sampled them last (one ring, in order).
+ */
+function compose(w: World, mode: SyncMode): { w: World; plane: PlaneUpdate } {
+  const c = ctx<CompositorContext>(w, COMPOSITOR);
+  const sources = { ...c.onScreen, ...c.latched };
+  const n = count(w, 'composites');
+  const job = `${COMPOSITOR}.j${n}`;
+  const fence = `${job}.finished`;
+  const shown = new Set(Object.values(ctx<DrmCrtcContext>(w, CRTC).planes));
+  const target = shown.has(compositorBuf(0)) ? compositorBuf(1) : compositorBuf(0);
+  const deps: string[] = [];
+  for (const s of Object.values(sources)) {
+    const x = mode.kmsInFence(w, s); // the acquire fence as an fd the GL/Vulkan renderer imports
+    w = x.w;
+    const f = x.inFence && kindOf(w, x.inFence) === 'sync_file' ? sync_file_get_fence(w, x.inFence) : x.inFence;
+    if (f) deps.push(f);
+    for (const fd of x.close) w = sync_file_release(w, fd);
+  }
+  w = spawn(w, fence, dmaFenceMachine, { context: 99, seqno: n + 1, ops: 'render', owner: job, published: true });
+  w = must(w, COMPOSITOR_RING, { type: 'GPU_RING_EMIT', fence });
+  const acc = [...Object.values(sources).map((s): [string, 'r'] => [s.buf, 'r']), [target, 'w']];
+  w = setG(w, { [`access:${job}`]: { proc: COMPOSITOR, acc, deps }, composites: n + 1 });
+  return { w, plane: { plane: PRIMARY_PLANE, fb: target, inFence: fence } };
+}
+
 /** Enabling condition of compositor_paint: the 'paint now' signal came and the paint has not run. */
 const compositor_paint_enabled = (w: World) => stateOf(w, COMPOSITOR) === 'painting';
 
@@ -172,22 +223,37 @@ function compositor_paint(w: World, cfg: PresentConfig): World {
     }
   }
   const latched = Object.values(ctx<CompositorContext>(w, COMPOSITOR).latched);
-  const late = latched.find((s) => acquireState(w, s) !== 'ready');
+  // kms-fence: a materialized but unsignalled acquire is KMS's to wait on (R133), not a CPU wait.
+  const late = latched.find((s) => {
+    const r = acquireState(w, s);
+    return r !== 'ready' && !(policy.kmsWaits && r === 'pending');
+  });
   if (late) {
     w = must(w, COMPOSITOR, { type: 'COMPOSITOR_STALL', client: late.client, on: late.acquire || `${late.buf}.resv` });
   } else if (latched.length) {
     const planes: PlaneUpdate[] = [];
     const close: string[] = [];
-    for (const s of latched) {
+    if (cfg.composition === 'gpu') {
+      const c = compose(w, mode);
+      w = c.w;
+      planes.push(c.plane);
+    }
+    for (const s of cfg.composition === 'gpu' ? [] : latched) {
       const x = mode.kmsInFence(w, s);
       w = x.w;
       close.push(...x.close);
-      planes.push({ plane: planeOf(s.client), fb: s.buf, inFence: x.inFence });
+      // present-forgotten-in-fence: the fd is exported (and closed) but never set as IN_FENCE_FD (R131).
+      planes.push({ plane: planeOf(s.client), fb: s.buf, inFence: cfg.kmsInFence === false ? '' : x.inFence });
     }
     const r = drm_mode_atomic_ioctl(w, { crtc: CRTC, outFence: true, event: COMPOSITOR, planes });
     if (r.ret !== 0) throw new Error(`compositor's atomic commit failed: ${r.ret}`);
     w = r.w;
     for (const f of close) w = sync_file_release(w, f); // close(in_fence_fd): KMS holds its own reference (R131)
+    // HWC2 presentDisplay: the replaced buffers' release fences now, signalling at this flip (R134)
+    if (mode.releaseAtCommit) {
+      const shown = ctx<CompositorContext>(w, COMPOSITOR).onScreen;
+      for (const s of latched) if (shown[s.client]) w = mode.release(w, shown[s.client]);
+    }
     w = must(w, COMPOSITOR, { type: 'COMPOSITOR_COMMITTED' });
   } else {
     w = must(w, COMPOSITOR, { type: 'COMPOSITOR_NOTHING_NEW' });
@@ -249,7 +315,8 @@ function drm_file_release_enabled(w: World): boolean {
 /** drm_file_release of the crashed compositor: its planes go dark, then its sync mode's cleanup (seed 002). */
 function drm_file_release(w: World, cfg: PresentConfig): World {
   const fbs = idsOf(w, 'present_client').flatMap((c) => Array.from({ length: cfg.buffers }, (_, b) => bufId(c, b)));
-  w = tell(w, CRTC, { type: 'DRM_FB_RELEASE', fbs });
+  if (cfg.composition === 'gpu') fbs.push(compositorBuf(0), compositorBuf(1));
+  w = drm_fb_release(w, CRTC, fbs);
   w = modeOf(cfg).compositorFileReleased(w, cfg);
   return setG(w, { compositorReleased: true });
 }
@@ -341,7 +408,9 @@ const drm_crtc_vblank_step = defineStep<PresentConfig>({
   actor: () => CRTC,
   enabled: (w, _a, cfg) => {
     const k = ctx<DrmCrtcContext>(w, CRTC);
-    return k.vblanks < cfg.vblanks || k.pending !== null;
+    // Past the run's vblanks only the flip of a pending commit is left, once its fences signalled (R133):
+    // vblanks that a held flip would skip are not counted without bound.
+    return k.vblanks < cfg.vblanks || (k.pending !== null && k.pending.waiting.length === 0);
   },
   apply: (w, _a, cfg) => drm_crtc_vblank(w, cfg),
   doc:

@@ -58,17 +58,19 @@ export const submitReturnMode: SyncMode = {
   attachRender: (w) => w,
   present(w, cfg, commit) {
     // seed 002 §2.1: both fences start unsignaled; the producer owes the submit, the consumer the return.
+    // Each its own fence context: a late-binding consumer returns buffers out of order (it skips frames),
+    // and one context per client would claim an order nobody keeps (I4, R2).
     const i = clientIndex(commit.client);
     const fence = { seqno: commit.frame + 1, signaller: 'user', published: true };
     w = spawn(w, commit.acquire, dmaFenceMachine, {
       ...fence,
-      context: 300 + i,
+      context: 10_000 + 100 * i + commit.frame,
       ops: 'present.submit',
       owner: commit.client,
     });
     w = spawn(w, commit.release, dmaFenceMachine, {
       ...fence,
-      context: 400 + i,
+      context: 20_000 + 100 * i + commit.frame,
       ops: 'present.return',
       owner: COMPOSITOR,
     });

@@ -202,6 +202,19 @@ export function dma_resv_reserve_fences(w: World, resv: string, n: number): KRet
 }
 
 /**
+ * The what-if of seed 004 ("it will probably work anyway thanks to implicit sync"; issue 12.2): a world
+ * whose global WITHOUT_IMPLICIT_SYNC is set adds every WRITE or READ fence as BOOKKEEP, so no implicit
+ * wait (R54) and no EXPORT_SYNC_FILE finds it, while memory management (KERNEL, and eviction waiting on
+ * BOOKKEEP) is unchanged. Set only by the `--without implicit-sync` design transform.
+ */
+export const WITHOUT_IMPLICIT_SYNC = 'what-if:without-implicit-sync';
+
+/** The usage a fence is added with: WRITE/READ become BOOKKEEP in the world without implicit sync. */
+export function implicitUsage(w: World, usage: DmaResvUsage): DmaResvUsage {
+  return w.g[WITHOUT_IMPLICIT_SYNC] === true && (usage === 'WRITE' || usage === 'READ') ? 'BOOKKEEP' : usage;
+}
+
+/**
  * R56 dma_resv_add_fence: needs the lock and a reserved slot (BUG_ON: throws); a container WARNs and is
  * added anyway, as the kernel does. Cannot fail. The fence is published (R26: readers are RCU-only).
  */
@@ -212,7 +225,8 @@ export function dma_resv_add_fence(w: World, resv: string, fence: string, usage:
   const warn = dma_fence_is_container(w, fence) ? `dma_resv_add_fence: container ${fence} (R56)` : undefined;
   const f = ctx<DmaFenceContext>(w, fence);
   const signaled = r.fences.map((e) => e.fence).filter((id) => hasTag(w, id, 'signaled'));
-  w = must(w, resv, { type: 'DMA_RESV_ADD_FENCE', fence, usage, context: f.context, seqno: f.seqno, signaled });
+  const u = implicitUsage(w, usage);
+  w = must(w, resv, { type: 'DMA_RESV_ADD_FENCE', fence, usage: u, context: f.context, seqno: f.seqno, signaled });
   return { w: dma_fence_publish(w, fence, resv), ret: 0, warn };
 }
 
@@ -233,7 +247,7 @@ export function dma_resv_replace_fences(
     fence: repl,
     fenceContext: f.context,
     seqno: f.seqno,
-    usage,
+    usage: implicitUsage(w, usage),
   });
   return n ? dma_fence_publish(n, repl, resv) : w;
 }

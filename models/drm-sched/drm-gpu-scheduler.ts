@@ -16,8 +16,11 @@
  * rb tree keyed by the head job's submit_ts). 'any' is the model's own default: any ready entity may
  * go next, a nondeterministic choice that over-approximates every kernel policy; it reads no
  * run-queue state, so it keeps no `rq` (and its worlds are those of a scheduler without policies).
- * Abstracted away: priorities (one run queue), the free worker's separate timing (free happens with
- * job_done).
+ * Priorities: sched->sched_rq[] has `numRqs` run queues (drm_sched_init_args.num_rqs, default
+ * DRM_SCHED_PRIORITY_COUNT = 4); drm_sched_entity_init clamps an entity's priority to num_rqs - 1
+ * (sched_entity.c), so a scheduler with one run queue puts every entity on the same one.
+ * Abstracted away: the free worker's separate timing (free happens with job_done); one `rq` record
+ * serves every priority level (a policy's state is not split per level).
  *
  * Events: DRM_SCHED_PENDING_ADD {job}, DRM_SCHED_FREE_JOB {job}, DRM_SCHED_SET_POLICY {policy},
  *   DRM_SCHED_RQ_PUSH {entity, job} (drm_sched_entity_push_job), DRM_SCHED_RQ_SELECT {entity, job}
@@ -52,6 +55,8 @@ export interface DrmGpuSchedulerContext {
   pending: string[];
   /** under a kernel policy: sched->sched_rq (one priority); absent under 'any', which reads none. */
   rq?: DrmSchedRq;
+  /** always: num_rqs when fewer than the 4 priorities (absent: one run queue per priority). */
+  numRqs?: number;
 }
 
 type E =
@@ -65,6 +70,7 @@ interface Input {
   ring: string;
   timeout: boolean;
   creditLimit: number;
+  numRqs?: number;
 }
 
 /** drm_sched_entity_push_job: the first job adds the entity (drm_sched_rq_add_entity); FIFO keys by submit_ts. */
@@ -94,6 +100,7 @@ export const drmGpuSchedulerMachine = setup({
     timeout: input?.timeout ?? true,
     creditLimit: input?.creditLimit ?? 1,
     pending: [],
+    ...(input?.numRqs !== undefined && input.numRqs < 4 ? { numRqs: input.numRqs } : {}),
   }),
   on: {
     DRM_SCHED_PENDING_ADD: {

@@ -5,6 +5,8 @@
  *       increments; arm and push are serialized, so queue order equals seqno order.
  * - R97 jobs of one entity are popped in push order.
  * - R94 a guilty entity's later jobs are cancelled; R103 karma marks the entity guilty.
+ * - drm_sched_entity_init(entity, priority, ...): the entity joins the run queue of its priority
+ *   (enum drm_sched_priority: KERNEL > HIGH > NORMAL > LOW; gpu_scheduler.h); absent = NORMAL.
  *
  * Events: DRM_SCHED_ENTITY_ARM, DRM_SCHED_ENTITY_PUSH {job}, DRM_SCHED_ENTITY_POP,
  *         DRM_SCHED_ENTITY_SET_GUILTY.
@@ -14,6 +16,10 @@ import { withView, type Edge } from '../view.ts';
 import type { World } from '../world.ts';
 import { ctx } from '../world.ts';
 import type { DrmSchedJobContext } from './drm-sched-job.ts';
+
+/** enum drm_sched_priority, highest first (drm_sched_select_entity walks the run queues in this order). */
+export const DRM_SCHED_PRIORITIES = ['KERNEL', 'HIGH', 'NORMAL', 'LOW'] as const;
+export type DrmSchedPriority = (typeof DRM_SCHED_PRIORITIES)[number];
 
 export interface DrmSchedEntityContext {
   /** always: R90 fence_context (scheduled), +1 for finished. */
@@ -26,6 +32,8 @@ export interface DrmSchedEntityContext {
   lastScheduled: string;
   /** always: R103 set when one of its jobs hung. */
   guilty: boolean;
+  /** always: its run queue; absent = NORMAL (kept absent so worlds without priorities are unchanged). */
+  priority?: DrmSchedPriority;
 }
 
 type E =
@@ -35,7 +43,11 @@ type E =
   | { type: 'DRM_SCHED_ENTITY_SET_GUILTY' };
 
 export const drmSchedEntityMachine = setup({
-  types: { context: {} as DrmSchedEntityContext, events: {} as E, input: {} as { fenceContext: number } },
+  types: {
+    context: {} as DrmSchedEntityContext,
+    events: {} as E,
+    input: {} as { fenceContext: number; priority?: DrmSchedPriority },
+  },
   guards: { 'has queued job': ({ context }) => context.queue.length > 0, innocent: ({ context }) => !context.guilty },
 }).createMachine({
   id: 'drm_sched_entity',
@@ -45,6 +57,7 @@ export const drmSchedEntityMachine = setup({
     queue: [],
     lastScheduled: '',
     guilty: false,
+    ...(input?.priority && input.priority !== 'NORMAL' ? { priority: input.priority } : {}),
   }),
   on: {
     DRM_SCHED_ENTITY_ARM: { description: 'R90', actions: assign({ fenceSeq: ({ context }) => context.fenceSeq + 1 }) },
@@ -63,6 +76,11 @@ export const drmSchedEntityMachine = setup({
     DRM_SCHED_ENTITY_SET_GUILTY: { guard: 'innocent', description: 'R103', actions: assign({ guilty: true }) },
   },
 });
+
+/** The entity's run-queue priority (NORMAL when none was given). */
+export function entityPriority(w: World, entity: string): DrmSchedPriority {
+  return ctx<DrmSchedEntityContext>(w, entity).priority ?? 'NORMAL';
+}
 
 /** The entity's next job, if it has one queued. */
 export function entityHead(w: World, entity: string): string | undefined {

@@ -9,6 +9,14 @@
  * - ENTITY READINESS: `drm_sched_entity_is_ready`, the one definition of "this entity's head job may
  *   run": its dependencies signaled (R93) and the driver's prepare_job has nothing left (H5: its BOs
  *   are resident), given as `DrmSchedBackendOps.prepare_job`.
+ * - PRIORITIES: drm_sched_select_entity walks the run queues from KERNEL down to LOW and takes the first
+ *   that has a ready entity (sched_main.c, "Kernel run queue has higher priority than normal run
+ *   queue"); the policy then picks inside it. An entity's priority is given at `addEntity`.
+ * - TIME: the TDR is a timer of the one time model (models/kernel/timer.ts): armed while pending_list
+ *   is non-empty (R98), it may fire on a hung ring, and, while the config's timeout budget lasts, on a
+ *   ring whose head job is healthy and still progressing (a long job). The victims are the scheduler's
+ *   and the driver's: the oldest pending job (R99) and its entity (R103), then every job on the reset
+ *   ring (R101, R102).
  * Every path that decides to run a job goes through `drm_sched_run_job_enabled` (selection, readiness,
  * credits) and `drm_sched_run_job` (the effect).
  *
@@ -30,7 +38,14 @@ import {
 /** include/drm/gpu_scheduler.h: a finished fence's user bit that forbids pipelining on it (7b476affcccf, H6). */
 export const DRM_SCHED_FENCE_DONT_PIPELINE = 'DRM_SCHED_FENCE_DONT_PIPELINE';
 import { drmSchedJobMachine, type DrmSchedJobContext } from './drm-sched-job.ts';
-import { drmSchedEntityMachine, entityHead, type DrmSchedEntityContext } from './drm-sched-entity.ts';
+import {
+  drmSchedEntityMachine,
+  entityHead,
+  entityPriority,
+  DRM_SCHED_PRIORITIES,
+  type DrmSchedEntityContext,
+  type DrmSchedPriority,
+} from './drm-sched-entity.ts';
 import {
   drmGpuSchedulerMachine,
   type DrmGpuSchedulerContext,
@@ -38,6 +53,7 @@ import {
   type EntitySelection,
 } from './drm-gpu-scheduler.ts';
 import { gpuRingMachine, type GpuRingContext } from '../gpu/gpu-ring.ts';
+import { defineTimeout } from '../kernel/timer.ts';
 
 /** A numeric design global (0 when unset). */
 const gNum = (w: World, key: string): number => {
@@ -50,10 +66,11 @@ export function addScheduler(
   w: World,
   sched: string,
   ring: string,
-  opts: { timeout: boolean; creditLimit: number },
+  opts: { timeout: boolean; creditLimit: number; numRqs?: number },
 ): World {
   w = spawn(w, ring, gpuRingMachine, {});
-  return spawn(w, sched, drmGpuSchedulerMachine, { ring, timeout: opts.timeout, creditLimit: opts.creditLimit });
+  const { timeout, creditLimit, numRqs } = opts;
+  return spawn(w, sched, drmGpuSchedulerMachine, { ring, timeout, creditLimit, ...(numRqs ? { numRqs } : {}) });
 }
 
 /**
@@ -67,11 +84,14 @@ export function drm_sched_policy(w: World, policy: EntitySelection): World {
   return w;
 }
 
-/** Create an entity; fence contexts are allocated 2 per entity (R90), from g.nextContext (R2: from 1). */
-export function addEntity(w: World, entity: string): World {
+/**
+ * Create an entity (drm_sched_entity_init) on the run queue of `priority` (default NORMAL); fence
+ * contexts are allocated 2 per entity (R90), from g.nextContext (R2: from 1).
+ */
+export function addEntity(w: World, entity: string, priority: DrmSchedPriority = 'NORMAL'): World {
   const next = gNum(w, 'nextContext') || 1;
   w = setG(w, { nextContext: next + 2 });
-  return spawn(w, entity, drmSchedEntityMachine, { fenceContext: next });
+  return spawn(w, entity, drmSchedEntityMachine, { fenceContext: next, priority });
 }
 
 /** R89 drm_sched_job_init. */
@@ -148,6 +168,8 @@ export interface DrmSchedBackendOps {
   prepare_job?: (w: World, job: string) => boolean;
   /** The driver's part of run_job once the job has left its entity (e.g. unpin what prepare_job pinned). */
   run_job?: (w: World, job: string) => World;
+  /** GPU steps the job's command stream takes on the ring (default 1; a long compute dispatch: more). */
+  hw_steps?: (w: World, job: string) => number;
 }
 
 const NO_OPS: DrmSchedBackendOps = {};
@@ -210,6 +232,17 @@ const ENTITY_SELECTION: Record<DrmSchedRq['policy'], SelectEntity> = {
   },
 };
 
+const RQ_INDEX = DRM_SCHED_PRIORITIES.map((_, i) => i);
+
+/**
+ * PRIORITIES: the run queue `entity` sits on in `sched`: its priority's index (KERNEL = 0 ... LOW = 3,
+ * enum drm_sched_priority), clamped to num_rqs - 1 as drm_sched_entity_init does.
+ */
+export function drm_sched_rq_of(w: World, sched: string, entity: string): number {
+  const n = ctx<DrmGpuSchedulerContext>(w, sched).numRqs ?? DRM_SCHED_PRIORITIES.length;
+  return Math.min(DRM_SCHED_PRIORITIES.indexOf(entityPriority(w, entity)), n - 1);
+}
+
 /**
  * ENTITY SELECTION: the entities `sched` may take next under its policy (each ready, R93). Without a
  * kernel policy (the model's default 'any'), every ready entity: a nondeterministic choice that
@@ -217,8 +250,13 @@ const ENTITY_SELECTION: Record<DrmSchedRq['policy'], SelectEntity> = {
  */
 export function drm_sched_select_entity(w: World, sched: string, ops: DrmSchedBackendOps = NO_OPS): string[] {
   const { rq } = ctx<DrmGpuSchedulerContext>(w, sched);
-  const ready = (e: string) => drm_sched_entity_is_ready(w, sched, e, ops);
-  return rq ? ENTITY_SELECTION[rq.policy](w, rq, ready) : idsOf(w, 'drm_sched_entity').filter(ready);
+  const entities = idsOf(w, 'drm_sched_entity');
+  const isReady = (e: string) => drm_sched_entity_is_ready(w, sched, e, ops);
+  // PRIORITIES: the highest run queue with a ready entity; the policy picks inside it. The model keeps
+  // one rq record per scheduler, so round robin's current_entity is shared by the priority levels.
+  const top = RQ_INDEX.find((i) => entities.some((e) => drm_sched_rq_of(w, sched, e) === i && isReady(e)));
+  const ready = (e: string) => drm_sched_rq_of(w, sched, e) === top && isReady(e);
+  return rq ? ENTITY_SELECTION[rq.policy](w, rq, ready) : entities.filter(ready);
 }
 
 /** drm_sched_run_job_work may run `entity`'s head job on `sched` now: selected, ready, and a credit free. */
@@ -252,31 +290,58 @@ export function drm_sched_run_job(w: World, sched: string, entity: string, ops: 
     w = setG(w, { [`seq:${s.ring}`]: seq });
     const context = 1000 + idsOf(w, 'gpu_ring').indexOf(s.ring);
     w = spawn(w, hw, dmaFenceMachine, { context, seqno: seq, ops: 'hw', owner: head });
-    w = must(w, s.ring, { type: 'GPU_RING_EMIT', fence: hw });
+    const steps = ops.hw_steps ? ops.hw_steps(w, head) : 1;
+    w = must(w, s.ring, steps > 1 ? { type: 'GPU_RING_EMIT', fence: hw, steps } : { type: 'GPU_RING_EMIT', fence: hw });
     w = must(w, head, { type: 'DRM_SCHED_RUN_JOB', parent: hw, error: 0 });
   }
   return ops.run_job ? ops.run_job(w, head) : w;
 }
 
-/**
- * TDR is armed (R98) and the ring has hung: a job that keeps making progress completes before its
- * timeout under the drain's fairness, so timing out a healthy job is not modelled.
- */
-export function drm_sched_job_timedout_enabled(w: World, sched: string): boolean {
+/** Jobs that hang their ring now: the owner of the hung head's hardware fence (the culprits R20 means). */
+export function drm_sched_hung_jobs(w: World): string[] {
+  const out: string[] = [];
+  for (const r of idsOf(w, 'gpu_ring')) {
+    const { hung, fifo } = ctx<GpuRingContext>(w, r);
+    const owner = hung && fifo.length ? ctx<DmaFenceContext>(w, fifo[0]).owner : '';
+    if (owner && w.o[owner]?.machine.id === 'drm_sched_job') out.push(owner);
+  }
+  return out;
+}
+
+/** R98 (I24): the TDR is armed: pending_list is non-empty and the timeout is finite. */
+function drm_sched_tdr_armed(w: World, sched: string): boolean {
   const s = ctx<DrmGpuSchedulerContext>(w, sched);
-  return s.timeout && s.pending.length > 0 && ctx<GpuRingContext>(w, s.ring).hung;
+  return s.timeout && s.pending.length > 0;
+}
+
+/** The ring `sched` feeds is healthy: its head job is still progressing, so a timeout now is wrong. */
+function drm_sched_ring_progressing(w: World, sched: string): boolean {
+  return !ctx<GpuRingContext>(w, ctx<DrmGpuSchedulerContext>(w, sched).ring).hung;
+}
+
+/** The TDR is armed (R98) and the ring has hung: a right timeout, the one a zero timeout budget allows. */
+export function drm_sched_job_timedout_enabled(w: World, sched: string): boolean {
+  return drm_sched_tdr_armed(w, sched) && !drm_sched_ring_progressing(w, sched);
 }
 
 /**
- * drm_sched_job_timedout + the documented hardware-scheduler recovery (R99-R102), where
- * drm_sched_job_timedout_enabled holds: stop, mark the guilty entity (R103), reset the ring (its
- * hardware fences force-completed), then start: every pending job without a parent completes with an
- * error: -ETIME for the job that hung, -ECANCELED for the rest.
+ * drm_sched_job_timedout + the documented hardware-scheduler recovery (R99-R102), where the TDR is
+ * armed. The victims are the kernel's, whether or not the ring really hung:
+ * - R99 the bad job is the oldest in pending_list (list_first_entry_or_null in drm_sched_job_timedout;
+ *   nothing asks whether it still progresses), and amdgpu_job_timedout sets -ETIME on its finished
+ *   fence (gregkh/linux 026c0e29, drivers/gpu/drm/amd/amdgpu/amdgpu_job.c);
+ * - R103 drm_sched_increase_karma marks its entity guilty (karma > hang_limit, amdgpu's hang_limit is
+ *   0), except on the KERNEL run queue ("kernel jobs always considered good"); sched_main.c of the
+ *   ring_mirror_list era, WindRiver-Labs/linux-yocto-5.2 059cc0e4; its later jobs get -ECANCELED (R94);
+ * - R101 drm_sched_stop detaches every pending job's parent; the ring is reset (its hardware fences
+ *   force-completed); R102 drm_sched_start completes every job left without a parent with -ECANCELED:
+ *   the innocent jobs of other entities queued behind the bad one on this ring (collateral damage).
  */
 export function drm_sched_job_timedout(w: World, sched: string): World {
   const s = ctx<DrmGpuSchedulerContext>(w, sched);
   const guilty = s.pending[0];
-  w = tell(w, ctx<DrmSchedJobContext>(w, guilty).entity, { type: 'DRM_SCHED_ENTITY_SET_GUILTY' });
+  const bad = ctx<DrmSchedJobContext>(w, guilty).entity;
+  if (entityPriority(w, bad) !== 'KERNEL') w = tell(w, bad, { type: 'DRM_SCHED_ENTITY_SET_GUILTY' });
   for (const job of s.pending) {
     const j = ctx<DrmSchedJobContext>(w, job);
     if (j.parent) {
@@ -295,6 +360,11 @@ export function drm_sched_job_timedout(w: World, sched: string): World {
 export interface DrmSchedStepOptions<C> {
   /** The fault budget: GPU hangs per run. */
   maxHangs: (cfg: C) => number;
+  /**
+   * The timeout budget: wrong TDR timeouts per run, fired on a healthy ring whose head job still
+   * progresses (models/kernel/timer.ts). Default 0: the TDR fires only on a hung ring.
+   */
+  maxTimeouts?: (cfg: C) => number;
   /** The driver's drm_sched_backend_ops (ENTITY READINESS through prepare_job). Default: none. */
   ops?: DrmSchedBackendOps;
 }
@@ -324,6 +394,15 @@ export function drmSchedStepTable<C>(opts: DrmSchedStepOptions<C>): StepTable<C>
       doc: 'the head job of the ring completes: hw fence -> job done -> finished signals (R95, R96)',
     }),
     defineStep<C, [ring: string]>({
+      name: 'gpu_ring_progress',
+      role: 'gpu',
+      actor: ([r]) => r,
+      params: rings,
+      enabled: (w, [r]) => accepts(w, r, { type: 'GPU_RING_PROGRESS' }),
+      apply: (w, [r]) => must(w, r, { type: 'GPU_RING_PROGRESS' }),
+      doc: 'a long head job does one more step of its work: healthy, still progressing (seed 001 "3 days")',
+    }),
+    defineStep<C, [ring: string]>({
       name: 'gpu_ring_hang',
       role: 'fault',
       actor: ([r]) => r,
@@ -332,14 +411,17 @@ export function drmSchedStepTable<C>(opts: DrmSchedStepOptions<C>): StepTable<C>
       apply: (w, [r]) => setG(must(w, r, { type: 'GPU_RING_HANG' }), { hangs: gNum(w, 'hangs') + 1 }),
       doc: 'the head job stops making progress (fault budget: maxHangs per run)',
     }),
-    defineStep<C, [sched: string]>({
+    defineTimeout<C, [sched: string]>({
       name: 'drm_sched_job_timedout',
-      role: 'timer',
       actor: ([s]) => s,
       params: (w) => scheds(w).map((s): [string] => [s]),
-      enabled: (w, [s]) => drm_sched_job_timedout_enabled(w, s),
-      apply: (w, [s]) => drm_sched_job_timedout(w, s),
-      doc: 'R98-R102: TDR fires on a hung ring, reset, pending jobs complete with -ETIME/-ECANCELED',
+      armed: (w, [s]) => drm_sched_tdr_armed(w, s),
+      progressing: (w, [s]) => drm_sched_ring_progressing(w, s),
+      budget: opts.maxTimeouts ?? (() => 0),
+      expire: (w, [s]) => drm_sched_job_timedout(w, s),
+      doc:
+        'R98-R102: the TDR fires on a hung ring, or (timeout budget) on a healthy one; the oldest pending job ' +
+        'gets -ETIME, the rest -ECANCELED',
     }),
   );
 }

@@ -14,7 +14,8 @@
  * Models: a fault raised by a context on an engine whose compute units it keeps (`holdsEngine`, true
  * unless the hardware can preempt with a fault pending), the handler thread that repairs it, and the
  * hardware-resource node `cu:<engine>` through which the engine's other work waits on the faulting
- * context (the engine's queued hardware fences wait on `cu:<engine>`). Abstracted away: fault addresses and the
+ * context (the engine's queued hardware fences, and the batches of the LR contexts sharing the engine,
+ * wait on `cu:<engine>`). `holdsEngine` is false where CUs are reserved for the other work (R31). Abstracted away: fault addresses and the
  * page-table walk (one fault, one repair), retry
  * faults and the fault ring (filtering duplicates), migration (a repair here is one allocation).
  *
@@ -33,6 +34,8 @@ export interface GpuPageFaultContext {
   holdsEngine: boolean;
   /** handling: the kernel thread repairing it ('' before the worker picked it up). */
   handler: string;
+  /** always: other LR contexts on the engine whose batches need its compute units (R31). */
+  sharers: string[];
 }
 
 type E = { type: 'GPU_PAGE_FAULT_HANDLE'; handler: string } | { type: 'GPU_PAGE_FAULT_REPAIRED' };
@@ -41,7 +44,7 @@ export const gpuPageFaultMachine = setup({
   types: {
     context: {} as GpuPageFaultContext,
     events: {} as E,
-    input: {} as { gpuCtx?: string; engine?: string; holdsEngine?: boolean },
+    input: {} as { gpuCtx?: string; engine?: string; holdsEngine?: boolean; sharers?: string[] },
   },
 }).createMachine({
   id: 'gpu_page_fault',
@@ -50,6 +53,7 @@ export const gpuPageFaultMachine = setup({
     engine: input?.engine ?? '',
     holdsEngine: input?.holdsEngine ?? true,
     handler: '',
+    sharers: input?.sharers ?? [],
   }),
   initial: 'pending',
   states: {
@@ -83,6 +87,10 @@ withView(gpuPageFaultMachine, {
       // the hardware fences queued on the engine (a gpu_ring) need the compute units the fault holds
       const fifo: string[] = w.o[c.engine]?.machine.id === 'gpu_ring' ? ctx<{ fifo: string[] }>(w, c.engine).fifo : [];
       for (const f of fifo) out.push([f, cu, `${f} needs the compute units of ${c.engine} (R31)`]);
+      // LR contexts on the engine with batches queued wait for the same compute units
+      for (const g of c.sharers)
+        if ((ctx<{ batches?: unknown[] }>(w, g).batches ?? []).length)
+          out.push([g, cu, `${g}'s next batch needs the compute units of ${c.engine} (R31)`]);
       out.push([cu, id, `${c.gpuCtx} holds ${c.engine}'s compute units while its fault is pending (R31)`]);
     }
     out.push([c.gpuCtx, id, `${c.gpuCtx} is stalled on its page fault`]);

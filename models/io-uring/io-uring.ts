@@ -15,14 +15,16 @@
  *   entries in posting order, which may differ from submission order.
  *
  * Models: the SQ (entries submitted by io_uring_enter, in order), what the SQ thread consumed, the
- * in-flight entries, the CQ and the entries userspace has reaped. Abstracted away (why that is sound):
- * ring sizes and overflow (no property reads them), SQPOLL wake-ups (the thread is an explicit kernel
+ * in-flight entries, the CQ and the entries userspace has reaped. The CQ may hold more than its size:
+ * the entries past it are the overflow list, whose allocation the poster makes (io-uring-drm.ts).
+ * Abstracted away (why that is sound): SQ ring size (no property reads it), SQPOLL wake-ups (the thread is an explicit kernel
  * step), registered buffers and the "interesting" non-DRM opcodes the seed worries about.
  *
  * Events: IO_URING_ENTER {sqe} (userspace submits one entry), IO_SQ_THREAD_CONSUME (the SQ thread
  *   takes the head entry and submits its job, models/io-uring/io-uring-drm.ts),
- *   IO_URING_CQE_POST {user_data} (completion; from the fence callback), IO_URING_CQE_SEEN (userspace
- *   reaps the CQ head).
+ *   IO_URING_CQE_POST {user_data} (completion; from the fence callback), IO_URING_CQE_QUEUE {user_data}
+ *   (the fence callback hands the completion to a poster thread), IO_URING_CQE_SEEN (userspace reaps the
+ *   CQ head).
  */
 import { setup, assign } from 'xstate';
 import { withView } from '../view.ts';
@@ -55,6 +57,8 @@ export interface IoUringContext {
   inflight: string[];
   /** always: posted completions not yet reaped, in posting order. */
   cq: IoUringCqe[];
+  /** always: entries whose fence signalled and whose CQE the completion path has still to post, in order. */
+  completing: string[];
   /** always: completions userspace has reaped, in order. */
   reaped: IoUringCqe[];
 }
@@ -63,6 +67,7 @@ type E =
   | { type: 'IO_URING_ENTER'; sqe: IoUringSqe }
   | { type: 'IO_SQ_THREAD_CONSUME' }
   | { type: 'IO_URING_CQE_POST'; user_data: string; fenceError?: number }
+  | { type: 'IO_URING_CQE_QUEUE'; user_data: string }
   | { type: 'IO_URING_CQE_SEEN' };
 
 export const ioUringMachine = setup({
@@ -72,10 +77,14 @@ export const ioUringMachine = setup({
     'in flight': ({ context, event }) =>
       event.type === 'IO_URING_CQE_POST' && context.inflight.includes(event.user_data),
     'cq not empty': ({ context }) => context.cq.length > 0,
+    'in flight, not queued': ({ context, event }) =>
+      event.type === 'IO_URING_CQE_QUEUE' &&
+      context.inflight.includes(event.user_data) &&
+      !context.completing.includes(event.user_data),
   },
 }).createMachine({
   id: 'io_uring',
-  context: () => ({ sq: [], consumed: 0, inflight: [], cq: [], reaped: [] }),
+  context: () => ({ sq: [], consumed: 0, inflight: [], cq: [], reaped: [], completing: [] }),
   on: {
     IO_URING_ENTER: {
       description: 'seed 003: the entry only carries pointers',
@@ -95,8 +104,14 @@ export const ioUringMachine = setup({
       description: 'seed 003: completions in any order',
       actions: assign(({ context, event }) => ({
         inflight: context.inflight.filter((u) => u !== event.user_data),
+        completing: context.completing.filter((u) => u !== event.user_data),
         cq: [...context.cq, { user_data: event.user_data, res: event.fenceError ?? 0 }],
       })),
+    },
+    IO_URING_CQE_QUEUE: {
+      guard: 'in flight, not queued',
+      description: 'the fence callback hands the completion to the CQE poster (inline or task_work)',
+      actions: assign({ completing: ({ context, event }) => [...context.completing, event.user_data] }),
     },
     IO_URING_CQE_SEEN: {
       guard: 'cq not empty',

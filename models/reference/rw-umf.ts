@@ -28,6 +28,7 @@ import type { StepDef, StepTable } from '../design.ts';
 import type { World, Ev } from '../world.ts';
 import { emptyWorld, spawn, must, respawn, deliver, ctx } from '../world.ts';
 import { dmaFenceMachine } from '../dma-buf/dma-fence.ts';
+import { type Edge, withView } from '../view.ts';
 
 export interface RwUmfConfig {
   /** Processes (rings); VRAM holds P-1 BOs. */
@@ -143,6 +144,41 @@ const ctxId = (i: number) => `p${i}.ctx`;
 const pfId = (i: number) => `p${i}.preempt`;
 const finId = (i: number, k: number) => `p${i}.j${k}.finished`;
 
+/**
+ * What each ring waits on, for the wait-for graph (explain, acyclic-waits; views add no state): its
+ * evictor waits on the victim's fences (A: the published finished fences, EVDONE; B: the preempt fence
+ * while PPEND); the head job waits for its BO while the eviction bringing it in is pending, and
+ * (A, job 0 of i < P-1) on its UMF; a UMF is written by userspace of ring i+1 once i+1's first job is
+ * done (spec rows 2, 4-6, 8).
+ */
+function rwRingEdges(id: string, c: RwRingContext, w: World): Edge[] {
+  const i = Number(id.slice(1, id.indexOf('.')));
+  const out: Edge[] = [];
+  const A = !(ctxId(i) in w.o);
+  if (c.evf >= 0) {
+    const v = c.evf;
+    const rv = w.o[ringId(v)]?.context as RwRingContext | undefined;
+    if (A && rv)
+      for (let k = rv.done; k < rv.sub; k++)
+        out.push([id, finId(v, k), `ring ${i}'s eviction of p${v}.bo waits on its published fences (EVDONE)`]);
+    if (!A && w.o[ctxId(v)]?.value === 'PPEND')
+      out.push([id, pfId(v), `ring ${i}'s eviction of p${v}.bo waits for ring ${v}'s preemption`]);
+  }
+  const head = c.done < c.sub ? (A ? finId(i, c.done) : id) : null;
+  if (head && w.o[boId(i)]?.value === 'NONRES' && c.evf >= 0 && head !== id)
+    out.push([head, id, `job ${c.done} of ring ${i} needs p${i}.bo, which ring ${i}'s eviction brings in`]);
+  const u = w.o[umfId(i)];
+  if (head && c.done === 0 && u && u.value !== 'written') {
+    out.push([head, umfId(i), `job 0 of ring ${i} waits for u${i} >= 1${A ? ' (wrapped in its dma_fence)' : ''}`]);
+    const writer =
+      A && (w.o[ringId(i + 1)]?.context as RwRingContext | undefined)?.sub ? finId(i + 1, 0) : ringId(i + 1);
+    out.push([umfId(i), writer, `u${i} is written by ring ${i + 1}'s userspace once its first job is done`]);
+  }
+  for (let k = c.done + 1; A && k < c.sub; k++)
+    out.push([finId(i, k), finId(i, k - 1), `ring ${i} runs its jobs in order`]);
+  return out;
+}
+
 const E = {
   submit: { type: 'RW_SUBMIT' },
   start: { type: 'RW_START' },
@@ -159,6 +195,8 @@ const E = {
   enable: { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' },
   publish: { type: 'DMA_FENCE_PUBLISH' },
 } satisfies Record<string, Ev>;
+withView(rwRingMachine, { waitEdges: (id, c, w) => rwRingEdges(id, c, w) });
+
 const evictWait: Ev[] = Array.from({ length: 64 }, (_, v) => ({ type: 'RW_EVICT_WAIT', v }));
 
 export type Variant = 'A' | 'B';
@@ -196,7 +234,7 @@ export function rwPending(w: World, cfg: RwUmfConfig): string[] {
   const out: string[] = [];
   for (let i = 0; i < cfg.P; i++) {
     const r = ctx<RwRingContext>(w, ringId(i));
-    for (let k = r.done; k < cfg.J; k++) out.push(`p${i}.j${k}`);
+    for (let k = r.done; k < cfg.J; k++) out.push(`p${i}.j${k}${k < r.sub ? '' : ' (not submitted)'}`);
   }
   return out;
 }
@@ -426,4 +464,6 @@ export const rwUmfConfigs: Record<string, RwUmfConfig> = {
   p5j3: { P: 5, J: 3 },
   small: { P: 3, J: 2 },
   default: { P: 4, J: 4 },
+  // the largest scope the bench runs: (5, 3) is past Spin's published row, for the random engine
+  large: { P: 5, J: 3 },
 };

@@ -41,7 +41,7 @@ function headJobs(w: World): string[] {
 }
 
 /** A BO pinned for a job's finished fence stays pinned until that job ran. */
-const pinnedUntilRun = (w: World) => (who: string) =>
+export const pinnedUntilRun = (w: World) => (who: string) =>
   who.endsWith('.finished') &&
   !isSignaled(w, who) &&
   ctx<DrmSchedJobContext>(w, who.slice(0, -'.finished'.length)).parent === '';

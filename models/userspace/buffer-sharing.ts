@@ -15,16 +15,28 @@
  * - import   DMA_BUF_IOCTL_IMPORT_SYNC_FILE of the last out sync_file (R127).
  * - export   DMA_BUF_IOCTL_EXPORT_SYNC_FILE (R126); the sync_file becomes an in-fence of the next submit.
  *
- * Ghost data for hazard-free and over-sync (properties/hazard-free.ts): at submit, the job's accesses
- * and every fence it was told to wait on (before the scheduler drops signaled ones or substitutes the
- * scheduled fence, R91, R93) are recorded in the global `access:<job>`. Nothing in the model reads them.
+ * A process may own several queues (`queue: q` on a submit: drm_sched entity `<proc>.ctx` for queue 0,
+ * `<proc>.ctx<q>` otherwise), all feeding the one scheduler and ring: a multi-queue client (seed 002
+ * "multiple queues ... implicit GPU-GPU synchronization between queues").
+ *
+ * Access records (the view hazard-free and errors-propagate read; `AccessRecord` below): at submit, the
+ * job's accesses and every fence it was told to wait on (before the scheduler drops signaled ones or
+ * substitutes the scheduled fence, R91, R93) are recorded in the global `access:<job>`. The fences are
+ * also what the kernel keeps in `job->dependencies` until free_job (sched_entity.c keeps them "so we can
+ * iterate over all dependencies in drm_sched_entity_kill_jobs_cb()"), so the driver's run_job may read
+ * them (`depErrors: 'propagate'`); nothing else in the model does.
+ *
+ * Scripts are generated from a design's knobs (`sharingConfig`): a config whose knobs change (a
+ * `--set`) gets its scripts regenerated; one whose `scripts` were replaced by hand keeps them.
  */
 import type { World, Json } from '../world.ts';
-import { setG, spawn, emptyWorld } from '../world.ts';
+import { ctx, must, setG, spawn, tell, emptyWorld } from '../world.ts';
 import { dmaResvMachine } from '../dma-buf/dma-resv.ts';
 import { dma_fence_unwrap } from '../dma-buf/dma-fence-unwrap.ts';
 import { dma_resv_fences, dma_resv_usage_rw, dma_resv_add_fence_atomic } from '../dma-buf/dma-resv.ts';
-import type { StepDef } from '../design.ts';
+import { defineStep, withSteps, type StepDef } from '../design.ts';
+import { isSignaled, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
+import type { DrmSchedEntityContext } from '../drm-sched/drm-sched-entity.ts';
 import {
   drm_sched_job_init,
   drm_sched_job_arm,
@@ -32,7 +44,7 @@ import {
   drm_sched_job_add_dependency,
   addScheduler,
   addEntity,
-  drmSchedSteps,
+  drmSchedStepTable,
 } from '../drm-sched/sched-main.ts';
 import { dma_fence_array_settle, dmaFenceArraySteps } from '../dma-buf/dma-fence-api.ts';
 import { sync_file_create, sync_file_get_fence } from '../dma-buf/sync-file-api.ts';
@@ -47,7 +59,7 @@ import {
 export type Access = [string, 'r' | 'w'];
 
 export type Op =
-  | { op: 'submit'; acc: Access[]; implicit: boolean; out?: boolean }
+  | { op: 'submit'; acc: Access[]; implicit: boolean; out?: boolean; queue?: number }
   | { op: 'send'; to: string; fence?: boolean }
   | { op: 'recv' }
   | { op: 'import'; bo: string; write: boolean }
@@ -67,33 +79,115 @@ export interface ProcState {
   out: string;
 }
 
-/** Ghost record of one job, in g[`access:<job>`]. */
+/**
+ * One access record, in g[`access:<id>`] (plain JSON; any subsystem may write one, e.g. a compositor's
+ * sampling or a KMS scanout, without importing this file): what an agent's access touches, what it
+ * waited on before it started, the in-order queue it runs on, and the fence that ends it.
+ * - `queue`, `seq`: accesses on one queue with increasing `seq` happen in that order (one drm_sched
+ *   entity on one in-order ring, R97). Default: the queue is `proc` and `seq` the `<k>` of an id
+ *   `<...>.j<k>` (the older one-queue-per-process records).
+ * - `end`: the fence that signals once the access is over (default `<id>.finished`); a fence owned by
+ *   the record's id (`owner`, as a job's hardware and scheduler fences are) also counts.
+ */
 export interface AccessRecord {
   proc: string;
   acc: Access[];
   /** every fence the job was told to wait on (R91 input, before dedup and pipelining) */
   deps: string[];
+  queue?: string;
+  seq?: number;
+  end?: string;
 }
 
 export interface SharingConfig {
-  /** process -> its script */
+  /** process -> its script (generated from the design's knobs by `sharingConfig`, or given by hand) */
   scripts: Record<string, Op[]>;
-  bos: string[];
+  /** BOs besides those the scripts name (each gets a dma_resv) */
+  bos?: string[];
   /** GPU hangs allowed per run */
   maxHangs: number;
   /** drm_sched credit_limit */
   creditLimit: number;
   /** H7 (R62, R113): the driver marks every implicit access as a write (over-synchronises) */
   alwaysWrite?: boolean;
+  /**
+   * What the driver's run_job does with a job one of whose dependencies signaled with an error:
+   * 'ignore' (the default, drm_sched mainline: drm_sched_entity_pop_job cancels only a guilty entity's
+   * jobs, R94; the dependency's error only stops pipelining, R93) or 'propagate' (the job is skipped
+   * and its finished fence carries the dependency's error, as i915 does: i915_sw_fence_await_dma_fence
+   * sets the waiter's error from the signaled fence, and a request with a fatal error is skipped).
+   */
+  depErrors?: 'ignore' | 'propagate';
+}
+
+/** Where each generated `scripts` object came from: the JSON of the knobs, and the generator. */
+const GENERATED = new WeakMap<object, string>();
+const GENERATORS = new WeakMap<object, (k: object) => Record<string, Op[]>>();
+/** Scripts regenerated for a config whose knobs changed, by config object. */
+const REGENERATED = new WeakMap<object, Record<string, Op[]>>();
+const knobsOf = (cfg: object): string => JSON.stringify({ ...cfg, scripts: undefined });
+
+/**
+ * A design's config from its knobs: `scripts` generated by `gen` (TLA+ CONSTANTS: processes, frames,
+ * BOs are knobs; the scripts are derived). `scriptsOf` regenerates them when the knobs changed since.
+ */
+export function sharingConfig<K extends Omit<SharingConfig, 'scripts'>>(
+  knobs: K,
+  gen: (k: K) => Record<string, Op[]>,
+): K & SharingConfig {
+  const scripts = gen(knobs);
+  const cfg = { ...knobs, scripts };
+  GENERATED.set(scripts, knobsOf(cfg));
+  GENERATORS.set(scripts, gen as (k: object) => Record<string, Op[]>);
+  return cfg;
+}
+
+/** The scripts of `cfg`: its own, unless they were generated from knobs that have changed since. */
+export function scriptsOf(cfg: SharingConfig): Record<string, Op[]> {
+  const from = GENERATED.get(cfg.scripts);
+  if (from === undefined || from === knobsOf(cfg)) return cfg.scripts;
+  let s = REGENERATED.get(cfg);
+  if (!s) {
+    s = GENERATORS.get(cfg.scripts)!(cfg);
+    REGENERATED.set(cfg, s);
+  }
+  return s;
+}
+
+/** The processes of `cfg`, sorted. */
+const procsOf = (cfg: SharingConfig): string[] => Object.keys(scriptsOf(cfg)).sort();
+
+/** The drm_sched entity of queue `q` of process `p`. */
+export const queueEntity = (p: string, q = 0): string => (q ? `${p}.ctx${q}` : `${p}.ctx`);
+
+/** Every BO the scripts name, with the config's extra BOs, sorted. */
+function bosOf(cfg: SharingConfig): string[] {
+  const out = new Set(cfg.bos ?? []);
+  for (const ops of Object.values(scriptsOf(cfg)))
+    for (const op of ops) {
+      if (op.op === 'submit') for (const [bo] of op.acc) out.add(bo);
+      if (op.op === 'import' || op.op === 'export') out.add(op.bo);
+    }
+  return [...out].sort();
+}
+
+/** The queues (entities) each process submits on, as [proc, q] pairs. */
+function queuesOf(cfg: SharingConfig): [string, number][] {
+  const out: [string, number][] = [];
+  for (const p of procsOf(cfg)) {
+    const qs = new Set([0]);
+    for (const op of scriptsOf(cfg)[p]) if (op.op === 'submit') qs.add(op.queue ?? 0);
+    for (const q of [...qs].sort((a, b) => a - b)) out.push([p, q]);
+  }
+  return out;
 }
 
 export const proc = (w: World, p: string): ProcState => w.g[`p:${p}`] as unknown as ProcState;
 const setProc = (w: World, p: string, s: ProcState): World => setG(w, { [`p:${p}`]: s as unknown as Json });
-const nextOp = (w: World, cfg: SharingConfig, p: string): Op | undefined => cfg.scripts[p][proc(w, p).pc];
+const nextOp = (w: World, cfg: SharingConfig, p: string): Op | undefined => scriptsOf(cfg)[p][proc(w, p).pc];
 
 function initProcs(w: World, cfg: SharingConfig): World {
-  for (const p of Object.keys(cfg.scripts).sort())
-    w = setProc(w, p, { pc: 0, jobs: 0, inbox: [], inFences: [], out: '' });
+  for (const p of procsOf(cfg)) w = setProc(w, p, { pc: 0, jobs: 0, inbox: [], inFences: [], out: '' });
   return w;
 }
 
@@ -107,7 +201,8 @@ export const accessRecords = (w: World): [string, AccessRecord][] =>
 function submit(w: World, cfg: SharingConfig, p: string, op: Extract<Op, { op: 'submit' }>): World {
   const s = proc(w, p);
   const job = `${p}.j${s.jobs}`;
-  w = drm_sched_job_init(w, job, `${p}.ctx`, 'sched0');
+  const entity = queueEntity(p, op.queue);
+  w = drm_sched_job_init(w, job, entity, 'sched0');
   const deps: string[] = [];
   if (op.implicit) {
     for (const [bo, m] of op.acc)
@@ -131,7 +226,8 @@ function submit(w: World, cfg: SharingConfig, p: string, op: Extract<Op, { op: '
     out = `${job}.out`;
     w = sync_file_create(w, out, fin);
   }
-  const rec: AccessRecord = { proc: p, acc: op.acc, deps: [...new Set(deps)] };
+  // the queue is the entity on its ring (R97); seq: the entity's push order
+  const rec: AccessRecord = { proc: p, acc: op.acc, deps: [...new Set(deps)], queue: `${entity}@gpu0`, seq: s.jobs };
   w = setG(w, { [`access:${job}`]: rec as unknown as Json });
   return setProc(w, p, { ...s, pc: s.pc + 1, jobs: s.jobs + 1, inFences: [], out });
 }
@@ -154,10 +250,7 @@ function step<K extends Op['op']>(
     name,
     role: 'user',
     actor: ([p]) => p,
-    params: (_w, cfg) =>
-      Object.keys(cfg.scripts)
-        .sort()
-        .map((p): [string] => [p]),
+    params: (_w, cfg) => procsOf(cfg).map((p): [string] => [p]),
     enabled: (w, [p], cfg) => isOp(nextOp(w, cfg, p), kind) && ready(w, p),
     apply: (w, [p], cfg) => {
       const op = nextOp(w, cfg, p);
@@ -267,15 +360,53 @@ export function overSync(w: World): number {
   return n;
 }
 
-/** The initial world of a sharing design: one scheduler and ring, one entity per process, one resv per BO. */
+/** The initial world of a sharing design: one scheduler and ring, one entity per queue, one resv per BO. */
 export function initSharing(cfg: SharingConfig): World {
   let w = addScheduler(emptyWorld, 'sched0', 'gpu0', { timeout: true, creditLimit: cfg.creditLimit });
-  for (const bo of cfg.bos) w = spawn(w, `${bo}.resv`, dmaResvMachine, {});
-  for (const p of Object.keys(cfg.scripts).sort()) w = addEntity(w, `${p}.ctx`);
+  for (const bo of bosOf(cfg)) w = spawn(w, `${bo}.resv`, dmaResvMachine, {});
+  for (const [p, q] of queuesOf(cfg)) w = addEntity(w, queueEntity(p, q));
   return initProcs(w, cfg);
+}
+
+/**
+ * The first error among the leaves (R50) of the fences `job` was told to wait on (its
+ * job->dependencies), 0 if none carries one: what a driver that propagates dependency errors reads.
+ */
+export function dependencyError(w: World, job: string): number {
+  const rec = w.g[`access:${job}`] as unknown as AccessRecord | undefined;
+  for (const d of rec?.deps ?? [])
+    for (const leaf of [d, ...dma_fence_unwrap(w, d)]) {
+      const e = isSignaled(w, leaf) ? ctx<DmaFenceContext>(w, leaf).error : 0;
+      if (e < 0) return e;
+    }
+  return 0;
+}
+
+/**
+ * `depErrors: 'propagate'`: drm_sched_run_job, with the driver's run_job skipping a job whose
+ * dependency signaled with an error (run_job returns no hardware fence and the finished fence carries
+ * that error, R95, R96), the way a guilty entity's job is skipped with -ECANCELED (R94). By the time
+ * run_job runs every dependency has signaled (R93), so the check sees each dependency's final error.
+ */
+function runJobPropagating<C extends SharingConfig>(base: StepDef<C, [sched: string, entity: string]>) {
+  return defineStep<C, [sched: string, entity: string]>({
+    ...base,
+    apply: (w, [s, e], cfg) => {
+      const head = ctx<DrmSchedEntityContext>(w, e).queue[0];
+      const err =
+        cfg.depErrors === 'propagate' && !ctx<DrmSchedEntityContext>(w, e).guilty ? dependencyError(w, head) : 0;
+      if (!err) return base.apply(w, [s, e], cfg);
+      w = must(w, e, { type: 'DRM_SCHED_ENTITY_POP' });
+      w = tell(w, s, { type: 'DRM_SCHED_RQ_SELECT', entity: e, job: head });
+      return must(w, head, { type: 'DRM_SCHED_RUN_JOB', parent: '', error: err });
+    },
+    doc: `${base.doc}; with depErrors 'propagate', a job whose dependency failed is skipped with its error`,
+  });
 }
 
 /** Every step of a sharing design: the processes' scripts, the scheduler and GPU, array settling. */
 export function sharingDesignSteps(): StepDef<SharingConfig>[] {
-  return [...sharingSteps(), ...drmSchedSteps({ maxHangs: (c: SharingConfig) => c.maxHangs }), ...dmaFenceArraySteps()];
+  const sched = drmSchedStepTable<SharingConfig>({ maxHangs: (c) => c.maxHangs });
+  const table = withSteps(sched, { drm_sched_run_job: runJobPropagating(sched.drm_sched_run_job) });
+  return [...sharingSteps(), ...Object.values(table), ...dmaFenceArraySteps()];
 }

@@ -26,6 +26,9 @@ const JSON_CELL_FIELDS = [
   'property',
   'expected',
   'observed',
+  'status',
+  'match',
+  'reached',
   'partial',
   'engine',
   'runs',
@@ -35,6 +38,7 @@ const JSON_CELL_FIELDS = [
   'ms',
   'trace',
   'config',
+  'scope',
   'bound',
   'message',
 ] as const;
@@ -45,9 +49,13 @@ function pad(s: string, n: number) {
 
 /** The observed column: a 'holds' from a run a bound stopped early says so, with what it explored. */
 export function observedText(c: Cell): string {
+  if (c.status === 'vacuous') return 'vacuous';
   if (c.observed !== 'holds' || !c.partial) return c.observed;
   return `holds (partial: ${c.partial}, ${c.states ? `${c.states} states` : `${c.runs} runs`})`;
 }
+
+/** The 'reached' column: where the property's precondition held (issue 11.2); '-' when not counted. */
+const reachedText = (c: Cell) => (c.reached === null ? '-' : String(c.reached));
 
 const explored = (c: Cell) => (c.states ? `${c.states} states` : `${c.runs} runs x <= ${c.depth} steps`);
 
@@ -55,15 +63,16 @@ export function formatMatrix(cells: Cell[]): string {
   const rows = cells.map((c) => [
     c.design,
     c.property,
-    c.expected,
+    c.expected ?? '(none)',
     observedText(c),
-    c.expected !== c.observed ? 'UNEXPECTED' : c.partial ? 'PARTIAL' : 'ok',
+    !c.match ? 'UNEXPECTED' : c.status === 'partial' ? 'PARTIAL' : 'ok',
     c.engine,
-    explored(c),
+    c.observed === 'n/a' ? '-' : reachedText(c),
+    c.observed === 'n/a' ? '-' : explored(c),
     `${c.ms} ms`,
     c.trace ?? (c.observed === 'violates' ? '(not saved: --save)' : '-'),
   ]);
-  const head = ['design', 'property', 'expected', 'observed', '', 'engine', 'explored', 'time', 'trace'];
+  const head = ['design', 'property', 'expected', 'observed', '', 'engine', 'reached', 'explored', 'time', 'trace'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) =>
     r
@@ -78,16 +87,38 @@ export function formatMatrix(cells: Cell[]): string {
         `${c.design} / ${c.property}: ${c.message}`,
         `  ${c.bound}${c.trace ? `; replay: npx fencecheck replay ${c.trace}` : ''}`,
       );
+    else if (c.expected === null)
+      out.push('', `${c.design} / ${c.property}: applies, but the design declares no expectation (or n/a with why)`);
+    else if (c.status === 'vacuous')
+      out.push(
+        '',
+        `${c.design} / ${c.property}: vacuous: nothing found, but its precondition was never reached within ${c.bound}`,
+      );
+    else if (c.observed === 'n/a' && c.expected === 'n/a') continue;
     else if (c.expected !== c.observed)
       out.push('', `${c.design} / ${c.property}: expected a violation, none found within ${c.bound}`);
   }
   return out.join('\n');
 }
 
+/** The what-if's changes (issue 12.2), one block per changed cell; '' without a what-if. */
+export function formatWhatIf(r: CheckResult): string {
+  if (!r.whatIf) return '';
+  const { without, changes } = r.whatIf;
+  if (!changes.length) return `without ${without}: no cell changes`;
+  return [
+    `without ${without}: ${changes.length} cell(s) change`,
+    ...changes.map(
+      (c) =>
+        `  ${c.design} / ${c.property}: ${c.with} -> ${c.without}${c.message ? `: ${c.message}` : ''} (${c.bound})`,
+    ),
+  ].join('\n');
+}
+
 /** The last line of `check`: whether every verdict is as expected, and whether that is a pass. */
 export function verdictLine(r: CheckResult, acceptPartial: boolean): string {
   if (!r.ok) return 'some verdicts differ from the expectation';
-  const partial = r.cells.filter((c) => c.observed === 'holds' && c.partial);
+  const partial = r.cells.filter((c) => c.status === 'partial');
   if (!partial.length) return 'every verdict as expected';
   const bounds = [...new Set(partial.map((c) => c.partial))].join(', ');
   return (
@@ -99,7 +130,7 @@ export function verdictLine(r: CheckResult, acceptPartial: boolean): string {
 /** The exit code of a finished check or report. */
 export function checkExit(r: { ok: boolean; cells: Cell[] }, acceptPartial: boolean): number {
   if (!r.ok) return EXIT.unexpected;
-  return !acceptPartial && r.cells.some((c) => c.observed === 'holds' && c.partial) ? EXIT.partial : EXIT.ok;
+  return !acceptPartial && r.cells.some((c) => c.status === 'partial') ? EXIT.partial : EXIT.ok;
 }
 
 /** What each design's 'holds' rests on, the fingerprint estimate, and the numbers designs report. */
@@ -269,8 +300,20 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const opts = toCheckOptions(o);
       selectNames(opts);
+      // A signal during planning (loading designs, probing their kinds) is held, not fatal: exit 130.
+      let early: NodeJS.Signals | null = null;
+      const hold = (sig: NodeJS.Signals) => {
+        early ??= sig;
+      };
+      process.on('SIGINT', hold).on('SIGTERM', hold);
       const [{ checkPlan }, { runCheck }] = await Promise.all([import('../api.ts'), import('./run-check.ts')]);
-      const plan = await checkPlan(opts);
+      const plan = await checkPlan(opts).finally(() => process.off('SIGINT', hold).off('SIGTERM', hold));
+      await new Promise((r) => setImmediate(r)); // let a pending signal's handler run
+      if (early) {
+        process.stderr.write(`fencecheck: interrupted (${early}) before any design was checked\n`);
+        process.exitCode = EXIT.interrupted;
+        return;
+      }
       const prog = await progressFor(opts, !o.json);
       const run = await runCheck(opts, plan, { isolate, onProgress: prog.update });
       prog.stop();
@@ -300,12 +343,13 @@ export function buildProgram(): Command {
             cells,
             exhaustive: r.exhaustive,
             metrics,
+            ...(r.whatIf ? { whatIf: r.whatIf } : {}),
           }),
         );
         if (stopped) process.stderr.write(`fencecheck: ${stopped}\n`);
       } else
         console.log(
-          [formatMatrix(r.cells), formatBounds(r), stopped || verdictLine(r, !!o.acceptPartial)]
+          [formatMatrix(r.cells), formatBounds(r), formatWhatIf(r), stopped || verdictLine(r, !!o.acceptPartial)]
             .filter(Boolean)
             .join('\n\n'),
         );
@@ -332,23 +376,24 @@ export function buildProgram(): Command {
       ),
   )
     .option('--out <dir>', 'output directory', 'report')
+    .option('--html <dir>', 'write one self-contained HTML page (matrix, graphs, trace player) to this directory')
     .option('--metric-runs <n>', 'random runs behind each design number', int('--metric-runs', 0, 100_000), 20)
     .option('--quiet', 'no progress on stderr')
     .action(async (o) => {
       const opts = toCheckOptions(o);
       selectNames(opts);
-      const [{ writeReport }, { checkPlan }] = await Promise.all([import('../report/report.ts'), import('../api.ts')]);
+      const [{ writeReport }, { writeHtml }, { checkPlan }] = await Promise.all([
+        import('../report/report.ts'),
+        import('../report/html.ts'),
+        import('../api.ts'),
+      ]);
       await checkPlan(opts);
-      prepareOutDir(o.out);
+      const outDir = o.html ?? o.out;
+      prepareOutDir(outDir);
       const prog = await progressFor(opts, !o.quiet);
       const command = ['fencecheck', 'report', ...(commandArgs ?? [])].join(' ');
-      const { file, data } = await writeReport({
-        ...opts,
-        onProgress: prog.update,
-        out: o.out,
-        command,
-        metricRuns: o.metricRuns,
-      });
+      const ro = { ...opts, onProgress: prog.update, out: outDir, command, metricRuns: o.metricRuns };
+      const { file, data } = o.html ? await writeHtml(ro) : await writeReport(ro);
       prog.stop();
       const rel = relative(process.cwd(), file);
       console.log(

@@ -5,6 +5,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CheckOptions } from '../api.ts';
+import { InputError } from '../errors.ts';
 
 /** A whole-number flag in [min, max]; a value past max is rejected, never rounded or aliased. */
 export const int =
@@ -58,6 +59,16 @@ export const EXPLORE_OPTIONS: { [K in keyof Required<CheckOptions>]: Spec | null
     ),
   metrics: (c) => c.option('--no-metrics', 'skip the numbers designs report (over-synchronisation, latencies)'),
   save: (c) => c.option('--save', 'write new minimized traces to counterexamples/'),
+  config: (c) =>
+    c.option('--config <name>', 'a named config of each design, for both engines (small, default, large, ...)'),
+  set: (c) => c.option('--set <key=value>', 'override one value of --config (repeatable)', collect),
+  without: (c) =>
+    c.addOption(
+      new Option(
+        '--without <mechanism>',
+        'what-if: also check each design without it, list the cells that change',
+      ).choices(['implicit-sync']),
+    ),
   onProgress: null,
 };
 
@@ -84,5 +95,19 @@ export function toCheckOptions(o: Record<string, any>): CheckOptions {
     por: o.por,
     maxMemoryMb: o.maxMemoryMb,
     metrics: o.metrics,
+    config: o.config,
+    without: o.without,
+    set: o.set ? parseSets(o.set) : undefined,
   };
+}
+
+/** Parse repeated `key=value` flags; a malformed one is an InputError. */
+function parseSets(flags: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of flags) {
+    const m = /^([A-Za-z_][A-Za-z0-9_-]{0,63})=(.{0,200})$/.exec(f);
+    if (!m) throw new InputError(`--set takes key=value, got '${f.slice(0, 40)}'`);
+    out[m[1]] = m[2];
+  }
+  return out;
 }

@@ -37,10 +37,19 @@ export function startOf(design: string, o: Pick<CheckOptions, 'engine'>): Progre
 function merge(rs: CheckResult[]): CheckResult {
   const cells = rs.flatMap((r) => r.cells);
   return {
-    ok: cells.every((c) => c.expected === c.observed),
+    ok: cells.every((c) => c.match),
     cells,
     exhaustive: rs.flatMap((r) => r.exhaustive),
     metrics: rs.flatMap((r) => r.metrics),
+    ...(rs.some((r) => r.whatIf)
+      ? {
+          whatIf: {
+            without: rs.find((r) => r.whatIf)!.whatIf!.without,
+            cells: rs.flatMap((r) => r.whatIf?.cells ?? []),
+            changes: rs.flatMap((r) => r.whatIf?.changes ?? []),
+          },
+        }
+      : {}),
   };
 }
 

@@ -350,6 +350,9 @@ export function exploreExhaustive(
   let lastReport = Date.now();
   let needWorld = checker.needsWorld(want);
   let sp = checker.needsSteps(want);
+  // Witnesses (issue 11.2): counted on every distinct state expanded and every transition taken.
+  let ws = checker.witnessesStates(want);
+  let wt = checker.witnessesSteps(want);
 
   for (let i = 0; i < states; i++) {
     if (want.size === 0 && !o.exploreAll) {
@@ -365,6 +368,7 @@ export function exploreExhaustive(
       h2 = queue.h2;
     const succ: Succ[] = e.successors(v, h1, h2);
     const ms: MonitorStates | undefined = mid ? checker.monitorsById(mid.a[i]) : undefined;
+    if (ws) checker.countState(() => e.decode(v), want);
     if (succ.length === 0 || needWorld) {
       const vv = v;
       const fast = { engine: e, vec: v, h1, h2 };
@@ -373,6 +377,8 @@ export function exploreExhaustive(
         record(fs, () => pathTo(i));
         needWorld = checker.needsWorld(want);
         sp = checker.needsSteps(want);
+        ws = checker.witnessesStates(want);
+        wt = checker.witnessesSteps(want);
       }
       if (want.size === 0 && !o.exploreAll) {
         stoppedBy = 'all-found';
@@ -401,6 +407,12 @@ export function exploreExhaustive(
     let wv: World | undefined;
     for (const s of todo) {
       transitions++;
+      if (wt) {
+        wv ??= e.decode(v);
+        acts ??= enabledActions(d, cfg, wv);
+        const a = acts[s.k];
+        checker.countStep(wv, actionInfo(a.step, a.args, a.label), a.next, want);
+      }
       if (sp) {
         wv ??= e.decode(v);
         acts ??= enabledActions(d, cfg, wv);
@@ -409,6 +421,8 @@ export function exploreExhaustive(
           record(stepF, () => [...pathTo(i), s.k]);
           needWorld = checker.needsWorld(want);
           sp = checker.needsSteps(want);
+          ws = checker.witnessesStates(want);
+          wt = checker.witnessesSteps(want);
         }
       }
       let n1 = s.h1,
@@ -430,6 +444,8 @@ export function exploreExhaustive(
             record(r.found, () => [...pathTo(i), s.k]);
             needWorld = checker.needsWorld(want);
             sp = checker.needsSteps(want);
+            ws = checker.witnessesStates(want);
+            wt = checker.witnessesSteps(want);
           }
           if (r.states !== ms) m = checker.internMonitors(r.states);
         }

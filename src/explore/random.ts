@@ -57,6 +57,8 @@ export function exploreRandom(
   // Monitors travel with the run: their states start at the initial world and fold each observed step.
   const mon = checker.monitors.length > 0;
   const ms0 = checker.monitorInit(d.init(cfg));
+  // Witnesses (issue 11.2) are counted on generated runs only, never on shrink attempts or replays.
+  let counting = false;
   const run = (choices: number[]): Finding | null => {
     let v = v0,
       h1 = i1,
@@ -64,8 +66,14 @@ export function exploreRandom(
     let ms: MonitorStates = ms0;
     const needWorld = checker.needsWorld(want),
       sp = checker.needsSteps(want);
+    const ws = counting && checker.witnessesStates(want),
+      wt = counting && checker.witnessesSteps(want);
     for (let n = 0; ; n++) {
       const succ = e.successors(v, h1, h2);
+      if (ws) {
+        const cur = v;
+        checker.countState(() => e.decode(cur), want);
+      }
       if (needWorld || succ.length === 0) {
         const cur = v;
         const fast = { engine: e, vec: v, h1, h2 };
@@ -76,10 +84,11 @@ export function exploreRandom(
       const s = succ[choices[n] % succ.length];
       steps++;
       let before: World | undefined;
-      if (sp) {
+      if (sp || wt) {
         before = e.decode(v);
         const a = enabledActions(d, cfg, before)[s.k];
-        const f = checker.atStep(before, a, want);
+        if (wt) checker.countStep(before, actionInfo(a.step, a.args, a.label), a.next, want);
+        const f = sp ? checker.atStep(before, a, want) : [];
         if (f.length) return f[0];
       }
       const nv = e.nextVec(v, s);
@@ -104,7 +113,9 @@ export function exploreRandom(
     const budget = o.budgetMs === undefined ? undefined : Math.max(1, o.budgetMs - (Date.now() - t0));
     const details = fc.check(
       fc.property(arb, (choices) => {
+        counting = !shrinking;
         const r = run(choices);
+        counting = false;
         // Generated runs only (not shrink attempts) count towards the budget fast-check reports.
         if (!shrinking) inCheck++;
         if (r !== null) shrinking = true;

@@ -51,10 +51,10 @@ export function wrap(text: string, width: number, first: string, rest = ' '.repe
   return out;
 }
 
-/** Column width for `n` actors so that a row fits in `width` (never below 12 characters). */
+/** Column width for `n` actors so that a row fits in `width` (never below 6 characters: --width wins). */
 export function columnWidth(n: number, width: number): number {
   const avail = width - STEP_W - 3 * n; // ' | ' before every column
-  return Math.max(12, Math.min(30, Math.floor(avail / Math.max(1, n))));
+  return Math.max(6, Math.min(30, Math.floor(avail / Math.max(1, n))));
 }
 
 export function renderGrid(rows: Row[], actors: Actor[], width: number): string[] {
@@ -117,11 +117,53 @@ function edgeLines(edges: Edge[], added: number[], width: number): string[] {
   const out = [`    ${edges[0][0]}`];
   edges.forEach((e, i) => {
     const mark = added.includes(i) ? '  <== added by the last step' : '';
+    // one line each when it fits (the spacing is part of the layout); wrapped, never cut, when not
+    const fits = (l: string, first: string) => (l.length + first.length <= width ? [first + l] : wrap(l, width, first));
     out.push(
-      fit(`      waits on -> ${e[1]}${e[1] === edges[0][0] ? '   (back to the start: a cycle)' : ''}${mark}`, width),
+      ...fits(`waits on -> ${e[1]}${e[1] === edges[0][0] ? '   (back to the start: a cycle)' : ''}${mark}`, '      '),
     );
-    out.push(fit(`                   because ${e[2]}`, width));
+    out.push(...fits(`because ${e[2]}`, ' '.repeat(19)));
   });
+  return out;
+}
+
+/**
+ * The offending objects and what each waits on. Wait chains that run into one cycle print the cycle
+ * once (however many fences it blocks), and each object then says only how it reaches the cycle, so a
+ * six-edge cycle blocking five fences is six lines, not thirty (issue 15.3). Reasons wrap, never cut.
+ */
+function offendingLines(v: TraceView, W: number): string[] {
+  const out = ['', v.drain ? 'offending objects, where the drain stopped:' : 'offending objects, in the last state:'];
+  const idw = Math.min(28, Math.max(...v.offending.map((o) => o.id.length)));
+  // A chain ends in a cycle when its last edge returns to a node already on it.
+  const cycleOf = (chain: readonly Edge[]): Edge[] | null => {
+    const last = chain.at(-1);
+    if (!last) return null;
+    const at = chain.findIndex((e) => e[0] === last[1]);
+    return at < 0 ? null : chain.slice(at);
+  };
+  const shared = v.cycle ? null : (v.offending.map((o) => cycleOf(o.waitsOn)).find((c) => c !== null) ?? null);
+  const onCycle = new Set(shared?.map((e) => e[0]) ?? []);
+  const blocked = shared
+    ? v.offending.filter((o) => o.waitsOn.some((e) => onCycle.has(e[1]) || onCycle.has(e[0])))
+    : [];
+  if (shared && blocked.length > 1) {
+    out.push(
+      ...wrap(`they wait on one cycle (${shared.length} edges), which blocks ${blocked.length} of them:`, W, '  '),
+    );
+    out.push(...edgeLines(shared, [], W - 2).map((l) => `  ${l}`));
+    out.push('');
+  }
+  const lead = `  ${pad('', idw)}    `;
+  for (const o of v.offending) {
+    out.push(...wrap(o.summary, W, `  ${pad(o.id, idw)}  `));
+    if (shared && blocked.length > 1 && blocked.includes(o)) {
+      const entry = o.waitsOn.findIndex((e) => onCycle.has(e[0]));
+      const path = entry < 0 ? o.waitsOn : o.waitsOn.slice(0, entry);
+      for (const e of path) out.push(...wrap(`waits on ${e[1]}: ${e[2]}`, W, lead, `${lead}  `));
+      out.push(...wrap(onCycle.has(o.id) ? 'is on the cycle above' : 'then into the cycle above', W, lead));
+    } else for (const e of o.waitsOn) out.push(...wrap(`waits on ${e[1]}: ${e[2]}`, W, lead, `${lead}  `));
+  }
   return out;
 }
 
@@ -131,7 +173,8 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
   const m = t.meta;
   const out: string[] = [];
   const expected = v.design ? v.design.expect[m.property]?.verdict : m.expect;
-  out.push(`${m.design} / ${m.property}: counterexample, ${m.actions.length} step${m.actions.length === 1 ? '' : 's'}`);
+  const title = `${m.design} / ${m.property}: counterexample, ${m.actions.length} step${m.actions.length === 1 ? '' : 's'}`;
+  out.push(...wrap(title, W, '', '  '));
   out.push('');
   if (v.design) out.push(...wrap(v.design.summary, W, 'design    '));
   if (v.property)
@@ -199,17 +242,12 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
     );
     out.push(...edgeLines(c.edges, c.added, W));
   }
-  if (v.offending.length) {
-    out.push('');
-    out.push(v.drain ? 'offending objects, where the drain stopped:' : 'offending objects, in the last state:');
-    const idw = Math.min(28, Math.max(...v.offending.map((o) => o.id.length)));
-    for (const o of v.offending) {
-      out.push(...wrap(o.summary, W, `  ${pad(o.id, idw)}  `));
-      for (const e of o.waitsOn) out.push(fit(`  ${pad('', idw)}    waits on ${e[1]}: ${e[2]}`, W));
-    }
-  }
+  if (v.offending.length) out.push(...offendingLines(v, W));
   out.push('');
-  out.push(`replay: npx fencecheck replay ${displayPath(v.file)}`); // exact, never cut, even past the width
+  // The command is exact, never cut; past the width it continues on the next line (a shell continuation).
+  const cmd = `npx fencecheck replay ${displayPath(v.file)}`;
+  if (`replay: ${cmd}`.length <= W) out.push(`replay: ${cmd}`);
+  else out.push('replay: npx fencecheck replay \\', `  ${displayPath(v.file)}`);
   return toAscii(out.join('\n') + '\n');
 }
 

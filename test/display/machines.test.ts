@@ -394,11 +394,22 @@ describe('io_uring (seed 003)', () => {
     expect(c.reaped).toEqual([{ user_data: 'b', res: -62 }]);
     expect(c.cq.map((e) => e.user_data)).toEqual(['a']);
   });
+  test('the fence callback queues a completion once; posting it removes it from the queue', () => {
+    let w = spawn(emptyWorld, 'u', ioUringMachine, {});
+    w = must(w, 'u', { type: 'IO_URING_ENTER', sqe: sqe('a') });
+    expect(send(w, 'u', { type: 'IO_URING_CQE_QUEUE', user_data: 'a' })).toBe(null); // not consumed yet
+    w = must(w, 'u', { type: 'IO_SQ_THREAD_CONSUME' });
+    w = must(w, 'u', { type: 'IO_URING_CQE_QUEUE', user_data: 'a' });
+    expect(send(w, 'u', { type: 'IO_URING_CQE_QUEUE', user_data: 'a' })).toBe(null);
+    w = must(w, 'u', { type: 'IO_URING_CQE_POST', user_data: 'a' });
+    expect(ctx<IoUringContext>(w, 'u').completing).toEqual([]);
+  });
   test('coverage', () => {
     const r = coverTransitions(ioUringMachine, (s) => {
       const evs = [
         ...(s.context.consumed + s.context.sq.length < 1 ? [{ type: 'IO_URING_ENTER', sqe: sqe('a') }] : []),
         { type: 'IO_SQ_THREAD_CONSUME' },
+        { type: 'IO_URING_CQE_QUEUE', user_data: 'a' },
         { type: 'IO_URING_CQE_POST', user_data: 'a' },
         { type: 'IO_URING_CQE_SEEN' },
       ];

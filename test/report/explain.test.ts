@@ -50,7 +50,12 @@ describe('explain on every saved trace', () => {
       expect(text).toContain('(back to the start: a cycle)');
     }
     // ends with the exact replay command
-    const last = text.trimEnd().split('\n').pop()!;
+    // (past the width, the command continues on the next line with a shell continuation)
+    const last = text
+      .trimEnd()
+      .replace(/ \\\n {2}/, ' ')
+      .split('\n')
+      .pop()!;
     expect(last).toMatch(/^replay: +npx fencecheck replay \S+\.itf\.json$/);
     expect(last.endsWith(f)).toBe(true);
     // fixed width: <= 100 columns when the actors fit (at most 6 columns of 12)
@@ -144,7 +149,9 @@ describe('explain: layout helpers', () => {
   test('columns shrink with more actors but stay readable', () => {
     expect(columnWidth(3, 100)).toBe(28);
     expect(columnWidth(6, 100)).toBe(12);
-    expect(columnWidth(12, 100)).toBe(12);
+    // --width wins over readability: 12 actors get 6 columns each, and 5 actors fit in 72
+    expect(columnWidth(12, 100)).toBe(6);
+    expect(5 + 5 * (3 + columnWidth(5, 72))).toBeLessThanOrEqual(72);
   });
   test('actor columns: users, then kernel, then gpu; proc2 before proc10', () => {
     const r = (actor: string, role: Row['role']): Row => ({
@@ -242,5 +249,22 @@ describe('explain: bad input gives one line and exit 2, and never touches the fi
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
     expect(r.out).toMatch(/^replay: +npx fencecheck replay /m);
+  });
+});
+
+describe('explain reads like a mailing-list post (issue 15.3)', () => {
+  test.each([60, 72])('--width %i is honoured on every line of every saved trace (a path is never cut)', async (w) => {
+    for (const f of listTraces()) {
+      const text = await explainFile(join(COUNTEREXAMPLES_DIR, f), { width: w });
+      const long = text.split('\n').filter((l) => l.length > w && l.trim() !== f.replace(/^/, 'counterexamples/'));
+      expect(long, f).toEqual(long.filter((l) => /^\s+counterexamples\//.test(l)));
+    }
+  });
+  test('a cycle that blocks several fences is printed once', async () => {
+    const f = listTraces().find((t) => t.startsWith('umf-wrapped/finite-time.'))!;
+    const text = await explainFile(join(COUNTEREXAMPLES_DIR, f), { width: 100 });
+    expect(text).toMatch(/they wait on one cycle \(6 edges\), which blocks 5 of them/);
+    expect(text.match(/waits on -> /g)).toHaveLength(6);
+    expect(text.match(/is on the cycle above/g)?.length).toBe(5);
   });
 });
