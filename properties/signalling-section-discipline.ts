@@ -25,6 +25,18 @@ export default defineProperty({
   statement:
     'Inside a dma_fence signalling section: no reclaiming allocation, no dma_resv lock, no wait on an unsignaled ' +
     'fence.',
+  needs: ['kthread'],
+  witness: {
+    what: 'a kernel thread on the signalling path of an unsignaled fence (in a state, or across a step)',
+    state: (w) =>
+      Object.keys(w.o).some(
+        (id) => w.o[id].machine.id === 'kthread' && ctx<KthreadContext>(w, id).sigFor.some((f) => !signaled(w, f)),
+      ),
+    step: (before, _a, after) =>
+      Object.keys(after.o).some(
+        (id) => after.o[id].machine.id === 'kthread' && before.o[id] && before.o[id] !== after.o[id],
+      ) && Object.keys(after.o).some((id) => signaled(after, id) && before.o[id] && !signaled(before, id)),
+  },
   state: (w) => {
     for (const id of Object.keys(w.o).sort()) {
       const s = w.o[id];

@@ -16,6 +16,27 @@ export default defineDesign<EntityKillConfig>({
   source: 'H11; R20, R98-R102, R105',
   ...entityKillDesign(true),
   expect: {
+    'acyclic-waits': { verdict: 'holds', why: 'explored: holds, precondition reached in 30 state(s) at default' },
+    'context-order': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'hazard-free': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'innocent-context-survives': {
+      verdict: 'holds',
+      why: 'explored: holds, precondition reached in 164 state(s) at default',
+    },
+    'no-priority-inversion': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
     'memory-eventually-freed': {
       verdict: 'holds',
       why: 'the hang is reset, the teardown completes every queued job with -ESRCH and free_job drops it (R105)',

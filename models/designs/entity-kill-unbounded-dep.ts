@@ -205,6 +205,27 @@ export default defineDesign<EntityKillConfig>({
   source: 'H11; R105 (drm_sched_entity_kill), R98, R20; I10, I22',
   ...entityKillDesign(false),
   expect: {
+    'acyclic-waits': { verdict: 'holds', why: 'explored: holds, precondition reached in 30 state(s) at default' },
+    'context-order': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'hazard-free': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'innocent-context-survives': {
+      verdict: 'holds',
+      why: 'explored: holds, precondition reached in 70 state(s) at default',
+    },
+    'no-priority-inversion': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
     'memory-eventually-freed': {
       verdict: 'violates',
       why: "H11: the dead client's jobs wait on the hung compute job forever; their fences are never freed (I5)",

@@ -56,6 +56,20 @@ export default defineDesign<OverSyncConfig>({
   source: 'seed 004 "over-synchronization"; H7 (Xe #2673), R54, R62, R113',
   ...overSyncDesign(true),
   expect: {
+    'acyclic-waits': { verdict: 'holds', why: 'explored: holds, precondition reached in 2616 state(s) at default' },
+    'context-order': { verdict: 'holds', why: 'explored: holds, precondition reached in 2232 state(s) at default' },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'innocent-context-survives': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'no-priority-inversion': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
     'over-sync-bounded': {
       verdict: 'violates',
       why: 'H7: a reader waits on an earlier reader, a wait its data does not need (R54 with WRITE everywhere)',

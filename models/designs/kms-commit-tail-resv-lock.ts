@@ -179,6 +179,14 @@ export default defineDesign<CommitTailConfig>({
   source: 'H4 ("drm/amdgpu/dc: Stop dma_resv_lock inversion in commit_tail", 2020); R23, R134, R135',
   ...commitTailDesign(true),
   expect: {
+    'context-order': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'no-userspace-wait-under-kernel-lock': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
     'signalling-section-discipline': {
       verdict: 'violates',
       why: 'H4: the commit tail, the out-fence signalling section (R135), takes a dma_resv lock (R23)',

@@ -124,6 +124,40 @@ export default defineDesign<PipelineConfig>({
   source: 'H6 (7b476affcccf "drm/sched: add DRM_SCHED_FENCE_DONT_PIPELINE flag", 01f2cf53844b); R93; I19',
   ...pipelineDesign(false),
   expect: {
+    'context-order': { verdict: 'holds', why: 'explored: holds, precondition reached in 836 state(s) at default' },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'eviction-after-fences': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'hazard-free': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'hw-access-resident': {
+      verdict: 'violates',
+      why: "the BO's mapping is a GTT page-table mapping here, not a VRAM placement: a model artefact of H6's map",
+    },
+    'innocent-context-survives': {
+      verdict: 'violates',
+      why: "R102: a reset cancels the other entities' pending jobs on the ring (-ECANCELED collateral), as drm_sched does",
+    },
+    'memory-eventually-freed': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'no-eviction-with-free-slot': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'no-priority-inversion': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'vram-within-capacity': { verdict: 'n/a', why: 'the design declares no VRAM slots (no placement pressure here)' },
     'no-access-while-moving': {
       verdict: 'violates',
       why: 'H6: pipelined on vm_update.scheduled, the job runs while its mapping is still being updated (I19)',

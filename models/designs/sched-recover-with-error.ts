@@ -16,6 +16,24 @@ export default defineDesign<ResubmitConfig>({
   source: 'H15; R100-R104',
   ...resubmitDesign(false),
   expect: {
+    'acyclic-waits': { verdict: 'holds', why: 'explored: holds, precondition reached in 1400 state(s) at default' },
+    'context-order': { verdict: 'holds', why: 'explored: holds, precondition reached in 2264 state(s) at default' },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'hazard-free': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'innocent-context-survives': {
+      verdict: 'violates',
+      why: 'R102: the documented recovery cancels every pending job on the ring, innocent ones too (-ECANCELED)',
+    },
+    'no-priority-inversion': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
     'one-shot': {
       verdict: 'holds',
       why: 'no fence is re-initialized; the reset signals each hardware fence once (R4)',

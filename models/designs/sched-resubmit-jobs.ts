@@ -121,6 +121,27 @@ export default defineDesign<ResubmitConfig>({
   source: 'H15; R104 (sched_main.c drm_sched_resubmit_jobs, deprecated); R4, R5',
   ...resubmitDesign(true),
   expect: {
+    'acyclic-waits': { verdict: 'holds', why: 'explored: holds, precondition reached in 2788 state(s) at default' },
+    'context-order': {
+      verdict: 'violates',
+      why: 'H15: the re-armed hardware fence signals again after later fences of its ring context did (I4)',
+    },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'hazard-free': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'innocent-context-survives': {
+      verdict: 'holds',
+      why: 'explored: holds, precondition reached in 1344 state(s) at default',
+    },
+    'no-priority-inversion': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
     'one-shot': {
       verdict: 'violates',
       why: 'H15: the reset force-completed the hardware fence; run_job re-inits it: signaled -> unsignaled (R5)',

@@ -204,6 +204,18 @@ export default defineDesign<UserqCreateConfig>({
   source: 'H16 (amdgpu_userq.c, amdgpu_eviction_fence.c; candidate, unconfirmed); R24, R114, R115, R117',
   ...userqCreateDesign(true),
   expect: {
+    'context-order': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'hazard-free': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'no-userspace-wait-under-kernel-lock': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
     'signalling-section-discipline': {
       verdict: 'violates',
       why: 'H16: the suspend worker (signalling path of the eviction fence) blocks on userq_mutex, held across reclaim',

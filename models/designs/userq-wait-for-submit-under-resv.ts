@@ -179,6 +179,17 @@ export default defineDesign<WaitForSubmitConfig>({
   source: 'R78, R88, R125 (amdgpu_userq_wait_ioctl, snapshot studied); I12; H16',
   ...waitForSubmitDesign(true),
   expect: {
+    'acyclic-waits': { verdict: 'holds', why: 'explored: holds, precondition reached in 25 state(s) at default' },
+    'context-order': { verdict: 'holds', why: 'explored: holds, precondition reached in 27 state(s) at default' },
+    'finite-time': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'one-shot': { verdict: 'holds', why: 'explored: holds, precondition reached in 36 state(s) at default' },
+    'signalling-section-discipline': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
     'no-userspace-wait-under-kernel-lock': {
       verdict: 'violates',
       why: 'R78, I12: WAIT_FOR_SUBMIT sleeps with the drm_exec resv locks held',

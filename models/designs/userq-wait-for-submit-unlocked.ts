@@ -16,6 +16,20 @@ export default defineDesign<WaitForSubmitConfig>({
   source: 'R78, R88, R125; I12',
   ...waitForSubmitDesign(false),
   expect: {
+    'acyclic-waits': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'context-order': { verdict: 'holds', why: 'explored: holds, precondition reached in 13 state(s) at default' },
+    'finite-time': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'one-shot': { verdict: 'holds', why: 'explored: holds, precondition reached in 45 state(s) at default' },
+    'signalling-section-discipline': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
     'no-userspace-wait-under-kernel-lock': {
       verdict: 'holds',
       why: 'R78: the WAIT_FOR_SUBMIT wait holds no lock; the BOs are locked only to read their fences',

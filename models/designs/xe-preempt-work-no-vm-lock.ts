@@ -18,6 +18,18 @@ export default defineDesign<PreemptWorkConfig>({
   source: 'H14; R108-R111',
   ...preemptWorkDesign(false),
   expect: {
+    'context-order': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'hazard-free': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'no-userspace-wait-under-kernel-lock': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
     'signalling-section-discipline': {
       verdict: 'holds',
       why: 'the work takes no lock; the rebind thread holds vm->lock outside any signalling section (I11)',

@@ -137,6 +137,32 @@ export default defineDesign<RunJobRefConfig>({
   source: 'H12 (Xe issue #2811; guc_exec_queue_run_job); R8, R13, R15, R95; I5, I6',
   ...runJobRefDesign(true),
   expect: {
+    'acyclic-waits': { verdict: 'holds', why: 'explored: holds, precondition reached in 8 state(s) at default' },
+    'context-order': { verdict: 'holds', why: 'explored: holds, precondition reached in 8 state(s) at default' },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'hazard-free': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'innocent-context-survives': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'no-priority-inversion': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'no-userspace-wait-under-kernel-lock': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'signalling-section-discipline': {
+      verdict: 'holds',
+      why: 'explored: holds, precondition reached in 28 state(s) at default',
+    },
     'memory-eventually-freed': {
       verdict: 'violates',
       why: "H12: the IRQ puts the last reference before run_job's dma_fence_get: a use-after-free (I6)",

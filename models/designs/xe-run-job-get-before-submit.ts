@@ -17,6 +17,32 @@ export default defineDesign<RunJobRefConfig>({
   source: 'H12; R8, R13, R15, R96',
   ...runJobRefDesign(false),
   expect: {
+    'acyclic-waits': { verdict: 'holds', why: 'explored: holds, precondition reached in 4 state(s) at default' },
+    'context-order': { verdict: 'holds', why: 'explored: holds, precondition reached in 4 state(s) at default' },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'hazard-free': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'innocent-context-survives': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'no-priority-inversion': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'no-userspace-wait-under-kernel-lock': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'signalling-section-discipline': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
     'memory-eventually-freed': {
       verdict: 'holds',
       why: 'each hardware fence is freed once the IRQ and free_job put their references, never used after (I5, I6)',

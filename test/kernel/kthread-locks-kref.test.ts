@@ -65,7 +65,7 @@ describe('kthread mutexes (mutex.c: one owner, the first waiter is handed the lo
     let w = spawn(threads('ioctl'), 'point', dmaFenceMachine, { signaller: 'user' });
     w = must(work(w, 'ioctl'), 'ioctl', { type: 'KTHREAD_WAIT', on: 'point' });
     expect(userWait.state?.(w, {})).toBeNull();
-    expect(userWait.witness?.state?.(w, {})).toBe(true);
+    expect(userWait.witness?.state?.(w, {}, { design: {} as never })).toBe(true);
     let v = spawn(threads('ioctl'), 'point', dmaFenceMachine, { signaller: 'user' });
     v = must(mutex_lock(work(v, 'ioctl'), 'ioctl', 'resv:bo0'), 'ioctl', { type: 'KTHREAD_WAIT', on: 'point' });
     expect(userWait.state?.(v, {})).toMatch(/holds resv:bo0 while it waits on point/);
