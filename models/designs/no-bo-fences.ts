@@ -310,7 +310,7 @@ export default defineDesign<NoBoFencesConfig>({
       why: "seed 002 §3.3: the destroy timeout frees boB while proc0's batch still uses it (a use-after-free, I6)",
     },
     'eviction-after-fences': {
-      verdict: 'holds',
+      verdict: 'n/a',
       why: "vacuous: there are no BO fences to wait on (the design's point)",
     },
   },
