@@ -22,6 +22,18 @@ export default defineProperty({
   kind: 'step',
   rules: ['I19', 'R53', 'R59', 'R111', 'R115'],
   statement: 'A BO starts moving or is freed only after every fence of its resv (usage <= BOOKKEEP) has signaled.',
+  needs: ['ttm_buffer_object'],
+  witness: {
+    what: 'a BO starts moving or is freed while its resv has held fences',
+    step: (before, _a, after) =>
+      Object.keys(after.o).some((id) => {
+        const s = after.o[id];
+        if (s.machine.id !== 'ttm_buffer_object' || before.o[id]?.value === s.value) return false;
+        if (s.value !== 'moving' && s.value !== 'freed') return false;
+        const resv: DmaResvContext | undefined = after.o[(s.context as TtmBoContext).resv]?.context;
+        return (resv?.fences.length ?? 0) > 0;
+      }),
+  },
   step: (before, a, after) => {
     for (const id of Object.keys(after.o).sort()) {
       const s = after.o[id];

@@ -14,6 +14,15 @@ export default defineProperty({
   kind: 'state',
   rules: ['I19', 'R53', 'H5'],
   statement: 'A job on the hardware, or a context or queue executing, touches only BOs resident in VRAM.',
+  needs: ['ttm_buffer_object'],
+  witness: {
+    what: 'hardware work using a BO while some BO is outside VRAM',
+    state: (w) =>
+      accessors(w).some(([, bos]) => bos.length > 0) &&
+      Object.values(w.o).some(
+        (s) => s.machine.id === 'ttm_buffer_object' && (s.context as { placement: string }).placement !== 'VRAM',
+      ),
+  },
   state: (w) => {
     for (const [who, bos] of accessors(w)) {
       for (const b of bos) {

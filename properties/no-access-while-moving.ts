@@ -30,6 +30,12 @@ export default defineProperty({
   kind: 'state',
   rules: ['I19', 'R53', 'H9'],
   statement: 'No GPU or CPU access to a BO that is being moved or has been freed.',
+  needs: ['ttm_buffer_object'],
+  witness: {
+    what: 'a BO being copied or freed',
+    state: (w) =>
+      Object.values(w.o).some((s) => s.machine.id === 'ttm_buffer_object' && (s.hasTag('moving') || s.hasTag('freed'))),
+  },
   state: (w) => {
     for (const [who, bos] of accessors(w)) {
       for (const b of bos) {

@@ -25,6 +25,11 @@ export default defineProperty({
   kind: 'step',
   rules: ['R53', 'R111'],
   statement: 'A BO is evicted from VRAM to make room for another only when every VRAM slot is taken.',
+  needs: ['ttm_buffer_object'],
+  witness: {
+    what: 'a BO evicted to make room for another',
+    step: (before, _a, after) => started(before, after, false).length > 0 && started(before, after, true).length > 0,
+  },
   step: (before, a, after, cfg: { vramSlots: number }) => {
     const out = started(before, after, false);
     if (!out.length || !started(before, after, true).length) return null;

@@ -14,6 +14,11 @@ export default defineProperty({
   kind: 'step',
   rules: ['I1', 'R4', 'R5', 'R6', 'H15'],
   statement: 'A signaled dma_fence stays signaled with the same error forever; signaling is one-shot.',
+  needs: ['dma_fence'],
+  witness: {
+    what: 'a step taken while some fence is signaled',
+    step: (before) => Object.values(before.o).some((s) => isFence(s) && s.hasTag('signaled')),
+  },
   step: (before, a, after) => {
     for (const id in before.o) {
       const s = before.o[id];

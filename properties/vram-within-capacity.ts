@@ -14,6 +14,14 @@ export default defineProperty({
   kind: 'state',
   rules: ['R53', 'R111'],
   statement: 'The BOs resident in VRAM (valid copy there, not freed) never exceed the VRAM slots.',
+  needs: ['ttm_buffer_object'],
+  witness: {
+    what: 'VRAM full',
+    state: (w, cfg: { vramSlots?: number }) =>
+      typeof cfg.vramSlots === 'number' &&
+      idsOf(w, 'ttm_buffer_object').filter((b) => stateOf(w, b) !== 'freed' && bo(w, b).placement === 'VRAM').length >=
+        cfg.vramSlots,
+  },
   state: (w, cfg: { vramSlots: number }) => {
     const resident = idsOf(w, 'ttm_buffer_object').filter(
       (b) => stateOf(w, b) !== 'freed' && bo(w, b).placement === 'VRAM',

@@ -31,6 +31,8 @@ import {
   bo,
   boIdle,
   TTM_EXPECTATIONS,
+  ttmBoReleasePending,
+  ttmBoReleaseKey,
 } from '../ttm/ttm-bo.ts';
 
 interface NoBoFencesConfig {
@@ -46,7 +48,7 @@ const crashes = (w: World): number => {
   const n = w.g.crashes;
   return typeof n === 'number' ? n : 0;
 };
-const destroyPending = (w: World): boolean => !!w.g['destroy:boB'];
+const destroyPending = (w: World): boolean => ttmBoReleasePending(w, 'boB');
 const released = (w: World, p: string): boolean => !!w.g[`released:${p}`];
 
 const pc = (w: World, p: string) => ctx<UserProcessContext>(w, p).pc;
@@ -115,7 +117,10 @@ const DRM_IOCTL_GEM_DESTROY: StepDef<NoBoFencesConfig, [proc: string, bo: string
   params: () => [['proc0', 'boB', 'fences: umf0 >= 1']],
   enabled: (w) => accepts(w, 'proc0', ADVANCE) && pc(w, 'proc0') === 1,
   apply: (w) => {
-    w = umfReached(w, 'umf0', 1) && boIdle(w, 'boB') ? must(w, 'boB', FREE) : setG(w, { 'destroy:boB': 'umf0' });
+    w =
+      umfReached(w, 'umf0', 1) && boIdle(w, 'boB')
+        ? must(w, 'boB', FREE)
+        : setG(w, { [ttmBoReleaseKey('boB')]: 'umf0' });
     return must(w, 'proc0', ADVANCE);
   },
   doc: 'seed 002 §3.3: destroy with a fence list; an empty or signaled list frees at once',
@@ -127,7 +132,7 @@ const gem_destroy_fences_signaled: StepDef<NoBoFencesConfig, [bo: string]> = {
   actor: () => 'kernel',
   params: () => [['boB']],
   enabled: (w) => destroyPending(w) && umfReached(w, 'umf0', 1) && boIdle(w, 'boB'),
-  apply: (w) => setG(must(w, 'boB', FREE), { 'destroy:boB': null }),
+  apply: (w) => setG(must(w, 'boB', FREE), { [ttmBoReleaseKey('boB')]: null }),
   doc: 'seed 002 §3.3: the fence list signaled; deallocate',
 };
 
@@ -139,7 +144,7 @@ const gem_destroy_timeout: StepDef<NoBoFencesConfig, [bo: string]> = {
   enabled: (w) => destroyPending(w) && !umfReached(w, 'umf0', 1) && boIdle(w, 'boB'),
   // seeded bug: seed 002 §3.3 "the kernel will have a timeout period and then will proceed to deallocate the buffer
   // anyway"
-  apply: (w) => setG(must(w, 'boB', FREE), { 'destroy:boB': null }),
+  apply: (w) => setG(must(w, 'boB', FREE), { [ttmBoReleaseKey('boB')]: null }),
   doc:
     'seed 002 §3.3: the list did not signal in time (a long batch, seed 001 "compute doesn\'t happen in finite ' +
     'time"); free anyway',
@@ -240,17 +245,39 @@ export default defineDesign<NoBoFencesConfig>({
     'No per-BO fences: evictions halt everyone and wait for global idle; destroy takes a fence list and a timeout; ' +
     "the kernel signals a crashed producer's fences.",
   source: 'seed 002 (RFC "Explicit fences everywhere and no BO fences" §2.1, §3.1, §3.3, and Vetter\'s reply)',
+  // the script is fixed (3 processes, 3 BOs, VRAM 2: the scenario of 002 §3.1/§3.3); the fault budget scales
   configs: {
-    small: { vramSlots: 2, maxCrashes: 1 },
+    small: { vramSlots: 2, maxCrashes: 0 },
     default: { vramSlots: 2, maxCrashes: 1 },
+    large: { vramSlots: 2, maxCrashes: 2 },
   },
   bounds: {
-    exhaustive: { config: 'small', depth: 40, maxStates: 50_000 },
-    random: { config: 'default', depth: 40, runs: 200 },
+    exhaustive: { config: 'default', depth: 40, maxStates: 50_000 },
+    random: { config: 'large', depth: 40, runs: 200 },
   },
   init: initNoBoFences,
   steps,
   expect: {
+    'context-order': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'hazard-free': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'innocent-context-survives': {
+      verdict: 'holds',
+      why: 'explored: holds, precondition reached in 1712 state(s) at default',
+    },
+    'preempt-fence-bounded': {
+      verdict: 'n/a',
+      why: "its precondition never occurs in this design's world (0 states reached at default)",
+    },
+    'umf-never-blocks-dma-fence': {
+      verdict: 'violates',
+      why: "seed 002 \u00a73.1: the halt-everything eviction's move fence waits for proc1's queue to idle, which spins on umf0: a dma_fence behind a user fence (R30, finding)",
+    },
     // TTM's own guarantees (models/ttm/ttm-bo.ts); an entry after this line overrides one
     ...TTM_EXPECTATIONS,
     'hw-access-resident': {
@@ -278,8 +305,12 @@ export default defineDesign<NoBoFencesConfig>({
       verdict: 'holds',
       why: 'seed 002 §2.1: the kernel knows who must signal umf0 and signals it when that process dies',
     },
+    'memory-eventually-freed': {
+      verdict: 'violates',
+      why: "seed 002 §3.3: the destroy timeout frees boB while proc0's batch still uses it (a use-after-free, I6)",
+    },
     'eviction-after-fences': {
-      verdict: 'holds',
+      verdict: 'n/a',
       why: "vacuous: there are no BO fences to wait on (the design's point)",
     },
   },

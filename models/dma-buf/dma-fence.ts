@@ -31,6 +31,8 @@
  *   DMA_FENCE_SET_ERROR {error}     signaller -> fence
  *   DMA_FENCE_SIGNAL                signaller -> fence
  *   DMA_FENCE_PUBLISH {via}         ghost: the fence became reachable by another thread (R26)
+ *   DMA_FENCE_SET_USER_BIT {bit}    owner -> fence: set_bit(bit, &fence->flags) on a DMA_FENCE_FLAG_USER_BITS bit
+ *                                   (drm_sched's DRM_SCHED_FENCE_DONT_PIPELINE, H6)
  */
 import { setup, assign, enqueueActions, type EventObject } from 'xstate';
 import type { DeliverParams, Ev, World } from '../world.ts';
@@ -78,6 +80,8 @@ export interface DmaFenceContext {
   cbs: DmaFenceCb[];
   /** unsignaled: set at most before signal (R6); signaled: immutable. 0 or a negative errno. */
   error: number;
+  /** always, present once one is set: the owner's DMA_FENCE_FLAG_USER_BITS (DRM_SCHED_FENCE_DONT_PIPELINE). */
+  userBits?: string[];
 }
 
 export interface DmaFenceInput {
@@ -100,7 +104,8 @@ export type DmaFenceEvent =
   | { type: 'DMA_FENCE_REMOVE_CALLBACK'; to: string }
   | { type: 'DMA_FENCE_SET_ERROR'; error: number }
   | { type: 'DMA_FENCE_SIGNAL' }
-  | { type: 'DMA_FENCE_PUBLISH'; via?: string };
+  | { type: 'DMA_FENCE_PUBLISH'; via?: string }
+  | { type: 'DMA_FENCE_SET_USER_BIT'; bit: string };
 
 /** R6: an error a fence may carry: -MAX_ERRNO <= e < 0. */
 export const validFenceError = (e: number): boolean => e < 0 && e >= -MAX_ERRNO;
@@ -187,6 +192,8 @@ const dmaFenceGuards = {
   /** R8: enable_signaling runs once */
   'signaling disabled': ({ context }: BaseArgs) => !context.enableSignal,
   'not published': ({ context }: BaseArgs) => !context.published,
+  'bit clear': ({ context, event }: BaseArgs) =>
+    event.type === 'DMA_FENCE_SET_USER_BIT' && !(context.userBits ?? []).includes(event.bit),
   /** R11 */
   'callback queued': ({ context, event }: BaseArgs) =>
     event.type === 'DMA_FENCE_REMOVE_CALLBACK' && context.cbs.some((c) => c.to === event.to),
@@ -268,6 +275,9 @@ export function defineFenceKind<C extends DmaFenceContext, E extends EventObject
         error: event.type === 'DMA_FENCE_SET_ERROR' ? event.error : context.error,
       })),
       publish: assign({ published: true }),
+      setUserBit: assign(({ context, event }) =>
+        event.type === 'DMA_FENCE_SET_USER_BIT' ? { userBits: [...(context.userBits ?? []), event.bit] } : {},
+      ),
       complete: assign(({ context, event }) => (complete ? own(complete)({ context, event }) : {})),
       /** R4: detach cb_list and run every callback once, in order, with the fence and its error. */
       signal: enqueueActions(({ context, enqueue }) => {
@@ -297,6 +307,7 @@ export function defineFenceKind<C extends DmaFenceContext, E extends EventObject
           DMA_FENCE_SET_ERROR: { guard: 'valid error', description: 'R6', actions: 'setError' },
           DMA_FENCE_SIGNAL: { target: 'signaled', description: 'R4: one-shot', actions: 'signal' },
           DMA_FENCE_PUBLISH: { guard: 'not published', actions: 'publish' },
+          DMA_FENCE_SET_USER_BIT: { guard: 'bit clear', actions: 'setUserBit' },
           ...transitions(ops.unsignaled),
         },
       },
@@ -305,6 +316,7 @@ export function defineFenceKind<C extends DmaFenceContext, E extends EventObject
         description: 'R5: final for the fence; SIGNAL here is refused (-EINVAL), ADD_CALLBACK too (-ENOENT)',
         on: {
           DMA_FENCE_PUBLISH: { guard: 'not published', actions: 'publish' },
+          DMA_FENCE_SET_USER_BIT: { guard: 'bit clear', actions: 'setUserBit' },
           ...transitions(ops.whenSignaled),
         },
       },
@@ -355,6 +367,11 @@ export function dmaFenceStatus(w: World, id: string): number {
 
 export function isSignaled(w: World, id: string): boolean {
   return hasTag(w, id, 'signaled');
+}
+
+/** Is a DMA_FENCE_FLAG_USER_BITS bit set on this fence (test_bit)? */
+export function dma_fence_test_user_bit(c: DmaFenceContext, bit: string): boolean {
+  return (c.userBits ?? []).includes(bit);
 }
 
 /** R3 __dma_fence_is_later for 64-bit seqnos; different contexts are never ordered. */

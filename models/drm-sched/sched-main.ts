@@ -25,7 +25,18 @@
 import type { Json, World } from '../world.ts';
 import { accepts, ctx, must, send, spawn, stateOf, idsOf, setG, tell } from '../world.ts';
 import { defineStep, stepTable, type StepDef, type StepTable } from '../design.ts';
-import { dmaFenceMachine, isSignaled, isLater, ECANCELED, ETIME, type DmaFenceContext } from '../dma-buf/dma-fence.ts';
+import {
+  dmaFenceMachine,
+  isSignaled,
+  isLater,
+  dma_fence_test_user_bit,
+  ECANCELED,
+  ETIME,
+  type DmaFenceContext,
+} from '../dma-buf/dma-fence.ts';
+
+/** include/drm/gpu_scheduler.h: a finished fence's user bit that forbids pipelining on it (7b476affcccf, H6). */
+export const DRM_SCHED_FENCE_DONT_PIPELINE = 'DRM_SCHED_FENCE_DONT_PIPELINE';
 import { drmSchedJobMachine, type DrmSchedJobContext } from './drm-sched-job.ts';
 import {
   drmSchedEntityMachine,
@@ -97,7 +108,15 @@ export function drm_sched_job_add_dependency(w: World, job: string, fence: strin
   const j = ctx<DrmSchedJobContext>(w, job);
   let dep = fence;
   const f = ctx<DmaFenceContext>(w, fence);
-  if (f.ops === 'sched.finished' && f.owner && f.error === 0 && ctx<DrmSchedJobContext>(w, f.owner).sched === j.sched) {
+  // R93, H6: sched_entity.c drm_sched_entity_add_dependency_cb pipelines unless DRM_SCHED_FENCE_DONT_PIPELINE
+  const pipeline = !dma_fence_test_user_bit(f, DRM_SCHED_FENCE_DONT_PIPELINE);
+  if (
+    pipeline &&
+    f.ops === 'sched.finished' &&
+    f.owner &&
+    f.error === 0 &&
+    ctx<DrmSchedJobContext>(w, f.owner).sched === j.sched
+  ) {
     dep = `${f.owner}.scheduled`;
   }
   if (isSignaled(w, dep)) return w;

@@ -17,8 +17,12 @@
  * length), held locks, and what it blocks on. A GFP_KERNEL/NOFS/NOIO allocation under memory pressure
  * enters direct reclaim, where a shrinker picks a busy BO and waits on one of its fences (R24): the
  * thread is then `blocked` in reclaim. GFP_ATOMIC never reclaims (it may fail; the caller copes).
- * Abstracted away: interrupt context vs process context (both are signalling paths), lockdep's class
- * graph (I11's fourth clause: a lock is named; properties/signalling-section-discipline judges it).
+ * Locks are mutexes named by the kernel's field ('resv:bo0', 'vm0->lock', 'proc0 userq_mutex'): one
+ * holder at a time across all kthreads; `mutex_lock` blocks the caller (waitingOn = the lock) while
+ * another thread holds it, and `mutex_unlock` hands it to the first waiter (kernel/locking/mutex.c
+ * __mutex_unlock_slowpath wakes the first waiter). Abstracted away: interrupt context vs process context
+ * (both are signalling paths), lockdep's class graph (I11's fourth clause: a lock is named;
+ * properties/signalling-section-discipline judges it), lock fairness beyond FIFO hand-off.
  *
  * Events: KTHREAD_WORK {work, sigFor} (dma_fence_begin_signalling when sigFor is not empty),
  *   KTHREAD_LOCK {lock}, KTHREAD_UNLOCK {lock}, KTHREAD_ALLOC {gfp, reclaimWaits} (reclaimWaits = the
@@ -27,6 +31,7 @@
  */
 import { setup, assign } from 'xstate';
 import { withView, type Edge } from '../view.ts';
+import { ctx, idsOf, must, stateOf, type World } from '../world.ts';
 
 const GFP = ['GFP_ATOMIC', 'GFP_NOWAIT', 'GFP_KERNEL', 'GFP_NOFS', 'GFP_NOIO'] as const;
 export type Gfp = (typeof GFP)[number];
@@ -112,16 +117,55 @@ export const kthreadMachine = setup({
     },
     blocked: {
       tags: ['busy', 'blocked'],
-      on: { KTHREAD_WAKE: { target: 'running', actions: assign({ waitingOn: '', reclaim: '' }) } },
+      on: {
+        KTHREAD_WAKE: { target: 'running', actions: assign({ waitingOn: '', reclaim: '' }) },
+        // mutex hand-off (mutex.c): the unlocker gives the lock to its first waiter, which runs on holding it
+        KTHREAD_LOCK: {
+          guard: 'lock free here',
+          target: 'running',
+          actions: assign({
+            locks: ({ context, event }) => [...context.locks, event.lock],
+            waitingOn: '',
+            reclaim: '',
+          }),
+        },
+      },
     },
   },
 });
 
-// R22: the fences this thread signals wait on it; it waits on what it blocks on.
+/** The kthread holding `lock`, or undefined (one holder at a time: the mutex's owner field). */
+export function mutexOwner(w: World, lock: string): string | undefined {
+  return idsOf(w, 'kthread').find((t) => ctx<KthreadContext>(w, t).locks.includes(lock));
+}
+
+/** Threads blocked on `lock`, oldest first by id (the mutex wait list, FIFO abstracted to id order). */
+const mutexWaiters = (w: World, lock: string): string[] =>
+  idsOf(w, 'kthread').filter((t) => stateOf(w, t) === 'blocked' && ctx<KthreadContext>(w, t).waitingOn === lock);
+
+/**
+ * mutex_lock(lock) by kthread `t` (running): take it if free, else block on it (waitingOn = the lock).
+ * Kernel: kernel/locking/mutex.c mutex_lock -> __mutex_lock_slowpath (sleeps until handed the lock).
+ */
+export function mutex_lock(w: World, t: string, lock: string): World {
+  const owner = mutexOwner(w, lock);
+  if (owner === undefined) return must(w, t, { type: 'KTHREAD_LOCK', lock });
+  return must(w, t, { type: 'KTHREAD_WAIT', on: lock });
+}
+
+/** mutex_unlock(lock) by `t`: release it and hand it to the first waiter, which then holds it. */
+export function mutex_unlock(w: World, t: string, lock: string): World {
+  w = must(w, t, { type: 'KTHREAD_UNLOCK', lock });
+  const next = mutexWaiters(w, lock)[0];
+  return next === undefined ? w : must(w, next, { type: 'KTHREAD_LOCK', lock });
+}
+
+// R22: the fences this thread signals wait on it; it waits on what it blocks on; a lock waits on its holder.
 withView(kthreadMachine, {
   waitEdges: (id, c: KthreadContext, _w, value) => {
     if (value === 'idle') return [];
     const out: Edge[] = c.sigFor.map((f): Edge => [f, id, `${f} is signalled by ${id} (${c.work}) (R22)`]);
+    for (const l of c.locks) out.push([l, id, `${l} is held by ${id} (${c.work})`]);
     if (value === 'blocked')
       out.push([
         id,

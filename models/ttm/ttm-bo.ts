@@ -253,3 +253,11 @@ export const TTM_EXPECTATIONS: Record<
     why: 'work reaches the hardware only once its BOs are resident (prepare_job / rebind / restore, H5)',
   },
 };
+
+/**
+ * A BO whose release was asked (the last GEM handle closed, or seed 002 §3.3's destroy with a fence list)
+ * and not done yet: ttm_bo_release puts a busy BO on the delayed-destroy list, and ttm_bo_delayed_delete
+ * frees it once its fences signal. The pending release is the design global `destroy:<bo>`.
+ */
+export const ttmBoReleaseKey = (b: string): string => `destroy:${b}`;
+export const ttmBoReleasePending = (w: World, b: string): boolean => !!w.g[ttmBoReleaseKey(b)];

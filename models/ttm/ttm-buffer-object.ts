@@ -21,7 +21,8 @@
  * ghost objects (a moved-out BO is simply at its new placement), multihop moves.
  *
  * Events: TTM_BO_MOVE {to, fence, deps, neededBy}, TTM_BO_DEP_SIGNALED {fence} (resv fence callback),
- *   TTM_BO_MOVE_DONE (copy engine), TTM_BO_PIN {for}, TTM_BO_UNPIN, TTM_BO_FREE.
+ *   TTM_BO_MOVE_DONE (copy engine), TTM_BO_PIN {for}, TTM_BO_UNPIN, TTM_BO_FREE, TTM_BO_NEEDED_BY {by} (one
+ *   more node waits for the queued move: a job that syncs on the move fence, H5).
  */
 import { setup, assign, enqueueActions } from 'xstate';
 import { deliver } from '../world.ts';
@@ -53,7 +54,8 @@ type E =
   | { type: 'TTM_BO_MOVE_DONE' }
   | { type: 'TTM_BO_PIN'; for: string }
   | { type: 'TTM_BO_UNPIN' }
-  | { type: 'TTM_BO_FREE' };
+  | { type: 'TTM_BO_FREE' }
+  | { type: 'TTM_BO_NEEDED_BY'; by: string };
 
 export const ttmBoMachine = setup({
   types: { context: {} as TtmBoContext, events: {} as E, input: {} as { resv?: string; placement?: TtmPlacement } },
@@ -62,9 +64,13 @@ export const ttmBoMachine = setup({
     'is a pending dep': ({ context, event }) =>
       event.type === 'TTM_BO_DEP_SIGNALED' && context.deps.includes(event.fence),
     'to another placement': ({ context, event }) => event.type === 'TTM_BO_MOVE' && event.to !== context.placement,
+    'a new waiter': ({ context, event }) => event.type === 'TTM_BO_NEEDED_BY' && !context.neededBy.includes(event.by),
   },
   actions: {
     deliver: (_, _p: unknown) => {},
+    addWaiter: assign(({ context, event }) =>
+      event.type === 'TTM_BO_NEEDED_BY' ? { neededBy: [...context.neededBy, event.by] } : {},
+    ),
     /** The copy finished: the new placement is valid and the move fence signals. */
     landed: enqueueActions(({ context, enqueue }) => {
       enqueue(deliver(context.moveFence, { type: 'DMA_FENCE_SIGNAL' }));
@@ -126,12 +132,16 @@ export const ttmBoMachine = setup({
           description: 'I19',
           actions: assign({ deps: ({ context, event }) => context.deps.filter((d) => d !== event.fence) }),
         },
+        TTM_BO_NEEDED_BY: { guard: 'a new waiter', actions: 'addWaiter' },
       },
     },
     moving: {
       tags: ['moving'],
       description: 'the copy engine is copying: no GPU or CPU access (no-access-while-moving)',
-      on: { TTM_BO_MOVE_DONE: { target: 'idle', actions: 'landed' } },
+      on: {
+        TTM_BO_MOVE_DONE: { target: 'idle', actions: 'landed' },
+        TTM_BO_NEEDED_BY: { guard: 'a new waiter', actions: 'addWaiter' },
+      },
     },
     freed: { tags: ['freed'], type: 'final' },
   },

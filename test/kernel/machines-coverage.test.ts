@@ -27,6 +27,7 @@ describe('@xstate/graph transition coverage (issue 3, part A)', () => {
           { type: 'DMA_FENCE_IS_SIGNALED' },
           { type: 'DMA_FENCE_SIGNAL' }, // the generic dma_fence_signal (R4), as on any kind
           { type: 'DMA_FENCE_PUBLISH' },
+          { type: 'DMA_FENCE_SET_USER_BIT', bit: 'B' },
         ],
         { input: { self: 'arr', fences: ['a', 'b'], signalOnAny, context: 7, seqno: 1 } },
       );

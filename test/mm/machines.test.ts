@@ -62,6 +62,7 @@ describe('ttm_buffer_object (R53, I19, H5)', () => {
         { type: 'TTM_BO_PIN', for: 'j' },
         { type: 'TTM_BO_UNPIN' },
         { type: 'TTM_BO_FREE' },
+        { type: 'TTM_BO_NEEDED_BY', by: 'k' },
       ],
       { input: { resv: 'r', placement: 'SYSTEM' } },
     );
@@ -120,6 +121,7 @@ describe('user_memory_fence and dma_fence_umf (R30, R118-R120)', () => {
           { type: 'DMA_FENCE_SET_ERROR', error: -62 },
           { type: 'DMA_FENCE_SIGNAL' },
           { type: 'DMA_FENCE_PUBLISH' },
+          { type: 'DMA_FENCE_SET_USER_BIT', bit: 'B' },
         ] as any,
       { input: { self: 'W', umf: 'u', value: 1 } },
     );
