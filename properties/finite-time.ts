@@ -14,13 +14,19 @@ import { isFence } from '../models/view.ts';
 
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
 import type { World } from '../models/world.ts';
+import { dma_fence_is_signaled } from '../models/dma-buf/dma-fence-api.ts';
 
-/** Published fences not signalled at w, by id (sorted). */
+/**
+ * Published fences not signalled at w, by id (sorted). A fence counts as signalled when
+ * dma_fence_is_signaled() would report it (R41: a dma_fence_array nobody enabled signalling on still
+ * signals on the first poll once its children have), since any waiter sees it signalled.
+ */
 function unsignalled(w: World): string[] {
   const out: string[] = [];
   for (const id of Object.keys(w.o).sort()) {
     const s = w.o[id];
-    if (isFence(s) && !s.hasTag('signaled') && (s.context as DmaFenceContext).published) out.push(id);
+    if (!isFence(s) || s.hasTag('signaled') || !(s.context as DmaFenceContext).published) continue;
+    if (!dma_fence_is_signaled(w, id).signaled) out.push(id);
   }
   return out;
 }

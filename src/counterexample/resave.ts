@@ -53,7 +53,7 @@ export async function resaveFile(file: string): Promise<ResaveResult> {
     d,
     m.config,
     cfg,
-    { property: p.name, message: f.message, actions, drain: f.drain },
+    { property: p.name, message: f.message, actions, drain: f.drain, loop: m.loop },
     m.engine,
     m.seed,
     m.path,

@@ -280,7 +280,7 @@ export async function traceView(file: string, t: TraceFile, lookup?: Lookup): Pr
 
   let drainView: TraceView['drain'] = null;
   let judged: World | null = last;
-  if (p?.kind === 'drain' || t.meta.drain) {
+  if ((p?.kind === 'drain' || t.meta.drain) && t.meta.loop === undefined) {
     const rowsD: Row[] = [];
     let settled: boolean | null = null;
     let note = '';
