@@ -12,13 +12,13 @@ import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
 import { DRAIN_ROLES, type DrainResult } from '../../properties/property.ts';
 import { enabledActions, labelOf } from '../world/steps.ts';
-import { FastEngine } from '../world/fast.ts';
+import { FastEngine, engineDefaults } from '../world/fast.ts';
 
 const drainSet = new Set<string>(DRAIN_ROLES);
 const drainRoles = (r: string) => drainSet.has(r);
 
 const engines = new WeakMap<Design, Map<unknown, FastEngine>>();
-/** The fast engine of a design and config (one per pair, so the step memo is shared by all users). */
+/** The fast engine of a design and config (one per pair and mode, so the step memo is shared by all users). */
 export function engineFor(d: Design, cfg: unknown): FastEngine {
   let m = engines.get(d);
   if (!m) {
@@ -26,7 +26,7 @@ export function engineFor(d: Design, cfg: unknown): FastEngine {
     engines.set(d, m);
   }
   let e = m.get(cfg);
-  if (!e) {
+  if (!e || e.mode !== engineDefaults.mode) {
     e = new FastEngine(d, cfg);
     m.set(cfg, e);
   }

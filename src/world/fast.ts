@@ -6,19 +6,45 @@
  *
  * Successors are enumerated in exactly `enabledActions` order (steps in declaration order, arguments
  * in `params` order), so "the k-th enabled action" means the same thing here and there, and traces
- * are rebuilt by re-execution through `enabledActions`. Two ways a step is taken:
- *  - a step with a footprint (`touches`) is memoized on the ids of the snapshots it touches: a hit is
- *    a table lookup giving "disabled" or the changed slots and the fingerprint delta; xstate, the World
- *    object and the design's code run only on a miss;
- *  - any other step runs the design's `enabled`/`apply` on a decoded World, and the next world is
- *    encoded in full. Both rely on the per-machine transition memo inside `send`.
- * The explorer never looks inside a design: it only calls its steps and reads their declared footprints.
+ * are rebuilt by re-execution through `enabledActions`. Every step is memoized (issue 13.1):
+ *  - a step with a footprint (`touches`) on the ids of the snapshots it touches: a hit is a table
+ *    lookup giving "disabled" or the changed slots and the fingerprint delta;
+ *  - any other step on the footprint derived by recording what it reads (src/world/traced.ts): its
+ *    `params`, and its `enabled` and `apply` for each argument tuple, each behind a decision trie over
+ *    the values of exactly the slots it read, in read order. A hit gives the argument tuples, or
+ *    "disabled" or the changed slots.
+ * xstate, the World object and the design's code run only on a miss. Mode 'generic' (the old path, kept
+ * as the test oracle) runs every step without a footprint on a decoded World and encodes the next world
+ * in full; mode 'check' (tests) takes the memoized path, recomputes every hit of a derived footprint on
+ * the generic path and compares, and reports a read outside a declared footprint as a model error.
+ * The explorer never looks inside a design: it only calls its steps and reads their footprints.
  */
 import type { Design, StepDef, Args, Role } from '../../models/design.ts';
 import type { World, Json } from '../../models/world.ts';
 import { snapshotId, snapshotById } from '../../models/world.ts';
 import { labelOf, stepsOf, REFUSED } from './steps.ts';
 import type { AnyMachineSnapshot } from 'xstate';
+import { Recorder, lookup, insert, PRESENCE, FULL, SET, GKEY, type Slots, type TrieNode } from './traced.ts';
+
+/** How steps without a declared footprint are taken (see the file comment). */
+export type EngineMode = 'traced' | 'generic' | 'check';
+/** The mode new engines get (tests switch it; `engineFor` keeps one engine per design, config and mode). */
+export const engineDefaults: { mode: EngineMode } = { mode: 'traced' };
+/** Trie nodes kept over all steps before the derived-footprint memo is dropped (it refills on misses). */
+const TRIE_LIMIT = 3_000_000;
+
+/** A step whose footprint is derived: its `params` memo and, per argument tuple, its effect memo. */
+interface TracedStep {
+  step: StepDef;
+  root: TrieNode<TracedCand[]> | null;
+  byArgs: Map<string, TracedCand>;
+}
+interface TracedCand {
+  step: StepDef;
+  args: Args;
+  label: string;
+  root: TrieNode<Effect | null> | null;
+}
 
 // ---- hashing ------------------------------------------------------------------------------------
 
@@ -160,27 +186,39 @@ export function cachedLabel(step: StepDef, args: Args): string {
   return l;
 }
 
-export class FastEngine {
+export class FastEngine implements Slots {
   /** slot -> object id ('$g' at slot 0). */
   readonly ids: string[] = ['$g'];
   private slotOf = new Map<string, number>([['$g', 0]]);
   private gIds = new Map<string, number>();
   private gObjs: Record<string, Json>[] = [null as unknown as Record<string, Json>];
   private gCache = new WeakMap<object, number>();
-  /** Per step: its static candidates (footprint declared) or null (dynamic). */
-  private plan: ({ step: StepDef; cands: Candidate[] } | { step: StepDef; cands: null })[] = [];
+  /** Per step: its static candidates (footprint declared), or its derived-footprint memo (null: generic). */
+  private plan: (
+    | { step: StepDef; cands: Candidate[]; traced: null }
+    | { step: StepDef; cands: null; traced: TracedStep | null }
+  )[] = [];
+  private readonly rec = new Recorder(this);
+  private trieNodes = 0;
+  private curSet = -1;
+  private setIds = new Map<string, number>();
+  private sidTag: number[] = [0];
+  private machineTags = new Map<object, number>();
   readonly candidates: Candidate[] = [];
   /** Every step declares a footprint. */
   readonly allStatic: boolean;
   /** Number of independence components among the static candidates (POR). */
   readonly components: number;
   memoMisses = 0;
+  /** Derived footprints: memo lookups and misses of `params` and of effects (bench figures). */
+  readonly traceStats = { paramHits: 0, paramMisses: 0, hits: 0, misses: 0 };
   private curVec: Int32Array | null = null;
   private curWorld: World | null = null;
 
   constructor(
     readonly design: Design,
     readonly cfg: unknown,
+    readonly mode: EngineMode = engineDefaults.mode,
   ) {
     const w0 = design.init(cfg);
     for (const id in w0.o) this.slot(id);
@@ -188,11 +226,30 @@ export class FastEngine {
     for (const step of stepsOf(design)) {
       if (!step.touches) {
         allStatic = false;
-        this.plan.push({ step, cands: null });
+        const traced = mode === 'generic' ? null : { step, root: null, byArgs: new Map() };
+        this.plan.push({ step, cands: null, traced });
         continue;
       }
       const cands: Candidate[] = [];
-      for (const args of step.params ? step.params(w0, cfg) : [[]]) {
+      let argss: readonly Args[] = [[]];
+      if (step.params) {
+        // A declared footprint promises that `params` depends on the config only: check reads nothing.
+        if (mode === 'check') {
+          this.enter(this.encode(w0), w0);
+          this.rec.begin();
+          try {
+            argss = step.params(this.rec.worldOf(w0), cfg);
+          } finally {
+            this.rec.end();
+          }
+          if (this.rec.rs.length)
+            throw new Error(
+              `${design.name}: params of ${step.name} read '${this.readName(0)}', but a step with a declared ` +
+                `footprint (touches) must take its arguments from the config only`,
+            );
+        } else argss = step.params(w0, cfg);
+      }
+      for (const args of argss) {
         const ts = [...new Set(step.touches(args, cfg))].map((id) => this.slot(id)).sort((a, b) => a - b);
         const c: Candidate = {
           index: this.candidates.length,
@@ -206,8 +263,10 @@ export class FastEngine {
         cands.push(c);
         this.candidates.push(c);
       }
-      this.plan.push({ step, cands });
+      this.plan.push({ step, cands, traced: null });
     }
+    this.curVec = null;
+    this.curWorld = null;
     this.allStatic = allStatic;
     // Independence components: candidates sharing a touched slot are dependent (union-find over slots).
     const parent = new Int32Array(this.ids.length).map((_, i) => i);
@@ -245,6 +304,81 @@ export class FastEngine {
       this.slotOf.set(id, s);
     }
     return s;
+  }
+
+  /** The value of a recorded read in the state being expanded (src/world/traced.ts). */
+  valueOf(slot: number, kind: number): number {
+    const v = this.curVec!;
+    if (kind === SET) {
+      if (this.curSet < 0) this.curSet = this.setId(v);
+      return this.curSet;
+    }
+    if (kind === GKEY) return this.gKeyValue(v[0], slot);
+    const x = slot < v.length ? v[slot] : 0;
+    if (kind === FULL) return x;
+    if (kind === PRESENCE) return x === 0 ? 0 : 1;
+    return this.machineTag(x);
+  }
+  private gKeys = new Map<string, number>();
+  private gKeyNames: string[] = [];
+  private gKeyVals: number[][] = [];
+  private gValIds = new Map<string, number>();
+  gkey(k: string): number {
+    let i = this.gKeys.get(k);
+    if (i === undefined) {
+      i = this.gKeyNames.length;
+      this.gKeyNames.push(k);
+      this.gKeys.set(k, i);
+    }
+    return i;
+  }
+  /** The interned value of globals key `ki` in globals `gid` (0: absent). */
+  private gKeyValue(gid: number, ki: number): number {
+    let row = this.gKeyVals[gid];
+    if (!row) {
+      row = [];
+      this.gKeyVals[gid] = row;
+    }
+    const have = row[ki];
+    if (have !== undefined) return have;
+    const g = this.gObjs[gid] ?? {};
+    const k = this.gKeyNames[ki];
+    let x = 0;
+    if (Object.hasOwn(g, k)) {
+      const j = JSON.stringify(g[k]);
+      x = this.gValIds.get(j) ?? this.gValIds.size + 1;
+      this.gValIds.set(j, x);
+    }
+    row[ki] = x;
+    return x;
+  }
+  /** The interned set of objects present in `v`. */
+  private setId(v: Int32Array): number {
+    let k = '';
+    for (let s = 1; s < v.length; s++) if (v[s] !== 0) k += `${s},`;
+    let id = this.setIds.get(k);
+    if (id === undefined) {
+      id = this.setIds.size;
+      this.setIds.set(k, id);
+    }
+    return id;
+  }
+  private machineTag(sid: number): number {
+    const t = this.sidTag[sid];
+    if (t !== undefined) return t;
+    const m = snapshotById(sid).machine;
+    let n = this.machineTags.get(m);
+    if (n === undefined) {
+      n = this.machineTags.size + 1;
+      this.machineTags.set(m, n);
+    }
+    this.sidTag[sid] = n;
+    return n;
+  }
+  private readName(i: number): string {
+    const s = this.rec.rs[i];
+    const k = this.rec.rk[i];
+    return k === SET ? 'the set of objects' : k === GKEY ? `$g.${this.gKeyNames[s]}` : this.ids[s];
   }
 
   private gid(g: Record<string, Json>): number {
@@ -304,6 +438,7 @@ export class FastEngine {
   private enter(v: Int32Array, w?: World) {
     this.curVec = v;
     this.curWorld = w ?? null;
+    this.curSet = -1;
   }
   world(): World {
     if (!this.curWorld) this.curWorld = this.decode(this.curVec!);
@@ -312,15 +447,29 @@ export class FastEngine {
 
   /** Run a static candidate for real (memo miss): its effect, or null when disabled. */
   private compute(c: Candidate, v: Int32Array): Effect | null {
-    const w = this.world();
+    const check = this.mode === 'check';
+    const w = check ? this.rec.worldOf(this.world()) : this.world();
     let next: World;
     try {
-      if (!c.step.enabled(w, c.args, this.cfg)) return DISABLED;
-      next = c.step.apply(w, c.args, this.cfg);
-      if (!next) throw new Error(REFUSED);
+      if (check) {
+        this.rec.begin();
+        this.rec.copyAware = true;
+      }
+      try {
+        if (!c.step.enabled(w, c.args, this.cfg)) next = null as unknown as World;
+        else {
+          next = c.step.apply(w, c.args, this.cfg);
+          if (!next) throw new Error(REFUSED);
+        }
+      } finally {
+        this.rec.end();
+        this.rec.copyAware = false;
+      }
     } catch (e) {
       throw new Error(`${this.design.name}: model error in ${c.label}: ${(e as Error).message}`);
     }
+    if (check) this.checkReads(c);
+    if (!next) return DISABLED;
     const nv = this.encode(next);
     const pairs: number[] = [];
     let d1 = 0,
@@ -345,6 +494,148 @@ export class FastEngine {
       d2 = (d2 + z2(s, b) - z2(s, a)) | 0;
     }
     return { pairs: Int32Array.from(pairs), d1, d2 };
+  }
+
+  /**
+   * Mode 'check': every read of a step with a declared footprint is inside it. The copy of the object
+   * map that every `send`/`spawn` makes is not a read of the set of objects (its result does not
+   * depend on which objects exist, only on the ones it then reads); any other enumeration is.
+   */
+  private checkReads(c: Candidate) {
+    const rec = this.rec;
+    for (let i = 0; i < rec.rs.length; i++) {
+      const k = rec.rk[i];
+      if (k !== SET && c.slots.includes(k === GKEY ? 0 : rec.rs[i])) continue;
+      throw new Error(
+        `${this.design.name}: ${c.label} read ${rec.rk[i] === SET ? '' : "'"}${this.readName(i)}` +
+          `${rec.rk[i] === SET ? '' : "'"}, which is not in its declared footprint (touches)`,
+      );
+    }
+  }
+
+  private noteNodes(n: number) {
+    this.trieNodes += n;
+    if (this.trieNodes <= TRIE_LIMIT) return;
+    for (const p of this.plan)
+      if (p.traced) {
+        p.traced.root = null;
+        for (const c of p.traced.byArgs.values()) c.root = null;
+      }
+    this.trieNodes = 0;
+  }
+
+  /** A derived-footprint step's argument tuples in the current state (memoized on what `params` reads). */
+  private tracedParams(t: TracedStep): TracedCand[] {
+    const hit = lookup(t.root, this);
+    if (hit) {
+      this.traceStats.paramHits++;
+      return hit.result!;
+    }
+    this.traceStats.paramMisses++;
+    const st = t.step;
+    let argss: readonly Args[];
+    if (!st.params) argss = [[]];
+    else {
+      const rw = this.rec.worldOf(this.world());
+      this.rec.begin();
+      try {
+        argss = st.params(rw, this.cfg);
+      } catch (e) {
+        throw new Error(`${this.design.name}: model error in the params of ${st.name}: ${(e as Error).message}`);
+      } finally {
+        this.rec.end();
+      }
+    }
+    const cands: TracedCand[] = [];
+    for (const args of argss) {
+      const key = JSON.stringify(args);
+      let c = t.byArgs.get(key);
+      if (!c) {
+        const a = JSON.parse(key) as Args;
+        c = { step: st, args: a, label: labelOf(st.name, a), root: null };
+        t.byArgs.set(key, c);
+      }
+      cands.push(c);
+    }
+    if (!st.params) {
+      this.rec.begin();
+      this.rec.end();
+    }
+    const [root, n] = insert(t.root, this.rec, cands, `${this.design.name}: params of ${st.name}`);
+    t.root = root;
+    this.noteNodes(n);
+    return cands;
+  }
+
+  /** A derived-footprint candidate's effect in the current state `v` (null: disabled). */
+  private tracedEffect(c: TracedCand, v: Int32Array): Effect | null {
+    const hit = lookup(c.root, this);
+    if (hit) {
+      this.traceStats.hits++;
+      if (this.mode === 'check') this.verify(c, v, hit.result!);
+      return hit.result!;
+    }
+    this.memoMisses++;
+    this.traceStats.misses++;
+    const rec = this.rec;
+    const rw = rec.worldOf(this.world());
+    let next: World | null = null;
+    rec.begin();
+    try {
+      if (c.step.enabled(rw, c.args, this.cfg)) {
+        next = c.step.apply(rw, c.args, this.cfg);
+        if (!next) throw new Error(REFUSED);
+      }
+    } catch (e) {
+      throw new Error(`${this.design.name}: model error in ${c.label}: ${(e as Error).message}`);
+    } finally {
+      rec.end();
+    }
+    const eff = next ? { pairs: this.writes(next, v), d1: 0, d2: 0 } : DISABLED;
+    const [root, n] = insert(c.root, rec, eff, `${this.design.name}: ${c.label}`);
+    c.root = root;
+    this.noteNodes(n);
+    return eff;
+  }
+
+  /**
+   * The slots a step's result writes, from the result alone: an object that is the input's recording
+   * proxy of the same id is a copy; any other object is written, as is any input object the result
+   * lacks. A snapshot moved to another id makes the effect depend on its source: a full read of it.
+   */
+  private writes(next: World, v: Int32Array): Int32Array {
+    const rec = this.rec;
+    const o = next.o as Record<string, AnyMachineSnapshot>;
+    const pairs: number[] = [];
+    for (const id in o) {
+      const s = this.slot(id);
+      const val = o[id];
+      if (val === rec.proxyAt(s)) continue;
+      const from = rec.proxySlot.get(val);
+      if (from !== undefined) {
+        rec.force(from, FULL);
+        pairs.push(s, from < v.length ? v[from] : 0);
+      } else pairs.push(s, snapshotId(val));
+    }
+    for (let s = 1; s < v.length; s++) if (v[s] !== 0 && !(this.ids[s] in o)) pairs.push(s, 0);
+    if (next.g !== rec.gProxy) pairs.push(0, this.gid(next.g as Record<string, Json>));
+    return Int32Array.from(pairs);
+  }
+
+  /** Mode 'check': a memo hit of a derived footprint equals running the step on the decoded world. */
+  private verify(c: TracedCand, v: Int32Array, e: Effect | null) {
+    const w = this.decode(v);
+    const next = c.step.enabled(w, c.args, this.cfg) ? c.step.apply(w, c.args, this.cfg) : null;
+    const want = next ? Array.from(this.encode(next)) : null;
+    const got = e ? Array.from(this.applyEffect(v, e)) : null;
+    const trim = (a: number[] | null) => {
+      if (a) while (a.length && a[a.length - 1] === 0) a.pop();
+      return a ? a.join(',') : 'disabled';
+    };
+    if (trim(want) !== trim(got))
+      throw new Error(
+        `${this.design.name}: ${c.label}: the derived-footprint memo gave ${trim(got)}, the step ${trim(want)}`,
+      );
   }
 
   /**
@@ -406,6 +697,25 @@ export class FastEngine {
               vec: null,
               cand: c,
             });
+        }
+      } else if (p.traced) {
+        const cs = this.tracedParams(p.traced);
+        for (let ci = 0; ci < cs.length; ci++) {
+          const c = cs[ci];
+          const e = this.tracedEffect(c, v);
+          if (e === null) continue;
+          let n1 = h1,
+            n2 = h2;
+          const pr = e.pairs;
+          for (let j = 0; j < pr.length; j += 2) {
+            const sl = pr[j],
+              b = pr[j + 1],
+              a = sl < v.length ? v[sl] : 0;
+            if (a === b) continue;
+            n1 = (n1 + z1(sl, b) - z1(sl, a)) | 0;
+            n2 = (n2 + z2(sl, b) - z2(sl, a)) | 0;
+          }
+          out.push({ k: out.length, step: c.step, args: c.args, h1: n1, h2: n2, eff: e, vec: null, cand: null });
         }
       } else {
         const st = p.step;
