@@ -11,8 +11,8 @@
 import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
 import { DRAIN_ROLES, type DrainResult } from '../../properties/property.ts';
-import { enabledActions, labelOf } from '../world/steps.ts';
-import { FastEngine, engineDefaults } from '../world/fast.ts';
+import { enabledActions } from '../world/steps.ts';
+import { FastEngine, engineDefaults, cachedLabel } from '../world/fast.ts';
 
 const drainSet = new Set<string>(DRAIN_ROLES);
 const drainRoles = (r: string) => drainSet.has(r);
@@ -49,11 +49,11 @@ export function drainVec(e: FastEngine, v: Int32Array, h1: number, h2: number, b
     const succ = e.successors(v, h1, h2, drainRoles);
     if (!succ.length) return { settled: e.decode(v), steps: i, labels, bound };
     let best = succ[0];
-    let bestLabel = best.cand ? best.cand.label : labelOf(best.step.name, best.args);
+    let bestLabel = best.cand ? best.cand.label : cachedLabel(best.step, best.args);
     let bestAt = last.get(bestLabel) ?? -1;
     for (let j = 1; j < succ.length; j++) {
       const s = succ[j];
-      const l = s.cand ? s.cand.label : labelOf(s.step.name, s.args);
+      const l = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
       const at = last.get(l) ?? -1;
       if (at < bestAt) {
         best = s;

@@ -24,7 +24,7 @@ import type { World, Json } from '../../models/world.ts';
 import { snapshotId, snapshotById } from '../../models/world.ts';
 import { labelOf, stepsOf, REFUSED } from './steps.ts';
 import type { AnyMachineSnapshot } from 'xstate';
-import { Recorder, lookup, insert, PRESENCE, FULL, SET, GKEY, type Slots, type TrieNode } from './traced.ts';
+import { Recorder, lookup, insert, layerOf, PRESENCE, FULL, SET, GKEY, type Slots, type TrieNode } from './traced.ts';
 
 /** How steps without a declared footprint are taken (see the file comment). */
 export type EngineMode = 'traced' | 'generic' | 'check';
@@ -32,6 +32,7 @@ export type EngineMode = 'traced' | 'generic' | 'check';
 export const engineDefaults: { mode: EngineMode } = { mode: 'traced' };
 /** Trie nodes kept over all steps before the derived-footprint memo is dropped (it refills on misses). */
 const TRIE_LIMIT = 3_000_000;
+const PROF = !!process.env.FC_PROF;
 
 /** A step whose footprint is derived: its `params` memo and, per argument tuple, its effect memo. */
 interface TracedStep {
@@ -44,7 +45,21 @@ interface TracedCand {
   args: Args;
   label: string;
   root: TrieNode<Effect | null> | null;
+  /** Memo lookups and misses in the current probe window, and plain runs left before the next one. */
+  looks: number;
+  misses: number;
+  plain: number;
 }
+
+/**
+ * A miss costs about twice a plain run of the step (recording proxies, the trie insert), a hit a small
+ * fraction of one; so a candidate whose memo misses on more than MISS_RATE of a window of PROBE lookups
+ * (its reads keep taking new values, as a job's step reads the set of objects that every spawn changes)
+ * runs PLAIN times on the plain path, then is probed again. Either way the successor is the same.
+ */
+const PROBE = Number(process.env.FC_PROBE ?? 64);
+const MISS_RATE = Number(process.env.FC_MISS_RATE ?? 0.4);
+const PLAIN = Number(process.env.FC_PLAIN ?? 1024);
 
 // ---- hashing ------------------------------------------------------------------------------------
 
@@ -72,6 +87,12 @@ export interface Effect {
   pairs: Int32Array;
   d1: number;
   d2: number;
+  /**
+   * Derived footprints: the globals patch (an id, see `patchG`) the step applies, when it writes the
+   * globals through `setG`; the engine resolves it per state into `pairs` (cached in `res` by globals id).
+   */
+  gp?: number;
+  res?: Map<number, Effect>;
 }
 const DISABLED = null;
 
@@ -210,8 +231,8 @@ export class FastEngine implements Slots {
   /** Number of independence components among the static candidates (POR). */
   readonly components: number;
   memoMisses = 0;
-  /** Derived footprints: memo lookups and misses of `params` and of effects (bench figures). */
-  readonly traceStats = { paramHits: 0, paramMisses: 0, hits: 0, misses: 0 };
+  /** Derived footprints: memo hits and misses of `params` and of effects, and plain runs (bench figures). */
+  readonly traceStats = { paramHits: 0, paramMisses: 0, hits: 0, misses: 0, plain: 0 };
   private curVec: Int32Array | null = null;
   private curWorld: World | null = null;
 
@@ -352,10 +373,10 @@ export class FastEngine implements Slots {
     row[ki] = x;
     return x;
   }
-  /** The interned set of objects present in `v`. */
+  /** The interned set of objects present in `v`, with their kinds. */
   private setId(v: Int32Array): number {
     let k = '';
-    for (let s = 1; s < v.length; s++) if (v[s] !== 0) k += `${s},`;
+    for (let s = 1; s < v.length; s++) if (v[s] !== 0) k += `${s}:${this.machineTag(v[s])},`;
     let id = this.setIds.get(k);
     if (id === undefined) {
       id = this.setIds.size;
@@ -375,6 +396,38 @@ export class FastEngine implements Slots {
     this.sidTag[sid] = n;
     return n;
   }
+  private patchIds = new Map<string, number>();
+  private patches: Record<string, Json>[] = [];
+  /** The id of a globals patch (the entries a `setG` layer sets, in order). */
+  private patchId(own: ReadonlyMap<string, Json | undefined>): number {
+    const p: Record<string, Json> = {};
+    for (const [k, x] of own) if (x !== undefined) p[k] = x;
+    const key = JSON.stringify(p);
+    let id = this.patchIds.get(key);
+    if (id === undefined) {
+      id = this.patches.length;
+      this.patches.push(p);
+      this.patchIds.set(key, id);
+    }
+    return id;
+  }
+  /** Effect `e` (which patches the globals) in a state whose globals are `gid`: its pairs with slot 0 set. */
+  private resolveG(e: Effect, gid: number): Effect {
+    e.res ??= new Map();
+    let r = e.res.get(gid);
+    if (!r) {
+      // The same object `setG` builds on the plain path: old globals spread, then the patch.
+      const ng = this.gid({ ...(this.gObjs[gid] ?? {}), ...this.patches[e.gp!] });
+      const pairs = new Int32Array(e.pairs.length + 2);
+      pairs.set(e.pairs);
+      pairs[e.pairs.length] = 0;
+      pairs[e.pairs.length + 1] = ng;
+      r = { pairs, d1: 0, d2: 0 };
+      e.res.set(gid, r);
+    }
+    return r;
+  }
+
   private readName(i: number): string {
     const s = this.rec.rs[i];
     const k = this.rec.rk[i];
@@ -384,6 +437,8 @@ export class FastEngine implements Slots {
   private gid(g: Record<string, Json>): number {
     let id = this.gCache.get(g);
     if (id !== undefined) return id;
+    // A `setG` result of a recording world (check mode's declared footprints): keep a plain copy.
+    if (layerOf(g)) g = { ...g };
     const k = JSON.stringify(g);
     id = this.gIds.get(k);
     if (id === undefined) {
@@ -451,10 +506,7 @@ export class FastEngine implements Slots {
     const w = check ? this.rec.worldOf(this.world()) : this.world();
     let next: World;
     try {
-      if (check) {
-        this.rec.begin();
-        this.rec.copyAware = true;
-      }
+      if (check) this.rec.begin();
       try {
         if (!c.step.enabled(w, c.args, this.cfg)) next = null as unknown as World;
         else {
@@ -463,7 +515,6 @@ export class FastEngine implements Slots {
         }
       } finally {
         this.rec.end();
-        this.rec.copyAware = false;
       }
     } catch (e) {
       throw new Error(`${this.design.name}: model error in ${c.label}: ${(e as Error).message}`);
@@ -497,9 +548,8 @@ export class FastEngine implements Slots {
   }
 
   /**
-   * Mode 'check': every read of a step with a declared footprint is inside it. The copy of the object
-   * map that every `send`/`spawn` makes is not a read of the set of objects (its result does not
-   * depend on which objects exist, only on the ones it then reads); any other enumeration is.
+   * Mode 'check': every read of a step with a declared footprint is inside it (the copies `send` and
+   * `spawn` make are no reads, src/world/traced.ts); an enumeration of the objects never is.
    */
   private checkReads(c: Candidate) {
     const rec = this.rec;
@@ -511,6 +561,24 @@ export class FastEngine implements Slots {
           `${rec.rk[i] === SET ? '' : "'"}, which is not in its declared footprint (touches)`,
       );
     }
+  }
+
+  readonly profile = new Map<string, number>();
+  private prof(what: string, root: TrieNode<unknown> | null) {
+    let n = root;
+    let i = 0;
+    let why = 'empty';
+    while (n && !n.leaf) {
+      const c = n.kids!.get(this.rec.rv[i]);
+      if (!c) {
+        why = `${['', 'P', 'M', 'F', 'S', 'G'][n.kind]}:${this.readName(i)}@${i}/${this.rec.rs.length}`;
+        break;
+      }
+      n = c;
+      i++;
+    }
+    const k = `${what} ${why}`;
+    this.profile.set(k, (this.profile.get(k) ?? 0) + 1);
   }
 
   private noteNodes(n: number) {
@@ -552,7 +620,7 @@ export class FastEngine implements Slots {
       let c = t.byArgs.get(key);
       if (!c) {
         const a = JSON.parse(key) as Args;
-        c = { step: st, args: a, label: labelOf(st.name, a), root: null };
+        c = { step: st, args: a, label: labelOf(st.name, a), root: null, looks: 0, misses: 0, plain: 0 };
         t.byArgs.set(key, c);
       }
       cands.push(c);
@@ -561,6 +629,7 @@ export class FastEngine implements Slots {
       this.rec.begin();
       this.rec.end();
     }
+    if (PROF) this.prof('params ' + st.name, t.root);
     const [root, n] = insert(t.root, this.rec, cands, `${this.design.name}: params of ${st.name}`);
     t.root = root;
     this.noteNodes(n);
@@ -570,13 +639,21 @@ export class FastEngine implements Slots {
   /** A derived-footprint candidate's effect in the current state `v` (null: disabled). */
   private tracedEffect(c: TracedCand, v: Int32Array): Effect | null {
     const hit = lookup(c.root, this);
+    if (++c.looks === PROBE) {
+      if (c.misses + (hit ? 0 : 1) > MISS_RATE * PROBE && this.mode !== 'check') c.plain = PLAIN;
+      c.looks = 0;
+      c.misses = 0;
+    }
     if (hit) {
       this.traceStats.hits++;
-      if (this.mode === 'check') this.verify(c, v, hit.result!);
-      return hit.result!;
+      let e = hit.result!;
+      if (e && e.gp !== undefined) e = this.resolveG(e, v[0]);
+      if (this.mode === 'check') this.verify(c, v, e);
+      return e;
     }
     this.memoMisses++;
     this.traceStats.misses++;
+    c.misses++;
     const rec = this.rec;
     const rw = rec.worldOf(this.world());
     let next: World | null = null;
@@ -591,11 +668,14 @@ export class FastEngine implements Slots {
     } finally {
       rec.end();
     }
-    const eff = next ? { pairs: this.writes(next, v), d1: 0, d2: 0 } : DISABLED;
+    const eff = next ? this.writes(next, v) : DISABLED;
+    if (PROF) this.prof(c.step.name, c.root);
     const [root, n] = insert(c.root, rec, eff, `${this.design.name}: ${c.label}`);
     c.root = root;
     this.noteNodes(n);
-    return eff;
+    const r = eff && eff.gp !== undefined ? this.resolveG(eff, v[0]) : eff;
+    if (this.mode === 'check') this.verify(c, v, r);
+    return r;
   }
 
   /**
@@ -603,23 +683,36 @@ export class FastEngine implements Slots {
    * proxy of the same id is a copy; any other object is written, as is any input object the result
    * lacks. A snapshot moved to another id makes the effect depend on its source: a full read of it.
    */
-  private writes(next: World, v: Int32Array): Int32Array {
+  private writes(next: World, v: Int32Array): Effect {
     const rec = this.rec;
     const o = next.o as Record<string, AnyMachineSnapshot>;
     const pairs: number[] = [];
-    for (const id in o) {
-      const s = this.slot(id);
-      const val = o[id];
-      if (val === rec.proxyAt(s)) continue;
-      const from = rec.proxySlot.get(val);
-      if (from !== undefined) {
-        rec.force(from, FULL);
-        pairs.push(s, from < v.length ? v[from] : 0);
-      } else pairs.push(s, snapshotId(val));
+    const put = (s: number, val: AnyMachineSnapshot | undefined) => {
+      if (val === undefined) pairs.push(s, 0);
+      else if (val === rec.proxyAt(s)) return;
+      else {
+        const from = rec.proxySlot.get(val);
+        if (from !== undefined) {
+          rec.force(from, FULL);
+          pairs.push(s, from < v.length ? v[from] : 0);
+        } else pairs.push(s, snapshotId(val));
+      }
+    };
+    const lo = layerOf<AnyMachineSnapshot>(o);
+    if (lo && lo.base !== rec.oProxy) throw new Error('the result holds a world of another state');
+    if (lo) for (const [id, val] of lo.own) put(this.slot(id), val);
+    else if (o !== rec.oProxy) {
+      for (const id in o) put(this.slot(id), o[id]);
+      for (let s = 1; s < v.length; s++) if (v[s] !== 0 && !(this.ids[s] in o)) pairs.push(s, 0);
     }
-    for (let s = 1; s < v.length; s++) if (v[s] !== 0 && !(this.ids[s] in o)) pairs.push(s, 0);
-    if (next.g !== rec.gProxy) pairs.push(0, this.gid(next.g as Record<string, Json>));
-    return Int32Array.from(pairs);
+    let gp: number | undefined;
+    if (next.g !== rec.gProxy) {
+      const lg = layerOf<Json>(next.g);
+      if (lg && lg.base !== rec.gProxy) throw new Error('the result holds globals of another state');
+      if (lg) gp = this.patchId(lg.own);
+      else pairs.push(0, this.gid(next.g as Record<string, Json>));
+    }
+    return { pairs: Int32Array.from(pairs), d1: 0, d2: 0, gp };
   }
 
   /** Mode 'check': a memo hit of a derived footprint equals running the step on the decoded world. */
@@ -702,6 +795,13 @@ export class FastEngine implements Slots {
         const cs = this.tracedParams(p.traced);
         for (let ci = 0; ci < cs.length; ci++) {
           const c = cs[ci];
+          if (c.plain > 0) {
+            c.plain--;
+            this.traceStats.plain++;
+            const s = this.plainSucc(c.step, c.args, out.length);
+            if (s) out.push(s);
+            continue;
+          }
           const e = this.tracedEffect(c, v);
           if (e === null) continue;
           let n1 = h1,
@@ -719,25 +819,31 @@ export class FastEngine implements Slots {
         }
       } else {
         const st = p.step;
-        const wd = this.world();
-        for (const args of st.params ? st.params(wd, this.cfg) : [[]]) {
-          let next: World;
-          try {
-            if (!st.enabled(wd, args, this.cfg)) continue;
-            next = st.apply(wd, args, this.cfg);
-            if (!next) throw new Error(REFUSED);
-          } catch (e) {
-            throw new Error(`${this.design.name}: model error in ${labelOf(st.name, args)}: ${(e as Error).message}`);
-          }
-          const nv = this.encode(next);
-          const [n1, n2] = this.hash(nv);
-          out.push({ k: out.length, step: st, args, h1: n1, h2: n2, eff: null, vec: nv, cand: null });
+        for (const args of st.params ? st.params(this.world(), this.cfg) : [[]]) {
+          const s = this.plainSucc(st, args, out.length);
+          if (s) out.push(s);
         }
       }
     }
     this.curVec = null;
     this.curWorld = null;
     return out;
+  }
+
+  /** Run one step on the decoded world (the generic path): its successor with the full next vector, or null. */
+  private plainSucc(st: StepDef, args: Args, k: number): Succ | null {
+    const wd = this.world();
+    let next: World;
+    try {
+      if (!st.enabled(wd, args, this.cfg)) return null;
+      next = st.apply(wd, args, this.cfg);
+      if (!next) throw new Error(REFUSED);
+    } catch (e) {
+      throw new Error(`${this.design.name}: model error in ${labelOf(st.name, args)}: ${(e as Error).message}`);
+    }
+    const nv = this.encode(next);
+    const [n1, n2] = this.hash(nv);
+    return { k, step: st, args, h1: n1, h2: n2, eff: null, vec: nv, cand: null };
   }
 
   private roleLists = new Map<

@@ -7,16 +7,23 @@
  *  - FULL: anything else on the snapshot (value, context, tags, the intern id `send` uses), or an
  *    enumeration of the globals `w.g` (slot 0; `setG` copies them);
  *  - GKEY: one key of the globals (`w.g[k]`), by the key's index;
- *  - SET: enumerating `w.o` (for-in, Object.keys/entries, spread, as in `send`): the set of objects.
+ *  - SET: enumerating `w.o` (for-in, Object.keys/entries, spread): the set of objects with their kinds
+ *    (an enumeration is nearly always `idsOf`, which then asks every object its kind: one read, not n+1).
  * A step is a deterministic function of what it reads, so the first read is the same in every state,
  * the second is a function of the first's value, and so on: a decision trie keyed by each read's value
  * (a verifying-trace memo) is exact even when what is read next depends on what was read. A hit walks
  * the trie on the state vector and costs one array read and one map lookup per recorded read; the
  * World, xstate and the design's code run only on a miss.
  *
- * What a step writes is taken from its result: an object of the result that is the recording proxy of
- * the same object in the input is a copy (unchanged); anything else there, and any object missing from
- * the result, is written. So the effect is exact without knowing which objects the step meant to touch.
+ * The copies `send`, `spawn`, `respawn` and `setG` make (models/world.ts) are no reads: the recording
+ * maps give them a copy method (the COPY key) returning a layer, the input's recording map plus the
+ * entries the step set or dropped; a layer reads through to its input (and records) only for the rest.
+ *
+ * What a step writes is taken from its result: a layer's own entries, and globals as the patch its layer
+ * applies (so a counter's increment does not read the other globals); for a map the design built itself,
+ * an object that is the recording proxy of the same object in the input is a copy (unchanged), anything
+ * else there, and any object missing from the result, is written. So the effect is exact without knowing
+ * which objects the step meant to touch.
  */
 import type { World, Json } from '../../models/world.ts';
 import type { AnyMachineSnapshot } from 'xstate';
@@ -57,11 +64,6 @@ const NOT_IDS = new Set(['toJSON', 'then', 'constructor', 'valueOf', 'toString',
  */
 export class Recorder {
   on = false;
-  /**
-   * Mode 'check' on a declared footprint: the copy of the object map inside `send`, `spawn` and
-   * `respawn` (models/world.ts) is not counted as a read of the set of objects (see fast.ts).
-   */
-  copyAware = false;
   readonly rs: number[] = [];
   readonly rk: number[] = [];
   readonly rv: number[] = [];
@@ -76,7 +78,7 @@ export class Recorder {
   private vps: (AnyMachineSnapshot | undefined)[] = [];
   private base: World | null = null;
 
-  constructor(private readonly sl: Slots) {}
+  constructor(readonly sl: Slots) {}
 
   /** Record a read (deduplicated: a weaker read of a slot already read more strongly adds nothing). */
   read(slot: number, kind: number): void {
@@ -87,8 +89,8 @@ export class Recorder {
     } else if (kind === SET) {
       if (this.setRead) return;
       this.setRead = true;
-    } else if (kind === PRESENCE && this.setRead)
-      return; // the set of objects says which exist
+    } else if ((kind === PRESENCE || kind === MACHINE) && this.setRead)
+      return; // the set of objects says which exist and their kinds
     else {
       const st = this.strength[slot] ?? 0;
       if (st >= kind) return;
@@ -97,15 +99,6 @@ export class Recorder {
     this.rs.push(slot);
     this.rk.push(kind);
     this.rv.push(this.sl.valueOf(slot, kind));
-  }
-
-  /**
-   * Check mode on a declared footprint only: is this access to `w.o` made by `send`, `spawn` or
-   * `respawn` themselves? Their copy of the object map is no read, and every object they look up
-   * there they also write or read through its snapshot (the intern id).
-   */
-  copying(): boolean {
-    return this.on && this.copyAware && worldCopy();
   }
 
   /** Record a read even when recording is off (a result that moves one object's snapshot to another id). */
@@ -134,40 +127,59 @@ export class Recorder {
     if (this.base === base && this.world) return this.world;
     this.base = base;
     this.vps = [];
+    const oProxy = new Proxy(base.o as Record<string, AnyMachineSnapshot>, this.oHandler);
+    const gProxy = new Proxy(base.g as Record<string, Json>, this.gHandler);
+    this.oRoot = { base: oProxy, key: null, val: undefined, up: null };
+    this.gRoot = { base: gProxy, key: null, val: undefined, up: null };
+    this.oProxy = oProxy;
+    this.gProxy = gProxy;
+    this.world = { o: oProxy, g: gProxy };
+    return this.world;
+  }
+  private oRoot: Entry<unknown> | null = null;
+  private gRoot: Entry<unknown> | null = null;
+
+  // The state's map handlers, made once (a miss builds no closures); `rec.sl` is read when called, as field
+  // initialisers run before the constructor sets it.
+  private readonly oHandler: ProxyHandler<Record<string, AnyMachineSnapshot>> = (() => {
     const rec = this;
-    const sl = this.sl;
-    const target = base.o as Record<string, AnyMachineSnapshot>;
-    const oProxy = new Proxy(target, {
+    return {
       get(t, k) {
+        if (k === COPY) return copyMap;
+        if (k === LAYER) return rec.oRoot;
         if (typeof k !== 'string' || NOT_IDS.has(k)) return Reflect.get(t, k);
-        const s = sl.slot(k);
-        if (!rec.copying()) rec.read(s, PRESENCE);
+        const s = rec.sl.slot(k);
+        rec.read(s, PRESENCE);
         return Object.hasOwn(t, k) ? rec.valueProxy(s, t[k]) : undefined;
       },
       has(t, k) {
-        if (typeof k === 'string' && !rec.copying()) rec.read(sl.slot(k), PRESENCE);
+        if (typeof k === 'string') rec.read(rec.sl.slot(k), PRESENCE);
         return Reflect.has(t, k);
       },
       ownKeys(t) {
-        if (!rec.copying()) rec.read(SET_SLOT, SET);
+        rec.read(SET_SLOT, SET);
         return Reflect.ownKeys(t);
       },
       getOwnPropertyDescriptor(t, k) {
         const d = Reflect.getOwnPropertyDescriptor(t, k);
         if (typeof k !== 'string') return d;
-        const s = sl.slot(k);
-        if (!rec.copying()) rec.read(s, PRESENCE);
+        const s = rec.sl.slot(k);
+        rec.read(s, PRESENCE);
         if (d) d.value = rec.valueProxy(s, t[k]);
         return d;
       },
       set: () => false,
       defineProperty: () => false,
       deleteProperty: () => false,
-    });
-    const full = () => rec.read(0, FULL);
-    const key = (k: string | symbol) => (typeof k === 'string' ? rec.read(sl.gkey(k), GKEY) : full());
-    const gProxy = new Proxy(base.g as Record<string, Json>, {
+    };
+  })();
+  private readonly gHandler: ProxyHandler<Record<string, Json>> = (() => {
+    const rec = this;
+    const key = (k: string | symbol) => (typeof k === 'string' ? rec.read(rec.sl.gkey(k), GKEY) : rec.read(0, FULL));
+    return {
       get(t, k) {
+        if (k === COPY) return copyMap;
+        if (k === LAYER) return rec.gRoot;
         key(k);
         return Reflect.get(t, k);
       },
@@ -176,22 +188,18 @@ export class Recorder {
         return Reflect.has(t, k);
       },
       ownKeys(t) {
-        full();
+        rec.read(0, FULL);
         return Reflect.ownKeys(t);
       },
       getOwnPropertyDescriptor(t, k) {
-        full();
+        rec.read(0, FULL);
         return Reflect.getOwnPropertyDescriptor(t, k);
       },
       set: () => false,
       defineProperty: () => false,
       deleteProperty: () => false,
-    });
-    this.oProxy = oProxy;
-    this.gProxy = gProxy;
-    this.world = { o: oProxy, g: gProxy };
-    return this.world;
-  }
+    };
+  })();
 
   /** The snapshot of `slot` as a recording proxy (one per slot and state, so copies are recognised). */
   valueProxy(slot: number, s: AnyMachineSnapshot): AnyMachineSnapshot {
@@ -239,10 +247,92 @@ export class Recorder {
   }
 }
 
-/** Is the trapped access made by `send`, `spawn` or `respawn` of models/world.ts? (check mode only) */
-function worldCopy(): boolean {
-  const caller = (new Error().stack ?? '').split('\n')[4] ?? '';
-  return /\bat (send|spawn|respawn) \(.*models[\\/]world\.ts:/.test(caller);
+/** The key under which models/world.ts finds a map's copy method (a registered symbol: no import). */
+const COPY = Symbol.for('fencecheck.copy');
+/** The key under which a recording map or a layer gives its newest entry (the chain of the step's own). */
+const LAYER = Symbol('fencecheck.layer');
+
+/** A layer's own entries, newest first: `key` set to `val` (undefined: dropped); the root has key null. */
+interface Entry<T> {
+  readonly base: Record<string, T>;
+  readonly key: string | null;
+  readonly val: T | undefined;
+  readonly up: Entry<T> | null;
+}
+export interface Layer<T> {
+  /** The recording map of the state the step runs on. */
+  readonly base: object;
+  /** Entries set (a value) or dropped (undefined) by the step, in the order first set. */
+  readonly own: ReadonlyMap<string, T | undefined>;
+}
+const NONE = Symbol('none');
+function find<T>(e: Entry<T>, k: string): T | undefined | typeof NONE {
+  for (let x: Entry<T> | null = e; x; x = x.up) if (x.key === k) return x.val;
+  return NONE;
+}
+
+/**
+ * The copy method of a recording map and of a layer (called as a method of the map): the map with
+ * `patch` set and `drop` dropped, a read-only map that answers its own entries itself and reads the
+ * state's recording map (recording) for the others. Enumerating it enumerates that map (a read of all
+ * of it) and applies its own entries.
+ */
+function copyMap<T>(this: object, patch: Record<string, T>, drop?: string): Record<string, T> {
+  let e = (this as { [LAYER]: Entry<T> })[LAYER];
+  if (drop !== undefined) e = { base: e.base, key: drop, val: undefined, up: e };
+  for (const k in patch) e = { base: e.base, key: k, val: patch[k], up: e };
+  return new Proxy({ [LAYER]: e } as unknown as Record<string, unknown>, layerHandler) as Record<string, T>;
+}
+const entryOf = (t: object) => (t as { [LAYER]: Entry<unknown> })[LAYER];
+const desc = (value: unknown) => ({ value, writable: true, enumerable: true, configurable: true });
+const layerHandler: ProxyHandler<Record<string, unknown>> = {
+  get(t, k) {
+    if (k === COPY) return copyMap;
+    const e = entryOf(t);
+    if (k === LAYER) return e;
+    if (typeof k !== 'string') return undefined;
+    const v = find(e, k);
+    return v === NONE ? e.base[k] : v;
+  },
+  has(t, k) {
+    if (typeof k !== 'string') return k === LAYER || k === COPY;
+    const e = entryOf(t);
+    const v = find(e, k);
+    return v === NONE ? k in e.base : v !== undefined;
+  },
+  ownKeys(t) {
+    const e = entryOf(t);
+    const own = ownEntries(e);
+    const keys = Reflect.ownKeys(e.base).filter(
+      (k) => typeof k !== 'string' || own.get(k) !== undefined || !own.has(k),
+    );
+    for (const [k, v] of own) if (v !== undefined && !Object.hasOwn(e.base, k)) keys.push(k);
+    return keys;
+  },
+  getOwnPropertyDescriptor(t, k) {
+    if (typeof k !== 'string') return undefined;
+    const e = entryOf(t);
+    const v = find(e, k);
+    if (v !== NONE) return v === undefined ? undefined : desc(v);
+    const d = Reflect.getOwnPropertyDescriptor(e.base, k);
+    return d ? desc(d.value) : undefined;
+  },
+  set: () => false,
+  defineProperty: () => false,
+  deleteProperty: () => false,
+};
+function ownEntries<T>(e: Entry<T>): Map<string, T | undefined> {
+  const chain: Entry<T>[] = [];
+  for (let x: Entry<T> | null = e; x && x.key !== null; x = x.up) chain.push(x);
+  const own = new Map<string, T | undefined>();
+  for (let i = chain.length - 1; i >= 0; i--) own.set(chain[i].key!, chain[i].val);
+  return own;
+}
+
+/** The base and own entries of a map made by a recording map's copy method (or of a recording map). */
+export function layerOf<T>(m: object): Layer<T> | undefined {
+  const e = (m as { [LAYER]?: Entry<T> })[LAYER];
+  return e ? { base: e.base, own: ownEntries(e) } : undefined;
 }
 
 /** Walk a trie on the current state: the result, or undefined on a miss. */
@@ -263,17 +353,20 @@ export function lookup<R>(root: TrieNode<R> | null, sl: Slots): TrieNode<R> | un
  */
 export function insert<R>(root: TrieNode<R> | null, rec: Recorder, result: R, what: string): [TrieNode<R>, number] {
   let added = 0;
+  // The chain from read i down to the leaf (all of it: a miss makes the whole path a hit next time).
   const mk = (i: number): TrieNode<R> => {
-    added++;
-    const n = new TrieNode<R>();
-    if (i === rec.rs.length) {
-      n.leaf = true;
-      n.result = result;
-    } else {
-      n.slot = rec.rs[i];
-      n.kind = rec.rk[i];
-      n.kids = new Map();
+    const leaf = new TrieNode<R>();
+    leaf.leaf = true;
+    leaf.result = result;
+    let n = leaf;
+    for (let j = rec.rs.length - 1; j >= i; j--) {
+      const p = new TrieNode<R>();
+      p.slot = rec.rs[j];
+      p.kind = rec.rk[j];
+      p.kids = new Map([[rec.rv[j], n]]);
+      n = p;
     }
+    added += rec.rs.length - i + 1;
     return n;
   };
   if (!root) return [mk(0), added];

@@ -3,14 +3,16 @@
  * what its steps read (src/world/traced.ts). The old generic path (mode 'generic') is the oracle; every
  * design's small config is compared in test/engine/footprint-oracle-*.test.ts. Here:
  *  - a toy design whose step reads outside its declared footprint is reported, and one whose reads
- *    depend on what it read before is explored exactly.
+ *    depend on what it read before is explored exactly;
+ *  - the copies `send`, `spawn` and `setG` make are no reads: a step's memo is keyed by what it reads.
  */
 import { afterEach, expect, test } from 'vitest';
 import { setup } from 'xstate';
 import { engineDefaults } from '../../src/world/fast.ts';
+import { engineFor } from '../../src/explore/drain.ts';
 import { defineDesign, stepTable } from '../../models/design.ts';
 import { explore } from './footprint-oracle.ts';
-import { emptyWorld, spawn, must, stateOf, idsOf, type World } from '../../models/world.ts';
+import { emptyWorld, spawn, must, stateOf, idsOf, setG, accepts, type World } from '../../models/world.ts';
 
 afterEach(() => {
   engineDefaults.mode = 'traced';
@@ -96,4 +98,59 @@ test('reads that depend on what was read: the decision trie is exact', () => {
   expect([t.states, t.transitions]).toEqual([g.states, g.transitions]);
   expect([c.states, c.transitions]).toEqual([g.states, g.transitions]);
   expect(g.states).toBeGreaterThan(5);
+});
+
+test("copies are no reads: a step's memo misses once per value of what it reads", () => {
+  // set(i) sends to b_i; spawn_job adds j_k and counts jobs in the globals; tick counts ticks. Had the copy
+  // of the object map in `send` been a read of every object, or `setG`'s copy of the globals a read of all
+  // of them, set(i) would miss once per set of jobs and the counters once per value of the other counter.
+  const n = 3,
+    jobs = 3,
+    ticks = 2;
+  const num = (w: World, k: string) => (w.g[k] as number | undefined) ?? 0;
+  const d = defineDesign<{ n: number }>({
+    name: 'toy-copies',
+    summary: 'sends, spawns and counters in the globals, each step reading little',
+    source: 'test',
+    configs: { small: { n }, default: { n }, large: { n } },
+    bounds: { exhaustive: { config: 'small', depth: 50 }, random: { config: 'small', depth: 50 } },
+    // both counters from the start: globals are interned by their JSON, so key order would split states
+    init: (c) => setG(init(c.n), { jobs: 0, ticks: 0 }),
+    steps: stepTable(
+      {
+        name: 'set',
+        role: 'user',
+        actor: () => 'u',
+        params: (_w, c: { n: number }) => Array.from({ length: c.n }, (_, i): [number] => [i]),
+        enabled: (w, [i]: [number]) => accepts(w, `b${i}`, { type: 'SET' }),
+        apply: (w, [i]: [number]) => must(w, `b${i}`, { type: 'SET' }),
+      },
+      {
+        name: 'spawn_job',
+        role: 'user',
+        actor: () => 'u',
+        enabled: (w) => num(w, 'jobs') < jobs,
+        apply: (w) => setG(spawn(w, `j${num(w, 'jobs')}`, bit, {}), { jobs: num(w, 'jobs') + 1 }),
+      },
+      {
+        name: 'tick',
+        role: 'user',
+        actor: () => 'u',
+        enabled: (w) => num(w, 'ticks') < ticks,
+        apply: (w) => setG(w, { ticks: num(w, 'ticks') + 1 }),
+      },
+    ),
+    expect: {},
+  });
+  const cfg = d.configs.small;
+  const g = explore(d, cfg, 'generic');
+  const t = explore(d, cfg, 'traced');
+  expect(g.stoppedBy).toBe('complete');
+  expect(g.states).toBe(2 ** n * (jobs + 1) * (ticks + 1));
+  expect([t.states, t.transitions]).toEqual([g.states, g.transitions]);
+  engineDefaults.mode = 'traced';
+  // set(i): b_i off or on; spawn_job: jobs 0..jobs (and whether j_jobs exists); tick: ticks 0..ticks
+  expect(engineFor(d, cfg).traceStats.misses).toBe(2 * n + (jobs + 1) + (ticks + 1));
+  const c = explore(d, cfg, 'check');
+  expect([c.states, c.transitions]).toEqual([g.states, g.transitions]);
 });

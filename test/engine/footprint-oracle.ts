@@ -1,6 +1,6 @@
 /**
  * The oracle of derived footprints (issue 13.1), shared by the sharded test files: mode 'check' explores a
- * design's small config (the first 1,500 states in BFS order, or all), recomputing every memo hit of a derived
+ * design's small config (the first 1,000 states in BFS order, or all), recomputing every memo hit of a derived
  * footprint on the generic path (a wrong footprint throws) and checking that each step with a declared
  * footprint (`touches`, rw-umf) reads nothing outside it; state, transition counts and depth equal the
  * generic path's. Verdicts are compared on all properties in footprint-verdicts.test.ts.
@@ -12,7 +12,7 @@ import { exploreExhaustive } from '../../src/explore/exhaustive.ts';
 import { engineDefaults, type EngineMode } from '../../src/world/fast.ts';
 import type { Design } from '../../models/design.ts';
 
-export function explore(d: Design, cfg: unknown, mode: EngineMode, maxStates = 1_500) {
+export function explore(d: Design, cfg: unknown, mode: EngineMode, maxStates = 1_000) {
   const saved = engineDefaults.mode;
   engineDefaults.mode = mode;
   try {

@@ -53,5 +53,13 @@ for (const n of names) {
           .padStart(8)} states/s cpu ${mode.padEnd(8)} ` +
         `${JSON.stringify(engineFor(d, cfg).traceStats)} found ${r.found.map((f) => f.property).join(',')}`,
     );
+    if (process.env.FC_PROF)
+      console.log(
+        [...engineFor(d, cfg).profile]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 400)
+          .map(([k, v]) => `  ${v} ${k}`)
+          .join('\n'),
+      );
   }
 }
