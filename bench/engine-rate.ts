@@ -1,14 +1,14 @@
 /**
- * Exhaustive states/s per design (issue 13.1's yardstick): `npx tsx test/perf/engine-rate.ts [--exact] D...`.
+ * Exhaustive states/s per design (issue 13.1's yardstick): `npx tsx bench/engine-rate.ts [--exact] D...`.
  * Every property the design declares is checked, as `check --engine exhaustive` does, but the search explores
  * every reachable state (exploreAll) at the design's exhaustive config, so the rate covers the whole graph.
  * A benchmark, not a test: it prints figures and asserts nothing.
  */
-import { registry } from '../../src/registry.ts';
-import { Checker } from '../../src/check.ts';
-import { exploreExhaustive } from '../../src/explore/exhaustive.ts';
-import { engineDefaults, type EngineMode } from '../../src/world/fast.ts';
-import { engineFor } from '../../src/explore/drain.ts';
+import { registry } from '../src/registry.ts';
+import { Checker } from '../src/check.ts';
+import { exploreExhaustive } from '../src/explore/exhaustive.ts';
+import { engineDefaults, type EngineMode } from '../src/world/fast.ts';
+import { engineFor } from '../src/explore/drain.ts';
 
 const args = process.argv.slice(2);
 const config = args.includes('--config') ? args[args.indexOf('--config') + 1] : undefined;
