@@ -13,7 +13,8 @@
  *    `params`, and its `enabled` and `apply` for each argument tuple, each behind a decision trie over
  *    the values of exactly the slots it read, in read order. A hit gives the argument tuples, or
  *    "disabled" or the changed slots.
- * xstate, the World object and the design's code run only on a miss. Mode 'generic' (the old path, kept
+ * xstate, the World object and the design's code run only on a miss; a candidate whose memo keeps missing
+ * runs on the plain path for a while (PLAIN, below), which gives the same successor. Mode 'generic' (the old path, kept
  * as the test oracle) runs every step without a footprint on a decoded World and encodes the next world
  * in full; mode 'check' (tests) takes the memoized path, recomputes every hit of a derived footprint on
  * the generic path and compares, and reports a read outside a declared footprint as a model error.
