@@ -89,23 +89,67 @@ export function idsOf(w: World, kind: string): string[] {
 /** Create object `id` as a fresh instance of `machine` with `input`. Throws if the id is taken. */
 export function spawn(w: World, id: string, machine: AnyStateMachine, input: Record<string, Json>): World {
   if (id in w.o) throw new Error(`object '${id}' already exists`);
+  return { o: withObject(w.o, id, initialSnapshot(id, machine, input)), g: w.g };
+}
+
+// Initial snapshots by machine and input JSON: a machine is pure, so the same input gives the same snapshot.
+const initials = new WeakMap<AnyStateMachine, Map<string, AnyMachineSnapshot>>();
+function initialSnapshot(id: string, machine: AnyStateMachine, input: Record<string, Json>): AnyMachineSnapshot {
+  let byInput = initials.get(machine);
+  if (!byInput) {
+    byInput = new Map();
+    initials.set(machine, byInput);
+  }
+  const k = JSON.stringify(input);
+  const have = byInput.get(k);
+  if (have) return have;
   pending = [];
   const snap = machine.getInitialSnapshot(scope, input) as AnyMachineSnapshot;
   const d = pending;
   pending = [];
   if (d.length) throw new Error(`spawn of '${id}' asked for deliveries; machines must start quiet`);
-  return { o: { ...w.o, [id]: snaps[snapshotId(snap)] }, g: w.g };
+  const rep = snaps[snapshotId(snap)];
+  byInput.set(k, rep);
+  return rep;
+}
+
+/**
+ * The engine's recording world (src/world/traced.ts) gives its maps a copy method under this key, so a
+ * copy made here is not counted as a read of every entry; plain maps have none and are spread.
+ */
+const COPY = Symbol.for('fencecheck.copy');
+type Copyable<T> = Readonly<Record<string, T>> & {
+  [COPY]?: (this: object, patch: Record<string, T>, drop?: string) => Record<string, T>;
+};
+
+/** `o` with object `id` set to `s`. */
+function withObject(
+  o: Copyable<AnyMachineSnapshot>,
+  id: string,
+  s: AnyMachineSnapshot,
+): Record<string, AnyMachineSnapshot> {
+  const copy = o[COPY];
+  return copy ? copy.call(o, { [id]: s }) : { ...o, [id]: s };
+}
+
+/** `o` without object `id`. */
+function withoutObject(o: Copyable<AnyMachineSnapshot>, id: string): Record<string, AnyMachineSnapshot> {
+  const copy = o[COPY];
+  if (copy) return copy.call(o, {}, id);
+  const { [id]: _old, ...rest } = o;
+  return rest;
 }
 
 /** Replace an object with a fresh instance (a re-init: the one-shot property watches for this). */
 export function respawn(w: World, id: string, machine: AnyStateMachine, input: Record<string, Json>): World {
-  const { [id]: _old, ...rest } = w.o;
-  return spawn({ o: rest, g: w.g }, id, machine, input);
+  return spawn({ o: withoutObject(w.o, id), g: w.g }, id, machine, input);
 }
 
 /** Set design globals (shallow merge). */
 export function setG(w: World, patch: Record<string, Json>): World {
-  return { o: w.o, g: { ...w.g, ...patch } };
+  const g: Copyable<Json> = w.g;
+  const copy = g[COPY];
+  return { o: w.o, g: copy ? copy.call(g, patch) : { ...g, ...patch } };
 }
 
 /**
@@ -126,7 +170,7 @@ export function send(w: World, id: string, ev: Ev): World | null {
   if (!s) throw new Error(`send ${ev.type}: no object '${id}'`);
   const r = memoTransition(s, ev);
   if (r === REFUSED) return null;
-  let out: World = { o: { ...w.o, [id]: snaps[r.next] }, g: w.g };
+  let out: World = { o: withObject(w.o, id, snaps[r.next]), g: w.g };
   const ds = r.deliver;
   for (let n = 0; n < ds.length; n++) {
     const d = ds[n];

@@ -11,14 +11,14 @@
 import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
 import { DRAIN_ROLES, type DrainResult } from '../../properties/property.ts';
-import { enabledActions, labelOf } from '../world/steps.ts';
-import { FastEngine } from '../world/fast.ts';
+import { enabledActions } from '../world/steps.ts';
+import { FastEngine, engineDefaults, cachedLabel } from '../world/fast.ts';
 
 const drainSet = new Set<string>(DRAIN_ROLES);
 const drainRoles = (r: string) => drainSet.has(r);
 
 const engines = new WeakMap<Design, Map<unknown, FastEngine>>();
-/** The fast engine of a design and config (one per pair, so the step memo is shared by all users). */
+/** The fast engine of a design and config (one per pair and mode, so the step memo is shared by all users). */
 export function engineFor(d: Design, cfg: unknown): FastEngine {
   let m = engines.get(d);
   if (!m) {
@@ -26,7 +26,7 @@ export function engineFor(d: Design, cfg: unknown): FastEngine {
     engines.set(d, m);
   }
   let e = m.get(cfg);
-  if (!e) {
+  if (!e || e.mode !== engineDefaults.mode) {
     e = new FastEngine(d, cfg);
     m.set(cfg, e);
   }
@@ -49,11 +49,11 @@ export function drainVec(e: FastEngine, v: Int32Array, h1: number, h2: number, b
     const succ = e.successors(v, h1, h2, drainRoles);
     if (!succ.length) return { settled: e.decode(v), steps: i, labels, bound };
     let best = succ[0];
-    let bestLabel = best.cand ? best.cand.label : labelOf(best.step.name, best.args);
+    let bestLabel = best.cand ? best.cand.label : cachedLabel(best.step, best.args);
     let bestAt = last.get(bestLabel) ?? -1;
     for (let j = 1; j < succ.length; j++) {
       const s = succ[j];
-      const l = s.cand ? s.cand.label : labelOf(s.step.name, s.args);
+      const l = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
       const at = last.get(l) ?? -1;
       if (at < bestAt) {
         best = s;

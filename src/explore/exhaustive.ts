@@ -446,20 +446,24 @@ export function exploreExhaustive(
         }
       todo = succ.filter((s) => s.cand!.component === best);
     }
-    let acts: Action[] | undefined;
     let wv: World | undefined;
     for (const s of todo) {
       transitions++;
-      if (wt) {
+      if (sp || wt) {
         wv ??= e.decode(v);
-        acts ??= enabledActions(d, cfg, wv);
-        const a = acts[s.k];
-        checker.countStep(wv, actionInfo(a.step, a.args, a.label), a.next, want);
-      }
-      if (sp) {
-        wv ??= e.decode(v);
-        acts ??= enabledActions(d, cfg, wv);
-        const stepF = checker.atStep(wv, acts[s.k], want);
+        // The action from the engine's successor (same step, arguments and next world as `enabledActions`'s k-th).
+        let after: World | undefined;
+        const a: Action = {
+          step: s.step,
+          args: s.args,
+          label: s.cand ? s.cand.label : cachedLabel(s.step, s.args),
+          get next() {
+            after ??= e.decode(e.nextVec(v, s));
+            return after;
+          },
+        };
+        if (wt) checker.countStep(wv, actionInfo(a.step, a.args, a.label), a.next, want);
+        const stepF = sp ? checker.atStep(wv, a, want) : [];
         if (stepF.length) {
           record(stepF, () => [...pathTo(i), s.k]);
           needWorld = checker.needsWorld(want);

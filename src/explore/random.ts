@@ -20,7 +20,7 @@ import fc from 'fast-check';
 import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
 import { actionInfo, type Checker, type Finding, type MonitorStates } from '../check.ts';
-import { enabledActions } from '../world/steps.ts';
+import type { Action } from '../world/steps.ts';
 import { cachedLabel, fpKey } from '../world/fast.ts';
 import { engineFor } from './drain.ts';
 import { choicesToActions, minimize, toTraceStep, type Found } from './trace.ts';
@@ -101,14 +101,24 @@ export function exploreRandom(
       const s = succ[choices[n] % succ.length];
       steps++;
       let before: World | undefined;
+      const nv = e.nextVec(v, s);
       if (sp || wt) {
         before = e.decode(v);
-        const a = enabledActions(d, cfg, before)[s.k];
+        // The action from the engine's successor (same step, arguments and next world as `enabledActions`'s k-th).
+        let after: World | undefined;
+        const a: Action = {
+          step: s.step,
+          args: s.args,
+          label: s.cand ? s.cand.label : cachedLabel(s.step, s.args),
+          get next() {
+            after ??= e.decode(nv);
+            return after;
+          },
+        };
         if (wt) checker.countStep(before, actionInfo(a.step, a.args, a.label), a.next, want);
         const f = sp ? checker.atStep(before, a, want) : [];
         if (f.length) return f[0];
       }
-      const nv = e.nextVec(v, s);
       if (mon && checker.monitored(s.step)) {
         before ??= e.decode(v);
         const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);

@@ -6,19 +6,61 @@
  *
  * Successors are enumerated in exactly `enabledActions` order (steps in declaration order, arguments
  * in `params` order), so "the k-th enabled action" means the same thing here and there, and traces
- * are rebuilt by re-execution through `enabledActions`. Two ways a step is taken:
- *  - a step with a footprint (`touches`) is memoized on the ids of the snapshots it touches: a hit is
- *    a table lookup giving "disabled" or the changed slots and the fingerprint delta; xstate, the World
- *    object and the design's code run only on a miss;
- *  - any other step runs the design's `enabled`/`apply` on a decoded World, and the next world is
- *    encoded in full. Both rely on the per-machine transition memo inside `send`.
- * The explorer never looks inside a design: it only calls its steps and reads their declared footprints.
+ * are rebuilt by re-execution through `enabledActions`. Every step is memoized (issue 13.1):
+ *  - a step with a footprint (`touches`) on the ids of the snapshots it touches: a hit is a table
+ *    lookup giving "disabled" or the changed slots and the fingerprint delta;
+ *  - any other step on the footprint derived by recording what it reads (src/world/traced.ts): its
+ *    `params`, and its `enabled` and `apply` for each argument tuple, each behind a decision trie over
+ *    the values of exactly the slots it read, in read order. A hit gives the argument tuples, or
+ *    "disabled" or the changed slots.
+ * xstate, the World object and the design's code run only on a miss; a candidate whose memo keeps missing
+ * runs on the plain path for a while (PLAIN, below), which gives the same successor. Mode 'generic' (the old path, kept
+ * as the test oracle) runs every step without a footprint on a decoded World and encodes the next world
+ * in full; mode 'check' (tests) takes the memoized path, recomputes every hit of a derived footprint on
+ * the generic path and compares, and reports a read outside a declared footprint as a model error.
+ * The explorer never looks inside a design: it only calls its steps and reads their footprints.
  */
 import type { Design, StepDef, Args, Role } from '../../models/design.ts';
 import type { World, Json } from '../../models/world.ts';
 import { snapshotId, snapshotById } from '../../models/world.ts';
 import { labelOf, stepsOf, REFUSED } from './steps.ts';
 import type { AnyMachineSnapshot } from 'xstate';
+import { Recorder, lookup, insert, layerOf, PRESENCE, FULL, SET, GKEY, type Slots, type TrieNode } from './traced.ts';
+
+/** How steps without a declared footprint are taken (see the file comment). */
+export type EngineMode = 'traced' | 'generic' | 'check';
+/** The mode new engines get (tests switch it; `engineFor` keeps one engine per design, config and mode). */
+export const engineDefaults: { mode: EngineMode } = { mode: 'traced' };
+/** Trie nodes kept over all steps before the derived-footprint memo is dropped (it refills on misses). */
+const TRIE_LIMIT = 3_000_000;
+const PROF = !!process.env.FC_PROF;
+
+/** A step whose footprint is derived: its `params` memo and, per argument tuple, its effect memo. */
+interface TracedStep {
+  step: StepDef;
+  root: TrieNode<TracedCand[]> | null;
+  byArgs: Map<string, TracedCand>;
+}
+interface TracedCand {
+  step: StepDef;
+  args: Args;
+  label: string;
+  root: TrieNode<Effect | null> | null;
+  /** Memo lookups and misses in the current probe window, and plain runs left before the next one. */
+  looks: number;
+  misses: number;
+  plain: number;
+}
+
+/**
+ * A miss costs about twice a plain run of the step (recording proxies, the trie insert), a hit a small
+ * fraction of one; so a candidate whose memo misses on more than MISS_RATE of a window of PROBE lookups
+ * (its reads keep taking new values, as a job's step reads the set of objects that every spawn changes)
+ * runs PLAIN times on the plain path, then is probed again. Either way the successor is the same.
+ */
+const PROBE = Number(process.env.FC_PROBE ?? 64);
+const MISS_RATE = Number(process.env.FC_MISS_RATE ?? 0.4);
+const PLAIN = Number(process.env.FC_PLAIN ?? 1024);
 
 // ---- hashing ------------------------------------------------------------------------------------
 
@@ -46,6 +88,12 @@ export interface Effect {
   pairs: Int32Array;
   d1: number;
   d2: number;
+  /**
+   * Derived footprints: the globals patch (an id, see `patchG`) the step applies, when it writes the
+   * globals through `setG`; the engine resolves it per state into `pairs` (cached in `res` by globals id).
+   */
+  gp?: number;
+  res?: Map<number, Effect>;
 }
 const DISABLED = null;
 
@@ -160,27 +208,39 @@ export function cachedLabel(step: StepDef, args: Args): string {
   return l;
 }
 
-export class FastEngine {
+export class FastEngine implements Slots {
   /** slot -> object id ('$g' at slot 0). */
   readonly ids: string[] = ['$g'];
   private slotOf = new Map<string, number>([['$g', 0]]);
   private gIds = new Map<string, number>();
   private gObjs: Record<string, Json>[] = [null as unknown as Record<string, Json>];
   private gCache = new WeakMap<object, number>();
-  /** Per step: its static candidates (footprint declared) or null (dynamic). */
-  private plan: ({ step: StepDef; cands: Candidate[] } | { step: StepDef; cands: null })[] = [];
+  /** Per step: its static candidates (footprint declared), or its derived-footprint memo (null: generic). */
+  private plan: (
+    | { step: StepDef; cands: Candidate[]; traced: null }
+    | { step: StepDef; cands: null; traced: TracedStep | null }
+  )[] = [];
+  private readonly rec = new Recorder(this);
+  private trieNodes = 0;
+  private curSet = -1;
+  private setIds = new Map<string, number>();
+  private sidTag: number[] = [0];
+  private machineTags = new Map<object, number>();
   readonly candidates: Candidate[] = [];
   /** Every step declares a footprint. */
   readonly allStatic: boolean;
   /** Number of independence components among the static candidates (POR). */
   readonly components: number;
   memoMisses = 0;
+  /** Derived footprints: memo hits and misses of `params` and of effects, and plain runs (bench figures). */
+  readonly traceStats = { paramHits: 0, paramMisses: 0, hits: 0, misses: 0, plain: 0 };
   private curVec: Int32Array | null = null;
   private curWorld: World | null = null;
 
   constructor(
     readonly design: Design,
     readonly cfg: unknown,
+    readonly mode: EngineMode = engineDefaults.mode,
   ) {
     const w0 = design.init(cfg);
     for (const id in w0.o) this.slot(id);
@@ -188,11 +248,30 @@ export class FastEngine {
     for (const step of stepsOf(design)) {
       if (!step.touches) {
         allStatic = false;
-        this.plan.push({ step, cands: null });
+        const traced = mode === 'generic' ? null : { step, root: null, byArgs: new Map() };
+        this.plan.push({ step, cands: null, traced });
         continue;
       }
       const cands: Candidate[] = [];
-      for (const args of step.params ? step.params(w0, cfg) : [[]]) {
+      let argss: readonly Args[] = [[]];
+      if (step.params) {
+        // A declared footprint promises that `params` depends on the config only: check reads nothing.
+        if (mode === 'check') {
+          this.enter(this.encode(w0), w0);
+          this.rec.begin();
+          try {
+            argss = step.params(this.rec.worldOf(w0), cfg);
+          } finally {
+            this.rec.end();
+          }
+          if (this.rec.rs.length)
+            throw new Error(
+              `${design.name}: params of ${step.name} read '${this.readName(0)}', but a step with a declared ` +
+                `footprint (touches) must take its arguments from the config only`,
+            );
+        } else argss = step.params(w0, cfg);
+      }
+      for (const args of argss) {
         const ts = [...new Set(step.touches(args, cfg))].map((id) => this.slot(id)).sort((a, b) => a - b);
         const c: Candidate = {
           index: this.candidates.length,
@@ -206,8 +285,10 @@ export class FastEngine {
         cands.push(c);
         this.candidates.push(c);
       }
-      this.plan.push({ step, cands });
+      this.plan.push({ step, cands, traced: null });
     }
+    this.curVec = null;
+    this.curWorld = null;
     this.allStatic = allStatic;
     // Independence components: candidates sharing a touched slot are dependent (union-find over slots).
     const parent = new Int32Array(this.ids.length).map((_, i) => i);
@@ -247,9 +328,118 @@ export class FastEngine {
     return s;
   }
 
+  /** The value of a recorded read in the state being expanded (src/world/traced.ts). */
+  valueOf(slot: number, kind: number): number {
+    const v = this.curVec!;
+    if (kind === SET) {
+      if (this.curSet < 0) this.curSet = this.setId(v);
+      return this.curSet;
+    }
+    if (kind === GKEY) return this.gKeyValue(v[0], slot);
+    const x = slot < v.length ? v[slot] : 0;
+    if (kind === FULL) return x;
+    if (kind === PRESENCE) return x === 0 ? 0 : 1;
+    return this.machineTag(x);
+  }
+  private gKeys = new Map<string, number>();
+  private gKeyNames: string[] = [];
+  private gKeyVals: number[][] = [];
+  private gValIds = new Map<string, number>();
+  gkey(k: string): number {
+    let i = this.gKeys.get(k);
+    if (i === undefined) {
+      i = this.gKeyNames.length;
+      this.gKeyNames.push(k);
+      this.gKeys.set(k, i);
+    }
+    return i;
+  }
+  /** The interned value of globals key `ki` in globals `gid` (0: absent). */
+  private gKeyValue(gid: number, ki: number): number {
+    let row = this.gKeyVals[gid];
+    if (!row) {
+      row = [];
+      this.gKeyVals[gid] = row;
+    }
+    const have = row[ki];
+    if (have !== undefined) return have;
+    const g = this.gObjs[gid] ?? {};
+    const k = this.gKeyNames[ki];
+    let x = 0;
+    if (Object.hasOwn(g, k)) {
+      const j = JSON.stringify(g[k]);
+      x = this.gValIds.get(j) ?? this.gValIds.size + 1;
+      this.gValIds.set(j, x);
+    }
+    row[ki] = x;
+    return x;
+  }
+  /** The interned set of objects present in `v`, with their kinds. */
+  private setId(v: Int32Array): number {
+    let k = '';
+    for (let s = 1; s < v.length; s++) if (v[s] !== 0) k += `${s}:${this.machineTag(v[s])},`;
+    let id = this.setIds.get(k);
+    if (id === undefined) {
+      id = this.setIds.size;
+      this.setIds.set(k, id);
+    }
+    return id;
+  }
+  private machineTag(sid: number): number {
+    const t = this.sidTag[sid];
+    if (t !== undefined) return t;
+    const m = snapshotById(sid).machine;
+    let n = this.machineTags.get(m);
+    if (n === undefined) {
+      n = this.machineTags.size + 1;
+      this.machineTags.set(m, n);
+    }
+    this.sidTag[sid] = n;
+    return n;
+  }
+  private patchIds = new Map<string, number>();
+  private patches: Record<string, Json>[] = [];
+  /** The id of a globals patch (the entries a `setG` layer sets, in order). */
+  private patchId(own: ReadonlyMap<string, Json | undefined>): number {
+    const p: Record<string, Json> = {};
+    for (const [k, x] of own) if (x !== undefined) p[k] = x;
+    const key = JSON.stringify(p);
+    let id = this.patchIds.get(key);
+    if (id === undefined) {
+      id = this.patches.length;
+      this.patches.push(p);
+      this.patchIds.set(key, id);
+    }
+    return id;
+  }
+  /** Effect `e` (which patches the globals) in a state whose globals are `gid`: its pairs with slot 0 set. */
+  private resolveG(e: Effect, gid: number): Effect {
+    e.res ??= new Map();
+    let r = e.res.get(gid);
+    if (!r) {
+      // The same object `setG` builds on the plain path: old globals spread, then the patch.
+      const ng = this.gid({ ...(this.gObjs[gid] ?? {}), ...this.patches[e.gp!] });
+      const pairs = new Int32Array(e.pairs.length + 2);
+      pairs.set(e.pairs);
+      pairs[e.pairs.length] = 0;
+      pairs[e.pairs.length + 1] = ng;
+      r = { pairs, d1: 0, d2: 0 };
+      e.res.set(gid, r);
+    }
+    return r;
+  }
+
+  private readName(i: number): string {
+    const s = this.rec.rs[i];
+    const k = this.rec.rk[i];
+    return k === SET ? 'the set of objects' : k === GKEY ? `$g.${this.gKeyNames[s]}` : this.ids[s];
+  }
+
   private gid(g: Record<string, Json>): number {
     let id = this.gCache.get(g);
     if (id !== undefined) return id;
+    // A `setG` result of a recording world (check mode's declared footprints): keep a plain copy.
+    if (layerOf(g)) g = { ...g };
     const k = JSON.stringify(g);
     id = this.gIds.get(k);
     if (id === undefined) {
@@ -304,6 +494,7 @@ export class FastEngine {
   private enter(v: Int32Array, w?: World) {
     this.curVec = v;
     this.curWorld = w ?? null;
+    this.curSet = -1;
   }
   world(): World {
     if (!this.curWorld) this.curWorld = this.decode(this.curVec!);
@@ -312,15 +503,25 @@ export class FastEngine {
 
   /** Run a static candidate for real (memo miss): its effect, or null when disabled. */
   private compute(c: Candidate, v: Int32Array): Effect | null {
-    const w = this.world();
+    const check = this.mode === 'check';
+    const w = check ? this.rec.worldOf(this.world()) : this.world();
     let next: World;
     try {
-      if (!c.step.enabled(w, c.args, this.cfg)) return DISABLED;
-      next = c.step.apply(w, c.args, this.cfg);
-      if (!next) throw new Error(REFUSED);
+      if (check) this.rec.begin();
+      try {
+        if (!c.step.enabled(w, c.args, this.cfg)) next = null as unknown as World;
+        else {
+          next = c.step.apply(w, c.args, this.cfg);
+          if (!next) throw new Error(REFUSED);
+        }
+      } finally {
+        this.rec.end();
+      }
     } catch (e) {
       throw new Error(`${this.design.name}: model error in ${c.label}: ${(e as Error).message}`);
     }
+    if (check) this.checkReads(c);
+    if (!next) return DISABLED;
     const nv = this.encode(next);
     const pairs: number[] = [];
     let d1 = 0,
@@ -345,6 +546,190 @@ export class FastEngine {
       d2 = (d2 + z2(s, b) - z2(s, a)) | 0;
     }
     return { pairs: Int32Array.from(pairs), d1, d2 };
+  }
+
+  /**
+   * Mode 'check': every read of a step with a declared footprint is inside it (the copies `send` and
+   * `spawn` make are no reads, src/world/traced.ts); an enumeration of the objects never is.
+   */
+  private checkReads(c: Candidate) {
+    const rec = this.rec;
+    for (let i = 0; i < rec.rs.length; i++) {
+      const k = rec.rk[i];
+      if (k !== SET && c.slots.includes(k === GKEY ? 0 : rec.rs[i])) continue;
+      throw new Error(
+        `${this.design.name}: ${c.label} read ${rec.rk[i] === SET ? '' : "'"}${this.readName(i)}` +
+          `${rec.rk[i] === SET ? '' : "'"}, which is not in its declared footprint (touches)`,
+      );
+    }
+  }
+
+  readonly profile = new Map<string, number>();
+  private prof(what: string, root: TrieNode<unknown> | null) {
+    let n = root;
+    let i = 0;
+    let why = 'empty';
+    while (n && !n.leaf) {
+      const c = n.kids!.get(this.rec.rv[i]);
+      if (!c) {
+        why = `${['', 'P', 'M', 'F', 'S', 'G'][n.kind]}:${this.readName(i)}@${i}/${this.rec.rs.length}`;
+        break;
+      }
+      n = c;
+      i++;
+    }
+    const k = `${what} ${why}`;
+    this.profile.set(k, (this.profile.get(k) ?? 0) + 1);
+  }
+
+  private noteNodes(n: number) {
+    this.trieNodes += n;
+    if (this.trieNodes <= TRIE_LIMIT) return;
+    for (const p of this.plan)
+      if (p.traced) {
+        p.traced.root = null;
+        for (const c of p.traced.byArgs.values()) c.root = null;
+      }
+    this.trieNodes = 0;
+  }
+
+  /** A derived-footprint step's argument tuples in the current state (memoized on what `params` reads). */
+  private tracedParams(t: TracedStep): TracedCand[] {
+    const hit = lookup(t.root, this);
+    if (hit) {
+      this.traceStats.paramHits++;
+      return hit.result!;
+    }
+    this.traceStats.paramMisses++;
+    const st = t.step;
+    let argss: readonly Args[];
+    if (!st.params) argss = [[]];
+    else {
+      const rw = this.rec.worldOf(this.world());
+      this.rec.begin();
+      try {
+        argss = st.params(rw, this.cfg);
+      } catch (e) {
+        throw new Error(`${this.design.name}: model error in the params of ${st.name}: ${(e as Error).message}`);
+      } finally {
+        this.rec.end();
+      }
+    }
+    const cands: TracedCand[] = [];
+    for (const args of argss) {
+      const key = JSON.stringify(args);
+      let c = t.byArgs.get(key);
+      if (!c) {
+        const a = JSON.parse(key) as Args;
+        c = { step: st, args: a, label: labelOf(st.name, a), root: null, looks: 0, misses: 0, plain: 0 };
+        t.byArgs.set(key, c);
+      }
+      cands.push(c);
+    }
+    if (!st.params) {
+      this.rec.begin();
+      this.rec.end();
+    }
+    if (PROF) this.prof('params ' + st.name, t.root);
+    const [root, n] = insert(t.root, this.rec, cands, `${this.design.name}: params of ${st.name}`);
+    t.root = root;
+    this.noteNodes(n);
+    return cands;
+  }
+
+  /** A derived-footprint candidate's effect in the current state `v` (null: disabled). */
+  private tracedEffect(c: TracedCand, v: Int32Array): Effect | null {
+    const hit = lookup(c.root, this);
+    if (++c.looks === PROBE) {
+      if (c.misses + (hit ? 0 : 1) > MISS_RATE * PROBE && this.mode !== 'check') c.plain = PLAIN;
+      c.looks = 0;
+      c.misses = 0;
+    }
+    if (hit) {
+      this.traceStats.hits++;
+      let e = hit.result!;
+      if (e && e.gp !== undefined) e = this.resolveG(e, v[0]);
+      if (this.mode === 'check') this.verify(c, v, e);
+      return e;
+    }
+    this.memoMisses++;
+    this.traceStats.misses++;
+    c.misses++;
+    const rec = this.rec;
+    const rw = rec.worldOf(this.world());
+    let next: World | null = null;
+    rec.begin();
+    try {
+      if (c.step.enabled(rw, c.args, this.cfg)) {
+        next = c.step.apply(rw, c.args, this.cfg);
+        if (!next) throw new Error(REFUSED);
+      }
+    } catch (e) {
+      throw new Error(`${this.design.name}: model error in ${c.label}: ${(e as Error).message}`);
+    } finally {
+      rec.end();
+    }
+    const eff = next ? this.writes(next, v) : DISABLED;
+    if (PROF) this.prof(c.step.name, c.root);
+    const [root, n] = insert(c.root, rec, eff, `${this.design.name}: ${c.label}`);
+    c.root = root;
+    this.noteNodes(n);
+    const r = eff && eff.gp !== undefined ? this.resolveG(eff, v[0]) : eff;
+    if (this.mode === 'check') this.verify(c, v, r);
+    return r;
+  }
+
+  /**
+   * The slots a step's result writes, from the result alone: an object that is the input's recording
+   * proxy of the same id is a copy; any other object is written, as is any input object the result
+   * lacks. A snapshot moved to another id makes the effect depend on its source: a full read of it.
+   */
+  private writes(next: World, v: Int32Array): Effect {
+    const rec = this.rec;
+    const o = next.o as Record<string, AnyMachineSnapshot>;
+    const pairs: number[] = [];
+    const put = (s: number, val: AnyMachineSnapshot | undefined) => {
+      if (val === undefined) pairs.push(s, 0);
+      else if (val === rec.proxyAt(s)) return;
+      else {
+        const from = rec.proxySlot.get(val);
+        if (from !== undefined) {
+          rec.force(from, FULL);
+          pairs.push(s, from < v.length ? v[from] : 0);
+        } else pairs.push(s, snapshotId(val));
+      }
+    };
+    const lo = layerOf<AnyMachineSnapshot>(o);
+    if (lo && lo.base !== rec.oProxy) throw new Error('the result holds a world of another state');
+    if (lo) for (const [id, val] of lo.own) put(this.slot(id), val);
+    else if (o !== rec.oProxy) {
+      for (const id in o) put(this.slot(id), o[id]);
+      for (let s = 1; s < v.length; s++) if (v[s] !== 0 && !(this.ids[s] in o)) pairs.push(s, 0);
+    }
+    let gp: number | undefined;
+    if (next.g !== rec.gProxy) {
+      const lg = layerOf<Json>(next.g);
+      if (lg && lg.base !== rec.gProxy) throw new Error('the result holds globals of another state');
+      if (lg) gp = this.patchId(lg.own);
+      else pairs.push(0, this.gid(next.g as Record<string, Json>));
+    }
+    return { pairs: Int32Array.from(pairs), d1: 0, d2: 0, gp };
+  }
+
+  /** Mode 'check': a memo hit of a derived footprint equals running the step on the decoded world. */
+  private verify(c: TracedCand, v: Int32Array, e: Effect | null) {
+    const w = this.decode(v);
+    const next = c.step.enabled(w, c.args, this.cfg) ? c.step.apply(w, c.args, this.cfg) : null;
+    const want = next ? Array.from(this.encode(next)) : null;
+    const got = e ? Array.from(this.applyEffect(v, e)) : null;
+    const trim = (a: number[] | null) => {
+      if (a) while (a.length && a[a.length - 1] === 0) a.pop();
+      return a ? a.join(',') : 'disabled';
+    };
+    if (trim(want) !== trim(got))
+      throw new Error(
+        `${this.design.name}: ${c.label}: the derived-footprint memo gave ${trim(got)}, the step ${trim(want)}`,
+      );
   }
 
   /**
@@ -407,27 +792,59 @@ export class FastEngine {
               cand: c,
             });
         }
+      } else if (p.traced) {
+        const cs = this.tracedParams(p.traced);
+        for (let ci = 0; ci < cs.length; ci++) {
+          const c = cs[ci];
+          if (c.plain > 0) {
+            c.plain--;
+            this.traceStats.plain++;
+            const s = this.plainSucc(c.step, c.args, out.length);
+            if (s) out.push(s);
+            continue;
+          }
+          const e = this.tracedEffect(c, v);
+          if (e === null) continue;
+          let n1 = h1,
+            n2 = h2;
+          const pr = e.pairs;
+          for (let j = 0; j < pr.length; j += 2) {
+            const sl = pr[j],
+              b = pr[j + 1],
+              a = sl < v.length ? v[sl] : 0;
+            if (a === b) continue;
+            n1 = (n1 + z1(sl, b) - z1(sl, a)) | 0;
+            n2 = (n2 + z2(sl, b) - z2(sl, a)) | 0;
+          }
+          out.push({ k: out.length, step: c.step, args: c.args, h1: n1, h2: n2, eff: e, vec: null, cand: null });
+        }
       } else {
         const st = p.step;
-        const wd = this.world();
-        for (const args of st.params ? st.params(wd, this.cfg) : [[]]) {
-          let next: World;
-          try {
-            if (!st.enabled(wd, args, this.cfg)) continue;
-            next = st.apply(wd, args, this.cfg);
-            if (!next) throw new Error(REFUSED);
-          } catch (e) {
-            throw new Error(`${this.design.name}: model error in ${labelOf(st.name, args)}: ${(e as Error).message}`);
-          }
-          const nv = this.encode(next);
-          const [n1, n2] = this.hash(nv);
-          out.push({ k: out.length, step: st, args, h1: n1, h2: n2, eff: null, vec: nv, cand: null });
+        for (const args of st.params ? st.params(this.world(), this.cfg) : [[]]) {
+          const s = this.plainSucc(st, args, out.length);
+          if (s) out.push(s);
         }
       }
     }
     this.curVec = null;
     this.curWorld = null;
     return out;
+  }
+
+  /** Run one step on the decoded world (the generic path): its successor with the full next vector, or null. */
+  private plainSucc(st: StepDef, args: Args, k: number): Succ | null {
+    const wd = this.world();
+    let next: World;
+    try {
+      if (!st.enabled(wd, args, this.cfg)) return null;
+      next = st.apply(wd, args, this.cfg);
+      if (!next) throw new Error(REFUSED);
+    } catch (e) {
+      throw new Error(`${this.design.name}: model error in ${labelOf(st.name, args)}: ${(e as Error).message}`);
+    }
+    const nv = this.encode(next);
+    const [n1, n2] = this.hash(nv);
+    return { k, step: st, args, h1: n1, h2: n2, eff: null, vec: nv, cand: null };
   }
 
   private roleLists = new Map<

@@ -1,0 +1,385 @@
+/**
+ * Derived footprints (issue 13.1): a step without a declared footprint is run, on a memo miss, on a
+ * recording World whose `o` and `g` are Proxies. Every read is recorded in order, as a slot of the
+ * state vector (src/world/fast.ts) and how much of it was looked at:
+ *  - PRESENCE: `id in w.o`, `w.o[id]` (whether the object exists);
+ *  - MACHINE: `w.o[id].machine` (its kind: `idsOf`, `kindOf`);
+ *  - FULL: anything else on the snapshot (value, context, tags, the intern id `send` uses), or an
+ *    enumeration of the globals `w.g` (slot 0; `setG` copies them);
+ *  - GKEY: one key of the globals (`w.g[k]`), by the key's index;
+ *  - SET: enumerating `w.o` (for-in, Object.keys/entries, spread): the set of objects with their kinds
+ *    (an enumeration is nearly always `idsOf`, which then asks every object its kind: one read, not n+1).
+ * A step is a deterministic function of what it reads, so the first read is the same in every state,
+ * the second is a function of the first's value, and so on: a decision trie keyed by each read's value
+ * (a verifying-trace memo) is exact even when what is read next depends on what was read. A hit walks
+ * the trie on the state vector and costs one array read and one map lookup per recorded read; the
+ * World, xstate and the design's code run only on a miss.
+ *
+ * The copies `send`, `spawn`, `respawn` and `setG` make (models/world.ts) are no reads: the recording
+ * maps give them a copy method (the COPY key) returning a layer, the input's recording map plus the
+ * entries the step set or dropped; a layer reads through to its input (and records) only for the rest.
+ *
+ * What a step writes is taken from its result: a layer's own entries, and globals as the patch its layer
+ * applies (so a counter's increment does not read the other globals); for a map the design built itself,
+ * an object that is the recording proxy of the same object in the input is a copy (unchanged), anything
+ * else there, and any object missing from the result, is written. So the effect is exact without knowing
+ * which objects the step meant to touch.
+ */
+import type { World, Json } from '../../models/world.ts';
+import type { AnyMachineSnapshot } from 'xstate';
+
+export const PRESENCE = 1;
+export const MACHINE = 2;
+export const FULL = 3;
+export const SET = 4;
+export const GKEY = 5;
+/** The pseudo-slot of a SET read (no object has it). */
+export const SET_SLOT = -1;
+
+/** A trie node: the read it asks for, and a child per value seen; or a leaf with the result. */
+export class TrieNode<R> {
+  slot = 0;
+  kind = 0;
+  kids: Map<number, TrieNode<R>> | null = null;
+  leaf = false;
+  result: R | undefined = undefined;
+}
+
+/** What the engine gives the recorder: slots by object id, and the values reads are keyed by. */
+export interface Slots {
+  slot(id: string): number;
+  readonly ids: readonly string[];
+  /** The value a read of (slot, kind) has in the state being expanded. */
+  valueOf(slot: number, kind: number): number;
+  /** The index of a globals key (GKEY reads). */
+  gkey(k: string): number;
+}
+
+/** Names a World accessor may look up on `w.o` that are not object ids (JSON.stringify, await, inspection). */
+const NOT_IDS = new Set(['toJSON', 'then', 'constructor', 'valueOf', 'toString', 'hasOwnProperty', '__proto__']);
+
+/**
+ * The recording world of one state, and the reads of the current run. `begin` starts a run, `end`
+ * stops recording (proxies then forward without recording, so the result can be encoded).
+ */
+export class Recorder {
+  on = false;
+  readonly rs: number[] = [];
+  readonly rk: number[] = [];
+  readonly rv: number[] = [];
+  private strength: number[] = [];
+  private setRead = false;
+  private gkeys = new Set<number>();
+  /** Proxy -> the slot whose snapshot it wraps (for copies and moves in a result). */
+  readonly proxySlot = new WeakMap<object, number>();
+  world: World | null = null;
+  oProxy: object | null = null;
+  gProxy: object | null = null;
+  private vps: (AnyMachineSnapshot | undefined)[] = [];
+  private base: World | null = null;
+
+  constructor(readonly sl: Slots) {}
+
+  /** Record a read (deduplicated: a weaker read of a slot already read more strongly adds nothing). */
+  read(slot: number, kind: number): void {
+    if (!this.on) return;
+    if (kind === GKEY) {
+      if (this.strength[0] === FULL || this.gkeys.has(slot)) return;
+      this.gkeys.add(slot);
+    } else if (kind === SET) {
+      if (this.setRead) return;
+      this.setRead = true;
+    } else if ((kind === PRESENCE || kind === MACHINE) && this.setRead)
+      return; // the set of objects says which exist and their kinds
+    else {
+      const st = this.strength[slot] ?? 0;
+      if (st >= kind) return;
+      this.strength[slot] = kind;
+    }
+    this.rs.push(slot);
+    this.rk.push(kind);
+    this.rv.push(this.sl.valueOf(slot, kind));
+  }
+
+  /** Record a read even when recording is off (a result that moves one object's snapshot to another id). */
+  force(slot: number, kind: number): void {
+    const on = this.on;
+    this.on = true;
+    this.read(slot, kind);
+    this.on = on;
+  }
+
+  begin(): void {
+    this.rs.length = 0;
+    this.rk.length = 0;
+    this.rv.length = 0;
+    this.strength.length = 0;
+    this.setRead = false;
+    this.gkeys.clear();
+    this.on = true;
+  }
+  end(): void {
+    this.on = false;
+  }
+
+  /** The recording world over `base` (the decoded state); built once per state. */
+  worldOf(base: World): World {
+    if (this.base === base && this.world) return this.world;
+    this.base = base;
+    this.vps = [];
+    const oProxy = new Proxy(base.o as Record<string, AnyMachineSnapshot>, this.oHandler);
+    const gProxy = new Proxy(base.g as Record<string, Json>, this.gHandler);
+    this.oRoot = { base: oProxy, key: null, val: undefined, up: null };
+    this.gRoot = { base: gProxy, key: null, val: undefined, up: null };
+    this.oProxy = oProxy;
+    this.gProxy = gProxy;
+    this.world = { o: oProxy, g: gProxy };
+    return this.world;
+  }
+  private oRoot: Entry<unknown> | null = null;
+  private gRoot: Entry<unknown> | null = null;
+
+  // The state's map handlers, made once (a miss builds no closures); `rec.sl` is read when called, as field
+  // initialisers run before the constructor sets it.
+  private readonly oHandler: ProxyHandler<Record<string, AnyMachineSnapshot>> = (() => {
+    const rec = this;
+    return {
+      get(t, k) {
+        if (k === COPY) return copyMap;
+        if (k === LAYER) return rec.oRoot;
+        if (typeof k !== 'string' || NOT_IDS.has(k)) return Reflect.get(t, k);
+        const s = rec.sl.slot(k);
+        rec.read(s, PRESENCE);
+        return Object.hasOwn(t, k) ? rec.valueProxy(s, t[k]) : undefined;
+      },
+      has(t, k) {
+        if (typeof k === 'string') rec.read(rec.sl.slot(k), PRESENCE);
+        return Reflect.has(t, k);
+      },
+      ownKeys(t) {
+        rec.read(SET_SLOT, SET);
+        return Reflect.ownKeys(t);
+      },
+      getOwnPropertyDescriptor(t, k) {
+        const d = Reflect.getOwnPropertyDescriptor(t, k);
+        if (typeof k !== 'string') return d;
+        const s = rec.sl.slot(k);
+        rec.read(s, PRESENCE);
+        if (d) d.value = rec.valueProxy(s, t[k]);
+        return d;
+      },
+      set: () => false,
+      defineProperty: () => false,
+      deleteProperty: () => false,
+    };
+  })();
+  private readonly gHandler: ProxyHandler<Record<string, Json>> = (() => {
+    const rec = this;
+    const key = (k: string | symbol) => (typeof k === 'string' ? rec.read(rec.sl.gkey(k), GKEY) : rec.read(0, FULL));
+    return {
+      get(t, k) {
+        if (k === COPY) return copyMap;
+        if (k === LAYER) return rec.gRoot;
+        key(k);
+        return Reflect.get(t, k);
+      },
+      has(t, k) {
+        key(k);
+        return Reflect.has(t, k);
+      },
+      ownKeys(t) {
+        rec.read(0, FULL);
+        return Reflect.ownKeys(t);
+      },
+      getOwnPropertyDescriptor(t, k) {
+        rec.read(0, FULL);
+        return Reflect.getOwnPropertyDescriptor(t, k);
+      },
+      set: () => false,
+      defineProperty: () => false,
+      deleteProperty: () => false,
+    };
+  })();
+
+  /** The snapshot of `slot` as a recording proxy (one per slot and state, so copies are recognised). */
+  valueProxy(slot: number, s: AnyMachineSnapshot): AnyMachineSnapshot {
+    let p = this.vps[slot];
+    if (p) return p;
+    let h = this.handlers[slot];
+    if (!h) {
+      h = this.handlerOf(slot);
+      this.handlers[slot] = h;
+    }
+    p = new Proxy(s, h);
+    this.vps[slot] = p;
+    this.proxySlot.set(p, slot);
+    return p;
+  }
+  private handlers: ProxyHandler<AnyMachineSnapshot>[] = [];
+  private handlerOf(slot: number): ProxyHandler<AnyMachineSnapshot> {
+    const rec = this;
+    return {
+      get(t, k, r) {
+        rec.read(slot, k === 'machine' ? MACHINE : FULL);
+        return Reflect.get(t, k, r);
+      },
+      has(t, k) {
+        rec.read(slot, FULL);
+        return Reflect.has(t, k);
+      },
+      ownKeys(t) {
+        rec.read(slot, FULL);
+        return Reflect.ownKeys(t);
+      },
+      getOwnPropertyDescriptor(t, k) {
+        rec.read(slot, FULL);
+        return Reflect.getOwnPropertyDescriptor(t, k);
+      },
+      set: () => false,
+      defineProperty: () => false,
+      deleteProperty: () => false,
+    };
+  }
+
+  /** The proxy of `slot` in this state, if one was handed out. */
+  proxyAt(slot: number): AnyMachineSnapshot | undefined {
+    return this.vps[slot];
+  }
+}
+
+/** The key under which models/world.ts finds a map's copy method (a registered symbol: no import). */
+const COPY = Symbol.for('fencecheck.copy');
+/** The key under which a recording map or a layer gives its newest entry (the chain of the step's own). */
+const LAYER = Symbol('fencecheck.layer');
+
+/** A layer's own entries, newest first: `key` set to `val` (undefined: dropped); the root has key null. */
+interface Entry<T> {
+  readonly base: Record<string, T>;
+  readonly key: string | null;
+  readonly val: T | undefined;
+  readonly up: Entry<T> | null;
+}
+export interface Layer<T> {
+  /** The recording map of the state the step runs on. */
+  readonly base: object;
+  /** Entries set (a value) or dropped (undefined) by the step, in the order first set. */
+  readonly own: ReadonlyMap<string, T | undefined>;
+}
+const NONE = Symbol('none');
+function find<T>(e: Entry<T>, k: string): T | undefined | typeof NONE {
+  for (let x: Entry<T> | null = e; x; x = x.up) if (x.key === k) return x.val;
+  return NONE;
+}
+
+/**
+ * The copy method of a recording map and of a layer (called as a method of the map): the map with
+ * `patch` set and `drop` dropped, a read-only map that answers its own entries itself and reads the
+ * state's recording map (recording) for the others. Enumerating it enumerates that map (a read of all
+ * of it) and applies its own entries.
+ */
+function copyMap<T>(this: object, patch: Record<string, T>, drop?: string): Record<string, T> {
+  let e = (this as { [LAYER]: Entry<T> })[LAYER];
+  if (drop !== undefined) e = { base: e.base, key: drop, val: undefined, up: e };
+  for (const k in patch) e = { base: e.base, key: k, val: patch[k], up: e };
+  return new Proxy({ [LAYER]: e } as unknown as Record<string, unknown>, layerHandler) as Record<string, T>;
+}
+const entryOf = (t: object) => (t as { [LAYER]: Entry<unknown> })[LAYER];
+const desc = (value: unknown) => ({ value, writable: true, enumerable: true, configurable: true });
+const layerHandler: ProxyHandler<Record<string, unknown>> = {
+  get(t, k) {
+    if (k === COPY) return copyMap;
+    const e = entryOf(t);
+    if (k === LAYER) return e;
+    if (typeof k !== 'string') return undefined;
+    const v = find(e, k);
+    return v === NONE ? e.base[k] : v;
+  },
+  has(t, k) {
+    if (typeof k !== 'string') return k === LAYER || k === COPY;
+    const e = entryOf(t);
+    const v = find(e, k);
+    return v === NONE ? k in e.base : v !== undefined;
+  },
+  ownKeys(t) {
+    const e = entryOf(t);
+    const own = ownEntries(e);
+    const keys = Reflect.ownKeys(e.base).filter(
+      (k) => typeof k !== 'string' || own.get(k) !== undefined || !own.has(k),
+    );
+    for (const [k, v] of own) if (v !== undefined && !Object.hasOwn(e.base, k)) keys.push(k);
+    return keys;
+  },
+  getOwnPropertyDescriptor(t, k) {
+    if (typeof k !== 'string') return undefined;
+    const e = entryOf(t);
+    const v = find(e, k);
+    if (v !== NONE) return v === undefined ? undefined : desc(v);
+    const d = Reflect.getOwnPropertyDescriptor(e.base, k);
+    return d ? desc(d.value) : undefined;
+  },
+  set: () => false,
+  defineProperty: () => false,
+  deleteProperty: () => false,
+};
+function ownEntries<T>(e: Entry<T>): Map<string, T | undefined> {
+  const chain: Entry<T>[] = [];
+  for (let x: Entry<T> | null = e; x && x.key !== null; x = x.up) chain.push(x);
+  const own = new Map<string, T | undefined>();
+  for (let i = chain.length - 1; i >= 0; i--) own.set(chain[i].key!, chain[i].val);
+  return own;
+}
+
+/** The base and own entries of a map made by a recording map's copy method (or of a recording map). */
+export function layerOf<T>(m: object): Layer<T> | undefined {
+  const e = (m as { [LAYER]?: Entry<T> })[LAYER];
+  return e ? { base: e.base, own: ownEntries(e) } : undefined;
+}
+
+/** Walk a trie on the current state: the result, or undefined on a miss. */
+export function lookup<R>(root: TrieNode<R> | null, sl: Slots): TrieNode<R> | undefined {
+  let n = root;
+  while (n) {
+    if (n.leaf) return n;
+    n = n.kids!.get(sl.valueOf(n.slot, n.kind)) ?? null;
+  }
+  return undefined;
+}
+
+/**
+ * Insert the recorded reads with their result. The reads must agree with the trie's nodes along the
+ * path (the step is deterministic); a disagreement is a design whose step is not a function of the
+ * world (it reads a clock, a random number or mutable module state), reported as a model error.
+ * Returns the new root and the number of nodes added.
+ */
+export function insert<R>(root: TrieNode<R> | null, rec: Recorder, result: R, what: string): [TrieNode<R>, number] {
+  let added = 0;
+  // The chain from read i down to the leaf (all of it: a miss makes the whole path a hit next time).
+  const mk = (i: number): TrieNode<R> => {
+    const leaf = new TrieNode<R>();
+    leaf.leaf = true;
+    leaf.result = result;
+    let n = leaf;
+    for (let j = rec.rs.length - 1; j >= i; j--) {
+      const p = new TrieNode<R>();
+      p.slot = rec.rs[j];
+      p.kind = rec.rk[j];
+      p.kids = new Map([[rec.rv[j], n]]);
+      n = p;
+    }
+    added += rec.rs.length - i + 1;
+    return n;
+  };
+  if (!root) return [mk(0), added];
+  let n = root;
+  for (let i = 0; ; i++) {
+    if (n.leaf || i === rec.rs.length || n.slot !== rec.rs[i] || n.kind !== rec.rk[i])
+      throw new Error(`${what} is not a function of the world: it read differently in two runs on the same values`);
+    const v = rec.rv[i];
+    const c = n.kids!.get(v);
+    if (!c) {
+      n.kids!.set(v, mk(i + 1));
+      return [root, added];
+    }
+    n = c;
+  }
+}

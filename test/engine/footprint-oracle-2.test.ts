@@ -1,0 +1,3 @@
+import { oracleSuite } from './footprint-oracle.ts';
+
+await oracleSuite(2, 3);
