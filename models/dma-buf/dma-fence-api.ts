@@ -7,6 +7,8 @@
  * - R7  dma_fence_get_status goes through dma_fence_is_signaled (R9), which may signal an array (R41).
  * - R8  enable_signaling first; R10 add_callback returns -ENOENT if the fence is signaled afterwards,
  *       and the callback is then never queued nor called.
+ * - R3  __dma_fence_is_later: a fence without SEQNO64 compares the low 32 bits as a signed difference,
+ *       so a 32-bit timeline (sw_sync) stays ordered across its wrap.
  * - R12 dma_fence_wait_timeout with t == 0 polls: 1 if signaled, 0 if not; t < 0 is -EINVAL.
  * - R14 dma_fence_wait_any_timeout: no fences or t < 0 is -EINVAL; t == 0 returns 1 and the index of
  *       the first signaled fence, else 0.
@@ -35,6 +37,11 @@ export interface KRet {
   w: World;
   ret: number;
   warn?: string;
+}
+
+/** R3 __dma_fence_is_later(f1, f2): SEQNO64 compares plainly, otherwise (s32)(lower_32_bits(f1 - f2)) > 0. */
+export function __dma_fence_is_later(f1: number, f2: number, seqno64: boolean): boolean {
+  return seqno64 ? f1 > f2 : ((f1 - f2) | 0) > 0;
 }
 
 /** R19 dma_fence_is_container: the fence's kind says what it contains (its ops' `contained`). */

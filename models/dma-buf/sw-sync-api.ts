@@ -5,7 +5,7 @@
 import type { World } from '../world.ts';
 import { ctx, has, must, spawn, stateOf } from '../world.ts';
 import { dmaFenceMachine } from './dma-fence.ts';
-import { swSyncTimelineMachine, type SwSyncTimelineContext } from './sw-sync.ts';
+import { swSyncTimelineMachine, swSyncPtSignaled, type SwSyncTimelineContext } from './sw-sync.ts';
 import { dma_fence_context_alloc } from './dma-fence-api.ts';
 
 /** sync_timeline_create: a fresh context (R2), value 0. */
@@ -18,8 +18,9 @@ export function sw_sync_timeline_create(w: World, id: string): World {
  * sync_pt_create(tl, seqno): a 'user'-signalled fence on the timeline's context; born signaled if
  * seqno <= value; a pending pt with the same seqno is returned instead of a new one. Null if closed.
  */
-export function sw_sync_pt_create(w: World, tl: string, seqno: number): { w: World; fence: string | null } {
+export function sw_sync_pt_create(w: World, tl: string, value: number): { w: World; fence: string | null } {
   if (stateOf(w, tl) !== 'open') return { w, fence: null };
+  const seqno = value >>> 0; // sw_sync_create_fence_data.value is a __u32
   const c = ctx<SwSyncTimelineContext>(w, tl);
   const same = c.pts.find((p) => p.seqno === seqno);
   if (same) return { w, fence: same.fence };
@@ -31,7 +32,7 @@ export function sw_sync_pt_create(w: World, tl: string, seqno: number): { w: Wor
     ops: 'sw_sync',
     signaller: 'user',
     owner: tl,
-    signaled: seqno <= c.value,
+    signaled: swSyncPtSignaled(seqno, c.value),
   });
   return { w: must(w, tl, { type: 'SW_SYNC_PT_CREATE', fence: id, seqno }), fence: id };
 }

@@ -24,7 +24,14 @@
  * - `blockingCall` = startWait + join, the synchronous form: a finite timeout returns -ETIME unless
  *   the condition becomes true through timers scheduled before the deadline.
  * A check may update `dev.w` itself (dma_fence_is_signaled may signal an array, R9/R41) but must not
- * call `update` (no re-entrant wake-ups).
+ * call `update` (no re-entrant wake-ups); a check that changes the world wakes the others again.
+ *
+ * Signals: `signalThread(dev, t, { saRestart })` delivers a signal to a thread sleeping interruptibly
+ * (TASK_INTERRUPTIBLE). A kernel wait then returns -ERESTARTSYS (R12, R79); at the syscall boundary that
+ * becomes a transparent restart of the same call with the same arguments (a handler with SA_RESTART,
+ * or libdrm's drmIoctl loop on EINTR, as IGT's igt_while_interruptible relies on), or -EINTR to
+ * userspace without SA_RESTART. Each blocking call says what it does (`interrupt`); a call without one
+ * sleeps uninterruptibly and the signal does not wake it.
  */
 import { emptyWorld, type World } from '../world.ts';
 import {
@@ -45,6 +52,9 @@ export { EINVAL, ENOENT, ETIME, ENOMEM, EOPNOTSUPP, EIO, ECANCELED, ESRCH, EDEAD
 export const EBADF = -9;
 export const EFAULT = -14;
 export const ENOTTY = -25;
+export const EINTR = -4;
+/** The kernel-internal "restart the syscall" code; userspace never sees it (EINTR or a restart instead). */
+export const ERESTARTSYS = -512;
 
 /** What an fd refers to. `kind` is the file type ('sync_file', 'dma_buf', 'sw_sync', 'syncobj', ...). */
 export interface FdEntry {
@@ -64,6 +74,13 @@ export interface Thread<T = number> {
   doneAt?: number;
   check: (dev: Device) => T | undefined;
   onTimeout: T;
+  /**
+   * An interruptible sleep: what a signal does (`saRestart`: the syscall is restarted with the same
+   * arguments). Returns the call's result, or undefined when the restarted call sleeps again.
+   */
+  interrupt?: (dev: Device, saRestart: boolean) => T | undefined;
+  /** Signals delivered while it slept. */
+  signals: number;
 }
 
 interface Timer {
@@ -154,12 +171,19 @@ function finish<T>(dev: Device, t: Thread<T>, r: T): void {
 }
 
 function wake(dev: Device): void {
-  for (const t of dev.threads) {
-    if (t.state !== 'blocked') continue;
-    const r = t.check(dev);
-    if (r !== undefined) finish(dev, t, r);
+  // A check may change the world (a submit thread submitting, an array signaling): wake everyone again
+  // until nothing changes, so the order of the threads does not matter.
+  for (let pass = 0; pass < 1000; pass++) {
+    const before = dev.w;
+    for (const t of dev.threads) {
+      if (t.state !== 'blocked') continue;
+      const r = t.check(dev);
+      if (r !== undefined) finish(dev, t, r);
+    }
+    dev.threads = dev.threads.filter((t) => t.state === 'blocked');
+    if (dev.w === before) return;
   }
-  dev.threads = dev.threads.filter((t) => t.state === 'blocked');
+  throw new Error('wake did not settle: threads keep changing the world');
 }
 
 /** Start a blocking call in another thread (see the file comment for the timeout convention). */
@@ -169,6 +193,7 @@ export function startWait<T>(
   check: (dev: Device) => T | undefined,
   timeoutMs: number,
   onTimeout: T,
+  interrupt?: (dev: Device, saRestart: boolean) => T | undefined,
 ): Thread<T> {
   const infinite = timeoutMs < 0 || timeoutMs === Infinity;
   const t: Thread<T> = {
@@ -178,12 +203,29 @@ export function startWait<T>(
     state: 'blocked',
     check,
     onTimeout,
+    interrupt,
+    signals: 0,
   };
   const r = check(dev);
   if (r !== undefined) finish(dev, t, r);
   else if (!infinite && timeoutMs === 0) finish(dev, t, onTimeout);
   else dev.threads.push(t);
   return t;
+}
+
+/**
+ * Deliver a signal to thread `t` (pthread_kill). True if it woke an interruptible sleep; a finished
+ * thread or an uninterruptible one is not affected. `saRestart` (default true): the handler was
+ * installed with SA_RESTART, or userspace retries on EINTR with the same arguments (drmIoctl).
+ */
+export function signalThread<T>(dev: Device, t: Thread<T>, opts: { saRestart?: boolean } = {}): boolean {
+  if (t.state !== 'blocked' || !t.interrupt) return false;
+  t.signals++;
+  const r = t.interrupt(dev, opts.saRestart ?? true);
+  if (r !== undefined) finish(dev, t, r);
+  dev.threads = dev.threads.filter((x) => x.state === 'blocked');
+  wake(dev);
+  return true;
 }
 
 /** Schedule `fn` (another thread's steps) at virtual time `at` (>= now). */

@@ -31,6 +31,7 @@ import {
   ENOENT,
   EOPNOTSUPP,
   ETIME,
+  EINTR,
 } from './device.ts';
 import { syncFileCreate, syncFileFence } from './sync-file.ts';
 import { ctx, spawn, must, type World } from '../world.ts';
@@ -407,12 +408,14 @@ function waitAsync(
   const f = arrayFind(file, handles);
   if (f.ret) return now(f.ret);
   // WAIT_DEADLINE: dma_fence_set_deadline on each captured fence, a hint the model does not keep (R32).
-  const b = drm_syncobj_array_wait_begin(
-    file.dev.w,
-    f.objs,
-    points ?? f.objs.map(() => 0),
-    flags & ~DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE,
-  );
+  const begin = (objs: string[]) =>
+    drm_syncobj_array_wait_begin(
+      file.dev.w,
+      objs,
+      points ?? objs.map(() => 0),
+      flags & ~DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE,
+    );
+  const b = begin(f.objs);
   update(file.dev, b.w);
   if (b.ret !== undefined) {
     const r: SyncobjWaitResult = { result: b.ret, firstSignaled: b.ret === 0 ? b.first : -1 };
@@ -430,6 +433,20 @@ function waitAsync(
     },
     timeoutMs,
     { result: ETIME, firstSignaled: -1 },
+    (d, saRestart) => {
+      // drm_syncobj_array_wait_timeout: signal_pending -> -ERESTARTSYS, entries dropped. Without
+      // SA_RESTART userspace gets -EINTR; with it the ioctl runs again from the top with the same
+      // arguments: timeout_nsec is absolute (R79), so the deadline is unchanged, and every handle is
+      // looked up and every payload captured anew (a payload replaced meanwhile is the one waited on).
+      if (!saRestart) return { result: EINTR, firstSignaled: -1 };
+      const again = arrayFind(file, handles);
+      if (again.ret) return { result: again.ret, firstSignaled: -1 };
+      const r = begin(again.objs);
+      d.w = r.w;
+      if (r.ret !== undefined) return { result: r.ret, firstSignaled: r.ret === 0 ? r.first : -1 };
+      wait = r.wait;
+      return undefined;
+    },
   );
 }
 

@@ -273,10 +273,16 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .option('--rules', 'the rule map, from the Contract comments, machine descriptions and property rule lists')
     .option('--markdown', 'with --rules: the Markdown table that docs/model.md embeds')
+    .option(
+      '--coverage',
+      'with --rules: only the coverage of hazards H1-H16 by designs and invariants I1-I27 by properties',
+    )
     .action(async (o) => {
       if (o.rules) {
-        const { ruleMap, formatRuleMap, ruleMapMarkdown } = await import('../report/rules.ts');
+        const { ruleMap, formatRuleMap, ruleMapMarkdown, formatCoverage } = await import('../report/rules.ts');
         const m = await ruleMap();
+        if (o.coverage && o.json) return void console.log(JSON.stringify(m.coverage, null, 2));
+        if (o.coverage) return void process.stdout.write(formatCoverage(m.coverage));
         if (o.json) return void console.log(JSON.stringify(m, null, 2));
         return void process.stdout.write(o.markdown ? ruleMapMarkdown(m) : formatRuleMap(m));
       }

@@ -6,6 +6,10 @@
  * - every other mention of a rule id in models/ (rules/, designs/, comments);
  * - the `rules` list of each property, and the designs' expectations and step docs.
  * Rule ids are those of shared/reference/kernel-sync-semantics.md: R (rules), I (invariants), H (hazards).
+ *
+ * The coverage section (issue 16, "Done when"): for each hazard H1-H16 the designs that exercise it, and
+ * for each invariant I1-I27 the properties that state it, or a line of INVARIANTS_OUT_OF_SCOPE saying
+ * why none does. A hazard no design exercises is listed as such: coverage is read, never declared.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -43,6 +47,71 @@ export interface MachineRules {
 export interface RuleMap {
   rules: RuleEntry[];
   machines: MachineRules[];
+  coverage: Coverage;
+}
+
+/** The reference's hazards (§3) and invariants (§2), by count. */
+export const HAZARD_IDS = Array.from({ length: 16 }, (_, i) => `H${i + 1}`);
+export const INVARIANT_IDS = Array.from({ length: 27 }, (_, i) => `I${i + 1}`);
+
+/**
+ * Invariants of kernel-sync-semantics.md §2 that no property states, and why. An id leaves this table
+ * when a property lists it in `rules` (the rules test fails while it is both here and stated).
+ */
+export const INVARIANTS_OUT_OF_SCOPE: Readonly<Record<string, string>> = {
+  I2:
+    'error-before-signal (R6) is the dma_fence machine itself: DMA_FENCE_SET_ERROR is accepted only while ' +
+    'unsignaled and in range, and dma_fence_set_error reports the WARN otherwise (models/dma-buf/' +
+    'dma-fence-api.ts); test/kernel/dma-fence.test.ts checks R6',
+  I3:
+    'status coherence (R7) is computed from the fence state by dma_fence_get_status (dmaFenceStatus), so no ' +
+    'interleaving can break it; test/kernel/dma-fence.test.ts checks R7',
+  I5:
+    'no release with waiters (R15) needs refcounts and frees, which the model does not have (test/kernel/' +
+    'dma-fence.test.ts: "no refcounts in the model"); issue 16 asks for memory-eventually-freed (I5, I6, H12)',
+  I6:
+    'lifetime after signal (R16) is about RCU read sections and driver-owned data, neither modelled ' +
+    '(test/kernel/dma-fence.test.ts); issue 16 asks for memory-eventually-freed (I5, I6, H12)',
+  I12:
+    'no waiting on userspace under kernel locks (R78, R79): no property yet; issue 16 asks for ' +
+    'no-userspace-wait-under-kernel-lock, and H16 (the amdgpu userq wait under drm_exec locks) is its case',
+  I13:
+    'preallocation (R43, R55, R83, R118): dma_resv_add_fence without the lock or a reserved slot throws ' +
+    '(models/dma-buf/dma-resv.ts, the kernel BUG_ON), so skipping it is a model error, not a verdict',
+  I16:
+    'materialization (R81, R84, R87) is the definition the syncobj model computes ' +
+    '(drm_syncobj_point_materialized); test/syncobj/timeline.test.ts checks R81, R84 and R87 against it',
+  I18:
+    'resv usage discipline (R53, R56, R62): promotion is how dma_resv_add_fence replaces entries (R56), and a ' +
+    'container is a WARN it reports; which usage a job adds only over-synchronises (H7, seed 004)',
+  I21:
+    'LR isolation (R118, R121): no property yet; compute-lr-mode publishes no dma_fence for LR work (R121) ' +
+    'and holds umf-never-blocks-dma-fence (I9), but nothing checks that an LR fence never reaches a resv, ' +
+    'a syncobj or a sync_file',
+  I24:
+    'TDR coverage (R98): models/drm-sched arms the TDR whenever pending_list is non-empty and a timeout is ' +
+    'set; single-fifo-no-tdr shows the missing TDR through finite-time (I10)',
+};
+
+export interface HazardCoverage {
+  id: string;
+  /** Designs citing the hazard in their source, summary or an expectation's why. */
+  designs: string[];
+  /** Designs that violate a property whose `rules` cite it: 'design (via property)'. */
+  violating: string[];
+}
+
+export interface InvariantCoverage {
+  id: string;
+  /** Properties whose `rules` list it. */
+  properties: string[];
+  /** Why no property states it (INVARIANTS_OUT_OF_SCOPE), or null. */
+  outOfScope: string | null;
+}
+
+export interface Coverage {
+  hazards: HazardCoverage[];
+  invariants: InvariantCoverage[];
 }
 
 export function compareRuleIds(a: string, b: string): number {
@@ -150,6 +219,27 @@ export async function ruleMap(): Promise<RuleMap> {
   }
 
   const { designs, properties } = await registry();
+  const hazards = new Map(HAZARD_IDS.map((id) => [id, { id, designs: [] as string[], violating: [] as string[] }]));
+  for (const d of designs.values()) {
+    for (const id of idsIn([d.source, d.summary, ...Object.values(d.expect).map((e) => e.why)].join('\n')))
+      if (hazards.has(id)) add(hazards.get(id)!.designs, d.name);
+    for (const [p, e] of Object.entries(d.expect))
+      if (e.verdict === 'violates')
+        for (const id of (properties.get(p)?.rules ?? []).flatMap(idsIn))
+          if (hazards.has(id) && !hazards.get(id)!.designs.includes(d.name))
+            add(hazards.get(id)!.violating, `${d.name} (via ${p})`);
+  }
+  // A design that cites the hazard itself is listed once, as citing it.
+  for (const h of hazards.values()) h.violating = h.violating.filter((v) => !h.designs.includes(v.split(' ')[0]));
+  const stating = (id: string) => [...properties.values()].filter((p) => p.rules.flatMap(idsIn).includes(id));
+  const coverage: Coverage = {
+    hazards: [...hazards.values()].map((h) => ({ ...h, designs: h.designs.sort(), violating: h.violating.sort() })),
+    invariants: INVARIANT_IDS.map((id) => ({
+      id,
+      properties: stating(id).map((p) => p.name),
+      outOfScope: INVARIANTS_OUT_OF_SCOPE[id] ?? null,
+    })),
+  };
   for (const p of properties.values())
     for (const id of p.rules) for (const x of idsIn(id)) add(get(x).properties, p.name);
   for (const d of designs.values()) {
@@ -161,7 +251,25 @@ export async function ruleMap(): Promise<RuleMap> {
     ].join('\n');
     for (const id of idsIn(text)) add(get(id).designs, d.name);
   }
-  return { rules: [...rules.values()].sort((a, b) => compareRuleIds(a.id, b.id)), machines };
+  return { rules: [...rules.values()].sort((a, b) => compareRuleIds(a.id, b.id)), machines, coverage };
+}
+
+/** The coverage section of `fencecheck list --rules`. */
+export function formatCoverage(c: Coverage): string {
+  const out = ['coverage: hazards (kernel-sync-semantics.md §3) and the designs that exercise them'];
+  for (const h of c.hazards) {
+    if (!h.designs.length && !h.violating.length) out.push(`  ${h.id.padEnd(4)} NO DESIGN exercises it yet`);
+    if (h.designs.length) out.push(`  ${h.id.padEnd(4)} cited by: ${list(h.designs, 8)}`);
+    if (h.violating.length)
+      out.push(`  ${h.designs.length ? '    ' : h.id.padEnd(4)} violating: ${list(h.violating, 4)}`);
+  }
+  out.push('coverage: invariants (§2) and the properties that state them');
+  for (const i of c.invariants) {
+    const why = i.outOfScope ?? 'NO PROPERTY, and INVARIANTS_OUT_OF_SCOPE gives no reason';
+    const stale = i.outOfScope ? ' (its out-of-scope line is stale: delete it)' : '';
+    out.push(`  ${i.id.padEnd(4)} ${i.properties.length ? list(i.properties, 8) + stale : `out of scope: ${why}`}`);
+  }
+  return out.join('\n') + '\n';
 }
 
 const list = (l: string[], max = 6) =>
@@ -177,7 +285,7 @@ export function formatRuleMap(m: RuleMap): string {
     if (r.designs.length) out.push(`      designs: ${list(r.designs)}`);
     if (r.citedIn.length) out.push(`      cited in: ${list(r.citedIn)}`);
   }
-  return out.join('\n') + '\n';
+  return out.join('\n') + '\n\n' + formatCoverage(m.coverage);
 }
 
 const md = (s: string) => s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\n/g, ' ');
@@ -208,6 +316,15 @@ export function ruleMapMarkdown(m: RuleMap): string {
         `${md(list(r.machines, 4))} | ${code(r.properties)} | ${list(r.designs, 4)} |`,
     );
   }
+  out.push('', '### Coverage: hazards by designs, invariants by properties', '');
+  out.push('| id | designs citing it | designs violating a property that cites it |', '| --- | --- | --- |');
+  for (const h of m.coverage.hazards)
+    out.push(`| ${h.id} | ${h.designs.length ? list(h.designs, 6) : '**none yet**'} | ${list(h.violating, 4)} |`);
+  out.push('', '| invariant | properties stating it | or: why none does |', '| --- | --- | --- |');
+  for (const i of m.coverage.invariants)
+    out.push(
+      `| ${i.id} | ${code(i.properties)} | ${i.properties.length ? '' : md(i.outOfScope ?? '**no reason given**')} |`,
+    );
   return out.join('\n') + '\n';
 }
 
