@@ -107,8 +107,14 @@ function happensBefore(w: World, id: string, recs: Map<string, AccessView>): Set
 }
 
 /** Two conflicting accesses on different queues, neither over: the situation the property judges. */
-function conflictingInFlight(w: World): boolean {
-  const recs = accessView(w).filter((r) => !signaled(w, r.end));
+/**
+ * The witness: two queues have touched one buffer, at least one writing. That is where ordering is
+ * needed, by a fence chain, by the CPU waiting for completion, or by neither (the bug); a design whose
+ * queues never share a buffer says nothing about hazards. (Counting only pairs in flight at once would
+ * miss every design that orders by completion: those never have both in flight, by construction.)
+ */
+function conflictingAcrossQueues(w: World): boolean {
+  const recs = accessView(w);
   for (let i = 0; i < recs.length; i++)
     for (let k = i + 1; k < recs.length; k++)
       if (recs[i].queue !== recs[k].queue && conflict(recs[i].acc, recs[k].acc)) return true;
@@ -123,10 +129,9 @@ export default defineProperty({
     'Two GPU accesses to one BO, at least one a write, are ordered by a happens-before chain of fences (implicit or ' +
     'explicit), by the order of one in-order queue, or by completion before submission.',
   needs: ['dma_resv'],
-  // Judged only where declared: it reads access records, which only the sharing and present designs write.
   witness: {
-    what: 'two conflicting accesses in flight on different queues',
-    state: (w) => conflictingInFlight(w),
+    what: 'two queues touched one buffer, at least one writing',
+    state: (w) => conflictingAcrossQueues(w),
   },
   step: (before, a, after) => {
     const recs = new Map(accessView(after).map((r) => [r.id, r]));

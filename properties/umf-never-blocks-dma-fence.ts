@@ -15,7 +15,8 @@ const live = (w: World, id: string) => {
   const s = w.o[id];
   return !(s && isFence(s) && s.hasTag('signaled'));
 };
-const isUmf = (w: World, id: string) => w.o[id]?.machine.id === 'user_memory_fence';
+// the reference world's u[i] (rw_umf) is a user memory fence too
+const isUmf = (w: World, id: string) => ['user_memory_fence', 'rw_umf'].includes(w.o[id]?.machine.id ?? '');
 
 /** I23: a userq fence of a queue with hang detection is bounded, so I9 exempts it. */
 function exempt(w: World, fence: string): boolean {

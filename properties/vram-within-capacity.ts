@@ -22,7 +22,9 @@ export default defineProperty({
       idsOf(w, 'ttm_buffer_object').filter((b) => stateOf(w, b) !== 'freed' && bo(w, b).placement === 'VRAM').length >=
         cfg.vramSlots,
   },
-  state: (w, cfg: { vramSlots: number }) => {
+  state: (w, cfg: { vramSlots?: number }) => {
+    // a design with no VRAM capacity (no `vramSlots`: every BO fits) has nothing to exceed
+    if (typeof cfg.vramSlots !== 'number') return null;
     const resident = idsOf(w, 'ttm_buffer_object').filter(
       (b) => stateOf(w, b) !== 'freed' && bo(w, b).placement === 'VRAM',
     );

@@ -210,10 +210,11 @@ export async function checkPlan(
 }
 
 /** Does a cell pass? As expected, and a 'holds' that rests on a reached precondition (issue 11.2). */
-export function cellMatches(c: Pick<Cell, 'expected' | 'observed' | 'reached'>): boolean {
+export function cellMatches(c: Pick<Cell, 'expected' | 'observed' | 'reached'> & { partial?: string | null }): boolean {
   if (c.expected === 'n/a') return c.observed === 'n/a';
   if (c.expected === null || c.expected !== c.observed) return false;
-  return c.observed !== 'holds' || c.reached !== 0;
+  // a partial 'holds' is already not a pass (exit 3); vacuity is judged on complete runs
+  return c.observed !== 'holds' || c.reached !== 0 || !!c.partial;
 }
 
 export function statusOf(c: Pick<Cell, 'observed' | 'reached' | 'partial'>): CellStatus {

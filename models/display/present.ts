@@ -138,7 +138,7 @@ function client_render(w: World, cfg: PresentConfig, client: string): World {
   // the GPU waits on nothing (the client waited for the buffer's release on the CPU).
   // hazard-free orders records by queue (the ring the job runs on), not by client: two queues are unordered
   w = setG(w, {
-    [`access:${job}`]: { proc: client, queue: ringOf(client, k % cfg.queues), acc: [[buf, 'w']], deps: [] },
+    [`access:${job}`]: { proc: client, queue: ringOf(client, k % cfg.queues), seq: k, acc: [[buf, 'w']], deps: [] },
   });
   return modeOf(cfg).attachRender(w, client, buf, fence, k);
 }

@@ -56,13 +56,13 @@ describe('partial runs are not a pass', () => {
       '--engine',
       'random',
       '--runs',
-      '3',
+      '30',
       '--depth',
-      '7',
+      '40',
       '--no-metrics',
     );
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/holds\s+ok\s+random\s+\S+\s+3 runs x <= 7 steps/);
+    expect(r.out).toMatch(/holds\s+ok\s+random\s+[1-9]\d*\s+30 runs x <= 40 steps/);
   });
 });
 
@@ -95,6 +95,8 @@ describe('asking for what is not there', () => {
       '--seed',
       String(2 ** 32 - 1),
     );
-    expect(ok.code).toBe(0);
+    // accepted: it ran (one short run may not reach one-shot's precondition: vacuous is exit 1, not 2)
+    expect([0, 1]).toContain(ok.code);
+    expect(ok.err).toBe('');
   });
 });

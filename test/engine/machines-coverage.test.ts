@@ -21,6 +21,7 @@ describe('@xstate/graph transition coverage', () => {
       { type: 'DMA_FENCE_SET_ERROR', error: 5 },
       { type: 'DMA_FENCE_SIGNAL' },
       { type: 'DMA_FENCE_PUBLISH' },
+      { type: 'DMA_FENCE_SET_USER_BIT', bit: 'b0' },
     ]);
     expect(r.uncovered).toEqual([]);
     expect(r.states).toBeGreaterThan(4);
@@ -49,6 +50,8 @@ describe('@xstate/graph transition coverage', () => {
   test('gpu_ring: emit, complete, hang, reset', () => {
     const r = coverTransitions(gpuRingMachine, (s) => [
       ...(s.context.fifo.length < 2 ? [{ type: 'GPU_RING_EMIT', fence: `h${s.context.fifo.length}` }] : []),
+      ...(s.context.fifo.length < 2 ? [{ type: 'GPU_RING_EMIT', fence: `l${s.context.fifo.length}`, steps: 2 }] : []),
+      { type: 'GPU_RING_PROGRESS' },
       { type: 'GPU_RING_COMPLETE' },
       { type: 'GPU_RING_HANG' },
       { type: 'GPU_RING_RESET' },
