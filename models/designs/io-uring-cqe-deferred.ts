@@ -26,8 +26,24 @@ export default defineDesign({
       why: 'the worker may wait in reclaim on a job fence, but no fence waits on the worker (R22)',
     },
     'signalling-section-discipline': {
-      verdict: 'holds',
-      why: 'the callback takes no lock and allocates nothing; the worker that may reclaim signals no fence (R22, R24)',
+      verdict: 'n/a',
+      why: 'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a step)) in small+default: exploration (issue 11.2)',
+    },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: 'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: exploration (issue 11.2)',
+    },
+    'innocent-context-survives': {
+      verdict: 'n/a',
+      why: 'never reached here (a context killed or a job cancelled) in small+default: exploration (issue 11.2)',
+    },
+    'no-priority-inversion': {
+      verdict: 'n/a',
+      why: 'never reached here (ready entities of different priorities compete for a ring) in small+default: exploration (issue 11.2)',
+    },
+    'no-userspace-wait-under-kernel-lock': {
+      verdict: 'n/a',
+      why: 'never reached here (a kernel thread waiting on userspace) in small+default: exploration (issue 11.2)',
     },
   },
 });

@@ -70,8 +70,11 @@ export default defineDesign<PresentConfig>({
       why: 'return fences signal at flip-done of the replacing commit, or after drm_file_release turned the planes off',
     },
     'hazard-free': {
-      verdict: 'holds',
-      why: 'a buffer is rewritten only after its return fence, signalled after a flip that needed its submit fence',
+      verdict: 'violates',
+      why:
+        'finding (default scope, 2 queues): when the compositor crashes the kernel signals its owed return fences at ' +
+        'once (002 crash rule), before the frame it returns finished rendering; the client re-renders that buffer on ' +
+        'its other queue while the first render still writes it. Return must wait for the submit fence',
     },
     'displayed-content-complete': {
       verdict: 'holds',

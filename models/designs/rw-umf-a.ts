@@ -35,5 +35,23 @@ export default defineDesign<RwUmfConfig>({
         'a published finished fence depends on a UMF; with userspace stopped (or the evictor deadlocked) it never ' +
         'signals (R30)',
     },
+    'acyclic-waits': {
+      verdict: 'violates',
+      why:
+        "design A: the evictor waits on a finished fence that waits (wrapped) on a UMF that only the evictor's " +
+        'own ring can cause to be written: the deadlock, as a wait-for cycle (H1, I7)',
+    },
+    'context-order': {
+      verdict: 'holds',
+      why: 'shown by exploration (applies by default, issue 14.2); two fences of one context in flight, the earlier one unsignalled: reached 6477 times',
+    },
+    'one-shot': {
+      verdict: 'holds',
+      why: 'shown by exploration (applies by default, issue 14.2); a step taken while some fence is signaled: reached 6005 times',
+    },
+    'umf-never-blocks-dma-fence': {
+      verdict: 'violates',
+      why: "design A wraps the UMF in the job's dma_fence, published in resv(BO_i): a dma_fence gated on a user fence (I9, R30)",
+    },
   },
 });

@@ -192,5 +192,17 @@ export default defineDesign<SelfDeadlockConfig>({
       verdict: 'holds',
       why: "the other process's points arrive in order; no client point ever reaches T (R82, I14)",
     },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: 'never reached here (a job completes after one of its dependencies signaled with an error) in default+large: exploration (issue 11.2)',
+    },
+    'innocent-context-survives': {
+      verdict: 'holds',
+      why: 'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 432 times',
+    },
+    'no-priority-inversion': {
+      verdict: 'n/a',
+      why: 'never reached here (ready entities of different priorities compete for a ring) in default+large: exploration (issue 11.2)',
+    },
   },
 });

@@ -215,5 +215,17 @@ export default defineDesign<TimelineConfig>({
       why: 'a batch signalling v waits on v-1, so points reach the kernel in order and QUERY only grows (I14)',
     },
     'chain-prefix-closed': { verdict: 'holds', why: 'a chain node signals only after every earlier link (R45)' },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: 'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: exploration (issue 11.2)',
+    },
+    'innocent-context-survives': {
+      verdict: 'holds',
+      why: 'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 421 times',
+    },
+    'no-priority-inversion': {
+      verdict: 'n/a',
+      why: 'never reached here (ready entities of different priorities compete for a ring) in small+default: exploration (issue 11.2)',
+    },
   },
 });

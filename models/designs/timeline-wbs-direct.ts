@@ -120,5 +120,17 @@ export default defineDesign<TimelineConfig>({
         'chains still signal in prefix order (R45); the damage is in what the points resolve to, not in signal ' +
         'order',
     },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: 'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: exploration (issue 11.2)',
+    },
+    'innocent-context-survives': {
+      verdict: 'holds',
+      why: 'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 49 times',
+    },
+    'no-priority-inversion': {
+      verdict: 'n/a',
+      why: 'never reached here (ready entities of different priorities compete for a ring) in small+default: exploration (issue 11.2)',
+    },
   },
 });

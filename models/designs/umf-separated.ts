@@ -313,5 +313,13 @@ export default defineDesign<UmfSeparatedConfig>({
       verdict: 'holds',
       why: 'only a context that hung itself is reset; waiting on a UMF is never timed out by the kernel (R20)',
     },
+    'hazard-free': {
+      verdict: 'n/a',
+      why: 'never reached here (two queues touched one buffer, at least one writing) in default+default: exploration (issue 11.2)',
+    },
+    'memory-eventually-freed': {
+      verdict: 'n/a',
+      why: 'never reached here (a fence or BO released by its owner) in default+default: exploration (issue 11.2)',
+    },
   },
 });

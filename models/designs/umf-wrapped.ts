@@ -219,5 +219,25 @@ export default defineDesign<UmfWrappedConfig>({
       verdict: 'holds',
       why: 'jobs run only on resident BOs and moves wait for their fences (I19)',
     },
+    'errors-propagate': {
+      verdict: 'n/a',
+      why: 'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: exploration (issue 11.2)',
+    },
+    'hazard-free': {
+      verdict: 'n/a',
+      why: 'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration (issue 11.2)',
+    },
+    'innocent-context-survives': {
+      verdict: 'holds',
+      why: 'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 58 times',
+    },
+    'memory-eventually-freed': {
+      verdict: 'n/a',
+      why: 'never reached here (a fence or BO released by its owner) in small+default: exploration (issue 11.2)',
+    },
+    'no-priority-inversion': {
+      verdict: 'n/a',
+      why: 'never reached here (ready entities of different priorities compete for a ring) in small+default: exploration (issue 11.2)',
+    },
   },
 });

@@ -175,5 +175,13 @@ export default defineDesign<UserqConfig>({
         'seed 002 (Vetter): a timer "fundamentally can\'t tell has deadlocked from is still doing useful ' +
         'computations"; it resets a queue merely waiting on a slow producer (R124)',
     },
+    'hazard-free': {
+      verdict: 'n/a',
+      why: 'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration (issue 11.2)',
+    },
+    'memory-eventually-freed': {
+      verdict: 'n/a',
+      why: 'never reached here (a fence or BO released by its owner) in small+default: exploration (issue 11.2)',
+    },
   },
 });

@@ -31,8 +31,8 @@ export default defineDesign<PreemptWorkConfig>({
       why: "its precondition never occurs in this design's world (0 states reached at default)",
     },
     'signalling-section-discipline': {
-      verdict: 'holds',
-      why: 'the work takes no lock; the rebind thread holds vm->lock outside any signalling section (I11)',
+      verdict: 'n/a',
+      why: 'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a step)) in default+large: exploration (issue 11.2)',
     },
     'acyclic-waits': { verdict: 'holds', why: 'the rebind thread waits on the wq, the wq on nothing (I7)' },
     'finite-time': { verdict: 'holds', why: 'every enabled preempt fence is signalled by the ordered wq (I20)' },
