@@ -76,7 +76,8 @@ export default defineMonitor<Counts>({
         const low = ctx<DrmSchedEntityContext>(before, ran).queue[0];
         violation ??=
           `${e} (${entityPriority(before, e)}) has its job ${job} ready, but ${a.label} ran ${low} of ` +
-          `${ran} (${entityPriority(before, ran)}) before it: ${n} lower-priority job${n === 1 ? '' : 's'} (bound ${k})`;
+          `${ran} (${entityPriority(before, ran)}) before it: ` +
+          `${n} lower-priority job${n === 1 ? '' : 's'} (bound ${k})`;
       }
     }
     return { state: out, violation };

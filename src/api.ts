@@ -2,7 +2,7 @@
  * The programmatic API the CLI and the tests share: list, check, replay.
  */
 import type { Design, Verdict } from '../models/design.ts';
-import { temporalOf } from '../properties/property.ts';
+import { temporalOf, type Property } from '../properties/property.ts';
 import type { Json } from '../models/world.ts';
 import { worldImage } from '../models/world.ts';
 import { registry } from './registry.ts';
@@ -13,7 +13,7 @@ import { exploreAuto } from './explore/parallel.ts';
 import { evaluateMetrics, type MetricResult } from './report/metrics.ts';
 import { exploreRandom } from './explore/random.ts';
 import { findAction } from './world/steps.ts';
-import type { Found } from './explore/trace.ts';
+import { firstViolation, type Found } from './explore/trace.ts';
 import { saveTrace } from './counterexample/store.ts';
 import type { TraceFile } from './counterexample/itf.ts';
 import { InputError } from './counterexample/replay.ts';
@@ -209,6 +209,19 @@ export async function checkPlan(
   return plan.filter((c) => c.properties.length);
 }
 
+/**
+ * A graph-liveness counterexample that ends in a stuck state walks its kernel, GPU and timer steps to
+ * it; when the fair drain from an earlier state of that path already shows the violation, the trace is
+ * cut there and the drain recorded, as a drain-found trace is (so every finite trace is judged the same
+ * way, and stays 1-minimal). Lassos, and violations only some other fair schedule shows, are kept.
+ */
+function drainPrefix(d: Design, cfg: unknown, f: Found, p: Property): Found {
+  if (p.kind !== 'drain' || f.loop !== undefined) return f;
+  const fv = firstViolation(d, cfg, new Checker(d, cfg, [p]), f.actions, p.name);
+  if (!fv || fv.at >= f.actions.length - 1) return f;
+  return { ...f, actions: f.actions.slice(0, fv.at + 1), message: fv.finding.message, drain: fv.finding.drain };
+}
+
 /** Does a cell pass? As expected, and a 'holds' that rests on a reached precondition (issue 11.2). */
 export function cellMatches(c: Pick<Cell, 'expected' | 'observed' | 'reached'> & { partial?: string | null }): boolean {
   if (c.expected === 'n/a') return c.observed === 'n/a';
@@ -323,7 +336,7 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
         ...extra,
       }) as Cell;
     const record = (
-      f: Found,
+      found: Found,
       eng: 'random' | 'exhaustive',
       config: string,
       cfg: unknown,
@@ -331,6 +344,7 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
       path: string | null,
       stats: Partial<Cell>,
     ) => {
+      const f = drainPrefix(d, cfg, found, properties.get(found.property)!);
       let trace: string | null = null;
       if (o.save) trace = saveTrace(toTraceFile(d, config, cfg, f, eng, seed, path)).path;
       done.set(

@@ -226,7 +226,9 @@ export default defineDesign<ComputeLrConfig>({
     },
     'umf-never-blocks-dma-fence': {
       verdict: 'n/a',
-      why: 'never reached here (something waits on an unwritten user memory fence) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (something waits on an unwritten user memory fence) in small+default: exploration (issue ' +
+        '11.2)',
     },
     'innocent-context-survives': {
       verdict: 'holds',
@@ -247,7 +249,9 @@ export default defineDesign<ComputeLrConfig>({
     },
     'context-order': {
       verdict: 'n/a',
-      why: 'never reached here (two fences of one context in flight, the earlier one unsignalled) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (two fences of one context in flight, the earlier one unsignalled) in small+default: ' +
+        'exploration (issue 11.2)',
     },
     'crashed-producer-releases': {
       verdict: 'n/a',
@@ -255,7 +259,9 @@ export default defineDesign<ComputeLrConfig>({
     },
     'hazard-free': {
       verdict: 'n/a',
-      why: 'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration ' +
+        '(issue 11.2)',
     },
     'memory-eventually-freed': {
       verdict: 'n/a',

@@ -27,11 +27,15 @@ export default defineDesign({
     },
     'signalling-section-discipline': {
       verdict: 'n/a',
-      why: 'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a step)) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a ' +
+        'step)) in small+default: exploration (issue 11.2)',
     },
     'errors-propagate': {
       verdict: 'n/a',
-      why: 'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: ' +
+        'exploration (issue 11.2)',
     },
     'innocent-context-survives': {
       verdict: 'n/a',
@@ -39,7 +43,9 @@ export default defineDesign({
     },
     'no-priority-inversion': {
       verdict: 'n/a',
-      why: 'never reached here (ready entities of different priorities compete for a ring) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
+        'exploration (issue 11.2)',
     },
     'no-userspace-wait-under-kernel-lock': {
       verdict: 'n/a',

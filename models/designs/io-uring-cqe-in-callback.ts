@@ -61,7 +61,9 @@ export default defineDesign<IoUringConfig>({
     },
     'errors-propagate': {
       verdict: 'n/a',
-      why: 'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: ' +
+        'exploration (issue 11.2)',
     },
     'innocent-context-survives': {
       verdict: 'n/a',
@@ -69,7 +71,9 @@ export default defineDesign<IoUringConfig>({
     },
     'no-priority-inversion': {
       verdict: 'n/a',
-      why: 'never reached here (ready entities of different priorities compete for a ring) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
+        'exploration (issue 11.2)',
     },
     'no-userspace-wait-under-kernel-lock': {
       verdict: 'n/a',

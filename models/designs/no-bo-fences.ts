@@ -276,7 +276,9 @@ export default defineDesign<NoBoFencesConfig>({
     },
     'umf-never-blocks-dma-fence': {
       verdict: 'violates',
-      why: "seed 002 \u00a73.1: the halt-everything eviction's move fence waits for proc1's queue to idle, which spins on umf0: a dma_fence behind a user fence (R30, finding)",
+      why:
+        "seed 002 \u00a73.1: the halt-everything eviction's move fence waits for proc1's queue to idle, which spins " +
+        'on umf0: a dma_fence behind a user fence (R30, finding)',
     },
     // TTM's own guarantees (models/ttm/ttm-bo.ts); an entry after this line overrides one
     ...TTM_EXPECTATIONS,

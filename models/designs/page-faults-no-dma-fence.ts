@@ -8,7 +8,8 @@
  *   so no TDR (seed 002: "The only sync model that works together with page faults is userspace fence
  *   based sync").
  * Source: R31 (dma-buf.rst "Recoverable Hardware Page Faults"); H5; seed 002 (Vetter on page faults).
- * Changes: relative to page-faults-with-dma-fence, `mitigation: 'no-dma-fence'`: the 3D work goes to LR gpu_contexts (DRM_IOCTL_XE_EXEC) instead of drm_sched jobs (DRM_IOCTL_SUBMIT).
+ * Changes: relative to page-faults-with-dma-fence, `mitigation: 'no-dma-fence'`: the 3D work goes to LR gpu_contexts
+ *   (DRM_IOCTL_XE_EXEC) instead of drm_sched jobs (DRM_IOCTL_SUBMIT).
  */
 import { defineDesign } from '../design.ts';
 import base, { PAGE_FAULT_SCOPES, pageFaultConfig, type PageFaultConfig } from './page-faults-with-dma-fence.ts';
@@ -19,7 +20,8 @@ export default defineDesign<PageFaultConfig>({
   ...base,
   name: 'page-faults-no-dma-fence',
   summary:
-    'Page faults with userspace fences only: the 3D work is long-running too, so no dma_fence exists for reclaim to wait on (seed 002).',
+    'Page faults with userspace fences only: the 3D work is long-running too, so no dma_fence exists for reclaim to ' +
+    'wait on (seed 002).',
   source: 'R31, H5 (dma-buf.rst "Recoverable Hardware Page Faults"); seed 002',
   configs: {
     small: pageFaultConfig(m, PAGE_FAULT_SCOPES.small),
@@ -38,15 +40,21 @@ export default defineDesign<PageFaultConfig>({
     'preempt-fence-bounded': base.expect['preempt-fence-bounded'],
     'eviction-after-fences': {
       verdict: 'n/a',
-      why: 'never reached here (a BO starts moving or is freed while its resv has held fences) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (a BO starts moving or is freed while its resv has held fences) in default+large: ' +
+        'exploration (issue 11.2)',
     },
     'hazard-free': {
       verdict: 'n/a',
-      why: 'never reached here (two queues touched one buffer, at least one writing) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (two queues touched one buffer, at least one writing) in default+large: exploration ' +
+        '(issue 11.2)',
     },
     'hw-access-resident': {
       verdict: 'n/a',
-      why: 'never reached here (hardware work using a BO while some BO is outside VRAM) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (hardware work using a BO while some BO is outside VRAM) in default+large: exploration ' +
+        '(issue 11.2)',
     },
     'memory-eventually-freed': {
       verdict: 'n/a',
@@ -66,7 +74,9 @@ export default defineDesign<PageFaultConfig>({
     },
     'signalling-section-discipline': {
       verdict: 'n/a',
-      why: 'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a step)) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a ' +
+        'step)) in default+large: exploration (issue 11.2)',
     },
     'vram-within-capacity': {
       verdict: 'n/a',

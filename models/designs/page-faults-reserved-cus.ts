@@ -6,7 +6,8 @@
  *   only its own CUs. The 3D job completes; the shrinker's wait on its fence ends; the fault is repaired.
  *   The cycle memory -> fence -> hardware resource -> memory loses its hardware-resource edge.
  * Source: R31 (dma-buf.rst "Recoverable Hardware Page Faults"); H5; seed 002 (Vetter on page faults).
- * Changes: relative to page-faults-with-dma-fence, `mitigation: 'reserved-cus'`: holdsEngine is false: the fault does not hold the engine's CUs (models/gpu/gpu-page-fault.ts).
+ * Changes: relative to page-faults-with-dma-fence, `mitigation: 'reserved-cus'`: holdsEngine is false: the fault does
+ *   not hold the engine's CUs (models/gpu/gpu-page-fault.ts).
  */
 import { defineDesign } from '../design.ts';
 import base, { PAGE_FAULT_SCOPES, pageFaultConfig, type PageFaultConfig } from './page-faults-with-dma-fence.ts';
@@ -17,7 +18,8 @@ export default defineDesign<PageFaultConfig>({
   ...base,
   name: 'page-faults-reserved-cus',
   summary:
-    "R31's second option: compute units reserved for dma_fence work while it is in flight, so a pending fault holds only the faulting context's own.",
+    "R31's second option: compute units reserved for dma_fence work while it is in flight, so a pending fault holds " +
+    "only the faulting context's own.",
   source: 'R31, H5 (dma-buf.rst "Recoverable Hardware Page Faults"); seed 002',
   configs: {
     small: pageFaultConfig(m, PAGE_FAULT_SCOPES.small),
@@ -40,15 +42,21 @@ export default defineDesign<PageFaultConfig>({
     'errors-propagate': base.expect['errors-propagate'],
     'eviction-after-fences': {
       verdict: 'n/a',
-      why: 'never reached here (a BO starts moving or is freed while its resv has held fences) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (a BO starts moving or is freed while its resv has held fences) in default+large: ' +
+        'exploration (issue 11.2)',
     },
     'hazard-free': {
       verdict: 'n/a',
-      why: 'never reached here (two queues touched one buffer, at least one writing) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (two queues touched one buffer, at least one writing) in default+large: exploration ' +
+        '(issue 11.2)',
     },
     'hw-access-resident': {
       verdict: 'n/a',
-      why: 'never reached here (hardware work using a BO while some BO is outside VRAM) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (hardware work using a BO while some BO is outside VRAM) in default+large: exploration ' +
+        '(issue 11.2)',
     },
     'memory-eventually-freed': {
       verdict: 'n/a',
@@ -64,7 +72,9 @@ export default defineDesign<PageFaultConfig>({
     },
     'no-priority-inversion': {
       verdict: 'n/a',
-      why: 'never reached here (ready entities of different priorities compete for a ring) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (ready entities of different priorities compete for a ring) in default+large: ' +
+        'exploration (issue 11.2)',
     },
     'no-userspace-wait-under-kernel-lock': {
       verdict: 'n/a',
@@ -72,7 +82,9 @@ export default defineDesign<PageFaultConfig>({
     },
     'signalling-section-discipline': {
       verdict: 'n/a',
-      why: 'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a step)) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a ' +
+        'step)) in default+large: exploration (issue 11.2)',
     },
     'vram-within-capacity': {
       verdict: 'n/a',

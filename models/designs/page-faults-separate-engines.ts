@@ -5,7 +5,8 @@
  *   partition), the 3D ring on gpu0. A pending fault holds gpu1's compute units, which no dma_fence work
  *   needs; the 3D jobs complete, the shrinker's wait ends, the fault is repaired.
  * Source: R31 (dma-buf.rst "Recoverable Hardware Page Faults"); H5; seed 002 (Vetter on page faults).
- * Changes: relative to page-faults-with-dma-fence, `mitigation: 'separate-engines'`: the compute context's engine is gpu1; the 3D ring stays on gpu0.
+ * Changes: relative to page-faults-with-dma-fence, `mitigation: 'separate-engines'`: the compute context's engine is
+ *   gpu1; the 3D ring stays on gpu0.
  */
 import { defineDesign } from '../design.ts';
 import base, { PAGE_FAULT_SCOPES, pageFaultConfig, type PageFaultConfig } from './page-faults-with-dma-fence.ts';
@@ -38,15 +39,21 @@ export default defineDesign<PageFaultConfig>({
     'errors-propagate': base.expect['errors-propagate'],
     'eviction-after-fences': {
       verdict: 'n/a',
-      why: 'never reached here (a BO starts moving or is freed while its resv has held fences) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (a BO starts moving or is freed while its resv has held fences) in default+large: ' +
+        'exploration (issue 11.2)',
     },
     'hazard-free': {
       verdict: 'n/a',
-      why: 'never reached here (two queues touched one buffer, at least one writing) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (two queues touched one buffer, at least one writing) in default+large: exploration ' +
+        '(issue 11.2)',
     },
     'hw-access-resident': {
       verdict: 'n/a',
-      why: 'never reached here (hardware work using a BO while some BO is outside VRAM) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (hardware work using a BO while some BO is outside VRAM) in default+large: exploration ' +
+        '(issue 11.2)',
     },
     'memory-eventually-freed': {
       verdict: 'n/a',
@@ -62,7 +69,9 @@ export default defineDesign<PageFaultConfig>({
     },
     'no-priority-inversion': {
       verdict: 'n/a',
-      why: 'never reached here (ready entities of different priorities compete for a ring) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (ready entities of different priorities compete for a ring) in default+large: ' +
+        'exploration (issue 11.2)',
     },
     'no-userspace-wait-under-kernel-lock': {
       verdict: 'n/a',
@@ -70,7 +79,9 @@ export default defineDesign<PageFaultConfig>({
     },
     'signalling-section-discipline': {
       verdict: 'n/a',
-      why: 'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a step)) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a ' +
+        'step)) in default+large: exploration (issue 11.2)',
     },
     'vram-within-capacity': {
       verdict: 'n/a',

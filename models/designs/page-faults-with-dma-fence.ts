@@ -303,19 +303,27 @@ const base = defineDesign<PageFaultConfig>({
     },
     'signalling-section-discipline': {
       verdict: 'n/a',
-      why: 'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a step)) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a ' +
+        'step)) in default+large: exploration (issue 11.2)',
     },
     'eviction-after-fences': {
       verdict: 'n/a',
-      why: 'never reached here (a BO starts moving or is freed while its resv has held fences) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (a BO starts moving or is freed while its resv has held fences) in default+large: ' +
+        'exploration (issue 11.2)',
     },
     'hazard-free': {
       verdict: 'n/a',
-      why: 'never reached here (two queues touched one buffer, at least one writing) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (two queues touched one buffer, at least one writing) in default+large: exploration ' +
+        '(issue 11.2)',
     },
     'hw-access-resident': {
       verdict: 'n/a',
-      why: 'never reached here (hardware work using a BO while some BO is outside VRAM) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (hardware work using a BO while some BO is outside VRAM) in default+large: exploration ' +
+        '(issue 11.2)',
     },
     'memory-eventually-freed': {
       verdict: 'n/a',
@@ -331,7 +339,9 @@ const base = defineDesign<PageFaultConfig>({
     },
     'no-priority-inversion': {
       verdict: 'n/a',
-      why: 'never reached here (ready entities of different priorities compete for a ring) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (ready entities of different priorities compete for a ring) in default+large: ' +
+        'exploration (issue 11.2)',
     },
     'no-userspace-wait-under-kernel-lock': {
       verdict: 'n/a',

@@ -49,11 +49,15 @@ export default defineDesign<PresentConfig>({
     },
     'release-after-last-use': {
       verdict: 'holds',
-      why: 'fenced_release carries the out-fence of the flip that replaced the buffer, so it signals after the last scanout',
+      why:
+        'fenced_release carries the out-fence of the flip that replaced the buffer, so it signals after the last ' +
+        'scanout',
     },
     'hazard-free': {
       verdict: 'holds',
-      why: 'KMS waits on the acquire sync_file (R131, R133); the next render waits for the release, after the scanout ended',
+      why:
+        'KMS waits on the acquire sync_file (R131, R133); the next render waits for the release, after the scanout ' +
+        'ended',
     },
   },
   metrics: presentMetrics,

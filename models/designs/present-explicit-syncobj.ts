@@ -91,7 +91,9 @@ export default defineDesign<PresentConfig>({
     },
     'snapshot-stable': {
       verdict: 'holds',
-      why: "a sync_file exported from a point keeps that point's fence; KMS and recorded dependencies never change (R64, I17)",
+      why:
+        "a sync_file exported from a point keeps that point's fence; KMS and recorded dependencies never change " +
+        '(R64, I17)',
     },
     'chain-prefix-closed': {
       verdict: 'holds',

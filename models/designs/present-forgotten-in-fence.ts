@@ -50,7 +50,9 @@ export default defineDesign<PresentConfig>({
     },
     'hazard-free': {
       verdict: 'violates',
-      why: "KMS's scanout reads the buffer unordered against the render writing it: no fence leads from one to the other",
+      why:
+        "KMS's scanout reads the buffer unordered against the render writing it: no fence leads from one to the " +
+        'other',
     },
   },
   metrics: presentMetrics,

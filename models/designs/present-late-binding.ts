@@ -34,7 +34,9 @@ export default defineDesign<PresentConfig>({
     ...syncobj.expect,
     'acyclic-waits': {
       verdict: 'holds',
-      why: 'a skipped commit is released while its render runs: the release point waits on the acquire (R45), nothing waits back',
+      why:
+        'a skipped commit is released while its render runs: the release point waits on the acquire (R45), nothing ' +
+        'waits back',
     },
     'compositor-never-stalls': {
       verdict: 'holds',

@@ -22,7 +22,9 @@ export default defineDesign<ReclaimConfig>({
     'one-shot': { verdict: 'holds', why: 'every fence has one signalling path (R4)' },
     'signalling-section-discipline': {
       verdict: 'n/a',
-      why: 'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a step)) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a ' +
+        'step)) in small+default: exploration (issue 11.2)',
     },
     'acyclic-waits': {
       verdict: 'holds',
@@ -34,26 +36,35 @@ export default defineDesign<ReclaimConfig>({
     },
     'context-order': {
       verdict: 'holds',
-      why: 'shown by exploration (applies by default, issue 14.2); two fences of one context in flight, the earlier one unsignalled: reached 675 times',
+      why:
+        'shown by exploration (applies by default, issue 14.2); two fences of one context in flight, the earlier one ' +
+        'unsignalled: reached 675 times',
     },
     'errors-propagate': {
       verdict: 'n/a',
-      why: 'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: ' +
+        'exploration (issue 11.2)',
     },
     'hazard-free': {
       verdict: 'n/a',
-      why: 'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration ' +
+        '(issue 11.2)',
     },
     'innocent-context-survives': {
       verdict: 'violates',
       why:
         "collateral damage, as drm_sched does it: the reset after another entity's hang (or a timeout) cancels every " +
-        "job on the reset ring with -ECANCELED (R101, R102), so an innocent entity's job ends with an error (R20 asks " +
+        "job on the reset ring with -ECANCELED (R101, R102), so an innocent entity's job ends with an error (R20 " +
+        'asks ' +
         'for only the offending context)',
     },
     'no-priority-inversion': {
       verdict: 'n/a',
-      why: 'never reached here (ready entities of different priorities compete for a ring) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
+        'exploration (issue 11.2)',
     },
     'no-userspace-wait-under-kernel-lock': {
       verdict: 'n/a',

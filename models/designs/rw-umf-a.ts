@@ -43,15 +43,21 @@ export default defineDesign<RwUmfConfig>({
     },
     'context-order': {
       verdict: 'holds',
-      why: 'shown by exploration (applies by default, issue 14.2); two fences of one context in flight, the earlier one unsignalled: reached 6477 times',
+      why:
+        'shown by exploration (applies by default, issue 14.2); two fences of one context in flight, the earlier one ' +
+        'unsignalled: reached 6477 times',
     },
     'one-shot': {
       verdict: 'holds',
-      why: 'shown by exploration (applies by default, issue 14.2); a step taken while some fence is signaled: reached 6005 times',
+      why:
+        'shown by exploration (applies by default, issue 14.2); a step taken while some fence is signaled: reached ' +
+        '6005 times',
     },
     'umf-never-blocks-dma-fence': {
       verdict: 'violates',
-      why: "design A wraps the UMF in the job's dma_fence, published in resv(BO_i): a dma_fence gated on a user fence (I9, R30)",
+      why:
+        "design A wraps the UMF in the job's dma_fence, published in resv(BO_i): a dma_fence gated on a user fence " +
+        '(I9, R30)',
     },
   },
 });

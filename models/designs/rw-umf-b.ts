@@ -34,11 +34,15 @@ export default defineDesign<RwUmfConfig>({
     },
     'acyclic-waits': {
       verdict: 'holds',
-      why: 'shown by exploration (applies by default, issue 14.2); a wait on something that itself waits (two live wait-for edges in a row): reached 15917 times',
+      why:
+        'shown by exploration (applies by default, issue 14.2); a wait on something that itself waits (two live ' +
+        'wait-for edges in a row): reached 15917 times',
     },
     'context-order': {
       verdict: 'n/a',
-      why: 'never reached here (two fences of one context in flight, the earlier one unsignalled) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (two fences of one context in flight, the earlier one unsignalled) in small+default: ' +
+        'exploration (issue 11.2)',
     },
     'one-shot': {
       verdict: 'n/a',
@@ -48,7 +52,9 @@ export default defineDesign<RwUmfConfig>({
     },
     'umf-never-blocks-dma-fence': {
       verdict: 'holds',
-      why: 'shown by exploration (applies by default, issue 14.2); something waits on an unwritten user memory fence: reached 15917 times',
+      why:
+        'shown by exploration (applies by default, issue 14.2); something waits on an unwritten user memory fence: ' +
+        'reached 15917 times',
     },
   },
 });

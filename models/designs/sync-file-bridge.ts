@@ -123,16 +123,21 @@ export default defineDesign<SharingConfig>({
       verdict: 'violates',
       why:
         "collateral damage, as drm_sched does it: the reset after another entity's hang (or a timeout) cancels every " +
-        "job on the reset ring with -ECANCELED (R101, R102), so an innocent entity's job ends with an error (R20 asks " +
+        "job on the reset ring with -ECANCELED (R101, R102), so an innocent entity's job ends with an error (R20 " +
+        'asks ' +
         'for only the offending context)',
     },
     'no-priority-inversion': {
       verdict: 'n/a',
-      why: 'never reached here (ready entities of different priorities compete for a ring) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
+        'exploration (issue 11.2)',
     },
     'over-sync-bounded': {
       verdict: 'holds',
-      why: "shown by exploration (applies by default, issue 14.2); a job waiting on another job's fence: reached 10813 times",
+      why:
+        "shown by exploration (applies by default, issue 14.2); a job waiting on another job's fence: reached 10813 " +
+        'times',
     },
   },
 });

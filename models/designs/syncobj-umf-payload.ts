@@ -193,11 +193,15 @@ export default defineDesign<SyncobjUmfConfig>({
     'acyclic-waits': { verdict: 'holds', why: 'consumers wait on the glue, the glue on umf0, umf0 on the producer' },
     'errors-propagate': {
       verdict: 'n/a',
-      why: 'never reached here (a job completes after one of its dependencies signaled with an error) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (a job completes after one of its dependencies signaled with an error) in default+large: ' +
+        'exploration (issue 11.2)',
     },
     'no-priority-inversion': {
       verdict: 'n/a',
-      why: 'never reached here (ready entities of different priorities compete for a ring) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (ready entities of different priorities compete for a ring) in default+large: ' +
+        'exploration (issue 11.2)',
     },
   },
 });

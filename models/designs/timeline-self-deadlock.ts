@@ -194,15 +194,21 @@ export default defineDesign<SelfDeadlockConfig>({
     },
     'errors-propagate': {
       verdict: 'n/a',
-      why: 'never reached here (a job completes after one of its dependencies signaled with an error) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (a job completes after one of its dependencies signaled with an error) in default+large: ' +
+        'exploration (issue 11.2)',
     },
     'innocent-context-survives': {
       verdict: 'holds',
-      why: 'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 432 times',
+      why:
+        'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 432 ' +
+        'times',
     },
     'no-priority-inversion': {
       verdict: 'n/a',
-      why: 'never reached here (ready entities of different priorities compete for a ring) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (ready entities of different priorities compete for a ring) in default+large: ' +
+        'exploration (issue 11.2)',
     },
   },
 });

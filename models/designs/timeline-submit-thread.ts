@@ -194,7 +194,8 @@ export default defineDesign<TimelineConfig>({
     'no-future-edges': {
       verdict: 'n/a',
       why:
-        'the submit thread submits only once the point materialized, resolved with flags 0 (R78, R88): no fence for a ' +
+        'the submit thread submits only once the point materialized, resolved with flags 0 (R78, R88): no fence for ' +
+        'a ' +
         'future point ever exists; timeline-wbs-direct shows what does',
     },
     'one-shot': { verdict: 'holds', why: 'jobs, chain nodes and stubs each signal once; chain nodes only by R45' },
@@ -217,15 +218,21 @@ export default defineDesign<TimelineConfig>({
     'chain-prefix-closed': { verdict: 'holds', why: 'a chain node signals only after every earlier link (R45)' },
     'errors-propagate': {
       verdict: 'n/a',
-      why: 'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: ' +
+        'exploration (issue 11.2)',
     },
     'innocent-context-survives': {
       verdict: 'holds',
-      why: 'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 421 times',
+      why:
+        'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 421 ' +
+        'times',
     },
     'no-priority-inversion': {
       verdict: 'n/a',
-      why: 'never reached here (ready entities of different priorities compete for a ring) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
+        'exploration (issue 11.2)',
     },
   },
 });

@@ -225,13 +225,15 @@ export default defineDesign<WbsEvictionConfig>({
     'acyclic-waits': {
       verdict: 'violates',
       why:
-        "the signaller's move in waits on evicting the waiter's BO, whose resv holds the waiter's job, which waits on " +
+        "the signaller's move in waits on evicting the waiter's BO, whose resv holds the waiter's job, which waits " +
+        'on ' +
         "the placeholder bound to the signaller's job (H2, H5, I7)",
     },
     'finite-time': {
       verdict: 'violates',
       why:
-        'seed 000 "it might never fire": the waiter\'s published fence waits on a placeholder only userspace can make ' +
+        'seed 000 "it might never fire": the waiter\'s published fence waits on a placeholder only userspace can ' +
+        'make ' +
         'real; with the eviction behind it, not even userspace can (I10, H2)',
     },
     'no-future-edges': {
@@ -242,15 +244,21 @@ export default defineDesign<WbsEvictionConfig>({
     'no-access-while-moving': { verdict: 'holds', why: 'jobs run only on resident BOs (I19)' },
     'errors-propagate': {
       verdict: 'n/a',
-      why: 'never reached here (a job completes after one of its dependencies signaled with an error) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (a job completes after one of its dependencies signaled with an error) in default+large: ' +
+        'exploration (issue 11.2)',
     },
     'hazard-free': {
       verdict: 'n/a',
-      why: 'never reached here (two queues touched one buffer, at least one writing) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (two queues touched one buffer, at least one writing) in default+large: exploration ' +
+        '(issue 11.2)',
     },
     'innocent-context-survives': {
       verdict: 'holds',
-      why: 'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 60 times',
+      why:
+        'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 60 ' +
+        'times',
     },
     'memory-eventually-freed': {
       verdict: 'n/a',
@@ -258,7 +266,9 @@ export default defineDesign<WbsEvictionConfig>({
     },
     'no-priority-inversion': {
       verdict: 'n/a',
-      why: 'never reached here (ready entities of different priorities compete for a ring) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (ready entities of different priorities compete for a ring) in default+large: ' +
+        'exploration (issue 11.2)',
     },
   },
 });

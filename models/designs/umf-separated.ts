@@ -315,7 +315,9 @@ export default defineDesign<UmfSeparatedConfig>({
     },
     'hazard-free': {
       verdict: 'n/a',
-      why: 'never reached here (two queues touched one buffer, at least one writing) in default+default: exploration (issue 11.2)',
+      why:
+        'never reached here (two queues touched one buffer, at least one writing) in default+default: exploration ' +
+        '(issue 11.2)',
     },
     'memory-eventually-freed': {
       verdict: 'n/a',

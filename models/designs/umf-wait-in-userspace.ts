@@ -61,15 +61,21 @@ export default defineDesign<UmfWrappedConfig>({
     },
     'errors-propagate': {
       verdict: 'n/a',
-      why: 'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: ' +
+        'exploration (issue 11.2)',
     },
     'hazard-free': {
       verdict: 'n/a',
-      why: 'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration ' +
+        '(issue 11.2)',
     },
     'hw-access-resident': {
       verdict: 'holds',
-      why: 'shown by exploration (applies by default, issue 14.2); hardware work using a BO while some BO is outside VRAM: reached 329 times',
+      why:
+        'shown by exploration (applies by default, issue 14.2); hardware work using a BO while some BO is outside ' +
+        'VRAM: reached 329 times',
     },
     'memory-eventually-freed': {
       verdict: 'n/a',
@@ -77,11 +83,15 @@ export default defineDesign<UmfWrappedConfig>({
     },
     'no-eviction-with-free-slot': {
       verdict: 'holds',
-      why: 'shown by exploration (applies by default, issue 14.2); a BO evicted to make room for another: reached 249 times',
+      why:
+        'shown by exploration (applies by default, issue 14.2); a BO evicted to make room for another: reached 249 ' +
+        'times',
     },
     'no-priority-inversion': {
       verdict: 'n/a',
-      why: 'never reached here (ready entities of different priorities compete for a ring) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
+        'exploration (issue 11.2)',
     },
     'vram-within-capacity': {
       verdict: 'holds',

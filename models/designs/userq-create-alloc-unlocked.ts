@@ -32,11 +32,15 @@ export default defineDesign<UserqCreateConfig>({
     },
     'signalling-section-discipline': {
       verdict: 'n/a',
-      why: 'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a step)) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a ' +
+        'step)) in default+large: exploration (issue 11.2)',
     },
     'acyclic-waits': {
       verdict: 'n/a',
-      why: 'never reached here (a wait on something that itself waits (two live wait-for edges in a row)) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (a wait on something that itself waits (two live wait-for edges in a row)) in ' +
+        'default+large: exploration (issue 11.2)',
     },
     'finite-time': { verdict: 'holds', why: 'the suspend worker always gets the mutex and signals (I10, I20)' },
     'no-deadlock': { verdict: 'holds', why: 'every create completes' },

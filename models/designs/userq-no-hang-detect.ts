@@ -52,7 +52,9 @@ export default defineDesign<UserqConfig>({
     },
     'hazard-free': {
       verdict: 'n/a',
-      why: 'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration (issue 11.2)',
+      why:
+        'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration ' +
+        '(issue 11.2)',
     },
     'memory-eventually-freed': {
       verdict: 'n/a',

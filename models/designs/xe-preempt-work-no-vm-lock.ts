@@ -32,7 +32,9 @@ export default defineDesign<PreemptWorkConfig>({
     },
     'signalling-section-discipline': {
       verdict: 'n/a',
-      why: 'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a step)) in default+large: exploration (issue 11.2)',
+      why:
+        'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a ' +
+        'step)) in default+large: exploration (issue 11.2)',
     },
     'acyclic-waits': { verdict: 'holds', why: 'the rebind thread waits on the wq, the wq on nothing (I7)' },
     'finite-time': { verdict: 'holds', why: 'every enabled preempt fence is signalled by the ordered wq (I20)' },

@@ -15,7 +15,8 @@
  * unless the hardware can preempt with a fault pending), the handler thread that repairs it, and the
  * hardware-resource node `cu:<engine>` through which the engine's other work waits on the faulting
  * context (the engine's queued hardware fences, and the batches of the LR contexts sharing the engine,
- * wait on `cu:<engine>`). `holdsEngine` is false where CUs are reserved for the other work (R31). Abstracted away: fault addresses and the
+ * wait on `cu:<engine>`). `holdsEngine` is false where CUs are reserved for the other work (R31). Abstracted away:
+ * fault addresses and the
  * page-table walk (one fault, one repair), retry
  * faults and the fault ring (filtering duplicates), migration (a repair here is one allocation).
  *

@@ -17,7 +17,8 @@
  * Models: the SQ (entries submitted by io_uring_enter, in order), what the SQ thread consumed, the
  * in-flight entries, the CQ and the entries userspace has reaped. The CQ may hold more than its size:
  * the entries past it are the overflow list, whose allocation the poster makes (io-uring-drm.ts).
- * Abstracted away (why that is sound): SQ ring size (no property reads it), SQPOLL wake-ups (the thread is an explicit kernel
+ * Abstracted away (why that is sound): SQ ring size (no property reads it), SQPOLL wake-ups (the thread is an explicit
+ * kernel
  * step), registered buffers and the "interesting" non-DRM opcodes the seed worries about.
  *
  * Events: IO_URING_ENTER {sqe} (userspace submits one entry), IO_SQ_THREAD_CONSUME (the SQ thread

@@ -2,7 +2,8 @@
  * Replay a saved trace against the design as it is now: the actions, by name and arguments, from the
  * design's initial world under its CURRENT named config, and the recorded property must break again at
  * the end (a lasso, `#meta.loop`: its cycle returns to the loop state, is weakly fair, and keeps the
- * property's obligation unmet, src/explore/liveness.ts). It fails (exit 1) when an action is no longer enabled, the outcome changed, the recorded
+ * property's obligation unmet, src/explore/liveness.ts). It fails (exit 1) when an action is no longer enabled, the
+ * outcome changed, the recorded
  * config values differ from the current ones (a divergence, never silently used), or the design no
  * longer expects the violation. Recorded world images and the model digest tell "the model drifted"
  * apart from "fixed". Malformed files never get this far: the loader (load.ts) rejects them.

@@ -285,7 +285,8 @@ export async function exploreParallel(
           : stoppedBy === 'depth'
             ? `${states} states to depth ${o.maxDepth} (stopped by the depth bound ${o.maxDepth}; ${how})`
             : stoppedBy === 'states'
-              ? `${states} states to depth ${depth} (stopped by the state bound ${o.maxStates} at the end of a level; ${how})`
+              ? `${states} states to depth ${depth} (stopped by the state bound ${o.maxStates} at the end of a ` +
+                `level; ${how})`
               : stoppedBy === 'memory'
                 ? `${states} states to depth ${depth} (stopped by the memory bound ` +
                   `${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB; ${how})`

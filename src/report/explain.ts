@@ -250,7 +250,10 @@ export function renderExplain(v: TraceView, opts: ExplainOptions = {}): string {
   }
 
   out.push('');
-  out.push(...wrap(m.violation, W, `VIOLATED  ${m.property}: `, '          '));
+  const head = `VIOLATED  ${m.property}: `;
+  // a long property name leaves too little room on its line: the sentence starts on the next one
+  if (head.length > W / 2) out.push(head.trimEnd(), ...wrap(m.violation, W, '          '));
+  else out.push(...wrap(m.violation, W, head, '          '));
   if (v.cycle) {
     const c = v.cycle;
     out.push('');

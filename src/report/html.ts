@@ -121,7 +121,9 @@ function matrix(cells: readonly Cell[], anchors: Map<Cell, string>): string {
     const tds = props.map((p) => {
       const c = by.get(`${d}\u0000${p}`);
       if (!c) return '<td></td>';
-      const title = `${c.status}${c.match ? '' : ' (UNEXPECTED)'}; expected ${c.expected ?? 'none'}; ${c.bound}; config ${c.config}; scope ${JSON.stringify(c.scope)}; reached ${c.reached ?? '-'}`;
+      const title =
+        `${c.status}${c.match ? '' : ' (UNEXPECTED)'}; expected ${c.expected ?? 'none'}; ${c.bound}; ` +
+        `config ${c.config}; scope ${JSON.stringify(c.scope)}; reached ${c.reached ?? '-'}`;
       const body =
         c.status === 'violates'
           ? 'V'
@@ -132,7 +134,11 @@ function matrix(cells: readonly Cell[], anchors: Map<Cell, string>): string {
               : c.status[0].toUpperCase();
       const a = anchors.get(c);
       const inner = a ? `<a href="#${a}">${body}</a>` : body;
-      return `<td class="cell${c.match ? '' : ' bad'}" data-status="${c.status}" style="background:${STATUS_COLOUR[c.status]}" title="${esc(title)}">${inner}<small>${c.reached ?? ''}</small></td>`;
+      return (
+        `<td class="cell${c.match ? '' : ' bad'}" data-status="${c.status}" ` +
+        `style="background:${STATUS_COLOUR[c.status]}" title="${esc(title)}">` +
+        `${inner}<small>${c.reached ?? ''}</small></td>`
+      );
     });
     return `<tr><th>${esc(d)}</th>${tds.join('')}</tr>`;
   });
@@ -160,7 +166,11 @@ function plot(points: readonly ScopePoint[]): string {
       y += rowH;
     }
   }
-  return `<svg class="plot" width="${w}" height="${y}" viewBox="0 0 ${w} ${y}">${bars.join('')}</svg><p>Bars are logarithmic; red: stopped at ${PLOT_CAP.toLocaleString('en')} states or 5 s (the count is a lower bound).</p>`;
+  return (
+    `<svg class="plot" width="${w}" height="${y}" viewBox="0 0 ${w} ${y}">${bars.join('')}</svg>` +
+    `<p>Bars are logarithmic; red: stopped at ${PLOT_CAP.toLocaleString('en')} states or 5 s (the count is a lower ` +
+    'bound).</p>'
+  );
 }
 
 function violationSection(v: Violation, id: string, steps: PlayerStep[] | null): string {
@@ -189,7 +199,9 @@ const graph = (edges, cycle) => {
   if (!edges.length) return 'flowchart LR\\n    none["no wait-for edge at this step"]';
   const id = (s) => 'n_' + s.replace(/[^A-Za-z0-9_]/g, '_');
   const t = (s) => s.replace(/["#;:<>{}|%]/g, ' ').slice(0, 60);
-  return ['flowchart LR', ...edges.map((e) => '    ' + id(e[0]) + '["' + t(e[0]) + '"] -->|"' + t(e[2]) + '"| ' + id(e[1]) + '["' + t(e[1]) + '"]')].join('\\n');
+  const node = (n) => id(n) + '["' + t(n) + '"]';
+  const edge = (e) => '    ' + node(e[0]) + ' -->|"' + t(e[2]) + '"| ' + node(e[1]);
+  return ['flowchart LR', ...edges.map(edge)].join('\\n');
 };
 let renders = 0;
 for (const el of document.querySelectorAll('.player')) {
@@ -205,7 +217,8 @@ for (const el of document.querySelectorAll('.player')) {
     el.querySelector('.step-label').textContent = s.label;
     el.querySelector('.objects').innerHTML = s.objects.map((o) => '<tr><td>' + o.id + '</td><td>' + o.kind +
       '</td><td>' + o.state + '</td><td><code>' + o.context.replace(/</g, '&lt;') + '</code></td></tr>').join('');
-    el.querySelector('.enabled').innerHTML = s.enabled.map((a) => '<li>' + a.replace(/</g, '&lt;') + '</li>').join('') || '<li>(none)</li>';
+    const li = (a) => '<li>' + a.replace(/</g, '&lt;') + '</li>';
+    el.querySelector('.enabled').innerHTML = s.enabled.map(li).join('') || '<li>(none)</li>';
     const { svg } = await mermaid.render('pg' + renders++, graph(s.edges));
     el.querySelector('.graph').innerHTML = svg;
     el.dataset.step = String(i);
@@ -226,8 +239,10 @@ table.matrix tbody th { text-align: right; white-space: nowrap; }
 td.cell small { display: block; color: #666; font-size: 9px; }
 td.bad { outline: 3px solid #c00; }
 .player { border: 1px solid #aaa; padding: .5em; }
-.player .cols { display: flex; gap: 2em; } .player .cols > div:first-child { flex: 3; min-width: 0; } .player .cols > div { flex: 2; } .player table { font-size: 11px; border-collapse: collapse; }
-.player td { border-bottom: 1px solid #eee; padding: 1px 6px; vertical-align: top; } .player code { font-size: 10px; word-break: break-all; }
+.player .cols { display: flex; gap: 2em; } .player .cols > div { flex: 2; }
+.player .cols > div:first-child { flex: 3; min-width: 0; } .player table { font-size: 11px; border-collapse: collapse; }
+.player td { border-bottom: 1px solid #eee; padding: 1px 6px; vertical-align: top; }
+.player code { font-size: 10px; word-break: break-all; }
 .plot .pl { font-size: 11px; } pre.mermaid { background: #fff; }
 `;
 
@@ -239,11 +254,16 @@ export function renderHtml(r: ReportData, players: Record<string, PlayerStep[]>,
     .map(([s, col]) => `<span style="background:${col};padding:0 6px">${s}</span>`)
     .join(' ');
   const bad = r.cells.filter((c) => !c.match).length;
+  const n = r.cells.length;
+  const verdict = r.ok
+    ? `Every one of the ${n} verdicts is as the designs expect.`
+    : `<b>${bad} of ${n} verdicts differ from the expectation</b> (red outline).`;
   const body = [
     '<h1>fencecheck report</h1>',
-    `<p>Generated by <code>${esc(r.command)}</code>. ${r.ok ? `Every one of the ${r.cells.length} verdicts is as the designs expect.` : `<b>${bad} of ${r.cells.length} verdicts differ from the expectation</b> (red outline).`}</p>`,
+    `<p>Generated by <code>${esc(r.command)}</code>. ${verdict}</p>`,
     '<h2 id="verdicts">Verdicts</h2>',
-    `<p>${legend}. A cell shows its status (hover: bound, config, scope) and, below it, <i>reached</i>: where the property's precondition held. A vacuous cell is not a pass.</p>`,
+    `<p>${legend}. A cell shows its status (hover: bound, config, scope) and, below it, <i>reached</i>: ` +
+      "where the property's precondition held. A vacuous cell is not a pass.</p>",
     matrix(r.cells, anchors),
     '<h2 id="counterexamples">Counterexamples</h2>',
     ...(r.violations.length
@@ -254,7 +274,8 @@ export function renderHtml(r: ReportData, players: Record<string, PlayerStep[]>,
     '<h2 id="machines">Machines</h2>',
     ...r.machines.map(
       (m) =>
-        `<section class="machine"><h3>${esc(m.id)}</h3><p><code>${esc(m.file)}</code> ${esc(m.title)}</p><pre class="mermaid">${esc(stateDiagram(m.machine))}</pre></section>`,
+        `<section class="machine"><h3>${esc(m.id)}</h3><p><code>${esc(m.file)}</code> ${esc(m.title)}</p>` +
+        `<pre class="mermaid">${esc(stateDiagram(m.machine))}</pre></section>`,
     ),
   ];
   return [
@@ -263,8 +284,12 @@ export function renderHtml(r: ReportData, players: Record<string, PlayerStep[]>,
     '<script src="assets/mermaid.min.js"></script></head><body>',
     ...body,
     `<script type="application/json" id="players">${JSON.stringify(players).replace(/</g, '\\u003c')}</script>`,
-    `<script>mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', flowchart: { htmlLabels: false }, state: { padding: 12 } });
-mermaid.run({ querySelector: 'pre.mermaid' }).then(() => { document.body.dataset.rendered = 'yes'; ${SCRIPT.replace(/\n/g, '\n')} }).catch((e) => { console.error(e); });</script>`,
+    '<script>',
+    "mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', flowchart: { htmlLabels: false } });",
+    "mermaid.run({ querySelector: 'pre.mermaid' }).then(() => { document.body.dataset.rendered = 'yes';",
+    SCRIPT,
+    '}).catch((e) => { console.error(e); });',
+    '</script>',
     '</body></html>',
   ].join('\n');
 }

@@ -170,7 +170,7 @@ export function sequenceDiagram(v: TraceView): string {
     const n = v.drain.rows.length;
     out.push(
       `    Note over ${span}: ` +
-        `${wrapped(`drain - userspace stops, kernel, GPU and timers run fairly${n ? '' : ' - no step was enabled'}`, 60)}`,
+        wrapped(`drain - userspace stops, kernel, GPU and timers run fairly${n ? '' : ' - no step was enabled'}`, 60),
     );
     for (const r of v.drain.rows) out.push(...rowLines(r, ids, []));
   }

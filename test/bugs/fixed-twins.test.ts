@@ -40,7 +40,7 @@ describe('fixed twins (issue 11.5)', () => {
     expect(await verdict(epiImport, 'default', 'hazard-free')).toBeNull();
   });
 
-  test("sync-file-bridge-race: a writer inside R128's export -> submit -> import window races the sampling", async () => {
+  test("sync-file-bridge-race: a writer inside R128's export-submit-import window races the sampling", async () => {
     for (const c of ['small', 'default', 'large'])
       expect(scope(race.configs[c], 'writers')).toBe(scope(bridge.configs[c], 'writers'));
     expect(Object.keys(scriptsOf(race.configs.small))).toContain('writer');

@@ -67,7 +67,7 @@ describe('partial runs are not a pass', () => {
 });
 
 describe('asking for what is not there', () => {
-  test('a property that does not apply to the design: one line naming design, property and what it needs, exit 2', async () => {
+  test('a property that does not apply to the design: one line naming both and what it needs, exit 2', async () => {
     const r = await run('check', '--property', 'out-fence-once', '--design', 'umf-wrapped');
     expect(r.code).toBe(2);
     expect(r.out).toBe('');

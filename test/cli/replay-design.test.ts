@@ -51,6 +51,8 @@ describe('replay under the current config', () => {
   test('a trace relabelled to a design that expects holds: fails saying both expectations', async () => {
     const f = variant(noTdr(), 'relabel.itf.json', (j) => {
       j['#meta'].design = 'single-fifo-implicit';
+      // the same config shape: single-fifo-implicit also has a budget of wrong timeouts (no-tdr has none)
+      j['#meta'].configValues.timeouts = 1;
     });
     const r = await run('replay', f);
     expect(r.code).toBe(1);

@@ -29,7 +29,11 @@ describe('display and io_uring designs: observed === expected (exhaustive, small
   test('every design declares its cells', () => {
     expect(new Set(r.cells.map((c) => c.design))).toEqual(new Set(DISPLAY_DESIGNS));
   });
-  test.each(r.cells.map((c) => [`${c.design} / ${c.property}`, c] as const))('%s', (_n, c) => {
+  // violations that need the default scope (two queues per client), found there by the random engine;
+  // their saved traces are replayed by test/replay.test.ts
+  const atDefault = new Set(['present-submit-return / hazard-free']);
+  test.each(r.cells.map((c) => [`${c.design} / ${c.property}`, c] as const))('%s', (n, c) => {
+    if (atDefault.has(n)) return expect([c.expected, c.observed]).toEqual(['violates', 'holds']);
     expect(c.observed, `${c.design} / ${c.property}: ${c.message ?? c.bound}`).toBe(c.expected);
     if (c.observed === 'holds') expect(c.bound).toMatch(/^all \d+ reachable states/);
   });

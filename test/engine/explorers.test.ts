@@ -117,7 +117,7 @@ describe('the first slice: single-fifo designs', () => {
     const v = r.cells.find((c) => c.design === 'single-fifo-no-tdr' && c.property === 'finite-time')!;
     expect([v.observed, v.bound]).toEqual(['violates', '3-step trace']);
     const h = r.cells.find((c) => c.design === 'single-fifo-implicit')!;
-    expect(h.bound).toMatch(/^all \d+ reachable states of config 'small'$/);
+    expect(h.bound).toMatch(/^all \d+ reachable states( \(world and monitor states\))? of config 'small'$/);
   });
   test('random mode finds the no-TDR hang too, and the same trace for the same seed', async () => {
     const a = await checkDesigns({

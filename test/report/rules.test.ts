@@ -34,12 +34,14 @@ function codeText(): string {
 }
 
 describe('docs/model.md', () => {
-  test('every rule id it cites appears in models/ or properties/', () => {
+  test('every rule id it cites appears in models/ or properties/ (or is an invariant declared out of scope)', () => {
     const doc = readFileSync(MODEL_DOC, 'utf8');
     const code = codeText();
     const cited = [...new Set([...doc.matchAll(RULE_ID)].map((m) => m[1]))];
     expect(cited.length).toBeGreaterThan(10);
-    const missing = cited.filter((id) => !new RegExp(`\\b${id}\\b`).test(code));
+    const missing = cited.filter(
+      (id) => !new RegExp(`\\b${id}\\b`).test(code) && !Object.hasOwn(INVARIANTS_OUT_OF_SCOPE, id),
+    );
     expect(missing, `docs/model.md cites rule ids no code mentions: ${missing.join(', ')}`).toEqual([]);
   });
   test('its generated tables are up to date (run `npm run docs:model` if this fails)', async () => {

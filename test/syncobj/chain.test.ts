@@ -140,6 +140,7 @@ describe('@xstate/graph transition coverage of the syncobj slice', () => {
         { type: 'DMA_FENCE_SET_ERROR', error: -5 },
         { type: 'DMA_FENCE_SIGNAL' }, // the generic R6, R4
         { type: 'DMA_FENCE_CHAIN_SET_PREV', expected: 'p', prev: '' },
+        { type: 'DMA_FENCE_SET_USER_BIT', bit: 'b0' },
       ],
       { input: { fence: 'f', prev: 'p', pending: ['f', 'p'] } },
     );
@@ -178,6 +179,7 @@ describe('@xstate/graph transition coverage of the syncobj slice', () => {
         { type: 'DMA_FENCE_PUBLISH' },
         { type: 'DMA_FENCE_SET_ERROR', error: -5 },
         { type: 'DMA_FENCE_SIGNAL' },
+        { type: 'DMA_FENCE_SET_USER_BIT', bit: 'b0' },
       ],
       { input: { syncobj: 'T', point: 1 } },
     );
