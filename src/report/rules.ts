@@ -66,15 +66,6 @@ export const INVARIANTS_OUT_OF_SCOPE: Readonly<Record<string, string>> = {
   I3:
     'status coherence (R7) is computed from the fence state by dma_fence_get_status (dmaFenceStatus), so no ' +
     'interleaving can break it; test/kernel/dma-fence.test.ts checks R7',
-  I5:
-    'no release with waiters (R15) needs refcounts and frees, which the model does not have (test/kernel/' +
-    'dma-fence.test.ts: "no refcounts in the model"); issue 16 asks for memory-eventually-freed (I5, I6, H12)',
-  I6:
-    'lifetime after signal (R16) is about RCU read sections and driver-owned data, neither modelled ' +
-    '(test/kernel/dma-fence.test.ts); issue 16 asks for memory-eventually-freed (I5, I6, H12)',
-  I12:
-    'no waiting on userspace under kernel locks (R78, R79): no property yet; issue 16 asks for ' +
-    'no-userspace-wait-under-kernel-lock, and H16 (the amdgpu userq wait under drm_exec locks) is its case',
   I13:
     'preallocation (R43, R55, R83, R118): dma_resv_add_fence without the lock or a reserved slot throws ' +
     '(models/dma-buf/dma-resv.ts, the kernel BUG_ON), so skipping it is a model error, not a verdict',
@@ -85,9 +76,8 @@ export const INVARIANTS_OUT_OF_SCOPE: Readonly<Record<string, string>> = {
     'resv usage discipline (R53, R56, R62): promotion is how dma_resv_add_fence replaces entries (R56), and a ' +
     'container is a WARN it reports; which usage a job adds only over-synchronises (H7, seed 004)',
   I21:
-    'LR isolation (R118, R121): no property yet; compute-lr-mode publishes no dma_fence for LR work (R121) ' +
-    'and holds umf-never-blocks-dma-fence (I9), but nothing checks that an LR fence never reaches a resv, ' +
-    'a syncobj or a sync_file',
+    'LR isolation (R118, R121): no property yet; compute-lr-mode publishes no dma_fence for LR work (R121), ' +
+    'but nothing checks that an LR fence never reaches a resv, a syncobj or a sync_file',
   I24:
     'TDR coverage (R98): models/drm-sched arms the TDR whenever pending_list is non-empty and a timeout is ' +
     'set; single-fifo-no-tdr shows the missing TDR through finite-time (I10)',
