@@ -36,20 +36,6 @@ export default defineDesign({
         'run_job sees every dependency signaled (R93) and completes a job whose dependency failed with that error ' +
         '(R96); a job already on the ring when its producer hangs is reset with it (-ECANCELED, R102)',
     },
-    'innocent-context-survives': {
-      verdict: 'violates',
-      why:
-        "collateral damage, as drm_sched does it: the reset after another entity's hang (or a timeout) cancels every " +
-        "job on the reset ring with -ECANCELED (R101, R102), so an innocent entity's job ends with an error (R20 " +
-        'asks ' +
-        'for only the offending context)',
-    },
-    'no-priority-inversion': {
-      verdict: 'n/a',
-      why:
-        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
     'over-sync-bounded': {
       verdict: 'holds',
       why:

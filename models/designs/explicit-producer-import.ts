@@ -50,20 +50,6 @@ export default defineDesign({
         "the import makes the render fence a WRITE fence, so the consumer's usage_rw(read) waits on it (R54, R127); " +
         'the export on reacquire orders the next render after the sampling (R126)',
     },
-    'innocent-context-survives': {
-      verdict: 'violates',
-      why:
-        "collateral damage, as drm_sched does it: the reset after another entity's hang (or a timeout) cancels every " +
-        "job on the reset ring with -ECANCELED (R101, R102), so an innocent entity's job ends with an error (R20 " +
-        'asks ' +
-        'for only the offending context)',
-    },
-    'no-priority-inversion': {
-      verdict: 'n/a',
-      why:
-        'never reached here (ready entities of different priorities compete for a ring) in default+default: ' +
-        'exploration (issue 11.2)',
-    },
     'over-sync-bounded': {
       verdict: 'holds',
       why:

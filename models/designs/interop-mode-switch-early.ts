@@ -33,9 +33,5 @@ export default defineDesign<InteropConfig>({
       verdict: 'violates',
       why: 'with userspace stopped nobody writes umf0: the published fence and the compositor behind it never signal',
     },
-    'innocent-context-survives': {
-      verdict: 'n/a',
-      why: 'never reached here (a context killed or a job cancelled) in default+large: exploration (issue 11.2)',
-    },
   },
 });

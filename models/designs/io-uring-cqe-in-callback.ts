@@ -59,21 +59,9 @@ export default defineDesign<IoUringConfig>({
         'a full CQ makes the callback allocate the overflow entry with GFP_KERNEL in the signalling path of the ' +
         "ring's later job fences; reclaim waits on one of them (R22, R24, H3)",
     },
-    'errors-propagate': {
-      verdict: 'n/a',
-      why:
-        'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
     'innocent-context-survives': {
       verdict: 'n/a',
       why: 'never reached here (a context killed or a job cancelled) in small+default: exploration (issue 11.2)',
-    },
-    'no-priority-inversion': {
-      verdict: 'n/a',
-      why:
-        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
-        'exploration (issue 11.2)',
     },
     'no-userspace-wait-under-kernel-lock': {
       verdict: 'n/a',

@@ -25,23 +25,11 @@ export default defineDesign<IoUringConfig>({
       verdict: 'violates',
       why: 'the SQ thread posts the CQE as soon as it submitted the job, before the GPU finished it (seed 003)',
     },
-    'errors-propagate': {
-      verdict: 'n/a',
-      why:
-        'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
     'innocent-context-survives': {
       verdict: 'holds',
       why:
         'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 493 ' +
         'times',
-    },
-    'no-priority-inversion': {
-      verdict: 'n/a',
-      why:
-        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
-        'exploration (issue 11.2)',
     },
   },
 });

@@ -66,12 +66,6 @@ export default defineDesign<MixedConfig>({
         'the ioctl job is armed on a placeholder for an entry still in the SQ; R88 would have returned -EINVAL ' +
         '(seed 003, I8)',
     },
-    'errors-propagate': {
-      verdict: 'n/a',
-      why:
-        'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
     'innocent-context-survives': {
       verdict: 'violates',
       why:
@@ -79,12 +73,6 @@ export default defineDesign<MixedConfig>({
         "job on the reset ring with -ECANCELED (R101, R102), so an innocent entity's job ends with an error (R20 " +
         'asks ' +
         'for only the offending context)',
-    },
-    'no-priority-inversion': {
-      verdict: 'n/a',
-      why:
-        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
-        'exploration (issue 11.2)',
     },
   },
 });

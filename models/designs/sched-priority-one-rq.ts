@@ -29,23 +29,5 @@ export default defineDesign<SingleFifoConfig>({
       verdict: 'violates',
       why: "every entity is on the one run queue: a client's job is selected while the compositor's is ready",
     },
-    'context-order': {
-      verdict: 'n/a',
-      why:
-        'never reached here (two fences of one context in flight, the earlier one unsignalled) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
-    'errors-propagate': {
-      verdict: 'n/a',
-      why:
-        'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
-    'hazard-free': {
-      verdict: 'n/a',
-      why:
-        'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration ' +
-        '(issue 11.2)',
-    },
   },
 });

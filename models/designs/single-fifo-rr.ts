@@ -30,29 +30,5 @@ export default defineDesign<SingleFifoConfig>({
         'round robin serves every other ready entity at most once before a ready one ' +
         '(drm_sched_rq_select_entity_rr)',
     },
-    'context-order': {
-      verdict: 'holds',
-      why:
-        'shown by exploration (applies by default, issue 14.2); two fences of one context in flight, the earlier one ' +
-        'unsignalled: reached 2450 times',
-    },
-    'errors-propagate': {
-      verdict: 'n/a',
-      why:
-        'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
-    'hazard-free': {
-      verdict: 'n/a',
-      why:
-        'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration ' +
-        '(issue 11.2)',
-    },
-    'no-priority-inversion': {
-      verdict: 'n/a',
-      why:
-        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
   },
 });

@@ -38,20 +38,6 @@ export default defineDesign({
         'R128: a write submitted between the export (a snapshot, R126) and the import (R127) sees only the BOOKKEEP ' +
         'composition fence, which usage_rw(write) skips, and the snapshot misses it: write and sampling unordered',
     },
-    'innocent-context-survives': {
-      verdict: 'violates',
-      why:
-        "collateral damage, as drm_sched does it: the reset after another entity's hang (or a timeout) cancels every " +
-        "job on the reset ring with -ECANCELED (R101, R102), so an innocent entity's job ends with an error (R20 " +
-        'asks ' +
-        'for only the offending context)',
-    },
-    'no-priority-inversion': {
-      verdict: 'n/a',
-      why:
-        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
     'over-sync-bounded': {
       verdict: 'holds',
       why:

@@ -38,33 +38,11 @@ export default defineDesign<WbsEvictionConfig>({
       verdict: 'n/a',
       why: 'find_fence(flags = 0) is called only after WAIT_AVAILABLE (R84, R88): no fence for a future point exists',
     },
-    'errors-propagate': {
-      verdict: 'n/a',
-      why:
-        'never reached here (a job completes after one of its dependencies signaled with an error) in default+large: ' +
-        'exploration (issue 11.2)',
-    },
-    'hazard-free': {
-      verdict: 'n/a',
-      why:
-        'never reached here (two queues touched one buffer, at least one writing) in default+large: exploration ' +
-        '(issue 11.2)',
-    },
     'innocent-context-survives': {
       verdict: 'holds',
       why:
         'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 151 ' +
         'times',
-    },
-    'memory-eventually-freed': {
-      verdict: 'n/a',
-      why: 'never reached here (a fence or BO released by its owner) in default+large: exploration (issue 11.2)',
-    },
-    'no-priority-inversion': {
-      verdict: 'n/a',
-      why:
-        'never reached here (ready entities of different priorities compete for a ring) in default+large: ' +
-        'exploration (issue 11.2)',
     },
   },
 });

@@ -55,15 +55,5 @@ export default defineDesign<UmfSeparatedConfig>({
       verdict: 'violates',
       why: 'I20 rests on R109 "even mid-spin": without it an enabled preempt fence waits on a user memory fence',
     },
-    'hazard-free': {
-      verdict: 'n/a',
-      why:
-        'never reached here (two queues touched one buffer, at least one writing) in default+default: exploration ' +
-        '(issue 11.2)',
-    },
-    'memory-eventually-freed': {
-      verdict: 'n/a',
-      why: 'never reached here (a fence or BO released by its owner) in default+default: exploration (issue 11.2)',
-    },
   },
 });

@@ -44,27 +44,5 @@ export default defineDesign<UmfWrappedConfig>({
         "seed 001: userspace's graph was acyclic, a memory move closed the cycle, the timeout kills proc1's " +
         'context, which did nothing wrong',
     },
-    'errors-propagate': {
-      verdict: 'n/a',
-      why:
-        'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
-    'hazard-free': {
-      verdict: 'n/a',
-      why:
-        'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration ' +
-        '(issue 11.2)',
-    },
-    'memory-eventually-freed': {
-      verdict: 'n/a',
-      why: 'never reached here (a fence or BO released by its owner) in small+default: exploration (issue 11.2)',
-    },
-    'no-priority-inversion': {
-      verdict: 'n/a',
-      why:
-        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
   },
 });

@@ -50,15 +50,5 @@ export default defineDesign<UserqConfig>({
       verdict: 'n/a',
       why: 'never reached here (a context killed or a job cancelled) in small+default: exploration (issue 11.2)',
     },
-    'hazard-free': {
-      verdict: 'n/a',
-      why:
-        'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration ' +
-        '(issue 11.2)',
-    },
-    'memory-eventually-freed': {
-      verdict: 'n/a',
-      why: 'never reached here (a fence or BO released by its owner) in small+default: exploration (issue 11.2)',
-    },
   },
 });
