@@ -358,66 +358,13 @@ export default base;
 
 /**
  * What R31's two dedicated-resource mitigations (page-faults-reserved-cus, page-faults-separate-engines)
- * expect alike: everything but how the cycle is avoided, which each states itself.
+ * expect alike: the base's cells but finite time and no context killed; each states how it avoids the cycle.
  */
 export const DEDICATED_RESOURCES_EXPECT: typeof base.expect = {
-  'one-shot': base.expect['one-shot'],
+  ...base.expect,
   'finite-time': { verdict: 'holds', why: 'every 3D fence completes once its job runs (R20)' },
   'innocent-context-survives': {
     verdict: 'n/a',
     why: 'never reached here (a context killed or a job cancelled) in default+large: exploration (issue 11.2)',
-  },
-  'preempt-fence-bounded': base.expect['preempt-fence-bounded'],
-  'context-order': base.expect['context-order'],
-  'errors-propagate': base.expect['errors-propagate'],
-  'eviction-after-fences': {
-    verdict: 'n/a',
-    why:
-      'never reached here (a BO starts moving or is freed while its resv has held fences) in default+large: ' +
-      'exploration (issue 11.2)',
-  },
-  'hazard-free': {
-    verdict: 'n/a',
-    why:
-      'never reached here (two queues touched one buffer, at least one writing) in default+large: exploration ' +
-      '(issue 11.2)',
-  },
-  'hw-access-resident': {
-    verdict: 'n/a',
-    why:
-      'never reached here (hardware work using a BO while some BO is outside VRAM) in default+large: exploration ' +
-      '(issue 11.2)',
-  },
-  'memory-eventually-freed': {
-    verdict: 'n/a',
-    why: 'never reached here (a fence or BO released by its owner) in default+large: exploration (issue 11.2)',
-  },
-  'no-access-while-moving': {
-    verdict: 'n/a',
-    why: 'never reached here (a BO being copied or freed) in default+large: exploration (issue 11.2)',
-  },
-  'no-eviction-with-free-slot': {
-    verdict: 'n/a',
-    why: 'never reached here (a BO evicted to make room for another) in default+large: exploration (issue 11.2)',
-  },
-  'no-priority-inversion': {
-    verdict: 'n/a',
-    why:
-      'never reached here (ready entities of different priorities compete for a ring) in default+large: ' +
-      'exploration (issue 11.2)',
-  },
-  'no-userspace-wait-under-kernel-lock': {
-    verdict: 'n/a',
-    why: 'never reached here (a kernel thread waiting on userspace) in default+large: exploration (issue 11.2)',
-  },
-  'signalling-section-discipline': {
-    verdict: 'n/a',
-    why:
-      'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a ' +
-      'step)) in default+large: exploration (issue 11.2)',
-  },
-  'vram-within-capacity': {
-    verdict: 'n/a',
-    why: 'never reached here (VRAM full) in default+large: exploration (issue 11.2)',
   },
 };

@@ -19,7 +19,7 @@ export default defineDesign<ReclaimConfig>({
   source: 'H3 fix; seed 001 "Memory allocation must be GFP_NOWAIT/GFP_ATOMIC"; R22, R24, R25',
   configs: withGfp('GFP_ATOMIC'),
   expect: {
-    'one-shot': { verdict: 'holds', why: 'every fence has one signalling path (R4)' },
+    ...base.expect,
     'signalling-section-discipline': {
       verdict: 'n/a',
       why:
@@ -39,36 +39,6 @@ export default defineDesign<ReclaimConfig>({
       why:
         'shown by exploration (applies by default, issue 14.2); two fences of one context in flight, the earlier one ' +
         'unsignalled: reached 675 times',
-    },
-    'errors-propagate': {
-      verdict: 'n/a',
-      why:
-        'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
-    'hazard-free': {
-      verdict: 'n/a',
-      why:
-        'never reached here (two queues touched one buffer, at least one writing) in small+default: exploration ' +
-        '(issue 11.2)',
-    },
-    'innocent-context-survives': {
-      verdict: 'violates',
-      why:
-        "collateral damage, as drm_sched does it: the reset after another entity's hang (or a timeout) cancels every " +
-        "job on the reset ring with -ECANCELED (R101, R102), so an innocent entity's job ends with an error (R20 " +
-        'asks ' +
-        'for only the offending context)',
-    },
-    'no-priority-inversion': {
-      verdict: 'n/a',
-      why:
-        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
-    'no-userspace-wait-under-kernel-lock': {
-      verdict: 'n/a',
-      why: 'never reached here (a kernel thread waiting on userspace) in small+default: exploration (issue 11.2)',
     },
   },
 });
