@@ -25,6 +25,13 @@ import { cachedLabel, fpKey } from '../world/fast.ts';
 import { engineFor } from './drain.ts';
 import { choicesToActions, minimize, toTraceStep, type Found } from './trace.ts';
 
+/**
+ * Shrink attempts fast-check may make per counterexample. Each attempt replays a run with a drain at
+ * every state, so an unbounded shrink of a 200-step run (interop-mode-switch-early at `large`) took
+ * longer than ten minutes; `minimize` finishes the job on actions.
+ */
+const SHRINK_RUNS = 500;
+
 export interface RandomOptions {
   runs: number;
   depth: number;
@@ -137,12 +144,17 @@ export function exploreRandom(
     const remaining = o.runs - runs;
     let inCheck = 0;
     let shrinking = false;
+    let shrinkRuns = 0;
     const budget = o.budgetMs === undefined ? undefined : Math.max(1, o.budgetMs - (Date.now() - t0));
     const details = fc.check(
       fc.property(arb, (choices) => {
         if (!shrinking) {
           if (shard && k++ % shard.count !== shard.index) return true;
           executed++;
+        } else if (++shrinkRuns > SHRINK_RUNS) {
+          // Past the budget every candidate 'passes', so fast-check keeps the smallest failure so far;
+          // `minimize` then makes it 1-minimal. A count, not a time, so the result stays deterministic.
+          return true;
         }
         counting = !shrinking;
         const r = run(choices);
