@@ -157,7 +157,7 @@ const dqbuf = user<[proc: string]>({
   apply: (w) => {
     const [[job, b], ...queued] = capture(w).queued;
     w = setCapture(vidioc_dqbuf(w, VENC, job), { ...capture(w), queued });
-    return setComp(w, { ...comp(w), free: [...comp(w).free, Number(b.slice(3))].sort() });
+    return setComp(w, { ...comp(w), free: [...comp(w).free, Number(b.slice(3))].sort((x, y) => x - y) });
   },
   doc: 'the encode is done (vb2_buffer_done); the buffer is returned to the compositor',
 });
@@ -237,8 +237,8 @@ export default defineDesign<MediaConfig>({
   ...mediaBase,
   name: 'media-encoder-implicit',
   summary:
-    'An explicit compositor hands its buffers to an implicit-only V4L2 encoder without DMA_BUF_IOCTL_IMPORT_SYNC_FILE: ' +
-    'the encoder reads frames still being rendered.',
+    'An explicit compositor hands its buffers to an implicit-only V4L2 encoder without ' +
+    'DMA_BUF_IOCTL_IMPORT_SYNC_FILE: the encoder reads frames still being rendered.',
   configs: mediaConfigs(false), // seeded bug: no bridge
   expect: MEDIA_EXPECT,
 });

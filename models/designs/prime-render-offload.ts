@@ -213,7 +213,8 @@ const atomic = defineStep<PrimeConfig, [proc: string]>({
   actor: ([p]) => p,
   params: () => [[COMP]],
   enabled: (w, _a, cfg) =>
-    comp(w).uiRendered && comp(w).inbox.length > 0 && drm_mode_atomic_ioctl(w, atomicRequest(w, cfg, true)).ret === 0, // -EBUSY while a flip is pending
+    // TEST_ONLY: the commit KMS would accept now (-EBUSY while a flip is pending)
+    comp(w).uiRendered && comp(w).inbox.length > 0 && drm_mode_atomic_ioctl(w, atomicRequest(w, cfg, true)).ret === 0,
   apply: (w, _a, cfg) => {
     const c = comp(w);
     const r = drm_mode_atomic_ioctl(w, atomicRequest(w, cfg, false));
@@ -251,7 +252,7 @@ const release = defineStep<PrimeConfig, [proc: string, bo: string]>({
   },
   apply: (w, [, b]) => {
     w = setComp(w, { ...comp(w), held: comp(w).held.filter((x) => x !== b) });
-    return setApp(w, { ...app(w), free: [...app(w).free, Number(b.slice(2))].sort() });
+    return setApp(w, { ...app(w), free: [...app(w).free, Number(b.slice(2))].sort((x, y) => x - y) });
   },
   doc: 'R139-like: after the flip that replaced it, the compositor releases the buffer to the application',
 });
@@ -288,15 +289,15 @@ export const PRIME_EXPECT: Record<string, Expectation> = {
   },
   'finite-time': {
     verdict: 'holds',
-    why: "every published fence is a kernel fence: each device's TDR bounds a hang, a flip follows its fences (R20, R133)",
+    why: "kernel fences only: each device's TDR bounds a hang, and a flip follows its fences (R20, R133)",
   },
   'context-order': {
     verdict: 'holds',
-    why: 'one entity per device, each on its own in-order ring: per-device contexts signal in seqno order (R90, R97, I4)',
+    why: 'one entity per device, each on its own in-order ring: per-device contexts signal in order (R90, R97, I4)',
   },
   'displayed-content-complete': {
     verdict: 'holds',
-    why: "prepare_fb takes the shared resv's WRITE fences, A's render fence among them, and the flip waits (R62, R132, R133)",
+    why: "prepare_fb takes the shared resv's WRITE fences, A's render fence among them; the flip waits (R132, R133)",
   },
   'hazard-free': {
     verdict: 'holds',
