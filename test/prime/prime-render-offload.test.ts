@@ -53,6 +53,23 @@ describe('prime-render-offload (issue 12.8)', () => {
     expect(ctx<DrmCrtcContext>(f, 'crtc0').pending?.waiting).toEqual([]);
   });
 
+  test("with the compositor's own layer, one commit waits on a fence of each device", () => {
+    const cfg = prime.configs.default;
+    const w = walk(prime, cfg, [
+      ['DRM_IOCTL_CS', 'comp'],
+      ['DRM_IOCTL_CS', 'app'],
+      ['wl_surface_commit', 'app'],
+      ['DRM_IOCTL_MODE_ATOMIC', 'comp'],
+    ]);
+    const waiting = ctx<DrmCrtcContext>(w, 'crtc0').pending?.waiting ?? [];
+    expect(waiting).toEqual(['app.j0.finished', 'comp.j0.finished']);
+    expect(ctx<{ sched: string }>(w, 'app.j0').sched).toBe('sched0');
+    expect(ctx<{ sched: string }>(w, 'comp.j0').sched).toBe('sched1');
+    // fence contexts per device: the two entities' finished fences are on different timelines
+    const fc = (f: string) => ctx<{ context: number }>(w, f).context;
+    expect(fc('app.j0.finished')).not.toBe(fc('comp.j0.finished'));
+  });
+
   test('implicit and IN_FENCE_FD hold, the forgotten in-fence violates (small, every reachable state)', async () => {
     const cells = await small([
       'prime-render-offload',
