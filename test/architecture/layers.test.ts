@@ -22,6 +22,7 @@ const LAYERS = [
   'userq',
   'io-uring',
   'display',
+  'media', // models/media: a V4L2 encoder (dma-buf importer, R62)
   'userspace',
   'uapi',
   'reference',
