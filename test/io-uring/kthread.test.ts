@@ -36,9 +36,8 @@ describe('no-cross-client-blocking, exhaustively on the small configs', async ()
     const c = cell('io-uring-kthread-per-sched');
     expect(c.observed).toBe('violates');
     expect(c.match).toBe(true);
-    expect(c.message).toMatch(
-      /uring1.sqe0 \(no unsignalled dependency\) waits on sched0.sqthread.ctx behind uring0's uring0.sqe1, which waits on uring0.sqe0.finished/,
-    );
+    expect(c.message).toMatch(/uring1.sqe0 \(no unsignalled dependency\) waits on sched0.sqthread.ctx behind/);
+    expect(c.message).toMatch(/behind uring0's uring0.sqe1, which waits on uring0.sqe0.finished/);
     expect(c.depth).toBeLessThanOrEqual(6);
   });
 });
