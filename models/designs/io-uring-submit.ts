@@ -89,6 +89,10 @@ export default defineDesign<IoUringConfig>({
         'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 370 ' +
         'times',
     },
+    'no-cross-client-blocking': {
+      verdict: 'n/a',
+      why: "one client: no other client's job to hold back (io-uring-kthread-per-fd / -per-sched compare two)",
+    },
     'no-priority-inversion': {
       verdict: 'n/a',
       why:

@@ -56,10 +56,12 @@ export interface IoUringConfig {
  */
 export type CqePost = 'fence-signaled' | 'sq-consumed' | 'callback-inline' | 'callback-deferred';
 
-const jobOf = (uring: string, user_data: string) => `${uring}.${user_data}`;
+/** The job of io_uring `uring`'s entry `user_data`. */
+export const jobOf = (uring: string, user_data: string) => `${uring}.${user_data}`;
 /** The fence a CQE reports: the finished fence of the entry's job. */
-const finishedOf = (uring: string, user_data: string) => `${jobOf(uring, user_data)}.finished`;
-const entityOf = (uring: string, sched: string) => `${uring}.${sched}.ctx`;
+export const finishedOf = (uring: string, user_data: string) => `${jobOf(uring, user_data)}.finished`;
+/** The entity of fd `uring` on scheduler `sched` (one per fd and scheduler). */
+export const entityOf = (uring: string, sched: string) => `${uring}.${sched}.ctx`;
 
 function initIoUring(w: World, uring: string, queues: number, creditLimit: number): World {
   for (let q = 0; q < queues; q++) w = addScheduler(w, `sched${q}`, `gpu${q}`, { timeout: true, creditLimit });
@@ -69,7 +71,7 @@ function initIoUring(w: World, uring: string, queues: number, creditLimit: numbe
 }
 
 /** io_uring_enter: userspace submits entry i of its program (pointers only: the fences of earlier jobs). */
-function io_uring_enter(w: World, uring: string, program: IoUringProgramEntry[], i: number): World {
+export function io_uring_enter(w: World, uring: string, program: IoUringProgramEntry[], i: number): World {
   const e = program[i];
   const sqe: IoUringSqe = {
     user_data: `sqe${i}`,
@@ -83,19 +85,20 @@ function io_uring_enter(w: World, uring: string, program: IoUringProgramEntry[],
 const CONSUME = { type: 'IO_SQ_THREAD_CONSUME' } as const;
 
 /** Enabling condition of the SQ thread: an entry to consume (the ring's guard 'sq not empty'). */
-const io_sq_thread_enabled = (w: World, uring: string) => accepts(w, uring, CONSUME);
+export const io_sq_thread_enabled = (w: World, uring: string) => accepts(w, uring, CONSUME);
 
 /**
  * The SQ thread consumes the head entry: the ordinary DRM submission path, then the completion as
  * `post` says: from a callback on the job's finished fence ("fence signalling stays in the kernel"),
- * or at consume time.
+ * or at consume time. `entity` is the drm_sched_entity the job joins: the fd's own on that scheduler
+ * (default), or the one a thread shared by several fds feeds (io-uring-clients.ts).
  */
-function io_sq_thread(w: World, uring: string, post: CqePost): World {
+export function io_sq_thread(w: World, uring: string, post: CqePost, entity?: string): World {
   const sqe = ctx<IoUringContext>(w, uring).sq[0];
   const job = jobOf(uring, sqe.user_data);
   const fence = finishedOf(uring, sqe.user_data);
   w = must(w, uring, CONSUME);
-  w = drm_sched_job_init(w, job, entityOf(uring, sqe.sched), sqe.sched);
+  w = drm_sched_job_init(w, job, entity ?? entityOf(uring, sqe.sched), sqe.sched);
   for (const f of sqe.in) {
     if (!has(w, f)) throw new Error(`${sqe.user_data} points at ${f}, which does not exist yet`);
     w = drm_sched_job_add_dependency(w, job, f);
