@@ -449,7 +449,11 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
       c.match = cellMatches(c);
       cells.push(c);
     }
-    if (o.metrics !== false) metrics.push(...evaluateMetrics(d, { runs: 10, seed: o.seed ?? DEFAULT_SEED }));
+    if (o.metrics !== false) {
+      // Under --config/--set the numbers are the chosen scope's, like the cells beside them.
+      const config = o.config ? { name: o.config + setNote, cfg: cfgOf(o.config) } : undefined;
+      metrics.push(...evaluateMetrics(d, { runs: 10, seed: o.seed ?? DEFAULT_SEED, config }));
+    }
   }
   return { ok: cells.every((c) => c.match), cells, exhaustive, metrics };
 }

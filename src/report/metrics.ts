@@ -177,13 +177,15 @@ export interface MetricOptions {
   seed?: number;
   /** Override the depth bound (default: the design's random bound). */
   depth?: number;
+  /** The config to measure (`check --config/--set`); default: the design's random-bound config. */
+  config?: { name: string; cfg: unknown };
 }
 
 export function evaluateMetrics(d: Design, o: MetricOptions = {}): MetricResult[] {
   const names = Object.keys(d.metrics ?? {});
   if (!names.length) return [];
-  const config = d.bounds.random.config;
-  const cfg = d.configs[config];
+  const config = o.config?.name ?? d.bounds.random.config;
+  const cfg = o.config ? o.config.cfg : d.configs[config];
   const depth = o.depth ?? d.bounds.random.depth;
   const n = o.runs ?? 20;
   const seed = o.seed ?? 1;
