@@ -9,15 +9,17 @@
  * 4 an internal error (one line; FENCECHECK_DEBUG=1 prints the stack);
  * 130 interrupted (SIGINT/SIGTERM): the matrix of what finished, 'interrupted', saved traces kept.
  * A closed stdout (`fencecheck list | head`) ends quietly.
+ *
+ * The commands, flags and help texts are program.mjs's (plain JavaScript, so that help, version and a
+ * bad flag answer without tsx, issue 15.5); this file is what each command does once its flags parsed.
  */
-import { Command, CommanderError } from 'commander';
-import { mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-// Only light modules here, so `--help`, `--version` and a bad flag answer before any design or engine
-// is imported (issue 15.5); each command imports what it needs when it runs.
+// Only light modules here; each command imports what it needs when it runs.
 import type { Cell, CheckOptions, CheckResult } from '../api.ts';
-import { COUNTEREXAMPLES_DIR, ROOT, designNames, limitDesigns, propertyNames, registry } from '../registry.ts';
-import { addExploreOptions, toCheckOptions, int } from './options.ts';
+import { COUNTEREXAMPLES_DIR, designNames, limitDesigns, propertyNames, registry } from '../registry.ts';
+import { type Actions, type Impl, run } from './program.mjs';
+import { toCheckOptions } from './options.ts';
 import { EXIT, InputError, oneLine } from '../errors.ts';
 import { checkNames } from './names.ts';
 
@@ -190,19 +192,6 @@ async function traceDesigns(files: string[]): Promise<string[] | null> {
   return out.length ? out : null;
 }
 
-/** package.json's version, for --version. */
-function version(): string {
-  try {
-    return String(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
-  } catch {
-    return 'unknown';
-  }
-}
-
-let commandArgs: string[] | undefined;
-/** Run `check` in a worker thread so SIGINT/SIGTERM can be answered (the real CLI; tests run in-process). */
-let isolate = false;
-
 /** Show the cursor and turn line wrap back on (cli-progress turns both off on a terminal). */
 function restoreTerminal() {
   if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\x1b[?7h');
@@ -256,28 +245,28 @@ export function prepareOutDir(out: string): string {
   return abs;
 }
 
-export function buildProgram(): Command {
-  const program = new Command('fencecheck')
-    .description('Check GPU synchronization designs for the Linux graphics stack against the dma_fence promises.')
-    .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(`fencecheck: ${oneLine(s.replace(/^error: /, '').trim())}\n`) })
-    .showSuggestionAfterError(true)
-    .version(version(), '-V, --version', "print fencecheck's version");
+/** One line on stderr and the exit code for an error a command threw (src/errors.ts EXIT). */
+function failed(e: unknown): number {
+  if (e instanceof InputError) {
+    // One line, always: a JSON parser's message may quote the bad input, newlines and all.
+    process.stderr.write(`fencecheck: ${oneLine(e.message)}\n`);
+    return EXIT.input;
+  }
+  const err = e as Error;
+  process.stderr.write(
+    `fencecheck: internal error: ${oneLine(String(err?.message ?? e))} (FENCECHECK_DEBUG=1 prints the stack)\n`,
+  );
+  if (process.env.FENCECHECK_DEBUG) process.stderr.write(`${err?.stack ?? e}\n`);
+  return EXIT.internal;
+}
 
-  program
-    .command('list')
-    .description(
-      'designs, properties and the expected verdict matrix; with --rules, the kernel rules and where the code ' +
-        'encodes and checks each',
-    )
-    .option('--json', 'print JSON')
-    .option('--rules', 'the rule map, from the Contract comments, machine descriptions and property rule lists')
-    .option('--markdown', 'with --rules: the Markdown table that docs/model.md embeds')
-    .option(
-      '--coverage',
-      'with --rules: only the coverage of hazards H1-H16 by designs and invariants I1-I27 by properties',
-    )
-    .action(async (o) => {
+/**
+ * What each command does, once program.mjs has parsed and checked its flags. `isolate`: run `check` in
+ * a worker thread so SIGINT/SIGTERM can be answered (the real CLI; tests run in-process).
+ */
+export function commands(isolate: boolean): Impl {
+  const actions: Actions = {
+    async list(o) {
       if (o.rules) {
         const { ruleMap, formatRuleMap, ruleMapMarkdown, formatCoverage } = await import('../report/rules.ts');
         const m = await ruleMap();
@@ -297,13 +286,8 @@ export function buildProgram(): Command {
       for (const d of l.designs)
         for (const [p, e] of Object.entries(d.expect))
           console.log(`  ${pad(d.name, 28)} ${pad(p, 32)} ${pad(e.verdict, 8)} ${e.why}`);
-    });
-
-  addExploreOptions(
-    program.command('check').description('explore designs and compare each observed verdict with the expected one'),
-  )
-    .option('--json', 'print one JSON object, no progress')
-    .action(async (o) => {
+    },
+    async check(o) {
       const opts = toCheckOptions(o);
       selectNames(opts);
       // A signal during planning (loading designs, probing their kinds) is held, not fatal: exit 130.
@@ -371,15 +355,8 @@ export function buildProgram(): Command {
             .join('\n\n'),
         );
       process.exitCode = run.interrupted ? EXIT.interrupted : checkExit(r, !!o.acceptPartial);
-    });
-
-  program
-    .command('merge')
-    .description("join the check --json outputs of a random campaign's shards (--shard i/n) into one matrix")
-    .argument('<file...>', 'check --json outputs, one per shard')
-    .option('--json', 'print one JSON object')
-    .option('--accept-partial', "exit 0 even when a 'holds' rests on a run stopped early or on missing shards")
-    .action(async (files: string[], o) => {
+    },
+    async merge(files, o) {
       const { mergeShards } = await import('./merge.ts');
       const m = mergeShards(files);
       if (o.json) console.log(JSON.stringify(m));
@@ -392,32 +369,13 @@ export function buildProgram(): Command {
           ].join('\n\n'),
         );
       process.exitCode = checkExit(m, !!o.acceptPartial);
-    });
-
-  program
-    .command('explain')
-    .description('print a saved counterexample as a plain-text timeline (one column per actor) to paste into an email')
-    .argument('<file>', 'a counterexample file (*.itf.json)')
-    .option('--width <n>', 'target line width', int('--width', 60, 1000), 100)
-    .action(async (file: string, o) => {
+    },
+    async explain(file, o) {
       limitDesigns(await traceDesigns([file]));
       const { explainFile } = await import('../report/explain.ts');
       process.stdout.write(await explainFile(file, { width: o.width }));
-    });
-
-  addExploreOptions(
-    program
-      .command('report')
-      .description(
-        'check designs and write a Markdown report: verdict matrix, counterexamples and machines as Mermaid ' +
-          'diagrams, design numbers',
-      ),
-  )
-    .option('--out <dir>', 'output directory', 'report')
-    .option('--html <dir>', 'write one self-contained HTML page (matrix, graphs, trace player) to this directory')
-    .option('--metric-runs <n>', 'random runs behind each design number', int('--metric-runs', 0, 100_000), 20)
-    .option('--quiet', 'no progress on stderr')
-    .action(async (o) => {
+    },
+    async report(o, commandArgs) {
       const opts = toCheckOptions(o);
       selectNames(opts);
       const [{ writeReport }, { writeHtml }, { checkPlan }] = await Promise.all([
@@ -442,15 +400,8 @@ export function buildProgram(): Command {
       if (data.ok && checkExit(data, !!o.acceptPartial) !== EXIT.ok)
         console.log(verdictLine({ ...data, exhaustive: [], metrics: [] }, false));
       process.exitCode = checkExit(data, !!o.acceptPartial);
-    });
-
-  program
-    .command('replay')
-    .description(
-      "re-run saved traces under each design's current config; exit 0 iff each reproduces its recorded violation",
-    )
-    .argument('<file...>', 'counterexample files (*.itf.json)')
-    .action(async (files: string[]) => {
+    },
+    async replay(files) {
       limitDesigns(await traceDesigns(files));
       const { replayFile } = await import('../counterexample/replay.ts');
       let ok = true;
@@ -466,19 +417,8 @@ export function buildProgram(): Command {
         ok &&= r.ok;
       }
       process.exitCode = ok ? EXIT.ok : EXIT.unexpected;
-    });
-
-  program
-    .command('resave')
-    .description(
-      "re-run each saved trace's property on the current model; rewrite the file when it still violates, report (and " +
-        'keep) those that no longer do',
-    )
-    .argument(
-      '[file...]',
-      `counterexample files (default: every trace under ${relative(process.cwd(), COUNTEREXAMPLES_DIR) || '.'})`,
-    )
-    .action(async (files: string[]) => {
+    },
+    async resave(files) {
       const [{ resaveFile }, { listTraces }] = await Promise.all([
         import('../counterexample/resave.ts'),
         import('../counterexample/store.ts'),
@@ -500,59 +440,18 @@ export function buildProgram(): Command {
         }
       }
       process.exitCode = code;
-    });
-  return program;
+    },
+  };
+  return { actions, failed };
 }
 
+/** Run one command in-process (tests; bin/fencecheck.mjs runs the same through tsx); the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   limitDesigns(null);
   try {
-    commandArgs = argv.slice(1);
-    await program.parseAsync(argv, { from: 'user' });
-    return Number(process.exitCode ?? 0);
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help and --version end here too, with exit code 0.
-      return e.exitCode === 0 ? EXIT.ok : EXIT.input;
-    }
-    if (e instanceof InputError) {
-      // One line, always: a JSON parser's message may quote the bad input, newlines and all.
-      process.stderr.write(`fencecheck: ${oneLine(e.message)}\n`);
-      return EXIT.input;
-    }
-    const err = e as Error;
-    process.stderr.write(
-      `fencecheck: internal error: ${oneLine(String(err?.message ?? e))} (FENCECHECK_DEBUG=1 prints the stack)\n`,
-    );
-    if (process.env.FENCECHECK_DEBUG) process.stderr.write(`${err?.stack ?? e}\n`);
-    return EXIT.internal;
+    return await run(argv, async () => commands(false));
   } finally {
     // the scope is for this command only (tests call main() in-process, then the API directly)
     limitDesigns(null);
   }
-}
-
-/** A closed stdout or stderr (`fencecheck list | head`) ends the run quietly instead of with a stack trace. */
-function quietOnEpipe(s: NodeJS.WriteStream) {
-  s.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(EXIT.ok);
-    throw e;
-  });
-}
-
-const isMain = process.argv[1] && /(?:main\.ts|fencecheck(?:\.mjs)?)$/.test(process.argv[1]);
-if (isMain) {
-  quietOnEpipe(process.stdout);
-  quietOnEpipe(process.stderr);
-  isolate = true;
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e) => {
-      process.stderr.write(`fencecheck: internal error: ${oneLine(String(e?.message ?? e))}\n`);
-      process.exitCode = EXIT.internal;
-    },
-  );
 }
