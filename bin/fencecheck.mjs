@@ -3,7 +3,8 @@
 // The fencecheck command. Its front door (src/cli/program.mjs, plain JavaScript) parses the command line,
 // so help, version and a bad flag answer in Node and commander alone; a command that does work loads
 // tsx's loader (TypeScript, no build step), then what the command does (src/cli/main.ts).
-import { oneLine, run } from '../src/cli/program.mjs';
+import { run } from '../src/cli/program.mjs';
+import { oneLine } from '../src/terminal-text.mjs';
 
 /**
  * A closed stdout or stderr (`fencecheck list | head`) ends the run quietly instead of with a stack trace.

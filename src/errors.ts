@@ -26,18 +26,5 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-/**
- * Text from a trace or an error made safe for a terminal: C0/C1 control characters (escape sequences,
- * carriage returns, bells) are written as \xNN, so nothing in a file can move the cursor or recolour
- * the screen. `keepNewlines` leaves '\n' alone (for multi-line output built here).
- */
-export function escapeControl(s: string, keepNewlines = false): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  const re = keepNewlines ? /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/g : /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
-  return s.replace(re, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-/** One line for stderr: whitespace runs that contain a newline collapse to one space, controls escaped. */
-export function oneLine(s: string): string {
-  return escapeControl(s.replace(/\s*[\r\n]+\s*/g, ' '));
-}
+// The terminal-safe text helpers live in plain JS so the CLI's front door shares them (issue 15.5).
+export { escapeControl, oneLine } from './terminal-text.mjs';

@@ -12,6 +12,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { oneLine } from '../terminal-text.mjs';
 
 /**
  * @typedef {Record<string, any>} Flags commander's parsed flags
@@ -35,19 +36,6 @@ const EXIT_OK = 0;
 const EXIT_INPUT = 2;
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/**
- * Commander's error text as one stderr line, control characters escaped: src/errors.ts `oneLine`, which
- * this file cannot import before tsx is loaded (test/cli/front-door.test.ts checks the two agree).
- * @param {string} s
- */
-export function oneLine(s) {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  const controls = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
-  return s
-    .replace(/\s*[\r\n]+\s*/g, ' ')
-    .replace(controls, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 /**
  * A whole-number flag in [min, max]; a value past max is rejected, never rounded or aliased.

@@ -6,14 +6,12 @@
  * would run. The figures (npx fencecheck --help, check --bad-flag) are in the branch's report.
  */
 import { afterAll, describe, expect, test } from 'vitest';
-import { fc } from '@fast-check/vitest';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { EXPLORE_OPTIONS, buildProgram, oneLine } from '../../src/cli/program.mjs';
+import { EXPLORE_OPTIONS, buildProgram } from '../../src/cli/program.mjs';
 import { toCheckOptions } from '../../src/cli/options.ts';
-import { oneLine as oneLineTs } from '../../src/errors.ts';
 import { COUNTEREXAMPLES_DIR, ROOT } from '../../src/registry.ts';
 import { BIN, cli, run } from './helpers.ts';
 
@@ -55,13 +53,6 @@ describe('one table of flags for the CLI and the API', () => {
     }
     expect(all).toMatchObject({ designs: ['d'], runs: 7, set: { a: 'b' }, shard: { index: 1, count: 2 } });
   });
-  test("commander's error line is escaped as src/errors.ts oneLine escapes it", () => {
-    fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (s) => {
-        expect(oneLine(s)).toBe(oneLineTs(s));
-      }),
-    );
-  });
   test("resave's help names where traces are read from", () => {
     const store = join(tmp, 'store');
     const r = cli(['help', 'resave'], { env: { FENCECHECK_COUNTEREXAMPLES: store } });
@@ -72,13 +63,14 @@ describe('one table of flags for the CLI and the API', () => {
 });
 
 describe('answered without tsx or TypeScript', () => {
-  // bin/ and src/cli/program.mjs alone, with commander the only package: no tsx, no .ts file
+  // bin/, src/cli/program.mjs and src/terminal-text.mjs alone, with commander the only package: no tsx, no .ts file
   const root = join(tmp, 'bare');
   mkdirSync(join(root, 'bin'), { recursive: true });
   mkdirSync(join(root, 'src', 'cli'), { recursive: true });
   mkdirSync(join(root, 'node_modules'));
   copyFileSync(BIN, join(root, 'bin', 'fencecheck.mjs'));
   copyFileSync(join(ROOT, 'src', 'cli', 'program.mjs'), join(root, 'src', 'cli', 'program.mjs'));
+  copyFileSync(join(ROOT, 'src', 'terminal-text.mjs'), join(root, 'src', 'terminal-text.mjs'));
   copyFileSync(join(ROOT, 'package.json'), join(root, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules', 'commander'), join(root, 'node_modules', 'commander'));
   const bare = (...args: string[]) =>
