@@ -16,7 +16,7 @@
  * transition), not a rate: its rate column says so and it gets no ratio to rw-umf-b.
  *
  * Options: --quick (rw-umf only up to (4,2), design rows at `default` only with small caps; a few
- * minutes), --no-spin, --only=<substring of row names>, --json (one JSON object on stdout instead of the
+ * minutes), --no-spin, --only=<substrings of row names, comma-separated>, --json (one JSON object on stdout instead of the
  * table: every row as {name, design, config, engine, workers, states, transitions, ms, rate, peakMB,
  * bytesPerState, ...}, for comparing commits).
  * Caps: each of our exhaustive runs stops at 2.5 GB RSS or 60M states, Spin at -DMEMLIM=8192 MB (a capped row says so
@@ -35,7 +35,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const noSpin = args.includes('--no-spin');
-const only = args.find((a) => a.startsWith('--only='))?.slice(7);
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const asJson = args.includes('--json');
 
 const CONFIGS: [number, number][] = quick
@@ -99,7 +102,7 @@ const clocks = (r: { exploreCpuMs: number; startupMs: number; ms: number; states
   tiny: r.ms < TINY_MS || r.states < TINY_STATES,
 });
 const log = (s: string) => process.stderr.write(s + '\n');
-const want = (name: string) => !only || name.includes(only);
+const want = (name: string) => !only || only.some((o) => name.includes(o));
 
 function which(cmd: string): boolean {
   try {
