@@ -8,8 +8,15 @@
  * design expects a verdict for switched on: exhaustive states/s (capped per row, the cap in the row's
  * notes) and random steps/s, with the ratio of each exhaustive rate to rw-umf-b's measured in this run.
  *
+ * Every exhaustive row of ours also gives the exploration's CPU time (user + system, worker threads included)
+ * and its rate per CPU second, and how long the process took to start (node, tsx, the registry, the
+ * design's modules) before exploring: the machine is shared, so wall-clock rates move with its load (the
+ * load average at start and end is printed) and CPU rates much less. A row that explored for less than
+ * TINY_MS or fewer than TINY_STATES states measures start-up and warm-up (the JIT, the first run of every
+ * transition), not a rate: its rate column says so and it gets no ratio to rw-umf-b.
+ *
  * Options: --quick (rw-umf only up to (4,2), design rows at `default` only with small caps; a few
- * minutes), --no-spin, --only=<substring of row names>, --json (one JSON object on stdout instead of the
+ * minutes), --no-spin, --only=<substrings of row names, comma-separated>, --json (one JSON object on stdout instead of the
  * table: every row as {name, design, config, engine, workers, states, transitions, ms, rate, peakMB,
  * bytesPerState, ...}, for comparing commits).
  * Caps: each of our exhaustive runs stops at 2.5 GB RSS or 60M states, Spin at -DMEMLIM=8192 MB (a capped row says so
@@ -28,7 +35,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const noSpin = args.includes('--no-spin');
-const only = args.find((a) => a.startsWith('--only='))?.slice(7);
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const asJson = args.includes('--json');
 
 const CONFIGS: [number, number][] = quick
@@ -45,6 +55,9 @@ const CONFIGS: [number, number][] = quick
       [5, 3],
     ];
 const MAX_RSS = 2.5 * 2 ** 30;
+const TINY_MS = 1000;
+const TINY_STATES = 2000;
+const loadAtStart = loadavg().map((x) => Number(x.toFixed(2)));
 const MAX_STATES = 60_000_000;
 
 interface Row {
@@ -61,6 +74,12 @@ interface Row {
   rateUnit?: string;
   peakMB?: number;
   bps?: number;
+  /** Exploration CPU seconds (ours: user + system of the process during the search; Spin: pan's). */
+  cpuS?: number;
+  /** Milliseconds from process start to the start of the exploration (ours). */
+  startupMs?: number;
+  /** Too short to be a rate (TINY_MS, TINY_STATES). */
+  tiny?: boolean;
   first?: string;
   notes?: string;
 }
@@ -76,8 +95,14 @@ function runJob(job: Job): any {
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 const mb = (b: number) => Math.round(b / 2 ** 20);
+/** The CPU, start-up and tiny fields of one of our exhaustive runs. */
+const clocks = (r: { exploreCpuMs: number; startupMs: number; ms: number; states: number }) => ({
+  cpuS: r.exploreCpuMs / 1000,
+  startupMs: r.startupMs,
+  tiny: r.ms < TINY_MS || r.states < TINY_STATES,
+});
 const log = (s: string) => process.stderr.write(s + '\n');
-const want = (name: string) => !only || name.includes(only);
+const want = (name: string) => !only || only.some((o) => name.includes(o));
 
 function which(cmd: string): boolean {
   try {
@@ -121,10 +146,11 @@ for (const v of ['A', 'B'] as const) {
         rateUnit: 'st/s',
         peakMB: mb(r.peakRss),
         bps: r.bytesPerState,
+        ...clocks(r),
         first: f ? `${f.atStates} st, ${f.atMs} ms, len ${f.length}` : '-',
         notes:
           `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; P(collision) ` +
-          `${r.collision.toExponential(0)}; CPU ${(r.cpuMs / 1000).toFixed(1)} s`,
+          `${r.collision.toExponential(0)}; process CPU ${(r.cpuMs / 1000).toFixed(1)} s`,
       });
     }
   }
@@ -149,7 +175,7 @@ if (haveSpin) {
   };
   const pan = (flags: string[]) => {
     const t0 = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', './pan', ...flags], {
+    const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M CPU %U %S', './pan', ...flags], {
       cwd: dir,
       encoding: 'utf8',
       maxBuffer: 1 << 24,
@@ -164,6 +190,7 @@ if (haveSpin) {
       states: num(/([\d.e+]+) states, stored/),
       transitions: num(/([\d.e+]+) transitions \(= stored\+matched\)/),
       maxrss: num(/MAXRSS (\d+)/) * 1024,
+      cpuS: num(/CPU ([\d.]+) /) + num(/CPU [\d.]+ ([\d.]+)/),
       depth: num(/at depth (\d+)/),
       vec: num(/State-vector (\d+) byte/),
       mem: num(/([\d.]+)\s+total actual memory usage/),
@@ -199,6 +226,7 @@ if (haveSpin) {
         rateUnit: 'st/s',
         peakMB: mb(full.maxrss),
         bps: ((full.memStates + full.memHash) * 2 ** 20) / full.states,
+        cpuS: full.cpuS,
         first,
         notes:
           `${full.capped ? 'CAPPED (pan ran out of memory or depth); ' : ''}-DNOREDUCE -DCOLLAPSE -DMEMLIM=8192 ` +
@@ -367,6 +395,7 @@ for (const procs of [2, 3]) {
       rateUnit: 'st/s',
       peakMB: mb(r.peakRss),
       bps: r.bytesPerState,
+      ...clocks(r),
       notes: `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; all 3 properties (drains) on`,
     });
   }
@@ -413,6 +442,7 @@ for (const d of allDesigns.values()) {
         rateUnit: 'st/s',
         peakMB: mb(r.peakRss),
         bps: r.bytesPerState,
+        ...clocks(r),
         first: r.found.length ? r.found.map((f: any) => `${f.property} len ${f.length}`).join(', ') : '-',
         notes:
           `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; cap ${CAP.states} states or ` +
@@ -443,6 +473,8 @@ for (const d of allDesigns.values()) {
 }
 
 // ---- print --------------------------------------------------------------------------------------
+/** States (or steps) per CPU second of the exploration. */
+const cpuRate = (r: Row) => (r.cpuS && (r.states ?? r.transitions) ? (r.states ?? r.transitions)! / r.cpuS : undefined);
 const fmt = (n: number | undefined, d = 0) =>
   n === undefined || Number.isNaN(n)
     ? '-'
@@ -454,6 +486,9 @@ const head = [
   'transitions',
   'seconds',
   'rate',
+  'CPU s',
+  'rate / CPU s',
+  'start-up ms',
   'peak RSS MB',
   'B/state',
   'first counterexample (A)',
@@ -465,7 +500,10 @@ const table = rows.map((r) => [
   fmt(r.states),
   fmt(r.transitions),
   fmt(r.s, 2),
-  r.rate ? `${fmt(r.rate)} ${r.rateUnit}` : '-',
+  r.tiny ? `start-up dominated` : r.rate ? `${fmt(r.rate)} ${r.rateUnit}` : '-',
+  fmt(r.cpuS, 2),
+  r.tiny ? '-' : cpuRate(r) ? `${fmt(cpuRate(r))} ${r.rateUnit}` : '-',
+  fmt(r.startupMs),
   fmt(r.peakMB),
   fmt(r.bps, 1),
   r.first ?? '-',
@@ -482,7 +520,8 @@ for (const [P, J] of CONFIGS)
       ratios.push(
         `rw-umf-${v} p${P}j${J}: states ` +
           `${ours.states === spin.states ? 'equal' : `DIFFER (${ours.states} vs ${spin.states})`}, Spin/ours speed ` +
-          `${(spin.rate / ours.rate).toFixed(1)}×`,
+          `${(spin.rate / ours.rate).toFixed(1)}×` +
+          (ours.cpuS && spin.cpuS ? `, CPU time ours/Spin ${(ours.cpuS / spin.cpuS).toFixed(1)}×` : ''),
       );
   }
 for (const v of ['a', 'b']) {
@@ -508,20 +547,37 @@ if (refB?.rate && refB2?.rate)
     `rw-umf-b p${RBP}j${RBJ}: 2 workers / 1 worker speed ${(refB2.rate / refB.rate).toFixed(2)}×` +
       (spinB?.s ? `; wall time 2 workers / Spin ${(refB2.s! / spinB.s).toFixed(2)}×` : ''),
   );
+const toRefCpu: Record<string, number> = {};
+const tinyRows: string[] = [];
 if (refB?.rate)
   for (const r of rows)
     if (r.engine === 'exhaustive' && r.name.endsWith('(all properties)') && r.rate) {
+      if (r.tiny) {
+        tinyRows.push(
+          `${r.design} ${r.config} (${r.states} st in ${fmt(r.s! * 1000)} ms, start-up ${fmt(r.startupMs)} ms)`,
+        );
+        continue;
+      }
       toRef[`${r.design}/${r.config}`] = r.rate / refB.rate;
+      const rc = cpuRate(r),
+        bc = cpuRate(refB);
+      if (rc && bc) toRefCpu[`${r.design}/${r.config}`] = rc / bc;
       ratios.push(
-        `${r.design} ${r.config} exhaustive / rw-umf-b p${RBP}j${RBJ}: ${(r.rate / refB.rate).toFixed(3)} ` +
-          `(1/${(refB.rate / r.rate).toFixed(1)})`,
+        `${r.design} ${r.config} exhaustive / rw-umf-b p${RBP}j${RBJ}: wall ${(r.rate / refB.rate).toFixed(3)} ` +
+          `(1/${(refB.rate / r.rate).toFixed(1)})` +
+          (rc && bc ? `, CPU ${(rc / bc).toFixed(3)} (1/${(bc / rc).toFixed(1)})` : ''),
       );
     }
+if (tinyRows.length)
+  ratios.push(
+    `start-up dominated (explored < ${TINY_MS} ms or < ${TINY_STATES} states; no ratio): ${tinyRows.join(', ')}`,
+  );
 const machine = {
   node: process.version,
   cpus: cpus().length,
   cpu: cpus()[0]?.model ?? '?',
   memMB: mb(totalmem()),
+  loadAverageAtStart: loadAtStart,
   loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(2))),
   quick,
 };
@@ -539,7 +595,12 @@ if (asJson) {
     rateUnit: r.rateUnit ?? null,
     peakMB: r.peakMB ?? null,
     bytesPerState: r.bps ?? null,
+    cpuMs: r.cpuS === undefined ? null : Math.round(r.cpuS * 1000),
+    cpuRate: r.tiny ? null : (cpuRate(r) ?? null),
+    startupMs: r.startupMs === undefined ? null : Math.round(r.startupMs),
+    startupDominated: r.tiny ?? false,
     toRwUmfB: r.engine === 'exhaustive' ? (toRef[`${r.design}/${r.config}`] ?? null) : null,
+    toRwUmfBCpu: r.engine === 'exhaustive' ? (toRefCpu[`${r.design}/${r.config}`] ?? null) : null,
     first: r.first ?? null,
     notes: r.notes ?? null,
   }));
@@ -547,7 +608,7 @@ if (asJson) {
 } else {
   console.log(
     `fencecheck bench — node ${machine.node}, ${machine.cpus}× ${machine.cpu}, ${machine.memMB} MB RAM, load ` +
-      `average at end ${machine.loadAverageAtEnd.join(' ')}`,
+      `average at start ${machine.loadAverageAtStart.join(' ')}, at end ${machine.loadAverageAtEnd.join(' ')}`,
   );
   const wid = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
   const line = (t: string[]) => '| ' + t.map((x, i) => x.padEnd(wid[i])).join(' | ') + ' |';

@@ -250,6 +250,14 @@ export function snapshotById(id: number): AnyMachineSnapshot {
 }
 
 function eventKey(ev: Ev): string {
+  // Most events are a fresh `{ type }`: its type is its key (any other key is JSON, which starts with '{').
+  let only = true;
+  for (const f in ev)
+    if (f !== 'type') {
+      only = false;
+      break;
+    }
+  if (only && ev.type.charCodeAt(0) !== 123) return ev.type;
   let k = evKeys.get(ev);
   if (k === undefined) {
     k = JSON.stringify(ev);

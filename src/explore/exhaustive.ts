@@ -143,14 +143,19 @@ class VecQueue {
   get bytes(): number {
     return this.data.byteLength;
   }
+  /**
+   * Room for `n` more entries at the tail: the live part is moved to the front whenever that leaves a
+   * quarter of the buffer free (each move copies at most three quarters and frees at least one, so a
+   * vector is copied a bounded number of times), and the buffer grows only when it would not.
+   */
   private reserve(n: number) {
     if (this.tail + n <= this.data.length) return;
-    if (this.head * 2 >= this.data.length) {
+    if (this.head > 0) {
       this.data.copyWithin(0, this.head, this.tail);
       this.tail -= this.head;
       this.head = 0;
     }
-    if (this.tail + n > this.data.length) {
+    if ((this.tail + n) * 4 > this.data.length * 3) {
       const b = new (this.data.constructor as typeof Int32Array)(
         Math.max(Math.ceil(this.data.length * 1.5), this.tail + n),
       );

@@ -95,15 +95,18 @@ class IndexedFingerprintSet {
   }
   /**
    * Once the search is over, the set's memory as the SCC analysis' arrays for `n` states (it holds at
-   * least 1.25 n entries per lane): the set cannot be used after this.
+   * least 1.25 n entries per lane): `index`, `low`, `on` and, behind `on` in the third lane, the edge
+   * offsets `off` (n + 1 of them) when they fit there. The set cannot be used after this.
    */
-  scratch(n: number): { index: Int32Array; low: Int32Array; on: Uint8Array } | null {
+  scratch(n: number): { index: Int32Array; low: Int32Array; on: Uint8Array; off: Int32Array | null } | null {
     if (this.hi.length < n || this.dead) return null;
     this.dead = true;
+    const at = Math.ceil(n / 4) * 4;
     return {
       index: new Int32Array(this.hi.buffer, 0, n).fill(-1),
       low: new Int32Array(this.lo.buffer, 0, n),
       on: new Uint8Array(this.ix.buffer, 0, n).fill(0),
+      off: at + 4 * (n + 1) <= this.ix.byteLength ? new Int32Array(this.ix.buffer, at, n + 1) : null,
     };
   }
   private dead = false;
@@ -171,7 +174,14 @@ interface Lasso {
 export class LivenessGraph {
   readonly fps = new IndexedFingerprintSet();
   private tracked: Tracked[];
-  private off = new Grow<Int32Array>(Int32Array);
+  /**
+   * Drain edges recorded from each state (one byte until some state has more than 255); the edges of
+   * state i follow those of states < i in `to`, so their offsets are prefix sums, built once the search
+   * is over (`off`), in the fingerprint set's memory when it fits.
+   */
+  private deg = new Grow<Uint8Array | Uint16Array | Int32Array>(Uint8Array);
+  private off: Int32Array = new Int32Array(1);
+  private scr: ReturnType<IndexedFingerprintSet['scratch']> = null;
   private to = new Grow<Int32Array>(Int32Array);
   /** Label ids: one byte until a design has more than 256 distinct drain actions. */
   private lab = new Grow<Uint8Array | Uint16Array>(Uint8Array);
@@ -182,8 +192,9 @@ export class LivenessGraph {
   private e = 0;
   private cur = 0;
   private rest: { size: number; set: Set<string> } | null = null;
-  /** Peak bytes of the SCC analysis' arrays (counted in `bytes`). */
+  /** Bytes of the SCC analysis' arrays: the edge offsets when not in the set's memory, and the peak of the rest. */
   private sccBytes = 0;
+  private sccPeak = 0;
 
   constructor(
     private d: Design,
@@ -212,11 +223,12 @@ export class LivenessGraph {
   get bytes(): number {
     return (
       this.fps.bytes +
-      this.off.a.byteLength +
+      this.deg.a.byteLength +
       this.to.a.byteLength +
       this.lab.a.byteLength +
       this.flags.a.byteLength +
-      this.sccBytes
+      this.sccBytes +
+      this.sccPeak
     );
   }
 
@@ -237,7 +249,7 @@ export class LivenessGraph {
   /** State `i` (the next in index order) is expanded: its judgments, and which obligations are open. */
   expand(i: number, W: () => World, succ: readonly Succ[], want: Set<string>): Finding[] {
     if (i !== this.n) throw new Error(`internal: liveness graph expands state ${i}, expected ${this.n}`);
-    this.off.set(i, this.e);
+    this.deg.set(i, 0);
     this.n++;
     let f = 0;
     const out: Finding[] = [];
@@ -270,7 +282,8 @@ export class LivenessGraph {
   cut(i: number) {
     if (i !== this.n - 1) return;
     this.n--;
-    this.e = this.off.a[i];
+    this.e -= this.deg.a[i];
+    this.deg.a[i] = 0;
   }
 
   /** Successor `s` of the state being expanded is state `target`. */
@@ -288,6 +301,11 @@ export class LivenessGraph {
     this.to.set(this.e, target);
     this.lab.set(this.e, id);
     this.e++;
+    const u = this.n - 1;
+    const d = this.deg.a[u] + 1;
+    if (d === 0x100 && this.deg.a instanceof Uint8Array) this.deg.widen(Uint16Array);
+    else if (d === 0x10000 && this.deg.a instanceof Uint16Array) this.deg.widen(Int32Array);
+    this.deg.a[u] = d;
   }
 
   /**
@@ -297,7 +315,18 @@ export class LivenessGraph {
    * all known), so this runs on partial graphs too.
    */
   cycles(want: Set<string>, pathTo: (i: number) => number[]): Found[] {
-    this.off.set(this.n, this.e);
+    const n = this.n;
+    this.scr = this.fps.scratch(n);
+    let off = this.scr?.off ?? null;
+    if (!off) {
+      off = new Int32Array(n + 1);
+      this.sccBytes += off.byteLength;
+    }
+    for (let u = 0, e = 0; u <= n; u++) {
+      off[u] = e;
+      if (u < n) e += this.deg.a[u];
+    }
+    this.off = off;
     const out: Found[] = [];
     for (const t of this.tracked) {
       if (!want.has(t.p.name)) continue;
@@ -313,7 +342,7 @@ export class LivenessGraph {
   }
 
   private outEdges(u: number): [number, number] {
-    return [this.off.a[u], this.off.a[u + 1]];
+    return [this.off[u], this.off[u + 1]];
   }
 
   /** Iterative Tarjan over the states `inSet` admits; `onScc` gets each SCC and returns true to stop. */
@@ -321,7 +350,8 @@ export class LivenessGraph {
     const n = this.n;
     // 9 B a state, in the fingerprint set's memory the first time (the search is over); a popped state's
     // `low` holds -2 - (its SCC's id); the stacks grow as needed
-    const reused = this.fps.scratch(n);
+    const reused = this.scr;
+    this.scr = null;
     const index = reused?.index ?? new Int32Array(n).fill(-1);
     const low = reused?.low ?? new Int32Array(n);
     const on = reused?.on ?? new Uint8Array(n);
@@ -330,7 +360,7 @@ export class LivenessGraph {
     const csNode = new Grow<Int32Array>(Int32Array);
     const csEdge = new Grow<Int32Array>(Int32Array);
     const to = this.to.a,
-      off = this.off.a;
+      off = this.off;
     let counter = 0,
       sp = 0,
       csp = 0,
@@ -375,7 +405,7 @@ export class LivenessGraph {
           nodes.push(v);
           if (v === u) break;
         }
-        this.sccBytes = Math.max(this.sccBytes, own + stack.a.byteLength + csNode.a.byteLength + csEdge.a.byteLength);
+        this.sccPeak = Math.max(this.sccPeak, own + stack.a.byteLength + csNode.a.byteLength + csEdge.a.byteLength);
         const inC = (v: number) => v < n && low[v] === -2 - id;
         if (nodes.length === 1) {
           const [a, b] = this.outEdges(u);

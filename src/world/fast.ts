@@ -223,7 +223,7 @@ export class FastEngine implements Slots {
   private readonly rec = new Recorder(this);
   private trieNodes = 0;
   private curSet = -1;
-  private setIds = new Map<string, number>();
+  private setIds = new Map<number, [Int32Array, number][]>();
   private sidTag: number[] = [0];
   private machineTags = new Map<object, number>();
   readonly candidates: Candidate[] = [];
@@ -374,17 +374,38 @@ export class FastEngine implements Slots {
     row[ki] = x;
     return x;
   }
-  /** The interned set of objects present in `v`, with their kinds. */
+  /**
+   * The interned set of objects present in `v`, with their kinds: the vector of kinds (0: absent) up to
+   * its last object, found by a hash and compared in full.
+   */
   private setId(v: Int32Array): number {
-    let k = '';
-    for (let s = 1; s < v.length; s++) if (v[s] !== 0) k += `${s}:${this.machineTag(v[s])},`;
-    let id = this.setIds.get(k);
-    if (id === undefined) {
-      id = this.setIds.size;
-      this.setIds.set(k, id);
+    let end = v.length;
+    while (end > 1 && v[end - 1] === 0) end--;
+    if (this.setScratch.length < end) this.setScratch = new Int32Array(end * 2);
+    const tags = this.setScratch;
+    let h = 0x3c6ef372;
+    for (let s = 1; s < end; s++) {
+      const t = v[s] === 0 ? 0 : this.machineTag(v[s]);
+      tags[s] = t;
+      h = Math.imul(h ^ t, 0x9e3779b1) + s;
     }
+    h = fmix32(h);
+    const bucket = this.setIds.get(h);
+    if (bucket)
+      for (const [known, id] of bucket) {
+        if (known.length !== end) continue;
+        let s = 1;
+        while (s < end && known[s] === tags[s]) s++;
+        if (s === end) return id;
+      }
+    const id = this.setCount++;
+    const entry: [Int32Array, number] = [tags.slice(0, end), id];
+    if (bucket) bucket.push(entry);
+    else this.setIds.set(h, [entry]);
     return id;
   }
+  private setScratch = new Int32Array(64);
+  private setCount = 0;
   private machineTag(sid: number): number {
     const t = this.sidTag[sid];
     if (t !== undefined) return t;
@@ -570,7 +591,7 @@ export class FastEngine implements Slots {
     let i = 0;
     let why = 'empty';
     while (n && !n.leaf) {
-      const c = n.kids!.get(this.rec.rv[i]);
+      const c = n.kid(this.rec.rv[i]);
       if (!c) {
         why = `${['', 'P', 'M', 'F', 'S', 'G'][n.kind]}:${this.readName(i)}@${i}/${this.rec.rs.length}`;
         break;
@@ -595,7 +616,7 @@ export class FastEngine implements Slots {
 
   /** A derived-footprint step's argument tuples in the current state (memoized on what `params` reads). */
   private tracedParams(t: TracedStep): TracedCand[] {
-    const hit = lookup(t.root, this);
+    const hit = lookup(t.root, this, this.curVec!);
     if (hit) {
       this.traceStats.paramHits++;
       return hit.result!;
@@ -639,7 +660,7 @@ export class FastEngine implements Slots {
 
   /** A derived-footprint candidate's effect in the current state `v` (null: disabled). */
   private tracedEffect(c: TracedCand, v: Int32Array): Effect | null {
-    const hit = lookup(c.root, this);
+    const hit = lookup(c.root, this, v);
     if (++c.looks === PROBE) {
       if (c.misses + (hit ? 0 : 1) > MISS_RATE * PROBE && this.mode !== 'check') c.plain = PLAIN;
       c.looks = 0;

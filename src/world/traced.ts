@@ -36,13 +36,32 @@ export const GKEY = 5;
 /** The pseudo-slot of a SET read (no object has it). */
 export const SET_SLOT = -1;
 
-/** A trie node: the read it asks for, and a child per value seen; or a leaf with the result. */
+/**
+ * A trie node: the read it asks for, and a child per value seen; or a leaf with the result. The first
+ * value seen and its child are kept in fields (most reads see one or two values), the others in a map.
+ */
 export class TrieNode<R> {
   slot = 0;
   kind = 0;
+  v0 = 0;
+  kid0: TrieNode<R> | null = null;
   kids: Map<number, TrieNode<R>> | null = null;
   leaf = false;
   result: R | undefined = undefined;
+  /** The child for value `v`, or null. */
+  kid(v: number): TrieNode<R> | null {
+    if (this.v0 === v && this.kid0 !== null) return this.kid0;
+    return this.kids === null ? null : (this.kids.get(v) ?? null);
+  }
+  setKid(v: number, c: TrieNode<R>): void {
+    if (this.kid0 === null) {
+      this.v0 = v;
+      this.kid0 = c;
+    } else {
+      this.kids ??= new Map();
+      this.kids.set(v, c);
+    }
+  }
 }
 
 /** What the engine gives the recorder: slots by object id, and the values reads are keyed by. */
@@ -335,12 +354,17 @@ export function layerOf<T>(m: object): Layer<T> | undefined {
   return e ? { base: e.base, own: ownEntries(e) } : undefined;
 }
 
-/** Walk a trie on the current state: the result, or undefined on a miss. */
-export function lookup<R>(root: TrieNode<R> | null, sl: Slots): TrieNode<R> | undefined {
+/**
+ * Walk a trie on the current state `v`: the result, or undefined on a miss. A FULL read is the slot's
+ * value in `v`, read here (the common case); the others ask `sl`.
+ */
+export function lookup<R>(root: TrieNode<R> | null, sl: Slots, v: Int32Array): TrieNode<R> | undefined {
   let n = root;
-  while (n) {
+  while (n !== null) {
     if (n.leaf) return n;
-    n = n.kids!.get(sl.valueOf(n.slot, n.kind)) ?? null;
+    const s = n.slot;
+    const x = n.kind === FULL ? (s < v.length ? v[s] : 0) : sl.valueOf(s, n.kind);
+    n = n.v0 === x && n.kid0 !== null ? n.kid0 : n.kids === null ? null : (n.kids.get(x) ?? null);
   }
   return undefined;
 }
@@ -363,7 +387,7 @@ export function insert<R>(root: TrieNode<R> | null, rec: Recorder, result: R, wh
       const p = new TrieNode<R>();
       p.slot = rec.rs[j];
       p.kind = rec.rk[j];
-      p.kids = new Map([[rec.rv[j], n]]);
+      p.setKid(rec.rv[j], n);
       n = p;
     }
     added += rec.rs.length - i + 1;
@@ -375,9 +399,9 @@ export function insert<R>(root: TrieNode<R> | null, rec: Recorder, result: R, wh
     if (n.leaf || i === rec.rs.length || n.slot !== rec.rs[i] || n.kind !== rec.rk[i])
       throw new Error(`${what} is not a function of the world: it read differently in two runs on the same values`);
     const v = rec.rv[i];
-    const c = n.kids!.get(v);
+    const c = n.kid(v);
     if (!c) {
-      n.kids!.set(v, mk(i + 1));
+      n.setKid(v, mk(i + 1));
       return [root, added];
     }
     n = c;
