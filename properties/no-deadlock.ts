@@ -31,8 +31,11 @@ const p: Property & { terminal: true } = {
   appliesTo: (d) => d.pending !== undefined,
   witness: {
     what: 'two unfinished jobs at once, or one that waits on something',
-    state: (w, cfg, env) =>
-      !!env.design.pending?.(w, cfg).length && (waitEdges(w).length > 0 || env.design.pending(w, cfg).length > 1),
+    // the cheap count first: waitEdges walks the whole view (17% of an rw-umf-b run when asked first)
+    state: (w, cfg, env) => {
+      const n = env.design.pending?.(w, cfg).length ?? 0;
+      return n > 1 || (n === 1 && waitEdges(w).length > 0);
+    },
   },
   statement:
     'Some action is enabled in every reachable state in which some job is unfinished (no deadlock, no invalid end ' +
