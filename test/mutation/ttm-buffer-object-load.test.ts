@@ -44,6 +44,8 @@ describe('ttm_buffer_object, built inside the test', () => {
       { type: 'TTM_BO_FREE' },
       { type: 'TTM_BO_PIN', for: 'x' },
       { type: 'TTM_BO_MOVE', to: 'SYSTEM', fence: 'm2', deps: [], neededBy: [] },
+      { type: 'TTM_BO_DEP_SIGNALED', fence: 'm2' }, // not a fence the move waits on
+      { type: 'TTM_BO_NEEDED_BY', by: 'j' }, // j waits on the move already
     ])
       expect(send(w, 'bo', ev), `waiting refuses ${ev.type}`).toBeNull();
     w = must(w, 'bo', { type: 'TTM_BO_NEEDED_BY', by: 'k' });
