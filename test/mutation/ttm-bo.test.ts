@@ -224,6 +224,7 @@ describe('ttm_bo_validate: eviction only when VRAM is full, never of a pinned BO
     expect(step.enabled(w, ['j', 'd', 'evict a'], { slots: 2 })).toBe(false); // nobody asked for d
     expect(step.enabled(w, ['k', 'c', 'evict a'], { slots: 2 })).toBe(false); // k did not ask for c
     expect(step.enabled(w, ['j', 'c', 'free slot'], { slots: 2 })).toBe(false); // full
+    expect(step.enabled(w, ['j', 'c', 'free slot'], { slots: 3 })).toBe(true);
     w = spawn(w, 'j.own', dmaFenceMachine, { context: 90, seqno: 1 });
     w = dma_resv_add(w, 'c', 'j.own', 'WRITE', 'cs');
     w = step.apply(w, ['j', 'c', 'evict a'], { slots: 2 });
@@ -252,6 +253,9 @@ describe('ttm_bo_validate: eviction only when VRAM is full, never of a pinned BO
     });
     const p = plain.apply(w, ['j', 'd', 'free slot'], { slots: 4 });
     expect(bo(p, 'd').neededBy).toEqual(['j']);
+    // without a victim policy a pin never holds: b, pinned for q, is a victim like any other
+    expect(paramsOf(plain, w, { slots: 2 })).toEqual([['j', 'd', 'evict b']]);
+    expect(plain.enabled(w, ['j', 'd', 'evict b'], { slots: 2 })).toBe(true);
   });
 
   test('the copy engine finishes only moves that are copying (R53)', () => {
