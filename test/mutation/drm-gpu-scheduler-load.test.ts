@@ -22,5 +22,16 @@ describe('drm_gpu_scheduler, built inside the test', () => {
     w = must(w, 's', { type: 'DRM_SCHED_FREE_JOB', job: 'j' });
     expect(ctx<{ pending: string[] }>(w, 's').pending).toEqual([]);
     expect(send(w, 's', { type: 'DRM_SCHED_FREE_JOB', job: 'j' })).toBeNull();
+    expect(send(w, 's', { type: 'DRM_SCHED_SET_POLICY', policy: 'fifo' })).toBeNull(); // read-only once loaded
+    // defaults, num_rqs below the 4 priorities kept, fifo's submit_ts order
+    let f: World = spawn(emptyWorld, 's', drmGpuSchedulerMachine, { numRqs: 2 });
+    expect(ctx(f, 's')).toEqual({ ring: '', timeout: true, creditLimit: 1, pending: [], numRqs: 2 });
+    expect(send(f, 's', { type: 'DRM_SCHED_RQ_PUSH', entity: 'e', job: 'j' })).toBeNull(); // no kernel policy
+    expect(send(f, 's', { type: 'DRM_SCHED_RQ_SELECT', entity: 'e', job: 'j' })).toBeNull();
+    f = must(f, 's', { type: 'DRM_SCHED_SET_POLICY', policy: 'fifo' });
+    f = must(f, 's', { type: 'DRM_SCHED_RQ_PUSH', entity: 'e', job: 'j' });
+    f = must(f, 's', { type: 'DRM_SCHED_RQ_PUSH', entity: 'e', job: 'k' });
+    f = must(f, 's', { type: 'DRM_SCHED_RQ_SELECT', entity: 'e', job: 'j' });
+    expect(rq(f)).toEqual({ policy: 'fifo', entities: [], currentEntity: '', submitted: ['k'] });
   });
 });

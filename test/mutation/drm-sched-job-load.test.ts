@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { ctx, emptyWorld, idsOf, must, send, spawn, stateOf, type Ev, type World } from '../../models/world.ts';
 import { dmaFenceMachine, isSignaled, type DmaFenceContext } from '../../models/dma-buf/dma-fence.ts';
+import { waitEdges } from '../../models/view.ts';
 import { got, recorder } from '../kernel/helpers.ts';
 
 describe('drm_sched_job, built inside the test', () => {
@@ -14,8 +15,10 @@ describe('drm_sched_job, built inside the test', () => {
     let w: World = spawn(emptyWorld, 's', recorder, {});
     w = spawn(w, 'j', drmSchedJobMachine, { id: 'j', entity: 'e', sched: 's' });
     w = spawn(w, 'k', drmSchedJobMachine, { id: 'k', entity: 'e', sched: 's' });
-    for (const f of ['j.s', 'j.f', 'k.s', 'k.f', 'hw', 'd']) w = spawn(w, f, dmaFenceMachine, { context: 1, seqno: 1 });
-    expect(idsOf(w, 'drm_sched_job')).toEqual(['j', 'k']);
+    w = spawn(w, 'r', drmSchedJobMachine, { id: 'r', entity: 'e', sched: 's' });
+    for (const f of ['j.s', 'j.f', 'k.s', 'k.f', 'r.s', 'r.f', 'hw', 'hw2', 'd', 'd2'])
+      w = spawn(w, f, dmaFenceMachine, { context: 1, seqno: 1 });
+    expect(idsOf(w, 'drm_sched_job')).toEqual(['j', 'k', 'r']);
     const run = (parent: string, error = 0): Ev => ({ type: 'DRM_SCHED_RUN_JOB', parent, error });
     const refuses = (x: World, id: string, evs: Ev[]) => {
       for (const ev of evs) expect(send(x, id, ev), `${stateOf(x, id)} refuses ${ev.type}`).toBeNull();
@@ -51,5 +54,39 @@ describe('drm_sched_job, built inside the test', () => {
     w = must(w, 'k', { type: 'DRM_SCHED_ENTITY_PUSH_JOB' });
     w = must(w, 'k', run('', -125));
     expect([stateOf(w, 'k'), ctx<DmaFenceContext>(w, 'k.f').error, isSignaled(w, 'k.s')]).toEqual(['done', -125, true]);
+    // r: a dependency before arm has no fence to hang an edge on; prepare_job adds one after arm (R93)
+    w = must(w, 'r', { type: 'DRM_SCHED_JOB_ADD_DEPENDENCY', fence: 'd' });
+    expect(waitEdges(w).filter((e) => e[2].startsWith('r '))).toEqual([]);
+    w = must(w, 'r', { type: 'DRM_SCHED_JOB_ARM', scheduled: 'r.s', finished: 'r.f' });
+    w = must(w, 'r', { type: 'DRM_SCHED_JOB_ADD_DEPENDENCY', fence: 'd2' });
+    w = must(w, 'r', { type: 'DRM_SCHED_ENTITY_PUSH_JOB' });
+    const r = () => ctx<{ deps: string[]; parent: string; result: number }>(w, 'r');
+    expect(r().deps).toEqual(['d', 'd2']);
+    refuses(w, 'r', [{ type: 'DRM_SCHED_DEP_SIGNALED', fence: 'hw' }]);
+    w = must(w, 'r', { type: 'DRM_SCHED_DEP_SIGNALED', fence: 'd2' });
+    expect(r().deps).toEqual(['d']);
+    w = must(w, 'r', { type: 'DRM_SCHED_DEP_SIGNALED', fence: 'd' });
+    w = must(w, 'r', run('hw2'));
+    expect(r().parent).toBe('hw2');
+    expect(waitEdges(w).filter((e) => e[2].startsWith('r '))).toEqual([
+      ['r.f', 'hw2', 'r finishes when its hardware fence does (R95)'],
+    ]);
+    // the reset (R101, R102): stop detaches the parent once, start completes the job with its error
+    w = must(w, 'r', { type: 'DRM_SCHED_JOB_DETACH_PARENT' });
+    expect(r().parent).toBe('');
+    refuses(w, 'r', [{ type: 'DRM_SCHED_JOB_DETACH_PARENT' }, { type: 'DRM_SCHED_PARENT_SIGNALED', fenceError: 0 }]);
+    w = must(w, 'r', { type: 'DRM_SCHED_JOB_DONE', error: -125 });
+    expect([stateOf(w, 'r'), r().result, ctx<DmaFenceContext>(w, 'r.f').error, isSignaled(w, 'r.f')]).toEqual([
+      'done',
+      -125,
+      -125,
+      true,
+    ]);
+    expect(got(w, 's')).toEqual([
+      { type: 'DRM_SCHED_FREE_JOB', job: 'j' },
+      { type: 'DRM_SCHED_FREE_JOB', job: 'k' },
+      { type: 'DRM_SCHED_FREE_JOB', job: 'r' },
+    ]);
+    refuses(w, 'r', [{ type: 'DRM_SCHED_JOB_DONE', error: -125 }]);
   });
 });
