@@ -6,8 +6,8 @@
  * (kernel-sync-semantics.md §1.11, sched_main.c, sched_entity.c).
  */
 import { beforeEach, describe, expect, test } from 'vitest';
-import { clearTransitionMemo, ctx, idsOf, must, send, stateOf, type World } from '../../models/world.ts';
-import { ECANCELED, ETIME, isSignaled, type DmaFenceContext } from '../../models/dma-buf/dma-fence.ts';
+import { clearTransitionMemo, ctx, idsOf, must, send, spawn, stateOf, type World } from '../../models/world.ts';
+import { dmaFenceMachine, ECANCELED, ETIME, isSignaled, type DmaFenceContext } from '../../models/dma-buf/dma-fence.ts';
 import type { DrmSchedJobContext } from '../../models/drm-sched/drm-sched-job.ts';
 import type { DrmSchedEntityContext } from '../../models/drm-sched/drm-sched-entity.ts';
 import type { DrmGpuSchedulerContext } from '../../models/drm-sched/drm-gpu-scheduler.ts';
@@ -26,8 +26,9 @@ import {
   drm_sched_run_job_enabled,
   drm_sched_select_entity,
   drmSchedStepTable,
+  drmSchedSteps,
 } from '../../models/drm-sched/sched-main.ts';
-import singleFifo, { type SingleFifoConfig } from '../../models/designs/single-fifo-implicit.ts';
+import type { SingleFifoConfig } from '../../models/designs/single-fifo-implicit.ts';
 import { variant, explore } from '../bugs/helpers.ts';
 import { schedWorld, submit } from './sched-world.ts';
 
@@ -37,8 +38,12 @@ const job = (w: World, j: string) => ctx<DrmSchedJobContext>(w, j);
 const fence = (w: World, f: string) => ctx<DmaFenceContext>(w, f);
 const sched = (w: World, s = 'sched0') => ctx<DrmGpuSchedulerContext>(w, s);
 
-/** single-fifo-implicit at a scope that explores in about a second: two processes, one job and one BO each. */
-function tiny(patch: Partial<SingleFifoConfig>) {
+/**
+ * single-fifo-implicit at a scope that explores in about a second: two processes, one job and one BO each.
+ * Imported inside the test, so that a mutant which breaks the design's module load fails a test.
+ */
+async function tiny(patch: Partial<SingleFifoConfig>) {
+  const singleFifo = (await import('../../models/designs/single-fifo-implicit.ts')).default;
   const small: SingleFifoConfig = { ...singleFifo.configs.small, jobs: 1, bos: 1, timeouts: 0, ...patch };
   return { ...singleFifo, configs: { ...singleFifo.configs, small } };
 }
@@ -54,7 +59,7 @@ const PROPS = [
 
 describe('the TDR at property level (a tiny single-fifo-implicit, explored to completion)', () => {
   test('two jobs on the ring: the reset cancels the innocent one behind the hung one (R102), all else holds', async () => {
-    const cells = await explore(variant(tiny({ creditLimit: 2 }), 'tiny-credit2', PROPS));
+    const cells = await explore(variant(await tiny({ creditLimit: 2 }), 'tiny-credit2', PROPS));
     for (const p of PROPS.filter((p) => p !== 'innocent-context-survives'))
       expect([p, cells[p].observed]).toEqual([p, 'holds']);
     // the witnesses are reached: two jobs on the ring, one hung (not a vacuous pass)
@@ -65,13 +70,13 @@ describe('the TDR at property level (a tiny single-fifo-implicit, explored to co
   });
 
   test('one job on the ring, no wrong timeout: the TDR takes only the job that hung (R99, R103)', async () => {
-    const cells = await explore(variant(tiny({}), 'tiny-credit1', PROPS));
+    const cells = await explore(variant(await tiny({}), 'tiny-credit1', PROPS));
     for (const p of PROPS) expect([p, cells[p].observed]).toEqual([p, 'holds']);
     expect(cells['innocent-context-survives'].reached).toBeGreaterThan(0);
   });
 
   test('a wrong timeout on a healthy job: it dies with -ETIME, the oldest pending job is the victim (R99)', async () => {
-    const cells = await explore(variant(tiny({ timeouts: 1 }), 'tiny-timeout', ['innocent-context-survives']));
+    const cells = await explore(variant(await tiny({ timeouts: 1 }), 'tiny-timeout', ['innocent-context-survives']));
     expect(cells['innocent-context-survives'].observed).toBe('violates');
     expect(cells['innocent-context-survives'].message).toMatch(/completed with error -62 at drm_sched_job_timedout/);
   });
@@ -134,9 +139,14 @@ describe('drm_sched_job_timedout (R99-R103)', () => {
     expect(ctx<GpuRingContext>(w, 'gpu0').fifo).toEqual([]);
   });
 
-  test('hung jobs are the owners of hung heads only: a hung ring with a non-job head names none', () => {
-    const w = must(hung(), 'gpu0', { type: 'GPU_RING_RESET' });
-    expect(drm_sched_hung_jobs(w)).toEqual([]);
+  test('hung jobs are the owners of hung heads only: a head owned by no job names none', () => {
+    expect(drm_sched_hung_jobs(must(hung(), 'gpu0', { type: 'GPU_RING_RESET' }))).toEqual([]);
+    for (const owner of ['', 'a', 'nobody']) {
+      let w = schedWorld();
+      w = spawn(w, 'x', dmaFenceMachine, { context: 9, seqno: 1, ops: 'hw', owner });
+      w = must(must(w, 'gpu0', { type: 'GPU_RING_EMIT', fence: 'x' }), 'gpu0', { type: 'GPU_RING_HANG' });
+      expect(drm_sched_hung_jobs(w), `owner '${owner}'`).toEqual([]);
+    }
   });
 });
 
@@ -179,6 +189,10 @@ describe('fences, dependencies and arm (R89-R93)', () => {
     w = submit(w, 'a', 'a.j1', ['b.j0.finished']);
     w = drm_sched_job_init(w, 'p', 'b', 'sched1');
     w = drm_sched_job_add_dependency(w, 'p', 'b.j0.finished'); // same scheduler: pipelined
+    w = drm_sched_run_job(w, 'sched1', 'b');
+    w = drm_sched_job_init(w, 'h', 'b', 'sched1');
+    w = drm_sched_job_add_dependency(w, 'h', 'b.j0.hw'); // a hardware fence is no scheduler fence
+    expect(job(w, 'h').deps).toEqual(['b.j0.hw']);
     expect([job(w, 'b.j1').deps, job(w, 'a.j1').deps, job(w, 'p').deps]).toEqual([
       ['a.j0.finished'],
       ['b.j0.finished'],
@@ -290,11 +304,14 @@ describe('readiness, priorities and run_job (R93-R95)', () => {
     w = drm_sched_run_job(w, 'sched0', 'b');
     expect(drm_sched_run_job_enabled(w, 'sched0', 'a')).toBe(false); // empty, and no credit left
     w = drm_sched_run_job(w, 'sched1', 'a');
-    const hw = (j: string) => [fence(w, `${j}.hw`).context, fence(w, `${j}.hw`).seqno, fence(w, `${j}.hw`).owner];
+    const hw = (j: string) => {
+      const f = fence(w, `${j}.hw`);
+      return [f.context, f.seqno, f.owner, f.ops];
+    };
     expect([hw('a.j0'), hw('b.j0'), hw('a.j1')]).toEqual([
-      [1000, 1, 'a.j0'],
-      [1000, 2, 'b.j0'],
-      [1001, 1, 'a.j1'],
+      [1000, 1, 'a.j0', 'hw'],
+      [1000, 2, 'b.j0', 'hw'],
+      [1001, 1, 'a.j1', 'hw'],
     ]);
     expect(ran).toEqual(['a.j0']);
     expect(ctx<GpuRingContext>(w, 'gpu0')).toMatchObject({ fifo: ['a.j0.hw', 'b.j0.hw'], left: { 'a.j0.hw': 3 } });
@@ -310,6 +327,26 @@ describe('readiness, priorities and run_job (R93-R95)', () => {
     w = must(w, 'gpu0', { type: 'GPU_RING_PROGRESS' });
     w = must(w, 'gpu0', { type: 'GPU_RING_COMPLETE' });
     expect([stateOf(w, 'a.j0'), sched(w).pending]).toEqual(['done', ['b.j0']]);
+  });
+});
+
+describe('entity selection under the kernel policies (drm_sched_rq_select_entity_rr / _fifo)', () => {
+  test('fifo: the oldest submitted job whose entity is ready; none when none is', () => {
+    let w = schedWorld({ policy: 'fifo', fences: [['x', 50, 1]] });
+    w = submit(w, 'a', 'a.j0', ['x']);
+    expect(drm_sched_select_entity(w, 'sched0')).toEqual([]);
+    w = submit(w, 'b', 'b.j0');
+    expect(drm_sched_select_entity(w, 'sched0')).toEqual(['b']);
+    w = must(w, 'x', { type: 'DMA_FENCE_SIGNAL' });
+    expect(drm_sched_select_entity(w, 'sched0')).toEqual(['a']);
+  });
+
+  test('round robin: the next ready entity after current_entity, not the first of the list', () => {
+    let w = schedWorld({ policy: 'round-robin' });
+    w = submit(submit(w, 'a', 'a.j0'), 'b', 'b.j0');
+    w = submit(w, 'a', 'a.j1');
+    w = must(drm_sched_run_job(w, 'sched0', 'a'), 'gpu0', { type: 'GPU_RING_COMPLETE' });
+    expect(drm_sched_select_entity(w, 'sched0')).toEqual(['b']);
   });
 });
 
@@ -348,5 +385,36 @@ describe('the shared step table', () => {
     expect(stateOf(w, 'b.j0')).toBe('done');
     expect(t.gpu_ring_complete.enabled(w, ['gpu0'], { hangs: 1 })).toBe(false); // hung
     expect(idsOf(w, 'drm_sched_job').map((j) => send(w, j, { type: 'DRM_SCHED_FREE_JOB' }))).toEqual([null, null]);
+  });
+
+  test('actors and roles are the trace columns; a long job progresses; the budgets count', () => {
+    const t = drmSchedStepTable<{ hangs: number }>({ maxHangs: (c) => c.hangs });
+    const c = { hangs: 2 };
+    const cols = Object.values(t).map((st) => [st.name, st.role, st.actor(['x', 'y'], c)]);
+    expect(cols).toEqual([
+      ['drm_sched_run_job', 'kernel', 'x'],
+      ['gpu_ring_complete', 'gpu', 'x'],
+      ['gpu_ring_progress', 'gpu', 'x'],
+      ['gpu_ring_hang', 'fault', 'x'],
+      ['drm_sched_job_timedout', 'timer', 'x'],
+    ]);
+    expect(drmSchedSteps({ maxHangs: () => 1 }).map((st) => st.name)).toEqual(cols.map((x) => x[0]));
+    let w = schedWorld({
+      scheds: [
+        ['sched0', 'gpu0'],
+        ['sched1', 'gpu1'],
+      ],
+    });
+    w = submit(submit(w, 'a', 'a.j0'), 'b', 'b.j0', [], 'sched1');
+    w = drm_sched_run_job(w, 'sched0', 'a', { hw_steps: () => 2 });
+    w = drm_sched_run_job(w, 'sched1', 'b');
+    // a healthy ring: no wrong timeout without a timeout budget (default 0)
+    expect(t.drm_sched_job_timedout.enabled(w, ['sched0'], c)).toBe(false);
+    expect(t.gpu_ring_progress.enabled(w, ['gpu0'], c)).toBe(true);
+    expect(ctx<GpuRingContext>(w, 'gpu0').left).toEqual({ 'a.j0.hw': 2 });
+    w = t.gpu_ring_progress.apply(w, ['gpu0'], c);
+    expect(ctx<GpuRingContext>(w, 'gpu0').left).toEqual({}); // one step left: ordinary work now
+    w = t.gpu_ring_hang.apply(t.gpu_ring_hang.apply(w, ['gpu0'], c), ['gpu1'], c);
+    expect(w.g.hangs).toBe(2);
   });
 });

@@ -28,7 +28,6 @@ import {
   vramUsed,
   TTM_EXPECTATIONS,
 } from '../../models/ttm/ttm-bo.ts';
-import computeLr from '../../models/designs/compute-lr-mode.ts';
 import { variant, explore } from '../bugs/helpers.ts';
 
 beforeEach(() => clearTransitionMemo());
@@ -282,6 +281,8 @@ describe('the TTM state properties at property level (explored to completion)', 
   });
 
   test('compute-lr-mode: VRAM full, victims chosen, pins honoured: every TTM property holds where it could fail', async () => {
+    // imported here, so that a mutant which breaks the design's module load fails this test
+    const computeLr = (await import('../../models/designs/compute-lr-mode.ts')).default;
     const props = [...TTM, 'eviction-after-fences', 'no-access-while-moving', 'acyclic-waits', 'finite-time'];
     // one job per process keeps it to about 150 states; both queues still compete for the one VRAM slot
     const small = { ...computeLr.configs.small, jobs: 1 };
