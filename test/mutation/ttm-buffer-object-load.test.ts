@@ -57,6 +57,7 @@ describe('ttm_buffer_object, built inside the test', () => {
       { type: 'TTM_BO_FREE' },
       { type: 'TTM_BO_UNPIN' },
       { type: 'TTM_BO_DEP_SIGNALED', fence: 'd' },
+      { type: 'TTM_BO_NEEDED_BY', by: 'k' }, // k waits on the move already
     ])
       expect(send(w, 'bo', ev), `moving refuses ${ev.type}`).toBeNull();
     w = must(w, 'bo', { type: 'TTM_BO_NEEDED_BY', by: 'l' });
