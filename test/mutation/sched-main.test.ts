@@ -330,7 +330,7 @@ describe('readiness, priorities and run_job (R93-R95)', () => {
   });
 });
 
-describe('entity selection under the kernel policies (drm_sched_rq_select_entity_rr / _fifo)', () => {
+describe('entity selection under the kernel policies, drm_sched_rq_select_entity_rr and _fifo', () => {
   test('fifo: the oldest submitted job whose entity is ready; none when none is', () => {
     let w = schedWorld({ policy: 'fifo', fences: [['x', 50, 1]] });
     w = submit(w, 'a', 'a.j0', ['x']);
