@@ -152,10 +152,10 @@ export function inVram(c: TtmBoContext): boolean {
   return c.placement === 'VRAM' || c.target === 'VRAM';
 }
 
-// H5, I19: the move waits on its deps; whoever needs the BO waits on the move.
+// H5, I19: the move waits on its deps; whoever needs the BO waits on the move. An idle or freed BO has
+// neither (a move leaves `waiting` with no deps, and `landed` clears neededBy), so its edges are empty.
 withView(ttmBoMachine, {
-  waitEdges: (id, c: TtmBoContext, _w, value) => {
-    if (value === 'idle' || value === 'freed') return [];
+  waitEdges: (id, c: TtmBoContext) => {
     const out: Edge[] = c.deps.map((d): Edge => [c.moveFence, d, `${id}'s move waits on ${d} (I19)`]);
     for (const n of c.neededBy) out.push([n, c.moveFence, `${n} needs ${id} in ${c.target} (H5)`]);
     return out;
