@@ -22,11 +22,11 @@ const node = (w: World, id: string) => ctx<DmaFenceChainContext>(w, id);
 const payload = (w: World, s: string) => ctx<DrmSyncobjContext>(w, s).fence;
 const signals = (w: World, e: string) => ctx<EventfdContext>(w, e).signals;
 
-/** Syncobjs s (and t), fences f1..fn on contexts 1..n, eventfds e1, e2. */
+/** Syncobjs s (and t), fences f1..fn on contexts 101.. (clear of dma_fence_context_alloc's), eventfds e1, e2. */
 function world(n = 3, opts: { signaller?: 'user' | 'kernel' } = {}): World {
   let w = A.drm_syncobj_create(A.drm_syncobj_create(emptyWorld, 's'), 't');
   for (let i = 1; i <= n; i++)
-    w = spawn(w, `f${i}`, dmaFenceMachine, { context: i, seqno: 1, owner: `job${i}`, ...opts });
+    w = spawn(w, `f${i}`, dmaFenceMachine, { context: 100 + i, seqno: 1, owner: `job${i}`, ...opts });
   for (const e of ['e1', 'e2']) w = spawn(w, e, eventfdMachine, {});
   return w;
 }
@@ -140,8 +140,11 @@ describe('drm_syncobj kernel paths (R71-R88)', () => {
     let w = world(3);
     w = send(w, 's', { type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: 'e1', point: 2, available: false })!;
     w = send(w, 's', { type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: 'e2', point: 1, available: false })!;
-    w = A.drm_syncobj_eventfd_entries(w, 's'); // NULL payload: nothing resolves
-    expect(ctx<DrmSyncobjContext>(w, 's').eventfds).toHaveLength(2);
+    w = spawn(w, 'e0', eventfdMachine, {});
+    w = send(w, 's', { type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: 'e0', point: 0, available: false })!;
+    w = A.drm_syncobj_eventfd_entries(w, 's'); // NULL payload: nothing resolves, not even point 0
+    expect([ctx<DrmSyncobjContext>(w, 's').eventfds.length, signals(w, 'e0')]).toEqual([3, 0]);
+    w = send(w, 's', { type: 'DRM_SYNCOBJ_EVENTFD_TAKE', eventfd: 'e0' })!;
     w = signal(w, 'f1');
     w = A.drm_syncobj_add_point(w, 's', 'f1', 1).w; // point 1 exists and signaled: e2 fires now
     expect([signals(w, 'e1'), signals(w, 'e2')]).toEqual([0, 1]);
@@ -159,6 +162,32 @@ describe('drm_syncobj kernel paths (R71-R88)', () => {
     w = send(w, 's', { type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: 'e1', point: 1, available: false })!;
     w = A.drm_syncobj_eventfd_entries(w, 's');
     expect([signals(w, 'e1'), ctx<DrmSyncobjContext>(w, 's').eventfds]).toEqual([1, []]);
+  });
+
+  test('R71/R87: replacing the payload re-evaluates the armed entries: a signaled fence fires them', () => {
+    let w = world(2);
+    w = send(w, 's', { type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: 'e1', point: 0, available: false })!;
+    w = A.drm_syncobj_replace_fence(w, 's', ''); // NULL for NULL: nothing to resolve
+    expect([signals(w, 'e1'), ctx<DrmSyncobjContext>(w, 's').eventfds.length]).toEqual([0, 1]);
+    w = A.drm_syncobj_replace_fence(w, 's', 'f1'); // unsignaled: the entry moves to f1's callback list
+    expect([signals(w, 'e1'), ctx<DrmSyncobjContext>(w, 's').eventfds]).toEqual([0, []]);
+    w = signal(w, 'f1');
+    expect(signals(w, 'e1')).toBe(1);
+    let v = A.drm_syncobj_assign_null_handle(world(1), 't');
+    v = send(v, 's', { type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: 'e2', point: 0, available: false })!;
+    v = A.drm_syncobj_replace_fence(v, 's', 't.stub'); // already signaled: fires at once
+    expect(signals(v, 'e2')).toBe(1);
+  });
+
+  test('R81/R85: a timeline over a binary payload: the walk ends at the plain fence, with or without collecting', () => {
+    let w = A.drm_syncobj_replace_fence(world(2), 's', 'f1');
+    w = A.drm_syncobj_add_point(w, 's', 'f2', 1).w; // prev is the plain fence f1
+    expect(node(w, 's.p1').prev).toBe('f1');
+    expect(A.drm_syncobj_query(w, 's', false, false).point).toBe(0);
+    expect(A.drm_syncobj_query(w, 's', false).point).toBe(0);
+    w = signal(w, 'f2');
+    w = signal(w, 'f1');
+    expect([A.drm_syncobj_query(w, 's', false, false).point, A.drm_syncobj_query(w, 's', false).point]).toEqual([1, 1]);
   });
 
   test('R78: find_fence: flags other than WAIT_FOR_SUBMIT are -EINVAL, no syncobj is -ENOENT; GC gives the stub', () => {
