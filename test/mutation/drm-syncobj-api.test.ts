@@ -190,6 +190,32 @@ describe('drm_syncobj kernel paths (R71-R88)', () => {
     expect([A.drm_syncobj_query(w, 's', false, false).point, A.drm_syncobj_query(w, 's', false).point]).toEqual([1, 1]);
   });
 
+  test('R47: find_seqno stops where the walk crosses into another context, even if that node is below p', () => {
+    // p3 is unordered (new context); once its fence signaled, the walk from p7 skips it and reaches p5,
+    // on the old context: the kernel breaks there (dma_fence_chain_find_seqno) and returns p5
+    let w = timeline([2, 5, 3, 7]);
+    w = signal(w, 'f3');
+    w = A.dma_fence_chain_for_each(w, 's.p7').w;
+    expect(node(w, 's.p7').prev).toBe('s.p5');
+    expect(A.dma_fence_chain_find_seqno(w, 's.p7', 1)).toMatchObject({ ret: 0, fence: 's.p5' });
+  });
+
+  test('R82: a point equal to the head seqno is unordered (prev->seqno >= point), a higher one is not', () => {
+    let w = timeline([1, 1]);
+    expect(ctx<DrmSyncobjContext>(w, 's').unordered).toBe(1);
+    w = timeline([1, 2]);
+    expect(ctx<DrmSyncobjContext>(w, 's').unordered).toBe(0);
+  });
+
+  test('R85: QUERY stops at the context change even when the older context has a pending node with prev_seqno', () => {
+    let w = timeline([2, 3, 1]); // p1 unordered over p3 (prev_seqno 2) over p2
+    w = signal(w, 'f1');
+    // visited: p1 (new context, pending), p3 (old context, pending): the kernel breaks at p3 and reports
+    // p1's prev_seqno, 0; walking on would report p3's prev_seqno, 2
+    expect(A.drm_syncobj_query(w, 's', false, false).point).toBe(0);
+    expect(A.drm_syncobj_query(w, 's', false).point).toBe(0);
+  });
+
   test('R78: find_fence: flags other than WAIT_FOR_SUBMIT are -EINVAL, no syncobj is -ENOENT; GC gives the stub', () => {
     let w = timeline([1, 2]);
     expect(A.drm_syncobj_find_fence(w, 's', 1, ALL).ret).toBe(EINVAL);
