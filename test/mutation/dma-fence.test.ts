@@ -257,3 +257,32 @@ describe('dma_fence base transitions (R4-R11, R26)', () => {
     });
   });
 });
+
+describe('dma_fence defaults and errnos, on inputs no earlier test spawned (initial snapshots are cached by input)', () => {
+  test('R1, R30: with neither input nor kind defaults a fence is a kernel-signalled hardware fence owned by nobody', () => {
+    const w = spawn(emptyWorld, 'f', dmaFenceMachine, { context: 4242, seqno: 4243 });
+    const c = ctx<DmaFenceContext>(w, 'f');
+    expect([c.ops, c.signaller, c.owner]).toEqual(['hw', 'kernel', '']);
+    expect(dmaFenceBaseContext(undefined)).toMatchObject({ ops: 'hw', signaller: 'kernel', owner: '' });
+  });
+
+  test('R9: a kind without ops->signaled signals only when told (only the SIGNALED flag counts)', () => {
+    const bare = defineFenceKind<DmaFenceContext>({ kind: 'test_bare', context: () => dmaFenceBaseContext(undefined) });
+    let w = spawn(world(), 'b', bare, {});
+    expect(stateOf(w, 'b')).toBe('unsignaled');
+    w = F.dma_fence_signal(w, 'b').w;
+    expect(stateOf(w, 'b')).toBe('signaled');
+  });
+
+  test('R11: remove_callback returns 1 when the named callback is one of several queued', () => {
+    const c = dmaFenceBaseContext({ context: 1, seqno: 1 });
+    const two = {
+      ...c,
+      cbs: [
+        { to: 'r', ev: { type: 'CB' } },
+        { to: 'r2', ev: { type: 'CB' } },
+      ],
+    };
+    expect(dmaFenceErrno(two, false, { type: 'DMA_FENCE_REMOVE_CALLBACK', to: 'r2' })).toBe(1);
+  });
+});
