@@ -29,7 +29,7 @@ export const POLLOUT = 0x4;
 
 /** R64 sync_file_create(fence) as object `id`; the fence is published through it. */
 export function sync_file_create(w: World, id: string, fence: string): World {
-  w = spawn(w, id, syncFileMachine, { fence });
+  w = spawn(w, id, syncFileMachine(), { fence });
   return dma_fence_publish(w, fence, 'sync_file');
 }
 

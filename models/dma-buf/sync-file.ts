@@ -40,37 +40,50 @@ type E =
   | { type: 'SYNC_FILE_FENCE_CB'; fenceError?: number }
   | { type: 'SYNC_FILE_RELEASE' };
 
-export const syncFileMachine = setup({
-  types: { context: {} as SyncFileContext, events: {} as E, input: {} as { fence?: string } },
-  guards: {
-    'poll not enabled': ({ context }) => !context.pollEnabled,
-    'poll enabled, not woken': ({ context }) => context.pollEnabled && !context.woken,
-  },
-}).createMachine({
-  id: 'sync_file',
-  context: ({ input }) => ({ fence: input?.fence ?? '', pollEnabled: false, woken: false }),
-  initial: 'open',
-  states: {
-    open: {
-      on: {
-        SYNC_FILE_POLL_ENABLE: {
-          guard: 'poll not enabled',
-          description: 'R65: the first poll installs one callback',
-          actions: assign({ pollEnabled: true }),
-        },
-        SYNC_FILE_FENCE_CB: {
-          guard: 'poll enabled, not woken',
-          description: 'R65: fence_check_cb_func wakes the pollers',
-          actions: assign({ woken: true }),
-        },
-        SYNC_FILE_RELEASE: {
-          target: 'released',
-          description: 'R64: the last fd closed; the fence reference is dropped',
+function build() {
+  const m = setup({
+    types: { context: {} as SyncFileContext, events: {} as E, input: {} as { fence: string } },
+    guards: {
+      'poll not enabled': ({ context }) => !context.pollEnabled,
+      'poll enabled, not woken': ({ context }) => context.pollEnabled && !context.woken,
+    },
+  }).createMachine({
+    id: 'sync_file',
+    context: ({ input }) => ({ fence: input.fence, pollEnabled: false, woken: false }),
+    initial: 'open',
+    states: {
+      open: {
+        on: {
+          SYNC_FILE_POLL_ENABLE: {
+            guard: 'poll not enabled',
+            description: 'R65: the first poll installs one callback',
+            actions: assign({ pollEnabled: true }),
+          },
+          SYNC_FILE_FENCE_CB: {
+            guard: 'poll enabled, not woken',
+            description: 'R65: fence_check_cb_func wakes the pollers',
+            actions: assign({ woken: true }),
+          },
+          SYNC_FILE_RELEASE: {
+            target: 'released',
+            description: 'R64: the last fd closed; the fence reference is dropped',
+          },
         },
       },
+      released: { tags: ['released'] },
     },
-    released: { tags: ['released'] },
-  },
-});
+  });
+  return withView(m, {});
+}
 
-withView(syncFileMachine, {});
+let machine: ReturnType<typeof build> | undefined;
+
+/**
+ * The sync_file machine, one object for every file (memoized). Built on first use rather than at
+ * import so that what its config says runs inside a test: StrykerJS then sees which tests reach it
+ * and switches its mutants on (issue 14.7).
+ */
+export function syncFileMachine(): ReturnType<typeof build> {
+  machine ??= build();
+  return machine;
+}

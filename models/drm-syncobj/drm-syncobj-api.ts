@@ -158,7 +158,7 @@ export function drm_syncobj_point_fence(w: World, s: string, p: number): string 
 
 /** Create syncobj `id` with a NULL payload (drm_syncobj_create without CREATE_SIGNALED). */
 export function drm_syncobj_create(w: World, id: string): World {
-  return spawn(w, id, drmSyncobjMachine, {});
+  return spawn(w, id, drmSyncobjMachine(), {});
 }
 
 /**

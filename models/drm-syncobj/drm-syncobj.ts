@@ -79,73 +79,87 @@ type E =
   | { type: 'DRM_SYNCOBJ_ADD_EVENTFD'; eventfd: string; point: number; available: boolean }
   | { type: 'DRM_SYNCOBJ_EVENTFD_TAKE'; eventfd: string };
 
-export const drmSyncobjMachine = setup({
-  types: { context: {} as DrmSyncobjContext, events: {} as E, input: {} as { fence?: string } },
-  guards: {
-    'last reference': ({ context }) => context.refcount === 1,
-    'entry armed': ({ context, event }) =>
-      event.type === 'DRM_SYNCOBJ_EVENTFD_TAKE' && context.eventfds.some((e) => e.eventfd === event.eventfd),
-  },
-}).createMachine({
-  id: 'drm_syncobj',
-  context: ({ input }) => ({
-    refcount: 1,
-    fence: input?.fence ?? '',
-    replaced: 0,
-    lastPoint: 0,
-    unordered: 0,
-    eventfds: [],
-  }),
-  initial: 'alive',
-  states: {
-    alive: {
-      on: {
-        DRM_SYNCOBJ_GET: {
-          description: 'R80: a new handle or fd shares the object',
-          actions: assign({ refcount: ({ context }) => context.refcount + 1 }),
-        },
-        DRM_SYNCOBJ_PUT: [
-          {
-            guard: 'last reference',
-            target: 'freed',
-            description: 'drm_syncobj_free: replace_fence(NULL), free eventfd entries',
-            actions: assign({ refcount: 0, fence: '', eventfds: [] }),
+function build() {
+  return setup({
+    types: { context: {} as DrmSyncobjContext, events: {} as E, input: {} as { fence?: string } },
+    guards: {
+      'last reference': ({ context }) => context.refcount === 1,
+      'entry armed': ({ context, event }) =>
+        event.type === 'DRM_SYNCOBJ_EVENTFD_TAKE' && context.eventfds.some((e) => e.eventfd === event.eventfd),
+    },
+  }).createMachine({
+    id: 'drm_syncobj',
+    context: ({ input }) => ({
+      refcount: 1,
+      fence: input?.fence ?? '',
+      replaced: 0,
+      lastPoint: 0,
+      unordered: 0,
+      eventfds: [],
+    }),
+    initial: 'alive',
+    states: {
+      alive: {
+        on: {
+          DRM_SYNCOBJ_GET: {
+            description: 'R80: a new handle or fd shares the object',
+            actions: assign({ refcount: ({ context }) => context.refcount + 1 }),
           },
-          {
-            description: 'R73: drop one reference',
-            actions: assign({ refcount: ({ context }) => context.refcount - 1 }),
+          DRM_SYNCOBJ_PUT: [
+            {
+              guard: 'last reference',
+              target: 'freed',
+              description: 'drm_syncobj_free: replace_fence(NULL), free eventfd entries',
+              actions: assign({ refcount: 0, fence: '', eventfds: [] }),
+            },
+            {
+              description: 'R73: drop one reference',
+              actions: assign({ refcount: ({ context }) => context.refcount - 1 }),
+            },
+          ],
+          DRM_SYNCOBJ_REPLACE_FENCE: {
+            description: 'R71 (NULL = reset, R76); R72/R77 install a signaled stub this way',
+            actions: assign({ fence: ({ event }) => event.fence, replaced: ({ context }) => context.replaced + 1 }),
           },
-        ],
-        DRM_SYNCOBJ_REPLACE_FENCE: {
-          description: 'R71 (NULL = reset, R76); R72/R77 install a signaled stub this way',
-          actions: assign({ fence: ({ event }) => event.fence, replaced: ({ context }) => context.replaced + 1 }),
-        },
-        DRM_SYNCOBJ_ADD_POINT: {
-          description: 'R82: the chain node becomes the head; an unordered point is only logged',
-          actions: assign({
-            fence: ({ event }) => event.chain,
-            lastPoint: ({ event }) => event.point,
-            unordered: ({ context, event }) => context.unordered + (event.unordered ? 1 : 0),
-          }),
-        },
-        DRM_SYNCOBJ_ADD_EVENTFD: {
-          description: 'R87: arm an entry',
-          actions: assign({
-            eventfds: ({ context, event }) => [
-              ...context.eventfds,
-              { eventfd: event.eventfd, point: event.point, available: event.available },
-            ],
-          }),
-        },
-        DRM_SYNCOBJ_EVENTFD_TAKE: {
-          guard: 'entry armed',
-          description: "R87: the entry resolved to a fence (fired, or moved to that fence's callback)",
-          actions: assign({
-            eventfds: ({ context, event }) => context.eventfds.filter((e) => e.eventfd !== event.eventfd),
-          }),
+          DRM_SYNCOBJ_ADD_POINT: {
+            description: 'R82: the chain node becomes the head; an unordered point is only logged',
+            actions: assign({
+              fence: ({ event }) => event.chain,
+              lastPoint: ({ event }) => event.point,
+              unordered: ({ context, event }) => context.unordered + (event.unordered ? 1 : 0),
+            }),
+          },
+          DRM_SYNCOBJ_ADD_EVENTFD: {
+            description: 'R87: arm an entry',
+            actions: assign({
+              eventfds: ({ context, event }) => [
+                ...context.eventfds,
+                { eventfd: event.eventfd, point: event.point, available: event.available },
+              ],
+            }),
+          },
+          DRM_SYNCOBJ_EVENTFD_TAKE: {
+            guard: 'entry armed',
+            description: "R87: the entry resolved to a fence (fired, or moved to that fence's callback)",
+            actions: assign({
+              eventfds: ({ context, event }) => context.eventfds.filter((e) => e.eventfd !== event.eventfd),
+            }),
+          },
         },
       },
+      freed: { type: 'final', tags: ['freed'] },
     },
-    freed: { type: 'final', tags: ['freed'] },
-  },
-});
+  });
+}
+
+let machine: ReturnType<typeof build> | undefined;
+
+/**
+ * The drm_syncobj machine, one object for every syncobj (memoized). Built on first use rather than at
+ * import so that what its config says runs inside a test: StrykerJS then sees which tests reach it
+ * and switches its mutants on (issue 14.7).
+ */
+export function drmSyncobjMachine(): ReturnType<typeof build> {
+  machine ??= build();
+  return machine;
+}

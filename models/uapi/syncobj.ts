@@ -136,7 +136,7 @@ export function syncobjCreate(file: DrmFile, flags = 0): { result: number; handl
   if (!file.features.syncobj) return { result: EOPNOTSUPP, handle: 0 };
   if (flags & ~DRM_SYNCOBJ_CREATE_SIGNALED) return { result: EINVAL, handle: 0 };
   const obj = newName(file.dev, 'syncobj');
-  let w = spawn(file.dev.w, obj, drmSyncobjMachine, {});
+  let w = spawn(file.dev.w, obj, drmSyncobjMachine(), {});
   if (flags & DRM_SYNCOBJ_CREATE_SIGNALED) w = drm_syncobj_assign_null_handle(w, obj);
   update(file.dev, w);
   return { result: 0, handle: getHandle(file, obj, false) };

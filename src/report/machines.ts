@@ -63,7 +63,9 @@ export async function discoverMachines(dir = MODELS_DIR): Promise<MachineInfo[]>
       throw new Error(`cannot load ${relative(ROOT, path)}: ${(e as Error).message}`);
     }
     const title = headerComment(readFileSync(path, 'utf8')).split('\n')[0] ?? '';
-    for (const [name, x] of Object.entries(mod)) {
+    for (const [name, v] of Object.entries(mod)) {
+      // A machine built on first use is exported as its memoized builder (sync-file.ts, issue 14.7).
+      const x = typeof v === 'function' && v.length === 0 && name.endsWith('Machine') ? v() : v;
       if (!isMachine(x) || seen.has(x.id)) continue;
       seen.add(x.id);
       out.push({ id: x.id, exportName: name, file: relative(ROOT, path), title, machine: x });

@@ -39,7 +39,7 @@ describe('@xstate/graph transition coverage (issue 3, part A)', () => {
   });
   test('sync_file: poll enable, wake, release (R64, R65)', () => {
     const r = coverTransitions(
-      syncFileMachine,
+      syncFileMachine(),
       () => [{ type: 'SYNC_FILE_POLL_ENABLE' }, { type: 'SYNC_FILE_FENCE_CB' }, { type: 'SYNC_FILE_RELEASE' }],
       { input: { fence: 'f' } },
     );

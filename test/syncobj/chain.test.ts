@@ -149,7 +149,7 @@ describe('@xstate/graph transition coverage of the syncobj slice', () => {
   });
 
   test('drm_syncobj: every transition (R71-R82, R87)', () => {
-    const r = coverTransitions(drmSyncobjMachine, (s) => [
+    const r = coverTransitions(drmSyncobjMachine(), (s) => [
       ...(s.context.refcount < 2 ? [{ type: 'DRM_SYNCOBJ_GET' }] : []),
       { type: 'DRM_SYNCOBJ_PUT' },
       ...(s.context.replaced < 1 ? [{ type: 'DRM_SYNCOBJ_REPLACE_FENCE', fence: 'f' }] : []),
