@@ -16,6 +16,17 @@ export default defineProperty({
   kind: 'drain',
   rules: ['I22', 'R20', 'R94', 'R99', 'R102', 'R124'],
   statement: 'A hung context is reset and every fence it owned ends signaled with an error.',
+  // Wherever a ring, a context or a user queue can hang (issue 14.2: a drm_sched design that never
+  // declared this let a reset that forgot the guilty job's error pass, issue 14's class (a)).
+  needs: ['gpu_ring', 'gpu_context', 'user_mode_queue'],
+  witness: {
+    what: 'a ring, context or user queue hung',
+    state: (w) =>
+      Object.keys(w.o).some((id) => {
+        const s = w.o[id];
+        return s.hasTag('hung') || (s.machine.id === 'gpu_ring' && ctx<GpuRingContext>(w, id).hung);
+      }),
+  },
   drain: (from, r) => {
     if (!r.settled) return `the kernel, GPU and timers did not settle within ${r.bound} steps (livelock)`;
     const w = r.settled;

@@ -28,6 +28,15 @@ export default defineMonitor<Counts>({
   name: 'no-starvation',
   temporal: 'safety',
   observes: { steps: ['drm_sched_run_job'] },
+  // Opt-in (no `needs`): under the model's default entity selection ('any', a free choice that
+  // over-approximates the kernel's policies) starvation is there by construction; designs that pick a
+  // kernel policy (round-robin, fifo) declare it.
+  witness: {
+    what: "a job run while another entity's job was ready",
+    step: (before, a) =>
+      a.step === 'drm_sched_run_job' &&
+      entities(before).some((e) => e !== a.args[1] && drm_sched_entity_is_ready(before, String(a.args[0]), e)),
+  },
   rules: ['R93', 'R95', 'R97'],
   statement:
     "While an entity's head job is ready, the scheduler runs other entities' jobs at most K times " +

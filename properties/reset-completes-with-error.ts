@@ -17,15 +17,28 @@ import type { GpuRingContext } from '../models/gpu/gpu-ring.ts';
 
 const ringHung = (w: World, r: string) => (w.o[r]?.context as GpuRingContext | undefined)?.hung === true;
 
+/** The schedulers whose hung ring this transition resets, with a job running on it. */
+const resets = (before: World, after: World) =>
+  idsOf(before, 'drm_gpu_scheduler').filter((s) => {
+    const sc: DrmGpuSchedulerContext = before.o[s].context;
+    return (
+      ringHung(before, sc.ring) && !ringHung(after, sc.ring) && sc.pending.some((j) => stateOf(before, j) === 'running')
+    );
+  });
+
 export default defineProperty({
   name: 'reset-completes-with-error',
   kind: 'step',
   rules: ['I22', 'R96', 'R99', 'R102'],
   statement: 'When a hung ring is reset, every job that was running on it completes with an error.',
+  needs: ['drm_gpu_scheduler'],
+  witness: {
+    what: 'a hung ring reset with a job running on it',
+    step: (before, _a, after) => resets(before, after).length > 0,
+  },
   step: (before, a, after) => {
-    for (const s of idsOf(before, 'drm_gpu_scheduler')) {
+    for (const s of resets(before, after)) {
       const sc: DrmGpuSchedulerContext = before.o[s].context;
-      if (!ringHung(before, sc.ring) || ringHung(after, sc.ring)) continue;
       for (const job of sc.pending) {
         if (stateOf(before, job) !== 'running') continue;
         const f = (before.o[job].context as DrmSchedJobContext).finished;

@@ -235,5 +235,17 @@ export default defineDesign<EntityKillConfig>({
       why: 'H11: no timeout bounds the compute job, so neither it nor the -ESRCH teardown ever signals (I10)',
     },
     'one-shot': { verdict: 'holds', why: 'each fence signals once (R4)' },
+    'hang-recovers-with-error': {
+      verdict: 'violates',
+      why:
+        'the compute scheduler has no timeout (the H11 bug itself), so a hang on gpu0 is never reset and its fences ' +
+        'never signal (I22, R20)',
+    },
+    'reset-completes-with-error': {
+      verdict: 'holds',
+      why:
+        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
+        '(R99-R102; applies by default since issue 14.2)',
+    },
   },
 });

@@ -238,5 +238,9 @@ export default defineDesign<InteropConfig>({
       verdict: 'n/a',
       why: 'never reached here (a context killed or a job cancelled) in default+large: exploration (issue 11.2)',
     },
+    'hang-recovers-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a ring, context or user queue hung) in default+large: exploration (issue 11.2)',
+    },
   },
 });

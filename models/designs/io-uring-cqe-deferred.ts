@@ -51,5 +51,13 @@ export default defineDesign({
       verdict: 'n/a',
       why: 'never reached here (a kernel thread waiting on userspace) in small+default: exploration (issue 11.2)',
     },
+    'hang-recovers-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a ring, context or user queue hung) in small+default: exploration (issue 11.2)',
+    },
+    'reset-completes-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a hung ring reset with a job running on it) in small+default: exploration (issue 11.2)',
+    },
   },
 });

@@ -315,5 +315,9 @@ export default defineDesign<NoBoFencesConfig>({
       verdict: 'n/a',
       why: "vacuous: there are no BO fences to wait on (the design's point)",
     },
+    'hang-recovers-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a ring, context or user queue hung) in default+large: exploration (issue 11.2)',
+    },
   },
 });

@@ -82,5 +82,13 @@ export default defineDesign<PageFaultConfig>({
       verdict: 'n/a',
       why: 'never reached here (VRAM full) in default+large: exploration (issue 11.2)',
     },
+    'hang-recovers-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a ring, context or user queue hung) in default+large: exploration (issue 11.2)',
+    },
+    'reset-completes-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a hung ring reset with a job running on it) in default+large: exploration (issue 11.2)',
+    },
   },
 });

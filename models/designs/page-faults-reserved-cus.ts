@@ -37,5 +37,13 @@ export default defineDesign<PageFaultConfig>({
       verdict: 'holds',
       why: 'the 3D job does not need the CUs the fault holds: no edge from the ring to cu:gpu0, no cycle (R31, I7)',
     },
+    'hang-recovers-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a ring, context or user queue hung) in default+large: exploration (issue 11.2)',
+    },
+    'reset-completes-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a hung ring reset with a job running on it) in default+large: exploration (issue 11.2)',
+    },
   },
 });

@@ -34,5 +34,13 @@ export default defineDesign<PageFaultConfig>({
       verdict: 'holds',
       why: "the fault holds gpu1's CUs and no dma_fence work waits on them: no cycle (R31, I7)",
     },
+    'hang-recovers-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a ring, context or user queue hung) in default+large: exploration (issue 11.2)',
+    },
+    'reset-completes-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a hung ring reset with a job running on it) in default+large: exploration (issue 11.2)',
+    },
   },
 });

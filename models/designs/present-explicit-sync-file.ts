@@ -59,6 +59,10 @@ export default defineDesign<PresentConfig>({
         'KMS waits on the acquire sync_file (R131, R133); the next render waits for the release, after the scanout ' +
         'ended',
     },
+    'hang-recovers-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a ring, context or user queue hung) in small+default: exploration (issue 11.2)',
+    },
   },
   metrics: presentMetrics,
 });

@@ -117,6 +117,10 @@ export default defineDesign<PresentConfig>({
       verdict: 'holds',
       why: 'one commit pending per CRTC, its out-fence created on success and signalled at its flip (R134)',
     },
+    'hang-recovers-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a ring, context or user queue hung) in small+default: exploration (issue 11.2)',
+    },
   },
   metrics: presentMetrics,
 });

@@ -96,6 +96,10 @@ export default defineDesign<PresentConfig>({
       verdict: 'holds',
       why: "seed 002: the kernel signals a crashed producer's submit fences and a crashed consumer's return fences",
     },
+    'hang-recovers-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a ring, context or user queue hung) in small+default: exploration (issue 11.2)',
+    },
   },
   metrics: presentMetrics,
 });

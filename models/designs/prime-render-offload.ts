@@ -282,6 +282,18 @@ export const primeConfigs = (sync: PrimeConfig['sync']): Record<string, PrimeCon
 
 /** The cells every PRIME design shares; the twins override the ones their sync mode changes. */
 export const PRIME_EXPECT: Record<string, Expectation> = {
+  'hang-recovers-with-error': {
+    verdict: 'holds',
+    why:
+      "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
+      'default since issue 14.2)',
+  },
+  'reset-completes-with-error': {
+    verdict: 'holds',
+    why:
+      'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
+      '(R99-R102; applies by default since issue 14.2)',
+  },
   'one-shot': { verdict: 'holds', why: 'each fence has one signalling path: its ring, its job, its flip (R4)' },
   'acyclic-waits': {
     verdict: 'holds',

@@ -151,5 +151,11 @@ export default defineDesign<ResubmitConfig>({
       verdict: 'violates',
       why: 'H15: the resubmitted jobs finish later with error 0, not with -ETIME/-ECANCELED at the reset (R102)',
     },
+    'hang-recovers-with-error': {
+      verdict: 'violates',
+      why:
+        'the resubmitted job re-arms its hardware fence after the reset, which then signals proc0.j0.hw without the ' +
+        'error the reset set (H15, I22)',
+    },
   },
 });

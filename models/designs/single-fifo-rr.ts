@@ -21,6 +21,14 @@ export default defineDesign<SingleFifoConfig>({
   name: 'single-fifo-rr',
   summary: 'single-fifo-implicit with round-robin entity selection (drm.sched_policy=0).',
   source: 'seed 000 "A simple example from a simpler time"; sched_main.c drm_sched_rq_select_entity_rr',
+  // Five BOs, so the two clients' jobs touch disjoint buffers and both entities can be ready at once:
+  // with the base's two BOs every job depended on the other client's (implicit sync), no run_job ever
+  // passed a ready entity, and no-starvation held only vacuously (its witness, reached 0).
+  configs: {
+    small: { ...base.configs.small, bos: 5 },
+    default: { ...base.configs.default, bos: 5 },
+    large: { ...base.configs.large, bos: 5 },
+  },
   init: (cfg) => drm_sched_policy(base.init(cfg), 'round-robin'),
   expect: {
     ...base.expect,

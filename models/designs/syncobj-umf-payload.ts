@@ -203,5 +203,15 @@ export default defineDesign<SyncobjUmfConfig>({
         'never reached here (ready entities of different priorities compete for a ring) in default+large: ' +
         'exploration (issue 11.2)',
     },
+    'hang-recovers-with-error': {
+      verdict: 'holds',
+      why:
+        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
+        'default since issue 14.2)',
+    },
+    'reset-completes-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a hung ring reset with a job running on it) in default+large: exploration (issue 11.2)',
+    },
   },
 });

@@ -49,5 +49,13 @@ export default defineDesign<RunJobRefConfig>({
     },
     'finite-time': { verdict: 'holds', why: 'every job completes (R95, R96)' },
     'one-shot': { verdict: 'holds', why: 'each fence signals once (R4)' },
+    'hang-recovers-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a ring, context or user queue hung) in default+large: exploration (issue 11.2)',
+    },
+    'reset-completes-with-error': {
+      verdict: 'n/a',
+      why: 'never reached here (a hung ring reset with a job running on it) in default+large: exploration (issue 11.2)',
+    },
   },
 });

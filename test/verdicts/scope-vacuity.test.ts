@@ -63,6 +63,13 @@ describe('vacuity and properties by default', () => {
     expect(by['acyclic-waits']).toMatchObject({ status: 'n/a', match: true, states: 0 });
     expect(r.ok).toBe(false);
   });
+  test('every property declares its witness, so no holds passes without its precondition counted', async () => {
+    const { properties } = await registry();
+    const without = [...properties.values()].filter((p) => !p.witness).map((p) => p.name);
+    // hang-recovers-with-error, reset-completes-with-error and no-starvation once had none: their
+    // 'holds' showed reached null, neither counted nor vacuous
+    expect(without).toEqual([]);
+  });
   test('a witness that is never reached makes the cell vacuous', async () => {
     const { designs, properties } = await registry();
     const d = designs.get(D)!;
