@@ -16,9 +16,9 @@
  * transition), not a rate: its rate column says so and it gets no ratio to rw-umf-b.
  *
  * Options: --quick (rw-umf only up to (4,2), design rows at `default` only with small caps; a few
- * minutes), --no-spin, --only=<substrings of row names, comma-separated>, --json (one JSON object on stdout instead of the
- * table: every row as {name, design, config, engine, workers, states, transitions, ms, rate, peakMB,
- * bytesPerState, ...}, for comparing commits).
+ * minutes), --no-spin, --only=<substrings of row names, comma-separated>, --json (one JSON object on
+ * stdout instead of the table: every row as {name, design, config, engine, workers, states, transitions,
+ * ms, rate, peakMB, bytesPerState, ...}, for comparing commits).
  * Caps: each of our exhaustive runs stops at 2.5 GB RSS or 60M states, Spin at -DMEMLIM=8192 MB (a capped row says so
  * in `notes`).
  * Runs offline after `npm ci`. Expect about 5-8 minutes on an idle 2-core machine for the full table.

@@ -1,7 +1,7 @@
 /**
  * `fencecheck explain FILE`: a counterexample as a plain-text timeline that pastes into an email.
- * Fixed width (<= 100 columns where the number of actors allows), ASCII only, one column per actor,
- * one row per action (the row starts with the step number; the line under it, starting with ':',
+ * Fixed width (--width, default 100, on every line), ASCII only, one column per actor (or, when the
+ * actors do not fit, one row per action naming its actor), one row per action (the row starts with the step number; the line under it, starting with ':',
  * says what the action changed; a lasso marks where its cycle starts and that it repeats forever), then
  * the drain for drain properties, the wait-for cycle for
  * acyclic-waits, the violated property with the objects it names, and the exact replay command.
@@ -58,18 +58,38 @@ export function columnWidth(n: number, width: number): number {
   return Math.max(6, Math.min(30, Math.floor(avail / Math.max(1, n))));
 }
 
+/** Narrowest actor column that still shows a step's first ten characters ('DRM_IOCTL_..'). */
+const MIN_GRID_COL = 12;
+/**
+ * One column per actor while every column can be at least MIN_GRID_COL wide; past that (eight actors
+ * at 100 columns, four at 60) a row per step names its actor instead, so --width still holds and no
+ * step name is cut to a stub.
+ */
+const gridFits = (n: number, width: number) => STEP_W + n * (3 + MIN_GRID_COL) <= width;
+/** The actor column of the list layout: the longest name, within reason. */
+const actorWidth = (actors: Actor[]) => Math.min(16, Math.max(5, ...actors.map((a) => a.name.length)));
+
 export function renderGrid(rows: Row[], actors: Actor[], width: number): string[] {
-  const cw = columnWidth(actors.length, width);
+  const grid = gridFits(actors.length, width);
+  const cw = grid ? columnWidth(actors.length, width) : actorWidth(actors);
+  const room = Math.max(6, width - STEP_W - 6 - cw);
   const col = new Map(actors.map((a, i) => [a.name, i]));
   const line = (first: string, cells: string[]) =>
     (pad(first, STEP_W) + cells.map((c) => ' | ' + pad(c, cw)).join('')).trimEnd();
   const out: string[] = [];
   for (const r of rows) {
-    const cells = actors.map(() => '');
-    const i = col.get(r.actor) ?? 0;
-    cells[i] = fit(r.short, cw);
-    out.push(line(lpad(r.n, STEP_W), cells));
-    const said = r.short.length > cw ? [`${r.label}:`] : [];
+    let shown: string;
+    if (grid) {
+      const cells = actors.map(() => '');
+      cells[col.get(r.actor) ?? 0] = fit(r.short, cw);
+      shown = r.short;
+      out.push(line(lpad(r.n, STEP_W), cells));
+    } else {
+      shown = r.label;
+      out.push(`${lpad(r.n, STEP_W)} | ${pad(fit(r.actor, cw), cw)} | ${fit(r.label, room)}`.trimEnd());
+    }
+    const cut = grid ? shown.length > cw : shown.length > room;
+    const said = cut ? [`${r.label}:`] : [];
     const eff = [...said, r.effects.length ? r.effects.join('; ') : said.length ? 'no visible change' : '']
       .filter(Boolean)
       .join(' ');
@@ -83,6 +103,17 @@ export function renderGrid(rows: Row[], actors: Actor[], width: number): string[
 }
 
 export function renderHeader(actors: Actor[], width: number): string[] {
+  if (!gridFits(actors.length, width)) {
+    // the list layout: the actors and their roles once, then a row per step
+    const aw = actorWidth(actors);
+    const who = actors.map((a) => `${a.name} (${a.role})`).join(', ');
+    return [
+      ...wrap(who, width, 'actors: '),
+      '',
+      `${lpad('step', STEP_W)} | ${pad('actor', aw)} | action`,
+      `${'-'.repeat(STEP_W)}-+-${'-'.repeat(aw)}-+-${'-'.repeat(Math.max(6, Math.min(40, width - STEP_W - 6 - aw)))}`,
+    ];
+  }
   const cw = columnWidth(actors.length, width);
   const line = (first: string, cells: string[]) =>
     (pad(first, STEP_W) + cells.map((c) => ' | ' + pad(c, cw)).join('')).trimEnd();

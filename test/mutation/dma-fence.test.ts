@@ -166,34 +166,40 @@ describe('defineFenceKind: a kind is the base contract plus its ops (dma_fence_o
     expect(viewOf(w.o.l)?.waitEdges?.('l', c(w), w, 'unsignaled')).toEqual([['l', 'inner']]);
   });
 
-  test("R8: ops->enable_signaling runs once, on the first enable or the first add_callback, with the fence's context", () => {
-    let w = latch();
-    w = send(w, 'l', { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' })!;
-    expect(send(w, 'l', { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' })).toBeNull();
-    w = F.dma_fence_add_callback(w, 'l', { to: 'r', ev: { type: 'CB' } }).w;
-    expect(got(w, 'r2')).toEqual([{ type: 'LATCH_ENABLED', hits: 0 }]);
-    let v = latch();
-    v = F.dma_fence_add_callback(v, 'l', { to: 'r', ev: { type: 'CB' } }).w;
-    v = F.dma_fence_add_callback(v, 'l', { to: 'r', ev: { type: 'CB2' } }).w;
-    expect([got(v, 'r2').length, c(v).enableSignal, c(v).cbs.length]).toEqual([1, true, 2]);
-  });
+  test(
+    'R8: ops->enable_signaling runs once, on the first enable or the ' + "first add_callback, with the fence's context",
+    () => {
+      let w = latch();
+      w = send(w, 'l', { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' })!;
+      expect(send(w, 'l', { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' })).toBeNull();
+      w = F.dma_fence_add_callback(w, 'l', { to: 'r', ev: { type: 'CB' } }).w;
+      expect(got(w, 'r2')).toEqual([{ type: 'LATCH_ENABLED', hits: 0 }]);
+      let v = latch();
+      v = F.dma_fence_add_callback(v, 'l', { to: 'r', ev: { type: 'CB' } }).w;
+      v = F.dma_fence_add_callback(v, 'l', { to: 'r', ev: { type: 'CB2' } }).w;
+      expect([got(v, 'r2').length, c(v).enableSignal, c(v).cbs.length]).toEqual([1, true, 2]);
+    },
+  );
 
-  test("a kind's guarded transitions: first enabled candidate wins; a signalling one runs complete, then R4's signal", () => {
-    let w = latch();
-    expect(send(w, 'l', { type: 'LATCH_HIT', n: 1 })).toBeNull(); // neither guard holds
-    w = send(w, 'l', { type: 'LATCH_ARM' })!;
-    w = send(w, 'l', { type: 'LATCH_HIT', n: 1 })!;
-    expect([stateOf(w, 'l'), c(w).hits]).toEqual(['unsignaled', 1]);
-    w = F.dma_fence_add_callback(w, 'l', { to: 'r', ev: { type: 'CB' } }).w;
-    w = send(w, 'l', { type: 'LATCH_HIT', n: 2 })!;
-    // complete (armed: error 0) ran before the signal delivered it; detach cleared the kind's fields
-    expect([stateOf(w, 'l'), c(w).hits, c(w).error, c(w).waiting, c(w).cbs]).toEqual(['signaled', 4, 0, [], []]);
-    expect(got(w, 'r')).toEqual([{ type: 'CB', fenceError: 0 }]);
-    w = send(w, 'l', { type: 'LATCH_POKE' })!; // whenSignaled handlers run once signaled
-    expect([stateOf(w, 'l'), c(w).hits]).toEqual(['signaled', 14]);
-    expect(send(w, 'l', { type: 'LATCH_ARM' })).toBeNull(); // unsignaled-only events are refused
-    expect(send(latch(), 'l', { type: 'LATCH_POKE' })).toBeNull();
-  });
+  test(
+    "a kind's guarded transitions: first enabled candidate wins; a " + "signalling one runs complete, then R4's signal",
+    () => {
+      let w = latch();
+      expect(send(w, 'l', { type: 'LATCH_HIT', n: 1 })).toBeNull(); // neither guard holds
+      w = send(w, 'l', { type: 'LATCH_ARM' })!;
+      w = send(w, 'l', { type: 'LATCH_HIT', n: 1 })!;
+      expect([stateOf(w, 'l'), c(w).hits]).toEqual(['unsignaled', 1]);
+      w = F.dma_fence_add_callback(w, 'l', { to: 'r', ev: { type: 'CB' } }).w;
+      w = send(w, 'l', { type: 'LATCH_HIT', n: 2 })!;
+      // complete (armed: error 0) ran before the signal delivered it; detach cleared the kind's fields
+      expect([stateOf(w, 'l'), c(w).hits, c(w).error, c(w).waiting, c(w).cbs]).toEqual(['signaled', 4, 0, [], []]);
+      expect(got(w, 'r')).toEqual([{ type: 'CB', fenceError: 0 }]);
+      w = send(w, 'l', { type: 'LATCH_POKE' })!; // whenSignaled handlers run once signaled
+      expect([stateOf(w, 'l'), c(w).hits]).toEqual(['signaled', 14]);
+      expect(send(w, 'l', { type: 'LATCH_ARM' })).toBeNull(); // unsignaled-only events are refused
+      expect(send(latch(), 'l', { type: 'LATCH_POKE' })).toBeNull();
+    },
+  );
 
   test('R9: ops->signaled holding at creation signals at once, through complete (unarmed: the error)', () => {
     const w = latch(true);
@@ -224,23 +230,30 @@ describe('dma_fence base transitions (R4-R11, R26)', () => {
     expect([ctx<DmaFenceContext>(s, 'g').published, ctx<DmaFenceContext>(s, 'g').userBits]).toEqual([true, ['A']]);
   });
 
-  test('R4, R6: the callbacks run once, in order, with the error set before the signal; a lazy onEnable runs once', () => {
-    let w = spawn(world(), 'f', dmaFenceMachine, { context: 1, seqno: 1, onEnable: { to: 'r2', ev: { type: 'GO' } } });
-    expect(ctx<DmaFenceContext>(w, 'f').onEnable).toEqual({ to: 'r2', ev: { type: 'GO' } });
-    w = F.dma_fence_add_callback(w, 'f', { to: 'r', ev: { type: 'A' } }).w;
-    w = F.dma_fence_add_callback(w, 'f', { to: 'r', ev: { type: 'B' } }).w;
-    w = send(w, 'f', { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' }) ?? w;
-    w = send(w, 'f', { type: 'DMA_FENCE_SET_ERROR', error: -62 })!;
-    w = F.dma_fence_signal(w, 'f').w;
-    expect(got(w, 'r')).toEqual([
-      { type: 'A', fenceError: -62 },
-      { type: 'B', fenceError: -62 },
-    ]);
-    expect(got(w, 'r2')).toEqual([{ type: 'GO' }]);
-    expect([ctx<DmaFenceContext>(w, 'f').cbs, ctx<DmaFenceContext>(w, 'f').onEnable]).toEqual([[], null]);
-    expect(send(w, 'f', { type: 'DMA_FENCE_SET_ERROR', error: -5 })).toBeNull();
-    expect(send(w, 'f', { type: 'DMA_FENCE_SIGNAL' })).toBeNull();
-  });
+  test(
+    'R4, R6: the callbacks run once, in order, with the error set ' + 'before the signal; a lazy onEnable runs once',
+    () => {
+      let w = spawn(world(), 'f', dmaFenceMachine, {
+        context: 1,
+        seqno: 1,
+        onEnable: { to: 'r2', ev: { type: 'GO' } },
+      });
+      expect(ctx<DmaFenceContext>(w, 'f').onEnable).toEqual({ to: 'r2', ev: { type: 'GO' } });
+      w = F.dma_fence_add_callback(w, 'f', { to: 'r', ev: { type: 'A' } }).w;
+      w = F.dma_fence_add_callback(w, 'f', { to: 'r', ev: { type: 'B' } }).w;
+      w = send(w, 'f', { type: 'DMA_FENCE_ENABLE_SW_SIGNALING' }) ?? w;
+      w = send(w, 'f', { type: 'DMA_FENCE_SET_ERROR', error: -62 })!;
+      w = F.dma_fence_signal(w, 'f').w;
+      expect(got(w, 'r')).toEqual([
+        { type: 'A', fenceError: -62 },
+        { type: 'B', fenceError: -62 },
+      ]);
+      expect(got(w, 'r2')).toEqual([{ type: 'GO' }]);
+      expect([ctx<DmaFenceContext>(w, 'f').cbs, ctx<DmaFenceContext>(w, 'f').onEnable]).toEqual([[], null]);
+      expect(send(w, 'f', { type: 'DMA_FENCE_SET_ERROR', error: -5 })).toBeNull();
+      expect(send(w, 'f', { type: 'DMA_FENCE_SIGNAL' })).toBeNull();
+    },
+  );
 
   test('R1: base context defaults come from the kind, and the input overrides them', () => {
     const d = { ops: 'k', signaller: 'user', owner: 'o', context: 3, seqno: 4, error: -5 } as const;
@@ -262,30 +275,36 @@ describe('dma_fence base transitions (R4-R11, R26)', () => {
 // reached by that test alone (StrykerJS perTest coverage), hiding it from the tests that check it.
 const bare = defineFenceKind<DmaFenceContext>({ kind: 'test_bare', context: () => dmaFenceBaseContext(undefined) });
 
-describe('dma_fence defaults and errnos, on inputs no earlier test spawned (initial snapshots are cached by input)', () => {
-  test('R1, R30: with neither input nor kind defaults a fence is a kernel-signalled hardware fence owned by nobody', () => {
-    const w = spawn(emptyWorld, 'f', dmaFenceMachine, { context: 4242, seqno: 4243 });
-    const c = ctx<DmaFenceContext>(w, 'f');
-    expect([c.ops, c.signaller, c.owner]).toEqual(['hw', 'kernel', '']);
-    expect(dmaFenceBaseContext(undefined)).toMatchObject({ ops: 'hw', signaller: 'kernel', owner: '' });
-  });
+describe(
+  'dma_fence defaults and errnos, on inputs no earlier test ' + 'spawned (initial snapshots are cached by input)',
+  () => {
+    test(
+      'R1, R30: with neither input nor kind defaults a fence is a ' + 'kernel-signalled hardware fence owned by nobody',
+      () => {
+        const w = spawn(emptyWorld, 'f', dmaFenceMachine, { context: 4242, seqno: 4243 });
+        const c = ctx<DmaFenceContext>(w, 'f');
+        expect([c.ops, c.signaller, c.owner]).toEqual(['hw', 'kernel', '']);
+        expect(dmaFenceBaseContext(undefined)).toMatchObject({ ops: 'hw', signaller: 'kernel', owner: '' });
+      },
+    );
 
-  test('R9: a kind without ops->signaled signals only when told (only the SIGNALED flag counts)', () => {
-    let w = spawn(world(), 'b', bare, {});
-    expect(stateOf(w, 'b')).toBe('unsignaled');
-    w = F.dma_fence_signal(w, 'b').w;
-    expect(stateOf(w, 'b')).toBe('signaled');
-  });
+    test('R9: a kind without ops->signaled signals only when told (only the SIGNALED flag counts)', () => {
+      let w = spawn(world(), 'b', bare, {});
+      expect(stateOf(w, 'b')).toBe('unsignaled');
+      w = F.dma_fence_signal(w, 'b').w;
+      expect(stateOf(w, 'b')).toBe('signaled');
+    });
 
-  test('R11: remove_callback returns 1 when the named callback is one of several queued', () => {
-    const c = dmaFenceBaseContext({ context: 1, seqno: 1 });
-    const two = {
-      ...c,
-      cbs: [
-        { to: 'r', ev: { type: 'CB' } },
-        { to: 'r2', ev: { type: 'CB' } },
-      ],
-    };
-    expect(dmaFenceErrno(two, false, { type: 'DMA_FENCE_REMOVE_CALLBACK', to: 'r2' })).toBe(1);
-  });
-});
+    test('R11: remove_callback returns 1 when the named callback is one of several queued', () => {
+      const c = dmaFenceBaseContext({ context: 1, seqno: 1 });
+      const two = {
+        ...c,
+        cbs: [
+          { to: 'r', ev: { type: 'CB' } },
+          { to: 'r2', ev: { type: 'CB' } },
+        ],
+      };
+      expect(dmaFenceErrno(two, false, { type: 'DMA_FENCE_REMOVE_CALLBACK', to: 'r2' })).toBe(1);
+    });
+  },
+);

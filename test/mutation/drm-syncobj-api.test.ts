@@ -40,17 +40,20 @@ function timeline(ps: number[], w = world(ps.length)): World {
 }
 
 describe('dma_fence_chain (R43-R47)', () => {
-  test('R44: a node inherits its fence owner; a chain over a fence only userspace signals is user-signalled (R30)', () => {
-    let w = world(2, { signaller: 'user' });
-    w = spawn(w, 'k', dmaFenceMachine, { context: 9, seqno: 1 });
-    w = A.dma_fence_chain_init(w, 'c1', '', 'k', 1);
-    expect([node(w, 'c1').signaller, node(w, 'c1').owner]).toEqual(['kernel', '']);
-    w = A.dma_fence_chain_init(w, 'c2', 'c1', 'f1', 2);
-    expect([node(w, 'c2').signaller, node(w, 'c2').owner]).toEqual(['user', 'job1']);
-    // the user-ness of an earlier link is inherited too: the node waits on it (R45)
-    w = A.dma_fence_chain_init(w, 'c3', 'c2', 'k', 3);
-    expect(node(w, 'c3').signaller).toBe('user');
-  });
+  test(
+    'R44: a node inherits its fence owner; a chain over a fence ' + 'only userspace signals is user-signalled (R30)',
+    () => {
+      let w = world(2, { signaller: 'user' });
+      w = spawn(w, 'k', dmaFenceMachine, { context: 9, seqno: 1 });
+      w = A.dma_fence_chain_init(w, 'c1', '', 'k', 1);
+      expect([node(w, 'c1').signaller, node(w, 'c1').owner]).toEqual(['kernel', '']);
+      w = A.dma_fence_chain_init(w, 'c2', 'c1', 'f1', 2);
+      expect([node(w, 'c2').signaller, node(w, 'c2').owner]).toEqual(['user', 'job1']);
+      // the user-ness of an earlier link is inherited too: the node waits on it (R45)
+      w = A.dma_fence_chain_init(w, 'c3', 'c2', 'k', 3);
+      expect(node(w, 'c3').signaller).toBe('user');
+    },
+  );
 
   test('R44: the first node has no prev and a fresh context; prev_seqno 0; it waits on its fence only', () => {
     const w = A.dma_fence_chain_init(world(1), 'c1', '', 'f1', 4);
@@ -78,16 +81,20 @@ describe('dma_fence_chain (R43-R47)', () => {
     expect(A.dma_fence_chain_for_each(t, 's.p2').visited).toEqual(['s.p2', 's.p1']);
   });
 
-  test('R47: find_seqno at exactly the head seqno finds the head; one above is -EINVAL; collect=false keeps the chain', () => {
-    let w = timeline([2, 4]);
-    expect(A.dma_fence_chain_find_seqno(w, 's.p4', 4)).toMatchObject({ ret: 0, fence: 's.p4' });
-    expect(A.dma_fence_chain_find_seqno(w, 's.p4', 5)).toMatchObject({ ret: EINVAL, fence: 's.p4' });
-    expect(A.dma_fence_chain_find_seqno(w, 's.p4', 2)).toMatchObject({ ret: 0, fence: 's.p2' });
-    w = signal(w, 'f1');
-    expect(A.dma_fence_chain_find_seqno(w, 's.p4', 1, false).w).toBe(w); // pure
-    const r = A.dma_fence_chain_find_seqno(w, 's.p4', 1);
-    expect([r.fence, node(r.w, 's.p4').prev]).toEqual([null, '']); // the walk collected p2
-  });
+  test(
+    'R47: find_seqno at exactly the head seqno finds the head; one ' +
+      'above is -EINVAL; collect=false keeps the chain',
+    () => {
+      let w = timeline([2, 4]);
+      expect(A.dma_fence_chain_find_seqno(w, 's.p4', 4)).toMatchObject({ ret: 0, fence: 's.p4' });
+      expect(A.dma_fence_chain_find_seqno(w, 's.p4', 5)).toMatchObject({ ret: EINVAL, fence: 's.p4' });
+      expect(A.dma_fence_chain_find_seqno(w, 's.p4', 2)).toMatchObject({ ret: 0, fence: 's.p2' });
+      w = signal(w, 'f1');
+      expect(A.dma_fence_chain_find_seqno(w, 's.p4', 1, false).w).toBe(w); // pure
+      const r = A.dma_fence_chain_find_seqno(w, 's.p4', 1);
+      expect([r.fence, node(r.w, 's.p4').prev]).toEqual([null, '']); // the walk collected p2
+    },
+  );
 
   test('R47: find_seqno stops at the context change of an unordered point', () => {
     const w = timeline([5, 3]); // p3 is unordered: new context, seqno 5
@@ -136,24 +143,28 @@ describe('drm_syncobj kernel paths (R71-R88)', () => {
     expect(node(w, 's.p3').prev).toBe(''); // p2 and p1 signaled: both collected behind p3
   });
 
-  test('R87: eventfd entries: unmaterialized entries stay armed; a NULL payload leaves them; a signaled point fires now', () => {
-    let w = world(3);
-    w = send(w, 's', { type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: 'e1', point: 2, available: false })!;
-    w = send(w, 's', { type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: 'e2', point: 1, available: false })!;
-    w = spawn(w, 'e0', eventfdMachine, {});
-    w = send(w, 's', { type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: 'e0', point: 0, available: false })!;
-    w = A.drm_syncobj_eventfd_entries(w, 's'); // NULL payload: nothing resolves, not even point 0
-    expect([ctx<DrmSyncobjContext>(w, 's').eventfds.length, signals(w, 'e0')]).toEqual([3, 0]);
-    w = send(w, 's', { type: 'DRM_SYNCOBJ_EVENTFD_TAKE', eventfd: 'e0' })!;
-    w = signal(w, 'f1');
-    w = A.drm_syncobj_add_point(w, 's', 'f1', 1).w; // point 1 exists and signaled: e2 fires now
-    expect([signals(w, 'e1'), signals(w, 'e2')]).toEqual([0, 1]);
-    expect(ctx<DrmSyncobjContext>(w, 's').eventfds.map((e) => e.eventfd)).toEqual(['e1']);
-    w = A.drm_syncobj_add_point(w, 's', 'f2', 2).w; // point 2 materializes unsignaled: e1 hangs on it
-    expect([signals(w, 'e1'), ctx<DrmSyncobjContext>(w, 's').eventfds]).toEqual([0, []]);
-    w = signal(w, 'f2');
-    expect(signals(w, 'e1')).toBe(1);
-  });
+  test(
+    'R87: eventfd entries: unmaterialized entries stay armed; a NULL ' +
+      'payload leaves them; a signaled point fires now',
+    () => {
+      let w = world(3);
+      w = send(w, 's', { type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: 'e1', point: 2, available: false })!;
+      w = send(w, 's', { type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: 'e2', point: 1, available: false })!;
+      w = spawn(w, 'e0', eventfdMachine, {});
+      w = send(w, 's', { type: 'DRM_SYNCOBJ_ADD_EVENTFD', eventfd: 'e0', point: 0, available: false })!;
+      w = A.drm_syncobj_eventfd_entries(w, 's'); // NULL payload: nothing resolves, not even point 0
+      expect([ctx<DrmSyncobjContext>(w, 's').eventfds.length, signals(w, 'e0')]).toEqual([3, 0]);
+      w = send(w, 's', { type: 'DRM_SYNCOBJ_EVENTFD_TAKE', eventfd: 'e0' })!;
+      w = signal(w, 'f1');
+      w = A.drm_syncobj_add_point(w, 's', 'f1', 1).w; // point 1 exists and signaled: e2 fires now
+      expect([signals(w, 'e1'), signals(w, 'e2')]).toEqual([0, 1]);
+      expect(ctx<DrmSyncobjContext>(w, 's').eventfds.map((e) => e.eventfd)).toEqual(['e1']);
+      w = A.drm_syncobj_add_point(w, 's', 'f2', 2).w; // point 2 materializes unsignaled: e1 hangs on it
+      expect([signals(w, 'e1'), ctx<DrmSyncobjContext>(w, 's').eventfds]).toEqual([0, []]);
+      w = signal(w, 'f2');
+      expect(signals(w, 'e1')).toBe(1);
+    },
+  );
 
   test('R87: an entry whose point was garbage-collected fires at once (the stub is signaled)', () => {
     let w = timeline([1, 2]);
@@ -179,16 +190,21 @@ describe('drm_syncobj kernel paths (R71-R88)', () => {
     expect(signals(v, 'e2')).toBe(1);
   });
 
-  test('R81/R85: a timeline over a binary payload: the walk ends at the plain fence, with or without collecting', () => {
-    let w = A.drm_syncobj_replace_fence(world(2), 's', 'f1');
-    w = A.drm_syncobj_add_point(w, 's', 'f2', 1).w; // prev is the plain fence f1
-    expect(node(w, 's.p1').prev).toBe('f1');
-    expect(A.drm_syncobj_query(w, 's', false, false).point).toBe(0);
-    expect(A.drm_syncobj_query(w, 's', false).point).toBe(0);
-    w = signal(w, 'f2');
-    w = signal(w, 'f1');
-    expect([A.drm_syncobj_query(w, 's', false, false).point, A.drm_syncobj_query(w, 's', false).point]).toEqual([1, 1]);
-  });
+  test(
+    'R81/R85: a timeline over a binary payload: the walk ends at ' + 'the plain fence, with or without collecting',
+    () => {
+      let w = A.drm_syncobj_replace_fence(world(2), 's', 'f1');
+      w = A.drm_syncobj_add_point(w, 's', 'f2', 1).w; // prev is the plain fence f1
+      expect(node(w, 's.p1').prev).toBe('f1');
+      expect(A.drm_syncobj_query(w, 's', false, false).point).toBe(0);
+      expect(A.drm_syncobj_query(w, 's', false).point).toBe(0);
+      w = signal(w, 'f2');
+      w = signal(w, 'f1');
+      expect([A.drm_syncobj_query(w, 's', false, false).point, A.drm_syncobj_query(w, 's', false).point]).toEqual([
+        1, 1,
+      ]);
+    },
+  );
 
   test('R47: find_seqno stops where the walk crosses into another context, even if that node is below p', () => {
     // p3 is unordered (new context); once its fence signaled, the walk from p7 skips it and reaches p5,
@@ -216,36 +232,42 @@ describe('drm_syncobj kernel paths (R71-R88)', () => {
     expect(A.drm_syncobj_query(w, 's', false).point).toBe(0);
   });
 
-  test('R78: find_fence: flags other than WAIT_FOR_SUBMIT are -EINVAL, no syncobj is -ENOENT; GC gives the stub', () => {
-    let w = timeline([1, 2]);
-    expect(A.drm_syncobj_find_fence(w, 's', 1, ALL).ret).toBe(EINVAL);
-    expect(A.drm_syncobj_find_fence(w, 's', 1, AVAILABLE).ret).toBe(EINVAL);
-    expect(A.drm_syncobj_find_fence(w, '', 1, 0).ret).toBe(ENOENT);
-    expect(A.drm_syncobj_find_fence(w, 'nobody', 1, 0).ret).toBe(ENOENT);
-    expect(A.drm_syncobj_find_fence(w, 's', 2, 0)).toMatchObject({ ret: 0, fence: 's.p2' });
-    expect(A.drm_syncobj_find_fence(w, 's', 3, 0)).toEqual({ w, ret: EINVAL, fence: null });
-    expect(A.drm_syncobj_find_fence(w, 's', 3, FOR_SUBMIT)).toEqual({ w, ret: EINVAL, fence: null, blocked: true });
-    expect(A.drm_syncobj_find_fence(w, 't', 0, FOR_SUBMIT)).toMatchObject({ fence: null, blocked: true });
-    w = signal(w, 'f1');
-    const r = A.drm_syncobj_find_fence(w, 's', 1, 0);
-    expect([r.ret, r.fence, hasTag(r.w, A.DMA_FENCE_STUB, 'signaled')]).toEqual([0, A.DMA_FENCE_STUB, true]);
-  });
+  test(
+    'R78: find_fence: flags other than WAIT_FOR_SUBMIT are ' + '-EINVAL, no syncobj is -ENOENT; GC gives the stub',
+    () => {
+      let w = timeline([1, 2]);
+      expect(A.drm_syncobj_find_fence(w, 's', 1, ALL).ret).toBe(EINVAL);
+      expect(A.drm_syncobj_find_fence(w, 's', 1, AVAILABLE).ret).toBe(EINVAL);
+      expect(A.drm_syncobj_find_fence(w, '', 1, 0).ret).toBe(ENOENT);
+      expect(A.drm_syncobj_find_fence(w, 'nobody', 1, 0).ret).toBe(ENOENT);
+      expect(A.drm_syncobj_find_fence(w, 's', 2, 0)).toMatchObject({ ret: 0, fence: 's.p2' });
+      expect(A.drm_syncobj_find_fence(w, 's', 3, 0)).toEqual({ w, ret: EINVAL, fence: null });
+      expect(A.drm_syncobj_find_fence(w, 's', 3, FOR_SUBMIT)).toEqual({ w, ret: EINVAL, fence: null, blocked: true });
+      expect(A.drm_syncobj_find_fence(w, 't', 0, FOR_SUBMIT)).toMatchObject({ fence: null, blocked: true });
+      w = signal(w, 'f1');
+      const r = A.drm_syncobj_find_fence(w, 's', 1, 0);
+      expect([r.ret, r.fence, hasTag(r.w, A.DMA_FENCE_STUB, 'signaled')]).toEqual([0, A.DMA_FENCE_STUB, true]);
+    },
+  );
 
-  test('R85: QUERY: 0 for NULL and binary payloads; the latest signaled point; prev_seqno while the oldest pends', () => {
-    let w = world(3);
-    expect(A.drm_syncobj_query(w, 's', false).point).toBe(0);
-    expect(A.drm_syncobj_query(A.drm_syncobj_replace_fence(w, 's', 'f1'), 's', true).point).toBe(0);
-    w = timeline([2, 5, 7]);
-    expect([A.drm_syncobj_query(w, 's', false).point, A.drm_syncobj_query(w, 's', true).point]).toEqual([0, 7]);
-    w = signal(w, 'f1');
-    expect(A.drm_syncobj_query(w, 's', false, false).point).toBe(2);
-    w = signal(w, 'f2');
-    const q = A.drm_syncobj_query(w, 's', false);
-    expect([q.point, node(q.w, 's.p7').prev]).toEqual([5, '']); // collected down to p7, whose prev_seqno is 5
-    expect(A.drm_syncobj_query(signal(w, 'f3'), 's', false).point).toBe(7);
-    const pure = A.drm_syncobj_query(w, 's', false, false);
-    expect([pure.point, pure.w]).toEqual([5, w]);
-  });
+  test(
+    'R85: QUERY: 0 for NULL and binary payloads; the latest ' + 'signaled point; prev_seqno while the oldest pends',
+    () => {
+      let w = world(3);
+      expect(A.drm_syncobj_query(w, 's', false).point).toBe(0);
+      expect(A.drm_syncobj_query(A.drm_syncobj_replace_fence(w, 's', 'f1'), 's', true).point).toBe(0);
+      w = timeline([2, 5, 7]);
+      expect([A.drm_syncobj_query(w, 's', false).point, A.drm_syncobj_query(w, 's', true).point]).toEqual([0, 7]);
+      w = signal(w, 'f1');
+      expect(A.drm_syncobj_query(w, 's', false, false).point).toBe(2);
+      w = signal(w, 'f2');
+      const q = A.drm_syncobj_query(w, 's', false);
+      expect([q.point, node(q.w, 's.p7').prev]).toEqual([5, '']); // collected down to p7, whose prev_seqno is 5
+      expect(A.drm_syncobj_query(signal(w, 'f3'), 's', false).point).toBe(7);
+      const pure = A.drm_syncobj_query(w, 's', false, false);
+      expect([pure.point, pure.w]).toEqual([5, w]);
+    },
+  );
 
   test('R85/H10: QUERY stops at a context change (unordered point) and reports from the last same-context node', () => {
     let w = timeline([3, 1]); // p1 is unordered: new context, seqno 3, prev p3
@@ -268,26 +290,32 @@ describe('drm_syncobj kernel paths (R71-R88)', () => {
     expect([b.ret, b.first, b.wait.entries[0]]).toEqual([0, 0, { obj: 't', point: 0, fence: 't.stub' }]);
   });
 
-  test('R79/R84: any vs WAIT_ALL, first_signaled, WAIT_AVAILABLE on materialization; the check captures late points', () => {
-    let w = timeline([1], world(3));
-    w = A.drm_syncobj_add_point(w, 't', 'f2', 1).w;
-    const any = A.drm_syncobj_array_wait_begin(w, ['s', 't'], [1, 1], 0);
-    expect([any.ret, any.first]).toEqual([undefined, -1]);
-    const v = signal(w, 'f2');
-    expect(A.drm_syncobj_array_wait_check(v, any.wait)).toMatchObject({ ret: 0, first: 1 });
-    const all = A.drm_syncobj_array_wait_begin(v, ['s', 't'], [1, 1], ALL);
-    expect(all.ret).toBeUndefined();
-    expect(A.drm_syncobj_array_wait_check(signal(v, 'f1'), all.wait)).toMatchObject({ ret: 0, first: 0 });
-    expect(A.drm_syncobj_array_wait_begin(w, ['s', 't'], [1, 1], AVAILABLE | ALL)).toMatchObject({ ret: 0, first: 0 });
-    // a point submitted after the wait began is captured by the check (syncobj_wait_syncobj_func)
-    const late = A.drm_syncobj_array_wait_begin(w, ['s'], [2], AVAILABLE);
-    expect(late.ret).toBeUndefined();
-    w = A.drm_syncobj_add_point(w, 's', 'f3', 2).w;
-    const c = A.drm_syncobj_array_wait_check(w, late.wait);
-    expect([c.ret, c.wait.entries[0].fence]).toEqual([0, 's.p2']);
-    // no entries at all: satisfied at once
-    expect(A.drm_syncobj_array_wait_begin(w, [], [], ALL)).toMatchObject({ ret: 0, first: 0 });
-  });
+  test(
+    'R79/R84: any vs WAIT_ALL, first_signaled, WAIT_AVAILABLE on ' + 'materialization; the check captures late points',
+    () => {
+      let w = timeline([1], world(3));
+      w = A.drm_syncobj_add_point(w, 't', 'f2', 1).w;
+      const any = A.drm_syncobj_array_wait_begin(w, ['s', 't'], [1, 1], 0);
+      expect([any.ret, any.first]).toEqual([undefined, -1]);
+      const v = signal(w, 'f2');
+      expect(A.drm_syncobj_array_wait_check(v, any.wait)).toMatchObject({ ret: 0, first: 1 });
+      const all = A.drm_syncobj_array_wait_begin(v, ['s', 't'], [1, 1], ALL);
+      expect(all.ret).toBeUndefined();
+      expect(A.drm_syncobj_array_wait_check(signal(v, 'f1'), all.wait)).toMatchObject({ ret: 0, first: 0 });
+      expect(A.drm_syncobj_array_wait_begin(w, ['s', 't'], [1, 1], AVAILABLE | ALL)).toMatchObject({
+        ret: 0,
+        first: 0,
+      });
+      // a point submitted after the wait began is captured by the check (syncobj_wait_syncobj_func)
+      const late = A.drm_syncobj_array_wait_begin(w, ['s'], [2], AVAILABLE);
+      expect(late.ret).toBeUndefined();
+      w = A.drm_syncobj_add_point(w, 's', 'f3', 2).w;
+      const c = A.drm_syncobj_array_wait_check(w, late.wait);
+      expect([c.ret, c.wait.entries[0].fence]).toEqual([0, 's.p2']);
+      // no entries at all: satisfied at once
+      expect(A.drm_syncobj_array_wait_begin(w, [], [], ALL)).toMatchObject({ ret: 0, first: 0 });
+    },
+  );
 
   test('I17: a wait captures a GC-ed point as the stub, and a captured fence survives a later replace', () => {
     let w = timeline([1, 2]);

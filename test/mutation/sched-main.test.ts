@@ -58,16 +58,19 @@ const PROPS = [
 ];
 
 describe('the TDR at property level (a tiny single-fifo-implicit, explored to completion)', () => {
-  test('two jobs on the ring: the reset cancels the innocent one behind the hung one (R102), all else holds', async () => {
-    const cells = await explore(variant(await tiny({ creditLimit: 2 }), 'tiny-credit2', PROPS));
-    for (const p of PROPS.filter((p) => p !== 'innocent-context-survives'))
-      expect([p, cells[p].observed]).toEqual([p, 'holds']);
-    // the witnesses are reached: two jobs on the ring, one hung (not a vacuous pass)
-    for (const p of ['acyclic-waits', 'context-order', 'finite-time', 'one-shot'])
-      expect(cells[p].reached, p).toBeGreaterThan(0);
-    expect(cells['innocent-context-survives'].observed).toBe('violates');
-    expect(cells['innocent-context-survives'].message).toMatch(/completed with error -125 at drm_sched_job_timedout/);
-  });
+  test(
+    'two jobs on the ring: the reset cancels the innocent one ' + 'behind the hung one (R102), all else holds',
+    async () => {
+      const cells = await explore(variant(await tiny({ creditLimit: 2 }), 'tiny-credit2', PROPS));
+      for (const p of PROPS.filter((p) => p !== 'innocent-context-survives'))
+        expect([p, cells[p].observed]).toEqual([p, 'holds']);
+      // the witnesses are reached: two jobs on the ring, one hung (not a vacuous pass)
+      for (const p of ['acyclic-waits', 'context-order', 'finite-time', 'one-shot'])
+        expect(cells[p].reached, p).toBeGreaterThan(0);
+      expect(cells['innocent-context-survives'].observed).toBe('violates');
+      expect(cells['innocent-context-survives'].message).toMatch(/completed with error -125 at drm_sched_job_timedout/);
+    },
+  );
 
   test('one job on the ring, no wrong timeout: the TDR takes only the job that hung (R99, R103)', async () => {
     const cells = await explore(variant(await tiny({}), 'tiny-credit1', PROPS));
@@ -75,11 +78,14 @@ describe('the TDR at property level (a tiny single-fifo-implicit, explored to co
     expect(cells['innocent-context-survives'].reached).toBeGreaterThan(0);
   });
 
-  test('a wrong timeout on a healthy job: it dies with -ETIME, the oldest pending job is the victim (R99)', async () => {
-    const cells = await explore(variant(await tiny({ timeouts: 1 }), 'tiny-timeout', ['innocent-context-survives']));
-    expect(cells['innocent-context-survives'].observed).toBe('violates');
-    expect(cells['innocent-context-survives'].message).toMatch(/completed with error -62 at drm_sched_job_timedout/);
-  });
+  test(
+    'a wrong timeout on a healthy job: it dies with -ETIME, ' + 'the oldest pending job is the victim (R99)',
+    async () => {
+      const cells = await explore(variant(await tiny({ timeouts: 1 }), 'tiny-timeout', ['innocent-context-survives']));
+      expect(cells['innocent-context-survives'].observed).toBe('violates');
+      expect(cells['innocent-context-survives'].message).toMatch(/completed with error -62 at drm_sched_job_timedout/);
+    },
+  );
 });
 
 describe('drm_sched_job_timedout (R99-R103)', () => {
@@ -262,25 +268,28 @@ describe('readiness, priorities and run_job (R93-R95)', () => {
     expect(drm_sched_run_job_enabled(w, 'sched1', 'a', ops(false))).toBe(false);
   });
 
-  test('the highest run queue with a ready entity goes first; num_rqs clamps priorities (drm_sched_entity_init)', () => {
-    const es: [string, 'HIGH' | 'LOW' | undefined][] = [
-      ['lo', 'LOW'],
-      ['n', undefined],
-      ['hi', 'HIGH'],
-    ];
-    let w = schedWorld({ entities: es, fences: [['x', 50, 1]] });
-    expect(['lo', 'n', 'hi'].map((e) => drm_sched_rq_of(w, 'sched0', e))).toEqual([3, 2, 1]);
-    w = submit(submit(w, 'lo', 'lo.j0'), 'n', 'n.j0');
-    w = submit(w, 'hi', 'hi.j0', ['x']);
-    expect(drm_sched_select_entity(w, 'sched0')).toEqual(['n']); // HIGH is blocked: NORMAL is the top ready
-    w = must(w, 'x', { type: 'DMA_FENCE_SIGNAL' });
-    expect(drm_sched_select_entity(w, 'sched0')).toEqual(['hi']);
-    let one = schedWorld({ entities: es, numRqs: 1 });
-    expect(['lo', 'n', 'hi'].map((e) => drm_sched_rq_of(one, 'sched0', e))).toEqual([0, 0, 0]);
-    one = submit(submit(one, 'lo', 'lo.j0'), 'hi', 'hi.j0');
-    expect(drm_sched_select_entity(one, 'sched0').sort()).toEqual(['hi', 'lo']);
-    expect(sched(schedWorld({ numRqs: 2 })).numRqs).toBe(2);
-  });
+  test(
+    'the highest run queue with a ready entity goes first; ' + 'num_rqs clamps priorities (drm_sched_entity_init)',
+    () => {
+      const es: [string, 'HIGH' | 'LOW' | undefined][] = [
+        ['lo', 'LOW'],
+        ['n', undefined],
+        ['hi', 'HIGH'],
+      ];
+      let w = schedWorld({ entities: es, fences: [['x', 50, 1]] });
+      expect(['lo', 'n', 'hi'].map((e) => drm_sched_rq_of(w, 'sched0', e))).toEqual([3, 2, 1]);
+      w = submit(submit(w, 'lo', 'lo.j0'), 'n', 'n.j0');
+      w = submit(w, 'hi', 'hi.j0', ['x']);
+      expect(drm_sched_select_entity(w, 'sched0')).toEqual(['n']); // HIGH is blocked: NORMAL is the top ready
+      w = must(w, 'x', { type: 'DMA_FENCE_SIGNAL' });
+      expect(drm_sched_select_entity(w, 'sched0')).toEqual(['hi']);
+      let one = schedWorld({ entities: es, numRqs: 1 });
+      expect(['lo', 'n', 'hi'].map((e) => drm_sched_rq_of(one, 'sched0', e))).toEqual([0, 0, 0]);
+      one = submit(submit(one, 'lo', 'lo.j0'), 'hi', 'hi.j0');
+      expect(drm_sched_select_entity(one, 'sched0').sort()).toEqual(['hi', 'lo']);
+      expect(sched(schedWorld({ numRqs: 2 })).numRqs).toBe(2);
+    },
+  );
 
   test('R95: run_job takes a credit, numbers hardware fences per ring, and hands the job to the ring', () => {
     let w = schedWorld({

@@ -104,21 +104,24 @@ describe('sync_file machine (R64, R65)', () => {
     expect(send(w, 'sf', { type: 'SYNC_FILE_FENCE_CB' })).toBeNull(); // the fence signals once (R4)
   });
 
-  test('R65: the first poll of an unsignaled file installs one callback, the fence wakes it, later polls add none', () => {
-    let w = fileOn();
-    let p = S.sync_file_poll(w, 'sf');
-    expect(p.revents).toBe(0);
-    w = S.sync_file_poll(p.w, 'sf').w;
-    expect(ctx<DmaFenceContext>(w, 'f').cbs).toEqual([{ to: 'sf', ev: { type: 'SYNC_FILE_FENCE_CB' } }]);
-    expect(ctx<SyncFileContext>(w, 'sf')).toMatchObject({ pollEnabled: true, woken: false });
-    w = F.dma_fence_signal(w, 'f').w;
-    expect(ctx<SyncFileContext>(w, 'sf').woken).toBe(true);
-    p = S.sync_file_poll(w, 'sf');
-    expect(p.revents).toBe(S.POLLIN);
-    // polling a file whose fence already signaled: EPOLLIN at once, the callback is refused (R10)
-    const s = S.sync_file_poll(fileOn('g', true), 'sf');
-    expect([s.revents, ctx<SyncFileContext>(s.w, 'sf').woken]).toEqual([S.POLLIN, false]);
-  });
+  test(
+    'R65: the first poll of an unsignaled file installs one ' + 'callback, the fence wakes it, later polls add none',
+    () => {
+      let w = fileOn();
+      let p = S.sync_file_poll(w, 'sf');
+      expect(p.revents).toBe(0);
+      w = S.sync_file_poll(p.w, 'sf').w;
+      expect(ctx<DmaFenceContext>(w, 'f').cbs).toEqual([{ to: 'sf', ev: { type: 'SYNC_FILE_FENCE_CB' } }]);
+      expect(ctx<SyncFileContext>(w, 'sf')).toMatchObject({ pollEnabled: true, woken: false });
+      w = F.dma_fence_signal(w, 'f').w;
+      expect(ctx<SyncFileContext>(w, 'sf').woken).toBe(true);
+      p = S.sync_file_poll(w, 'sf');
+      expect(p.revents).toBe(S.POLLIN);
+      // polling a file whose fence already signaled: EPOLLIN at once, the callback is refused (R10)
+      const s = S.sync_file_poll(fileOn('g', true), 'sf');
+      expect([s.revents, ctx<SyncFileContext>(s.w, 'sf').woken]).toEqual([S.POLLIN, false]);
+    },
+  );
 });
 
 describe('sync_file ioctls (R66, R67)', () => {

@@ -280,14 +280,17 @@ describe('the TTM state properties at property level (explored to completion)', 
       expect([p, TTM_EXPECTATIONS[p as keyof typeof TTM_EXPECTATIONS].verdict]).toEqual([p, 'holds']);
   });
 
-  test('compute-lr-mode: VRAM full, victims chosen, pins honoured: every TTM property holds where it could fail', async () => {
-    // imported here, so that a mutant which breaks the design's module load fails this test
-    const computeLr = (await import('../../models/designs/compute-lr-mode.ts')).default;
-    const props = [...TTM, 'eviction-after-fences', 'no-access-while-moving', 'acyclic-waits', 'finite-time'];
-    // one job per process keeps it to about 150 states; both queues still compete for the one VRAM slot
-    const small = { ...computeLr.configs.small, jobs: 1 };
-    const cells = await explore(variant(computeLr, 'ttm', props, { configs: { ...computeLr.configs, small } }));
-    for (const p of props) expect([p, cells[p].observed]).toEqual([p, 'holds']);
-    for (const p of props) expect(cells[p].reached, p).toBeGreaterThan(0);
-  });
+  test(
+    'compute-lr-mode: VRAM full, victims chosen, pins honoured: ' + 'every TTM property holds where it could fail',
+    async () => {
+      // imported here, so that a mutant which breaks the design's module load fails this test
+      const computeLr = (await import('../../models/designs/compute-lr-mode.ts')).default;
+      const props = [...TTM, 'eviction-after-fences', 'no-access-while-moving', 'acyclic-waits', 'finite-time'];
+      // one job per process keeps it to about 150 states; both queues still compete for the one VRAM slot
+      const small = { ...computeLr.configs.small, jobs: 1 };
+      const cells = await explore(variant(computeLr, 'ttm', props, { configs: { ...computeLr.configs, small } }));
+      for (const p of props) expect([p, cells[p].observed]).toEqual([p, 'holds']);
+      for (const p of props) expect(cells[p].reached, p).toBeGreaterThan(0);
+    },
+  );
 });

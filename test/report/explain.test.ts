@@ -260,6 +260,18 @@ describe('explain reads like a mailing-list post (issue 15.3)', () => {
       expect(long, f).toEqual(long.filter((l) => /^\s+counterexamples\//.test(l)));
     }
   });
+  test('too many actors for a column each: a row per step names its actor, and no step name is cut', async () => {
+    const f = listTraces().find((t) => t.startsWith('io-uring-kthread-per-fd/innocent-context-survives.'))!;
+    const t = loadTraceFile(join(COUNTEREXAMPLES_DIR, f));
+    const text = await explainFile(join(COUNTEREXAMPLES_DIR, f), { width: 100 });
+    expect(text).toMatch(/^actors: proc0 \(user\), proc1 \(user\), sched0 \(kernel\)/m);
+    expect(text).toMatch(/^ step \| actor +\| action$/m);
+    // the first step, whole, beside its actor
+    expect(text).toMatch(new RegExp(`^ +1 \\| proc0 +\\| ${t.meta.actions[0].step}`, 'm'));
+    // four actors fit at 100 columns: the grid stays
+    const few = listTraces().find((x) => x.startsWith('single-fifo-no-tdr/finite-time.'))!;
+    expect(await explainFile(join(COUNTEREXAMPLES_DIR, few), { width: 100 })).toMatch(/^ step \| proc0 /m);
+  });
   test('a cycle that blocks several fences is printed once', async () => {
     const f = listTraces().find((t) => t.startsWith('umf-wrapped/finite-time.'))!;
     const text = await explainFile(join(COUNTEREXAMPLES_DIR, f), { width: 100 });
