@@ -1,10 +1,10 @@
 /**
  * `fencecheck explain FILE`: a counterexample as a plain-text timeline that pastes into an email.
  * Fixed width (--width, default 100, on every line), ASCII only, one column per actor (or, when the
- * actors do not fit, one row per action naming its actor), one row per action (the row starts with the step number; the line under it, starting with ':',
- * says what the action changed; a lasso marks where its cycle starts and that it repeats forever), then
- * the drain for drain properties, the wait-for cycle for
- * acyclic-waits, the violated property with the objects it names, and the exact replay command.
+ * actors do not fit, one row per action naming its actor), one row per action (the row starts with the
+ * step number; the line under it, starting with ':', says what the action changed; a lasso marks where
+ * its cycle starts and that it repeats forever), then the drain for drain properties, the wait-for cycle
+ * for acyclic-waits, the violated property with the objects it names, and the exact replay command.
  */
 import { relative, isAbsolute, resolve } from 'node:path';
 import type { Edge } from '../../models/view.ts';
