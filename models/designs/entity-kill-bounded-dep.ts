@@ -9,6 +9,7 @@
  */
 import { defineDesign } from '../design.ts';
 import { entityKillDesign, type EntityKillConfig } from './entity-kill-unbounded-dep.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export default defineDesign<EntityKillConfig>({
   name: 'entity-kill-bounded-dep',
@@ -43,17 +44,6 @@ export default defineDesign<EntityKillConfig>({
     },
     'finite-time': { verdict: 'holds', why: 'TDR bounds the compute job; teardown follows (R98-R102, R105)' },
     'one-shot': { verdict: 'holds', why: 'each fence signals once (R4)' },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

@@ -42,6 +42,7 @@ import {
   drmSchedStepTable,
 } from '../drm-sched/sched-main.ts';
 import { add_implicit_dependencies, publish_implicit, type BoAccess } from '../drm-sched/implicit-sync.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export interface EntityKillConfig {
   jobs: number;
@@ -241,11 +242,6 @@ export default defineDesign<EntityKillConfig>({
         'the compute scheduler has no timeout (the H11 bug itself), so a hang on gpu0 is never reset and its fences ' +
         'never signal (I22, R20)',
     },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    'reset-completes-with-error': TDR_RECOVERS_EXPECT['reset-completes-with-error'],
   },
 });

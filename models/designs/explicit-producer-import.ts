@@ -14,6 +14,7 @@
 import { defineDesign } from '../design.ts';
 import { sharingConfig } from '../userspace/buffer-sharing.ts';
 import base, { producerConsumerScripts } from './explicit-producer-implicit-consumer.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 const config = (frames: number, maxHangs: number) =>
   sharingConfig({ frames, maxHangs, creditLimit: 2, importFence: true }, producerConsumerScripts);
@@ -56,17 +57,6 @@ export default defineDesign({
         "shown by exploration (applies by default, issue 14.2); a job waiting on another job's fence: reached 5302 " +
         'times',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

@@ -18,6 +18,7 @@ import {
   type Op,
   type SharingConfig,
 } from '../userspace/buffer-sharing.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 /** The scope: round trips of the two buffers, the hang budget. */
 interface Knobs {
@@ -108,17 +109,6 @@ export default defineDesign<SharingConfig>({
         "shown by exploration (applies by default, issue 14.2); a job waiting on another job's fence: reached 3080 " +
         'times',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

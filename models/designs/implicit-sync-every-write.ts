@@ -16,6 +16,7 @@
  */
 import { defineDesign, stepTable } from '../design.ts';
 import { initSharing, sharingDesignSteps, overSync, type SharingConfig, type Op } from '../userspace/buffer-sharing.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export interface OverSyncConfig extends SharingConfig {
   /** the over-synchronisation this design accepts (over-sync-bounded). */
@@ -77,17 +78,6 @@ export default defineDesign<OverSyncConfig>({
     'hazard-free': { verdict: 'holds', why: 'R62: always WRITE over-synchronises but never under-synchronises' },
     'finite-time': { verdict: 'holds', why: 'only kernel fences; TDR bounds a hang (R20, R98)' },
     'one-shot': { verdict: 'holds', why: 'each fence signals once (R4)' },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

@@ -10,6 +10,7 @@
  */
 import { defineDesign } from '../design.ts';
 import { overSyncDesign, type OverSyncConfig } from './implicit-sync-every-write.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export default defineDesign<OverSyncConfig>({
   name: 'implicit-sync-read-write',
@@ -35,17 +36,6 @@ export default defineDesign<OverSyncConfig>({
     'hazard-free': { verdict: 'holds', why: "R54: every reader waits on the producer's write" },
     'finite-time': { verdict: 'holds', why: 'only kernel fences; TDR bounds a hang (R20, R98)' },
     'one-shot': { verdict: 'holds', why: 'each fence signals once (R4)' },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

@@ -12,6 +12,7 @@
 import { defineDesign } from '../design.ts';
 import { ioUringSteps, type IoUringConfig } from '../io-uring/io-uring-drm.ts';
 import base from './io-uring-submit.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export default defineDesign<IoUringConfig>({
   ...base,
@@ -31,17 +32,6 @@ export default defineDesign<IoUringConfig>({
         'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 493 ' +
         'times',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

@@ -29,6 +29,7 @@ import {
   type IoUringEnterConfig,
 } from '../io-uring/io-uring-enter.ts';
 import base from './io-uring-submit.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 const small: IoUringEnterConfig = { ...base.configs.small, mode: 'batched', batch: 2, sqpoll: false };
 const dflt: IoUringEnterConfig = { ...base.configs.default, mode: 'batched', batch: 3, sqpoll: true };
@@ -57,18 +58,7 @@ export default defineDesign<IoUringEnterConfig>({
         "one client, one entity per scheduler: a reset takes only the hung entity's jobs; shown by exploration in " +
         'every mode (when userspace enters changes no fence)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
   metrics: {
     'kernel-entries': (w) => kernelEntries(w),

@@ -19,6 +19,7 @@
  */
 import { defineDesign } from '../design.ts';
 import { ioUringClientsInit, ioUringClientsSteps, type IoUringClientsConfig } from '../io-uring/io-uring-clients.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 const mapping = 'per-fd' as const;
 
@@ -113,17 +114,6 @@ export default defineDesign<IoUringClientsConfig>({
       verdict: 'n/a',
       why: 'every entity is on the NORMAL run queue: no two priorities compete for a ring',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

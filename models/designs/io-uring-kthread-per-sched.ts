@@ -21,6 +21,7 @@
 import { defineDesign } from '../design.ts';
 import { ioUringClientsInit, ioUringClientsSteps, type IoUringClientsConfig } from '../io-uring/io-uring-clients.ts';
 import base from './io-uring-kthread-per-fd.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 const mapping = 'per-sched' as const;
 
@@ -57,17 +58,6 @@ export default defineDesign<IoUringClientsConfig>({
         "guilty for one client's hang (R103) and R94 then cancels the other clients' later jobs on that scheduler, " +
         "which the property cannot tell from the culprit's (test/io-uring/kthread.test.ts shows it)",
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

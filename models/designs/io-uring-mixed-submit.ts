@@ -18,6 +18,7 @@ import { ioUringInit, ioUringSteps, drm_ioctl_submit_after_sqe, type IoUringConf
 import type { IoUringContext } from '../io-uring/io-uring.ts';
 import { ctx, setG } from '../world.ts';
 import base from './io-uring-submit.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 interface MixedConfig extends IoUringConfig {
   /** the ioctl submission: its GPU queue and the io_uring entry whose fence it waits on. */
@@ -74,17 +75,6 @@ export default defineDesign<MixedConfig>({
         'asks ' +
         'for only the offending context)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

@@ -36,6 +36,7 @@ import {
   type V4l2EncoderContext,
 } from '../media/v4l2-encoder.ts';
 import { DEV_A, drm_ioctl_cs } from './prime-render-offload.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export interface MediaConfig {
   /** frames the compositor renders and the encoder reads */
@@ -185,18 +186,7 @@ function pending(w: World, cfg: MediaConfig): string[] {
 
 /** The cells both media designs share; media-encoder-bridge overrides what the bridge changes. */
 export const MEDIA_EXPECT: Record<string, Expectation> = {
-  'hang-recovers-with-error': {
-    verdict: 'holds',
-    why:
-      "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-      'default since issue 14.2)',
-  },
-  'reset-completes-with-error': {
-    verdict: 'holds',
-    why:
-      'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-      '(R99-R102; applies by default since issue 14.2)',
-  },
+  ...TDR_RECOVERS_EXPECT,
   'one-shot': { verdict: 'holds', why: 'each fence has one signalling path: its ring, its job, the encoder IRQ (R4)' },
   'acyclic-waits': {
     verdict: 'holds',

@@ -43,6 +43,7 @@ import {
 import { drmCrtcMachine, type DrmCrtcContext } from '../display/drm-crtc.ts';
 import { drm_crtc_handle_vblank, drm_mode_atomic_ioctl, type AtomicRequest } from '../display/drm-atomic.ts';
 import type { AccessRecord } from '../userspace/buffer-sharing.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export interface PrimeConfig {
   /** frames the application renders on device A and presents on device B */
@@ -282,18 +283,7 @@ export const primeConfigs = (sync: PrimeConfig['sync']): Record<string, PrimeCon
 
 /** The cells every PRIME design shares; the twins override the ones their sync mode changes. */
 export const PRIME_EXPECT: Record<string, Expectation> = {
-  'hang-recovers-with-error': {
-    verdict: 'holds',
-    why:
-      "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-      'default since issue 14.2)',
-  },
-  'reset-completes-with-error': {
-    verdict: 'holds',
-    why:
-      'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-      '(R99-R102; applies by default since issue 14.2)',
-  },
+  ...TDR_RECOVERS_EXPECT,
   'one-shot': { verdict: 'holds', why: 'each fence has one signalling path: its ring, its job, its flip (R4)' },
   'acyclic-waits': {
     verdict: 'holds',

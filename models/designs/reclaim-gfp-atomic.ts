@@ -11,6 +11,7 @@
  */
 import { defineDesign } from '../design.ts';
 import base, { withGfp, type ReclaimConfig } from './reclaim-in-run-job.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export default defineDesign<ReclaimConfig>({
   ...base,
@@ -40,17 +41,6 @@ export default defineDesign<ReclaimConfig>({
         'shown by exploration (applies by default, issue 14.2); two fences of one context in flight, the earlier one ' +
         'unsignalled: reached 675 times',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

@@ -24,6 +24,7 @@ import type { DrmSchedEntityContext } from '../drm-sched/drm-sched-entity.ts';
 import type { DmaResvContext } from '../dma-buf/dma-resv.ts';
 import { drm_sched_run_job, drm_sched_run_job_enabled, drmSchedStepTable } from '../drm-sched/sched-main.ts';
 import { initSingleFifo, DRM_IOCTL_CS, type SingleFifoConfig } from './single-fifo-implicit.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export interface ReclaimConfig extends SingleFifoConfig {
   /** the allocation run_job makes for its hardware fence */
@@ -178,17 +179,6 @@ export default defineDesign<ReclaimConfig>({
       verdict: 'n/a',
       why: 'never reached here (a kernel thread waiting on userspace) in small+default: exploration (issue 11.2)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

@@ -9,6 +9,7 @@
  */
 import { defineDesign } from '../design.ts';
 import { pipelineDesign, type PipelineConfig } from './sched-pipeline-vm-update.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export default defineDesign<PipelineConfig>({
   name: 'sched-dont-pipeline-vm-update',
@@ -61,17 +62,6 @@ export default defineDesign<PipelineConfig>({
     'finite-time': { verdict: 'holds', why: 'every job completes; TDR bounds a hang (R20, R98)' },
     'one-shot': { verdict: 'holds', why: 'each fence signals once (R4)' },
     'acyclic-waits': { verdict: 'holds', why: 'jobs depend on older fences only (R93)' },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

@@ -33,6 +33,7 @@ import {
   DRM_SCHED_FENCE_DONT_PIPELINE,
 } from '../drm-sched/sched-main.ts';
 import { ttm_bo_create } from '../ttm/ttm-bo.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export interface PipelineConfig {
   processes: number;
@@ -169,17 +170,6 @@ export default defineDesign<PipelineConfig>({
     'finite-time': { verdict: 'holds', why: 'every job completes; TDR bounds a hang (R20, R98)' },
     'one-shot': { verdict: 'holds', why: 'each fence signals once (R4)' },
     'acyclic-waits': { verdict: 'holds', why: 'jobs depend on older fences only (R93)' },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

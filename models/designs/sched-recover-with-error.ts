@@ -9,6 +9,7 @@
  */
 import { defineDesign } from '../design.ts';
 import { resubmitDesign, type ResubmitConfig } from './sched-resubmit-jobs.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export default defineDesign<ResubmitConfig>({
   name: 'sched-recover-with-error',
@@ -40,11 +41,6 @@ export default defineDesign<ResubmitConfig>({
     },
     'finite-time': { verdict: 'holds', why: 'TDR and reset complete every pending job (R98-R102)' },
     'reset-completes-with-error': { verdict: 'holds', why: 'R102: -ETIME for the guilty job, -ECANCELED for the rest' },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
+    'hang-recovers-with-error': TDR_RECOVERS_EXPECT['hang-recovers-with-error'],
   },
 });

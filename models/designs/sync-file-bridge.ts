@@ -22,6 +22,7 @@ import {
   type Op,
   type SharingConfig,
 } from '../userspace/buffer-sharing.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 /** The scope: frames, the hang budget; `writers`: implicit writers of bo0 with no hand-off (the race twin). */
 interface Knobs {
@@ -139,17 +140,6 @@ export default defineDesign<SharingConfig>({
         "shown by exploration (applies by default, issue 14.2); a job waiting on another job's fence: reached 10813 " +
         'times',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

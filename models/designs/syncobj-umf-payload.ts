@@ -32,6 +32,7 @@ import {
 import { drm_syncobj_create, drm_syncobj_find_fence } from '../drm-syncobj/drm-syncobj-api.ts';
 import { drm_syncobj_attach_umf, drm_syncobj_umf_timedout } from '../userq/syncobj-umf-glue.ts';
 import { ETIME } from '../dma-buf/dma-fence.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export interface SyncobjUmfConfig {
   /** dma_fence consumers of S, one job each */
@@ -203,12 +204,7 @@ export default defineDesign<SyncobjUmfConfig>({
         'never reached here (ready entities of different priorities compete for a ring) in default+large: ' +
         'exploration (issue 11.2)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
+    'hang-recovers-with-error': TDR_RECOVERS_EXPECT['hang-recovers-with-error'],
     'reset-completes-with-error': {
       verdict: 'n/a',
       why: 'never reached here (a hung ring reset with a job running on it) in default+large: exploration (issue 11.2)',

@@ -33,6 +33,7 @@ import {
   drm_syncobj_find_fence,
   drm_syncobj_point_materialized,
 } from '../drm-syncobj/drm-syncobj-api.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export interface SelfDeadlockConfig {
   /** the client's queues whose waits form one cycle (>= 2) */
@@ -210,17 +211,6 @@ export default defineDesign<SelfDeadlockConfig>({
         'never reached here (ready entities of different priorities compete for a ring) in default+large: ' +
         'exploration (issue 11.2)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

@@ -40,6 +40,7 @@ import {
   drm_syncobj_point_materialized,
   DMA_FENCE_STUB,
 } from '../drm-syncobj/drm-syncobj-api.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export interface TimelineConfig {
   /** Vulkan queues (one drm_sched entity each). */
@@ -234,17 +235,6 @@ export default defineDesign<TimelineConfig>({
         'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
         'exploration (issue 11.2)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

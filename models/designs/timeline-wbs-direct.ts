@@ -37,6 +37,7 @@ import base, {
   vkSignalSemaphore,
   type TimelineConfig,
 } from './timeline-submit-thread.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 /** The naive submit ioctl: an unmaterialized wait point becomes a placeholder dependency. */
 function submitBatchDirect(w: World, q: number, v: number): World {
@@ -138,17 +139,6 @@ export default defineDesign<TimelineConfig>({
         'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
         'exploration (issue 11.2)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

@@ -11,6 +11,7 @@
  */
 import { defineDesign } from '../design.ts';
 import base, { type WbsEvictionConfig } from './timeline-wbs-eviction.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 const threaded = (c: WbsEvictionConfig): WbsEvictionConfig => ({ ...c, submitThread: true });
 
@@ -44,17 +45,6 @@ export default defineDesign<WbsEvictionConfig>({
         'shown by exploration (applies by default, issue 14.2); a context killed or a job cancelled: reached 151 ' +
         'times',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

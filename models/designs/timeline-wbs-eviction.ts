@@ -56,6 +56,7 @@ import {
   drm_syncobj_point_materialized,
 } from '../drm-syncobj/drm-syncobj-api.ts';
 import { bindPlaceholders, wbsDependency } from '../drm-syncobj/wbs-placeholder.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export interface WbsEvictionConfig {
   /** waiter/signaller process pairs, one timeline syncobj each */
@@ -270,17 +271,6 @@ export default defineDesign<WbsEvictionConfig>({
         'never reached here (ready entities of different priorities compete for a ring) in default+large: ' +
         'exploration (issue 11.2)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

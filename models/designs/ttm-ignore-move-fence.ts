@@ -40,6 +40,7 @@ import {
   TTM_EXPECTATIONS,
 } from '../ttm/ttm-bo.ts';
 import { usageRank } from '../dma-buf/dma-resv.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export interface MoveFenceConfig {
   processes: number;
@@ -172,17 +173,6 @@ export default defineDesign<MoveFenceConfig>({
     'eviction-after-fences': { verdict: 'holds', why: 'TTM itself waits on every resv fence before a move (I19)' },
     'finite-time': { verdict: 'holds', why: 'moves and jobs complete; TDR bounds hangs (R20, R98)' },
     'one-shot': { verdict: 'holds', why: 'each fence signals once (R4)' },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

@@ -13,6 +13,7 @@
  */
 import { defineDesign } from '../design.ts';
 import base, { type UmfWrappedConfig } from './umf-wrapped.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 const waitInUserspace = (c: UmfWrappedConfig): UmfWrappedConfig => ({ ...c, wrapInKernel: false });
 
@@ -97,17 +98,6 @@ export default defineDesign<UmfWrappedConfig>({
       verdict: 'holds',
       why: 'shown by exploration (applies by default, issue 14.2); VRAM full: reached 1642 times',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

@@ -16,6 +16,7 @@
  */
 import { defineDesign } from '../design.ts';
 import base, { type UmfWrappedConfig } from './umf-wrapped.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 // seeded bug: a timeout on a wrapped UMF
 const withTimeout = (c: UmfWrappedConfig): UmfWrappedConfig => ({ ...c, timeout: true });
@@ -44,17 +45,6 @@ export default defineDesign<UmfWrappedConfig>({
         "seed 001: userspace's graph was acyclic, a memory move closed the cycle, the timeout kills proc1's " +
         'context, which did nothing wrong',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });

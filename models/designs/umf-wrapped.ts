@@ -35,6 +35,7 @@ import { ttm_bo_create, ttm_bo_move_copy, TTM_EXPECTATIONS } from '../ttm/ttm-bo
 import { setJobBos, storeAtJobEnd, ttmValidateForJobs, residentJobOps } from '../userq/umf-jobs.ts';
 import { kernelAndGpuQuiet } from '../kernel/timer.ts';
 import { stepsFromTo } from '../metrics.ts';
+import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export interface UmfWrappedConfig {
   /** VRAM capacity in BOs (boA starts there; boB starts in system memory). */
@@ -247,17 +248,6 @@ export default defineDesign<UmfWrappedConfig>({
         'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
         'exploration (issue 11.2)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'holds',
-      why:
-        "every hang here is reset and the hung context's fences signal with an error (I22, R99-R102; applies by " +
-        'default since issue 14.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'holds',
-      why:
-        'a reset completes every job that ran on the hung ring with an error: the guilty -ETIME, the rest -ECANCELED ' +
-        '(R99-R102; applies by default since issue 14.2)',
-    },
+    ...TDR_RECOVERS_EXPECT,
   },
 });
