@@ -30,6 +30,16 @@ const spinner = setup({
 const armed = (w: World) => ctx<{ armed: boolean }>(w, 'spin').armed;
 const open = (w: World) => ctx(w, 'f0').published && !w.o.f0.hasTag('signaled');
 
+/** Userspace publishes the toy's one fence f0 (shared by the liveness toys). */
+export const toyPublish = {
+  name: 'toy_publish',
+  role: 'user',
+  actor: () => 'user',
+  params: () => [[]],
+  enabled: (w: World) => accepts(w, 'f0', { type: 'DMA_FENCE_PUBLISH' }),
+  apply: (w: World) => must(w, 'f0', { type: 'DMA_FENCE_PUBLISH' }),
+} as const;
+
 export const livelockToy: Design<LivelockConfig> = defineDesign<LivelockConfig>({
   name: 'toy-livelock',
   summary: 'a kernel that may spin forever before it signals a published fence',
@@ -42,14 +52,7 @@ export const livelockToy: Design<LivelockConfig> = defineDesign<LivelockConfig>(
     return spawn(w, 'spin', spinner, {});
   },
   steps: stepTable<LivelockConfig>(
-    {
-      name: 'toy_publish',
-      role: 'user',
-      actor: () => 'user',
-      params: () => [[]],
-      enabled: (w) => accepts(w, 'f0', { type: 'DMA_FENCE_PUBLISH' }),
-      apply: (w) => must(w, 'f0', { type: 'DMA_FENCE_PUBLISH' }),
-    },
+    toyPublish,
     {
       name: 'toy_spin',
       role: 'kernel',

@@ -8,7 +8,7 @@
 import { setup, assign } from 'xstate';
 import { describe, expect, test } from 'vitest';
 import { defineDesign, stepTable, type Design } from '../../models/design.ts';
-import { emptyWorld, spawn, accepts, must, ctx, type World } from '../../models/world.ts';
+import { emptyWorld, spawn, must, ctx, type World } from '../../models/world.ts';
 import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
 import finiteTime from '../../properties/finite-time.ts';
 import type { Property } from '../../properties/property.ts';
@@ -16,6 +16,7 @@ import noDeadlock from '../../properties/no-deadlock.ts';
 import { Checker } from '../../src/check.ts';
 import { exploreExhaustive } from '../../src/explore/exhaustive.ts';
 import rwB from '../../models/designs/rw-umf-b.ts';
+import { toyPublish } from './livelock-toy.ts';
 
 const N = 257;
 
@@ -45,14 +46,7 @@ const wide: Design<WideConfig> = defineDesign<WideConfig>({
     return spawn(w, 'dial', dial, {});
   },
   steps: stepTable<WideConfig>(
-    {
-      name: 'toy_publish',
-      role: 'user',
-      actor: () => 'user',
-      params: () => [[]],
-      enabled: (w) => accepts(w, 'f0', { type: 'DMA_FENCE_PUBLISH' }),
-      apply: (w) => must(w, 'f0', { type: 'DMA_FENCE_PUBLISH' }),
-    },
+    toyPublish,
     {
       name: 'toy_turn',
       role: 'kernel',
