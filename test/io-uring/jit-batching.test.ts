@@ -59,3 +59,21 @@ describe('metric directions (seed 003)', () => {
     expect(jit['kernel-entries'].random!.min).toBeLessThan(entries);
   });
 });
+
+describe('metrics follow --config/--set', () => {
+  test("check's numbers are the chosen mode's: one-by-one enters the kernel more often than batched", async () => {
+    const entries = async (mode: string) => {
+      const r = await checkDesigns({
+        designs: ['io-uring-jit-batching'],
+        engine: 'random',
+        runs: 2,
+        config: 'small',
+        set: { mode },
+      });
+      const m = r.metrics.find((x) => x.metric === 'kernel-entries')!;
+      expect(m.config).toBe(`small --set mode=${mode}`);
+      return m.fair!;
+    };
+    expect(await entries('one-by-one')).toBeGreaterThan(await entries('batched'));
+  });
+});
