@@ -9,7 +9,7 @@
  */
 import { defineDesign } from '../design.ts';
 import { TTM_EXPECTATIONS } from '../ttm/ttm-bo.ts';
-import { moveFenceDesign, type MoveFenceConfig } from './ttm-ignore-move-fence.ts';
+import { MOVE_FENCE_NA, moveFenceDesign, type MoveFenceConfig } from './ttm-ignore-move-fence.ts';
 import { TDR_RECOVERS_EXPECT } from '../drm-sched/tdr-expect.ts';
 
 export default defineDesign<MoveFenceConfig>({
@@ -20,26 +20,7 @@ export default defineDesign<MoveFenceConfig>({
   expect: {
     'acyclic-waits': { verdict: 'holds', why: 'explored: holds, precondition reached in 572 state(s) at default' },
     'context-order': { verdict: 'holds', why: 'explored: holds, precondition reached in 262 state(s) at default' },
-    'errors-propagate': {
-      verdict: 'n/a',
-      why: "its precondition never occurs in this design's world (0 states reached at default)",
-    },
-    'hazard-free': {
-      verdict: 'n/a',
-      why: "its precondition never occurs in this design's world (0 states reached at default)",
-    },
-    'innocent-context-survives': {
-      verdict: 'n/a',
-      why: "its precondition never occurs in this design's world (0 states reached at default)",
-    },
-    'memory-eventually-freed': {
-      verdict: 'n/a',
-      why: "its precondition never occurs in this design's world (0 states reached at default)",
-    },
-    'no-priority-inversion': {
-      verdict: 'n/a',
-      why: "its precondition never occurs in this design's world (0 states reached at default)",
-    },
+    ...MOVE_FENCE_NA,
     ...TTM_EXPECTATIONS,
     'no-access-while-moving': { verdict: 'holds', why: 'the job depends on the KERNEL move fence (R53)' },
     'eviction-after-fences': { verdict: 'holds', why: 'TTM waits on every resv fence before a move (I19)' },
