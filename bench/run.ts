@@ -95,8 +95,23 @@ function runJob(job: Job): any {
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 const mb = (b: number) => Math.round(b / 2 ** 20);
-/** The CPU, start-up and tiny fields of one of our exhaustive runs. */
-const clocks = (r: { exploreCpuMs: number; startupMs: number; ms: number; states: number }) => ({
+/** The measured fields of one of our exhaustive runs: counts, wall and CPU rates, memory, start-up. */
+const measured = (r: {
+  states: number;
+  transitions: number;
+  ms: number;
+  peakRss: number;
+  bytesPerState: number;
+  exploreCpuMs: number;
+  startupMs: number;
+}) => ({
+  states: r.states,
+  transitions: r.transitions,
+  s: r.ms / 1000,
+  rate: r.states / (r.ms / 1000),
+  rateUnit: 'st/s',
+  peakMB: mb(r.peakRss),
+  bps: r.bytesPerState,
   cpuS: r.exploreCpuMs / 1000,
   startupMs: r.startupMs,
   tiny: r.ms < TINY_MS || r.states < TINY_STATES,
@@ -139,14 +154,7 @@ for (const v of ['A', 'B'] as const) {
         engine: 'exhaustive',
         workers,
         config: `p${P}j${J}`,
-        states: r.states,
-        transitions: r.transitions,
-        s: r.ms / 1000,
-        rate: r.states / (r.ms / 1000),
-        rateUnit: 'st/s',
-        peakMB: mb(r.peakRss),
-        bps: r.bytesPerState,
-        ...clocks(r),
+        ...measured(r),
         first: f ? `${f.atStates} st, ${f.atMs} ms, len ${f.length}` : '-',
         notes:
           `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; P(collision) ` +
@@ -388,14 +396,7 @@ for (const procs of [2, 3]) {
       engine: 'exhaustive',
       workers: 1,
       config: `${procs} procs`,
-      states: r.states,
-      transitions: r.transitions,
-      s: r.ms / 1000,
-      rate: r.states / (r.ms / 1000),
-      rateUnit: 'st/s',
-      peakMB: mb(r.peakRss),
-      bps: r.bytesPerState,
-      ...clocks(r),
+      ...measured(r),
       notes: `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; all 3 properties (drains) on`,
     });
   }
@@ -435,14 +436,7 @@ for (const d of allDesigns.values()) {
         engine: 'exhaustive',
         workers: r.workers,
         config: configName,
-        states: r.states,
-        transitions: r.transitions,
-        s: r.ms / 1000,
-        rate: r.states / (r.ms / 1000),
-        rateUnit: 'st/s',
-        peakMB: mb(r.peakRss),
-        bps: r.bytesPerState,
-        ...clocks(r),
+        ...measured(r),
         first: r.found.length ? r.found.map((f: any) => `${f.property} len ${f.length}`).join(', ') : '-',
         notes:
           `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; cap ${CAP.states} states or ` +
