@@ -114,10 +114,22 @@ function happensBefore(w: World, id: string, recs: Map<string, AccessView>): Set
  * miss every design that orders by completion: those never have both in flight, by construction.)
  */
 function conflictingAcrossQueues(w: World): boolean {
-  const recs = accessView(w);
+  // a function of the globals alone (the access records), and the explorers share one globals object
+  // between every state with the same globals: judged once per globals object
+  let c = conflicting.get(w.g);
+  if (c === undefined) {
+    c = conflictingIn(w);
+    conflicting.set(w.g, c);
+  }
+  return c;
+}
+const conflicting = new WeakMap<object, boolean>();
+function conflictingIn(w: World): boolean {
+  const recs = accessRecords(w).map(([, r]) => r);
+  const queue = (r: AccessRecord) => r.queue ?? r.proc;
   for (let i = 0; i < recs.length; i++)
     for (let k = i + 1; k < recs.length; k++)
-      if (recs[i].queue !== recs[k].queue && conflict(recs[i].acc, recs[k].acc)) return true;
+      if (queue(recs[i]) !== queue(recs[k]) && conflict(recs[i].acc, recs[k].acc)) return true;
   return false;
 }
 
@@ -134,6 +146,16 @@ export default defineProperty({
     state: (w) => conflictingAcrossQueues(w),
   },
   step: (before, a, after) => {
+    // Only a step that records a new access can be one of a racing pair (its r2, below); a step that
+    // leaves the globals as they were (the same object), or writes only other globals, recorded none.
+    if (after.g === before.g) return null;
+    let recorded = false;
+    for (const k in after.g)
+      if (k.startsWith('access:') && before.g[k] === undefined) {
+        recorded = true;
+        break;
+      }
+    if (!recorded) return null;
     const recs = new Map(accessView(after).map((r) => [r.id, r]));
     for (const r2 of recs.values()) {
       if (before.g[`access:${r2.id}`] !== undefined) continue;
