@@ -81,6 +81,10 @@ function flatValue(v: unknown): string {
 
 /** Ids of all objects of a kind, sorted (stable order for enumeration). */
 export function idsOf(w: World, kind: string): string[] {
+  // A recording world (the explorers' derived footprints, src/world/traced.ts) answers this itself, so
+  // that a step depends on the objects of this kind, not on every object there is.
+  const byKind = (w.o as { [IDS_OF]?: (kind: string) => string[] })[IDS_OF];
+  if (byKind) return byKind(kind);
   const out: string[] = [];
   for (const id in w.o) if (w.o[id].machine.id === kind) out.push(id);
   return out.sort();
@@ -118,6 +122,8 @@ function initialSnapshot(id: string, machine: AnyStateMachine, input: Record<str
  * copy made here is not counted as a read of every entry; plain maps have none and are spread.
  */
 const COPY = Symbol.for('fencecheck.copy');
+/** Where a recording map answers `idsOf` (a registered symbol: models never import the engine). */
+const IDS_OF = Symbol.for('fencecheck.ids-of');
 type Copyable<T> = Readonly<Record<string, T>> & {
   [COPY]?: (this: object, patch: Record<string, T>, drop?: string) => Record<string, T>;
 };

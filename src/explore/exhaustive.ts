@@ -45,6 +45,12 @@ export interface ExhaustiveOptions {
   symmetry?: boolean;
   /** Partial-order reduction when only terminal properties are looked for (default on; --no-por). */
   por?: boolean;
+  /**
+   * Incremental successors when every step declares its footprint (default on): a state looks up only
+   * the candidates its parent's step could have changed (FastEngine.needMask). Same successors, same
+   * order; the switch is for tests and the bench.
+   */
+  incremental?: boolean;
   /** Keep exploring after every property has a counterexample (default false: stop, 'all-found'). */
   exploreAll?: boolean;
   /**
@@ -74,34 +80,34 @@ export interface ExhaustiveResult {
   liveness: { decides: string[]; edges: number; bytes: number } | null;
 }
 
-/** A set of 64-bit fingerprints (two int32 lanes), open addressing with linear probing, load ≤ 0.8. */
+/**
+ * A set of 64-bit fingerprints, open addressing with linear probing, load ≤ 0.8. The two int32 halves
+ * of an entry sit side by side, so a probe costs one cache miss, not one per half.
+ */
 export class FingerprintSet {
-  private hi: Int32Array;
-  private lo: Int32Array;
+  private t: Int32Array;
   private mask: number;
   size = 0;
   constructor(capacity = 1 << 16) {
     let c = 1 << 4;
     while (c < capacity) c <<= 1;
-    this.hi = new Int32Array(c);
-    this.lo = new Int32Array(c);
+    this.t = new Int32Array(2 * c);
     this.mask = c - 1;
   }
   get bytes(): number {
-    return this.hi.byteLength + this.lo.byteLength;
+    return this.t.byteLength;
   }
   /** Add; true if it was not there. (0,0) is the empty mark, so it is stored as (0,1). */
   add(h1: number, h2: number): boolean {
     if (h1 === 0 && h2 === 0) h2 = 1;
-    const hi = this.hi,
-      lo = this.lo,
+    const t = this.t,
       mask = this.mask;
     for (let i = (h1 ^ (h2 >>> 9)) & mask; ; i = (i + 1) & mask) {
-      const a = hi[i],
-        b = lo[i];
+      const a = t[2 * i],
+        b = t[2 * i + 1];
       if (a === 0 && b === 0) {
-        hi[i] = h1;
-        lo[i] = h2;
+        t[2 * i] = h1;
+        t[2 * i + 1] = h2;
         if (++this.size * 5 > (mask + 1) * 4) this.grow();
         return true;
       }
@@ -111,29 +117,33 @@ export class FingerprintSet {
   has(h1: number, h2: number): boolean {
     if (h1 === 0 && h2 === 0) h2 = 1;
     for (let i = (h1 ^ (h2 >>> 9)) & this.mask; ; i = (i + 1) & this.mask) {
-      const a = this.hi[i],
-        b = this.lo[i];
+      const a = this.t[2 * i],
+        b = this.t[2 * i + 1];
       if (a === 0 && b === 0) return false;
       if (a === h1 && b === h2) return true;
     }
   }
   private grow() {
-    const oh = this.hi,
-      ol = this.lo;
-    const c = oh.length * 2;
-    this.hi = new Int32Array(c);
-    this.lo = new Int32Array(c);
+    const o = this.t;
+    const c = o.length; // entries: twice the old capacity
+    this.t = new Int32Array(2 * c);
     this.mask = c - 1;
     this.size = 0;
-    for (let i = 0; i < oh.length; i++) if (oh[i] !== 0 || ol[i] !== 0) this.add(oh[i], ol[i]);
+    for (let i = 0; i < o.length; i += 2) if (o[i] !== 0 || o[i + 1] !== 0) this.add(o[i], o[i + 1]);
   }
 }
 
 /**
  * The BFS frontier: state vectors with their fingerprints, in index order, packed in one typed array
- * (uint16 until some value needs more). Entry: length, h1 (2 halves), h2 (2 halves), the vector.
+ * (uint16 until some value needs more). Entry: length, h1 (2 halves), h2 (2 halves), `mw` words of the
+ * candidates the state must look up (FastEngine.needMask; none when `mw` is 0), the vector.
  */
 class VecQueue {
+  constructor(readonly mw = 0) {
+    this.need = new Uint16Array(mw);
+  }
+  /** After `shift`: the state's need mask (when `mw` > 0). */
+  readonly need: Uint16Array;
   private data: Uint16Array | Int32Array = new Uint16Array(1 << 16);
   private head = 0;
   private tail = 0;
@@ -165,7 +175,7 @@ class VecQueue {
     }
   }
   /** Push `v` with the changed slots `pairs` applied (pairs may name slots past v's end). */
-  push(v: Int32Array, h1: number, h2: number, pairs?: Int32Array) {
+  push(v: Int32Array, h1: number, h2: number, pairs?: Int32Array, need?: Uint16Array) {
     let len = v.length;
     if (pairs) for (let i = 0; i < pairs.length; i += 2) if (pairs[i] + 1 > len) len = pairs[i] + 1;
     if (this.data instanceof Uint16Array) {
@@ -174,7 +184,9 @@ class VecQueue {
       if (pairs) for (let i = 1; i < pairs.length; i += 2) if (pairs[i] > 0xffff || pairs[i] < 0) wide = true;
       if (wide) this.widen();
     }
-    this.reserve(len + 5);
+    const mw = this.mw,
+      o = 5 + mw;
+    this.reserve(len + o);
     const d = this.data,
       t = this.tail;
     d[t] = len;
@@ -182,10 +194,14 @@ class VecQueue {
     d[t + 2] = h1 >>> 16;
     d[t + 3] = h2 & 0xffff;
     d[t + 4] = h2 >>> 16;
-    d.set(v, t + 5);
-    for (let i = v.length; i < len; i++) d[t + 5 + i] = 0;
-    if (pairs) for (let i = 0; i < pairs.length; i += 2) d[t + 5 + pairs[i]] = pairs[i + 1];
-    this.tail = t + 5 + len;
+    if (mw) {
+      if (need) for (let i = 0; i < mw; i++) d[t + 5 + i] = need[i];
+      else for (let i = 0; i < mw; i++) d[t + 5 + i] = 0xffff;
+    }
+    d.set(v, t + o);
+    for (let i = v.length; i < len; i++) d[t + o + i] = 0;
+    if (pairs) for (let i = 0; i < pairs.length; i += 2) d[t + o + pairs[i]] = pairs[i + 1];
+    this.tail = t + o + len;
   }
   private buf: Int32Array[] = [];
   /**
@@ -198,10 +214,13 @@ class VecQueue {
     const len = d[hd];
     this.h1 = d[hd + 1] | (d[hd + 2] << 16) | 0;
     this.h2 = d[hd + 3] | (d[hd + 4] << 16) | 0;
+    const mw = this.mw,
+      o = 5 + mw;
+    for (let i = 0; i < mw; i++) this.need[i] = d[hd + 5 + i];
     let out = this.buf[len];
     if (!out) out = this.buf[len] = new Int32Array(len);
-    for (let i = 0; i < len; i++) out[i] = d[hd + 5 + i];
-    this.head = hd + 5 + len;
+    for (let i = 0; i < len; i++) out[i] = d[hd + o + i];
+    this.head = hd + o + len;
     return out;
   }
   private widen() {
@@ -311,7 +330,10 @@ export function exploreExhaustive(
   const fps = lv ? lv.fps : new FingerprintSet();
   const parent = new GrowInt32();
   const via = new GrowUint16();
-  const queue = new VecQueue();
+  // Incremental successors for designs whose steps all declare footprints (FastEngine.needMask).
+  const mw = o.incremental === false ? 0 : e.maskWords;
+  const queue = new VecQueue(mw);
+  const need = mw ? new Uint16Array(mw) : null;
   let peakRss = process.memoryUsage.rss();
 
   let states = 1;
@@ -399,7 +421,7 @@ export function exploreExhaustive(
     shifted = i + 1;
     const h1 = queue.h1,
       h2 = queue.h2;
-    const succ: Succ[] = e.successors(v, h1, h2);
+    const succ: Succ[] = e.successors(v, h1, h2, undefined, undefined, mw ? queue.need : null);
     const ms: MonitorStates | undefined = mid ? checker.monitorsById(mid.a[i]) : undefined;
     let wd: World | undefined;
     const W = () => (wd ??= e.decode(v));
@@ -451,20 +473,22 @@ export function exploreExhaustive(
         }
       todo = succ.filter((s) => s.cand!.component === best);
     }
-    let wv: World | undefined;
     for (const s of todo) {
       transitions++;
+      // The successor's vector and world, each made at most once (step properties, witnesses, monitors).
+      let nv: Int32Array | undefined;
+      let after: World | undefined;
+      const NV = () => (nv ??= e.nextVec(v, s));
+      const AFTER = () => (after ??= e.decode(NV()));
       if (sp || wt) {
-        wv ??= e.decode(v);
+        const wv = W();
         // The action from the engine's successor (same step, arguments and next world as `enabledActions`'s k-th).
-        let after: World | undefined;
         const a: Action = {
           step: s.step,
           args: s.args,
           label: s.cand ? s.cand.label : cachedLabel(s.step, s.args),
           get next() {
-            after ??= e.decode(e.nextVec(v, s));
-            return after;
+            return AFTER();
           },
         };
         if (wt) checker.countStep(wv, actionInfo(a.step, a.args, a.label), a.next, want);
@@ -479,19 +503,13 @@ export function exploreExhaustive(
       }
       let n1 = s.h1,
         n2 = s.h2;
-      let nv: Int32Array | undefined;
-      if (groups) {
-        nv = e.nextVec(v, s);
-        [n1, n2] = canonicalHash(groups, nv, n1, n2);
-      }
+      if (groups) [n1, n2] = canonicalHash(groups, NV(), n1, n2);
       let m = 0;
       if (mid) {
         m = mid.a[i];
         if (checker.monitored(s.step)) {
-          wv ??= e.decode(v);
-          nv = e.nextVec(v, s);
           const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
-          const r = checker.monitorStep(ms!, wv, actionInfo(s.step, s.args, label), e.decode(nv), want);
+          const r = checker.monitorStep(ms!, W(), actionInfo(s.step, s.args, label), AFTER(), want);
           if (r.found.length) {
             record(r.found, () => [...pathTo(i), s.k]);
             needWorld = checker.needsWorld(want);
@@ -511,8 +529,9 @@ export function exploreExhaustive(
       parent.push(j, i);
       via.push(j, s.k);
       mid?.push(j, m);
-      if (nv) queue.push(nv, s.h1, s.h2);
-      else if (s.eff) queue.push(v, s.h1, s.h2, s.eff.pairs);
+      if (need) e.needMask(succ, s, need);
+      if (nv) queue.push(nv, s.h1, s.h2, undefined, need ?? undefined);
+      else if (s.eff) queue.push(v, s.h1, s.h2, s.eff.pairs, need ?? undefined);
       else queue.push(s.vec!, s.h1, s.h2);
       if (states >= o.maxStates) break;
     }

@@ -51,11 +51,12 @@ function stuckJudgment(p: Property, w: World, cfg: unknown, bound: number): stri
   return g?.always?.(w, cfg) ?? p.drain!(w, { settled: w, steps: 0, labels: [], bound }, cfg);
 }
 
-/** A fingerprint set that also gives the index (insertion order = state index) of a fingerprint seen. */
+/**
+ * A fingerprint set that also gives the index (insertion order = state index) of a fingerprint seen. An
+ * entry's two halves and its index sit side by side (one cache miss a probe).
+ */
 class IndexedFingerprintSet {
-  private hi: Int32Array;
-  private lo: Int32Array;
-  private ix: Int32Array;
+  private t: Int32Array;
   private mask: number;
   size = 0;
   /** After an `add` that found the fingerprint: the index of that state. */
@@ -63,69 +64,64 @@ class IndexedFingerprintSet {
   constructor(capacity = 1 << 16) {
     let c = 1 << 4;
     while (c < capacity) c <<= 1;
-    this.hi = new Int32Array(c);
-    this.lo = new Int32Array(c);
-    this.ix = new Int32Array(c);
+    this.t = new Int32Array(3 * c);
     this.mask = c - 1;
   }
   get bytes(): number {
-    return this.hi.byteLength + this.lo.byteLength + this.ix.byteLength;
+    return this.t.byteLength;
   }
   add(h1: number, h2: number): boolean {
     if (this.dead) throw new Error('internal: the fingerprint set was handed to the SCC analysis');
     if (h1 === 0 && h2 === 0) h2 = 1;
-    const hi = this.hi,
-      lo = this.lo,
+    const t = this.t,
       mask = this.mask;
     for (let i = (h1 ^ (h2 >>> 9)) & mask; ; i = (i + 1) & mask) {
-      const a = hi[i],
-        b = lo[i];
+      const a = t[3 * i],
+        b = t[3 * i + 1];
       if (a === 0 && b === 0) {
-        hi[i] = h1;
-        lo[i] = h2;
-        this.ix[i] = this.size;
+        t[3 * i] = h1;
+        t[3 * i + 1] = h2;
+        t[3 * i + 2] = this.size;
         if (++this.size * 5 > (mask + 1) * 4) this.grow();
         return true;
       }
       if (a === h1 && b === h2) {
-        this.hit = this.ix[i];
+        this.hit = t[3 * i + 2];
         return false;
       }
     }
   }
   /**
    * Once the search is over, the set's memory as the SCC analysis' arrays for `n` states (it holds at
-   * least 1.25 n entries per lane): `index`, `low`, `on` and, behind `on` in the third lane, the edge
-   * offsets `off` (n + 1 of them) when they fit there. The set cannot be used after this.
+   * least 1.25 n entries of three int32s): `index`, `low`, `on` and, behind `on`, the edge offsets `off`
+   * (n + 1 of them) when they fit. The set cannot be used after this.
    */
   scratch(n: number): { index: Int32Array; low: Int32Array; on: Uint8Array; off: Int32Array | null } | null {
-    if (this.hi.length < n || this.dead) return null;
+    if (this.mask + 1 < n || this.dead) return null;
     this.dead = true;
-    const at = Math.ceil(n / 4) * 4;
+    const buf = this.t.buffer;
+    const at = Math.ceil((9 * n) / 4) * 4; // bytes: index and low (4n each), then on (n)
     return {
-      index: new Int32Array(this.hi.buffer, 0, n).fill(-1),
-      low: new Int32Array(this.lo.buffer, 0, n),
-      on: new Uint8Array(this.ix.buffer, 0, n).fill(0),
-      off: at + 4 * (n + 1) <= this.ix.byteLength ? new Int32Array(this.ix.buffer, at, n + 1) : null,
+      index: new Int32Array(buf, 0, n).fill(-1),
+      low: new Int32Array(buf, 4 * n, n),
+      on: new Uint8Array(buf, 8 * n, n).fill(0),
+      off: at + 4 * (n + 1) <= buf.byteLength ? new Int32Array(buf, at, n + 1) : null,
     };
   }
   private dead = false;
   private grow() {
-    const oh = this.hi,
-      ol = this.lo,
-      ox = this.ix;
-    const c = oh.length * 2;
-    this.hi = new Int32Array(c);
-    this.lo = new Int32Array(c);
-    this.ix = new Int32Array(c);
+    const o = this.t;
+    const c = (2 * o.length) / 3; // entries: twice the old capacity
+    this.t = new Int32Array(3 * c);
     this.mask = c - 1;
-    for (let j = 0; j < oh.length; j++) {
-      if (oh[j] === 0 && ol[j] === 0) continue;
-      for (let i = (oh[j] ^ (ol[j] >>> 9)) & this.mask; ; i = (i + 1) & this.mask)
-        if (this.hi[i] === 0 && this.lo[i] === 0) {
-          this.hi[i] = oh[j];
-          this.lo[i] = ol[j];
-          this.ix[i] = ox[j];
+    const t = this.t;
+    for (let j = 0; j < o.length; j += 3) {
+      if (o[j] === 0 && o[j + 1] === 0) continue;
+      for (let i = (o[j] ^ (o[j + 1] >>> 9)) & this.mask; ; i = (i + 1) & this.mask)
+        if (t[3 * i] === 0 && t[3 * i + 1] === 0) {
+          t[3 * i] = o[j];
+          t[3 * i + 1] = o[j + 1];
+          t[3 * i + 2] = o[j + 2];
           break;
         }
     }

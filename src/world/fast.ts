@@ -25,7 +25,19 @@ import type { World, Json } from '../../models/world.ts';
 import { snapshotId, snapshotById } from '../../models/world.ts';
 import { labelOf, stepsOf, REFUSED } from './steps.ts';
 import type { AnyMachineSnapshot } from 'xstate';
-import { Recorder, lookup, insert, layerOf, PRESENCE, FULL, SET, GKEY, type Slots, type TrieNode } from './traced.ts';
+import {
+  Recorder,
+  lookup,
+  insert,
+  layerOf,
+  PRESENCE,
+  FULL,
+  SET,
+  GKEY,
+  KINDSET,
+  type Slots,
+  type TrieNode,
+} from './traced.ts';
 
 /** How steps without a declared footprint are taken (see the file comment). */
 export type EngineMode = 'traced' | 'generic' | 'check';
@@ -94,25 +106,29 @@ export interface Effect {
    */
   gp?: number;
   res?: Map<number, Effect>;
+  /** Static candidates: the candidates touching a slot this effect writes (FastEngine.needMask). */
+  aff?: Uint16Array;
 }
 const DISABLED = null;
 
 /**
  * Per-candidate memo keyed by the snapshot ids of its touched slots (open addressing, exact keys).
  * Vectors are always at least as long as every static footprint slot (those slots are registered
- * before any vector exists), so the hot path reads them without bounds checks.
+ * before any vector exists), so the hot path reads them without bounds checks. A row holds the key's
+ * hash, the entry's index + 1 and the key itself, side by side: a lookup touches one row (one or two
+ * cache lines) and the entry's value, where separate arrays cost a miss each on the large memos.
  */
 export class TupleMemo {
   readonly k: number;
+  private readonly stride: number;
   mask = 63;
-  table = new Int32Array(64); // entry index + 1
-  hashes = new Int32Array(64);
-  keys: Int32Array;
+  rows: Int32Array;
   vals: (Effect | null)[] = [];
   size = 0;
   constructor(k: number) {
     this.k = k;
-    this.keys = new Int32Array(Math.max(1, k) * 64);
+    this.stride = k + 2;
+    this.rows = new Int32Array(64 * this.stride);
   }
   static hashOf(vec: Int32Array, slots: Int32Array): number {
     let h = 0x2545f491;
@@ -122,53 +138,46 @@ export class TupleMemo {
     h ^= h >>> 13;
     return h | 0;
   }
+  get bytes(): number {
+    return this.rows.byteLength;
+  }
   /** The memoized effect (null = disabled), or undefined on a miss. */
   get(vec: Int32Array, slots: Int32Array, h: number): Effect | null | undefined {
     const k = this.k,
-      table = this.table,
-      hashes = this.hashes,
-      keys = this.keys,
+      st = this.stride,
+      rows = this.rows,
       mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const e = table[i];
+      const r = i * st;
+      const e = rows[r + 1];
       if (e === 0) return undefined;
-      if (hashes[e - 1] !== h) continue;
-      const off = (e - 1) * k;
+      if (rows[r] !== h) continue;
       let j = 0;
-      while (j < k && keys[off + j] === vec[slots[j]]) j++;
+      while (j < k && rows[r + 2 + j] === vec[slots[j]]) j++;
       if (j === k) return this.vals[e - 1];
     }
   }
   set(vec: Int32Array, slots: Int32Array, h: number, v: Effect | null): void {
     if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow();
-    const k = this.k;
-    if ((this.size + 1) * k > this.keys.length) {
-      const n = new Int32Array(this.keys.length * 2);
-      n.set(this.keys);
-      this.keys = n;
-    }
-    if (this.size >= this.hashes.length) {
-      const n = new Int32Array(this.hashes.length * 2);
-      n.set(this.hashes);
-      this.hashes = n;
-    }
     const e = this.size++;
-    for (let j = 0; j < k; j++) this.keys[e * k + j] = vec[slots[j]];
-    this.hashes[e] = h;
     this.vals.push(v);
-    this.insert(h, e + 1);
+    const r = this.free(h);
+    this.rows[r] = h;
+    this.rows[r + 1] = e + 1;
+    for (let j = 0; j < this.k; j++) this.rows[r + 2 + j] = vec[slots[j]];
   }
-  private insert(h: number, e: number) {
+  /** The first empty row on `h`'s probe path (its offset). */
+  private free(h: number): number {
     for (let i = h & this.mask; ; i = (i + 1) & this.mask)
-      if (this.table[i] === 0) {
-        this.table[i] = e;
-        return;
-      }
+      if (this.rows[i * this.stride + 1] === 0) return i * this.stride;
   }
   private grow() {
+    const old = this.rows,
+      st = this.stride;
     this.mask = this.mask * 2 + 1;
-    this.table = new Int32Array(this.mask + 1);
-    for (let e = 0; e < this.size; e++) this.insert(this.hashes[e], e + 1);
+    this.rows = new Int32Array((this.mask + 1) * st);
+    for (let r = 0; r < old.length; r += st)
+      if (old[r + 1] !== 0) this.rows.set(old.subarray(r, r + st), this.free(old[r]));
   }
 }
 
@@ -232,6 +241,8 @@ export class FastEngine implements Slots {
   /** Number of independence components among the static candidates (POR). */
   readonly components: number;
   memoMisses = 0;
+  /** Static memo lookups (bench figures: how many the incremental successors skip). */
+  lookups = 0;
   /** Derived footprints: memo hits and misses of `params` and of effects, and plain runs (bench figures). */
   readonly traceStats = { paramHits: 0, paramMisses: 0, hits: 0, misses: 0, plain: 0 };
   private curVec: Int32Array | null = null;
@@ -336,6 +347,7 @@ export class FastEngine implements Slots {
       return this.curSet;
     }
     if (kind === GKEY) return this.gKeyValue(v[0], slot);
+    if (kind === KINDSET) return this.kindSetValue(v, slot);
     const x = slot < v.length ? v[slot] : 0;
     if (kind === FULL) return x;
     if (kind === PRESENCE) return x === 0 ? 0 : 1;
@@ -406,6 +418,49 @@ export class FastEngine implements Slots {
   }
   private setScratch = new Int32Array(64);
   private setCount = 0;
+  private kindIds = new Map<string, number>();
+  private kindNames: string[] = [];
+  /** The index of a machine kind (its machine id), for KINDSET reads. */
+  kind(k: string): number {
+    let i = this.kindIds.get(k);
+    if (i === undefined) {
+      i = this.kindNames.length;
+      this.kindNames.push(k);
+      this.kindIds.set(k, i);
+    }
+    return i;
+  }
+  /** Snapshot id -> the index of its machine's kind + 1 (0: not yet asked). */
+  private sidKind: number[] = [];
+  /** KINDSET values of the state being expanded, by kind index (-1: not computed). */
+  private curKinds: number[] = [];
+  private kindSets = new Map<string, number>();
+  /**
+   * The interned set of slots holding an object of kind `ki` in `v` (the same slots, the same ids: what
+   * `idsOf` returns), computed once per state and kind.
+   */
+  private kindSetValue(v: Int32Array, ki: number): number {
+    const have = this.curKinds[ki];
+    if (have !== undefined && have >= 0) return have;
+    let key = '';
+    for (let s = 1; s < v.length; s++) {
+      const sid = v[s];
+      if (sid === 0) continue;
+      let k = this.sidKind[sid];
+      if (k === undefined) {
+        k = this.kind(snapshotById(sid).machine.id) + 1;
+        this.sidKind[sid] = k;
+      }
+      if (k === ki + 1) key += `${s},`;
+    }
+    let id = this.kindSets.get(key);
+    if (id === undefined) {
+      id = this.kindSets.size;
+      this.kindSets.set(key, id);
+    }
+    this.curKinds[ki] = id;
+    return id;
+  }
   private machineTag(sid: number): number {
     const t = this.sidTag[sid];
     if (t !== undefined) return t;
@@ -453,7 +508,13 @@ export class FastEngine implements Slots {
   private readName(i: number): string {
     const s = this.rec.rs[i];
     const k = this.rec.rk[i];
-    return k === SET ? 'the set of objects' : k === GKEY ? `$g.${this.gKeyNames[s]}` : this.ids[s];
+    return k === SET
+      ? 'the set of objects'
+      : k === KINDSET
+        ? `the set of ${this.kindNames[s]} objects`
+        : k === GKEY
+          ? `$g.${this.gKeyNames[s]}`
+          : this.ids[s];
   }
 
   private gid(g: Record<string, Json>): number {
@@ -516,6 +577,7 @@ export class FastEngine implements Slots {
     this.curVec = v;
     this.curWorld = w ?? null;
     this.curSet = -1;
+    this.curKinds.length = 0;
   }
   world(): World {
     if (!this.curWorld) this.curWorld = this.decode(this.curVec!);
@@ -569,6 +631,18 @@ export class FastEngine implements Slots {
     return { pairs: Int32Array.from(pairs), d1, d2 };
   }
 
+  /** A static candidate's effect at `v`, the state being expanded (null: disabled), from its memo. */
+  private effectOf(c: Candidate, v: Int32Array): Effect | null {
+    const kh = TupleMemo.hashOf(v, c.slots);
+    let e = c.memo.get(v, c.slots, kh);
+    if (e === undefined) {
+      this.memoMisses++;
+      e = this.compute(c, v);
+      c.memo.set(v, c.slots, kh, e);
+    }
+    return e;
+  }
+
   /**
    * Mode 'check': every read of a step with a declared footprint is inside it (the copies `send` and
    * `spawn` make are no reads, src/world/traced.ts); an enumeration of the objects never is.
@@ -577,10 +651,11 @@ export class FastEngine implements Slots {
     const rec = this.rec;
     for (let i = 0; i < rec.rs.length; i++) {
       const k = rec.rk[i];
-      if (k !== SET && c.slots.includes(k === GKEY ? 0 : rec.rs[i])) continue;
+      const set = k === SET || k === KINDSET; // an enumeration is never inside a footprint
+      if (!set && c.slots.includes(k === GKEY ? 0 : rec.rs[i])) continue;
       throw new Error(
-        `${this.design.name}: ${c.label} read ${rec.rk[i] === SET ? '' : "'"}${this.readName(i)}` +
-          `${rec.rk[i] === SET ? '' : "'"}, which is not in its declared footprint (touches)`,
+        `${this.design.name}: ${c.label} read ${set ? '' : "'"}${this.readName(i)}` +
+          `${set ? '' : "'"}, which is not in its declared footprint (touches)`,
       );
     }
   }
@@ -593,7 +668,7 @@ export class FastEngine implements Slots {
     while (n && !n.leaf) {
       const c = n.kid(this.rec.rv[i]);
       if (!c) {
-        why = `${['', 'P', 'M', 'F', 'S', 'G'][n.kind]}:${this.readName(i)}@${i}/${this.rec.rs.length}`;
+        why = `${['', 'P', 'M', 'F', 'S', 'G', 'K'][n.kind]}:${this.readName(i)}@${i}/${this.rec.rs.length}`;
         break;
       }
       n = c;
@@ -758,20 +833,24 @@ export class FastEngine implements Slots {
    * filters by role as `enabledActions` does (indices then count only the kept ones). `w` may give the
    * state's World if the caller has it.
    */
-  successors(v: Int32Array, h1: number, h2: number, roles?: (r: Role) => boolean, w?: World): Succ[] {
+  successors(
+    v: Int32Array,
+    h1: number,
+    h2: number,
+    roles?: (r: Role) => boolean,
+    w?: World,
+    need?: Uint16Array | null,
+  ): Succ[] {
     this.enter(v, w);
     const out: Succ[] = [];
     if (this.allStatic && !roles) {
       const cs = this.candidates;
       for (let ci = 0; ci < cs.length; ci++) {
+        // known disabled: disabled in the parent, and the step there changed no slot it touches
+        if (need && (need[ci >>> 4] & (1 << (ci & 15))) === 0) continue;
         const c = cs[ci];
-        const kh = TupleMemo.hashOf(v, c.slots);
-        let e = c.memo.get(v, c.slots, kh);
-        if (e === undefined) {
-          this.memoMisses++;
-          e = this.compute(c, v);
-          c.memo.set(v, c.slots, kh, e);
-        }
+        this.lookups++;
+        const e = this.effectOf(c, v);
         if (e !== null)
           out.push({
             k: out.length,
@@ -794,13 +873,7 @@ export class FastEngine implements Slots {
         const cs = p.cands;
         for (let ci = 0; ci < cs.length; ci++) {
           const c = cs[ci];
-          const kh = TupleMemo.hashOf(v, c.slots);
-          let e = c.memo.get(v, c.slots, kh);
-          if (e === undefined) {
-            this.memoMisses++;
-            e = this.compute(c, v);
-            c.memo.set(v, c.slots, kh, e);
-          }
+          const e = this.effectOf(c, v);
           if (e !== null)
             out.push({
               k: out.length,
@@ -916,17 +989,10 @@ export class FastEngine implements Slots {
     let v = new Int32Array(Math.max(v0.length, this.ids.length));
     v.set(v0);
     const look = (p: number): Effect | null => {
-      const c = cands[p];
-      const kh = TupleMemo.hashOf(v, c.slots);
-      let e = c.memo.get(v, c.slots, kh);
-      if (e === undefined) {
-        this.memoMisses++;
-        this.enter(v);
-        e = this.compute(c, v);
-        c.memo.set(v, c.slots, kh, e);
-        this.curVec = null;
-        this.curWorld = null;
-      }
+      this.enter(v);
+      const e = this.effectOf(cands[p], v);
+      this.curVec = null;
+      this.curWorld = null;
       return e;
     };
     for (let p = 0; p < cands.length; p++) effs[p] = look(p);
@@ -965,6 +1031,44 @@ export class FastEngine implements Slots {
     void h1;
     void h2;
     return { vec: null, labels, steps: bound };
+  }
+
+  /**
+   * Incremental successors (designs whose steps all declare footprints): a candidate that is disabled
+   * in a state stays disabled in a successor whose step changed none of the slots it touches, since its
+   * memo key (the snapshots of those slots) is the same. So a successor needs only the candidates enabled
+   * in its parent and those touching a slot the step changed: `need`, a bit per candidate in 16-bit
+   * words (the explorer keeps it beside the vector in its queue). The successors are exactly those of the
+   * full enumeration, in the same order (test/perf/incremental.test.ts).
+   */
+  get maskWords(): number {
+    return this.allStatic ? (this.candidates.length + 15) >>> 4 : 0;
+  }
+  private touching: Uint16Array[] | null = null;
+  /** Into `out` (maskWords words): the candidates the successor of `v` by `s` must look up (`enabled`: v's successors). */
+  needMask(enabled: readonly Succ[], s: Succ, out: Uint16Array): void {
+    const e = s.eff!;
+    let aff = e.aff;
+    if (!aff) {
+      // the candidates touching a slot this effect writes (cached on the effect: one per memo entry)
+      const mw = this.maskWords;
+      if (!this.touching) {
+        this.touching = this.ids.map(() => new Uint16Array(mw));
+        for (const c of this.candidates)
+          for (const sl of c.slots) this.touching[sl][c.index >>> 4] |= 1 << (c.index & 15);
+      }
+      aff = new Uint16Array(mw);
+      for (let j = 0; j < e.pairs.length; j += 2) {
+        const t = this.touching[e.pairs[j]];
+        if (t) for (let q = 0; q < mw; q++) aff[q] |= t[q];
+      }
+      e.aff = aff;
+    }
+    out.set(aff);
+    for (let i = 0; i < enabled.length; i++) {
+      const x = enabled[i].cand!.index;
+      out[x >>> 4] |= 1 << (x & 15);
+    }
   }
 
   /** The next vector of a successor of `v`. */

@@ -7,8 +7,9 @@
  *  - FULL: anything else on the snapshot (value, context, tags, the intern id `send` uses), or an
  *    enumeration of the globals `w.g` (slot 0; `setG` copies them);
  *  - GKEY: one key of the globals (`w.g[k]`), by the key's index;
- *  - SET: enumerating `w.o` (for-in, Object.keys/entries, spread): the set of objects with their kinds
- *    (an enumeration is nearly always `idsOf`, which then asks every object its kind: one read, not n+1).
+ *  - SET: enumerating `w.o` (for-in, Object.keys/entries, spread): the set of objects with their kinds;
+ *  - KINDSET: `idsOf(w, kind)`, which the recording map answers itself: the set of objects of one kind
+ *    (by the kind's index), so a step that lists the schedulers is not keyed by every fence spawned.
  * A step is a deterministic function of what it reads, so the first read is the same in every state,
  * the second is a function of the first's value, and so on: a decision trie keyed by each read's value
  * (a verifying-trace memo) is exact even when what is read next depends on what was read. A hit walks
@@ -33,35 +34,74 @@ export const MACHINE = 2;
 export const FULL = 3;
 export const SET = 4;
 export const GKEY = 5;
+/** `idsOf(w, kind)` on the recording world: the set of objects of one kind (slot: the kind's index). */
+export const KINDSET = 6;
 /** The pseudo-slot of a SET read (no object has it). */
 export const SET_SLOT = -1;
 
 /**
  * A trie node: the read it asks for, and a child per value seen; or a leaf with the result. The first
- * value seen and its child are kept in fields (most reads see one or two values), the others in a map.
+ * value seen and its child are kept in fields (most reads see one or two values), the others in an
+ * open-addressing table of int keys (a lookup is a probe or two in one typed array, cheaper than a Map's).
  */
 export class TrieNode<R> {
   slot = 0;
   kind = 0;
   v0 = 0;
   kid0: TrieNode<R> | null = null;
-  kids: Map<number, TrieNode<R>> | null = null;
+  /** The other values and their children (keys[i] with kids[i]; kids[i] null = empty), or null. */
+  keys: Int32Array | null = null;
+  kids: (TrieNode<R> | null)[] | null = null;
+  private n = 0;
   leaf = false;
   result: R | undefined = undefined;
   /** The child for value `v`, or null. */
   kid(v: number): TrieNode<R> | null {
     if (this.v0 === v && this.kid0 !== null) return this.kid0;
-    return this.kids === null ? null : (this.kids.get(v) ?? null);
+    const keys = this.keys;
+    if (keys === null) return null;
+    const kids = this.kids!,
+      mask = keys.length - 1;
+    for (let i = slotOfKey(v) & mask; ; i = (i + 1) & mask) {
+      const c = kids[i];
+      if (c === null || keys[i] === v) return c;
+    }
   }
   setKid(v: number, c: TrieNode<R>): void {
     if (this.kid0 === null) {
       this.v0 = v;
       this.kid0 = c;
-    } else {
-      this.kids ??= new Map();
-      this.kids.set(v, c);
+      return;
     }
+    if (this.keys === null || (this.n + 1) * 2 > this.keys.length) this.grow();
+    this.put(v, c);
   }
+  private put(v: number, c: TrieNode<R>) {
+    const keys = this.keys!,
+      kids = this.kids!,
+      mask = keys.length - 1;
+    for (let i = slotOfKey(v) & mask; ; i = (i + 1) & mask)
+      if (kids[i] === null) {
+        keys[i] = v;
+        kids[i] = c;
+        this.n++;
+        return;
+      }
+  }
+  private grow() {
+    const ok = this.keys,
+      oc = this.kids;
+    const size = ok ? ok.length * 2 : 4;
+    this.keys = new Int32Array(size);
+    this.kids = new Array<TrieNode<R> | null>(size).fill(null);
+    this.n = 0;
+    if (ok) for (let i = 0; i < ok.length; i++) if (oc![i] !== null) this.put(ok[i], oc![i]!);
+  }
+}
+
+function slotOfKey(v: number): number {
+  const h = Math.imul(v, 0x9e3779b1);
+  return h ^ (h >>> 15);
 }
 
 /** What the engine gives the recorder: slots by object id, and the values reads are keyed by. */
@@ -72,6 +112,8 @@ export interface Slots {
   valueOf(slot: number, kind: number): number;
   /** The index of a globals key (GKEY reads). */
   gkey(k: string): number;
+  /** The index of a machine kind (KINDSET reads). */
+  kind(k: string): number;
 }
 
 /** Names a World accessor may look up on `w.o` that are not object ids (JSON.stringify, await, inspection). */
@@ -89,6 +131,7 @@ export class Recorder {
   private strength: number[] = [];
   private setRead = false;
   private gkeys = new Set<number>();
+  private kinds = new Set<number>();
   /** Proxy -> the slot whose snapshot it wraps (for copies and moves in a result). */
   readonly proxySlot = new WeakMap<object, number>();
   world: World | null = null;
@@ -108,6 +151,9 @@ export class Recorder {
     } else if (kind === SET) {
       if (this.setRead) return;
       this.setRead = true;
+    } else if (kind === KINDSET) {
+      if (this.setRead || this.kinds.has(slot)) return; // the set of all objects says it too
+      this.kinds.add(slot);
     } else if ((kind === PRESENCE || kind === MACHINE) && this.setRead)
       return; // the set of objects says which exist and their kinds
     else {
@@ -135,6 +181,7 @@ export class Recorder {
     this.strength.length = 0;
     this.setRead = false;
     this.gkeys.clear();
+    this.kinds.clear();
     this.on = true;
   }
   end(): void {
@@ -166,6 +213,7 @@ export class Recorder {
       get(t, k) {
         if (k === COPY) return copyMap;
         if (k === LAYER) return rec.oRoot;
+        if (k === IDS_OF) return (kind: string) => rec.idsOfKind(t, kind);
         if (typeof k !== 'string' || NOT_IDS.has(k)) return Reflect.get(t, k);
         const s = rec.sl.slot(k);
         rec.read(s, PRESENCE);
@@ -260,6 +308,19 @@ export class Recorder {
     };
   }
 
+  /**
+   * `idsOf(w, kind)` on the state's recording map (`base`: the decoded state's map): one read, of the set
+   * of objects of that kind, where enumerating the map reads the set of every object and its kind (a
+   * step that lists the entities then misses whenever a fence is spawned). A layer (a map the step
+   * built) does not answer: idsOf enumerates it, a read of the whole set.
+   */
+  idsOfKind(base: Record<string, AnyMachineSnapshot>, kind: string): string[] {
+    this.read(this.sl.kind(kind), KINDSET);
+    const out: string[] = [];
+    for (const id in base) if (base[id].machine.id === kind) out.push(id);
+    return out.sort();
+  }
+
   /** The proxy of `slot` in this state, if one was handed out. */
   proxyAt(slot: number): AnyMachineSnapshot | undefined {
     return this.vps[slot];
@@ -268,6 +329,8 @@ export class Recorder {
 
 /** The key under which models/world.ts finds a map's copy method (a registered symbol: no import). */
 const COPY = Symbol.for('fencecheck.copy');
+/** The key under which models/world.ts finds a recording map's `idsOf` (a registered symbol). */
+const IDS_OF = Symbol.for('fencecheck.ids-of');
 /** The key under which a recording map or a layer gives its newest entry (the chain of the step's own). */
 const LAYER = Symbol('fencecheck.layer');
 
@@ -364,7 +427,7 @@ export function lookup<R>(root: TrieNode<R> | null, sl: Slots, v: Int32Array): T
     if (n.leaf) return n;
     const s = n.slot;
     const x = n.kind === FULL ? (s < v.length ? v[s] : 0) : sl.valueOf(s, n.kind);
-    n = n.v0 === x && n.kid0 !== null ? n.kid0 : n.kids === null ? null : (n.kids.get(x) ?? null);
+    n = n.v0 === x && n.kid0 !== null ? n.kid0 : n.kid(x);
   }
   return undefined;
 }
