@@ -1045,7 +1045,7 @@ export class FastEngine implements Slots {
     return this.allStatic ? (this.candidates.length + 15) >>> 4 : 0;
   }
   private touching: Uint16Array[] | null = null;
-  /** Into `out` (maskWords words): the candidates the successor of `v` by `s` must look up (`enabled`: v's successors). */
+  /** Into `out` (maskWords words): what the successor of `v` by `s` must look up (`enabled`: v's successors). */
   needMask(enabled: readonly Succ[], s: Succ, out: Uint16Array): void {
     const e = s.eff!;
     let aff = e.aff;
