@@ -478,8 +478,6 @@ export function exploreExhaustive(
       // The successor's vector and world, each made at most once (step properties, witnesses, monitors).
       let nv: Int32Array | undefined;
       let after: World | undefined;
-      const NV = () => (nv ??= e.nextVec(v, s));
-      const AFTER = () => (after ??= e.decode(NV()));
       if (sp || wt) {
         const wv = W();
         // The action from the engine's successor (same step, arguments and next world as `enabledActions`'s k-th).
@@ -488,7 +486,7 @@ export function exploreExhaustive(
           args: s.args,
           label: s.cand ? s.cand.label : cachedLabel(s.step, s.args),
           get next() {
-            return AFTER();
+            return (after ??= e.decode((nv ??= e.nextVec(v, s))));
           },
         };
         if (wt) checker.countStep(wv, actionInfo(a.step, a.args, a.label), a.next, want);
@@ -503,13 +501,14 @@ export function exploreExhaustive(
       }
       let n1 = s.h1,
         n2 = s.h2;
-      if (groups) [n1, n2] = canonicalHash(groups, NV(), n1, n2);
+      if (groups) [n1, n2] = canonicalHash(groups, (nv ??= e.nextVec(v, s)), n1, n2);
       let m = 0;
       if (mid) {
         m = mid.a[i];
         if (checker.monitored(s.step)) {
           const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
-          const r = checker.monitorStep(ms!, W(), actionInfo(s.step, s.args, label), AFTER(), want);
+          after ??= e.decode((nv ??= e.nextVec(v, s)));
+          const r = checker.monitorStep(ms!, W(), actionInfo(s.step, s.args, label), after, want);
           if (r.found.length) {
             record(r.found, () => [...pathTo(i), s.k]);
             needWorld = checker.needsWorld(want);
