@@ -238,33 +238,37 @@ export class Checker {
   ): Finding[] {
     const out: Finding[] = [];
     let world: World | undefined = typeof w === 'function' ? undefined : w;
-    const W = () => (world ??= (w as () => World)());
+    // the world, decoded at most once (inline: a closure made per call costs the hot loop under tsx's keepNames)
     for (const p of this.state) {
       if (only && !only.has(p.name)) continue;
-      const m = p.state!(W(), this.cfg);
+      const m = p.state!((world ??= (w as () => World)()), this.cfg);
       if (m) out.push({ property: p.name, message: m });
     }
     const ts = only ? this.terminal.filter((p) => only.has(p.name)) : this.terminal;
     if (ts.length) {
-      const n = enabled ?? enabledActions(this.design, this.cfg, W()).length;
+      const n = enabled ?? enabledActions(this.design, this.cfg, (world ??= (w as () => World)())).length;
       if (n === 0) {
         for (const p of ts) {
-          const m = (p.state as (w: World, cfg: unknown, env: { design: Design }) => string | null)(W(), this.cfg, {
-            design: this.design,
-          });
+          const m = (p.state as (w: World, cfg: unknown, env: { design: Design }) => string | null)(
+            (world ??= (w as () => World)()),
+            this.cfg,
+            {
+              design: this.design,
+            },
+          );
           if (m) out.push({ property: p.name, message: m });
         }
       }
     }
     const ds = only ? this.drains.filter((p) => only.has(p.name)) : this.drains;
     if (ds.length) {
-      const r = this.drainFrom(W, key, fast);
+      const r = this.drainFrom(world ?? w, key, fast);
       for (const p of ds) {
-        const m = p.drain!(W(), r, this.cfg);
+        const m = p.drain!((world ??= (w as () => World)()), r, this.cfg);
         if (m) out.push({ property: p.name, message: m, drain: r.labels });
       }
     }
-    if (ms && this.monitors.length) out.push(...this.finalAt(W(), ms, enabled, only));
+    if (ms && this.monitors.length) out.push(...this.finalAt((world ??= (w as () => World)()), ms, enabled, only));
     return out;
   }
 

@@ -408,6 +408,11 @@ export function exploreExhaustive(
   let ws = checker.witnessesStates(want);
   let wt = checker.witnessesSteps(want);
 
+  // The state being expanded as a World, decoded at most once; one thunk for the whole search (a closure per
+  // state costs a defineProperty each under tsx, whose transform names every function).
+  let wd: World | undefined;
+  let wv = v0;
+  const W = () => (wd ??= e.decode(wv));
   for (let i = 0; i < states; i++) {
     if (want.size === 0 && !o.exploreAll) {
       stoppedBy = 'all-found';
@@ -423,8 +428,8 @@ export function exploreExhaustive(
       h2 = queue.h2;
     const succ: Succ[] = e.successors(v, h1, h2, undefined, undefined, mw ? queue.need : null);
     const ms: MonitorStates | undefined = mid ? checker.monitorsById(mid.a[i]) : undefined;
-    let wd: World | undefined;
-    const W = () => (wd ??= e.decode(v));
+    wd = undefined;
+    wv = v;
     if (ws) checker.countState(W, want);
     if (lv) {
       const fs = lv.expand(i, W, succ, want);
