@@ -21,7 +21,9 @@
  * ms, rate, peakMB, bytesPerState, ...}, for comparing commits).
  * Caps: each of our exhaustive runs stops at 2.5 GB RSS or 60M states, Spin at -DMEMLIM=8192 MB (a capped row says so
  * in `notes`).
- * Runs offline after `npm ci`. Expect about 5-8 minutes on an idle 2-core machine for the full table.
+ * Runs offline after `npm ci`. --quick took 8 minutes on an idle 2-core machine (81 designs); the full table
+ * adds (4,4) and (5,3), two workers at (5,3) and every design at `default` and `large` with the larger caps
+ * (up to 30 s a design row), so plan on an hour or more.
  */
 import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

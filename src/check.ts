@@ -237,25 +237,25 @@ export class Checker {
     ms?: MonitorStates,
   ): Finding[] {
     const out: Finding[] = [];
+    // The world, decoded at most once; no closure for it (one made per call costs the hot loop a
+    // defineProperty under tsx, whose transform names every function).
     let world: World | undefined = typeof w === 'function' ? undefined : w;
-    // the world, decoded at most once (inline: a closure made per call costs the hot loop under tsx's keepNames)
     for (const p of this.state) {
       if (only && !only.has(p.name)) continue;
-      const m = p.state!((world ??= (w as () => World)()), this.cfg);
+      if (world === undefined) world = (w as () => World)();
+      const m = p.state!(world, this.cfg);
       if (m) out.push({ property: p.name, message: m });
     }
     const ts = only ? this.terminal.filter((p) => only.has(p.name)) : this.terminal;
     if (ts.length) {
-      const n = enabled ?? enabledActions(this.design, this.cfg, (world ??= (w as () => World)())).length;
+      if (enabled === undefined && world === undefined) world = (w as () => World)();
+      const n = enabled ?? enabledActions(this.design, this.cfg, world!).length;
       if (n === 0) {
+        if (world === undefined) world = (w as () => World)();
         for (const p of ts) {
-          const m = (p.state as (w: World, cfg: unknown, env: { design: Design }) => string | null)(
-            (world ??= (w as () => World)()),
-            this.cfg,
-            {
-              design: this.design,
-            },
-          );
+          const m = (p.state as (w: World, cfg: unknown, env: { design: Design }) => string | null)(world, this.cfg, {
+            design: this.design,
+          });
           if (m) out.push({ property: p.name, message: m });
         }
       }
@@ -263,12 +263,16 @@ export class Checker {
     const ds = only ? this.drains.filter((p) => only.has(p.name)) : this.drains;
     if (ds.length) {
       const r = this.drainFrom(world ?? w, key, fast);
+      if (world === undefined) world = (w as () => World)();
       for (const p of ds) {
-        const m = p.drain!((world ??= (w as () => World)()), r, this.cfg);
+        const m = p.drain!(world, r, this.cfg);
         if (m) out.push({ property: p.name, message: m, drain: r.labels });
       }
     }
-    if (ms && this.monitors.length) out.push(...this.finalAt((world ??= (w as () => World)()), ms, enabled, only));
+    if (ms && this.monitors.length) {
+      if (world === undefined) world = (w as () => World)();
+      out.push(...this.finalAt(world, ms, enabled, only));
+    }
     return out;
   }
 

@@ -491,7 +491,9 @@ export function exploreExhaustive(
           args: s.args,
           label: s.cand ? s.cand.label : cachedLabel(s.step, s.args),
           get next() {
-            return (after ??= e.decode((nv ??= e.nextVec(v, s))));
+            nv ??= e.nextVec(v, s);
+            after ??= e.decode(nv);
+            return after;
           },
         };
         if (wt) checker.countStep(wv, actionInfo(a.step, a.args, a.label), a.next, want);
@@ -506,13 +508,17 @@ export function exploreExhaustive(
       }
       let n1 = s.h1,
         n2 = s.h2;
-      if (groups) [n1, n2] = canonicalHash(groups, (nv ??= e.nextVec(v, s)), n1, n2);
+      if (groups) {
+        nv ??= e.nextVec(v, s);
+        [n1, n2] = canonicalHash(groups, nv, n1, n2);
+      }
       let m = 0;
       if (mid) {
         m = mid.a[i];
         if (checker.monitored(s.step)) {
           const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
-          after ??= e.decode((nv ??= e.nextVec(v, s)));
+          nv ??= e.nextVec(v, s);
+          after ??= e.decode(nv);
           const r = checker.monitorStep(ms!, W(), actionInfo(s.step, s.args, label), after, want);
           if (r.found.length) {
             record(r.found, () => [...pathTo(i), s.k]);

@@ -39,8 +39,8 @@ export const PROBE_STATES = 20_000;
 
 /**
  * `workers` given: that many (1: exploreExhaustive). Not given: one worker. Measured on this project's
- * 2-core machine, two workers took 1.66x one worker's CPU on rw-umf-b (4,4) and 0.51x its rate in the
- * quick bench, so parallel search is opt-in (`--workers N`) until its overhead is cut; the probe below
+ * 2-core machine (quick bench, rw-umf-b (4,3)), two workers took 2.0x one worker's CPU and ran at 0.83x
+ * its rate, so parallel search is opt-in (`--workers N`) until its overhead is cut; the probe below
  * (`FENCECHECK_AUTO_WORKERS=1`) picks one worker per core for spaces past PROBE_STATES.
  */
 export async function exploreAuto(

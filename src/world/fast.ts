@@ -207,6 +207,17 @@ export interface Succ {
   cand: Candidate | null;
 }
 
+/** The index of name `k` in `names`, appended the first time (`index` maps names to indices). */
+function intern(index: Map<string, number>, names: string[], k: string): number {
+  let i = index.get(k);
+  if (i === undefined) {
+    i = names.length;
+    names.push(k);
+    index.set(k, i);
+  }
+  return i;
+}
+
 const labelCache = new WeakMap<Args, string>();
 export function cachedLabel(step: StepDef, args: Args): string {
   let l = labelCache.get(args);
@@ -358,13 +369,7 @@ export class FastEngine implements Slots {
   private gKeyVals: number[][] = [];
   private gValIds = new Map<string, number>();
   gkey(k: string): number {
-    let i = this.gKeys.get(k);
-    if (i === undefined) {
-      i = this.gKeyNames.length;
-      this.gKeyNames.push(k);
-      this.gKeys.set(k, i);
-    }
-    return i;
+    return intern(this.gKeys, this.gKeyNames, k);
   }
   /** The interned value of globals key `ki` in globals `gid` (0: absent). */
   private gKeyValue(gid: number, ki: number): number {
@@ -422,13 +427,7 @@ export class FastEngine implements Slots {
   private kindNames: string[] = [];
   /** The index of a machine kind (its machine id), for KINDSET reads. */
   kind(k: string): number {
-    let i = this.kindIds.get(k);
-    if (i === undefined) {
-      i = this.kindNames.length;
-      this.kindNames.push(k);
-      this.kindIds.set(k, i);
-    }
-    return i;
+    return intern(this.kindIds, this.kindNames, k);
   }
   /** Snapshot id -> the index of its machine's kind + 1 (0: not yet asked). */
   private sidKind: number[] = [];
