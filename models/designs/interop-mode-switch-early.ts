@@ -33,9 +33,5 @@ export default defineDesign<InteropConfig>({
       verdict: 'violates',
       why: 'with userspace stopped nobody writes umf0: the published fence and the compositor behind it never signal',
     },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in default+large: exploration (issue 11.2)',
-    },
   },
 });

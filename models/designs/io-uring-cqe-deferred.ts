@@ -31,33 +31,5 @@ export default defineDesign({
         'never reached here (a kernel thread on the signalling path of an unsignaled fence (in a state, or across a ' +
         'step)) in small+default: exploration (issue 11.2)',
     },
-    'errors-propagate': {
-      verdict: 'n/a',
-      why:
-        'never reached here (a job completes after one of its dependencies signaled with an error) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
-    'innocent-context-survives': {
-      verdict: 'n/a',
-      why: 'never reached here (a context killed or a job cancelled) in small+default: exploration (issue 11.2)',
-    },
-    'no-priority-inversion': {
-      verdict: 'n/a',
-      why:
-        'never reached here (ready entities of different priorities compete for a ring) in small+default: ' +
-        'exploration (issue 11.2)',
-    },
-    'no-userspace-wait-under-kernel-lock': {
-      verdict: 'n/a',
-      why: 'never reached here (a kernel thread waiting on userspace) in small+default: exploration (issue 11.2)',
-    },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in small+default: exploration (issue 11.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a hung ring reset with a job running on it) in small+default: exploration (issue 11.2)',
-    },
   },
 });

@@ -13,6 +13,7 @@
  *   the fences the path has still to signal.
  * Related: io-uring-cqe-deferred (the fix: post from task_work).
  */
+import { tdrNeverReached } from '../drm-sched/tdr-expect.ts';
 import { defineDesign } from '../design.ts';
 import { ioUringInitWithPoster, ioUringSteps, type IoUringConfig } from '../io-uring/io-uring-drm.ts';
 import base from './io-uring-submit.ts';
@@ -67,13 +68,6 @@ export default defineDesign<IoUringConfig>({
       verdict: 'n/a',
       why: 'never reached here (a kernel thread waiting on userspace) in small+default: exploration (issue 11.2)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in small+default: exploration (issue 11.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a hung ring reset with a job running on it) in small+default: exploration (issue 11.2)',
-    },
+    ...tdrNeverReached('small+default'),
   },
 });

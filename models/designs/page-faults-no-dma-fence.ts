@@ -11,6 +11,7 @@
  * Changes: relative to page-faults-with-dma-fence, `mitigation: 'no-dma-fence'`: the 3D work goes to LR gpu_contexts
  *   (DRM_IOCTL_XE_EXEC) instead of drm_sched jobs (DRM_IOCTL_SUBMIT).
  */
+import { tdrNeverReached } from '../drm-sched/tdr-expect.ts';
 import { defineDesign } from '../design.ts';
 import base, { PAGE_FAULT_SCOPES, pageFaultConfig, type PageFaultConfig } from './page-faults-with-dma-fence.ts';
 
@@ -82,13 +83,6 @@ export default defineDesign<PageFaultConfig>({
       verdict: 'n/a',
       why: 'never reached here (VRAM full) in default+large: exploration (issue 11.2)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in default+large: exploration (issue 11.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a hung ring reset with a job running on it) in default+large: exploration (issue 11.2)',
-    },
+    ...tdrNeverReached('default+large'),
   },
 });

@@ -9,6 +9,7 @@
  * Changes: relative to page-faults-with-dma-fence, `mitigation: 'reserved-cus'`: holdsEngine is false: the fault does
  *   not hold the engine's CUs (models/gpu/gpu-page-fault.ts).
  */
+import { tdrNeverReached } from '../drm-sched/tdr-expect.ts';
 import { defineDesign } from '../design.ts';
 import base, {
   DEDICATED_RESOURCES_EXPECT,
@@ -37,13 +38,6 @@ export default defineDesign<PageFaultConfig>({
       verdict: 'holds',
       why: 'the 3D job does not need the CUs the fault holds: no edge from the ring to cu:gpu0, no cycle (R31, I7)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in default+large: exploration (issue 11.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a hung ring reset with a job running on it) in default+large: exploration (issue 11.2)',
-    },
+    ...tdrNeverReached('default+large'),
   },
 });

@@ -8,6 +8,7 @@
  * Changes: relative to page-faults-with-dma-fence, `mitigation: 'separate-engines'`: the compute context's engine is
  *   gpu1; the 3D ring stays on gpu0.
  */
+import { tdrNeverReached } from '../drm-sched/tdr-expect.ts';
 import { defineDesign } from '../design.ts';
 import base, {
   DEDICATED_RESOURCES_EXPECT,
@@ -34,13 +35,6 @@ export default defineDesign<PageFaultConfig>({
       verdict: 'holds',
       why: "the fault holds gpu1's CUs and no dma_fence work waits on them: no cycle (R31, I7)",
     },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in default+large: exploration (issue 11.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a hung ring reset with a job running on it) in default+large: exploration (issue 11.2)',
-    },
+    ...tdrNeverReached('default+large'),
   },
 });

@@ -19,6 +19,7 @@
  * Abstracted away: which page faults (a batch faults at most once), the migration itself (one
  *   allocation); the TDR fires only once kernel and GPU are quiet (models/kernel/timer.ts).
  */
+import { tdrNeverReached } from '../drm-sched/tdr-expect.ts';
 import { defineDesign, defineStep, type StepTable, stepTable } from '../design.ts';
 import { accepts, emptyWorld, spawn, ctx, must, idsOf, stateOf, setG, tell, type World } from '../world.ts';
 import { isSignaled, ETIME } from '../dma-buf/dma-fence.ts';
@@ -351,14 +352,7 @@ const base = defineDesign<PageFaultConfig>({
       verdict: 'n/a',
       why: 'never reached here (VRAM full) in default+large: exploration (issue 11.2)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in default+large: exploration (issue 11.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a hung ring reset with a job running on it) in default+large: exploration (issue 11.2)',
-    },
+    ...tdrNeverReached('default+large'),
   },
 });
 

@@ -46,10 +46,6 @@ export default defineDesign<PresentConfig>({
       verdict: 'holds',
       why: "dequeueBuffer's release fence is the replacing flip's out-fence: the app writes only after it (R134)",
     },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in small+default: exploration (issue 11.2)',
-    },
   },
   metrics: presentMetrics,
 });

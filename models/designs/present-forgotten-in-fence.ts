@@ -54,10 +54,6 @@ export default defineDesign<PresentConfig>({
         "KMS's scanout reads the buffer unordered against the render writing it: no fence leads from one to the " +
         'other',
     },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in small+default: exploration (issue 11.2)',
-    },
   },
   metrics: presentMetrics,
 });

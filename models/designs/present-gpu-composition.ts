@@ -62,10 +62,6 @@ export default defineDesign<PresentConfig>({
       verdict: 'holds',
       why: 'the primary plane shows the compositor buffer only after its composite job signalled (R131, R133)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in small+default: exploration (issue 11.2)',
-    },
   },
   metrics: presentMetrics,
 });

@@ -49,10 +49,6 @@ export default defineDesign<PresentConfig>({
       verdict: 'holds',
       why: 'the commit tail waits on the acquire fence before the flip (R131, R133)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in small+default: exploration (issue 11.2)',
-    },
   },
   metrics: presentMetrics,
 });

@@ -42,10 +42,6 @@ export default defineDesign<PresentConfig>({
       verdict: 'holds',
       why: 'the decision reads fence states and never waits: an unready client keeps its previous buffer (seed 000)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in small+default: exploration (issue 11.2)',
-    },
   },
   metrics: presentMetrics,
 });

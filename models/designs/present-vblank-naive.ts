@@ -43,10 +43,6 @@ export default defineDesign<PresentConfig>({
         'a client presents before rendering, the compositor waits at paint and the vblank passes with no flip ' +
         '(seed 000)',
     },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in small+default: exploration (issue 11.2)',
-    },
   },
   metrics: presentMetrics,
 });

@@ -16,6 +16,7 @@
  *   the submission's reference (dropped by the IRQ) and the scheduler's (dropped by free_job).
  *   Abstracted away: hangs and resets (a reset path with the same race is the same story).
  */
+import { tdrNeverReached } from '../drm-sched/tdr-expect.ts';
 import { defineDesign, defineStep, stepTable, withSteps, type StepTable } from '../design.ts';
 import { spawn, ctx, must, idsOf, stateOf, accepts, has, type World } from '../world.ts';
 import { kthreadMachine, type KthreadContext } from '../kernel/kthread.ts';
@@ -169,13 +170,6 @@ export default defineDesign<RunJobRefConfig>({
     },
     'finite-time': { verdict: 'holds', why: 'every job completes; the bug is in the lifetime, not the signal' },
     'one-shot': { verdict: 'holds', why: 'each fence signals once (R4)' },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in default+large: exploration (issue 11.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a hung ring reset with a job running on it) in default+large: exploration (issue 11.2)',
-    },
+    ...tdrNeverReached('default+large'),
   },
 });

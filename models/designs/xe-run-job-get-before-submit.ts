@@ -7,6 +7,7 @@
  * Source: H12 (Matthew Auld's fix for Xe issue #2811); R8, R15, R96.
  * Changes: none. Same world and scopes as the buggy design.
  */
+import { tdrNeverReached } from '../drm-sched/tdr-expect.ts';
 import { defineDesign } from '../design.ts';
 import { runJobRefDesign, type RunJobRefConfig } from './xe-run-job-get-after-submit.ts';
 
@@ -49,13 +50,6 @@ export default defineDesign<RunJobRefConfig>({
     },
     'finite-time': { verdict: 'holds', why: 'every job completes (R95, R96)' },
     'one-shot': { verdict: 'holds', why: 'each fence signals once (R4)' },
-    'hang-recovers-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a ring, context or user queue hung) in default+large: exploration (issue 11.2)',
-    },
-    'reset-completes-with-error': {
-      verdict: 'n/a',
-      why: 'never reached here (a hung ring reset with a job running on it) in default+large: exploration (issue 11.2)',
-    },
+    ...tdrNeverReached('default+large'),
   },
 });

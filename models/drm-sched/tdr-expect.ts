@@ -18,3 +18,17 @@ export const TDR_RECOVERS_EXPECT: Record<'hang-recovers-with-error' | 'reset-com
       '(R99-R102)',
   },
 };
+
+/** Where nothing hangs, both are n/a: their witnesses were never reached at `scope` (issue 11.2). */
+export const tdrNeverReached = (
+  scope: string,
+): Record<'hang-recovers-with-error' | 'reset-completes-with-error', Expectation> => ({
+  'hang-recovers-with-error': {
+    verdict: 'n/a',
+    why: `never reached here (a ring, context or user queue hung) in ${scope}: exploration (issue 11.2)`,
+  },
+  'reset-completes-with-error': {
+    verdict: 'n/a',
+    why: `never reached here (a hung ring reset with a job running on it) in ${scope}: exploration (issue 11.2)`,
+  },
+});
