@@ -17,7 +17,7 @@ import type { TraceFile } from './itf.ts';
 import type { Property } from '../../properties/property.ts';
 import { loadTrace, readTrace, type LoadedTrace } from './load.ts';
 import { traceDigest } from './digest.ts';
-import { judgeLasso } from '../explore/liveness.ts';
+import { judgeDrainPath, judgeLasso } from '../explore/liveness.ts';
 
 export interface ReplayResult {
   file: string;
@@ -118,7 +118,12 @@ export function findingAtEnd(d: Design, cfg: unknown, prop: Property, w0: World,
     return checker.monitorsAlong(w0, acts).find((f) => f.at === acts.length - 1)?.finding ?? null;
   const last = acts.at(-1);
   if (prop.kind === 'step') return last ? (checker.atStep(acts.at(-2)?.next ?? w0, last)[0] ?? null) : null;
-  return checker.atState(last ? last.next : w0)[0] ?? null;
+  const f = checker.atState(last ? last.next : w0)[0] ?? null;
+  if (f || prop.kind !== 'drain') return f;
+  // a carried obligation's counterexample: the drain from a state of the trace's trailing drain steps,
+  // along them, fails where they end (src/explore/liveness.ts)
+  const m = judgeDrainPath(d, cfg, prop, w0, acts);
+  return m ? { property: prop.name, message: m.message } : null;
 }
 
 function judge(d: Design, cfg: unknown, prop: Property, t: TraceFile, w0: World, acts: readonly Action[]) {

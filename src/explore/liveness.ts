@@ -35,7 +35,15 @@ export interface GraphLiveness {
   always?: (w: World, cfg: any) => string | null;
   /** The violation sentence for a cycle that keeps `open` unmet (default: a generic one). */
   cycle?: (open: string[]) => string;
+  /**
+   * Obligations that depend on where a drain starts (path-dependent): `from(w)`, the ids a drain from w
+   * takes on; `met(w)`, the ids met at w. No drain path from a reachable w may end in a state with no
+   * drain edge where one of from(w) is not met (the sentence: the property's drain judgment from w), nor
+   * reach a weakly fair cycle along which one stays unmet (the sentence: `cycle`).
+   */
+  carried?: { from: (w: World, cfg: any) => string[]; met: (w: World, cfg: any) => string[]; cycle: Cycle };
 }
+type Cycle = (open: string[]) => string;
 
 /** The graph form of a drain property, or null (then the drain decides it). */
 export function graphLiveness(p: Property): GraphLiveness | null {
@@ -154,6 +162,8 @@ interface Tracked {
   p: Property;
   g: GraphLiveness;
   bit: number;
+  /** Carried obligations: per expanded state, the interned sets `from(w)` and `met(w)` (2 bytes until 65,536 sets). */
+  c: { from: Grow<Uint16Array | Int32Array>; met: Grow<Uint16Array | Int32Array> } | null;
 }
 
 /** A path in the graph: labels taken, from a state index. */
@@ -188,6 +198,11 @@ export class LivenessGraph {
   private e = 0;
   private cur = 0;
   private rest: { size: number; set: Set<string> } | null = null;
+  /** With carried obligations: every state's drain edges are kept, and whether it has none (stuck). */
+  private stk = new Grow<Uint8Array>(Uint8Array);
+  /** Interned id sets of carried obligations (0: the empty set). */
+  private sets: string[][] = [[]];
+  private setIds = new Map<string, number>([['', 0]]);
   /** Bytes of the SCC analysis' arrays: the edge offsets when not in the set's memory, and the peak of the rest. */
   private sccBytes = 0;
   private sccPeak = 0;
@@ -202,7 +217,16 @@ export class LivenessGraph {
       .map((p) => ({ p, g: graphLiveness(p)! }))
       .filter((t) => t.g)
       .slice(0, 8)
-      .map((t, i) => ({ ...t, bit: 1 << i }));
+      .map((t, i) => ({
+        ...t,
+        bit: 1 << i,
+        c: t.g.carried
+          ? {
+              from: new Grow<Uint16Array | Int32Array>(Uint16Array),
+              met: new Grow<Uint16Array | Int32Array>(Uint16Array),
+            }
+          : null,
+      }));
   }
 
   /** A graph for the drain properties in `props` with a graph form, or null when none has one. */
@@ -223,6 +247,8 @@ export class LivenessGraph {
       this.to.a.byteLength +
       this.lab.a.byteLength +
       this.flags.a.byteLength +
+      this.tracked.reduce((b, t) => b + (t.c ? t.c.from.a.byteLength + t.c.met.a.byteLength : 0), 0) +
+      (this.tracked.some((t) => t.c) ? this.stk.a.byteLength : 0) +
       this.sccBytes +
       this.sccPeak
     );
@@ -250,6 +276,23 @@ export class LivenessGraph {
     let f = 0;
     const out: Finding[] = [];
     let stuck: boolean | undefined;
+    let carry = false;
+    for (const t of this.tracked) {
+      if (!t.c) continue;
+      let from = 0,
+        met = 0;
+      if (want.has(t.p.name)) {
+        carry = true;
+        from = this.intern(t.g.carried!.from(W(), this.cfg));
+        met = this.intern(t.g.carried!.met(W(), this.cfg));
+      }
+      t.c.from.set(i, from);
+      t.c.met.set(i, met);
+    }
+    if (carry) {
+      stuck = !succ.some((s) => isDrainRole(s.step.role));
+      this.stk.set(i, stuck ? 1 : 0);
+    }
     for (const t of this.tracked) {
       if (!want.has(t.p.name)) continue;
       const w = W();
@@ -265,8 +308,27 @@ export class LivenessGraph {
       } else if (t.g.unmet(w, this.cfg).length) f |= t.bit;
     }
     this.flags.set(i, f);
-    this.cur = f;
+    // a carried obligation may be unmet anywhere along a drain path: every state's drain edges are kept
+    this.cur = f | (carry ? 0x100 : 0);
     return out;
+  }
+
+  private intern(ids: string[]): number {
+    if (!ids.length) return 0;
+    const k = ids.join('\0');
+    let id = this.setIds.get(k);
+    if (id === undefined) {
+      id = this.sets.length;
+      if (id === 0x10000)
+        for (const t of this.tracked)
+          if (t.c) {
+            t.c.from.widen(Int32Array);
+            t.c.met.widen(Int32Array);
+          }
+      this.sets.push([...ids]);
+      this.setIds.set(k, id);
+    }
+    return id;
   }
 
   /** States expanded completely (0 .. expanded - 1). */
@@ -334,7 +396,144 @@ export class LivenessGraph {
       });
       if (found) out.push(found);
     }
+    for (const t of this.tracked) {
+      if (!t.c || !want.has(t.p.name) || out.some((f) => f.property === t.p.name)) continue;
+      const f = this.carriedFinding(t, pathTo);
+      if (f) out.push(f);
+    }
     return out;
+  }
+
+  /** The expanded states on a cycle of drain edges (a nontrivial SCC, or a self-loop), once. */
+  private cyclic: Uint8Array | null = null;
+  private onCycles(): Uint8Array {
+    if (this.cyclic) return this.cyclic;
+    const n = this.n;
+    const c = new Uint8Array(n);
+    this.sccBytes += c.byteLength;
+    this.sccs(
+      (u) => u < n,
+      (nodes) => {
+        for (const v of nodes) c[v] = 1;
+        return false;
+      },
+    );
+    this.cyclic = c;
+    return c;
+  }
+
+  /**
+   * Carried obligations (`GraphLiveness.carried`), for each id some state takes on, in id order: the goals
+   * are the expanded states where it is not met and no drain edge leaves (a drain settles there), and
+   * those of a weakly fair SCC of drain edges among states where it is not met; the states that reach a
+   * goal along drain edges are found backwards. The shallowest state taking the id on that reaches a goal
+   * gives the counterexample: its breadth-first prefix, then the shortest drain path to a goal (and a
+   * fair cycle there, a lasso). Judged again on the rebuilt worlds, as a replay judges it.
+   */
+  private carriedFinding(t: Tracked, pathTo: (i: number) => number[]): Found | null {
+    const n = this.n;
+    const from = t.c!.from.a,
+      met = t.c!.met.a,
+      stk = this.stk.a;
+    const used = new Uint8Array(this.sets.length);
+    for (let u = 0; u < n; u++) used[from[u]] = 1;
+    const ids = [...new Set(this.sets.filter((_, k) => used[k]).flat())].sort();
+    if (!ids.length) return null;
+    // reverse drain edges among expanded states (CSR)
+    const off = this.off,
+      to = this.to.a;
+    // rOff[v] counts v's in-edges, then (summed) is the end of v's range; placing each edge from that end
+    // down leaves it at the start (state u's in-edges in index order)
+    const rOff = new Int32Array(n + 1);
+    for (let k = 0; k < off[n]; k++) if (to[k] < n) rOff[to[k]]++;
+    for (let u = 1; u < n; u++) rOff[u] += rOff[u - 1];
+    rOff[n] = n ? rOff[n - 1] : 0;
+    const rFrom = new Int32Array(rOff[n]);
+    for (let u = n - 1; u >= 0; u--) for (let k = off[u]; k < off[u + 1]; k++) if (to[k] < n) rFrom[--rOff[to[k]]] = u;
+    const cyc = this.onCycles();
+    const anyCycle = cyc.includes(1);
+    const goal = new Uint8Array(n); // 1: stuck, 2: on a fair cycle
+    const sub = new Int32Array(anyCycle ? n : 0); // the fair SCC a goal of kind 2 is in (its id + 1)
+    const reach = new Uint8Array(n);
+    const q = new Int32Array(n);
+    this.sccBytes = Math.max(
+      this.sccBytes,
+      rOff.byteLength + rFrom.byteLength + goal.byteLength + sub.byteLength + 5 * n,
+    );
+    for (const x of ids) {
+      const has = this.sets.map((ids) => ids.includes(x)); // by interned set id
+      const bad = (u: number) => !has[met[u]];
+      goal.fill(0);
+      sub.fill(0);
+      reach.fill(0);
+      for (let u = 0; u < n; u++) if (stk[u] && bad(u)) goal[u] = 1;
+      if (anyCycle) {
+        let sid = 0;
+        this.sccs(
+          (u) => u < n && cyc[u] === 1 && bad(u),
+          (nodes, inS) => {
+            if (!this.fair(nodes, inS)) return false;
+            sid++;
+            for (const v of nodes) {
+              goal[v] = 2;
+              sub[v] = sid;
+            }
+            return false;
+          },
+        );
+      }
+      let qt = 0;
+      for (let u = 0; u < n; u++) if (goal[u]) q[qt++] = u;
+      for (const u of q.subarray(0, qt)) reach[u] = 1;
+      for (let h = 0; h < qt; h++) {
+        const v = q[h];
+        for (let k = rOff[v]; k < rOff[v + 1]; k++) {
+          const u = rFrom[k];
+          if (!reach[u]) {
+            reach[u] = 1;
+            q[qt++] = u;
+          }
+        }
+      }
+      let s = -1;
+      for (let u = 0; u < n && s < 0; u++) if (reach[u] && has[from[u]]) s = u;
+      if (s < 0) continue;
+      const path = must(
+        this.pathIn(
+          s,
+          (u) => u < n && reach[u] === 1,
+          (u) => goal[u] !== 0,
+        ),
+      );
+      const end = path.length ? path[path.length - 1][1] : s;
+      let labels = path.map(([l]) => l);
+      let loop: number | undefined;
+      if (goal[end] === 2) {
+        const sid = sub[end];
+        loop = labels.length;
+        labels = [...labels, ...this.fairCycle(end, (v) => v < n && sub[v] === sid).labels];
+      }
+      const r = lassoWorlds(
+        this.d,
+        this.cfg,
+        pathTo(s),
+        labels.map((l) => this.labelNames[l]),
+      );
+      const acts = r.acts;
+      const m =
+        loop === undefined
+          ? drainPathJudgment(t.p, this.cfg, r.worlds, acts, this.bound)
+          : carriedCycleJudgment(t.g, this.cfg, r.worlds, acts, r.prefix.length + loop);
+      if (!m) throw new Error(`internal: liveness graph: ${t.p.name}'s carried ${x} is met on the path found`);
+      return {
+        property: t.p.name,
+        message: m,
+        actions: [...r.prefix, ...r.cycle],
+        ...(loop === undefined ? {} : { loop: r.prefix.length + loop }),
+        drain: [],
+      };
+    }
+    return null;
   }
 
   private outEdges(u: number): [number, number] {
@@ -522,7 +721,7 @@ export class LivenessGraph {
     if (open.length) {
       return {
         property: t.p.name,
-        message: cycleMessage(t.g, open, r.cycle),
+        message: cycleMessage(unmetHead(t.g, open), r.cycle),
         actions: [...r.prefix, ...r.cycle],
         loop: r.prefix.length,
         drain: [],
@@ -575,7 +774,7 @@ export class LivenessGraph {
         if (!open.length) return false;
         found = {
           property: t.p.name,
-          message: cycleMessage(t.g, open, r.cycle),
+          message: cycleMessage(unmetHead(t.g, open), r.cycle),
           actions: [...r.prefix, ...r.cycle],
           loop: r.prefix.length,
           drain: [],
@@ -609,21 +808,16 @@ function byLabel(d: Design, cfg: unknown, w: World, label: string): Action {
 function lassoWorlds(d: Design, cfg: unknown, ks: number[], labels: string[]) {
   let w: World = d.init(cfg);
   const worlds = [w];
-  const prefix: TraceStep[] = [];
-  for (const k of ks) {
-    const a = enabledActions(d, cfg, w)[k];
-    prefix.push(toTraceStep(a));
+  const acts: Action[] = [];
+  const take = (a: Action) => {
+    acts.push(a);
     w = a.next;
     worlds.push(w);
-  }
-  const cycle: TraceStep[] = [];
-  for (const l of labels) {
-    const a = byLabel(d, cfg, w, l);
-    cycle.push(toTraceStep(a));
-    w = a.next;
-    worlds.push(w);
-  }
-  return { prefix, cycle, worlds };
+  };
+  for (const k of ks) take(enabledActions(d, cfg, w)[k]);
+  for (const l of labels) take(byLabel(d, cfg, w, l));
+  const steps = acts.map(toTraceStep);
+  return { prefix: steps.slice(0, ks.length), cycle: steps.slice(ks.length), worlds, acts };
 }
 
 /** The obligations open in every one of `worlds`. */
@@ -637,14 +831,17 @@ function openAlong(g: GraphLiveness, cfg: unknown, worlds: World[]): string[] {
   return open ?? [];
 }
 
-function cycleMessage(g: GraphLiveness, open: string[], cycle: TraceStep[]): string {
+function unmetHead(g: GraphLiveness, open: string[]): string {
   const shown = `${open.slice(0, 6).join(', ')}${open.length > 6 ? ` and ${open.length - 6} more` : ''}`;
+  return g.cycle ? g.cycle(open) : `${shown} stay${open.length > 1 ? '' : 's'} unmet forever`;
+}
+
+function cycleMessage(head: string, cycle: TraceStep[]): string {
   const steps =
     `${cycle
       .slice(0, 4)
       .map((a) => a.label)
       .join(', ')}` + `${cycle.length > 4 ? ', ...' : ''}`;
-  const head = g.cycle ? g.cycle(open) : `${shown} stay${open.length > 1 ? '' : 's'} unmet forever`;
   return (
     `${head}: a weakly fair cycle of ${cycle.length} kernel, GPU and timer step${cycle.length > 1 ? 's' : ''} ` +
     `(${steps}) repeats forever (livelock)`
@@ -689,6 +886,80 @@ export function judgeLasso(
       message: `the cycle is not weakly fair: ${unfair.slice(0, 4).join(', ')} stays enabled, untaken`,
     };
   const open = openAlong(g, cfg, ws);
-  if (!open.length) return { ok: false, message: `every obligation of '${p.name}' is met somewhere along the cycle` };
-  return { ok: true, message: cycleMessage(g, open, cyc.map(toTraceStep)) };
+  if (open.length) return { ok: true, message: cycleMessage(unmetHead(g, open), cyc.map(toTraceStep)) };
+  const carried = carriedCycleJudgment(g, cfg, worlds, acts, loop);
+  if (carried) return { ok: true, message: carried };
+  return { ok: false, message: `every obligation of '${p.name}' is met somewhere along the cycle` };
+}
+
+/** Where a trace's trailing run of drain steps starts (every state from there is a drain's start). */
+function drainRunStart(acts: readonly Action[], end: number): number {
+  let k = end;
+  while (k > 0 && isDrainRole(acts[k - 1].step.role)) k--;
+  return k;
+}
+
+/**
+ * Carried obligations on a lasso (`worlds[0]` the initial state, `worlds[i + 1]` after `acts[i]`, the cycle
+ * `acts[loop..]`): those taken on at a state of the drain steps leading to the cycle, or at its start,
+ * and met nowhere along the cycle. The violation sentence, or null.
+ */
+function carriedCycleJudgment(
+  g: GraphLiveness,
+  cfg: unknown,
+  worlds: readonly World[],
+  acts: readonly Action[],
+  loop: number,
+): string | null {
+  const c = g.carried;
+  if (!c) return null;
+  const ids = new Set<string>();
+  for (let j = drainRunStart(acts, loop); j <= loop; j++) for (const x of c.from(worlds[j], cfg)) ids.add(x);
+  const ws = worlds.slice(loop, -1);
+  const open = [...ids].sort().filter((x) => ws.every((w) => !c.met(w, cfg).includes(x)));
+  return open.length ? cycleMessage(c.cycle(open), acts.slice(loop).map(toTraceStep)) : null;
+}
+
+/**
+ * A finite trace ending where no drain step is enabled, judged as the drains from the states of its
+ * trailing run of drain steps would be had they followed it (the first that fails): what a carried
+ * obligation's counterexample shows. The sentence, or null.
+ */
+function drainPathJudgment(
+  p: Property,
+  cfg: unknown,
+  worlds: readonly World[],
+  acts: readonly Action[],
+  bound: number,
+) {
+  return drainPathAt(p, cfg, worlds, acts, bound)?.message ?? null;
+}
+
+function drainPathAt(p: Property, cfg: unknown, worlds: readonly World[], acts: readonly Action[], bound: number) {
+  const end = worlds[worlds.length - 1];
+  for (let at = drainRunStart(acts, acts.length); at < acts.length; at++) {
+    const labels = acts.slice(at).map((a) => a.label);
+    const message = p.drain!(worlds[at], { settled: end, steps: labels.length, labels, bound }, cfg);
+    if (message) return { at, message };
+  }
+  return null;
+}
+
+/**
+ * Replay's judgment of a finite trace for a drain property with carried obligations, where the drain
+ * from its end finds nothing: the end must be stuck (no drain step enabled) and a drain from a state of
+ * the trailing run of drain steps, along the trace, must fail there. The sentence and that state (the
+ * number of actions before it), or null.
+ */
+export function judgeDrainPath(
+  d: Design,
+  cfg: unknown,
+  p: Property,
+  w0: World,
+  acts: readonly Action[],
+): { at: number; message: string } | null {
+  if (!graphLiveness(p)?.carried || !acts.length) return null;
+  const worlds = [w0, ...acts.map((a) => a.next)];
+  if (enabledActions(d, cfg, worlds[worlds.length - 1], isDrainRole).length) return null;
+  return drainPathAt(p, cfg, worlds, acts, d.drainBound ?? 400);
 }

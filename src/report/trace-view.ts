@@ -19,8 +19,9 @@ import { configOf, expectationDrift } from '../counterexample/replay.ts';
 import { loadTrace, type Lookup } from '../counterexample/load.ts';
 import { traceDigest } from '../counterexample/digest.ts';
 import type { TraceFile } from '../counterexample/itf.ts';
-import { enabledActions, findAction, labelOf } from '../world/steps.ts';
+import { enabledActions, findAction, labelOf, type Action } from '../world/steps.ts';
 import { drain } from '../explore/drain.ts';
+import { judgeDrainPath } from '../explore/liveness.ts';
 
 export type ActorRole = Role | 'unknown';
 
@@ -258,6 +259,7 @@ export async function traceView(file: string, t: TraceFile, lookup?: Lookup): Pr
   // Replay to get live worlds (for the cycle, the drain and wait chains). The recorded images suffice
   // for everything else, so a replay that fails only costs those parts, with a note saying why.
   let worlds: World[] | null = null;
+  const acts: Action[] = [];
   if (d) {
     try {
       let w = d.init(cfg);
@@ -265,6 +267,7 @@ export async function traceView(file: string, t: TraceFile, lookup?: Lookup): Pr
       for (const [i, a] of t.meta.actions.entries()) {
         const act = findAction(d, cfg, w, a.step, a.args);
         if (!act) throw new Error(`step ${i + 1} (${a.label}) is not enabled any more`);
+        acts.push(act);
         w = act.next;
         ws.push(w);
       }
@@ -339,6 +342,12 @@ export async function traceView(file: string, t: TraceFile, lookup?: Lookup): Pr
         });
       }
     }
+    const along = !labels.length && d && p && worlds ? judgeDrainPath(d, cfg, p, worlds[0], acts) : null;
+    if (along)
+      // a carried obligation's counterexample (src/explore/liveness.ts): the failing drain is in the trace
+      note =
+        `the drain that fails starts after step ${along.at} and takes steps ${along.at + 1}-${acts.length}, ` +
+        'kernel, GPU and timer steps only: one fair schedule from there, not necessarily the drain above';
     drainView = { rows: rowsD, settled, note };
   }
 

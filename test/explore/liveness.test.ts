@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Design } from '../../models/design.ts';
 import finiteTime from '../../properties/finite-time.ts';
+import hangRecovers from '../../properties/hang-recovers-with-error.ts';
 import { defineProperty, type Property } from '../../properties/property.ts';
 import { ctx, type World } from '../../models/world.ts';
 import { Checker } from '../../src/check.ts';
@@ -22,6 +23,8 @@ import { traceView } from '../../src/report/trace-view.ts';
 import { registry } from '../../src/registry.ts';
 import { toy } from '../engine/toy.ts';
 import { livelockToy } from './livelock-toy.ts';
+import { hangToy } from './hang-toy.ts';
+import type { Found } from '../../src/explore/trace.ts';
 
 function run(d: Design, config: string, props: Property[], liveness: 'graph' | 'drain'): ExhaustiveResult {
   const cfg = d.configs[config];
@@ -197,5 +200,75 @@ describe('a lasso round-trips through save, load, replay and explain', () => {
     writeFileSync(file, JSON.stringify(j));
     const l = await loadTrace(file, await lookup());
     expect(l.trace.meta.loop).toBeUndefined();
+  });
+});
+
+describe('obligations carried from where a drain starts (hang-recovers-with-error)', () => {
+  // f0 is pending on the hung c0 only before the reset: the violation is visible from that state alone.
+  const lookup = async () => {
+    const { properties } = await registry();
+    return { designs: new Map([[hangToy.name, hangToy]]), properties };
+  };
+  const replayed = async (config: string, f: Found) => {
+    const t = toTraceFile(hangToy, config, hangToy.configs[config], f, 'exhaustive', null, null);
+    const dir = mkdtempSync(join(tmpdir(), 'fc-carried-'));
+    saveTrace(t, dir);
+    const file = join(dir, traceFileName(t));
+    return { file, r: replayLoaded(await loadTrace(file, await lookup())) };
+  };
+
+  test('another fair schedule signals it without an error: the drain misses it, the graph finds the path', async () => {
+    expect(verdicts(run(hangToy, 'small', [hangRecovers], 'drain'), [hangRecovers])).toEqual({
+      'hang-recovers-with-error': 'holds',
+    });
+    const g = run(hangToy, 'small', [hangRecovers], 'graph');
+    const f = g.found.find((x) => x.property === 'hang-recovers-with-error')!;
+    expect(f.actions.map((a) => a.step)).toEqual(['toy_hang', 'toy_reset', 'toy_complete']);
+    expect(f.loop).toBeUndefined();
+    expect(f.message).toBe('f0, pending on a hung context, signaled without an error (I22)');
+    const { file, r } = await replayed('small', f);
+    expect(r.message).toBe(`reproduced: ${f.message}`);
+    expect(r.ok).toBe(true);
+    const text = renderExplain(await traceView(file, r.trace!, await lookup()));
+    expect(text.replace(/\s+/g, ' ')).toContain('the drain that fails starts after step 1 and takes steps 2-3');
+    // the same path ending with the reset's error is no violation
+    const j = JSON.parse(readFileSync(file, 'utf8'));
+    j['#meta'].actions[2] = { ...j['#meta'].actions[2], step: 'toy_fail', label: 'toy_fail' };
+    j.states[3]['mbt::actionTaken'] = 'toy_fail';
+    writeFileSync(file, JSON.stringify(j));
+    const bad = replayLoaded(await loadTrace(file, await lookup()));
+    expect(bad.ok).toBe(false);
+    expect(bad.message).toContain('holds at the end');
+  });
+
+  test('every fair schedule fails the fence: both hold', () => {
+    for (const liveness of ['graph', 'drain'] as const)
+      expect(verdicts(run(hangToy, 'default', [hangRecovers], liveness), [hangRecovers])).toEqual({
+        'hang-recovers-with-error': 'holds',
+      });
+  });
+
+  test('a fair cycle after the reset keeps it unsignaled: the graph finds a lasso, which replays', async () => {
+    expect(run(hangToy, 'large', [hangRecovers], 'drain').found).toEqual([]);
+    const f = run(hangToy, 'large', [hangRecovers], 'graph').found[0];
+    expect(f.actions.map((a) => a.step)).toEqual(['toy_hang', 'toy_reset', 'toy_spin', 'toy_back']);
+    expect(f.loop).toBe(2);
+    expect(f.message).toContain('f0, pending on a hung context, never ends signaled with an error (I22)');
+    const { r } = await replayed('large', f);
+    expect(r.message).toBe(`reproduced (a lasso: steps 3-4 repeat): ${f.message}`);
+    expect(r.ok).toBe(true);
+  });
+
+  test("sched-resubmit-jobs: the graph's own trace (prefix, then the drain path) replays", async () => {
+    const { designs, properties } = await registry();
+    const d = designs.get('sched-resubmit-jobs')!;
+    const g = run(d, 'small', [hangRecovers], 'graph');
+    const f = g.found.find((x) => x.property === 'hang-recovers-with-error')!;
+    expect(f.message).toContain('signaled without an error');
+    const t = toTraceFile(d, 'small', d.configs.small, f, 'exhaustive', null, null);
+    const dir = mkdtempSync(join(tmpdir(), 'fc-carried-'));
+    saveTrace(t, dir);
+    const r = replayLoaded(await loadTrace(join(dir, traceFileName(t)), { designs, properties }));
+    expect(r.ok, r.message).toBe(true);
   });
 });
