@@ -6,6 +6,9 @@
  * and a fair drain (userspace stopped, kernel, GPU and timers running) ends with every released fence's
  * last reference dropped and every pending BO release (ttm_bo_release's delayed destroy, 002's destroy
  * with a fence list) done.
+ * On the state graph (`graph`, src/explore/liveness.ts) every fair schedule counts: the use-after-free
+ * is judged at every reachable state, the obligations are the released memory not freed yet, and a
+ * weakly fair cycle of kernel, GPU and timer steps that keeps one unfreed is a livelock.
  */
 import { defineProperty, DRAIN_ROLES } from './property.ts';
 import type { World } from '../models/world.ts';
@@ -34,7 +37,18 @@ function useAfterFree(w: World): string | null {
   return null;
 }
 
-export default defineProperty({
+/** Released memory not freed yet at w: fences whose last reference is still held, BOs whose destroy is pending. */
+function unfreed(w: World): string[] {
+  const left: string[] = [];
+  for (const id of krefs(w)) {
+    const c = w.o[id].context as KrefContext;
+    if (c.released && !w.o[id].hasTag('freed')) left.push(`${id} (held by ${c.holders.join(', ')})`);
+  }
+  for (const b of bos(w)) if (ttmBoReleasePending(w, b)) left.push(`${b} (destroy pending)`);
+  return left;
+}
+
+const memoryEventuallyFreed = defineProperty({
   name: 'memory-eventually-freed',
   kind: 'drain',
   temporal: 'liveness',
@@ -55,13 +69,15 @@ export default defineProperty({
     if (uaf) return uaf;
     if (!r.settled)
       return `the kernel, GPU and timers did not settle within ${r.bound} steps: ${r.labels.slice(-4).join(', ')}`;
-    const w = r.settled;
-    const left: string[] = [];
-    for (const id of krefs(w)) {
-      const c = w.o[id].context as KrefContext;
-      if (c.released && !w.o[id].hasTag('freed')) left.push(`${id} (held by ${c.holders.join(', ')})`);
-    }
-    for (const b of bos(w)) if (ttmBoReleasePending(w, b)) left.push(`${b} (destroy pending)`);
+    const left = unfreed(r.settled);
     return left.length ? `released memory is never freed once userspace stops: ${left.join('; ')} (I5)` : null;
+  },
+});
+
+export default Object.assign(memoryEventuallyFreed, {
+  graph: {
+    unmet: unfreed,
+    always: useAfterFree,
+    cycle: (open: string[]) => `released memory is never freed: ${open.join('; ')} (I5)`,
   },
 });
