@@ -79,15 +79,40 @@ function flatValue(v: unknown): string {
   return sub === undefined || sub === '' ? k : `${k}.${flatValue(sub)}`;
 }
 
-/** Ids of all objects of a kind, sorted (stable order for enumeration). */
-export function idsOf(w: World, kind: string): string[] {
+/** A world's `idsOf` answers by kind, kept on the world: its objects never change. */
+const KINDS = Symbol('fencecheck.kinds');
+/**
+ * On the worlds an explorer's decoder makes (src/world/fast.ts; registered symbols: no import): their
+ * state vector, and what lists the objects of a kind from it in id order, without a scan and a sort.
+ */
+const STATE_VEC = Symbol.for('fencecheck.state-vec');
+const KIND_INDEX = Symbol.for('fencecheck.kind-index');
+interface KindIndex {
+  idsOfKind(v: Int32Array, kind: string): readonly string[];
+}
+
+/** Ids of all objects of a kind, sorted (stable order for enumeration; frozen: it may be shared). */
+export function idsOf(w: World, kind: string): readonly string[] {
   // A recording world (the explorers' derived footprints, src/world/traced.ts) answers this itself, so
   // that a step depends on the objects of this kind, not on every object there is.
   const byKind = (w.o as { [IDS_OF]?: (kind: string) => string[] })[IDS_OF];
   if (byKind) return byKind(kind);
-  const out: string[] = [];
-  for (const id in w.o) if (w.o[id].machine.id === kind) out.push(id);
-  return out.sort();
+  // Properties, monitors and witnesses ask the same world for the same kinds again and again.
+  const cache = w as { [KINDS]?: Map<string, readonly string[]>; [KIND_INDEX]?: KindIndex; [STATE_VEC]?: Int32Array };
+  const known = cache[KINDS]?.get(kind);
+  if (known) return known;
+  let ids: readonly string[];
+  const index = cache[KIND_INDEX];
+  if (index) ids = index.idsOfKind(cache[STATE_VEC]!, kind);
+  else {
+    const out: string[] = [];
+    for (const id in w.o) if (w.o[id].machine.id === kind) out.push(id);
+    ids = Object.freeze(out.sort());
+  }
+  const byKindHere = cache[KINDS] ?? new Map<string, readonly string[]>();
+  byKindHere.set(kind, ids);
+  cache[KINDS] = byKindHere;
+  return ids;
 }
 
 /** Create object `id` as a fresh instance of `machine` with `input`. Throws if the id is taken. */

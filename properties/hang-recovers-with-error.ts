@@ -24,9 +24,9 @@ const NONE: string[] = [];
 
 /** The rings, contexts and user queues hung at w (sorted). */
 function hungAt(w: World): string[] {
-  let out: string[] | null = null;
-  for (const id of Object.keys(w.o)) if (w.o[id].hasTag('hung') || ringHung(w, id)) (out ??= []).push(id);
-  return out ? out.sort() : NONE;
+  let out = NONE;
+  for (const id of Object.keys(w.o)) if (w.o[id].hasTag('hung') || ringHung(w, id)) out = [...out, id];
+  return out === NONE ? NONE : out.sort();
 }
 
 /** The fences pending on a hung context at w: a hung ring's FIFO, then the unsignaled fences a hung context owns. */
@@ -50,13 +50,13 @@ function pendingOnHung(w: World): string[] {
 
 /** The fences signaled with an error at w (sorted): where a fence pending on a hung context must end. */
 function signaledWithError(w: World): string[] {
-  let out: string[] | null = null;
+  let out = NONE;
   for (const id of Object.keys(w.o)) {
     const s = w.o[id];
     const e = (s.context as Partial<DmaFenceContext> | undefined)?.error;
-    if (e !== undefined && e !== 0 && isFence(s) && s.hasTag('signaled')) (out ??= []).push(id);
+    if (e !== undefined && e !== 0 && isFence(s) && s.hasTag('signaled')) out = [...out, id];
   }
-  return out ? out.sort() : NONE;
+  return out === NONE ? NONE : out.sort();
 }
 
 const hangRecovers = defineProperty({

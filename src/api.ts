@@ -13,7 +13,7 @@ import { exploreAuto } from './explore/parallel.ts';
 import { evaluateMetrics, type MetricResult } from './report/metrics.ts';
 import { exploreRandom } from './explore/random.ts';
 import { findAction } from './world/steps.ts';
-import { firstViolation, type Found } from './explore/trace.ts';
+import { minimize, type Found } from './explore/trace.ts';
 import { saveTrace } from './counterexample/store.ts';
 import type { TraceFile } from './counterexample/itf.ts';
 import { InputError } from './counterexample/replay.ts';
@@ -211,15 +211,14 @@ export async function checkPlan(
 
 /**
  * A graph-liveness counterexample that ends in a stuck state walks its kernel, GPU and timer steps to
- * it; when the fair drain from an earlier state of that path already shows the violation, the trace is
- * cut there and the drain recorded, as a drain-found trace is (so every finite trace is judged the same
- * way, and stays 1-minimal). Lassos, and violations only some other fair schedule shows, are kept.
+ * it; it is minimized as a random trace is (src/explore/trace.ts `minimize`): cut where the fair drain
+ * from an earlier state already shows the violation (the drain is then recorded, as for a drain-found
+ * trace), and every action it does not need dropped, so every finite trace is judged the same way and
+ * stays 1-minimal. Lassos are kept.
  */
 function drainPrefix(d: Design, cfg: unknown, f: Found, p: Property): Found {
   if (p.kind !== 'drain' || f.loop !== undefined) return f;
-  const fv = firstViolation(d, cfg, new Checker(d, cfg, [p]), f.actions, p.name);
-  if (!fv || fv.at >= f.actions.length - 1) return f;
-  return { ...f, actions: f.actions.slice(0, fv.at + 1), message: fv.finding.message, drain: fv.finding.drain };
+  return { ...f, ...minimize(d, cfg, new Checker(d, cfg, [p]), f) };
 }
 
 /** Does a cell pass? As expected, and a 'holds' that rests on a reached precondition (issue 11.2). */

@@ -17,7 +17,8 @@ import type { TraceFile } from './itf.ts';
 import type { Property } from '../../properties/property.ts';
 import { loadTrace, readTrace, type LoadedTrace } from './load.ts';
 import { traceDigest } from './digest.ts';
-import { judgeDrainPath, judgeLasso } from '../explore/liveness.ts';
+import { judgeLasso } from '../explore/liveness.ts';
+import { judgeDrainPath } from '../explore/drain-path.ts';
 
 export interface ReplayResult {
   file: string;

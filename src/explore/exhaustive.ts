@@ -574,8 +574,9 @@ export function exploreExhaustive(
   }
   if (stoppedBy === 'complete' && cutByDepth) stoppedBy = 'depth';
   if (lv && want.size && stoppedBy !== 'complete' && stoppedBy !== 'depth' && stoppedBy !== 'all-found') {
-    // A bound stopped the search: a drain may settle beyond what was explored, so states not (fully)
-    // expanded get the drain, as without graph liveness.
+    // A bound stopped the search: a drain from an expanded state may settle beyond what was explored, so
+    // the states not (fully) expanded that a drain edge enters get the drain (those entered only by
+    // userspace steps lie on no such drain; without graph liveness they get none either).
     const only = new Set(lv.decides.filter((p) => want.has(p)));
     // the state cut short is no longer in the queue; the rest of the frontier is, in index order
     const first = shifted;
@@ -584,6 +585,7 @@ export function exploreExhaustive(
       if (j < first) fs = checker.atState(rebuildWorld(d, cfg, pathTo(j)), only);
       else {
         const v = queue.shift();
+        if (!lv.enteredByDrain(j)) continue;
         const fast = { engine: e, vec: v, h1: queue.h1, h2: queue.h2 };
         fs = checker.atState(() => e.decode(v), only, fpKey(queue.h1, queue.h2), undefined, fast);
       }

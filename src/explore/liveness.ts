@@ -21,37 +21,12 @@
 import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
 import { worldImage } from '../../models/world.ts';
-import { DRAIN_ROLES, type Property } from '../../properties/property.ts';
+import type { Property } from '../../properties/property.ts';
 import type { Finding } from '../check.ts';
 import { enabledActions, type Action } from '../world/steps.ts';
 import { cachedLabel, type Succ } from '../world/fast.ts';
 import { toTraceStep, type Found, type TraceStep } from './trace.ts';
-
-/** What a drain property adds to be decided on the state graph (properties declare it structurally). */
-export interface GraphLiveness {
-  /** Obligations open at `w` (ids): a weakly fair drain cycle keeping one open forever is a violation. */
-  unmet: (w: World, cfg: any) => string[];
-  /** The part of the drain judgment that reads only the starting state, judged at every reachable state. */
-  always?: (w: World, cfg: any) => string | null;
-  /** The violation sentence for a cycle that keeps `open` unmet (default: a generic one). */
-  cycle?: (open: string[]) => string;
-  /**
-   * Obligations that depend on where a drain starts (path-dependent): `from(w)`, the ids a drain from w
-   * takes on; `met(w)`, the ids met at w. No drain path from a reachable w may end in a state with no
-   * drain edge where one of from(w) is not met (the sentence: the property's drain judgment from w), nor
-   * reach a weakly fair cycle along which one stays unmet (the sentence: `cycle`).
-   */
-  carried?: { from: (w: World, cfg: any) => string[]; met: (w: World, cfg: any) => string[]; cycle: Cycle };
-}
-type Cycle = (open: string[]) => string;
-
-/** The graph form of a drain property, or null (then the drain decides it). */
-export function graphLiveness(p: Property): GraphLiveness | null {
-  return p.kind === 'drain' ? ((p as Property & { graph?: GraphLiveness }).graph ?? null) : null;
-}
-
-const drainSet = new Set<string>(DRAIN_ROLES);
-const isDrainRole = (r: string): boolean => drainSet.has(r);
+import { drainPathJudgment, drainRunStart, graphLiveness, isDrainRole, type GraphLiveness } from './drain-path.ts';
 
 /** The drain judgment where nothing drains: the state is where the drain settled. */
 function stuckJudgment(p: Property, w: World, cfg: unknown, bound: number): string | null {
@@ -200,6 +175,8 @@ export class LivenessGraph {
   private rest: { size: number; set: Set<string> } | null = null;
   /** With carried obligations: every state's drain edges are kept, and whether it has none (stuck). */
   private stk = new Grow<Uint8Array>(Uint8Array);
+  /** States some drain edge enters (a bound's frontier is drained only there, see `enteredByDrain`). */
+  private drainIn = new Grow<Uint8Array>(Uint8Array);
   /** Interned id sets of carried obligations (0: the empty set). */
   private sets: string[][] = [[]];
   private setIds = new Map<string, number>([['', 0]]);
@@ -247,6 +224,7 @@ export class LivenessGraph {
       this.to.a.byteLength +
       this.lab.a.byteLength +
       this.flags.a.byteLength +
+      this.drainIn.a.byteLength +
       this.tracked.reduce((b, t) => b + (t.c ? t.c.from.a.byteLength + t.c.met.a.byteLength : 0), 0) +
       (this.tracked.some((t) => t.c) ? this.stk.a.byteLength : 0) +
       this.sccBytes +
@@ -331,6 +309,14 @@ export class LivenessGraph {
     return id;
   }
 
+  /**
+   * Is state `j` the target of a drain edge from an expanded state? When a bound stops the search, only
+   * those of the states not expanded can lie on a drain path from one that was.
+   */
+  enteredByDrain(j: number): boolean {
+    return this.drainIn.a[j] === 1;
+  }
+
   /** States expanded completely (0 .. expanded - 1). */
   get expanded(): number {
     return this.n;
@@ -346,7 +332,9 @@ export class LivenessGraph {
 
   /** Successor `s` of the state being expanded is state `target`. */
   edge(s: Succ, target: number) {
-    if (!this.cur || !isDrainRole(s.step.role)) return;
+    if (!isDrainRole(s.step.role)) return;
+    if (!this.drainIn.a[target]) this.drainIn.set(target, 1);
+    if (!this.cur) return;
     const l = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
     let id = this.labelIds.get(l);
     if (id === undefined) {
@@ -892,13 +880,6 @@ export function judgeLasso(
   return { ok: false, message: `every obligation of '${p.name}' is met somewhere along the cycle` };
 }
 
-/** Where a trace's trailing run of drain steps starts (every state from there is a drain's start). */
-function drainRunStart(acts: readonly Action[], end: number): number {
-  let k = end;
-  while (k > 0 && isDrainRole(acts[k - 1].step.role)) k--;
-  return k;
-}
-
 /**
  * Carried obligations on a lasso (`worlds[0]` the initial state, `worlds[i + 1]` after `acts[i]`, the cycle
  * `acts[loop..]`): those taken on at a state of the drain steps leading to the cycle, or at its start,
@@ -918,48 +899,4 @@ function carriedCycleJudgment(
   const ws = worlds.slice(loop, -1);
   const open = [...ids].sort().filter((x) => ws.every((w) => !c.met(w, cfg).includes(x)));
   return open.length ? cycleMessage(c.cycle(open), acts.slice(loop).map(toTraceStep)) : null;
-}
-
-/**
- * A finite trace ending where no drain step is enabled, judged as the drains from the states of its
- * trailing run of drain steps would be had they followed it (the first that fails): what a carried
- * obligation's counterexample shows. The sentence, or null.
- */
-function drainPathJudgment(
-  p: Property,
-  cfg: unknown,
-  worlds: readonly World[],
-  acts: readonly Action[],
-  bound: number,
-) {
-  return drainPathAt(p, cfg, worlds, acts, bound)?.message ?? null;
-}
-
-function drainPathAt(p: Property, cfg: unknown, worlds: readonly World[], acts: readonly Action[], bound: number) {
-  const end = worlds[worlds.length - 1];
-  for (let at = drainRunStart(acts, acts.length); at < acts.length; at++) {
-    const labels = acts.slice(at).map((a) => a.label);
-    const message = p.drain!(worlds[at], { settled: end, steps: labels.length, labels, bound }, cfg);
-    if (message) return { at, message };
-  }
-  return null;
-}
-
-/**
- * Replay's judgment of a finite trace for a drain property with carried obligations, where the drain
- * from its end finds nothing: the end must be stuck (no drain step enabled) and a drain from a state of
- * the trailing run of drain steps, along the trace, must fail there. The sentence and that state (the
- * number of actions before it), or null.
- */
-export function judgeDrainPath(
-  d: Design,
-  cfg: unknown,
-  p: Property,
-  w0: World,
-  acts: readonly Action[],
-): { at: number; message: string } | null {
-  if (!graphLiveness(p)?.carried || !acts.length) return null;
-  const worlds = [w0, ...acts.map((a) => a.next)];
-  if (enabledActions(d, cfg, worlds[worlds.length - 1], isDrainRole).length) return null;
-  return drainPathAt(p, cfg, worlds, acts, d.drainBound ?? 400);
 }

@@ -4,6 +4,7 @@ import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
 import { actionInfo, type Checker, type Finding } from '../check.ts';
 import { enabledActions, findAction, type Action } from '../world/steps.ts';
+import { graphLiveness, judgeDrainPath } from './drain-path.ts';
 
 export interface TraceStep {
   step: string;
@@ -42,13 +43,19 @@ export function firstViolation(
   prop: string,
 ): { at: number; finding: Finding } | null {
   const only = new Set([prop]);
-  let w: World = d.init(cfg);
+  const w0: World = d.init(cfg);
+  let w = w0;
   let ms = checker.monitorInit(w);
   const f0 = checker.atState(w, only, undefined, undefined, undefined, ms);
   if (f0.length) return { at: -1, finding: f0[0] };
+  // a drain property with carried obligations also breaks where the trace's drain steps settle
+  // (src/explore/liveness.ts): judged as replay judges it
+  const carried = checker.drains.find((p) => p.name === prop && graphLiveness(p)?.carried) ?? null;
+  const acts: Action[] = [];
   for (let i = 0; i < actions.length; i++) {
     const a = findAction(d, cfg, w, actions[i].step, actions[i].args);
     if (!a) return null;
+    acts.push(a);
     const f = checker.atStep(w, a, only);
     if (checker.monitors.length && checker.monitored(a.step)) {
       const r = checker.monitorStep(ms, w, actionInfo(a.step, a.args, a.label), a.next, only);
@@ -56,6 +63,10 @@ export function firstViolation(
       ms = r.states;
     }
     f.push(...checker.atState(a.next, only, undefined, undefined, undefined, ms));
+    if (!f.length && carried) {
+      const m = judgeDrainPath(d, cfg, carried, w0, acts);
+      if (m) f.push({ property: prop, message: m.message });
+    }
     if (f.length) return { at: i, finding: f[0] };
     w = a.next;
   }

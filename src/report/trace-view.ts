@@ -21,7 +21,7 @@ import { traceDigest } from '../counterexample/digest.ts';
 import type { TraceFile } from '../counterexample/itf.ts';
 import { enabledActions, findAction, labelOf, type Action } from '../world/steps.ts';
 import { drain } from '../explore/drain.ts';
-import { judgeDrainPath } from '../explore/liveness.ts';
+import { judgeDrainPath } from '../explore/drain-path.ts';
 
 export type ActorRole = Role | 'unknown';
 
