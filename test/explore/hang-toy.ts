@@ -8,10 +8,11 @@
  * `spin` lets `toy_fail` run only while a spinner is armed, which the kernel and a timer toggle: the
  * drain arms and fails, but spin, back, spin, ... is weakly fair and keeps f0 unsignaled (a lasso).
  */
-import { setup, assign } from 'xstate';
+import { setup } from 'xstate';
 import { defineDesign, stepTable, type Design } from '../../models/design.ts';
 import { emptyWorld, spawn, must, ctx, stateOf, type World } from '../../models/world.ts';
 import { dmaFenceMachine } from '../../models/dma-buf/dma-fence.ts';
+import { spinner } from './livelock-toy.ts';
 
 export interface HangToyConfig {
   complete: boolean;
@@ -25,17 +26,6 @@ const context = setup({ types: { events: {} as { type: 'HANG' } | { type: 'RESET
     running: { on: { HANG: 'hung' } },
     hung: { tags: ['hung'], on: { RESET: 'reset' } },
     reset: {},
-  },
-});
-
-const spinner = setup({
-  types: { context: {} as { armed: boolean }, events: {} as { type: 'ARM' } | { type: 'DISARM' } },
-}).createMachine({
-  id: 'toy_spinner',
-  context: { armed: false },
-  on: {
-    ARM: { guard: ({ context }) => !context.armed, actions: assign({ armed: true }) },
-    DISARM: { guard: ({ context }) => context.armed, actions: assign({ armed: false }) },
   },
 });
 

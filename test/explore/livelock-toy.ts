@@ -16,7 +16,8 @@ export interface LivelockConfig {
   escape: boolean;
 }
 
-const spinner = setup({
+/** A kernel-side spinner the kernel arms and a timer disarms (shared by the liveness toys). */
+export const spinner = setup({
   types: { context: {} as { armed: boolean }, events: {} as { type: 'ARM' } | { type: 'DISARM' } },
 }).createMachine({
   id: 'toy_spinner',
