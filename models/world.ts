@@ -82,13 +82,12 @@ function flatValue(v: unknown): string {
 /** A world's `idsOf` answers by kind, kept on the world: its objects never change. */
 const KINDS = Symbol('fencecheck.kinds');
 /**
- * On the worlds an explorer's decoder makes (src/world/fast.ts; registered symbols: no import): their
- * state vector, and what lists the objects of a kind from it in id order, without a scan and a sort.
+ * On the worlds an explorer's decoder makes (src/world/fast.ts; a registered symbol: no import): what
+ * lists the objects of a kind in its map in id order, from the ids it knows sorted, without a sort.
  */
-const STATE_VEC = Symbol.for('fencecheck.state-vec');
 const KIND_INDEX = Symbol.for('fencecheck.kind-index');
 interface KindIndex {
-  idsOfKind(v: Int32Array, kind: string): readonly string[];
+  idsOfKind(o: World['o'], kind: string): readonly string[];
 }
 
 /** Ids of all objects of a kind, sorted (stable order for enumeration; frozen: it may be shared). */
@@ -98,12 +97,12 @@ export function idsOf(w: World, kind: string): readonly string[] {
   const byKind = (w.o as { [IDS_OF]?: (kind: string) => string[] })[IDS_OF];
   if (byKind) return byKind(kind);
   // Properties, monitors and witnesses ask the same world for the same kinds again and again.
-  const cache = w as { [KINDS]?: Map<string, readonly string[]>; [KIND_INDEX]?: KindIndex; [STATE_VEC]?: Int32Array };
+  const cache = w as { [KINDS]?: Map<string, readonly string[]>; [KIND_INDEX]?: KindIndex };
   const known = cache[KINDS]?.get(kind);
   if (known) return known;
   let ids: readonly string[];
   const index = cache[KIND_INDEX];
-  if (index) ids = index.idsOfKind(cache[STATE_VEC]!, kind);
+  if (index) ids = index.idsOfKind(w.o, kind);
   else {
     const out: string[] = [];
     for (const id in w.o) if (w.o[id].machine.id === kind) out.push(id);

@@ -12,11 +12,15 @@
  *      edges is the fairest one. Signalling is monotone, so a fence's status is constant inside an SCC;
  *      the one level of refinement below (per obligation) covers obligations that are not.
  * Counterexamples are lassos: the breadth-first prefix to the SCC's shallowest state and a fair cycle
- * back to it (`Found.loop`). A property's graph form (`graph` beside `drain`): `unmet(w)`, the obligations
- * open at w (ids; a cycle must keep one open throughout), and optionally `always(w)`, a part of the drain
- * judgment that looks only at the starting state (judged at every reachable state).
- * Edges are stored compactly while the search runs (a target index and a label id per drain edge, only
- * from states with an open obligation); `bytes` counts them with the indexed fingerprint set.
+ * back to it (`Found.loop`). Obligations that depend on where a drain starts (`carried`: a fence pending
+ * on a hung context must end signalled with an error) are decided backwards: per obligation, the states
+ * from which drain edges reach a stuck state, or a fair SCC, where it is unmet; then every state's drain
+ * edges are kept. A property's graph form (`graph` beside `drain`, drain-path.ts): `unmet(w)`, the
+ * obligations open at w (ids; a cycle must keep one open throughout), optionally `always(w)`, a part of
+ * the drain judgment that looks only at the starting state (judged at every reachable state), and
+ * `carried`. Edges are stored compactly while the search runs (a target index and a label id per drain
+ * edge, only from states with an open obligation unless some obligation is carried); `bytes` counts them
+ * with the indexed fingerprint set.
  */
 import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
@@ -449,7 +453,7 @@ export class LivenessGraph {
       rOff.byteLength + rFrom.byteLength + goal.byteLength + sub.byteLength + 5 * n,
     );
     for (const x of ids) {
-      const has = this.sets.map((ids) => ids.includes(x)); // by interned set id
+      const has = this.sets.map((set) => set.includes(x)); // by interned set id
       const bad = (u: number) => !has[met[u]];
       goal.fill(0);
       sub.fill(0);

@@ -45,8 +45,7 @@ export type EngineMode = 'traced' | 'generic' | 'check';
 export const engineDefaults: { mode: EngineMode } = { mode: 'traced' };
 /** Trie nodes kept over all steps before the derived-footprint memo is dropped (it refills on misses). */
 const TRIE_LIMIT = 3_000_000;
-/** Where a decoded world keeps its vector and this engine, for idsOf (models/world.ts: registered symbols). */
-const STATE_VEC = Symbol.for('fencecheck.state-vec');
+/** Where a decoded world keeps this engine, for idsOf (models/world.ts: a registered symbol). */
 const KIND_INDEX = Symbol.for('fencecheck.kind-index');
 const PROF = !!process.env.FC_PROF;
 
@@ -548,33 +547,18 @@ export class FastEngine implements Slots {
   decode(v: Int32Array): World {
     const o: Record<string, AnyMachineSnapshot> = {};
     for (let s = 1; s < v.length; s++) if (v[s] !== 0) o[this.ids[s]] = snapshotById(v[s]);
-    // idsOf on it lists a kind from the vector (models/world.ts); worlds are never spread, so the
-    // vector stays with this world only
-    return { o, g: this.gObjs[v[0]] ?? {}, [STATE_VEC]: v, [KIND_INDEX]: this } as World;
+    // idsOf on it lists a kind in id order without a sort (models/world.ts); `v` may be a scratch array
+    // the explorer reuses, so the map is what it reads, never the vector
+    return { o, g: this.gObjs[v[0]] ?? {}, [KIND_INDEX]: this } as World;
   }
 
-  /** Slots in id order (what idsOf sorts by), for `idsOfKind`; rebuilt when a slot was added. */
-  private slotsById: number[] = [];
-  /** The ids of the objects of `kind` in `v`, in id order (frozen): `idsOf` on a decoded world. */
-  idsOfKind(v: Int32Array, kind: string): readonly string[] {
-    const ids = this.ids;
-    if (this.slotsById.length !== ids.length - 1) {
-      this.slotsById = Array.from({ length: ids.length - 1 }, (_, i) => i + 1).sort((a, b) =>
-        ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0,
-      );
-    }
-    const k1 = this.kind(kind) + 1;
+  /** Object ids in order (what idsOf sorts by), for `idsOfKind`; rebuilt when an id was added. */
+  private idsSorted: string[] = [];
+  /** The ids of the objects of `kind` in a decoded map, in id order (frozen): `idsOf` on a decoded world. */
+  idsOfKind(o: Readonly<Record<string, AnyMachineSnapshot>>, kind: string): readonly string[] {
+    if (this.idsSorted.length !== this.ids.length - 1) this.idsSorted = this.ids.slice(1).sort();
     const out: string[] = [];
-    for (const s of this.slotsById) {
-      const sid = s < v.length ? v[s] : 0;
-      if (sid === 0) continue;
-      let k = this.sidKind[sid];
-      if (k === undefined) {
-        k = this.kind(snapshotById(sid).machine.id) + 1;
-        this.sidKind[sid] = k;
-      }
-      if (k === k1) out.push(ids[s]);
-    }
+    for (const id of this.idsSorted) if (o[id]?.machine.id === kind) out.push(id);
     return Object.freeze(out);
   }
 
