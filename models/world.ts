@@ -79,8 +79,29 @@ function flatValue(v: unknown): string {
   return sub === undefined || sub === '' ? k : `${k}.${flatValue(sub)}`;
 }
 
-/** A world's `idsOf` answers by kind, kept on the world: its objects never change. */
-const KINDS = Symbol('fencecheck.kinds');
+/** Judgments of a world kept on it (its objects and globals never change): idsOf's by kind, `onWorld`'s. */
+const MEMO = Symbol('fencecheck.memo');
+
+/**
+ * `judge(w)`, computed once per world object (a pure function of the world, named by `key`): properties
+ * and witnesses that ask the same state the same question for each of its transitions ask it once. A
+ * recording world (traced.ts) is never memoized: its reads are the footprint being derived.
+ */
+export function onWorld<T>(w: World, key: object, judge: (w: World) => T): T {
+  if ((w.o as { [IDS_OF]?: unknown })[IDS_OF]) return judge(w);
+  const memo = (w as { [MEMO]?: Map<unknown, unknown> })[MEMO];
+  if (memo?.has(key)) return memo.get(key) as T;
+  const v = judge(w);
+  remember(w, key, v);
+  return v;
+}
+
+function remember(w: World, key: unknown, v: unknown) {
+  const at = w as { [MEMO]?: Map<unknown, unknown> };
+  const memo = at[MEMO] ?? new Map<unknown, unknown>();
+  memo.set(key, v);
+  at[MEMO] = memo;
+}
 /**
  * On the worlds an explorer's decoder makes (src/world/fast.ts; a registered symbol: no import): what
  * lists the objects of a kind in its map in id order, from the ids it knows sorted, without a sort.
@@ -97,8 +118,8 @@ export function idsOf(w: World, kind: string): readonly string[] {
   const byKind = (w.o as { [IDS_OF]?: (kind: string) => string[] })[IDS_OF];
   if (byKind) return byKind(kind);
   // Properties, monitors and witnesses ask the same world for the same kinds again and again.
-  const cache = w as { [KINDS]?: Map<string, readonly string[]>; [KIND_INDEX]?: KindIndex };
-  const known = cache[KINDS]?.get(kind);
+  const cache = w as { [MEMO]?: Map<unknown, unknown>; [KIND_INDEX]?: KindIndex };
+  const known = cache[MEMO]?.get(kind) as readonly string[] | undefined;
   if (known) return known;
   let ids: readonly string[];
   const index = cache[KIND_INDEX];
@@ -108,9 +129,7 @@ export function idsOf(w: World, kind: string): readonly string[] {
     for (const id in w.o) if (w.o[id].machine.id === kind) out.push(id);
     ids = Object.freeze(out.sort());
   }
-  const byKindHere = cache[KINDS] ?? new Map<string, readonly string[]>();
-  byKindHere.set(kind, ids);
-  cache[KINDS] = byKindHere;
+  remember(w, kind, ids);
   return ids;
 }
 

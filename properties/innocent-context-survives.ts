@@ -19,7 +19,7 @@
  * read from its `killed` tag and `killedBy`; what ended a job from its result.
  */
 import { defineMonitor } from './property.ts';
-import { ctx, idsOf, stateOf, type World } from '../models/world.ts';
+import { ctx, idsOf, onWorld, stateOf, type World } from '../models/world.ts';
 import { ESRCH } from '../models/dma-buf/dma-fence.ts';
 import { drm_sched_hung_jobs } from '../models/drm-sched/sched-main.ts';
 import type { DrmSchedJobContext } from '../models/drm-sched/drm-sched-job.ts';
@@ -32,11 +32,22 @@ interface KillableContext {
 }
 
 /** Contexts in a hung state now, and the entities whose job hangs a ring now, in id order. */
-function hung(w: World): string[] {
+function hungNow(w: World): readonly string[] {
   const out = Object.keys(w.o).filter((id) => w.o[id].hasTag('hung'));
   for (const j of drm_sched_hung_jobs(w)) out.push(ctx<DrmSchedJobContext>(w, j).entity);
-  return [...new Set(out)].sort();
+  return Object.freeze([...new Set(out)].sort());
 }
+// Judged for every transition of a state, on its world before and after: once per world (onWorld).
+const hung = (w: World) => onWorld(w, hungNow, hungNow);
+
+/** The objects killed at w, in id order. */
+const killedNow = (w: World): readonly string[] =>
+  Object.freeze(
+    Object.keys(w.o)
+      .filter((id) => w.o[id].hasTag('killed'))
+      .sort(),
+  );
+const killed = (w: World) => onWorld(w, killedNow, killedNow);
 
 /** The culprits so far joined with those hung in `w` (sorted, no repeats: the state is canonical). */
 function withHung(culprits: readonly string[], w: World): string[] {
@@ -62,8 +73,8 @@ function jobsEndedInError(before: World, after: World): string[] {
 
 /** The first innocent killed or cancelled in this transition, as a sentence. */
 function innocentHarmed(before: World, after: World, culprits: readonly string[], step: string): string | null {
-  for (const id of Object.keys(after.o).sort()) {
-    if (!after.o[id].hasTag('killed') || culprits.includes(id)) continue;
+  for (const id of killed(after)) {
+    if (culprits.includes(id)) continue;
     const c = ctx<KillableContext>(after, id);
     if (crashed(after, c.proc)) continue;
     return `${id} was killed by ${c.killedBy || '?'} (error ${c.error}) but did nothing wrong (R20, seed 001)`;
@@ -81,8 +92,7 @@ function innocentHarmed(before: World, after: World, culprits: readonly string[]
 
 /** A context killed, or a job ended with an error, in this transition: the situation judged. */
 function harmed(before: World, after: World): boolean {
-  const killed = Object.keys(after.o).some((id) => after.o[id].hasTag('killed') && !before.o[id]?.hasTag('killed'));
-  return killed || jobsEndedInError(before, after).length > 0;
+  return killed(after).some((id) => !before.o[id]?.hasTag('killed')) || jobsEndedInError(before, after).length > 0;
 }
 
 export default defineMonitor<string[]>({
@@ -94,7 +104,7 @@ export default defineMonitor<string[]>({
     "timed out or cancelled by another one's reset.",
   needs: ['gpu_context', 'user_mode_queue', 'drm_sched_job'],
   witness: { what: 'a context killed or a job cancelled', step: (before, _a, after) => harmed(before, after) },
-  init: (w) => hung(w),
+  init: (w) => [...hung(w)],
   next: (culprits, before, a, after) => {
     // a job hangs the ring in `before` and the reset in this step clears it: count it first
     const state = withHung(withHung(culprits, before), after);

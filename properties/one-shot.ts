@@ -6,8 +6,12 @@
  */
 import { defineProperty } from './property.ts';
 import { isFence } from '../models/view.ts';
+import { onWorld, type World } from '../models/world.ts';
 
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
+
+/** Is some fence signaled at w (judged once per state, not per transition: onWorld). */
+const anySignaled = (w: World): boolean => Object.values(w.o).some((s) => isFence(s) && s.hasTag('signaled'));
 
 export default defineProperty({
   name: 'one-shot',
@@ -17,13 +21,14 @@ export default defineProperty({
   needs: ['dma_fence'],
   witness: {
     what: 'a step taken while some fence is signaled',
-    step: (before) => Object.values(before.o).some((s) => isFence(s) && s.hasTag('signaled')),
+    step: (before) => onWorld(before, anySignaled, anySignaled),
   },
   step: (before, a, after) => {
     for (const id in before.o) {
       const s = before.o[id];
-      if (!isFence(s) || !s.hasTag('signaled')) continue;
       const n = after.o[id];
+      if (n === s) continue; // unchanged (worlds share the snapshots a step did not touch)
+      if (!isFence(s) || !s.hasTag('signaled')) continue;
       if (!n) return `${id} was signaled and vanished at ${a.label}`;
       if (!n.hasTag('signaled'))
         return (

@@ -36,7 +36,7 @@ export default defineProperty({
     for (const id in before.o) {
       const s = before.o[id];
       const n = after.o[id];
-      if (!n) continue;
+      if (!n || n === s) continue; // vanished, or unchanged (worlds share the snapshots a step did not touch)
       const kind = s.machine.id;
       const c = s.context as Record<string, unknown>;
       const d = n.context as Record<string, unknown>;
@@ -56,8 +56,9 @@ export default defineProperty({
           `at ${a.label} (I17)`
         );
     }
+    if (after.g === before.g) return null;
     for (const k in before.g) {
-      if (!k.startsWith('access:')) continue;
+      if (!k.startsWith('access:') || after.g[k] === before.g[k]) continue;
       const was = (before.g[k] as { deps: string[] }).deps;
       const now = (after.g[k] as { deps: string[] } | undefined)?.deps;
       if (!same(was, now)) return `the recorded dependencies of ${k.slice(7)} changed at ${a.label} (I17)`;

@@ -489,13 +489,21 @@ export class FastEngine implements Slots {
     }
     return id;
   }
+  /** Globals id after a patch, by globals id * 2^20 + patch id. */
+  private patched = new Map<number, number>();
   /** Effect `e` (which patches the globals) in a state whose globals are `gid`: its pairs with slot 0 set. */
   private resolveG(e: Effect, gid: number): Effect {
     e.res ??= new Map();
     let r = e.res.get(gid);
     if (!r) {
-      // The same object `setG` builds on the plain path: old globals spread, then the patch.
-      const ng = this.gid({ ...(this.gObjs[gid] ?? {}), ...this.patches[e.gp!] });
+      // The same object `setG` builds on the plain path: old globals spread, then the patch; interned
+      // once per (globals, patch), which many effects share
+      const k = gid * 0x100000 + e.gp!;
+      let ng = e.gp! < 0x100000 ? this.patched.get(k) : undefined;
+      if (ng === undefined) {
+        ng = this.gid({ ...(this.gObjs[gid] ?? {}), ...this.patches[e.gp!] });
+        if (e.gp! < 0x100000) this.patched.set(k, ng);
+      }
       const pairs = new Int32Array(e.pairs.length + 2);
       pairs.set(e.pairs);
       pairs[e.pairs.length] = 0;
