@@ -179,8 +179,8 @@ export class LivenessGraph {
   private rest: { size: number; set: Set<string> } | null = null;
   /** With carried obligations: every state's drain edges are kept, and whether it has none (stuck). */
   private stk = new Grow<Uint8Array>(Uint8Array);
-  /** States some drain edge enters (a bound's frontier is drained only there, see `enteredByDrain`). */
-  private drainIn = new Grow<Uint8Array>(Uint8Array);
+  /** States some drain edge enters, a bit each (a bound's frontier is drained only there: `enteredByDrain`). */
+  private drainIn = new Grow<Int32Array>(Int32Array);
   /** Interned id sets of carried obligations (0: the empty set). */
   private sets: string[][] = [[]];
   private setIds = new Map<string, number>([['', 0]]);
@@ -318,7 +318,7 @@ export class LivenessGraph {
    * those of the states not expanded can lie on a drain path from one that was.
    */
   enteredByDrain(j: number): boolean {
-    return this.drainIn.a[j] === 1;
+    return ((this.drainIn.a[j >>> 5] ?? 0) & (1 << (j & 31))) !== 0;
   }
 
   /** States expanded completely (0 .. expanded - 1). */
@@ -337,7 +337,9 @@ export class LivenessGraph {
   /** Successor `s` of the state being expanded is state `target`. */
   edge(s: Succ, target: number) {
     if (!isDrainRole(s.step.role)) return;
-    if (!this.drainIn.a[target]) this.drainIn.set(target, 1);
+    const w = target >>> 5,
+      bit = 1 << (target & 31);
+    if (w >= this.drainIn.a.length || !(this.drainIn.a[w] & bit)) this.drainIn.set(w, (this.drainIn.a[w] ?? 0) | bit);
     if (!this.cur) return;
     const l = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
     let id = this.labelIds.get(l);
