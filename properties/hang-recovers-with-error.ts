@@ -19,8 +19,9 @@ import type { GpuRingContext } from '../models/gpu/gpu-ring.ts';
 const ringHung = (w: World, id: string): boolean =>
   w.o[id].machine.id === 'gpu_ring' && ctx<GpuRingContext>(w, id).hung;
 
-// Judged at every state on the graph, where almost nothing is hung or failed: one unsorted scan first.
-const NONE: string[] = [];
+// Judged at every state on the graph, where almost nothing is hung or failed: one unsorted scan first,
+// and one shared empty answer (frozen: the callers copy what they keep).
+const NONE = Object.freeze([]) as unknown as string[];
 
 /** The rings, contexts and user queues hung at w (sorted). */
 function hungAt(w: World): string[] {
