@@ -216,7 +216,7 @@ export async function checkPlan(
  * trace), and every action it does not need dropped, so every finite trace is judged the same way and
  * stays 1-minimal. Lassos are kept.
  */
-function drainPrefix(d: Design, cfg: unknown, f: Found, p: Property): Found {
+function minimizeDrainTrace(d: Design, cfg: unknown, f: Found, p: Property): Found {
   if (p.kind !== 'drain' || f.loop !== undefined) return f;
   return { ...f, ...minimize(d, cfg, new Checker(d, cfg, [p]), f) };
 }
@@ -343,7 +343,7 @@ export async function checkDesigns(o: CheckOptions, variants: readonly Design[] 
       path: string | null,
       stats: Partial<Cell>,
     ) => {
-      const f = drainPrefix(d, cfg, found, properties.get(found.property)!);
+      const f = minimizeDrainTrace(d, cfg, found, properties.get(found.property)!);
       let trace: string | null = null;
       if (o.save) trace = saveTrace(toTraceFile(d, config, cfg, f, eng, seed, path)).path;
       done.set(
