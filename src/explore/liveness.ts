@@ -78,6 +78,21 @@ class IndexedFingerprintSet {
       }
     }
   }
+  has(h1: number, h2: number): boolean {
+    return this.find(h1, h2) >= 0;
+  }
+  /** The index of a fingerprint seen, or -1. */
+  find(h1: number, h2: number): number {
+    if (h1 === 0 && h2 === 0) h2 = 1;
+    const t = this.t,
+      mask = this.mask;
+    for (let i = (h1 ^ (h2 >>> 9)) & mask; ; i = (i + 1) & mask) {
+      const a = t[3 * i],
+        b = t[3 * i + 1];
+      if (a === 0 && b === 0) return -1;
+      if (a === h1 && b === h2) return t[3 * i + 2];
+    }
+  }
   /**
    * Once the search is over, the set's memory as the SCC analysis' arrays for `n` states (it holds at
    * least 1.25 n entries of three int32s): `index`, `low`, `on` and, behind `on`, the edge offsets `off`
@@ -145,6 +160,22 @@ interface Tracked {
   c: { from: Grow<Uint16Array | Int32Array>; met: Grow<Uint16Array | Int32Array> } | null;
 }
 
+/** What the graph form judges at one state (`LivenessGraph.judge`). */
+export interface StateJudgment {
+  /** Findings there: `always`, or a stuck state's drain judgment. */
+  out: Finding[];
+  /** A bit per tracked property whose obligation is open there (`unmet`, the state not stuck). */
+  flags: number;
+  /** Some carried obligation is looked for (the state's edges are kept, its stuckness recorded). */
+  carry: boolean;
+  /** No drain edge leaves the state. */
+  stuck: boolean;
+  /** Per tracked property with carried obligations, in order: the interned sets `from(w)` and `met(w)`. */
+  from: number[];
+  met: number[];
+}
+const NONE: number[] = Object.freeze([]) as unknown as number[];
+
 /** A path in the graph: labels taken, from a state index. */
 interface Lasso {
   root: number;
@@ -187,6 +218,8 @@ export class LivenessGraph {
   /** Bytes of the SCC analysis' arrays: the edge offsets when not in the set's memory, and the peak of the rest. */
   private sccBytes = 0;
   private sccPeak = 0;
+  /** How many of the tracked properties carry obligations (the length of a judgment's `from` and `met`). */
+  readonly carriedCount: number;
 
   constructor(
     private d: Design,
@@ -208,6 +241,7 @@ export class LivenessGraph {
             }
           : null,
       }));
+    this.carriedCount = this.tracked.filter((t) => t.c).length;
   }
 
   /** A graph for the drain properties in `props` with a graph form, or null when none has one. */
@@ -252,29 +286,36 @@ export class LivenessGraph {
 
   /** State `i` (the next in index order) is expanded: its judgments, and which obligations are open. */
   expand(i: number, W: () => World, succ: readonly Succ[], want: Set<string>): Finding[] {
-    if (i !== this.n) throw new Error(`internal: liveness graph expands state ${i}, expected ${this.n}`);
-    this.deg.set(i, 0);
-    this.n++;
+    const j = this.judge(W, succ, want);
+    this.addState(i, j);
+    return j.out;
+  }
+
+  /**
+   * The graph form's judgments at one state, recorded nowhere: the findings of `always` and of a stuck
+   * state, the open obligations' bits, and the interned carried sets (a parallel shard judges its states
+   * with this and the coordinator's graph records them, `addState`).
+   */
+  judge(W: () => World, succ: readonly Succ[], want: Set<string>): StateJudgment {
     let f = 0;
     const out: Finding[] = [];
     let stuck: boolean | undefined;
     let carry = false;
+    const from: number[] = this.carriedCount ? [] : NONE,
+      met: number[] = this.carriedCount ? [] : NONE;
     for (const t of this.tracked) {
       if (!t.c) continue;
-      let from = 0,
-        met = 0;
+      let a = 0,
+        b = 0;
       if (want.has(t.p.name)) {
         carry = true;
-        from = this.intern(t.g.carried!.from(W(), this.cfg));
-        met = this.intern(t.g.carried!.met(W(), this.cfg));
+        a = this.intern(t.g.carried!.from(W(), this.cfg));
+        b = this.intern(t.g.carried!.met(W(), this.cfg));
       }
-      t.c.from.set(i, from);
-      t.c.met.set(i, met);
+      from.push(a);
+      met.push(b);
     }
-    if (carry) {
-      stuck = !succ.some((s) => isDrainRole(s.step.role));
-      this.stk.set(i, stuck ? 1 : 0);
-    }
+    if (carry) stuck = !succ.some((s) => isDrainRole(s.step.role));
     for (const t of this.tracked) {
       if (!want.has(t.p.name)) continue;
       const w = W();
@@ -289,13 +330,46 @@ export class LivenessGraph {
         if (m) out.push({ property: t.p.name, message: m, drain: [] });
       } else if (t.g.unmet(w, this.cfg).length) f |= t.bit;
     }
-    this.flags.set(i, f);
-    // a carried obligation may be unmet anywhere along a drain path: every state's drain edges are kept
-    this.cur = f | (carry ? 0x100 : 0);
-    return out;
+    return { out, flags: f, carry, stuck: stuck === true, from, met };
   }
 
-  private intern(ids: string[]): number {
+  /** Record state `i` (the next in index order) with its judgment; `edge` or `addEdge` then add its drain edges. */
+  addState(i: number, j: Omit<StateJudgment, 'out'>) {
+    if (i !== this.n) throw new Error(`internal: liveness graph expands state ${i}, expected ${this.n}`);
+    this.deg.set(i, 0);
+    this.n++;
+    let k = 0;
+    for (const t of this.tracked) {
+      if (!t.c) continue;
+      t.c.from.set(i, j.from[k]);
+      t.c.met.set(i, j.met[k]);
+      k++;
+    }
+    if (j.carry) this.stk.set(i, j.stuck ? 1 : 0);
+    this.flags.set(i, j.flags);
+    // a carried obligation may be unmet anywhere along a drain path: every state's drain edges are kept
+    this.cur = j.flags | (j.carry ? 0x100 : 0);
+  }
+
+  /** Whether the state just recorded keeps its drain edges (an obligation is open or carried there). */
+  get keepsEdges(): boolean {
+    return this.cur !== 0;
+  }
+
+  /** The interned carried set `id` (the ids it holds), and how many sets are interned. */
+  setOf(id: number): readonly string[] {
+    return this.sets[id];
+  }
+  get setCount(): number {
+    return this.sets.length;
+  }
+
+  /** The id of a carried set, interned (a shard's sets, once the coordinator's graph records them). */
+  internSet(ids: readonly string[]): number {
+    return this.intern(ids);
+  }
+
+  private intern(ids: readonly string[]): number {
     if (!ids.length) return 0;
     const k = ids.join('\0');
     let id = this.setIds.get(k);
@@ -340,15 +414,18 @@ export class LivenessGraph {
     const w = target >>> 5,
       bit = 1 << (target & 31);
     if (w >= this.drainIn.a.length || !(this.drainIn.a[w] & bit)) this.drainIn.set(w, (this.drainIn.a[w] ?? 0) | bit);
-    if (!this.cur) return;
-    const l = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
-    let id = this.labelIds.get(l);
+    if (this.cur) this.addEdge(target, s.cand ? s.cand.label : cachedLabel(s.step, s.args));
+  }
+
+  /** A drain edge, labelled `label`, from the state recorded last to state `target`. */
+  addEdge(target: number, label: string) {
+    let id = this.labelIds.get(label);
     if (id === undefined) {
       id = this.labelNames.length;
       if (id > 0xffff) throw new Error('more than 65536 distinct drain actions');
       if (id === 0x100) this.lab.widen(Uint16Array);
-      this.labelNames.push(l);
-      this.labelIds.set(l, id);
+      this.labelNames.push(label);
+      this.labelIds.set(label, id);
     }
     this.to.set(this.e, target);
     this.lab.set(this.e, id);

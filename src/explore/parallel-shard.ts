@@ -13,6 +13,14 @@
  * states, so the winner of a tie is the state one worker would have stored, and the coordinator's
  * ranks of the next level (a merge of the shards' sorted keys) are one worker's state indices.
  *
+ * Graph liveness (liveness.ts) as with one worker: a shard judges each state it expands with the graph
+ * form (`LivenessGraph.judge`) and keeps the drain edges of the states where an obligation is open, the
+ * targets by fingerprint; an owner keeps each fingerprint's global rank (from the level's merged keys).
+ * Once the search is over the coordinator resolves the targets to ranks at their owners and records the
+ * states in rank order in one graph: one worker's graph, state for state, so its cycles and lassos are one
+ * worker's too. A candidate says whether a drain step made it, so the owner knows which states of a
+ * frontier a bound left unexpanded are entered by a drain edge (those get a drain, as with one worker).
+ *
  * Fingerprints must mean the same in every thread, but the engine's state vectors hold snapshot intern
  * ids given in order of first sight, which differ per thread. So the fingerprint here is the same
  * two-lane sum as the engine's, over (hash of the object id, hash of the snapshot's content: machine,
@@ -28,7 +36,9 @@ import { actionInfo, canonicalJson, type Checker, type MonitorStates } from '../
 import { enabledActions, type Action } from '../world/steps.ts';
 import { cachedLabel, fpKey, type FastEngine, type Succ } from '../world/fast.ts';
 import { engineFor } from './drain.ts';
+import { isDrainRole } from './drain-path.ts';
 import { FingerprintSet } from './exhaustive.ts';
+import { LivenessGraph } from './liveness.ts';
 
 function fmix32(h: number): number {
   h ^= h >>> 16;
@@ -64,7 +74,7 @@ function machineKey(m: { id: string; config: unknown; implementations?: unknown 
 
 const MONITOR_SLOT_ID = '$monitors';
 
-class Grow<T extends Int32Array | Uint16Array | Float64Array> {
+class Grow<T extends Int32Array | Uint16Array | Uint8Array | Float64Array> {
   constructor(public a: T) {}
   set(i: number, x: number) {
     if (i >= this.a.length) {
@@ -76,10 +86,39 @@ class Grow<T extends Int32Array | Uint16Array | Float64Array> {
   }
 }
 
-/** Candidates for one owner: fingerprints (two lanes) and order keys. */
+/** Which shard owns a fingerprint, of `count`. */
+export function ownerOf(f1: number, f2: number, count: number): number {
+  return count === 1 ? 0 : (fmix32(f1 ^ Math.imul(f2, 0x9e3779b1)) >>> 0) % count;
+}
+
+/** Candidates for one owner: fingerprints (two lanes), order keys, and 1 where a drain step made one. */
 export interface Cands {
   fp: Int32Array;
   keys: Float64Array;
+  drain: Uint8Array;
+}
+
+/**
+ * A shard's graph-liveness records, for the coordinator (`Shard.liveness`): per state it expanded, in
+ * rank order, its rank, the judgment's bits (`flags`; `cs`: 1 carried, 2 stuck), its carried set ids
+ * (`carried` of them a state, in `from` and `met`) and how many drain edges it kept (`deg`); per kept
+ * edge, the target's fingerprint and the label's index in `labels`. The first `prefix` states are the
+ * prefix every shard explored alone.
+ */
+export interface LivenessRecords {
+  prefix: number;
+  rank: Int32Array;
+  flags: Uint8Array;
+  cs: Uint8Array;
+  carried: number;
+  from: Int32Array;
+  met: Int32Array;
+  deg: Int32Array;
+  f1: Int32Array;
+  f2: Int32Array;
+  lab: Int32Array;
+  labels: string[];
+  sets: string[][];
 }
 
 /** The best (least order key) violation of one property a shard saw in a level. */
@@ -97,18 +136,53 @@ export interface ShardOptions {
   maxDepth: number;
   symmetry?: boolean;
   por?: boolean;
+  /** As exploreExhaustive's: drain properties with a graph form on the state graph (default), or by drains. */
+  liveness?: 'graph' | 'drain';
 }
 
 export class Shard {
   readonly e: FastEngine;
-  private fps = new FingerprintSet();
+  /** Graph liveness: the judgments (its graph stays empty) and, indexed, the fingerprint set. */
+  private lv: LivenessGraph | null;
+  private fps: FingerprintSet | LivenessGraph['fps'];
+  /** Graph liveness, as owner: each fingerprint's global rank (by its index in `fps`), and this level's accepted. */
+  private rankOf = new Grow(new Int32Array(1 << 12));
+  private pendIns: number[] = [];
+  private pendKey: number[] = [];
+  /** Graph liveness, as generator: the records of `LivenessRecords`, growing. */
+  private rec = {
+    n: 0,
+    prefix: 0,
+    rank: new Grow(new Int32Array(1 << 12)),
+    flags: new Grow(new Uint8Array(1 << 12)),
+    cs: new Grow(new Uint8Array(1 << 12)),
+    from: new Grow(new Int32Array(1 << 6)),
+    met: new Grow(new Int32Array(1 << 6)),
+    deg: new Grow(new Int32Array(1 << 12)),
+    e: 0,
+    f1: new Grow(new Int32Array(1 << 12)),
+    f2: new Grow(new Int32Array(1 << 12)),
+    lab: new Grow(new Int32Array(1 << 12)),
+    labelIds: new Map<string, number>(),
+    labels: [] as string[],
+  };
   private parent = new Grow(new Int32Array(1 << 12));
   private via = new Grow(new Uint16Array(1 << 12));
   private mid: Grow<Int32Array> | null;
   /** Local states stored. */
   n = 0;
   /** The frontier: local index, vector, engine hashes, portable world hashes, monitor id, in rank order. */
-  private fr: { idx: number; rank: number; vec: Int32Array; h1: number; h2: number; p1: number; p2: number }[] = [];
+  private fr: {
+    idx: number;
+    rank: number;
+    vec: Int32Array;
+    h1: number;
+    h2: number;
+    p1: number;
+    p2: number;
+    /** A drain step enters the state (graph liveness: a frontier a bound left unexpanded drains these). */
+    din: boolean;
+  }[] = [];
   /** This level's successors, in generation order (struct of arrays; vectors made on adoption). */
   private pFi: number[] = [];
   private pSucc: Succ[] = [];
@@ -117,9 +191,11 @@ export class Shard {
   private pM: number[] = [];
   private pOwner: number[] = [];
   private pJ: number[] = [];
+  /** The global rank of the frontier's level's first state (`fr[i].rank` is within the level). */
+  private frBase = 0;
   /** The previous frontier, kept while its successors are pending. */
   private prevFr: Shard['fr'] = [];
-  private out: { fp: number[]; keys: number[] }[] = [];
+  private out: { fp: number[]; keys: number[]; drain: number[] }[] = [];
   private ps1 = new Grow(new Int32Array(1 << 10));
   private ps2 = new Grow(new Int32Array(1 << 10));
   private psKnown = new Grow(new Uint16Array(1 << 10));
@@ -151,6 +227,16 @@ export class Shard {
     this.e = engineFor(d, cfg);
     this.mon = checker.monitors.length > 0;
     this.mid = this.mon ? new Grow(new Int32Array(1 << 12)) : null;
+    const want = new Set(props);
+    this.lv =
+      o.liveness === 'drain'
+        ? null
+        : LivenessGraph.for(
+            d,
+            cfg,
+            checker.drains.filter((p) => want.has(p.name)),
+          );
+    this.fps = this.lv ? this.lv.fps : new FingerprintSet();
     // Reductions, decided as exploreExhaustive decides them (and reported in the same words).
     const declared =
       o.symmetry === false || !d.symmetry
@@ -159,15 +245,17 @@ export class Shard {
             .symmetry(cfg)
             .filter((g) => g.length > 1)
             .map((g) => g.map((m) => Int32Array.from(m.map((id) => this.e.slot(id)))));
-    this.groups = this.mon || !declared?.length ? null : declared;
+    this.groups = this.mon || this.lv || !declared?.length ? null : declared;
     this.symmetry =
       o.symmetry === false
         ? 'off'
         : declared?.length && this.mon
           ? 'off (a stateful monitor is checked: its state may name a member of a symmetry group)'
-          : this.groups
-            ? `on (${this.groups.map((g) => `${g.length} interchangeable`).join(', ')})`
-            : 'n/a (the design declares no interchangeable objects)';
+          : declared?.length && this.lv
+            ? 'off (liveness on the state graph: a cycle must return to the same state, not a permuted one)'
+            : this.groups
+              ? `on (${this.groups.map((g) => `${g.length} interchangeable`).join(', ')})`
+              : 'n/a (the design declares no interchangeable objects)';
     this.porOn = false;
     if (o.por === false) this.por = 'off';
     else if (this.mon)
@@ -285,7 +373,7 @@ export class Shard {
   }
   /** Which shard owns a fingerprint. */
   owner(f1: number, f2: number): number {
-    return this.count === 1 ? 0 : (fmix32(f1 ^ Math.imul(f2, 0x9e3779b1)) >>> 0) % this.count;
+    return ownerOf(f1, f2, this.count);
   }
 
   // ---- the search ------------------------------------------------------------------------------
@@ -304,25 +392,47 @@ export class Shard {
       f2 = (f2 + b) | 0;
     }
     this.fps.add(f1, f2);
+    this.rankOf.set(0, 0);
     this.parent.set(0, -1);
     this.via.set(0, 0);
     this.mid?.set(0, m0);
     this.n = 1;
-    this.fr = [{ idx: 0, rank: 0, vec: v0, h1, h2, p1, p2 }];
+    this.fr = [{ idx: 0, rank: 0, vec: v0, h1, h2, p1, p2, din: false }];
   }
 
   get frontierSize(): number {
     return this.fr.length;
   }
 
-  /** The frontier's global BFS ranks, in frontier order (the coordinator's merge of the shards' keys). */
-  setRanks(ranks: Float64Array): void {
+  /**
+   * The frontier's BFS ranks within its level, in frontier order (the coordinator's merge of the shards'
+   * keys); the level's first state has global rank `base`. With graph liveness also the level's keys in
+   * rank order, which rank what this shard, as owner, accepted in the level.
+   */
+  setRanks(ranks: Float64Array, levelKeys?: Float64Array, base = 0): void {
     for (let i = 0; i < this.fr.length; i++) this.fr[i].rank = ranks[i];
+    this.frBase = base;
+    if (!this.lv || !levelKeys) return;
+    for (let c = 0; c < this.pendIns.length; c++) {
+      const key = this.pendKey[c];
+      let lo = 0,
+        hi = levelKeys.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (levelKeys[mid] < key) lo = mid + 1;
+        else hi = mid;
+      }
+      if (levelKeys[lo] !== key) throw new Error('internal: an accepted state has no rank');
+      this.rankOf.set(this.pendIns[c], base + lo);
+    }
+    this.pendIns = [];
+    this.pendKey = [];
   }
 
   /** After the prefix every shard explored alone: split into `count`, keeping ranks r = index mod count. */
   partition(count: number): void {
     this.prefixReached = [...this.checker.reached];
+    this.rec.prefix = this.rec.n;
     this.count = count;
     this.fr = this.fr.filter((f) => f.rank % count === this.index);
   }
@@ -356,7 +466,10 @@ export class Shard {
       sp = checker.needsSteps(want),
       ws = checker.witnessesStates(want),
       wt = checker.witnessesSteps(want);
-    this.out = Array.from({ length: this.count }, () => ({ fp: [], keys: [] }));
+    this.out = Array.from({ length: this.count }, () => ({ fp: [], keys: [], drain: [] }));
+    const lv = this.lv,
+      rec = this.rec;
+    const others = lv ? lv.others(want) : want;
     this.clearPending();
     this.prevFr = this.fr;
     let transitions = 0;
@@ -366,18 +479,39 @@ export class Shard {
       bytes += v.byteLength + 56;
       const succ: Succ[] = e.successors(v, h1, h2);
       const ms: MonitorStates | undefined = this.mid ? checker.monitorsById(this.mid.a[idx]) : undefined;
-      if (ws) checker.countState(() => e.decode(v), want);
+      let wd: World | undefined;
+      const W = () => (wd ??= e.decode(v));
+      if (ws) checker.countState(W, want);
+      // graph liveness: the state's judgment, recorded as one worker's graph records it (exploreExhaustive)
+      let keep = false;
+      if (lv) {
+        const j = lv.judge(W, succ, want);
+        note(j.out, rank * 65538, idx, -1);
+        const r = rec.n++;
+        rec.rank.set(r, this.frBase + rank);
+        rec.flags.set(r, j.flags);
+        rec.cs.set(r, (j.carry ? 1 : 0) | (j.stuck ? 2 : 0));
+        for (let c = 0; c < j.from.length; c++) {
+          rec.from.set(r * j.from.length + c, j.from[c]);
+          rec.met.set(r * j.from.length + c, j.met[c]);
+        }
+        rec.deg.set(r, 0);
+        keep = j.flags !== 0 || j.carry;
+      }
       if (succ.length === 0 || needWorld) {
         const fast = { engine: e, vec: v, h1, h2 };
-        note(
-          checker.atState(() => e.decode(v), want, fpKey(h1, h2), succ.length, fast, ms),
-          rank * 65538,
-          idx,
-          -1,
-        );
+        note(checker.atState(W, others, fpKey(h1, h2), succ.length, fast, ms), rank * 65538, idx, -1);
       }
       if (depth >= this.o.maxDepth) {
         if (succ.length) this.cutByDepth = true;
+        // not expanded: a drain from here may go past the depth bound, as with one worker
+        if (lv && succ.length)
+          note(
+            checker.atState(W, new Set(lv.decides.filter((p) => want.has(p))), fpKey(h1, h2)),
+            rank * 65538,
+            idx,
+            -1,
+          );
         continue;
       }
       let todo = succ;
@@ -444,11 +578,27 @@ export class Shard {
           f2 = (f2 + b) | 0;
         }
         const ow = this.owner(f1, f2);
+        const dr = lv !== null && isDrainRole(s.step.role);
+        if (dr && keep) {
+          const l = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
+          let id = rec.labelIds.get(l);
+          if (id === undefined) {
+            id = rec.labels.length;
+            rec.labels.push(l);
+            rec.labelIds.set(l, id);
+          }
+          rec.f1.set(rec.e, f1);
+          rec.f2.set(rec.e, f2);
+          rec.lab.set(rec.e, id);
+          rec.e++;
+          rec.deg.a[rec.n - 1]++;
+        }
         // a state this shard owns and has seen: the owner's answer is known, nothing to send or keep
         if (ow === (this.count === 1 ? 0 : this.index) && this.fps.has(f1, f2)) continue;
         const o = this.out[ow];
         o.fp.push(f1, f2);
         o.keys.push(rank * 65536 + s.k);
+        o.drain.push(dr ? 1 : 0);
         this.pFi.push(fi);
         this.pSucc.push(s);
         this.pVec.push(nv);
@@ -465,19 +615,26 @@ export class Shard {
       path: k < 0 ? this.pathTo(idx) : [...this.pathTo(idx), k],
     }));
     return {
-      cands: this.out.map((o) => ({ fp: Int32Array.from(o.fp), keys: Float64Array.from(o.keys) })),
+      cands: this.out.map((o) => ({
+        fp: Int32Array.from(o.fp),
+        keys: Float64Array.from(o.keys),
+        drain: Uint8Array.from(o.drain),
+      })),
       transitions,
       findings,
     };
   }
 
-  /** As owner: for each source's candidates, 1 where the candidate is new and the level's least key. */
+  /**
+   * As owner: for each source's candidates, 1 where the candidate is new and the level's least key, plus 2
+   * where some candidate with its fingerprint came by a drain step.
+   */
   judge(from: Cands[]): Uint8Array[] {
     const acc = from.map((c) => new Uint8Array(c.keys.length));
-    // fingerprint lane 1 -> [lane 2, source, index, key] entries of this level's best candidates
+    // fingerprint lane 1 -> [lane 2, source, index, key, by a drain step] entries of this level's best candidates
     const best = new Map<number, number[]>();
     for (let src = 0; src < from.length; src++) {
-      const { fp, keys } = from[src];
+      const { fp, keys, drain } = from[src];
       for (let j = 0; j < keys.length; j++) {
         const f1 = fp[2 * j],
           f2 = fp[2 * j + 1];
@@ -488,19 +645,26 @@ export class Shard {
           best.set(f1, l);
         }
         let at = -1;
-        for (let t = 0; t < l.length; t += 4) if (l[t] === f2) at = t;
-        if (at < 0) l.push(f2, src, j, keys[j]);
-        else if (keys[j] < l[at + 3]) {
-          l[at + 1] = src;
-          l[at + 2] = j;
-          l[at + 3] = keys[j];
+        for (let t = 0; t < l.length; t += 5) if (l[t] === f2) at = t;
+        if (at < 0) l.push(f2, src, j, keys[j], drain[j]);
+        else {
+          l[at + 4] |= drain[j];
+          if (keys[j] < l[at + 3]) {
+            l[at + 1] = src;
+            l[at + 2] = j;
+            l[at + 3] = keys[j];
+          }
         }
       }
     }
     for (const [f1, l] of best)
-      for (let t = 0; t < l.length; t += 4) {
+      for (let t = 0; t < l.length; t += 5) {
+        if (this.lv) {
+          this.pendIns.push(this.lv.fps.size);
+          this.pendKey.push(l[t + 3]);
+        }
         this.fps.add(f1, l[t]);
-        acc[l[t + 1]][l[t + 2]] = 1;
+        acc[l[t + 1]][l[t + 2]] = 1 | (l[t + 4] ? 2 : 0);
       }
     return acc;
   }
@@ -530,7 +694,16 @@ export class Shard {
       this.via.set(i, s.k);
       this.mid?.set(i, this.pM[c]);
       const vec = this.pVec[c] ?? this.e.nextVec(par.vec, s);
-      fr.push({ idx: i, rank: 0, vec, h1: s.h1, h2: s.h2, p1: this.pP[2 * c], p2: this.pP[2 * c + 1] });
+      fr.push({
+        idx: i,
+        rank: 0,
+        vec,
+        h1: s.h1,
+        h2: s.h2,
+        p1: this.pP[2 * c],
+        p2: this.pP[2 * c + 1],
+        din: (acc[ow][j] & 2) !== 0,
+      });
       keys.push(this.out[ow].keys[j]);
     }
     this.fr = fr;
@@ -539,8 +712,74 @@ export class Shard {
     return Float64Array.from(keys);
   }
 
+  /** Graph liveness: the records of the states this shard expanded (copies; see LivenessRecords). */
+  liveness(): LivenessRecords | null {
+    const lv = this.lv,
+      r = this.rec;
+    if (!lv) return null;
+    const k = lv.carriedCount;
+    return {
+      prefix: r.prefix,
+      rank: r.rank.a.slice(0, r.n),
+      flags: r.flags.a.slice(0, r.n),
+      cs: r.cs.a.slice(0, r.n),
+      carried: k,
+      from: r.from.a.slice(0, r.n * k),
+      met: r.met.a.slice(0, r.n * k),
+      deg: r.deg.a.slice(0, r.n),
+      f1: r.f1.a.slice(0, r.e),
+      f2: r.f2.a.slice(0, r.e),
+      lab: r.lab.a.slice(0, r.e),
+      labels: [...r.labels],
+      sets: Array.from({ length: lv.setCount }, (_, i) => [...lv.setOf(i)]),
+    };
+  }
+
+  /** As owner: the global ranks of fingerprints (two lanes each) it accepted. */
+  resolve(fp: Int32Array): Int32Array {
+    const out = new Int32Array(fp.length / 2);
+    const fps = this.lv!.fps;
+    for (let i = 0; i < out.length; i++) {
+      const at = fps.find(fp[2 * i], fp[2 * i + 1]);
+      if (at < 0) throw new Error('internal: a drain edge enters a state its owner never accepted');
+      out[i] = this.rankOf.a[at];
+    }
+    return out;
+  }
+
+  /**
+   * Graph liveness, after a bound stopped the search at a level's end: the drain from each frontier state a
+   * drain step enters (those not entered so lie on no drain path from an expanded state), for `want`.
+   */
+  drainFrontier(want: Set<string>): LevelFinding[] {
+    const best = new Map<string, LevelFinding>();
+    const e = this.e;
+    for (const { idx, rank, vec: v, h1, h2, din } of this.fr) {
+      if (!din) continue;
+      const fast = { engine: e, vec: v, h1, h2 };
+      for (const f of this.checker.atState(() => e.decode(v), want, fpKey(h1, h2), undefined, fast)) {
+        if (!want.has(f.property) || best.has(f.property)) continue;
+        best.set(f.property, { ...f, order: rank * 65538, path: this.pathTo(idx) });
+      }
+    }
+    return [...best.values()];
+  }
+
   get structureBytes(): number {
+    const r = this.rec;
     return (
+      (this.lv
+        ? this.rankOf.a.byteLength +
+          r.rank.a.byteLength +
+          r.flags.a.byteLength +
+          r.cs.a.byteLength +
+          r.from.a.byteLength +
+          r.met.a.byteLength +
+          r.deg.a.byteLength +
+          r.f1.a.byteLength +
+          r.f2.a.byteLength +
+          r.lab.a.byteLength
+        : 0) +
       this.fps.bytes +
       this.parent.a.byteLength +
       this.via.a.byteLength +
@@ -562,4 +801,15 @@ export function rankKeys(keys: Float64Array[], base: number): Float64Array[] {
     if (bs < 0) return out;
     out[bs][at[bs]++] = r++;
   }
+}
+
+/** The keys of all shards in ascending order (one worker's state order within the level). */
+export function mergedKeys(keys: Float64Array[]): Float64Array {
+  const all = new Float64Array(keys.reduce((n, k) => n + k.length, 0));
+  let at = 0;
+  for (const k of keys) {
+    all.set(k, at);
+    at += k.length;
+  }
+  return all.sort();
 }

@@ -9,7 +9,11 @@
  * and transition counts, the depth, the verdicts, and each counterexample: per BFS level, each shard
  * reports the least violation of each property by one worker's order (the violating state's BFS rank,
  * then the action's index), the coordinator keeps the least over shards, so the trace is the one a
- * single worker finds first: a shortest one, the same one. Bounds are checked per level, so a run a
+ * single worker finds first: a shortest one, the same one. Drain properties with a graph form are decided
+ * on one worker's state graph: the shards keep their states' judgments and drain edges, and once the
+ * search is over the coordinator records them in rank order (= one worker's state index) in one
+ * LivenessGraph and runs its SCC and carried-obligation analysis (liveness.ts), so the lassos are one
+ * worker's too; states and ranks reach it as typed arrays, once. Bounds are checked per level, so a run a
  * bound stops (states, time, memory) or that stops when everything is found ends at a level boundary
  * and its counts may exceed one worker's; its verdicts are as partial as one worker's.
  *
@@ -25,7 +29,17 @@ import type { Design } from '../../models/design.ts';
 import { Checker } from '../check.ts';
 import { registry } from '../registry.ts';
 import { exploreExhaustive, rebuildTrace, type ExhaustiveOptions, type ExhaustiveResult } from './exhaustive.ts';
-import { rankKeys, Shard, type Cands, type LevelFinding, type ShardOptions } from './parallel-shard.ts';
+import { LivenessGraph } from './liveness.ts';
+import {
+  mergedKeys,
+  ownerOf,
+  rankKeys,
+  Shard,
+  type Cands,
+  type LevelFinding,
+  type LivenessRecords,
+  type ShardOptions,
+} from './parallel-shard.ts';
 import type { Found } from './trace.ts';
 
 export interface ParallelOptions extends ExhaustiveOptions {
@@ -65,8 +79,11 @@ export interface ShardCalls {
   expand(depth: number, want: string[]): { cands: Cands[]; transitions: number; findings: LevelFinding[] };
   judge(from: Cands[]): Uint8Array[];
   adopt(acc: Uint8Array[]): Float64Array;
-  setRanks(r: Float64Array): void;
+  setRanks(r: Float64Array, levelKeys?: Float64Array, base?: number): void;
   partition(count: number): void;
+  liveness(): LivenessRecords | null;
+  resolve(fp: Int32Array): Int32Array;
+  drainFrontier(want: string[]): LevelFinding[];
   stats(): {
     n: number;
     structureBytes: number;
@@ -87,8 +104,11 @@ export function shardCalls(s: Shard): ShardCalls {
     expand: (depth, want) => s.expand(depth, new Set(want)),
     judge: (from) => s.judge(from),
     adopt: (acc) => s.adopt(acc),
-    setRanks: (r) => s.setRanks(r),
+    setRanks: (r, k, b) => s.setRanks(r, k, b),
     partition: (count) => s.partition(count),
+    liveness: () => s.liveness(),
+    resolve: (fp) => s.resolve(fp),
+    drainFrontier: (want) => s.drainFrontier(new Set(want)),
     stats: () => ({
       n: s.n,
       structureBytes: s.structureBytes,
@@ -137,7 +157,18 @@ function workerHandle(input: ShardInput): Handle {
         waiting.set(id, { ok, fail });
         w.postMessage({ id, op, args });
       });
-  const ops: (keyof ShardCalls)[] = ['init', 'expand', 'judge', 'adopt', 'setRanks', 'partition', 'stats'];
+  const ops: (keyof ShardCalls)[] = [
+    'init',
+    'expand',
+    'judge',
+    'adopt',
+    'setRanks',
+    'partition',
+    'liveness',
+    'resolve',
+    'drainFrontier',
+    'stats',
+  ];
   const h = Object.fromEntries(ops.map((op) => [op, call(op)])) as unknown as Handle;
   h.close = async () => {
     w.removeAllListeners('exit');
@@ -166,7 +197,25 @@ export async function exploreParallel(
   const byName = (await registry()).designs.get(d.name) === d;
   if (n <= 1 || (!byName && !o.inThread)) return exploreExhaustive(d, cfg, checker, props, o);
   const t0 = Date.now();
-  const so: ShardOptions = { maxDepth: o.maxDepth, symmetry: o.symmetry, por: o.por };
+  const so: ShardOptions = { maxDepth: o.maxDepth, symmetry: o.symmetry, por: o.por, liveness: o.liveness };
+  // Graph liveness: the coordinator's graph, one worker's (assembled from the shards' records at the end).
+  const graph =
+    o.liveness === 'drain'
+      ? null
+      : LivenessGraph.for(
+          d,
+          cfg,
+          checker.drains.filter((p) => props.includes(p.name)),
+        );
+  // Every state's BFS parent and action index, by rank, from the order keys (the graph's lasso prefixes).
+  let parent = new Int32Array(1 << 12),
+    via = new Int32Array(1 << 12);
+  parent[0] = -1;
+  const pathTo = (i: number): number[] => {
+    const ks: number[] = [];
+    for (; i > 0; i = parent[i]) ks.push(via[i]);
+    return ks.reverse();
+  };
   const hs: Handle[] = [];
   for (let i = 0; i < n; i++)
     hs.push(
@@ -202,6 +251,7 @@ export async function exploreParallel(
     await all((h) => h.init());
     let parallel = false;
     let frontier = 1;
+    let parentBase = 0; // the global rank of the expanded level's first state
     for (;;) {
       const ex = await all((h) => h.expand(depth, [...want]));
       // In the prefix every shard did the same work: count it once.
@@ -231,9 +281,28 @@ export async function exploreParallel(
       } else keys = await all(async (h, i) => h.adopt(await h.judge([ex[i].cands[0]])));
       const used2 = parallel ? keys : [keys[0]];
       frontier = used2.reduce((m, k) => m + k.length, 0);
+      const base = states;
       states += frontier;
       const ranks = rankKeys(used2, 0);
-      await all((h, i) => h.setRanks(parallel ? ranks[i] : ranks[0]));
+      const levelKeys = graph ? mergedKeys(used2) : undefined;
+      if (levelKeys) {
+        if (states > parent.length) {
+          const g = Math.max(states, Math.ceil(parent.length * 1.5));
+          const p2 = new Int32Array(g),
+            v2 = new Int32Array(g);
+          p2.set(parent);
+          v2.set(via);
+          parent = p2;
+          via = v2;
+        }
+        // a key is (parent's rank in its level) * 65536 + (the action's index among the enabled ones)
+        for (let r = 0; r < levelKeys.length; r++) {
+          parent[base + r] = parentBase + Math.floor(levelKeys[r] / 65536);
+          via[base + r] = levelKeys[r] % 65536;
+        }
+      }
+      parentBase = base;
+      await all((h, i) => h.setRanks(parallel ? ranks[i] : ranks[0], levelKeys, base));
       if (!parallel && frontier >= 16 * n) {
         await all((h) => h.partition(n));
         parallel = true;
@@ -260,9 +329,45 @@ export async function exploreParallel(
         break;
       }
     }
+    let liveness: ExhaustiveResult['liveness'] = null;
+    let graphBytes = 0;
+    if (graph) {
+      const only = new Set(graph.decides.filter((p) => want.has(p)));
+      if (only.size && stoppedBy !== 'complete' && stoppedBy !== 'all-found') {
+        // a bound stopped the search at a level's end: the frontier states a drain step enters get the
+        // drain (before the partition every shard holds the same frontier: shard 0's)
+        const best = new Map<string, LevelFinding>();
+        const lists = parallel ? await all((h) => h.drainFrontier([...only])) : [await hs[0].drainFrontier([...only])];
+        for (const fs of lists)
+          for (const f of fs) {
+            const b = best.get(f.property);
+            if (!b || f.order < b.order) best.set(f.property, f);
+          }
+        for (const f of [...best.values()].sort((a, b) => a.order - b.order)) {
+          want.delete(f.property);
+          found.push({
+            property: f.property,
+            message: f.message,
+            actions: rebuildTrace(d, cfg, f.path),
+            drain: f.drain,
+            atStates: states,
+            atMs: Date.now() - t0,
+          });
+        }
+      }
+      const recs = (await all((h) => h.liveness())).map((r) => r!);
+      await assembleGraph(graph, parallel ? recs : [recs[0]], n, (o, fp) => hs[o].resolve(fp));
+      if (want.size)
+        for (const f of graph.cycles(want, pathTo)) {
+          want.delete(f.property);
+          found.push({ ...f, atStates: states, atMs: Date.now() - t0 });
+        }
+      liveness = { decides: graph.decides, edges: graph.edges, bytes: graph.bytes };
+      graphBytes = graph.bytes - graph.fps.bytes + parent.byteLength + via.byteLength;
+    }
     const st = await all((h) => h.stats());
     if (stoppedBy === 'complete' && st.some((s) => s.cutByDepth)) stoppedBy = 'depth';
-    const structureBytes = st.reduce((m, s) => m + s.structureBytes, 0);
+    const structureBytes = st.reduce((m, s) => m + s.structureBytes, graphBytes);
     // Witness counts: the prefix once (shard 0's), then every shard's own part.
     for (const [name] of checker.reached) {
       let k = 0;
@@ -292,9 +397,7 @@ export async function exploreParallel(
                   `${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB; ${how})`
                 : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms; ${how})`;
     return {
-      // drain properties are judged by each state's drain here: graph liveness (liveness.ts) needs the
-      // whole edge set in one place, so --workers N > 1 decides them as --liveness drain does
-      liveness: null,
+      liveness,
       found,
       states,
       transitions,
@@ -312,5 +415,72 @@ export async function exploreParallel(
     };
   } finally {
     await all((h) => h.close());
+  }
+}
+
+/**
+ * Record the shards' states in `graph` in rank order, one worker's order: each state's judgment (its
+ * carried set ids interned again in the graph) and its kept drain edges, their targets resolved from
+ * fingerprints to ranks by the shards that own them (`resolve(owner, fingerprints)`). With one record
+ * set (no partition happened), shard 0 owns every fingerprint.
+ */
+async function assembleGraph(
+  graph: LivenessGraph,
+  recs: LivenessRecords[],
+  count: number,
+  resolve: (owner: number, fp: Int32Array) => Promise<Int32Array>,
+): Promise<void> {
+  const shards = recs.length;
+  // edge targets, by owner: ask each owner once for the ranks of every fingerprint it owns
+  const tgt = recs.map((r) => new Int32Array(r.f1.length));
+  const byOwner: { src: number; at: number }[][] = Array.from({ length: shards === 1 ? 1 : count }, () => []);
+  for (let k = 0; k < shards; k++) {
+    const r = recs[k];
+    for (let e = 0; e < r.f1.length; e++)
+      byOwner[shards === 1 ? 0 : ownerOf(r.f1[e], r.f2[e], count)].push({ src: k, at: e });
+  }
+  await Promise.all(
+    byOwner.map(async (list, ow) => {
+      const fp = new Int32Array(2 * list.length);
+      for (let i = 0; i < list.length; i++) {
+        const { src, at } = list[i];
+        fp[2 * i] = recs[src].f1[at];
+        fp[2 * i + 1] = recs[src].f2[at];
+      }
+      const ranks = await resolve(ow, fp);
+      for (let i = 0; i < list.length; i++) tgt[list[i].src][list[i].at] = ranks[i];
+    }),
+  );
+  // which shard recorded each rank, and where (the prefix every shard explored alone: shard 0's)
+  let total = 0;
+  for (let k = 0; k < shards; k++) total += recs[k].rank.length - (k === 0 ? 0 : recs[k].prefix);
+  const who = new Int32Array(total),
+    pos = new Int32Array(total);
+  const eOff = recs.map((r) => {
+    const off = new Int32Array(r.deg.length + 1);
+    for (let i = 0; i < r.deg.length; i++) off[i + 1] = off[i] + r.deg[i];
+    return off;
+  });
+  for (let k = 0; k < shards; k++)
+    for (let i = k === 0 ? 0 : recs[k].prefix; i < recs[k].rank.length; i++) {
+      const rank = recs[k].rank[i];
+      if (rank >= total) throw new Error('internal: a shard expanded a state past the graph');
+      who[rank] = k;
+      pos[rank] = i;
+    }
+  const sets = recs.map((r) => r.sets.map((s) => graph.internSet(s)));
+  const c = recs[0]?.carried ?? 0;
+  const from = new Array<number>(c).fill(0),
+    met = new Array<number>(c).fill(0);
+  for (let u = 0; u < total; u++) {
+    const k = who[u],
+      i = pos[u],
+      r = recs[k];
+    for (let t = 0; t < c; t++) {
+      from[t] = sets[k][r.from[i * c + t]];
+      met[t] = sets[k][r.met[i * c + t]];
+    }
+    graph.addState(u, { flags: r.flags[i], carry: (r.cs[i] & 1) !== 0, stuck: (r.cs[i] & 2) !== 0, from, met });
+    for (let e = eOff[k][i]; e < eOff[k][i + 1]; e++) graph.addEdge(tgt[k][e], r.labels[r.lab[e]]);
   }
 }

@@ -14,6 +14,8 @@ import { rankKeys } from '../../src/explore/parallel-shard.ts';
 import { registry } from '../../src/registry.ts';
 import { toyDesign } from '../perf/toy-design.ts';
 import noDeadlock from '../../properties/no-deadlock.ts';
+import { hangToy } from './hang-toy.ts';
+import { livelockToy } from './livelock-toy.ts';
 
 const { designs, properties } = await registry();
 const propsOf = (d: Design) =>
@@ -27,10 +29,20 @@ const summary = (r: ExhaustiveResult) => ({
   transitions: r.transitions,
   depth: r.depth,
   stoppedBy: r.stoppedBy,
-  found: r.found.map((f) => ({ property: f.property, message: f.message, labels: f.actions.map((a) => a.label) })),
+  found: r.found.map((f) => ({
+    property: f.property,
+    message: f.message,
+    labels: f.actions.map((a) => a.label),
+    loop: f.loop,
+  })),
 });
 
-async function compare(d: Design, cfg: unknown, props: string[], p: { workers: number; inThread?: boolean }) {
+async function compare(
+  d: Design,
+  cfg: unknown,
+  props: string[],
+  p: { workers: number; inThread?: boolean; liveness?: 'graph' | 'drain' },
+) {
   const mk = () =>
     new Checker(
       d,
@@ -39,8 +51,8 @@ async function compare(d: Design, cfg: unknown, props: string[], p: { workers: n
     );
   const c1 = mk(),
     cp = mk();
-  // the shards judge drain properties by each state's drain (graph liveness needs every edge in one place)
-  const one = exploreExhaustive(d, cfg, c1, props, { ...o, liveness: 'drain' });
+  // drain properties with a graph form on the state graph (the coordinator assembles the shards'), or by drains
+  const one = exploreExhaustive(d, cfg, c1, props, { ...o, liveness: p.liveness });
   expect(one.stoppedBy).toBe('complete');
   const par = await exploreParallel(d, cfg, cp, props, { ...o, ...p });
   // the witness counts behind 'holds' vs 'vacuous' too (of the properties not violated: one worker stops
@@ -50,6 +62,12 @@ async function compare(d: Design, cfg: unknown, props: string[], p: { workers: n
   expect(par.bound).toMatch(new RegExp(`\\(${p.workers} workers\\)$`));
   expect(summary(par)).toEqual(summary(one));
   expect(par.reductions).toEqual(one.reductions);
+  // the graph's edges too, unless a property it decides was found: one worker stops keeping that one's
+  // edges at the state where it is found, the shards at the level's end (no verdict depends on them)
+  const decided = one.liveness?.decides ?? [];
+  if (!one.found.some((f) => decided.includes(f.property)))
+    expect(par.liveness).toEqual(one.liveness === null ? null : { ...one.liveness, bytes: par.liveness?.bytes });
+  else expect(par.liveness?.decides).toEqual(decided);
   return { one, par };
 }
 
@@ -72,6 +90,31 @@ describe('shards in one thread (the same algorithm without threads)', () => {
   test('umf-wrapped small (drains, step properties), 2 shards', async () => {
     const d = designs.get('umf-wrapped')!;
     await compare(d, d.configs.small, propsOf(d), { workers: 2, inThread: true });
+  });
+  // graph liveness across shards: lassos, carried obligations (hang-recovers-with-error), freed memory
+  for (const [name, workers] of [
+    ['entity-kill-unbounded-dep', 2],
+    ['single-fifo-no-tdr', 3],
+    ['io-uring-jit-batching', 2],
+    ['sched-resubmit-jobs', 2],
+  ] as const)
+    test(`${name} small, graph liveness, ${workers} shards: one worker's graph findings`, async () => {
+      const d = designs.get(name)!;
+      const { one, par } = await compare(d, d.configs.small, propsOf(d), { workers, inThread: true });
+      expect(one.liveness?.decides).toContain('hang-recovers-with-error');
+      expect(par.states).toBeGreaterThan(16 * workers); // past the prefix every shard explores alone
+      // and by drains, also the same
+      await compare(d, d.configs.small, propsOf(d), { workers, inThread: true, liveness: 'drain' });
+    });
+  test('the livelock and hang toys: the same lassos with 2 shards', async () => {
+    for (const [toy, cfg] of [
+      [livelockToy, livelockToy.configs.small],
+      [hangToy, hangToy.configs.large],
+    ] as const) {
+      const props = ['finite-time', 'hang-recovers-with-error'].filter((p) => p in toy.expect);
+      const { one } = await compare(toy as Design, cfg, props, { workers: 2, inThread: true });
+      expect(one.found.some((f) => f.loop !== undefined)).toBe(true);
+    }
   });
   const toy = toyDesign({ footprints: true, symmetry: true });
   for (const cfg of [
