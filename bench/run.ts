@@ -170,6 +170,46 @@ for (const v of ['A', 'B'] as const) {
   }
 }
 
+// rw-umf-b at the largest (P, J) with liveness: finite-time on the state graph beside no-deadlock (issue
+// 13: at most 1.5x the safety-only row's CPU), and every property the design expects a verdict for, with
+// one and two workers (drain properties on the one graph the coordinator assembles from the shards).
+const rwB = (await registry()).designs.get('rw-umf-b')!;
+const rwBProps = Object.keys(rwB.expect)
+  .filter((p) => rwB.expect[p].verdict !== 'n/a')
+  .sort();
+for (const [props, workers] of [
+  [['finite-time', 'no-deadlock'], 1],
+  [rwBProps, 1],
+  [rwBProps, 2],
+] as const) {
+  const label = props === rwBProps ? 'all properties' : props.join(' + ');
+  const name = `fencecheck BFS rw-umf-b (${label})${workers > 1 ? ` --workers ${workers}` : ''}`;
+  if (!want(name)) continue;
+  log(`${name} p${LAST[0]}j${LAST[1]} ...`);
+  const r = runJob({
+    kind: 'exhaustive',
+    design: 'rw-umf-b',
+    config: { P: LAST[0], J: LAST[1] },
+    props: [...props],
+    maxStates: MAX_STATES,
+    maxMemoryBytes: MAX_RSS,
+    exploreAll: true,
+    workers,
+  });
+  rows.push({
+    name,
+    design: 'rw-umf-b',
+    engine: 'exhaustive',
+    workers,
+    config: `p${LAST[0]}j${LAST[1]}`,
+    ...measured(r),
+    first: r.found.length ? r.found.map((f: any) => `${f.property} len ${f.length}`).join(', ') : '-',
+    notes:
+      `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; ${props.join(', ')}; process CPU ` +
+      `${(r.cpuMs / 1000).toFixed(1)} s`,
+  });
+}
+
 // ---- Spin ---------------------------------------------------------------------------------------
 const haveSpin = !noSpin && which('spin') && which('gcc');
 if (haveSpin) {
@@ -547,6 +587,24 @@ if (refB?.rate && refB2?.rate)
     `rw-umf-b p${RBP}j${RBJ}: 2 workers / 1 worker speed ${(refB2.rate / refB.rate).toFixed(2)}×` +
       (spinB?.s ? `; wall time 2 workers / Spin ${(refB2.s! / spinB.s).toFixed(2)}×` : ''),
   );
+{
+  const at = `p${RBP}j${RBJ}`;
+  const nd = get('fencecheck BFS rw-umf-b', at),
+    ft = get('fencecheck BFS rw-umf-b (finite-time + no-deadlock)', at),
+    all1 = get('fencecheck BFS rw-umf-b (all properties)', at),
+    all2 = get('fencecheck BFS rw-umf-b (all properties) --workers 2', at);
+  if (nd?.cpuS && ft?.cpuS)
+    ratios.push(
+      `rw-umf-b ${at}: finite-time on the graph + no-deadlock / no-deadlock alone, CPU ${(ft.cpuS / nd.cpuS).toFixed(2)}×` +
+        ` (states ${ft.states === nd.states ? 'equal' : `${ft.states} vs ${nd.states}`})`,
+    );
+  if (all1?.s && all2?.s)
+    ratios.push(
+      `rw-umf-b ${at}, every property: 2 workers / 1 worker wall ${(all2.s / all1.s).toFixed(2)}×` +
+        (all1.cpuS && all2.cpuS ? `, CPU ${(all2.cpuS / all1.cpuS).toFixed(2)}×` : '') +
+        ` (states ${all2.states === all1.states ? 'equal' : `${all2.states} vs ${all1.states}`})`,
+    );
+}
 const toRefCpu: Record<string, number> = {};
 const tinyRows: string[] = [];
 if (refB?.rate)

@@ -142,6 +142,8 @@ export interface ShardOptions {
 
 export class Shard {
   readonly e: FastEngine;
+  /** Words of an incremental-successors mask (0: the design's steps do not all declare footprints). */
+  private readonly mw: number;
   /** Graph liveness: the judgments (its graph stays empty) and, indexed, the fingerprint set. */
   private lv: LivenessGraph | null;
   private fps: FingerprintSet | LivenessGraph['fps'];
@@ -182,6 +184,10 @@ export class Shard {
     p2: number;
     /** A drain step enters the state (graph liveness: a frontier a bound left unexpanded drains these). */
     din: boolean;
+    /** Incremental successors (FastEngine.needMask): the candidates to look up; null, all. */
+    need: Uint16Array | null;
+    /** Its successors, once expanded, while the level's are pending (their masks derive from them). */
+    succ?: Succ[];
   }[] = [];
   /** This level's successors, in generation order (struct of arrays; vectors made on adoption). */
   private pFi: number[] = [];
@@ -225,6 +231,7 @@ export class Shard {
     public count: number,
   ) {
     this.e = engineFor(d, cfg);
+    this.mw = this.e.maskWords;
     this.mon = checker.monitors.length > 0;
     this.mid = this.mon ? new Grow(new Int32Array(1 << 12)) : null;
     const want = new Set(props);
@@ -397,7 +404,7 @@ export class Shard {
     this.via.set(0, 0);
     this.mid?.set(0, m0);
     this.n = 1;
-    this.fr = [{ idx: 0, rank: 0, vec: v0, h1, h2, p1, p2, din: false }];
+    this.fr = [{ idx: 0, rank: 0, vec: v0, h1, h2, p1, p2, din: false, need: null }];
   }
 
   get frontierSize(): number {
@@ -475,9 +482,10 @@ export class Shard {
     let transitions = 0;
     let bytes = 0;
     for (let fi = 0; fi < this.fr.length; fi++) {
-      const { idx, rank, vec: v, h1, h2, p1, p2 } = this.fr[fi];
-      bytes += v.byteLength + 56;
-      const succ: Succ[] = e.successors(v, h1, h2);
+      const { idx, rank, vec: v, h1, h2, p1, p2, need } = this.fr[fi];
+      bytes += v.byteLength + (need ? need.byteLength : 0) + 64;
+      const succ: Succ[] = e.successors(v, h1, h2, undefined, undefined, need);
+      if (this.mw) this.fr[fi].succ = succ;
       const ms: MonitorStates | undefined = this.mid ? checker.monitorsById(this.mid.a[idx]) : undefined;
       let wd: World | undefined;
       const W = () => (wd ??= e.decode(v));
@@ -631,42 +639,80 @@ export class Shard {
    */
   judge(from: Cands[]): Uint8Array[] {
     const acc = from.map((c) => new Uint8Array(c.keys.length));
-    // fingerprint lane 1 -> [lane 2, source, index, key, by a drain step] entries of this level's best candidates
-    const best = new Map<number, number[]>();
+    let total = 0;
+    for (const c of from) total += c.keys.length;
+    const L = this.levelTable(total);
+    const { t1, t2, src: ts, j: tj, key: tk, drain: td, ins: ti, used } = L;
+    const mask = t1.length - 1;
+    let nUsed = 0;
+    const ifps = this.lv?.fps;
     for (let src = 0; src < from.length; src++) {
       const { fp, keys, drain } = from[src];
       for (let j = 0; j < keys.length; j++) {
         const f1 = fp[2 * j],
           f2 = fp[2 * j + 1];
-        if (this.fps.has(f1, f2)) continue;
-        let l = best.get(f1);
-        if (!l) {
-          l = [];
-          best.set(f1, l);
-        }
-        let at = -1;
-        for (let t = 0; t < l.length; t += 5) if (l[t] === f2) at = t;
-        if (at < 0) l.push(f2, src, j, keys[j], drain[j]);
-        else {
-          l[at + 4] |= drain[j];
-          if (keys[j] < l[at + 3]) {
-            l[at + 1] = src;
-            l[at + 2] = j;
-            l[at + 3] = keys[j];
+        // this level's entry for the fingerprint, if a candidate of the level added it
+        let at = (f1 ^ (f2 >>> 7)) & mask;
+        while (ts[at] !== 0 && (t1[at] !== f1 || t2[at] !== f2)) at = (at + 1) & mask;
+        if (ts[at] !== 0) {
+          td[at] |= drain[j];
+          if (keys[j] < tk[at]) {
+            ts[at] = src + 1;
+            tj[at] = j;
+            tk[at] = keys[j];
           }
+          continue;
         }
+        const ins = ifps ? ifps.size : 0;
+        if (!this.fps.add(f1, f2)) continue; // seen in an earlier level
+        t1[at] = f1;
+        t2[at] = f2;
+        ts[at] = src + 1;
+        tj[at] = j;
+        tk[at] = keys[j];
+        td[at] = drain[j];
+        ti[at] = ins;
+        used[nUsed++] = at;
       }
     }
-    for (const [f1, l] of best)
-      for (let t = 0; t < l.length; t += 5) {
-        if (this.lv) {
-          this.pendIns.push(this.lv.fps.size);
-          this.pendKey.push(l[t + 3]);
-        }
-        this.fps.add(f1, l[t]);
-        acc[l[t + 1]][l[t + 2]] = 1 | (l[t + 4] ? 2 : 0);
+    for (let u = 0; u < nUsed; u++) {
+      const at = used[u];
+      if (ifps) {
+        this.pendIns.push(ti[at]);
+        this.pendKey.push(tk[at]);
       }
+      acc[ts[at] - 1][tj[at]] = 1 | (td[at] ? 2 : 0);
+      ts[at] = 0;
+    }
     return acc;
+  }
+
+  /** The level's table of fingerprints new in it (open addressing, at most half full), reused across levels. */
+  private lt: {
+    t1: Int32Array;
+    t2: Int32Array;
+    src: Int32Array;
+    j: Int32Array;
+    key: Float64Array;
+    drain: Uint8Array;
+    ins: Int32Array;
+    used: Int32Array;
+  } | null = null;
+  private levelTable(n: number) {
+    if (this.lt && this.lt.t1.length >= 2 * n) return this.lt;
+    let c = 1 << 10;
+    while (c < 2 * n) c <<= 1;
+    this.lt = {
+      t1: new Int32Array(c),
+      t2: new Int32Array(c),
+      src: new Int32Array(c),
+      j: new Int32Array(c),
+      key: new Float64Array(c),
+      drain: new Uint8Array(c),
+      ins: new Int32Array(c),
+      used: new Int32Array(c),
+    };
+    return this.lt;
   }
 
   private clearPending() {
@@ -694,6 +740,11 @@ export class Shard {
       this.via.set(i, s.k);
       this.mid?.set(i, this.pM[c]);
       const vec = this.pVec[c] ?? this.e.nextVec(par.vec, s);
+      let need: Uint16Array | null = null;
+      if (this.mw && s.eff) {
+        need = new Uint16Array(this.mw);
+        this.e.needMask(par.succ!, s, need);
+      }
       fr.push({
         idx: i,
         rank: 0,
@@ -703,6 +754,7 @@ export class Shard {
         p1: this.pP[2 * c],
         p2: this.pP[2 * c + 1],
         din: (acc[ow][j] & 2) !== 0,
+        need,
       });
       keys.push(this.out[ow].keys[j]);
     }
@@ -780,6 +832,7 @@ export class Shard {
           r.f2.a.byteLength +
           r.lab.a.byteLength
         : 0) +
+      (this.lt ? 33 * this.lt.t1.length : 0) +
       this.fps.bytes +
       this.parent.a.byteLength +
       this.via.a.byteLength +
