@@ -34,7 +34,7 @@ import type { World } from '../../models/world.ts';
 import { snapshotById } from '../../models/world.ts';
 import { actionInfo, canonicalJson, type Checker, type MonitorStates } from '../check.ts';
 import { enabledActions, type Action } from '../world/steps.ts';
-import { cachedLabel, fpKey, type FastEngine, type Succ } from '../world/fast.ts';
+import { cachedLabel, fpKey, type Effect, type FastEngine, type Succ } from '../world/fast.ts';
 import { engineFor } from './drain.ts';
 import { isDrainRole } from './drain-path.ts';
 import { FingerprintSet } from './exhaustive.ts';
@@ -186,12 +186,15 @@ export class Shard {
     din: boolean;
     /** Incremental successors (FastEngine.needMask): the candidates to look up; null, all. */
     need: Uint16Array | null;
-    /** Its successors, once expanded, while the level's are pending (their masks derive from them). */
-    succ?: Succ[];
+    /** Once expanded (incremental successors): a bit per candidate enabled there, for its successors' masks. */
+    en?: Uint16Array;
   }[] = [];
   /** This level's successors, in generation order (struct of arrays; vectors made on adoption). */
   private pFi: number[] = [];
-  private pSucc: Succ[] = [];
+  /** Per pending successor: its effect (the engine's memo owns it), action index and engine hashes. */
+  private pEff: (Effect | null)[] = [];
+  private pK: number[] = [];
+  private pH: number[] = [];
   private pVec: (Int32Array | null)[] = [];
   private pP: number[] = [];
   private pM: number[] = [];
@@ -457,6 +460,11 @@ export class Shard {
   expand(depth: number, want: Set<string>): { cands: Cands[]; transitions: number; findings: LevelFinding[] } {
     const { e, checker, d, cfg } = this;
     const best = new Map<string, LevelFinding & { idx: number; k: number }>();
+    // the state being expanded as a World, decoded at most once; one thunk for the level (a closure per
+    // state costs a defineProperty each under tsx), as in exploreExhaustive
+    let wd: World | undefined;
+    let wvec: Int32Array = new Int32Array(0);
+    const W = () => (wd ??= e.decode(wvec));
     const note = (
       fs: { property: string; message: string; drain?: string[] }[],
       order: number,
@@ -485,10 +493,17 @@ export class Shard {
       const { idx, rank, vec: v, h1, h2, p1, p2, need } = this.fr[fi];
       bytes += v.byteLength + (need ? need.byteLength : 0) + 64;
       const succ: Succ[] = e.successors(v, h1, h2, undefined, undefined, need);
-      if (this.mw) this.fr[fi].succ = succ;
+      if (this.mw) {
+        const en = new Uint16Array(this.mw);
+        for (let q = 0; q < succ.length; q++) {
+          const x = succ[q].cand!.index;
+          en[x >>> 4] |= 1 << (x & 15);
+        }
+        this.fr[fi].en = en;
+      }
       const ms: MonitorStates | undefined = this.mid ? checker.monitorsById(this.mid.a[idx]) : undefined;
-      let wd: World | undefined;
-      const W = () => (wd ??= e.decode(v));
+      wd = undefined;
+      wvec = v;
       if (ws) checker.countState(W, want);
       // graph liveness: the state's judgment, recorded as one worker's graph records it (exploreExhaustive)
       let keep = false;
@@ -541,13 +556,13 @@ export class Shard {
         transitions++;
         const order = rank * 65538 + 1 + s.k;
         if (wt) {
-          wv ??= e.decode(v);
+          wv ??= W();
           acts ??= enabledActions(d, cfg, wv);
           const a = acts[s.k];
           checker.countStep(wv, actionInfo(a.step, a.args, a.label), a.next, want);
         }
         if (sp) {
-          wv ??= e.decode(v);
+          wv ??= W();
           acts ??= enabledActions(d, cfg, wv);
           note(checker.atStep(wv, acts[s.k], want), order, idx, s.k);
         }
@@ -575,7 +590,7 @@ export class Shard {
         if (this.mid) {
           m = this.mid.a[idx];
           if (checker.monitored(s.step)) {
-            wv ??= e.decode(v);
+            wv ??= W();
             const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
             const r = checker.monitorStep(ms!, wv, actionInfo(s.step, s.args, label), e.decode(nv!), want);
             note(r.found, order, idx, s.k);
@@ -608,7 +623,9 @@ export class Shard {
         o.keys.push(rank * 65536 + s.k);
         o.drain.push(dr ? 1 : 0);
         this.pFi.push(fi);
-        this.pSucc.push(s);
+        this.pEff.push(s.eff);
+        this.pK.push(s.k);
+        this.pH.push(s.h1, s.h2);
         this.pVec.push(nv);
         this.pP.push(q1, q2);
         this.pM.push(m);
@@ -717,7 +734,9 @@ export class Shard {
 
   private clearPending() {
     this.pFi = [];
-    this.pSucc = [];
+    this.pEff = [];
+    this.pK = [];
+    this.pH = [];
     this.pVec = [];
     this.pP = [];
     this.pM = [];
@@ -735,22 +754,24 @@ export class Shard {
       if (!acc[ow][j]) continue;
       const i = this.n++;
       const par = this.prevFr[this.pFi[c]];
-      const s = this.pSucc[c];
+      const eff = this.pEff[c];
       this.parent.set(i, par.idx);
-      this.via.set(i, s.k);
+      this.via.set(i, this.pK[c]);
       this.mid?.set(i, this.pM[c]);
-      const vec = this.pVec[c] ?? this.e.nextVec(par.vec, s);
+      const vec = this.pVec[c] ?? this.e.applyEffect(par.vec, eff!);
       let need: Uint16Array | null = null;
-      if (this.mw && s.eff) {
-        need = new Uint16Array(this.mw);
-        this.e.needMask(par.succ!, s, need);
+      if (this.mw && eff) {
+        // as FastEngine.needMask: the candidates the step's writes touch, and those enabled in the parent
+        need = Uint16Array.from(this.e.affectedBy(eff));
+        const en = par.en!;
+        for (let q = 0; q < need.length; q++) need[q] |= en[q];
       }
       fr.push({
         idx: i,
         rank: 0,
         vec,
-        h1: s.h1,
-        h2: s.h2,
+        h1: this.pH[2 * c],
+        h2: this.pH[2 * c + 1],
         p1: this.pP[2 * c],
         p2: this.pP[2 * c + 1],
         din: (acc[ow][j] & 2) !== 0,

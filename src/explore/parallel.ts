@@ -53,9 +53,11 @@ export const PROBE_STATES = 20_000;
 
 /**
  * `workers` given: that many (1: exploreExhaustive). Not given: one worker. Measured on this project's
- * 2-core machine (quick bench, rw-umf-b (4,3)), two workers took 2.0x one worker's CPU and ran at 0.83x
- * its rate, so parallel search is opt-in (`--workers N`) until its overhead is cut; the probe below
- * (`FENCECHECK_AUTO_WORKERS=1`) picks one worker per core for spaces past PROBE_STATES.
+ * 2-core machine (`check`, rw-umf-b (4,3), medians of 3 pairs), two workers take 2.07x one worker's CPU
+ * and 1.34x its wall time with no-deadlock alone, 1.35x and 0.83x with every property on; a bound stops
+ * them at a level's end, so a capped run's counts depend on the worker count. So parallel search is
+ * opt-in (`--workers N`); the probe below (`FENCECHECK_AUTO_WORKERS=1`) picks one worker per core for
+ * spaces past PROBE_STATES.
  */
 export async function exploreAuto(
   d: Design,
@@ -243,23 +245,11 @@ export async function exploreParallel(
   try {
     const want = new Set(props);
     const found: Found[] = [];
-    let states = 1,
-      transitions = 0,
-      depth = 0;
-    let peakRss = process.memoryUsage.rss();
-    let stoppedBy: ExhaustiveResult['stoppedBy'] = 'complete';
-    await all((h) => h.init());
-    let parallel = false;
-    let frontier = 1;
-    let parentBase = 0; // the global rank of the expanded level's first state
-    for (;;) {
-      const ex = await all((h) => h.expand(depth, [...want]));
-      // In the prefix every shard did the same work: count it once.
-      const used = parallel ? ex : [ex[0]];
-      for (const r of used) transitions += r.transitions;
+    // the shards' least violation of each property (one worker's order) is the one a single worker finds
+    const takeLeast = (lists: LevelFinding[][]) => {
       const best = new Map<string, LevelFinding>();
-      for (const r of used)
-        for (const f of r.findings) {
+      for (const fs of lists)
+        for (const f of fs) {
           const b = best.get(f.property);
           if (!b || f.order < b.order) best.set(f.property, f);
         }
@@ -274,6 +264,22 @@ export async function exploreParallel(
           atMs: Date.now() - t0,
         });
       }
+    };
+    let states = 1,
+      transitions = 0,
+      depth = 0;
+    let peakRss = process.memoryUsage.rss();
+    let stoppedBy: ExhaustiveResult['stoppedBy'] = 'complete';
+    await all((h) => h.init());
+    let parallel = false;
+    let frontier = 1;
+    let parentBase = 0; // the global rank of the expanded level's first state
+    for (;;) {
+      const ex = await all((h) => h.expand(depth, [...want]));
+      // In the prefix every shard did the same work: count it once.
+      const used = parallel ? ex : [ex[0]];
+      for (const r of used) transitions += r.transitions;
+      takeLeast(used.map((r) => r.findings));
       let keys: Float64Array[];
       if (parallel) {
         const acc = await all((h, i) => h.judge(ex.map((r) => r.cands[i])));
@@ -336,24 +342,7 @@ export async function exploreParallel(
       if (only.size && stoppedBy !== 'complete' && stoppedBy !== 'all-found') {
         // a bound stopped the search at a level's end: the frontier states a drain step enters get the
         // drain (before the partition every shard holds the same frontier: shard 0's)
-        const best = new Map<string, LevelFinding>();
-        const lists = parallel ? await all((h) => h.drainFrontier([...only])) : [await hs[0].drainFrontier([...only])];
-        for (const fs of lists)
-          for (const f of fs) {
-            const b = best.get(f.property);
-            if (!b || f.order < b.order) best.set(f.property, f);
-          }
-        for (const f of [...best.values()].sort((a, b) => a.order - b.order)) {
-          want.delete(f.property);
-          found.push({
-            property: f.property,
-            message: f.message,
-            actions: rebuildTrace(d, cfg, f.path),
-            drain: f.drain,
-            atStates: states,
-            atMs: Date.now() - t0,
-          });
-        }
+        takeLeast(parallel ? await all((h) => h.drainFrontier([...only])) : [await hs[0].drainFrontier([...only])]);
       }
       const recs = (await all((h) => h.liveness())).map((r) => r!);
       await assembleGraph(graph, parallel ? recs : [recs[0]], n, (o, fp) => hs[o].resolve(fp));

@@ -1068,7 +1068,15 @@ export class FastEngine implements Slots {
   private touching: Uint16Array[] | null = null;
   /** Into `out` (maskWords words): what the successor of `v` by `s` must look up (`enabled`: v's successors). */
   needMask(enabled: readonly Succ[], s: Succ, out: Uint16Array): void {
-    const e = s.eff!;
+    out.set(this.affectedBy(s.eff!));
+    for (let i = 0; i < enabled.length; i++) {
+      const x = enabled[i].cand!.index;
+      out[x >>> 4] |= 1 << (x & 15);
+    }
+  }
+
+  /** The candidates touching a slot effect `e` writes (maskWords words; cached on the effect). */
+  affectedBy(e: Effect): Uint16Array {
     let aff = e.aff;
     if (!aff) {
       // the candidates touching a slot this effect writes (cached on the effect: one per memo entry)
@@ -1085,11 +1093,7 @@ export class FastEngine implements Slots {
       }
       e.aff = aff;
     }
-    out.set(aff);
-    for (let i = 0; i < enabled.length; i++) {
-      const x = enabled[i].cand!.index;
-      out[x >>> 4] |= 1 << (x & 15);
-    }
+    return aff;
   }
 
   /** The next vector of a successor of `v`. */
