@@ -182,7 +182,7 @@ for (const [props, workers] of [
   [rwBProps, 1],
   [rwBProps, 2],
 ] as const) {
-  const label = props === rwBProps ? 'all properties' : props.join(' + ');
+  const label = props === rwBProps ? 'every property' : props.join(' + ');
   const name = `fencecheck BFS rw-umf-b (${label})${workers > 1 ? ` --workers ${workers}` : ''}`;
   if (!want(name)) continue;
   log(`${name} p${LAST[0]}j${LAST[1]} ...`);
@@ -591,11 +591,12 @@ if (refB?.rate && refB2?.rate)
   const at = `p${RBP}j${RBJ}`;
   const nd = get('fencecheck BFS rw-umf-b', at),
     ft = get('fencecheck BFS rw-umf-b (finite-time + no-deadlock)', at),
-    all1 = get('fencecheck BFS rw-umf-b (all properties)', at),
-    all2 = get('fencecheck BFS rw-umf-b (all properties) --workers 2', at);
+    all1 = get('fencecheck BFS rw-umf-b (every property)', at),
+    all2 = get('fencecheck BFS rw-umf-b (every property) --workers 2', at);
   if (nd?.cpuS && ft?.cpuS)
     ratios.push(
-      `rw-umf-b ${at}: finite-time on the graph + no-deadlock / no-deadlock alone, CPU ${(ft.cpuS / nd.cpuS).toFixed(2)}×` +
+      `rw-umf-b ${at}: finite-time on the graph + no-deadlock / no-deadlock alone, ` +
+        `CPU ${(ft.cpuS / nd.cpuS).toFixed(2)}×` +
         ` (states ${ft.states === nd.states ? 'equal' : `${ft.states} vs ${nd.states}`})`,
     );
   if (all1?.s && all2?.s)

@@ -4,6 +4,7 @@
  * Properties read only this view and object contexts; they never send events.
  */
 import type { World } from './world.ts';
+import { sortedIds } from './world.ts';
 
 export type Edge = [from: string, to: string, why: string];
 
@@ -47,7 +48,7 @@ export function isFence(s: { machine: Viewed }): boolean {
 /** All wait-for edges of the world, in object-id order. */
 export function waitEdges(w: World): Edge[] {
   const out: Edge[] = [];
-  for (const id of Object.keys(w.o).sort()) {
+  for (const id of sortedIds(w)) {
     const s = w.o[id];
     const v = viewOf(s);
     if (v?.waitEdges)

@@ -109,6 +109,19 @@ function remember(w: World, key: unknown, v: unknown) {
 const KIND_INDEX = Symbol.for('fencecheck.kind-index');
 interface KindIndex {
   idsOfKind(o: World['o'], kind: string): readonly string[];
+  sortedIds(o: World['o']): readonly string[];
+}
+
+const SORTED_IDS = {};
+/**
+ * Every object id of `w`, sorted (frozen): the order properties enumerate objects in, computed once per
+ * world (and on a decoded world from the ids its engine knows sorted, without a sort).
+ */
+export function sortedIds(w: World): readonly string[] {
+  return onWorld(w, SORTED_IDS, (x) => {
+    const index = (x as { [KIND_INDEX]?: KindIndex })[KIND_INDEX];
+    return index ? index.sortedIds(x.o) : Object.freeze(Object.keys(x.o).sort());
+  });
 }
 
 /** Ids of all objects of a kind, sorted (stable order for enumeration; frozen: it may be shared). */

@@ -10,7 +10,7 @@
  * obligation a fair cycle must keep open is what the judgment would name there.
  */
 import { defineProperty } from './property.ts';
-import { idsOf, ctx, hasTag, stateOf } from '../models/world.ts';
+import { idsOf, ctx, hasTag, stateOf, sortedIds } from '../models/world.ts';
 import type { World } from '../models/world.ts';
 import { isFence } from '../models/view.ts';
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
@@ -19,7 +19,7 @@ import { releaseSignaled } from '../models/display/present-view.ts';
 
 function owedUnsignalled(w: World, owner: string): string[] {
   const out: string[] = [];
-  for (const id of Object.keys(w.o).sort()) {
+  for (const id of sortedIds(w)) {
     const s = w.o[id];
     if (!isFence(s) || s.hasTag('signaled')) continue;
     const c = s.context as DmaFenceContext;

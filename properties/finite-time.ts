@@ -23,12 +23,13 @@ import { dma_fence_is_signaled } from '../models/dma-buf/dma-fence-api.ts';
  */
 function unsignalled(w: World): string[] {
   const out: string[] = [];
-  for (const id of Object.keys(w.o).sort()) {
+  for (const id in w.o) {
     const s = w.o[id];
     if (!isFence(s) || s.hasTag('signaled') || !(s.context as DmaFenceContext).published) continue;
     if (!dma_fence_is_signaled(w, id).signaled) out.push(id);
   }
-  return out;
+  // sorted once, the few it keeps, not every id of every state
+  return out.sort();
 }
 
 const finiteTime = defineProperty({

@@ -12,7 +12,7 @@
  */
 import { defineProperty } from './property.ts';
 import { isFence } from '../models/view.ts';
-import { ctx, type World } from '../models/world.ts';
+import { ctx, type World, sortedIds } from '../models/world.ts';
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
 import type { GpuRingContext } from '../models/gpu/gpu-ring.ts';
 
@@ -35,14 +35,14 @@ function pendingOnHung(w: World): string[] {
   if (hungAt(w) === NONE) return NONE;
   const hung = new Set<string>();
   const pending: string[] = [];
-  for (const id of Object.keys(w.o).sort()) {
+  for (const id of sortedIds(w)) {
     const s = w.o[id];
     if (s.machine.id === 'gpu_ring') {
       const ring = ctx<GpuRingContext>(w, id);
       if (ring.hung) pending.push(...ring.fifo);
     } else if (s.hasTag('hung')) hung.add(id);
   }
-  for (const id of Object.keys(w.o).sort()) {
+  for (const id of sortedIds(w)) {
     const s = w.o[id];
     if (isFence(s) && !s.hasTag('signaled') && hung.has(ctx<DmaFenceContext>(w, id).owner)) pending.push(id);
   }

@@ -6,11 +6,12 @@
  */
 import { defineProperty } from './property.ts';
 import type { World } from '../models/world.ts';
+import { sortedIds } from '../models/world.ts';
 
 /** Who touches which BOs now: [job, context or queue, its BOs], in id order (hw-access-resident too). */
 export function accessors(w: World): [string, string[]][] {
   const out: [string, string[]][] = [];
-  for (const id of Object.keys(w.o).sort()) {
+  for (const id of sortedIds(w)) {
     const s = w.o[id];
     if (s.machine.id === 'drm_sched_job' && s.hasTag('on-hardware')) {
       const bos = w.g[`bos:${id}`];

@@ -6,7 +6,7 @@
  * wait (R78): the userspace thread that would submit may need the very lock, and the kernel cannot know.
  */
 import { defineProperty } from './property.ts';
-import { ctx, type World } from '../models/world.ts';
+import { ctx, type World, sortedIds } from '../models/world.ts';
 import { isFence } from '../models/view.ts';
 import type { KthreadContext } from '../models/kernel/kthread.ts';
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
@@ -22,7 +22,7 @@ function userOnly(w: World, id: string): boolean {
 /** Kernel threads blocked on a userspace-only event, with the locks they hold. */
 function userWaits(w: World): [thread: string, on: string, locks: string[]][] {
   const out: [string, string, string[]][] = [];
-  for (const id of Object.keys(w.o).sort()) {
+  for (const id of sortedIds(w)) {
     if (w.o[id].machine.id !== 'kthread' || w.o[id].value !== 'blocked') continue;
     const c = ctx<KthreadContext>(w, id);
     if (userOnly(w, c.waitingOn)) out.push([id, c.waitingOn, c.locks]);

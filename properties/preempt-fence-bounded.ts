@@ -9,11 +9,12 @@ import { defineProperty } from './property.ts';
 import { isFence } from '../models/view.ts';
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
 import type { World } from '../models/world.ts';
+import { sortedIds } from '../models/world.ts';
 
 const lazyKinds = new Set(['preempt', 'eviction']);
 
 function staleRunner(w: World): string | null {
-  for (const id of Object.keys(w.o).sort()) {
+  for (const id of sortedIds(w)) {
     const s = w.o[id];
     if (s.machine.id !== 'gpu_context' || s.value !== 'running') continue;
     const pf = (s.context as { pfence: string }).pfence;
@@ -26,7 +27,7 @@ function staleRunner(w: World): string | null {
 /** Enabled preempt/eviction fences not signalled at w. */
 function enabledUnsignalled(w: World): string[] {
   const stuck: string[] = [];
-  for (const id of Object.keys(w.o).sort()) {
+  for (const id of sortedIds(w)) {
     const s = w.o[id];
     if (!isFence(s) || s.hasTag('signaled')) continue;
     const c: DmaFenceContext = s.context;

@@ -9,7 +9,7 @@
  * holder is itself blocked on a fence or in reclaim, H14, H16).
  */
 import { defineProperty } from './property.ts';
-import { ctx, type World } from '../models/world.ts';
+import { ctx, type World, sortedIds } from '../models/world.ts';
 import { isFence } from '../models/view.ts';
 import { mutexOwner, type KthreadContext } from '../models/kernel/kthread.ts';
 
@@ -38,7 +38,7 @@ export default defineProperty({
       ) && Object.keys(after.o).some((id) => signaled(after, id) && before.o[id] && !signaled(before, id)),
   },
   state: (w) => {
-    for (const id of Object.keys(w.o).sort()) {
+    for (const id of sortedIds(w)) {
       const s = w.o[id];
       if (s.machine.id !== 'kthread') continue;
       const c = ctx<KthreadContext>(w, id);

@@ -10,6 +10,7 @@ import { defineProperty } from './property.ts';
 import { waitEdges, isFence, type Edge } from '../models/view.ts';
 import type { World } from '../models/world.ts';
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
+import { sortedIds } from '../models/world.ts';
 
 const live = (w: World, id: string) => {
   const s = w.o[id];
@@ -33,7 +34,7 @@ function fenceToUmfPath(w: World): Edge[] | null {
     if (!live(w, e[0]) || !live(w, e[1])) continue;
     (adj.get(e[0]) ?? adj.set(e[0], []).get(e[0])!).push(e);
   }
-  for (const id of Object.keys(w.o).sort()) {
+  for (const id of sortedIds(w)) {
     const s = w.o[id];
     if (!isFence(s) || s.hasTag('signaled') || exempt(w, id)) continue;
     const seen = new Set<string>([id]);

@@ -570,6 +570,14 @@ export class FastEngine implements Slots {
     return Object.freeze(out);
   }
 
+  /** The ids of a decoded map, in id order (frozen): `sortedIds` on a decoded world. */
+  sortedIds(o: Readonly<Record<string, AnyMachineSnapshot>>): readonly string[] {
+    if (this.idsSorted.length !== this.ids.length - 1) this.idsSorted = this.ids.slice(1).sort();
+    const out: string[] = [];
+    for (const id of this.idsSorted) if (o[id] !== undefined) out.push(id);
+    return Object.freeze(out);
+  }
+
   hash(v: Int32Array): [number, number] {
     let h1 = 0,
       h2 = 0;
