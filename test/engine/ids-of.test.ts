@@ -1,12 +1,13 @@
 /**
  * idsOf on the worlds the fast engine decodes (models/world.ts, FastEngine.idsOfKind): the objects of a
  * kind, in id order, read from the state vector instead of a scan and a sort; answers are kept on the
- * world. State by state, over a breadth-first prefix of real designs, they must be what the scan gives,
- * and a world made from a decoded one by a step must not inherit its answers.
+ * world; sortedIds likewise, every object id in id order. State by state, over a breadth-first prefix of
+ * real designs, they must be what the scan gives, and a world made from a decoded one by a step must not
+ * inherit its answers.
  */
 import { describe, expect, test } from 'vitest';
 import { FastEngine } from '../../src/world/fast.ts';
-import { idsOf, type World } from '../../models/world.ts';
+import { idsOf, sortedIds, type World } from '../../models/world.ts';
 import { enabledActions } from '../../src/world/steps.ts';
 import { registry } from '../../src/registry.ts';
 
@@ -34,9 +35,12 @@ describe('idsOf on decoded worlds', () => {
         expect(idsOf(w, k)).toBe(idsOf(w, k)); // kept
         checked++;
       }
+      expect(sortedIds(w), `ids at state ${h}`).toEqual(Object.keys(w.o).sort());
+      expect(sortedIds(w)).toBe(sortedIds(w)); // kept
       for (const a of enabledActions(d, cfg, w)) {
         // a successor made by a step: its own answers, whatever the decoded parent had kept
         for (const k of kinds) expect(idsOf(a.next, k)).toEqual(scan(a.next, k));
+        expect(sortedIds(a.next)).toEqual(Object.keys(a.next.o).sort());
         if (Object.keys(a.next.o).length !== Object.keys(w.o).length) spawned++;
         const v = e.encode(a.next);
         if (!seen.has(v.join())) {
