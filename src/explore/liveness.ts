@@ -57,26 +57,30 @@ class IndexedFingerprintSet {
   get bytes(): number {
     return this.t.byteLength;
   }
-  add(h1: number, h2: number): boolean {
-    if (this.dead) throw new Error('internal: the fingerprint set was handed to the SCC analysis');
-    if (h1 === 0 && h2 === 0) h2 = 1;
+  /** The entry of (h1, h2) (h2 already moved off the empty mark): where it is, or the empty one it would take. */
+  private slot(h1: number, h2: number): number {
     const t = this.t,
       mask = this.mask;
     for (let i = (h1 ^ (h2 >>> 9)) & mask; ; i = (i + 1) & mask) {
       const a = t[3 * i],
         b = t[3 * i + 1];
-      if (a === 0 && b === 0) {
-        t[3 * i] = h1;
-        t[3 * i + 1] = h2;
-        t[3 * i + 2] = this.size;
-        if (++this.size * 5 > (mask + 1) * 4) this.grow();
-        return true;
-      }
-      if (a === h1 && b === h2) {
-        this.hit = t[3 * i + 2];
-        return false;
-      }
+      if ((a === 0 && b === 0) || (a === h1 && b === h2)) return i;
     }
+  }
+  add(h1: number, h2: number): boolean {
+    if (this.dead) throw new Error('internal: the fingerprint set was handed to the SCC analysis');
+    if (h1 === 0 && h2 === 0) h2 = 1;
+    const t = this.t,
+      i = this.slot(h1, h2);
+    if (t[3 * i] !== 0 || t[3 * i + 1] !== 0) {
+      this.hit = t[3 * i + 2];
+      return false;
+    }
+    t[3 * i] = h1;
+    t[3 * i + 1] = h2;
+    t[3 * i + 2] = this.size;
+    if (++this.size * 5 > (this.mask + 1) * 4) this.grow();
+    return true;
   }
   has(h1: number, h2: number): boolean {
     return this.find(h1, h2) >= 0;
@@ -85,13 +89,8 @@ class IndexedFingerprintSet {
   find(h1: number, h2: number): number {
     if (h1 === 0 && h2 === 0) h2 = 1;
     const t = this.t,
-      mask = this.mask;
-    for (let i = (h1 ^ (h2 >>> 9)) & mask; ; i = (i + 1) & mask) {
-      const a = t[3 * i],
-        b = t[3 * i + 1];
-      if (a === 0 && b === 0) return -1;
-      if (a === h1 && b === h2) return t[3 * i + 2];
-    }
+      i = this.slot(h1, h2);
+    return t[3 * i] === 0 && t[3 * i + 1] === 0 ? -1 : t[3 * i + 2];
   }
   /**
    * Once the search is over, the set's memory as the SCC analysis' arrays for `n` states (it holds at
