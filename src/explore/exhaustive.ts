@@ -319,14 +319,7 @@ export function exploreExhaustive(
   const found: Found[] = [];
   const e = engineFor(d, cfg);
   // Graph liveness (issue 13.2): drain edges recorded during the search, so fingerprints need indices.
-  const lv =
-    o.liveness === 'drain'
-      ? null
-      : LivenessGraph.for(
-          d,
-          cfg,
-          checker.drains.filter((p) => want.has(p.name)),
-        );
+  const lv = LivenessGraph.for(d, cfg, checker.drains, props, o.liveness);
   const fps = lv ? lv.fps : new FingerprintSet();
   const parent = new GrowInt32();
   const via = new GrowUint16();

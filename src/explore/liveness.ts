@@ -243,9 +243,24 @@ export class LivenessGraph {
     this.carriedCount = this.tracked.filter((t) => t.c).length;
   }
 
-  /** A graph for the drain properties in `props` with a graph form, or null when none has one. */
-  static for(d: Design, cfg: unknown, props: Property[]): LivenessGraph | null {
-    const g = new LivenessGraph(d, cfg, props, d.drainBound ?? 400);
+  /**
+   * A graph for the drain properties (`drains`) looked for (`props`) that have a graph form, or null when
+   * none has one or `liveness` is 'drain'.
+   */
+  static for(
+    d: Design,
+    cfg: unknown,
+    drains: readonly Property[],
+    props: readonly string[],
+    liveness?: 'graph' | 'drain',
+  ): LivenessGraph | null {
+    if (liveness === 'drain') return null;
+    const g = new LivenessGraph(
+      d,
+      cfg,
+      drains.filter((p) => props.includes(p.name)),
+      d.drainBound ?? 400,
+    );
     return g.tracked.length ? g : null;
   }
 

@@ -237,15 +237,7 @@ export class Shard {
     this.mw = this.e.maskWords;
     this.mon = checker.monitors.length > 0;
     this.mid = this.mon ? new Grow(new Int32Array(1 << 12)) : null;
-    const want = new Set(props);
-    this.lv =
-      o.liveness === 'drain'
-        ? null
-        : LivenessGraph.for(
-            d,
-            cfg,
-            checker.drains.filter((p) => want.has(p.name)),
-          );
+    this.lv = LivenessGraph.for(d, cfg, checker.drains, props, o.liveness);
     this.fps = this.lv ? this.lv.fps : new FingerprintSet();
     // Reductions, decided as exploreExhaustive decides them (and reported in the same words).
     const declared =

@@ -201,14 +201,7 @@ export async function exploreParallel(
   const t0 = Date.now();
   const so: ShardOptions = { maxDepth: o.maxDepth, symmetry: o.symmetry, por: o.por, liveness: o.liveness };
   // Graph liveness: the coordinator's graph, one worker's (assembled from the shards' records at the end).
-  const graph =
-    o.liveness === 'drain'
-      ? null
-      : LivenessGraph.for(
-          d,
-          cfg,
-          checker.drains.filter((p) => props.includes(p.name)),
-        );
+  const graph = LivenessGraph.for(d, cfg, checker.drains, props, o.liveness);
   // Every state's BFS parent and action index, by rank, from the order keys (the graph's lasso prefixes).
   let parent = new Int32Array(1 << 12),
     via = new Int32Array(1 << 12);
