@@ -4,7 +4,7 @@
  * Properties read only this view and object contexts; they never send events.
  */
 import type { World } from './world.ts';
-import { sortedIds } from './world.ts';
+import { onWorld, sortedIds } from './world.ts';
 
 export type Edge = [from: string, to: string, why: string];
 
@@ -45,15 +45,21 @@ export function isFence(s: { machine: Viewed }): boolean {
   return viewOf(s)?.fence === true;
 }
 
-/** All wait-for edges of the world, in object-id order. */
-export function waitEdges(w: World): Edge[] {
-  const out: Edge[] = [];
-  for (const id of sortedIds(w)) {
-    const s = w.o[id];
-    const v = viewOf(s);
-    if (v?.waitEdges)
-      for (const e of v.waitEdges(id, s.context, w, typeof s.value === 'string' ? s.value : JSON.stringify(s.value)))
-        out.push(e);
-  }
-  return out;
+const WAIT_EDGES = {};
+/**
+ * All wait-for edges of the world, in object-id order (frozen): computed once per world, since the state
+ * properties, their witnesses and no-deadlock each ask a state for them.
+ */
+export function waitEdges(w: World): readonly Edge[] {
+  return onWorld(w, WAIT_EDGES, (x) => {
+    const out: Edge[] = [];
+    for (const id of sortedIds(x)) {
+      const s = x.o[id];
+      const v = viewOf(s);
+      if (v?.waitEdges)
+        for (const e of v.waitEdges(id, s.context, x, typeof s.value === 'string' ? s.value : JSON.stringify(s.value)))
+          out.push(e);
+    }
+    return Object.freeze(out);
+  });
 }

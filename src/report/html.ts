@@ -28,7 +28,7 @@ export interface PlayerStep {
   label: string;
   objects: { id: string; kind: string; state: string; context: string }[];
   enabled: string[];
-  edges: Edge[];
+  edges: readonly Edge[];
 }
 
 /** Reachable states per config, for the plot; `capped` when the count stopped at the cap. */
