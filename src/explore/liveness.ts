@@ -323,8 +323,8 @@ export class LivenessGraph {
         b = 0;
       if (want.has(t.p.name)) {
         carry = true;
-        a = this.intern(t.g.carried!.from(W(), this.cfg));
-        b = this.intern(t.g.carried!.met(W(), this.cfg));
+        a = this.internSet(t.g.carried!.from(W(), this.cfg));
+        b = this.internSet(t.g.carried!.met(W(), this.cfg));
       }
       from.push(a);
       met.push(b);
@@ -365,11 +365,6 @@ export class LivenessGraph {
     this.cur = j.flags | (j.carry ? 0x100 : 0);
   }
 
-  /** Whether the state just recorded keeps its drain edges (an obligation is open or carried there). */
-  get keepsEdges(): boolean {
-    return this.cur !== 0;
-  }
-
   /** The interned carried set `id` (the ids it holds), and how many sets are interned. */
   setOf(id: number): readonly string[] {
     return this.sets[id];
@@ -378,12 +373,8 @@ export class LivenessGraph {
     return this.sets.length;
   }
 
-  /** The id of a carried set, interned (a shard's sets, once the coordinator's graph records them). */
+  /** The id of a carried set, interned (also a shard's sets, once the coordinator's graph records them). */
   internSet(ids: readonly string[]): number {
-    return this.intern(ids);
-  }
-
-  private intern(ids: readonly string[]): number {
     if (!ids.length) return 0;
     const k = ids.join('\0');
     let id = this.setIds.get(k);

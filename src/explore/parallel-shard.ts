@@ -543,20 +543,17 @@ export class Shard {
         todo = succ.filter((s) => s.cand!.component === bc);
       }
       let acts: Action[] | undefined;
-      let wv: World | undefined;
       for (const s of todo) {
         transitions++;
         const order = rank * 65538 + 1 + s.k;
         if (wt) {
-          wv ??= W();
-          acts ??= enabledActions(d, cfg, wv);
+          acts ??= enabledActions(d, cfg, W());
           const a = acts[s.k];
-          checker.countStep(wv, actionInfo(a.step, a.args, a.label), a.next, want);
+          checker.countStep(W(), actionInfo(a.step, a.args, a.label), a.next, want);
         }
         if (sp) {
-          wv ??= W();
-          acts ??= enabledActions(d, cfg, wv);
-          note(checker.atStep(wv, acts[s.k], want), order, idx, s.k);
+          acts ??= enabledActions(d, cfg, W());
+          note(checker.atStep(W(), acts[s.k], want), order, idx, s.k);
         }
         const needVec = !s.eff || this.groups !== null || (this.mid !== null && checker.monitored(s.step));
         const nv = needVec ? e.nextVec(v, s) : null;
@@ -582,9 +579,8 @@ export class Shard {
         if (this.mid) {
           m = this.mid.a[idx];
           if (checker.monitored(s.step)) {
-            wv ??= W();
             const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
-            const r = checker.monitorStep(ms!, wv, actionInfo(s.step, s.args, label), e.decode(nv!), want);
+            const r = checker.monitorStep(ms!, W(), actionInfo(s.step, s.args, label), e.decode(nv!), want);
             note(r.found, order, idx, s.k);
             if (r.states !== ms) m = checker.internMonitors(r.states);
           }
@@ -867,15 +863,4 @@ export function rankKeys(keys: Float64Array[], base: number): Float64Array[] {
     if (bs < 0) return out;
     out[bs][at[bs]++] = r++;
   }
-}
-
-/** The keys of all shards in ascending order (one worker's state order within the level). */
-export function mergedKeys(keys: Float64Array[]): Float64Array {
-  const all = new Float64Array(keys.reduce((n, k) => n + k.length, 0));
-  let at = 0;
-  for (const k of keys) {
-    all.set(k, at);
-    at += k.length;
-  }
-  return all.sort();
 }

@@ -31,7 +31,6 @@ import { registry } from '../registry.ts';
 import { exploreExhaustive, rebuildTrace, type ExhaustiveOptions, type ExhaustiveResult } from './exhaustive.ts';
 import { LivenessGraph } from './liveness.ts';
 import {
-  mergedKeys,
   ownerOf,
   rankKeys,
   Shard,
@@ -283,8 +282,12 @@ export async function exploreParallel(
       const base = states;
       states += frontier;
       const ranks = rankKeys(used2, 0);
-      const levelKeys = graph ? mergedKeys(used2) : undefined;
-      if (levelKeys) {
+      // with graph liveness: the level's keys in rank order (owners rank what they accepted by them)
+      let levelKeys: Float64Array | undefined;
+      if (graph) {
+        levelKeys = new Float64Array(frontier);
+        for (let sh = 0; sh < used2.length; sh++)
+          for (let i = 0; i < used2[sh].length; i++) levelKeys[ranks[sh][i]] = used2[sh][i];
         if (states > parent.length) {
           const g = Math.max(states, Math.ceil(parent.length * 1.5));
           const p2 = new Int32Array(g),

@@ -562,19 +562,21 @@ export class FastEngine implements Slots {
 
   /** Object ids in order (what idsOf sorts by), for `idsOfKind`; rebuilt when an id was added. */
   private idsSorted: string[] = [];
+  private sorted(): string[] {
+    if (this.idsSorted.length !== this.ids.length - 1) this.idsSorted = this.ids.slice(1).sort();
+    return this.idsSorted;
+  }
   /** The ids of the objects of `kind` in a decoded map, in id order (frozen): `idsOf` on a decoded world. */
   idsOfKind(o: Readonly<Record<string, AnyMachineSnapshot>>, kind: string): readonly string[] {
-    if (this.idsSorted.length !== this.ids.length - 1) this.idsSorted = this.ids.slice(1).sort();
     const out: string[] = [];
-    for (const id of this.idsSorted) if (o[id]?.machine.id === kind) out.push(id);
+    for (const id of this.sorted()) if (o[id]?.machine.id === kind) out.push(id);
     return Object.freeze(out);
   }
 
   /** The ids of a decoded map, in id order (frozen): `sortedIds` on a decoded world. */
   sortedIds(o: Readonly<Record<string, AnyMachineSnapshot>>): readonly string[] {
-    if (this.idsSorted.length !== this.ids.length - 1) this.idsSorted = this.ids.slice(1).sort();
     const out: string[] = [];
-    for (const id of this.idsSorted) if (o[id] !== undefined) out.push(id);
+    for (const id of this.sorted()) if (o[id] !== undefined) out.push(id);
     return Object.freeze(out);
   }
 
