@@ -228,19 +228,45 @@ export function setG(w: World, patch: Record<string, Json>): World {
  * xstate's own `transition`.
  */
 export function send(w: World, id: string, ev: Ev): World | null {
+  return sendKeyed(w, id, ev);
+}
+
+/** `send`, with the event's memo key when known (a delivery's, kept in its memo entry). */
+function sendKeyed(w: World, id: string, ev: Ev, key?: string): World | null {
   const s = w.o[id];
   if (!s) throw new Error(`send ${ev.type}: no object '${id}'`);
-  const r = memoTransition(s, ev);
+  const r = memoTransition(s, ev, key);
   if (r === REFUSED) return null;
-  let out: World = { o: withObject(w.o, id, snaps[r.next]), g: w.g };
+  const o = withObject(w.o, id, snaps[r.next]);
   const ds = r.deliver;
+  if (ds.length === 0) return { o, g: w.g };
+  // A plain map is a fresh copy nobody else holds yet: its deliveries are written into it, not into a
+  // copy per delivery (the recording world's layers stay immutable: each delivery adds a layer).
+  if ((o as Copyable<AnyMachineSnapshot>)[COPY] === undefined) {
+    deliverInto(o, ds, r.keys);
+    return { o, g: w.g };
+  }
+  let out: World = { o, g: w.g };
   for (let n = 0; n < ds.length; n++) {
     const d = ds[n];
     if (!(d.to in out.o)) throw new Error(`deliver ${d.ev.type}: no object '${d.to}'`);
-    const r2 = send(out, d.to, d.ev);
+    const r2 = sendKeyed(out, d.to, d.ev, r.keys[n]);
     if (r2) out = r2;
   }
   return out;
+}
+
+/** `send`'s deliveries on a plain map it owns: the same order and the same refusals, in place. */
+function deliverInto(o: Record<string, AnyMachineSnapshot>, ds: readonly DeliverParams[], ks: readonly string[]): void {
+  for (let n = 0; n < ds.length; n++) {
+    const d = ds[n];
+    const s = o[d.to];
+    if (!s) throw new Error(`deliver ${d.ev.type}: no object '${d.to}'`);
+    const r = memoTransition(s, d.ev, ks[n]);
+    if (r === REFUSED) continue;
+    o[d.to] = snaps[r.next];
+    if (r.deliver.length) deliverInto(o, r.deliver, r.keys);
+  }
 }
 
 /** xstate's pure transition with the reused scope: the next snapshot and the deliveries it asks for. */
@@ -260,6 +286,8 @@ export function rawTransition(s: AnyMachineSnapshot, ev: Ev): { next: AnyMachine
 interface MemoEntry {
   next: number;
   deliver: DeliverParams[];
+  /** The deliveries' event keys (a delivery is sent again every time the entry is used). */
+  keys: string[];
 }
 const REFUSED = 0 as const;
 const SID = Symbol('fencecheck.sid');
@@ -268,7 +296,6 @@ const snaps: AnyMachineSnapshot[] = [null as unknown as AnyMachineSnapshot];
 const memos: (Map<string, MemoEntry | typeof REFUSED> | undefined)[] = [undefined];
 const byContent = new Map<string, number>();
 const machineTag = new WeakMap<object, number>();
-const evKeys = new WeakMap<object, string>();
 let nextTag = 1;
 let memoEntries = 0;
 /** Upper bound on memo entries before the memo is dropped (interning is kept). */
@@ -320,23 +347,20 @@ function eventKey(ev: Ev): string {
       break;
     }
   if (only && ev.type.charCodeAt(0) !== 123) return ev.type;
-  let k = evKeys.get(ev);
-  if (k === undefined) {
-    k = JSON.stringify(ev);
-    evKeys.set(ev, k);
-  }
-  return k;
+  // No cache by event object: most are made fresh by a step (a WeakMap entry per send cost more than
+  // the JSON); the deliveries, sent again on every use of a memo entry, keep their keys in the entry.
+  return JSON.stringify(ev);
 }
 
 /** Memoized transition of a snapshot: REFUSED, or the next representative's id and the deliveries. */
-function memoTransition(s: AnyMachineSnapshot, ev: Ev): MemoEntry | typeof REFUSED {
+function memoTransition(s: AnyMachineSnapshot, ev: Ev, key?: string): MemoEntry | typeof REFUSED {
   const sid = snapshotId(s);
   let m = memos[sid];
   if (!m) {
     m = new Map();
     memos[sid] = m;
   }
-  const ek = eventKey(ev);
+  const ek = key ?? eventKey(ev);
   let r = m.get(ek);
   if (r !== undefined) {
     memoStats.hits++;
@@ -345,7 +369,10 @@ function memoTransition(s: AnyMachineSnapshot, ev: Ev): MemoEntry | typeof REFUS
   memoStats.misses++;
   const { next, deliver: ds } = rawTransition(snaps[sid], ev);
   // A transition whose only effect is deliveries leaves the snapshot identical: it was still taken.
-  r = next === snaps[sid] && ds.length === 0 ? REFUSED : { next: snapshotId(next), deliver: ds };
+  r =
+    next === snaps[sid] && ds.length === 0
+      ? REFUSED
+      : { next: snapshotId(next), deliver: ds, keys: ds.map((d) => eventKey(d.ev)) };
   if (++memoEntries > MEMO_LIMIT) {
     for (let i = 0; i < memos.length; i++) memos[i] = undefined;
     memoEntries = 1;
