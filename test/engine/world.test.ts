@@ -1,6 +1,7 @@
 /**
  * World stepping: deliveries run within the step, in order; a transition whose only effect is a
- * delivery still counts as taken; a refused event leaves the world unchanged.
+ * delivery still counts as taken; a refused event leaves the world unchanged; nested deliveries land
+ * depth first, and `send` never writes into the world it was given.
  */
 import { describe, expect, test } from 'vitest';
 import { setup, enqueueActions, assign } from 'xstate';
@@ -19,7 +20,56 @@ const sink = setup({ types: { context: {} as { hits: number }, events: {} as { t
   },
 });
 
+// A fan-out: one event delivers to two relays, each of which delivers on to the sink (nested deliveries).
+const fan = setup({ types: { context: {} as Record<string, never>, events: {} as { type: 'GO' } } }).createMachine({
+  id: 'test_fan',
+  context: {},
+  on: {
+    GO: {
+      actions: enqueueActions(({ enqueue }) => {
+        enqueue(deliver('relay', { type: 'PING' }));
+        enqueue(deliver('relay2', { type: 'PING' }));
+      }),
+    },
+  },
+});
+const log = setup({
+  types: { context: {} as { seen: string[] }, events: {} as { type: 'HIT' } | { type: 'MARK'; by: string } },
+}).createMachine({
+  id: 'test_log',
+  context: () => ({ seen: [] }),
+  on: {
+    HIT: { actions: assign({ seen: ({ context }) => [...context.seen, 'hit'] }) },
+    MARK: { actions: assign({ seen: ({ context, event }) => [...context.seen, event.by] }) },
+  },
+});
+const marker = (by: string) =>
+  setup({ types: { context: {} as { to: string }, events: {} as { type: 'PING' } } }).createMachine({
+    id: `test_marker_${by}`,
+    context: () => ({ to: 'log' }),
+    on: {
+      PING: { actions: enqueueActions(({ enqueue }) => enqueue(deliver('log', { type: 'MARK', by }))) },
+    },
+  });
+
 describe('world.send', () => {
+  test('nested deliveries land depth first, in order, and the world sent to is left as it was', () => {
+    const w = spawn(
+      spawn(spawn(spawn(emptyWorld, 'fan', fan, {}), 'relay', marker('a'), {}), 'relay2', marker('b'), {}),
+      'log',
+      log,
+      {},
+    );
+    const before = worldKey(w);
+    const once = send(w, 'fan', { type: 'GO' })!;
+    expect(ctx(once, 'log').seen).toEqual(['a', 'b']);
+    expect(worldKey(w)).toBe(before);
+    // the second send starts from the first's result (a map the first send wrote into) and leaves it too
+    const after = worldKey(once);
+    expect(ctx(send(once, 'fan', { type: 'GO' })!, 'log').seen).toEqual(['a', 'b', 'a', 'b']);
+    expect(worldKey(once)).toBe(after);
+  });
+
   const w0 = spawn(spawn(emptyWorld, 'relay', relay, {}), 'sink', sink, {});
   test('a delivery-only transition is taken and its delivery lands in the same step', () => {
     const w1 = send(w0, 'relay', { type: 'PING' });
