@@ -16,7 +16,10 @@
  * transition), not a rate: its rate column says so and it gets no ratio to rw-umf-b.
  *
  * Options: --quick (rw-umf only up to (4,3), design rows at `default` only with small caps; a few
- * minutes), --no-spin, --only=<substrings of row names, comma-separated>, --json (one JSON object on
+ * minutes), --no-spin, --repeat=N (the reference rows, rw-umf-b and Spin at the last config, run N times
+ * back to back; a row is its run of median exploration CPU, its notes give the range: the ratios the
+ * issue-13 targets are read from then rest on medians, not on one run of a drifting machine),
+ * --only=<substrings of row names, comma-separated>, --json (one JSON object on
  * stdout instead of the table: every row as {name, design, config, engine, workers, states, transitions,
  * ms, rate, peakMB, bytesPerState, ...}, for comparing commits).
  * Caps: each of our exhaustive runs stops at 2.5 GB RSS or 60M states, Spin at -DMEMLIM=8192 MB (a capped row says so
@@ -42,6 +45,12 @@ const only = args
   ?.slice(7)
   .split(',');
 const asJson = args.includes('--json');
+const repeatArg = args.find((a) => a.startsWith('--repeat='));
+const REPEAT = repeatArg ? Number(repeatArg.slice(9)) : 1;
+if (!Number.isInteger(REPEAT) || REPEAT < 1 || REPEAT > 15) {
+  process.stderr.write(`bench: --repeat wants an integer from 1 to 15, not '${repeatArg?.slice(9)}'\n`);
+  process.exit(2);
+}
 
 // The last config is the reference for every design row's ratio: in --quick it is (4,3) (819,052 states, a
 // few seconds), since (4,2) explores in under a second on a quiet machine, which the bench itself calls
@@ -100,6 +109,23 @@ function runJob(job: Job): any {
   if (r.status !== 0) throw new Error(`bench job failed: ${JSON.stringify(job)}\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
+/**
+ * A reference row's job run REPEAT times, back to back: the run of median exploration CPU (the lower
+ * median for an even count), and a note with the range seen.
+ */
+function runMedian(job: Job, n: number): any {
+  const rs = Array.from({ length: n }, () => runJob(job)).sort((a, b) => a.exploreCpuMs - b.exploreCpuMs);
+  return { ...rs[(n - 1) >> 1], repeatNote: repeatNote(rs.map((r) => r.exploreCpuMs / 1000)) };
+}
+/** '; median of 3 runs by exploration CPU (7.1 to 7.9 s)', or nothing for one run. */
+function repeatNote(cpuS: number[]): string {
+  if (cpuS.length < 2) return '';
+  const sorted = [...cpuS].sort((a, b) => a - b);
+  return (
+    `; median of ${cpuS.length} runs by exploration CPU (${sorted[0].toFixed(2)} to ` +
+    `${sorted[sorted.length - 1].toFixed(2)} s)`
+  );
+}
 const mb = (b: number) => Math.round(b / 2 ** 20);
 /** The measured fields of one of our exhaustive runs: counts, wall and CPU rates, memory, start-up. */
 const measured = (r: {
@@ -143,16 +169,20 @@ for (const v of ['A', 'B'] as const) {
       const name = `fencecheck BFS rw-umf-${v.toLowerCase()}${workers > 1 ? ` --workers ${workers}` : ''}`;
       if (!want(name)) continue;
       log(`${name} p${P}j${J} ...`);
-      const r = runJob({
-        kind: 'exhaustive',
-        design: `rw-umf-${v.toLowerCase()}`,
-        config: { P, J },
-        props: ['no-deadlock'],
-        maxStates: MAX_STATES,
-        maxMemoryBytes: MAX_RSS,
-        exploreAll: true,
-        workers,
-      });
+      const reference = v === 'B' && P === LAST[0] && J === LAST[1];
+      const r = runMedian(
+        {
+          kind: 'exhaustive',
+          design: `rw-umf-${v.toLowerCase()}`,
+          config: { P, J },
+          props: ['no-deadlock'],
+          maxStates: MAX_STATES,
+          maxMemoryBytes: MAX_RSS,
+          exploreAll: true,
+          workers,
+        },
+        reference ? REPEAT : 1,
+      );
       const f = r.found[0];
       rows.push({
         name,
@@ -164,7 +194,7 @@ for (const v of ['A', 'B'] as const) {
         first: f ? `${f.atStates} st, ${f.atMs} ms, len ${f.length}` : '-',
         notes:
           `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; P(collision) ` +
-          `${r.collision.toExponential(0)}; process CPU ${(r.cpuMs / 1000).toFixed(1)} s`,
+          `${r.collision.toExponential(0)}; process CPU ${(r.cpuMs / 1000).toFixed(1)} s${r.repeatNote}`,
       });
     }
   }
@@ -186,16 +216,19 @@ for (const [props, workers] of [
   const name = `fencecheck BFS rw-umf-b (${label})${workers > 1 ? ` --workers ${workers}` : ''}`;
   if (!want(name)) continue;
   log(`${name} p${LAST[0]}j${LAST[1]} ...`);
-  const r = runJob({
-    kind: 'exhaustive',
-    design: 'rw-umf-b',
-    config: { P: LAST[0], J: LAST[1] },
-    props: [...props],
-    maxStates: MAX_STATES,
-    maxMemoryBytes: MAX_RSS,
-    exploreAll: true,
-    workers,
-  });
+  const r = runMedian(
+    {
+      kind: 'exhaustive',
+      design: 'rw-umf-b',
+      config: { P: LAST[0], J: LAST[1] },
+      props: [...props],
+      maxStates: MAX_STATES,
+      maxMemoryBytes: MAX_RSS,
+      exploreAll: true,
+      workers,
+    },
+    REPEAT,
+  );
   rows.push({
     name,
     design: 'rw-umf-b',
@@ -206,7 +239,7 @@ for (const [props, workers] of [
     first: r.found.length ? r.found.map((f: any) => `${f.property} len ${f.length}`).join(', ') : '-',
     notes:
       `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; ${props.join(', ')}; process CPU ` +
-      `${(r.cpuMs / 1000).toFixed(1)} s`,
+      `${(r.cpuMs / 1000).toFixed(1)} s${r.repeatNote}`,
   });
 }
 
@@ -260,7 +293,10 @@ if (haveSpin) {
       const ours = rows.find((r) => r.name === `fencecheck BFS rw-umf-${v.toLowerCase()}` && r.config === `p${P}j${J}`);
       const w = Math.max(16, Math.ceil(Math.log2(ours?.states ?? 1 << 20)) + 1);
       const cms = build(P, J, v, ['-DCOLLAPSE']);
-      const full = pan(['-c0', '-E', '-A', '-m100000', `-w${w}`]);
+      const fulls = Array.from({ length: v === 'B' && P === LAST[0] && J === LAST[1] ? REPEAT : 1 }, () =>
+        pan(['-c0', '-E', '-A', '-m100000', `-w${w}`]),
+      ).sort((a, b) => a.cpuS - b.cpuS);
+      const full = fulls[(fulls.length - 1) >> 1];
       let first = '-';
       if (v === 'A') {
         build(P, J, v, ['-DBFS', '-DCOLLAPSE']);
@@ -285,7 +321,8 @@ if (haveSpin) {
         notes:
           `${full.capped ? 'CAPPED (pan ran out of memory or depth); ' : ''}-DNOREDUCE -DCOLLAPSE -DMEMLIM=8192 ` +
           `-w${w}; state vector ${full.vec} B; B/state = (states + hash table)/states; compile ` +
-          `${(cms / 1000).toFixed(1)} s (not counted); transitions include timeout self-loops at end states`,
+          `${(cms / 1000).toFixed(1)} s (not counted); transitions include timeout self-loops at end states` +
+          repeatNote(fulls.map((f) => f.cpuS)),
       });
     }
   }
@@ -639,6 +676,7 @@ const machine = {
   loadAverageAtStart: loadAtStart,
   loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(2))),
   quick,
+  repeat: REPEAT,
 };
 if (asJson) {
   const out = rows.map((r) => ({
