@@ -110,21 +110,25 @@ function runJob(job: Job): any {
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 /**
- * A reference row's job run REPEAT times, back to back: the run of median exploration CPU (the lower
- * median for an even count), and a note with the range seen.
+ * `run` done `n` times, back to back: the run of median exploration CPU seconds (`cpuS` of a run; the
+ * lower median for an even count), and a note for the row with the range seen ('' for one run).
  */
-function runMedian(job: Job, n: number): any {
-  const rs = Array.from({ length: n }, () => runJob(job)).sort((a, b) => a.exploreCpuMs - b.exploreCpuMs);
-  return { ...rs[(n - 1) >> 1], repeatNote: repeatNote(rs.map((r) => r.exploreCpuMs / 1000)) };
+function medianRun<R>(n: number, run: () => R, cpuS: (r: R) => number): { run: R; note: string } {
+  const rs = Array.from({ length: n }, run).sort((a, b) => cpuS(a) - cpuS(b));
+  const note =
+    n < 2
+      ? ''
+      : `; median of ${n} runs by exploration CPU (${cpuS(rs[0]).toFixed(2)} to ${cpuS(rs[n - 1]).toFixed(2)} s)`;
+  return { run: rs[(n - 1) >> 1], note };
 }
-/** '; median of 3 runs by exploration CPU (7.1 to 7.9 s)', or nothing for one run. */
-function repeatNote(cpuS: number[]): string {
-  if (cpuS.length < 2) return '';
-  const sorted = [...cpuS].sort((a, b) => a - b);
-  return (
-    `; median of ${cpuS.length} runs by exploration CPU (${sorted[0].toFixed(2)} to ` +
-    `${sorted[sorted.length - 1].toFixed(2)} s)`
+/** One of our jobs, REPEAT times at a reference row (`medianRun`), else once. */
+function runJobAt(job: Job, reference: boolean): any {
+  const { run, note } = medianRun(
+    reference ? REPEAT : 1,
+    () => runJob(job),
+    (r) => r.exploreCpuMs / 1000,
   );
+  return { ...run, repeatNote: note };
 }
 const mb = (b: number) => Math.round(b / 2 ** 20);
 /** The measured fields of one of our exhaustive runs: counts, wall and CPU rates, memory, start-up. */
@@ -163,14 +167,16 @@ function which(cmd: string): boolean {
 // ---- ours: exhaustive --------------------------------------------------------------------------
 // rw-umf-b at the largest (P, J) also with 2 worker threads (issue 13.3: at most Spin's wall time).
 const LAST = CONFIGS[CONFIGS.length - 1];
+/** The reference rows: rw-umf-b at the last config (the ratios are read from them; --repeat repeats them). */
+const isReference = (v: string, P: number, J: number) => v === 'B' && P === LAST[0] && J === LAST[1];
 for (const v of ['A', 'B'] as const) {
   for (const [P, J] of CONFIGS) {
-    for (const workers of v === 'B' && P === LAST[0] && J === LAST[1] ? [1, 2] : [1]) {
+    const reference = isReference(v, P, J);
+    for (const workers of reference ? [1, 2] : [1]) {
       const name = `fencecheck BFS rw-umf-${v.toLowerCase()}${workers > 1 ? ` --workers ${workers}` : ''}`;
       if (!want(name)) continue;
       log(`${name} p${P}j${J} ...`);
-      const reference = v === 'B' && P === LAST[0] && J === LAST[1];
-      const r = runMedian(
+      const r = runJobAt(
         {
           kind: 'exhaustive',
           design: `rw-umf-${v.toLowerCase()}`,
@@ -181,7 +187,7 @@ for (const v of ['A', 'B'] as const) {
           exploreAll: true,
           workers,
         },
-        reference ? REPEAT : 1,
+        reference,
       );
       const f = r.found[0];
       rows.push({
@@ -216,7 +222,7 @@ for (const [props, workers] of [
   const name = `fencecheck BFS rw-umf-b (${label})${workers > 1 ? ` --workers ${workers}` : ''}`;
   if (!want(name)) continue;
   log(`${name} p${LAST[0]}j${LAST[1]} ...`);
-  const r = runMedian(
+  const r = runJobAt(
     {
       kind: 'exhaustive',
       design: 'rw-umf-b',
@@ -227,7 +233,7 @@ for (const [props, workers] of [
       exploreAll: true,
       workers,
     },
-    REPEAT,
+    true,
   );
   rows.push({
     name,
@@ -293,10 +299,11 @@ if (haveSpin) {
       const ours = rows.find((r) => r.name === `fencecheck BFS rw-umf-${v.toLowerCase()}` && r.config === `p${P}j${J}`);
       const w = Math.max(16, Math.ceil(Math.log2(ours?.states ?? 1 << 20)) + 1);
       const cms = build(P, J, v, ['-DCOLLAPSE']);
-      const fulls = Array.from({ length: v === 'B' && P === LAST[0] && J === LAST[1] ? REPEAT : 1 }, () =>
-        pan(['-c0', '-E', '-A', '-m100000', `-w${w}`]),
-      ).sort((a, b) => a.cpuS - b.cpuS);
-      const full = fulls[(fulls.length - 1) >> 1];
+      const { run: full, note: repeated } = medianRun(
+        isReference(v, P, J) ? REPEAT : 1,
+        () => pan(['-c0', '-E', '-A', '-m100000', `-w${w}`]),
+        (r) => r.cpuS,
+      );
       let first = '-';
       if (v === 'A') {
         build(P, J, v, ['-DBFS', '-DCOLLAPSE']);
@@ -322,7 +329,7 @@ if (haveSpin) {
           `${full.capped ? 'CAPPED (pan ran out of memory or depth); ' : ''}-DNOREDUCE -DCOLLAPSE -DMEMLIM=8192 ` +
           `-w${w}; state vector ${full.vec} B; B/state = (states + hash table)/states; compile ` +
           `${(cms / 1000).toFixed(1)} s (not counted); transitions include timeout self-loops at end states` +
-          repeatNote(fulls.map((f) => f.cpuS)),
+          repeated,
       });
     }
   }
