@@ -38,6 +38,7 @@ import { cachedLabel, fpKey, type Effect, type FastEngine, type Succ } from '../
 import { engineFor } from './drain.ts';
 import { isDrainRole } from './drain-path.ts';
 import { FingerprintSet } from './exhaustive.ts';
+import { LevelStore } from './level-store.ts';
 import { LivenessGraph } from './liveness.ts';
 
 function fmix32(h: number): number {
@@ -84,7 +85,18 @@ class Grow<T extends Int32Array | Uint16Array | Uint8Array | Float64Array> {
     }
     this.a[i] = x;
   }
+  /** Room for indices below n (then `a` may be written directly). */
+  reserve(n: number) {
+    if (n > this.a.length) {
+      const b = new (this.a.constructor as new (n: number) => T)(Math.max(n, Math.ceil(this.a.length * 1.5) + 16));
+      b.set(this.a as ArrayLike<number> & T);
+      this.a = b;
+    }
+  }
 }
+
+/** The size of a shard's table of fingerprints sent lately (Shard.sent1): 2^16 entries, 1 MiB. */
+const SENT_MASK = (1 << 16) - 1;
 
 /** Which shard owns a fingerprint, of `count`. */
 export function ownerOf(f1: number, f2: number, count: number): number {
@@ -173,38 +185,51 @@ export class Shard {
   private mid: Grow<Int32Array> | null;
   /** Local states stored. */
   n = 0;
-  /** The frontier: local index, vector, engine hashes, portable world hashes, monitor id, in rank order. */
-  private fr: {
-    idx: number;
-    rank: number;
-    vec: Int32Array;
-    h1: number;
-    h2: number;
-    p1: number;
-    p2: number;
-    /** A drain step enters the state (graph liveness: a frontier a bound left unexpanded drains these). */
-    din: boolean;
-    /** Incremental successors (FastEngine.needMask): the candidates to look up; null, all. */
-    need: Uint16Array | null;
-    /** Once expanded (incremental successors): a bit per candidate enabled there, for its successors' masks. */
-    en?: Uint16Array;
-  }[] = [];
-  /** This level's successors, in generation order (struct of arrays; vectors made on adoption). */
-  private pFi: number[] = [];
-  /** Per pending successor: its effect (the engine's memo owns it), action index and engine hashes. */
+  /**
+   * The frontier, in rank order: per state its local index, rank within the level, engine and portable
+   * world hashes, whether a drain step enters it (graph liveness: a frontier a bound left unexpanded
+   * drains these), its need mask and, once expanded, its enabled mask (FastEngine.needMask), its vector.
+   * While a level's successors are pending it is their parents' level; `nx` receives the next.
+   */
+  private fr: LevelStore;
+  private nx: LevelStore;
+  /** Scratch need and enabled masks (mw words). */
+  private needBuf: Uint16Array;
+  private enBuf: Uint16Array;
+  /**
+   * This level's successors sent to an owner, in generation order (struct of typed arrays, reused across
+   * levels; vectors are made on adoption): the parent's frontier index, the effect (the engine's memo owns
+   * it), the action index, engine hashes, the full vector where the step has no effect, portable hashes,
+   * monitor id, owner, and index among that owner's candidates.
+   */
+  private np = 0;
+  private pFi = new Grow(new Int32Array(1 << 12));
   private pEff: (Effect | null)[] = [];
-  private pK: number[] = [];
-  private pH: number[] = [];
+  private pK = new Grow(new Uint16Array(1 << 12));
+  private pH = new Grow(new Int32Array(1 << 13));
   private pVec: (Int32Array | null)[] = [];
-  private pP: number[] = [];
-  private pM: number[] = [];
-  private pOwner: number[] = [];
-  private pJ: number[] = [];
-  /** The global rank of the frontier's level's first state (`fr[i].rank` is within the level). */
+  private pVecBytes = 0;
+  private pP = new Grow(new Int32Array(1 << 13));
+  private pM = new Grow(new Int32Array(1 << 12));
+  private pOwner = new Grow(new Uint16Array(1 << 12));
+  private pJ = new Grow(new Int32Array(1 << 12));
+  /** The global rank of the frontier's level's first state (the store's ranks are within the level). */
   private frBase = 0;
-  /** The previous frontier, kept while its successors are pending. */
-  private prevFr: Shard['fr'] = [];
-  private out: { fp: number[]; keys: number[]; drain: number[] }[] = [];
+  /**
+   * The fingerprints this shard sent lately, direct-mapped: the level it sent each in (0: none) and its
+   * index among its owner's candidates. One sent in an earlier level is in its owner's set by now, so it
+   * is not new; one sent in this level has a candidate there already, with a smaller order key (a level's
+   * candidates come in key order), which needs only this one's drain bit. Without it most candidates
+   * were repeats: in rw-umf-b (4,3) with 2 shards, 72% of those for the other shard.
+   */
+  private sent1 = new Int32Array(SENT_MASK + 1);
+  private sent2 = new Int32Array(SENT_MASK + 1);
+  private sentLv = new Int32Array(SENT_MASK + 1);
+  private sentJ = new Int32Array(SENT_MASK + 1);
+  /** Levels expanded (the stamp of `sentLv`). */
+  private level = 0;
+  /** Per owner, this level's candidates (`n` of them): fingerprints (two lanes), order keys, drain bits. */
+  private out: { fp: Grow<Int32Array>; keys: Grow<Float64Array>; drain: Grow<Uint8Array>; n: number }[] = [];
   private ps1 = new Grow(new Int32Array(1 << 10));
   private ps2 = new Grow(new Int32Array(1 << 10));
   private psKnown = new Grow(new Uint16Array(1 << 10));
@@ -235,6 +260,10 @@ export class Shard {
   ) {
     this.e = engineFor(d, cfg);
     this.mw = this.e.maskWords;
+    this.fr = new LevelStore(this.mw);
+    this.nx = new LevelStore(this.mw);
+    this.needBuf = new Uint16Array(this.mw);
+    this.enBuf = new Uint16Array(this.mw);
     this.mon = checker.monitors.length > 0;
     this.mid = this.mon ? new Grow(new Int32Array(1 << 12)) : null;
     this.lv = LivenessGraph.for(d, cfg, checker.drains, props, o.liveness);
@@ -399,11 +428,12 @@ export class Shard {
     this.via.set(0, 0);
     this.mid?.set(0, m0);
     this.n = 1;
-    this.fr = [{ idx: 0, rank: 0, vec: v0, h1, h2, p1, p2, din: false, need: null }];
+    this.fr.clear();
+    this.fr.push(v0, null, 0, h1, h2, p1, p2, false, null);
   }
 
   get frontierSize(): number {
-    return this.fr.length;
+    return this.fr.n;
   }
 
   /**
@@ -412,7 +442,7 @@ export class Shard {
    * rank order, which rank what this shard, as owner, accepted in the level.
    */
   setRanks(ranks: Float64Array, levelKeys?: Float64Array, base = 0): void {
-    for (let i = 0; i < this.fr.length; i++) this.fr[i].rank = ranks[i];
+    for (let i = 0; i < this.fr.n; i++) this.fr.setRank(i, ranks[i]);
     this.frBase = base;
     if (!this.lv || !levelKeys) return;
     for (let c = 0; c < this.pendIns.length; c++) {
@@ -436,7 +466,29 @@ export class Shard {
     this.prefixReached = [...this.checker.reached];
     this.rec.prefix = this.rec.n;
     this.count = count;
-    this.fr = this.fr.filter((f) => f.rank % count === this.index);
+    const fr = this.fr,
+      nx = this.nx,
+      mw = this.mw;
+    nx.clear();
+    for (let i = 0; i < fr.n; i++) {
+      const rank = fr.rank(i);
+      if (rank % count !== this.index) continue;
+      if (mw) fr.needOf(i, this.needBuf);
+      const j = nx.push(
+        fr.vec(i),
+        null,
+        fr.idx(i),
+        fr.h1(i),
+        fr.h2(i),
+        fr.p1(i),
+        fr.p2(i),
+        fr.din(i),
+        mw ? this.needBuf : null,
+      );
+      nx.setRank(j, rank);
+    }
+    this.fr = nx;
+    this.nx = fr;
   }
 
   pathTo(i: number): number[] {
@@ -473,25 +525,40 @@ export class Shard {
       sp = checker.needsSteps(want),
       ws = checker.witnessesStates(want),
       wt = checker.witnessesSteps(want);
-    this.out = Array.from({ length: this.count }, () => ({ fp: [], keys: [], drain: [] }));
+    while (this.out.length < this.count)
+      this.out.push({
+        fp: new Grow(new Int32Array(1 << 12)),
+        keys: new Grow(new Float64Array(1 << 11)),
+        drain: new Grow(new Uint8Array(1 << 11)),
+        n: 0,
+      });
     const lv = this.lv,
       rec = this.rec;
     const others = lv ? lv.others(want) : want;
     this.clearPending();
-    this.prevFr = this.fr;
+    this.level++;
     let transitions = 0;
-    let bytes = 0;
-    for (let fi = 0; fi < this.fr.length; fi++) {
-      const { idx, rank, vec: v, h1, h2, p1, p2, need } = this.fr[fi];
-      bytes += v.byteLength + (need ? need.byteLength : 0) + 64;
-      const succ: Succ[] = e.successors(v, h1, h2, undefined, undefined, need);
-      if (this.mw) {
-        const en = new Uint16Array(this.mw);
+    const fr = this.fr,
+      mw = this.mw,
+      needBuf = mw ? this.needBuf : null,
+      en = this.enBuf;
+    for (let fi = 0; fi < fr.n; fi++) {
+      const v = fr.vec(fi),
+        idx = fr.idx(fi),
+        rank = fr.rank(fi),
+        h1 = fr.h1(fi),
+        h2 = fr.h2(fi),
+        p1 = fr.p1(fi),
+        p2 = fr.p2(fi);
+      if (needBuf) fr.needOf(fi, needBuf);
+      const succ: Succ[] = e.successors(v, h1, h2, undefined, undefined, needBuf);
+      if (mw) {
+        en.fill(0);
         for (let q = 0; q < succ.length; q++) {
           const x = succ[q].cand!.index;
           en[x >>> 4] |= 1 << (x & 15);
         }
-        this.fr[fi].en = en;
+        fr.setEnabled(fi, en);
       }
       const ms: MonitorStates | undefined = this.mid ? checker.monitorsById(this.mid.a[idx]) : undefined;
       wd = undefined;
@@ -542,6 +609,7 @@ export class Shard {
           }
         todo = succ.filter((s) => s.cand!.component === bc);
       }
+      this.reservePending(todo.length);
       let acts: Action[] | undefined;
       for (const s of todo) {
         transitions++;
@@ -606,36 +674,91 @@ export class Shard {
         }
         // a state this shard owns and has seen: the owner's answer is known, nothing to send or keep
         if (ow === (this.count === 1 ? 0 : this.index) && this.fps.has(f1, f2)) continue;
-        const o = this.out[ow];
-        o.fp.push(f1, f2);
-        o.keys.push(rank * 65536 + s.k);
-        o.drain.push(dr ? 1 : 0);
-        this.pFi.push(fi);
-        this.pEff.push(s.eff);
-        this.pK.push(s.k);
-        this.pH.push(s.h1, s.h2);
-        this.pVec.push(nv);
-        this.pP.push(q1, q2);
-        this.pM.push(m);
-        this.pOwner.push(ow);
-        this.pJ.push(o.keys.length - 1);
-        bytes += (nv ? nv.byteLength : 0) + 120;
+        // sent lately: in an earlier level (its owner has it now), or in this one with a smaller key
+        const at = (f2 ^ (f1 >>> 13)) & SENT_MASK,
+          sl = this.sentLv[at];
+        if (sl !== 0 && this.sent1[at] === f1 && this.sent2[at] === f2) {
+          if (sl === this.level && dr) this.out[ow].drain.a[this.sentJ[at]] = 1;
+          continue;
+        }
+        const o = this.out[ow],
+          j = o.n++,
+          c = this.np++;
+        this.sent1[at] = f1;
+        this.sent2[at] = f2;
+        this.sentLv[at] = this.level;
+        this.sentJ[at] = j;
+        o.fp.a[2 * j] = f1;
+        o.fp.a[2 * j + 1] = f2;
+        o.keys.a[j] = rank * 65536 + s.k;
+        o.drain.a[j] = dr ? 1 : 0;
+        this.pFi.a[c] = fi;
+        this.pEff[c] = s.eff;
+        this.pK.a[c] = s.k;
+        this.pH.a[2 * c] = s.h1;
+        this.pH.a[2 * c + 1] = s.h2;
+        this.pVec[c] = nv;
+        if (nv) this.pVecBytes += nv.byteLength;
+        this.pP.a[2 * c] = q1;
+        this.pP.a[2 * c + 1] = q2;
+        this.pM.a[c] = m;
+        this.pOwner.a[c] = ow;
+        this.pJ.a[c] = j;
       }
     }
+    const bytes = this.levelBytes();
     if (bytes > this.peakFrontierBytes) this.peakFrontierBytes = bytes;
     const findings = [...best.values()].map(({ idx, k, ...f }) => ({
       ...f,
       path: k < 0 ? this.pathTo(idx) : [...this.pathTo(idx), k],
     }));
     return {
-      cands: this.out.map((o) => ({
-        fp: Int32Array.from(o.fp),
-        keys: Float64Array.from(o.keys),
-        drain: Uint8Array.from(o.drain),
+      // copies: the result's buffers are moved to the coordinator, the reused ones stay here
+      cands: this.out.slice(0, this.count).map((o) => ({
+        fp: o.fp.a.slice(0, 2 * o.n),
+        keys: o.keys.a.slice(0, o.n),
+        drain: o.drain.a.slice(0, o.n),
       })),
       transitions,
       findings,
     };
+  }
+
+  /** Room for `k` more pending successors, for any owner (they are then written directly). */
+  private reservePending(k: number): void {
+    const n = this.np + k;
+    this.pFi.reserve(n);
+    this.pK.reserve(n);
+    this.pH.reserve(2 * n);
+    this.pP.reserve(2 * n);
+    this.pM.reserve(n);
+    this.pOwner.reserve(n);
+    this.pJ.reserve(n);
+    for (let ow = 0; ow < this.count; ow++) {
+      const o = this.out[ow],
+        m = o.n + k;
+      o.fp.reserve(2 * m);
+      o.keys.reserve(m);
+      o.drain.reserve(m);
+    }
+  }
+
+  /** The bytes a level holds: both frontier stores, the pending successors and their vectors, the candidates. */
+  private levelBytes(): number {
+    let b =
+      this.fr.bytes +
+      this.nx.bytes +
+      this.pFi.a.byteLength +
+      this.pK.a.byteLength +
+      this.pH.a.byteLength +
+      this.pP.a.byteLength +
+      this.pM.a.byteLength +
+      this.pOwner.a.byteLength +
+      this.pJ.a.byteLength +
+      8 * (this.pEff.length + this.pVec.length) +
+      this.pVecBytes;
+    for (const o of this.out) b += o.fp.a.byteLength + o.keys.a.byteLength + o.drain.a.byteLength;
+    return b;
   }
 
   /**
@@ -646,8 +769,8 @@ export class Shard {
     const acc = from.map((c) => new Uint8Array(c.keys.length));
     let total = 0;
     for (const c of from) total += c.keys.length;
-    const L = this.levelTable(total);
-    const { t1, t2, src: ts, j: tj, key: tk, drain: td, ins: ti, used } = L;
+    const { t1, t2, e: te } = this.levelTable(total);
+    const L = this.le;
     const mask = t1.length - 1;
     let nUsed = 0;
     const ifps = this.lv?.fps;
@@ -658,117 +781,121 @@ export class Shard {
           f2 = fp[2 * j + 1];
         // this level's entry for the fingerprint, if a candidate of the level added it
         let at = (f1 ^ (f2 >>> 7)) & mask;
-        while (ts[at] !== 0 && (t1[at] !== f1 || t2[at] !== f2)) at = (at + 1) & mask;
-        if (ts[at] !== 0) {
-          td[at] |= drain[j];
-          if (keys[j] < tk[at]) {
-            ts[at] = src + 1;
-            tj[at] = j;
-            tk[at] = keys[j];
+        while (te[at] !== 0 && (t1[at] !== f1 || t2[at] !== f2)) at = (at + 1) & mask;
+        if (te[at] !== 0) {
+          const x = te[at] - 1;
+          L.drain.a[x] |= drain[j];
+          if (keys[j] < L.key.a[x]) {
+            L.src.a[x] = src;
+            L.j.a[x] = j;
+            L.key.a[x] = keys[j];
           }
           continue;
         }
         const ins = ifps ? ifps.size : 0;
         if (!this.fps.add(f1, f2)) continue; // seen in an earlier level
+        const x = nUsed++;
         t1[at] = f1;
         t2[at] = f2;
-        ts[at] = src + 1;
-        tj[at] = j;
-        tk[at] = keys[j];
-        td[at] = drain[j];
-        ti[at] = ins;
-        used[nUsed++] = at;
+        te[at] = x + 1;
+        L.src.set(x, src);
+        L.j.set(x, j);
+        L.key.set(x, keys[j]);
+        L.drain.set(x, drain[j]);
+        L.ins.set(x, ins);
+        L.at.set(x, at);
       }
     }
-    for (let u = 0; u < nUsed; u++) {
-      const at = used[u];
+    for (let x = 0; x < nUsed; x++) {
       if (ifps) {
-        this.pendIns.push(ti[at]);
-        this.pendKey.push(tk[at]);
+        this.pendIns.push(L.ins.a[x]);
+        this.pendKey.push(L.key.a[x]);
       }
-      acc[ts[at] - 1][tj[at]] = 1 | (td[at] ? 2 : 0);
-      ts[at] = 0;
+      acc[L.src.a[x]][L.j.a[x]] = 1 | (L.drain.a[x] ? 2 : 0);
+      te[L.at.a[x]] = 0;
     }
     return acc;
   }
 
-  /** The level's table of fingerprints new in it (open addressing, at most half full), reused across levels. */
-  private lt: {
-    t1: Int32Array;
-    t2: Int32Array;
-    src: Int32Array;
-    j: Int32Array;
-    key: Float64Array;
-    drain: Uint8Array;
-    ins: Int32Array;
-    used: Int32Array;
-  } | null = null;
+  /**
+   * The level's table of fingerprints new in it (open addressing, at most half full, reused across
+   * levels): the fingerprint and its entry + 1 (0: empty). The entries, one per fingerprint new in the
+   * level, are dense (`le`): the least candidate's source and index, its key, the drain bit (any
+   * candidate's), the fingerprint's index in the graph's set, its table slot.
+   */
+  private lt: { t1: Int32Array; t2: Int32Array; e: Int32Array } | null = null;
+  private le = {
+    src: new Grow(new Uint16Array(1 << 10)),
+    j: new Grow(new Int32Array(1 << 10)),
+    key: new Grow(new Float64Array(1 << 10)),
+    drain: new Grow(new Uint8Array(1 << 10)),
+    ins: new Grow(new Int32Array(1 << 10)),
+    at: new Grow(new Int32Array(1 << 10)),
+  };
   private levelTable(n: number) {
     if (this.lt && this.lt.t1.length >= 2 * n) return this.lt;
     let c = 1 << 10;
     while (c < 2 * n) c <<= 1;
-    this.lt = {
-      t1: new Int32Array(c),
-      t2: new Int32Array(c),
-      src: new Int32Array(c),
-      j: new Int32Array(c),
-      key: new Float64Array(c),
-      drain: new Uint8Array(c),
-      ins: new Int32Array(c),
-      used: new Int32Array(c),
-    };
+    this.lt = { t1: new Int32Array(c), t2: new Int32Array(c), e: new Int32Array(c) };
     return this.lt;
+  }
+  private get levelTableBytes(): number {
+    const L = this.le;
+    return (
+      (this.lt ? 12 * this.lt.t1.length : 0) +
+      L.src.a.byteLength +
+      L.j.a.byteLength +
+      L.key.a.byteLength +
+      L.drain.a.byteLength +
+      L.ins.a.byteLength +
+      L.at.a.byteLength
+    );
   }
 
   private clearPending() {
-    this.pFi = [];
-    this.pEff = [];
-    this.pK = [];
-    this.pH = [];
-    this.pVec = [];
-    this.pP = [];
-    this.pM = [];
-    this.pOwner = [];
-    this.pJ = [];
+    this.np = 0;
+    this.pVec.fill(null);
+    this.pVecBytes = 0;
+    for (const o of this.out) o.n = 0;
   }
 
   /** Keep the accepted successors as the next frontier; their order keys (ascending). */
   adopt(acc: Uint8Array[]): Float64Array {
     const keys: number[] = [];
-    const fr: Shard['fr'] = [];
-    for (let c = 0; c < this.pFi.length; c++) {
-      const ow = this.pOwner[c],
-        j = this.pJ[c];
+    const par = this.fr,
+      nx = this.nx,
+      mw = this.mw,
+      nb = this.needBuf;
+    nx.clear();
+    for (let c = 0; c < this.np; c++) {
+      const ow = this.pOwner.a[c],
+        j = this.pJ.a[c];
       if (!acc[ow][j]) continue;
       const i = this.n++;
-      const par = this.prevFr[this.pFi[c]];
+      const pi = this.pFi.a[c];
       const eff = this.pEff[c];
-      this.parent.set(i, par.idx);
-      this.via.set(i, this.pK[c]);
-      this.mid?.set(i, this.pM[c]);
-      const vec = this.pVec[c] ?? this.e.applyEffect(par.vec, eff!);
+      this.parent.set(i, par.idx(pi));
+      this.via.set(i, this.pK.a[c]);
+      this.mid?.set(i, this.pM.a[c]);
       let need: Uint16Array | null = null;
-      if (this.mw && eff) {
+      if (mw && eff) {
         // as FastEngine.needMask: the candidates the step's writes touch, and those enabled in the parent
-        need = Uint16Array.from(this.e.affectedBy(eff));
-        const en = par.en!;
-        for (let q = 0; q < need.length; q++) need[q] |= en[q];
+        nb.set(this.e.affectedBy(eff));
+        par.orEnabled(pi, nb);
+        need = nb;
       }
-      fr.push({
-        idx: i,
-        rank: 0,
-        vec,
-        h1: this.pH[2 * c],
-        h2: this.pH[2 * c + 1],
-        p1: this.pP[2 * c],
-        p2: this.pP[2 * c + 1],
-        din: (acc[ow][j] & 2) !== 0,
-        need,
-      });
-      keys.push(this.out[ow].keys[j]);
+      const pv = this.pVec[c];
+      const h1 = this.pH.a[2 * c],
+        h2 = this.pH.a[2 * c + 1],
+        p1 = this.pP.a[2 * c],
+        p2 = this.pP.a[2 * c + 1],
+        din = (acc[ow][j] & 2) !== 0;
+      if (pv) nx.push(pv, null, i, h1, h2, p1, p2, din, need);
+      else nx.push(par.vec(pi), eff!.pairs, i, h1, h2, p1, p2, din, need);
+      keys.push(this.out[ow].keys.a[j]);
     }
-    this.fr = fr;
-    this.prevFr = [];
+    this.fr = nx;
+    this.nx = par;
     this.clearPending();
     return Float64Array.from(keys);
   }
@@ -815,12 +942,16 @@ export class Shard {
   drainFrontier(want: Set<string>): LevelFinding[] {
     const best = new Map<string, LevelFinding>();
     const e = this.e;
-    for (const { idx, rank, vec: v, h1, h2, din } of this.fr) {
-      if (!din) continue;
+    const fr = this.fr;
+    for (let i = 0; i < fr.n; i++) {
+      if (!fr.din(i)) continue;
+      const v = fr.vec(i),
+        h1 = fr.h1(i),
+        h2 = fr.h2(i);
       const fast = { engine: e, vec: v, h1, h2 };
       for (const f of this.checker.atState(() => e.decode(v), want, fpKey(h1, h2), undefined, fast)) {
         if (!want.has(f.property) || best.has(f.property)) continue;
-        best.set(f.property, { ...f, order: rank * 65538, path: this.pathTo(idx) });
+        best.set(f.property, { ...f, order: fr.rank(i) * 65538, path: this.pathTo(fr.idx(i)) });
       }
     }
     return [...best.values()];
@@ -841,7 +972,8 @@ export class Shard {
           r.f2.a.byteLength +
           r.lab.a.byteLength
         : 0) +
-      (this.lt ? 33 * this.lt.t1.length : 0) +
+      this.levelTableBytes +
+      4 * (this.sent1.length + this.sent2.length + this.sentLv.length + this.sentJ.length) +
       this.fps.bytes +
       this.parent.a.byteLength +
       this.via.a.byteLength +

@@ -11,6 +11,11 @@ import { Checker } from '../../src/check.ts';
 import { exploreExhaustive, type ExhaustiveResult } from '../../src/explore/exhaustive.ts';
 import { exploreAuto, exploreParallel, PROBE_STATES } from '../../src/explore/parallel.ts';
 import { rankKeys } from '../../src/explore/parallel-shard.ts';
+import { engineFor } from '../../src/explore/drain.ts';
+import { isDrainRole } from '../../src/explore/drain-path.ts';
+import { enabledActions } from '../../src/world/steps.ts';
+import { fpKey } from '../../src/world/fast.ts';
+import type { World } from '../../models/world.ts';
 import { registry } from '../../src/registry.ts';
 import { toyDesign } from '../perf/toy-design.ts';
 import noDeadlock from '../../properties/no-deadlock.ts';
@@ -127,6 +132,62 @@ describe('shards in one thread (the same algorithm without threads)', () => {
         const { par } = await compare(toy, cfg, ['no-deadlock'], { workers, inThread: true });
         expect(par.reductions.symmetry).toMatch(/^on/);
       });
+});
+
+test('a state bound at a level end: exactly the frontier states a drain step enters get a drain (2, 3 shards)', async () => {
+  // The din bit (the owner ORs it over a level's candidates; a sender ORs a repeat's into the one it sent).
+  // The oracle is a brute-force BFS by levels: the last level is the frontier the bound left.
+  const d = designs.get('rw-umf-b')!,
+    cfg = d.configs.small;
+  const e = engineFor(d, cfg);
+  const key = (w: World) => {
+    const [a, b] = e.hash(e.encode(w));
+    return fpKey(a, b);
+  };
+  for (const workers of [2, 3]) {
+    // finite-time, noting the states it is asked to judge a drain from (the shards share the object)
+    const ft = properties.get('finite-time')!,
+      drained = new Set<number>();
+    const noted = {
+      ...ft,
+      drain: (w: World, r: Parameters<NonNullable<typeof ft.drain>>[1], c: unknown) => {
+        drained.add(key(w));
+        return ft.drain!(w, r, c);
+      },
+    };
+    const ck = new Checker(d, cfg, [noted]);
+    const par = await exploreParallel(d, cfg, ck, ['finite-time'], { ...o, maxStates: 600, workers, inThread: true });
+    expect(par.stoppedBy).toBe('states');
+    expect(par.found).toEqual([]);
+    let level = [d.init(cfg)];
+    const seen = new Set([key(level[0])]);
+    let count = 1,
+      entered = new Set<number>();
+    while (count < par.states) {
+      const next: World[] = [],
+        fresh = new Set<number>(),
+        byDrain = new Set<number>();
+      for (const w of level)
+        for (const a of enabledActions(d, cfg, w)) {
+          const k = key(a.next);
+          if (!seen.has(k)) {
+            seen.add(k);
+            fresh.add(k);
+            next.push(a.next);
+          }
+          if (fresh.has(k) && isDrainRole(a.step.role)) byDrain.add(k);
+        }
+      count += next.length;
+      level = next;
+      entered = byDrain;
+    }
+    expect(count).toBe(par.states); // the bound fell at a level's end
+    expect(entered.size).toBeGreaterThan(0);
+    expect(entered.size).toBeLessThan(level.length); // some frontier states are entered by userspace steps only
+    // (the graph's judgment drains some expanded states too: not this test's subject)
+    const frontier = new Set(level.map(key));
+    expect([...drained].filter((k) => frontier.has(k)).sort()).toEqual([...entered].sort());
+  }
 });
 
 test('ranks: a merge of the shards’ ascending keys', () => {
