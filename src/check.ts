@@ -76,6 +76,8 @@ export class Checker {
   private readonly stepWitness: Property[];
   /** Per property with a witness: the states (and transitions) where its precondition held. */
   readonly reached = new Map<string, number>();
+  /** The state witnesses as predicates of the world, made once: FastEngine.holds keeps a memo per function. */
+  private readonly witnessFns: ((w: World) => boolean)[];
 
   constructor(
     readonly design: Design,
@@ -89,6 +91,8 @@ export class Checker {
     this.monitors = props.filter((p) => p.kind === 'monitor');
     for (const m of this.monitors) if (!m.init || !m.next) throw new Error(`monitor '${m.name}' needs init and next`);
     this.stateWitness = props.filter((p) => p.witness?.state);
+    const env = { design: this.design };
+    this.witnessFns = this.stateWitness.map((p) => (w: World) => !!p.witness!.state!(w, this.cfg, env));
     this.stepWitness = props.filter((p) => p.witness?.step);
     for (const p of props) if (p.witness) this.reached.set(p.name, 0);
   }
@@ -102,13 +106,20 @@ export class Checker {
   }
 
   /** Count the state witnesses that hold at `w` (properties in `only`: a violated one needs no count). */
-  countState(w: World | (() => World), only?: Set<string>): void {
+  countState(w: World | (() => World), only?: Set<string>, fast?: { engine: FastEngine; vec: Int32Array }): void {
     let world: World | undefined = typeof w === 'function' ? undefined : w;
-    for (const p of this.stateWitness) {
+    const get = typeof w === 'function' ? (w as () => World) : () => w as World;
+    for (let i = 0; i < this.stateWitness.length; i++) {
+      const p = this.stateWitness[i];
       if (only && !only.has(p.name)) continue;
-      world ??= (w as () => World)();
-      if (p.witness!.state!(world, this.cfg, { design: this.design }))
-        this.reached.set(p.name, this.reached.get(p.name)! + 1);
+      let ok: boolean;
+      // on the engine: memoized on what the witness reads (FastEngine.holds), the same count
+      if (fast) ok = fast.engine.holds(this.witnessFns[i], fast.vec, get, `the witness of ${p.name}`);
+      else {
+        world ??= get();
+        ok = this.witnessFns[i](world);
+      }
+      if (ok) this.reached.set(p.name, this.reached.get(p.name)! + 1);
     }
   }
   /** Count the step witnesses that hold on the transition `before` -a-> `after`. */

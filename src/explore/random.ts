@@ -96,7 +96,7 @@ export function exploreRandom(
       const succ = e.successors(v, h1, h2);
       if (ws) {
         const cur = v;
-        checker.countState(() => e.decode(cur), want);
+        checker.countState(() => e.decode(cur), want, { engine: e, vec: cur });
       }
       if (needWorld || succ.length === 0) {
         const cur = v;

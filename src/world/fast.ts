@@ -32,6 +32,8 @@ import {
   layerOf,
   PRESENCE,
   FULL,
+  VALUE,
+  FIELD,
   SET,
   GKEY,
   KINDSET,
@@ -61,6 +63,16 @@ interface TracedCand {
   label: string;
   root: TrieNode<Effect | null> | null;
   /** Memo lookups and misses in the current probe window, and plain runs left before the next one. */
+  looks: number;
+  misses: number;
+  plain: number;
+}
+
+/** A world predicate whose footprint is derived (FastEngine.holds): its memo and probe window, as a step's. */
+interface TracedPred {
+  root: TrieNode<boolean> | null;
+  /** The engine's generation of tries this root belongs to (FastEngine.noteNodes drops them all). */
+  gen: number;
   looks: number;
   misses: number;
   plain: number;
@@ -364,7 +376,42 @@ export class FastEngine implements Slots {
     const x = slot < v.length ? v[slot] : 0;
     if (kind === FULL) return x;
     if (kind === PRESENCE) return x === 0 ? 0 : 1;
+    if (kind >= VALUE) return x === 0 ? 0 : this.part(x, kind);
     return this.machineTag(x);
+  }
+  private fieldIds = new Map<string, number>();
+  private fieldNames: string[] = [];
+  /** The index of a context field name (FIELD reads). */
+  field(k: string): number {
+    return intern(this.fieldIds, this.fieldNames, k);
+  }
+  /** Per snapshot id, the interned content of its value (at 0) and of each context field read (at 1 + i). */
+  private partVals: Int32Array[] = [];
+  private partIds = new Map<string, number>();
+  /** The interned content (JSON) of snapshot `sid`'s value (VALUE) or of one context field (FIELD + i). */
+  part(sid: number, kind: number): number {
+    const at = kind === VALUE ? 0 : 1 + kind - FIELD;
+    const have = this.partVals[sid];
+    if (have !== undefined && at < have.length && have[at] >= 0) return have[at];
+    return this.partMiss(sid, kind, at);
+  }
+  private partMiss(sid: number, kind: number, at: number): number {
+    let row = this.partVals[sid];
+    if (!row || row.length <= at) {
+      const b = new Int32Array(Math.max(at + 1, this.fieldNames.length + 1)).fill(-1);
+      if (row) b.set(row);
+      row = this.partVals[sid] = b;
+    }
+    let x = row[at];
+    if (x < 0) {
+      const sn = snapshotById(sid);
+      const part = kind === VALUE ? sn.value : (sn.context as Record<string, unknown>)?.[this.fieldNames[at - 1]];
+      const j = part === undefined ? '' : JSON.stringify(part);
+      x = this.partIds.get(j) ?? this.partIds.size + 1;
+      this.partIds.set(j, x);
+      row[at] = x;
+    }
+    return x;
   }
   private gKeys = new Map<string, number>();
   private gKeyNames: string[] = [];
@@ -523,7 +570,11 @@ export class FastEngine implements Slots {
         ? `the set of ${this.kindNames[s]} objects`
         : k === GKEY
           ? `$g.${this.gKeyNames[s]}`
-          : this.ids[s];
+          : k === VALUE
+            ? `${this.ids[s]}.value`
+            : k >= FIELD
+              ? `${this.ids[s]}.context.${this.fieldNames[k - FIELD]}`
+              : this.ids[s];
   }
 
   private gid(g: Record<string, Json>): number {
@@ -699,7 +750,8 @@ export class FastEngine implements Slots {
     while (n && !n.leaf) {
       const c = n.kid(this.rec.rv[i]);
       if (!c) {
-        why = `${['', 'P', 'M', 'F', 'S', 'G', 'K'][n.kind]}:${this.readName(i)}@${i}/${this.rec.rs.length}`;
+        const kind = ['', 'P', 'M', 'F', 'S', 'G', 'K', 'V'][n.kind] ?? 'C';
+        why = `${kind}:${this.readName(i)}@${i}/${this.rec.rs.length}`;
         break;
       }
       n = c;
@@ -717,7 +769,70 @@ export class FastEngine implements Slots {
         p.traced.root = null;
         for (const c of p.traced.byArgs.values()) c.root = null;
       }
+    this.predGen++; // the predicates' tries too (each drops its root when it sees the new generation)
     this.trieNodes = 0;
+  }
+
+  /** Derived-footprint memos of world predicates (`holds`), by function (they go with their Checker). */
+  private preds = new WeakMap<(w: World) => boolean, TracedPred>();
+  private predGen = 0;
+  /** Predicate memo hits, misses and plain runs (bench figures). */
+  readonly predStats = { hits: 0, misses: 0, plain: 0 };
+
+  /**
+   * `fn`, a deterministic predicate of the world (a property's witness: does its precondition hold
+   * here?), at state `v`: memoized, as a derived-footprint step is, on what it reads (src/world/traced.ts),
+   * so a witness that reads four rings costs four trie steps, not a decoded world. `world` gives v's World
+   * when it must run (a miss, or the plain path its miss rate sends it to, as for steps). In mode
+   * 'generic' it always runs. `name` names it in errors.
+   */
+  holds(fn: (w: World) => boolean, v: Int32Array, world: () => World, name: string): boolean {
+    if (this.mode === 'generic') return fn(world());
+    let p = this.preds.get(fn);
+    if (!p) {
+      p = { root: null, gen: this.predGen, looks: 0, misses: 0, plain: 0 };
+      this.preds.set(fn, p);
+    } else if (p.gen !== this.predGen) {
+      p.root = null;
+      p.gen = this.predGen;
+    }
+    if (p.plain > 0) {
+      p.plain--;
+      this.predStats.plain++;
+      return fn(world());
+    }
+    this.enter(v);
+    try {
+      const hit = lookup(p.root, this, v);
+      if (++p.looks === PROBE) {
+        if (p.misses + (hit ? 0 : 1) > MISS_RATE * PROBE) p.plain = PLAIN;
+        p.looks = 0;
+        p.misses = 0;
+      }
+      if (hit) {
+        this.predStats.hits++;
+        return hit.result!;
+      }
+      this.predStats.misses++;
+      p.misses++;
+      this.curWorld = world();
+      const rec = this.rec;
+      const rw = rec.worldOf(this.curWorld);
+      let r: boolean;
+      rec.begin();
+      try {
+        r = fn(rw);
+      } finally {
+        rec.end();
+      }
+      const [root, n] = insert(p.root, rec, r, `${this.design.name}: ${name}`);
+      p.root = root;
+      this.noteNodes(n);
+      return r;
+    } finally {
+      this.curVec = null;
+      this.curWorld = null;
+    }
   }
 
   /** A derived-footprint step's argument tuples in the current state (memoized on what `params` reads). */

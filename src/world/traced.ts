@@ -4,8 +4,11 @@
  * state vector (src/world/fast.ts) and how much of it was looked at:
  *  - PRESENCE: `id in w.o`, `w.o[id]` (whether the object exists);
  *  - MACHINE: `w.o[id].machine` (its kind: `idsOf`, `kindOf`);
- *  - FULL: anything else on the snapshot (value, context, tags, the intern id `send` uses), or an
- *    enumeration of the globals `w.g` (slot 0; `setG` copies them);
+ *  - VALUE: `w.o[id].value` (its state: `stateOf`), by the value's content;
+ *  - FIELD + i: one field of its context (`ctx(w, id).deps`), by the field's content (i: the field
+ *    name's index), so a guard that reads a job's dependencies is not keyed by the rest of the job;
+ *  - FULL: anything else on the snapshot or its context (tags, the intern id `send` uses, enumerating
+ *    the context), or an enumeration of the globals `w.g` (slot 0; `setG` copies them);
  *  - GKEY: one key of the globals (`w.g[k]`), by the key's index;
  *  - SET: enumerating `w.o` (for-in, Object.keys/entries, spread): the set of objects with their kinds;
  *  - KINDSET: `idsOf(w, kind)`, which the recording map answers itself: the set of objects of one kind
@@ -36,6 +39,10 @@ export const SET = 4;
 export const GKEY = 5;
 /** `idsOf(w, kind)` on the recording world: the set of objects of one kind (slot: the kind's index). */
 export const KINDSET = 6;
+/** The snapshot's `value`. */
+export const VALUE = 7;
+/** One context field: FIELD + the field name's index (Slots.field). */
+export const FIELD = 16;
 /** The pseudo-slot of a SET read (no object has it). */
 export const SET_SLOT = -1;
 
@@ -114,6 +121,10 @@ export interface Slots {
   gkey(k: string): number;
   /** The index of a machine kind (KINDSET reads). */
   kind(k: string): number;
+  /** The index of a context field name (FIELD reads). */
+  field(k: string): number;
+  /** The value of a VALUE or FIELD read of snapshot `sid` (not 0). */
+  part(sid: number, kind: number): number;
 }
 
 /** Names a World accessor may look up on `w.o` that are not object ids (JSON.stringify, await, inspection). */
@@ -130,6 +141,8 @@ export class Recorder {
   readonly rv: number[] = [];
   private strength: number[] = [];
   private setRead = false;
+  /** VALUE and FIELD reads of this run, as slot * 65536 + kind. */
+  private parts = new Set<number>();
   private gkeys = new Set<number>();
   private kinds = new Set<number>();
   /** Proxy -> the slot whose snapshot it wraps (for copies and moves in a result). */
@@ -156,7 +169,12 @@ export class Recorder {
       this.kinds.add(slot);
     } else if ((kind === PRESENCE || kind === MACHINE) && this.setRead)
       return; // the set of objects says which exist and their kinds
-    else {
+    else if (kind >= VALUE) {
+      if (this.strength[slot] === FULL) return; // the whole snapshot says it
+      const k = slot * 65536 + kind;
+      if (this.parts.has(k)) return;
+      this.parts.add(k);
+    } else {
       const st = this.strength[slot] ?? 0;
       if (st >= kind) return;
       this.strength[slot] = kind;
@@ -180,6 +198,7 @@ export class Recorder {
     this.rv.length = 0;
     this.strength.length = 0;
     this.setRead = false;
+    this.parts.clear();
     this.gkeys.clear();
     this.kinds.clear();
     this.on = true;
@@ -193,6 +212,7 @@ export class Recorder {
     if (this.base === base && this.world) return this.world;
     this.base = base;
     this.vps = [];
+    this.cps = [];
     const oProxy = new Proxy(base.o as Record<string, AnyMachineSnapshot>, this.oHandler);
     const gProxy = new Proxy(base.g as Record<string, Json>, this.gHandler);
     this.oRoot = { base: oProxy, key: null, val: undefined, up: null };
@@ -287,7 +307,11 @@ export class Recorder {
     const rec = this;
     return {
       get(t, k, r) {
-        rec.read(slot, k === 'machine' ? MACHINE : FULL);
+        if (k === 'context') {
+          const c = t.context as unknown;
+          if (c !== null && typeof c === 'object') return rec.contextProxy(slot, c as object);
+        }
+        rec.read(slot, k === 'machine' ? MACHINE : k === 'value' ? VALUE : FULL);
         return Reflect.get(t, k, r);
       },
       has(t, k) {
@@ -307,6 +331,44 @@ export class Recorder {
       deleteProperty: () => false,
     };
   }
+
+  /** The context of `slot`'s snapshot as a recording proxy (one per slot and state): a field read is FIELD. */
+  private contextProxy(slot: number, c: object): object {
+    let p = this.cps[slot];
+    if (p) return p;
+    let h = this.ctxHandlers[slot];
+    if (!h) {
+      const rec = this;
+      h = {
+        get(t, k, r) {
+          rec.read(slot, typeof k === 'string' ? FIELD + rec.sl.field(k) : FULL);
+          return Reflect.get(t, k, r);
+        },
+        // whether a field exists, the list of fields, a descriptor: the whole context
+        has(t, k) {
+          rec.read(slot, FULL);
+          return Reflect.has(t, k);
+        },
+        ownKeys(t) {
+          rec.read(slot, FULL);
+          return Reflect.ownKeys(t);
+        },
+        getOwnPropertyDescriptor(t, k) {
+          rec.read(slot, FULL);
+          return Reflect.getOwnPropertyDescriptor(t, k);
+        },
+        set: () => false,
+        defineProperty: () => false,
+        deleteProperty: () => false,
+      };
+      this.ctxHandlers[slot] = h;
+    }
+    p = new Proxy(c, h);
+    this.cps[slot] = p;
+    return p;
+  }
+  private cps: (object | undefined)[] = [];
+  private ctxHandlers: ProxyHandler<object>[] = [];
 
   /**
    * `idsOf(w, kind)` on the state's recording map (`base`: the decoded state's map): one read, of the set
@@ -372,6 +434,7 @@ const layerHandler: ProxyHandler<Record<string, unknown>> = {
     if (k === COPY) return copyMap;
     const e = entryOf(t);
     if (k === LAYER) return e;
+    if (k === IDS_OF) return (kind: string) => layerIdsOf(e, kind);
     if (typeof k !== 'string') return undefined;
     const v = find(e, k);
     return v === NONE ? e.base[k] : v;
@@ -403,6 +466,20 @@ const layerHandler: ProxyHandler<Record<string, unknown>> = {
   defineProperty: () => false,
   deleteProperty: () => false,
 };
+/**
+ * `idsOf(w, kind)` on a layer: the state's objects of that kind (one KINDSET read of the recording map)
+ * without those the step set or dropped, plus those it set to an object of that kind. The same list as
+ * enumerating the layer, without reading the set of every object (so a step that spawns a fence and then
+ * lists the rings is not keyed by every object there is).
+ */
+function layerIdsOf(e: Entry<unknown>, kind: string): string[] {
+  const own = ownEntries(e);
+  const byKind = (e.base as { [IDS_OF]: (kind: string) => string[] })[IDS_OF];
+  const out = byKind(kind).filter((id) => !own.has(id));
+  for (const [id, v] of own) if (v !== undefined && (v as AnyMachineSnapshot).machine.id === kind) out.push(id);
+  return out.sort();
+}
+
 function ownEntries<T>(e: Entry<T>): Map<string, T | undefined> {
   const chain: Entry<T>[] = [];
   for (let x: Entry<T> | null = e; x && x.key !== null; x = x.up) chain.push(x);
@@ -419,14 +496,21 @@ export function layerOf<T>(m: object): Layer<T> | undefined {
 
 /**
  * Walk a trie on the current state `v`: the result, or undefined on a miss. A FULL read is the slot's
- * value in `v`, read here (the common case); the others ask `sl`.
+ * value in `v`, read here (the common case); a VALUE or FIELD read its part of that snapshot; the others
+ * ask `sl`.
  */
 export function lookup<R>(root: TrieNode<R> | null, sl: Slots, v: Int32Array): TrieNode<R> | undefined {
   let n = root;
   while (n !== null) {
     if (n.leaf) return n;
-    const s = n.slot;
-    const x = n.kind === FULL ? (s < v.length ? v[s] : 0) : sl.valueOf(s, n.kind);
+    const s = n.slot,
+      k = n.kind;
+    let x: number;
+    if (k === FULL) x = s < v.length ? v[s] : 0;
+    else if (k >= VALUE) {
+      x = s < v.length ? v[s] : 0;
+      if (x !== 0) x = sl.part(x, k);
+    } else x = sl.valueOf(s, k);
     n = n.v0 === x && n.kid0 !== null ? n.kid0 : n.kid(x);
   }
   return undefined;

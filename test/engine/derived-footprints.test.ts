@@ -7,12 +7,15 @@
  *  - the copies `send`, `spawn` and `setG` make are no reads: a step's memo is keyed by what it reads.
  */
 import { afterEach, expect, test } from 'vitest';
-import { setup } from 'xstate';
-import { engineDefaults } from '../../src/world/fast.ts';
+import { assign, setup } from 'xstate';
+import { engineDefaults, type EngineMode } from '../../src/world/fast.ts';
+import { Checker } from '../../src/check.ts';
+import { exploreExhaustive } from '../../src/explore/exhaustive.ts';
+import type { Property } from '../../properties/property.ts';
 import { engineFor } from '../../src/explore/drain.ts';
 import { defineDesign, stepTable } from '../../models/design.ts';
 import { explore } from './footprint-oracle.ts';
-import { emptyWorld, spawn, must, stateOf, idsOf, setG, accepts, type World } from '../../models/world.ts';
+import { emptyWorld, spawn, must, stateOf, idsOf, setG, accepts, ctx, type World } from '../../models/world.ts';
 
 afterEach(() => {
   engineDefaults.mode = 'traced';
@@ -153,4 +156,73 @@ test("copies are no reads: a step's memo misses once per value of what it reads"
   expect(engineFor(d, cfg).traceStats.misses).toBe(2 * n + (jobs + 1) + (ticks + 1));
   const c = explore(d, cfg, 'check');
   expect([c.states, c.transitions]).toEqual([g.states, g.transitions]);
+});
+
+test('a context field and a state value are read by themselves: memos and witnesses keyed by what they read', () => {
+  // c counts a and b to 2; `mark` sets b0 once c.a is 2 (it reads b0's state and c.a, not the rest of c);
+  // the witness asks whether c.b >= 1. Keyed by the whole of c, mark would miss once per (a, b) with b0
+  // off (9 + 1 misses, not 3 + 1) and the witness once per state of c (9, not 3).
+  const counter = setup({
+    types: { context: {} as { a: number; b: number }, events: {} as { type: 'INC_A' } | { type: 'INC_B' } },
+  }).createMachine({
+    id: 'toy_counter',
+    context: { a: 0, b: 0 },
+    on: {
+      INC_A: { guard: ({ context }) => context.a < 2, actions: assign({ a: ({ context }) => context.a + 1 }) },
+      INC_B: { guard: ({ context }) => context.b < 2, actions: assign({ b: ({ context }) => context.b + 1 }) },
+    },
+  });
+  const inc = (name: string, type: 'INC_A' | 'INC_B') => ({
+    name,
+    role: 'user' as const,
+    actor: () => 'u',
+    enabled: (w: World) => accepts(w, 'c', { type }),
+    apply: (w: World) => must(w, 'c', { type }),
+  });
+  const d = defineDesign<{ n: number }>({
+    name: 'toy-fields',
+    summary: 'a step and a witness that each read one field of a counter',
+    source: 'test',
+    configs: { small: { n: 1 }, default: { n: 1 }, large: { n: 1 } },
+    bounds: { exhaustive: { config: 'small', depth: 50 }, random: { config: 'small', depth: 50 } },
+    init: (c) => spawn(init(c.n), 'c', counter, {}),
+    steps: stepTable(inc('inc_a', 'INC_A'), inc('inc_b', 'INC_B'), {
+      name: 'mark',
+      role: 'user',
+      actor: () => 'u',
+      enabled: (w) => !on(w, 'b0') && ctx<{ a: number }>(w, 'c').a === 2,
+      apply: (w) => must(w, 'b0', { type: 'SET' }),
+    }),
+    expect: {},
+  });
+  const witnessed = {
+    name: 'toy-b-counted',
+    kind: 'state',
+    // terminal: judged where nothing is enabled, so no state is decoded for it and its witness is memoized
+    terminal: true,
+    rules: [],
+    statement: 'test',
+    state: () => null,
+    witness: { what: 'b counted once', state: (w: World) => ctx<{ b: number }>(w, 'c').b >= 1 },
+  } as Property;
+  const run = (mode: EngineMode) => {
+    engineDefaults.mode = mode;
+    const ck = new Checker(d, d.configs.small, [witnessed]);
+    const r = exploreExhaustive(d, d.configs.small, ck, [witnessed.name], {
+      maxDepth: 50,
+      maxStates: 1e4,
+      exploreAll: true,
+    });
+    return { states: r.states, transitions: r.transitions, reached: ck.reached.get(witnessed.name) };
+  };
+  const g = run('generic');
+  // (a, b) in 0..2 with b0 off, and with b0 on where a is 2; of those, 8 with b >= 1
+  expect(g).toEqual({ states: 12, transitions: expect.any(Number), reached: 8 });
+  const t = run('traced');
+  expect(t).toEqual(g);
+  const e = engineFor(d, d.configs.small);
+  // inc_a, inc_b: the whole of c (a guard runs on it), 9 each; mark: b0 on, or b0 off and c.a in 0..2
+  expect(e.traceStats.misses).toBe(9 + 9 + 4);
+  expect(e.predStats).toEqual({ hits: 12 - 3, misses: 3, plain: 0 });
+  expect(run('check')).toEqual(g);
 });

@@ -134,7 +134,7 @@ describe('shards in one thread (the same algorithm without threads)', () => {
       });
 });
 
-test('a state bound at a level end: exactly the frontier states a drain step enters get a drain (2, 3 shards)', async () => {
+test('a state bound at a level end: the frontier states a drain step enters get a drain, only those', async () => {
   // The din bit (the owner ORs it over a level's candidates; a sender ORs a repeat's into the one it sent).
   // The oracle is a brute-force BFS by levels: the last level is the frontier the bound left.
   const d = designs.get('rw-umf-b')!,
