@@ -19,7 +19,7 @@ import { observesStep, type Property, type DrainResult, type ActionInfo } from '
 import type { Action } from './world/steps.ts';
 import { enabledActions, labelOf } from './world/steps.ts';
 import { drainVec, engineFor } from './explore/drain.ts';
-import { fpKey, type FastEngine } from './world/fast.ts';
+import { fpKey, type EngineState, type FastEngine } from './world/fast.ts';
 
 export interface Finding {
   property: string;
@@ -76,7 +76,7 @@ export class Checker {
   private readonly stepWitness: Property[];
   /** Per property with a witness: the states (and transitions) where its precondition held. */
   readonly reached = new Map<string, number>();
-  /** The state witnesses as predicates of the world, made once: FastEngine.holds keeps a memo per function. */
+  /** The state witnesses as predicates of the world, made once: FastEngine.memoOf keeps a memo per function. */
   private readonly witnessFns: ((w: World) => boolean)[];
 
   constructor(
@@ -106,15 +106,15 @@ export class Checker {
   }
 
   /** Count the state witnesses that hold at `w` (properties in `only`: a violated one needs no count). */
-  countState(w: World | (() => World), only?: Set<string>, fast?: { engine: FastEngine; vec: Int32Array }): void {
+  countState(w: World | (() => World), only?: Set<string>, fast?: EngineState): void {
     let world: World | undefined = typeof w === 'function' ? undefined : w;
     const get = typeof w === 'function' ? (w as () => World) : () => w as World;
     for (let i = 0; i < this.stateWitness.length; i++) {
       const p = this.stateWitness[i];
       if (only && !only.has(p.name)) continue;
       let ok: boolean;
-      // on the engine: memoized on what the witness reads (FastEngine.holds), the same count
-      if (fast) ok = fast.engine.holds(this.witnessFns[i], fast.vec, get, `the witness of ${p.name}`);
+      // on the engine: memoized on what the witness reads (FastEngine.memoOf), the same count
+      if (fast) ok = fast.engine.memoOf(this.witnessFns[i], fast.vec, get, `the witness of ${p.name}`);
       else {
         world ??= get();
         ok = this.witnessFns[i](world);

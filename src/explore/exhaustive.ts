@@ -395,7 +395,9 @@ export function exploreExhaustive(
   let stoppedBy: ExhaustiveResult['stoppedBy'] = 'complete';
   let shifted = 0; // states taken from the queue (graph liveness drains the rest after a bound)
   let lastReport = Date.now();
-  let needWorld = checker.needsWorld(want);
+  // what the checker judges at a state beside the graph (drains the graph decides need no world here)
+  const worldNeeded = () => checker.needsWorld(lv ? lv.others(want) : want);
+  let needWorld = worldNeeded();
   let sp = checker.needsSteps(want);
   // Witnesses (issue 11.2): counted on every distinct state expanded and every transition taken.
   let ws = checker.witnessesStates(want);
@@ -425,17 +427,17 @@ export function exploreExhaustive(
     const ms: MonitorStates | undefined = mid ? checker.monitorsById(mid.a[i]) : undefined;
     wd = undefined;
     wv = v;
-    if (ws) {
-      // memoized on the engine only where nothing else here decodes the state: on a decoded world a
-      // witness costs less than its memo's walk (present-vblank-naive: 11% more CPU with it)
-      witnessAt.vec = v;
-      checker.countState(W, want, needWorld ? undefined : witnessAt);
-    }
+    // Witnesses and the graph's judgments are memoized on the engine only where nothing else decodes the
+    // state: on a decoded world they cost less than their memos' walks (present-vblank-naive's witnesses:
+    // 11% more CPU with them)
+    witnessAt.vec = v;
+    const at = needWorld || sp || wt || mid ? undefined : witnessAt;
+    if (ws) checker.countState(W, want, at);
     if (lv) {
-      const fs = lv.expand(i, W, succ, want);
+      const fs = lv.expand(i, W, succ, want, at);
       if (fs.length) {
         record(fs, () => pathTo(i));
-        needWorld = checker.needsWorld(want);
+        needWorld = worldNeeded();
         ws = checker.witnessesStates(want);
         wt = checker.witnessesSteps(want);
       }
@@ -445,7 +447,7 @@ export function exploreExhaustive(
       const fs = checker.atState(W, lv ? lv.others(want) : want, fpKey(h1, h2), succ.length, fast, ms);
       if (fs.length) {
         record(fs, () => pathTo(i));
-        needWorld = checker.needsWorld(want);
+        needWorld = worldNeeded();
         sp = checker.needsSteps(want);
         ws = checker.witnessesStates(want);
         wt = checker.witnessesSteps(want);
@@ -500,7 +502,7 @@ export function exploreExhaustive(
         const stepF = sp ? checker.atStep(wv, a, want) : [];
         if (stepF.length) {
           record(stepF, () => [...pathTo(i), s.k]);
-          needWorld = checker.needsWorld(want);
+          needWorld = worldNeeded();
           sp = checker.needsSteps(want);
           ws = checker.witnessesStates(want);
           wt = checker.witnessesSteps(want);
@@ -522,7 +524,7 @@ export function exploreExhaustive(
           const r = checker.monitorStep(ms!, W(), actionInfo(s.step, s.args, label), after, want);
           if (r.found.length) {
             record(r.found, () => [...pathTo(i), s.k]);
-            needWorld = checker.needsWorld(want);
+            needWorld = worldNeeded();
             sp = checker.needsSteps(want);
             ws = checker.witnessesStates(want);
             wt = checker.witnessesSteps(want);

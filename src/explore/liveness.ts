@@ -28,7 +28,7 @@ import { worldImage } from '../../models/world.ts';
 import type { Property } from '../../properties/property.ts';
 import type { Finding } from '../check.ts';
 import { enabledActions, type Action } from '../world/steps.ts';
-import { cachedLabel, type Succ } from '../world/fast.ts';
+import { cachedLabel, type EngineState, type Succ } from '../world/fast.ts';
 import { toTraceStep, type Found, type TraceStep } from './trace.ts';
 import { drainPathJudgment, drainRunStart, graphLiveness, isDrainRole, type GraphLiveness } from './drain-path.ts';
 
@@ -155,6 +155,9 @@ interface Tracked {
   p: Property;
   g: GraphLiveness;
   bit: number;
+  /** `always` and "some obligation is open" as functions of the world alone (FastEngine.memoOf keys them). */
+  always: (w: World) => string | null;
+  open: (w: World) => boolean;
   /** Carried obligations: per expanded state, the interned sets `from(w)` and `met(w)` (2 bytes until 65,536 sets). */
   c: { from: Grow<Uint16Array | Int32Array>; met: Grow<Uint16Array | Int32Array> } | null;
 }
@@ -233,6 +236,8 @@ export class LivenessGraph {
       .map((t, i) => ({
         ...t,
         bit: 1 << i,
+        always: (w: World) => t.g.always?.(w, cfg) ?? null,
+        open: (w: World) => t.g.unmet(w, cfg).length > 0,
         c: t.g.carried
           ? {
               from: new Grow<Uint16Array | Int32Array>(Uint16Array),
@@ -299,8 +304,8 @@ export class LivenessGraph {
   }
 
   /** State `i` (the next in index order) is expanded: its judgments, and which obligations are open. */
-  expand(i: number, W: () => World, succ: readonly Succ[], want: Set<string>): Finding[] {
-    const j = this.judge(W, succ, want);
+  expand(i: number, W: () => World, succ: readonly Succ[], want: Set<string>, at?: EngineState): Finding[] {
+    const j = this.judge(W, succ, want, at);
     this.addState(i, j);
     return j.out;
   }
@@ -308,9 +313,10 @@ export class LivenessGraph {
   /**
    * The graph form's judgments at one state, recorded nowhere: the findings of `always` and of a stuck
    * state, the open obligations' bits, and the interned carried sets (a parallel shard judges its states
-   * with this and the coordinator's graph records them, `addState`).
+   * with this and the coordinator's graph records them, `addState`). With `at` (the state on the engine),
+   * `always` and whether an obligation is open are memoized on what they read (FastEngine.memoOf).
    */
-  judge(W: () => World, succ: readonly Succ[], want: Set<string>): StateJudgment {
+  judge(W: () => World, succ: readonly Succ[], want: Set<string>, at?: EngineState): StateJudgment {
     let f = 0;
     const out: Finding[] = [];
     let stuck: boolean | undefined;
@@ -332,17 +338,16 @@ export class LivenessGraph {
     if (carry) stuck = !succ.some((s) => isDrainRole(s.step.role));
     for (const t of this.tracked) {
       if (!want.has(t.p.name)) continue;
-      const w = W();
-      const a = t.g.always?.(w, this.cfg);
+      const a = !t.g.always ? null : at ? at.engine.memoOf(t.always, at.vec, W, t.p.name) : t.always(W());
       if (a) {
         out.push({ property: t.p.name, message: a, drain: [] });
         continue;
       }
       stuck ??= !succ.some((s) => isDrainRole(s.step.role));
       if (stuck) {
-        const m = stuckJudgment(t.p, w, this.cfg, this.bound);
+        const m = stuckJudgment(t.p, W(), this.cfg, this.bound);
         if (m) out.push({ property: t.p.name, message: m, drain: [] });
-      } else if (t.g.unmet(w, this.cfg).length) f |= t.bit;
+      } else if (at ? at.engine.memoOf(t.open, at.vec, W, t.p.name) : t.open(W())) f |= t.bit;
     }
     return { out, flags: f, carry, stuck: stuck === true, from, met };
   }

@@ -34,7 +34,7 @@ import type { World } from '../../models/world.ts';
 import { snapshotById } from '../../models/world.ts';
 import { actionInfo, canonicalJson, type Checker, type MonitorStates } from '../check.ts';
 import { enabledActions, type Action } from '../world/steps.ts';
-import { cachedLabel, fpKey, type Effect, type FastEngine, type Succ } from '../world/fast.ts';
+import { cachedLabel, fpKey, type Effect, type EngineState, type FastEngine, type Succ } from '../world/fast.ts';
 import { engineFor } from './drain.ts';
 import { isDrainRole } from './drain-path.ts';
 import { FingerprintSet } from './exhaustive.ts';
@@ -521,7 +521,7 @@ export class Shard {
         if (!b || order < b.order) best.set(f.property, { ...f, order, path: [], idx, k });
       }
     };
-    const needWorld = checker.needsWorld(want),
+    const needWorld = checker.needsWorld(this.lv ? this.lv.others(want) : want),
       sp = checker.needsSteps(want),
       ws = checker.witnessesStates(want),
       wt = checker.witnessesSteps(want);
@@ -543,7 +543,7 @@ export class Shard {
       needBuf = mw ? this.needBuf : null,
       en = this.enBuf;
     // the state a witness is counted at, on the engine (its vector set per state)
-    const witnessAt: { engine: FastEngine; vec: Int32Array } = { engine: e, vec: new Int32Array(0) };
+    const witnessAt: EngineState = { engine: e, vec: new Int32Array(0) };
     for (let fi = 0; fi < fr.n; fi++) {
       const v = fr.vec(fi),
         idx = fr.idx(fi),
@@ -565,16 +565,14 @@ export class Shard {
       const ms: MonitorStates | undefined = this.mid ? checker.monitorsById(this.mid.a[idx]) : undefined;
       wd = undefined;
       wvec = v;
-      if (ws) {
-        // memoized on the engine only where nothing else here decodes the state: on a decoded world a
-        // witness costs less than its memo's walk (present-vblank-naive: 11% more CPU with it)
-        witnessAt.vec = v;
-        checker.countState(W, want, needWorld ? undefined : witnessAt);
-      }
+      // on the engine where nothing else decodes the state, as in exploreExhaustive
+      witnessAt.vec = v;
+      const at = needWorld || sp || wt || this.mid ? undefined : witnessAt;
+      if (ws) checker.countState(W, want, at);
       // graph liveness: the state's judgment, recorded as one worker's graph records it (exploreExhaustive)
       let keep = false;
       if (lv) {
-        const j = lv.judge(W, succ, want);
+        const j = lv.judge(W, succ, want, at);
         note(j.out, rank * 65538, idx, -1);
         const r = rec.n++;
         rec.rank.set(r, this.frBase + rank);

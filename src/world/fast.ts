@@ -68,9 +68,9 @@ interface TracedCand {
   plain: number;
 }
 
-/** A world predicate whose footprint is derived (FastEngine.holds): its memo and probe window, as a step's. */
+/** A world function whose footprint is derived (FastEngine.memoOf): its memo and probe window, as a step's. */
 interface TracedPred {
-  root: TrieNode<boolean> | null;
+  root: TrieNode<unknown> | null;
   /** The engine's generation of tries this root belongs to (FastEngine.noteNodes drops them all). */
   gen: number;
   looks: number;
@@ -204,6 +204,12 @@ export interface Candidate {
   memo: TupleMemo;
   component: number;
   label: string;
+}
+
+/** A state on the engine: its vector, what `FastEngine.memoOf` walks its memos on. */
+export interface EngineState {
+  engine: FastEngine;
+  vec: Int32Array;
 }
 
 /** One successor of a state. */
@@ -773,20 +779,21 @@ export class FastEngine implements Slots {
     this.trieNodes = 0;
   }
 
-  /** Derived-footprint memos of world predicates (`holds`), by function (they go with their Checker). */
-  private preds = new WeakMap<(w: World) => boolean, TracedPred>();
+  /** Derived-footprint memos of world functions (`memoOf`), by function (they go with their Checker). */
+  private preds = new WeakMap<(w: World) => unknown, TracedPred>();
   private predGen = 0;
-  /** Predicate memo hits, misses and plain runs (bench figures). */
+  /** `memoOf` hits, misses and plain runs (bench figures). */
   readonly predStats = { hits: 0, misses: 0, plain: 0 };
 
   /**
-   * `fn`, a deterministic predicate of the world (a property's witness: does its precondition hold
-   * here?), at state `v`: memoized, as a derived-footprint step is, on what it reads (src/world/traced.ts),
-   * so a witness that reads four rings costs four trie steps, not a decoded world. `world` gives v's World
-   * when it must run (a miss, or the plain path its miss rate sends it to, as for steps). In mode
-   * 'generic' it always runs. `name` names it in errors.
+   * `fn`, a deterministic function of the world (a property's witness: does its precondition hold here?
+   * the graph form of a liveness property: is an obligation open?), at state `v`: memoized, as a
+   * derived-footprint step is, on what it reads (src/world/traced.ts), so a witness that reads four rings
+   * costs four trie steps, not a decoded world. `world` gives v's World when it must run (a miss, or the
+   * plain path its miss rate sends it to, as for steps). In mode 'generic' it always runs; in mode
+   * 'check' every hit is compared with a run. `name` names it in errors.
    */
-  holds(fn: (w: World) => boolean, v: Int32Array, world: () => World, name: string): boolean {
+  memoOf<R>(fn: (w: World) => R, v: Int32Array, world: () => World, name: string): R {
     if (this.mode === 'generic') return fn(world());
     let p = this.preds.get(fn);
     if (!p) {
@@ -811,14 +818,17 @@ export class FastEngine implements Slots {
       }
       if (hit) {
         this.predStats.hits++;
-        return hit.result!;
+        // mode 'check': every hit recomputed on the decoded world, as a step's is
+        if (this.mode === 'check' && JSON.stringify(fn(world())) !== JSON.stringify(hit.result))
+          throw new Error(`${this.design.name}: ${name} is not memoized exactly: it read more than was recorded`);
+        return hit.result as R;
       }
       this.predStats.misses++;
       p.misses++;
       this.curWorld = world();
       const rec = this.rec;
       const rw = rec.worldOf(this.curWorld);
-      let r: boolean;
+      let r: R;
       rec.begin();
       try {
         r = fn(rw);
