@@ -52,8 +52,8 @@ export const PROBE_STATES = 20_000;
 
 /**
  * `workers` given: that many (1: exploreExhaustive). Not given: one worker. Measured on this project's
- * 2-core machine (rw-umf-b (4,3), medians of 3 pairs), two workers take 2.03x one worker's CPU
- * and 1.29x its wall time with no-deadlock alone, 1.59x and 0.96x with every property on; a bound stops
+ * 2-core machine (rw-umf-b (4,3), medians of 3 pairs), two workers take 1.62x one worker's CPU
+ * and 1.03x its wall time with no-deadlock alone, 1.20x and 0.71x with every property on; a bound stops
  * them at a level's end, so a capped run's counts depend on the worker count. So parallel search is
  * opt-in (`--workers N`); the probe below (`FENCECHECK_AUTO_WORKERS=1`) picks one worker per core for
  * spaces past PROBE_STATES.
