@@ -33,6 +33,7 @@ import { enabledActions, type Action } from '../world/steps.ts';
 import { cachedLabel, fpKey, z1, z2, type FastEngine, type Succ } from '../world/fast.ts';
 import { engineFor } from './drain.ts';
 import { toTraceStep, type Found, type TraceStep } from './trace.ts';
+import { fitsUint16, patchedLength } from './level-store.ts';
 import { LivenessGraph } from './liveness.ts';
 
 export interface ExhaustiveOptions {
@@ -176,14 +177,8 @@ class VecQueue {
   }
   /** Push `v` with the changed slots `pairs` applied (pairs may name slots past v's end). */
   push(v: Int32Array, h1: number, h2: number, pairs?: Int32Array, need?: Uint16Array) {
-    let len = v.length;
-    if (pairs) for (let i = 0; i < pairs.length; i += 2) if (pairs[i] + 1 > len) len = pairs[i] + 1;
-    if (this.data instanceof Uint16Array) {
-      let wide = false;
-      for (let i = 0; i < v.length; i++) if (v[i] > 0xffff || v[i] < 0) wide = true;
-      if (pairs) for (let i = 1; i < pairs.length; i += 2) if (pairs[i] > 0xffff || pairs[i] < 0) wide = true;
-      if (wide) this.widen();
-    }
+    const len = patchedLength(v, pairs);
+    if (this.data instanceof Uint16Array && !fitsUint16(v, pairs)) this.widen();
     const mw = this.mw,
       o = 5 + mw;
     this.reserve(len + o);

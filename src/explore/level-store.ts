@@ -56,14 +56,8 @@ export class LevelStore {
     din: boolean,
     need: Uint16Array | null,
   ): number {
-    let len = v.length;
-    if (pairs) for (let i = 0; i < pairs.length; i += 2) if (pairs[i] + 1 > len) len = pairs[i] + 1;
-    if (this.data instanceof Uint16Array) {
-      let wide = false;
-      for (let i = 0; i < v.length; i++) if (v[i] > 0xffff || v[i] < 0) wide = true;
-      if (pairs) for (let i = 1; i < pairs.length; i += 2) if (pairs[i] > 0xffff || pairs[i] < 0) wide = true;
-      if (wide) this.data = Int32Array.from(this.data);
-    }
+    const len = patchedLength(v, pairs);
+    if (this.data instanceof Uint16Array && !fitsUint16(v, pairs)) this.data = Int32Array.from(this.data);
     const o = this.vecAt,
       t = this.tail;
     if (t + o + len > this.data.length) {
@@ -151,6 +145,19 @@ export class LevelStore {
     const t = this.off[i] + NEED + this.mw;
     for (let q = 0; q < this.mw; q++) out[q] |= this.data[t + q];
   }
+}
+
+/** The length of `v` with the changed slots `pairs` ([slot, value, ...]) applied (they may name slots past its end). */
+export function patchedLength(v: Int32Array, pairs: Int32Array | null | undefined): number {
+  let len = v.length;
+  if (pairs) for (let i = 0; i < pairs.length; i += 2) if (pairs[i] + 1 > len) len = pairs[i] + 1;
+  return len;
+}
+/** Every value of `v` and of `pairs` fits a uint16 word. */
+export function fitsUint16(v: Int32Array, pairs: Int32Array | null | undefined): boolean {
+  for (let i = 0; i < v.length; i++) if (v[i] > 0xffff || v[i] < 0) return false;
+  if (pairs) for (let i = 1; i < pairs.length; i += 2) if (pairs[i] > 0xffff || pairs[i] < 0) return false;
+  return true;
 }
 
 function put(d: Uint16Array | Int32Array, at: number, x: number): void {

@@ -680,19 +680,19 @@ export class Shard {
         // a state this shard owns and has seen: the owner's answer is known, nothing to send or keep
         if (ow === (this.count === 1 ? 0 : this.index) && this.fps.has(f1, f2)) continue;
         // sent lately: in an earlier level (its owner has it now), or in this one with a smaller key
-        const at = (f2 ^ (f1 >>> 13)) & SENT_MASK,
-          sl = this.sentLv[at];
-        if (sl !== 0 && this.sent1[at] === f1 && this.sent2[at] === f2) {
-          if (sl === this.level && dr) this.out[ow].drain.a[this.sentJ[at]] = 1;
+        const si = (f2 ^ (f1 >>> 13)) & SENT_MASK,
+          sentIn = this.sentLv[si];
+        if (sentIn !== 0 && this.sent1[si] === f1 && this.sent2[si] === f2) {
+          if (sentIn === this.level && dr) this.out[ow].drain.a[this.sentJ[si]] = 1;
           continue;
         }
         const o = this.out[ow],
           j = o.n++,
           c = this.np++;
-        this.sent1[at] = f1;
-        this.sent2[at] = f2;
-        this.sentLv[at] = this.level;
-        this.sentJ[at] = j;
+        this.sent1[si] = f1;
+        this.sent2[si] = f2;
+        this.sentLv[si] = this.level;
+        this.sentJ[si] = j;
         o.fp.a[2 * j] = f1;
         o.fp.a[2 * j + 1] = f2;
         o.keys.a[j] = rank * 65536 + s.k;

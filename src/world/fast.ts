@@ -786,8 +786,9 @@ export class FastEngine implements Slots {
   readonly predStats = { hits: 0, misses: 0, plain: 0 };
 
   /**
-   * `fn`, a deterministic function of the world (a property's witness: does its precondition hold here?
-   * the graph form of a liveness property: is an obligation open?), at state `v`: memoized, as a
+   * `fn`, a deterministic function of the world returning a plain value (a property's witness: does its
+   * precondition hold here? the graph form of a liveness property: is an obligation open?), at state `v`:
+   * memoized, as a
    * derived-footprint step is, on what it reads (src/world/traced.ts), so a witness that reads four rings
    * costs four trie steps, not a decoded world. `world` gives v's World when it must run (a miss, or the
    * plain path its miss rate sends it to, as for steps). In mode 'generic' it always runs; in mode

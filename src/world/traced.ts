@@ -314,21 +314,7 @@ export class Recorder {
         rec.read(slot, k === 'machine' ? MACHINE : k === 'value' ? VALUE : FULL);
         return Reflect.get(t, k, r);
       },
-      has(t, k) {
-        rec.read(slot, FULL);
-        return Reflect.has(t, k);
-      },
-      ownKeys(t) {
-        rec.read(slot, FULL);
-        return Reflect.ownKeys(t);
-      },
-      getOwnPropertyDescriptor(t, k) {
-        rec.read(slot, FULL);
-        return Reflect.getOwnPropertyDescriptor(t, k);
-      },
-      set: () => false,
-      defineProperty: () => false,
-      deleteProperty: () => false,
+      ...wholeReads(rec, slot),
     };
   }
 
@@ -345,21 +331,7 @@ export class Recorder {
           return Reflect.get(t, k, r);
         },
         // whether a field exists, the list of fields, a descriptor: the whole context
-        has(t, k) {
-          rec.read(slot, FULL);
-          return Reflect.has(t, k);
-        },
-        ownKeys(t) {
-          rec.read(slot, FULL);
-          return Reflect.ownKeys(t);
-        },
-        getOwnPropertyDescriptor(t, k) {
-          rec.read(slot, FULL);
-          return Reflect.getOwnPropertyDescriptor(t, k);
-        },
-        set: () => false,
-        defineProperty: () => false,
-        deleteProperty: () => false,
+        ...wholeReads(rec, slot),
       };
       this.ctxHandlers[slot] = h;
     }
@@ -387,6 +359,30 @@ export class Recorder {
   proxyAt(slot: number): AnyMachineSnapshot | undefined {
     return this.vps[slot];
   }
+}
+
+/**
+ * The traps of a snapshot's (or its context's) recording proxy other than `get`: asking whether a key
+ * exists, listing the keys or a descriptor is a read of the whole snapshot; writes are refused.
+ */
+function wholeReads<T extends object>(rec: Recorder, slot: number): Omit<ProxyHandler<T>, 'get'> {
+  return {
+    has(t, k) {
+      rec.read(slot, FULL);
+      return Reflect.has(t, k);
+    },
+    ownKeys(t) {
+      rec.read(slot, FULL);
+      return Reflect.ownKeys(t);
+    },
+    getOwnPropertyDescriptor(t, k) {
+      rec.read(slot, FULL);
+      return Reflect.getOwnPropertyDescriptor(t, k);
+    },
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  };
 }
 
 /** The key under which models/world.ts finds a map's copy method (a registered symbol: no import). */
