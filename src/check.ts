@@ -78,6 +78,8 @@ export class Checker {
   readonly reached = new Map<string, number>();
   /** The state witnesses as predicates of the world, made once: FastEngine.memoOf keeps a memo per function. */
   private readonly witnessFns: ((w: World) => boolean)[];
+  /** Their names in a memo's errors (made once, not per state). */
+  private readonly witnessNames: string[];
 
   constructor(
     readonly design: Design,
@@ -93,6 +95,7 @@ export class Checker {
     this.stateWitness = props.filter((p) => p.witness?.state);
     const env = { design: this.design };
     this.witnessFns = this.stateWitness.map((p) => (w: World) => !!p.witness!.state!(w, this.cfg, env));
+    this.witnessNames = this.stateWitness.map((p) => `the witness of ${p.name}`);
     this.stepWitness = props.filter((p) => p.witness?.step);
     for (const p of props) if (p.witness) this.reached.set(p.name, 0);
   }
@@ -114,7 +117,7 @@ export class Checker {
       if (only && !only.has(p.name)) continue;
       let ok: boolean;
       // on the engine: memoized on what the witness reads (FastEngine.memoOf), the same count
-      if (fast) ok = fast.engine.memoOf(this.witnessFns[i], fast.vec, get, `the witness of ${p.name}`);
+      if (fast) ok = fast.engine.memoOf(this.witnessFns[i], fast.vec, get, this.witnessNames[i]);
       else {
         world ??= get();
         ok = this.witnessFns[i](world);
