@@ -33,26 +33,33 @@ interface KillableContext {
 
 /** Contexts in a hung state now, and the entities whose job hangs a ring now, in id order. */
 function hungNow(w: World): readonly string[] {
-  const out = Object.keys(w.o).filter((id) => w.o[id].hasTag('hung'));
-  for (const j of drm_sched_hung_jobs(w)) out.push(ctx<DrmSchedJobContext>(w, j).entity);
-  return Object.freeze([...new Set(out)].sort());
+  const out: string[] = [];
+  for (const id in w.o) if (w.o[id].hasTag('hung')) out.push(id);
+  for (const j of drm_sched_hung_jobs(w)) {
+    const e = ctx<DrmSchedJobContext>(w, j).entity;
+    if (!out.includes(e)) out.push(e);
+  }
+  return Object.freeze(out.sort());
 }
 // Judged for every transition of a state, on its world before and after: once per world (onWorld).
 const hung = (w: World) => onWorld(w, hungNow, hungNow);
 
 /** The objects killed at w, in id order. */
-const killedNow = (w: World): readonly string[] =>
-  Object.freeze(
-    Object.keys(w.o)
-      .filter((id) => w.o[id].hasTag('killed'))
-      .sort(),
-  );
+function killedNow(w: World): readonly string[] {
+  const out: string[] = [];
+  for (const id in w.o) if (w.o[id].hasTag('killed')) out.push(id);
+  return Object.freeze(out.sort());
+}
 const killed = (w: World) => onWorld(w, killedNow, killedNow);
 
-/** The culprits so far joined with those hung in `w` (sorted, no repeats: the state is canonical). */
-function withHung(culprits: readonly string[], w: World): string[] {
-  const now = hung(w).filter((id) => !culprits.includes(id));
-  return now.length ? [...culprits, ...now].sort() : [...culprits];
+/**
+ * The culprits so far joined with those hung in `w` (sorted, no repeats: the state is canonical); the
+ * same array when none is new, so that the explorers see the monitor's state unchanged.
+ */
+function withHung(culprits: string[], w: World): string[] {
+  let now: string[] | null = null;
+  for (const id of hung(w)) if (!culprits.includes(id)) (now ??= []).push(id);
+  return now ? [...culprits, ...now].sort() : culprits;
 }
 
 /** The process an entity or job belongs to, by the designs' naming (`proc0.ctx`, `proc0.j1`). */

@@ -489,7 +489,7 @@ export function exploreExhaustive(
           label: s.cand ? s.cand.label : cachedLabel(s.step, s.args),
           get next() {
             nv ??= e.nextVec(v, s);
-            after ??= e.decode(nv);
+            after ??= e.decodeNext(wv, v, s, nv);
             return after;
           },
         };
@@ -515,7 +515,7 @@ export function exploreExhaustive(
         if (checker.monitored(s.step)) {
           const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
           nv ??= e.nextVec(v, s);
-          after ??= e.decode(nv);
+          after ??= e.decodeNext(W(), v, s, nv);
           const r = checker.monitorStep(ms!, W(), actionInfo(s.step, s.args, label), after, want);
           if (r.found.length) {
             record(r.found, () => [...pathTo(i), s.k]);

@@ -33,7 +33,7 @@ import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
 import { snapshotById } from '../../models/world.ts';
 import { actionInfo, canonicalJson, type Checker, type MonitorStates } from '../check.ts';
-import { enabledActions, type Action } from '../world/steps.ts';
+import type { Action } from '../world/steps.ts';
 import { cachedLabel, fpKey, type Effect, type EngineState, type FastEngine, type Succ } from '../world/fast.ts';
 import { engineFor } from './drain.ts';
 import { isDrainRole } from './drain-path.ts';
@@ -502,7 +502,7 @@ export class Shard {
    * transitions taken and the least violation of each property seen.
    */
   expand(depth: number, want: Set<string>): { cands: Cands[]; transitions: number; findings: LevelFinding[] } {
-    const { e, checker, d, cfg } = this;
+    const { e, checker } = this;
     const best = new Map<string, LevelFinding & { idx: number; k: number }>();
     // the state being expanded as a World, decoded at most once; one thunk for the level (a closure per
     // state costs a defineProperty each under tsx), as in exploreExhaustive
@@ -615,21 +615,30 @@ export class Shard {
         todo = succ.filter((s) => s.cand!.component === bc);
       }
       this.reservePending(todo.length);
-      let acts: Action[] | undefined;
       for (const s of todo) {
         transitions++;
         const order = rank * 65538 + 1 + s.k;
-        if (wt) {
-          acts ??= enabledActions(d, cfg, W());
-          const a = acts[s.k];
-          checker.countStep(W(), actionInfo(a.step, a.args, a.label), a.next, want);
-        }
-        if (sp) {
-          acts ??= enabledActions(d, cfg, W());
-          note(checker.atStep(W(), acts[s.k], want), order, idx, s.k);
+        // the successor's vector and world, each made at most once (as in exploreExhaustive)
+        let nx: Int32Array | undefined;
+        let after: World | undefined;
+        if (sp || wt) {
+          const wb = W();
+          // the action from the engine's successor (same step, arguments and next world as `enabledActions`'s k-th)
+          const a: Action = {
+            step: s.step,
+            args: s.args,
+            label: s.cand ? s.cand.label : cachedLabel(s.step, s.args),
+            get next() {
+              nx ??= e.nextVec(v, s);
+              after ??= e.decodeNext(wb, v, s, nx);
+              return after;
+            },
+          };
+          if (wt) checker.countStep(wb, actionInfo(a.step, a.args, a.label), a.next, want);
+          if (sp) note(checker.atStep(wb, a, want), order, idx, s.k);
         }
         const needVec = !s.eff || this.groups !== null || (this.mid !== null && checker.monitored(s.step));
-        const nv = needVec ? e.nextVec(v, s) : null;
+        const nv = needVec ? (nx ?? e.nextVec(v, s)) : null;
         let q1: number, q2: number;
         if (s.eff) {
           q1 = p1;
@@ -653,7 +662,8 @@ export class Shard {
           m = this.mid.a[idx];
           if (checker.monitored(s.step)) {
             const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
-            const r = checker.monitorStep(ms!, W(), actionInfo(s.step, s.args, label), e.decode(nv!), want);
+            after ??= e.decodeNext(W(), v, s, nv!);
+            const r = checker.monitorStep(ms!, W(), actionInfo(s.step, s.args, label), after, want);
             note(r.found, order, idx, s.k);
             if (r.states !== ms) m = checker.internMonitors(r.states);
           }

@@ -617,6 +617,32 @@ export class FastEngine implements Slots {
     return { o, g: this.gObjs[v[0]] ?? {}, [KIND_INDEX]: this } as World;
   }
 
+  /**
+   * The World of `v`'s successor by `s` (its vector `nv`), where `before` is `v` decoded: when the step
+   * only replaced snapshots of objects that stay (and the globals), a copy of before's map with those
+   * replaced, which holds the same keys in the same order as `decode(nv)` (step properties and monitors
+   * decode every transition's successor: the copy skips a lookup per unchanged object); else `decode(nv)`.
+   */
+  decodeNext(before: World, v: Int32Array, s: Succ, nv: Int32Array): World {
+    const e = s.eff;
+    if (e === null) return this.decode(nv);
+    const pr = e.pairs;
+    for (let j = 0; j < pr.length; j += 2) {
+      const sl = pr[j],
+        a = sl < v.length ? v[sl] : 0;
+      if (sl !== 0 && a !== pr[j + 1] && (a === 0 || pr[j + 1] === 0)) return this.decode(nv); // spawned or gone
+    }
+    const o: Record<string, AnyMachineSnapshot> = { ...before.o };
+    let g = before.g;
+    for (let j = 0; j < pr.length; j += 2) {
+      const sl = pr[j],
+        b = pr[j + 1];
+      if (sl === 0) g = this.gObjs[b] ?? {};
+      else if (b !== (sl < v.length ? v[sl] : 0)) o[this.ids[sl]] = snapshotById(b);
+    }
+    return { o, g, [KIND_INDEX]: this } as World;
+  }
+
   /** Object ids in order (what idsOf sorts by), for `idsOfKind`; rebuilt when an id was added. */
   private idsSorted: string[] = [];
   private sorted(): string[] {
