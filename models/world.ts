@@ -112,12 +112,21 @@ interface KindIndex {
   sortedIds(o: World['o']): readonly string[];
 }
 
+/**
+ * On a world an explorer's decoder made from another by replacing snapshots only (src/world/fast.ts,
+ * decodeNext: a transition's successor): that other world, which holds the same ids of the same kinds,
+ * so its id lists (computed once per state, not once per transition) serve this one.
+ */
+const SAME_IDS = Symbol.for('fencecheck.same-ids');
+
 const SORTED_IDS = {};
 /**
  * Every object id of `w`, sorted (frozen): the order properties enumerate objects in, computed once per
  * world (and on a decoded world from the ids its engine knows sorted, without a sort).
  */
 export function sortedIds(w: World): readonly string[] {
+  const same = (w as { [SAME_IDS]?: World })[SAME_IDS];
+  if (same) return sortedIds(same);
   return onWorld(w, SORTED_IDS, (x) => {
     const index = (x as { [KIND_INDEX]?: KindIndex })[KIND_INDEX];
     return index ? index.sortedIds(x.o) : Object.freeze(Object.keys(x.o).sort());
@@ -130,6 +139,8 @@ export function idsOf(w: World, kind: string): readonly string[] {
   // that a step depends on the objects of this kind, not on every object there is.
   const byKind = (w.o as { [IDS_OF]?: (kind: string) => string[] })[IDS_OF];
   if (byKind) return byKind(kind);
+  const same = (w as { [SAME_IDS]?: World })[SAME_IDS];
+  if (same) return idsOf(same, kind);
   // Properties, monitors and witnesses ask the same world for the same kinds again and again.
   const cache = w as { [MEMO]?: Map<unknown, unknown>; [KIND_INDEX]?: KindIndex };
   const known = cache[MEMO]?.get(kind) as readonly string[] | undefined;

@@ -29,31 +29,37 @@ export function findCycle(w: World): Edge[] | null {
     }
     l.push(e);
   }
+  // a cycle needs an edge into a node that waits itself (most states have none: no search)
+  let chained = false;
+  for (const l of adj.values()) if (l.some((e) => adj.has(e[1]))) chained = true;
+  if (!chained) return null;
   const color = new Map<string, number>();
   const stack: Edge[] = [];
-  const visit = (n: string): Edge[] | null => {
-    color.set(n, 1);
-    for (const e of adj.get(n) ?? []) {
-      const c = color.get(e[1]) ?? 0;
-      stack.push(e);
-      if (c === 1) {
-        const start = stack.findIndex((x) => x[0] === e[1]);
-        return stack.slice(start);
-      }
-      if (c === 0) {
-        const r = visit(e[1]);
-        if (r) return r;
-      }
-      stack.pop();
-    }
-    color.set(n, 2);
-    return null;
-  };
   for (const n of [...adj.keys()].sort())
     if (!color.get(n)) {
-      const r = visit(n);
+      const r = visit(adj, color, stack, n);
       if (r) return r;
     }
+  return null;
+}
+
+/** Depth-first from `n`: the first cycle closed (its edges, from the stack), or null. */
+function visit(adj: Map<string, Edge[]>, color: Map<string, number>, stack: Edge[], n: string): Edge[] | null {
+  color.set(n, 1);
+  for (const e of adj.get(n) ?? []) {
+    const c = color.get(e[1]) ?? 0;
+    stack.push(e);
+    if (c === 1) {
+      const start = stack.findIndex((x) => x[0] === e[1]);
+      return stack.slice(start);
+    }
+    if (c === 0) {
+      const r = visit(adj, color, stack, e[1]);
+      if (r) return r;
+    }
+    stack.pop();
+  }
+  color.set(n, 2);
   return null;
 }
 

@@ -292,10 +292,11 @@ export class Checker {
 
   atStep(before: World, a: Action, only?: Set<string>): Finding[] {
     const out: Finding[] = [];
+    let info: ActionInfo | undefined; // one per transition, not one per property
     for (const p of this.step) {
       if (only && !only.has(p.name)) continue;
       if (p.observes && !observesStep(p, a.step.name, a.step.role)) continue;
-      const m = p.step!(before, actionInfo(a.step, a.args, a.label), a.next, this.cfg);
+      const m = p.step!(before, (info ??= actionInfo(a.step, a.args, a.label)), a.next, this.cfg);
       if (m) out.push({ property: p.name, message: m });
     }
     return out;

@@ -49,6 +49,8 @@ export const engineDefaults: { mode: EngineMode } = { mode: 'traced' };
 const TRIE_LIMIT = 3_000_000;
 /** Where a decoded world keeps this engine, for idsOf (models/world.ts: a registered symbol). */
 const KIND_INDEX = Symbol.for('fencecheck.kind-index');
+/** What decodeNext puts on a successor holding its parent's ids of the same kinds (models/world.ts). */
+const SAME_IDS = Symbol.for('fencecheck.same-ids');
 const PROF = !!process.env.FC_PROF;
 
 /** A step whose footprint is derived: its `params` memo and, per argument tuple, its effect memo. */
@@ -634,13 +636,21 @@ export class FastEngine implements Slots {
     }
     const o: Record<string, AnyMachineSnapshot> = { ...before.o };
     let g = before.g;
+    let kinds = true; // every replaced object keeps its kind: before's id lists serve (SAME_IDS)
     for (let j = 0; j < pr.length; j += 2) {
       const sl = pr[j],
         b = pr[j + 1];
       if (sl === 0) g = this.gObjs[b] ?? {};
-      else if (b !== (sl < v.length ? v[sl] : 0)) o[this.ids[sl]] = snapshotById(b);
+      else if (b !== (sl < v.length ? v[sl] : 0)) {
+        const id = this.ids[sl];
+        const n = snapshotById(b);
+        if (n.machine !== o[id].machine) kinds = false;
+        o[id] = n;
+      }
     }
-    return { o, g, [KIND_INDEX]: this } as World;
+    return kinds
+      ? ({ o, g, [KIND_INDEX]: this, [SAME_IDS]: before } as World)
+      : ({ o, g, [KIND_INDEX]: this } as World);
   }
 
   /** Object ids in order (what idsOf sorts by), for `idsOfKind`; rebuilt when an id was added. */

@@ -1,7 +1,7 @@
 /**
  * The successor's World made by patching its parent's (FastEngine.decodeNext, what step properties and
  * monitors read on every transition) equals decoding its vector: the same ids in the same order, the same
- * snapshot objects, the same globals. Over the first states of designs that spawn, drop and replace
+ * snapshot objects, the same globals, the same ids of each kind. Over the first states of designs that spawn, drop and replace
  * objects and write globals, in BFS order; the patched path must be taken on some transitions and the
  * full decode on others (a spawn or a removal).
  */
@@ -9,7 +9,7 @@ import { expect, test } from 'vitest';
 import { registry } from '../../src/registry.ts';
 import { engineFor } from '../../src/explore/drain.ts';
 import { fpKey } from '../../src/world/fast.ts';
-import type { World } from '../../models/world.ts';
+import { idsOf, sortedIds, type World } from '../../models/world.ts';
 
 const { designs } = await registry();
 
@@ -17,6 +17,9 @@ function same(a: World, b: World) {
   expect(Object.keys(a.o)).toEqual(Object.keys(b.o));
   for (const id in a.o) expect(a.o[id]).toBe(b.o[id]);
   expect(JSON.stringify(a.g)).toBe(JSON.stringify(b.g));
+  // the id lists, which a patched world may take from its parent
+  expect(sortedIds(a)).toEqual(sortedIds(b));
+  for (const k of new Set(Object.values(b.o).map((x) => x.machine.id))) expect(idsOf(a, k)).toEqual(idsOf(b, k));
 }
 
 for (const name of ['sync-file-bridge', 'present-vblank-naive', 'dma-resv-implicit', 'rw-umf-b']) {
