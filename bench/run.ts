@@ -1,7 +1,8 @@
 /**
  * `npm run bench` (issues 7, 13): one table for the reference world RW-UMF A and B at (P, J) = (2,2),
  * (3,2), (4,2), (4,4), (5,3): our exhaustive BFS (each config in its own process, for a clean peak
- * RSS), Spin on the same world (bench/rw-umf.pml) when `spin` and `gcc` are installed, random mode
+ * RSS), Spin on the same world (bench/rw-umf.pml) when `spin` and `gcc` are installed (-DCOLLAPSE, its
+ * compressed store, and at the last config also its plain hash store, which is about 3x faster), random mode
  * with properties on, and the naive harness (fc.commands over live xstate actors); then the issue-2
  * figures for single-fifo-implicit at 2 and 3 processes; then a row per design (issue 13.4) at its
  * `default` and `large` configs (the configs it has when it has neither), each with every property the
@@ -292,46 +293,53 @@ if (haveSpin) {
     };
   };
   for (const v of ['A', 'B']) {
-    for (const [P, J] of CONFIGS) {
-      const name = `Spin 6.5 DFS rw-umf-${v.toLowerCase()}`;
-      if (!want(name)) continue;
-      log(`${name} p${P}j${J} ...`);
-      const ours = rows.find((r) => r.name === `fencecheck BFS rw-umf-${v.toLowerCase()}` && r.config === `p${P}j${J}`);
-      const w = Math.max(16, Math.ceil(Math.log2(ours?.states ?? 1 << 20)) + 1);
-      const cms = build(P, J, v, ['-DCOLLAPSE']);
-      const { run: full, note: repeated } = medianRun(
-        isReference(v, P, J) ? REPEAT : 1,
-        () => pan(['-c0', '-E', '-A', '-m100000', `-w${w}`]),
-        (r) => r.cpuS,
-      );
-      let first = '-';
-      if (v === 'A') {
-        build(P, J, v, ['-DBFS', '-DCOLLAPSE']);
-        const b = pan(['-m100000', `-w${w}`]);
-        first = `${b.states} st, ${Math.round(b.ms)} ms, len ${b.depth} (BFS)`;
+    // The reference config also with pan's plain hash store (no -DCOLLAPSE): faster than the compressed
+    // store and larger, the configuration issue 13 first measured against (-DSAFETY); both ratios are
+    // printed, since they differ by about 3x.
+    for (const [P, J] of CONFIGS)
+      for (const plain of isReference(v, P, J) ? [false, true] : [false]) {
+        const name = `Spin 6.5 DFS rw-umf-${v.toLowerCase()}${plain ? ' (no COLLAPSE)' : ''}`;
+        if (!want(name)) continue;
+        log(`${name} p${P}j${J} ...`);
+        const ours = rows.find(
+          (r) => r.name === `fencecheck BFS rw-umf-${v.toLowerCase()}` && r.config === `p${P}j${J}`,
+        );
+        const w = Math.max(16, Math.ceil(Math.log2(ours?.states ?? 1 << 20)) + 1);
+        const cms = build(P, J, v, plain ? [] : ['-DCOLLAPSE']);
+        const { run: full, note: repeated } = medianRun(
+          isReference(v, P, J) ? REPEAT : 1,
+          () => pan(['-c0', '-E', '-A', '-m100000', `-w${w}`]),
+          (r) => r.cpuS,
+        );
+        let first = '-';
+        if (v === 'A') {
+          build(P, J, v, ['-DBFS', '-DCOLLAPSE']);
+          const b = pan(['-m100000', `-w${w}`]);
+          first = `${b.states} st, ${Math.round(b.ms)} ms, len ${b.depth} (BFS)`;
+        }
+        rows.push({
+          name,
+          design: `rw-umf-${v.toLowerCase()}`,
+          engine: 'spin',
+          workers: 1,
+          config: `p${P}j${J}`,
+          states: full.states,
+          transitions: full.transitions,
+          s: full.ms / 1000,
+          rate: full.states / (full.ms / 1000),
+          rateUnit: 'st/s',
+          peakMB: mb(full.maxrss),
+          bps: ((full.memStates + full.memHash) * 2 ** 20) / full.states,
+          cpuS: full.cpuS,
+          first,
+          notes:
+            `${full.capped ? 'CAPPED (pan ran out of memory or depth); ' : ''}-DNOREDUCE ` +
+            `${plain ? '(plain hash store)' : '-DCOLLAPSE'} -DMEMLIM=8192 ` +
+            `-w${w}; state vector ${full.vec} B; B/state = (states + hash table)/states; compile ` +
+            `${(cms / 1000).toFixed(1)} s (not counted); transitions include timeout self-loops at end states` +
+            repeated,
+        });
       }
-      rows.push({
-        name,
-        design: `rw-umf-${v.toLowerCase()}`,
-        engine: 'spin',
-        workers: 1,
-        config: `p${P}j${J}`,
-        states: full.states,
-        transitions: full.transitions,
-        s: full.ms / 1000,
-        rate: full.states / (full.ms / 1000),
-        rateUnit: 'st/s',
-        peakMB: mb(full.maxrss),
-        bps: ((full.memStates + full.memHash) * 2 ** 20) / full.states,
-        cpuS: full.cpuS,
-        first,
-        notes:
-          `${full.capped ? 'CAPPED (pan ran out of memory or depth); ' : ''}-DNOREDUCE -DCOLLAPSE -DMEMLIM=8192 ` +
-          `-w${w}; state vector ${full.vec} B; B/state = (states + hash table)/states; compile ` +
-          `${(cms / 1000).toFixed(1)} s (not counted); transitions include timeout self-loops at end states` +
-          repeated,
-      });
-    }
   }
   rmSync(dir, { recursive: true, force: true });
 } else {
@@ -626,6 +634,13 @@ const refB = get('fencecheck BFS rw-umf-b', `p${RBP}j${RBJ}`);
 const toRef: Record<string, number> = {};
 const refB2 = get('fencecheck BFS rw-umf-b --workers 2', `p${RBP}j${RBJ}`);
 const spinB = get('Spin 6.5 DFS rw-umf-b', `p${RBP}j${RBJ}`);
+const spinPlain = get('Spin 6.5 DFS rw-umf-b (no COLLAPSE)', `p${RBP}j${RBJ}`);
+if (refB?.cpuS && spinPlain?.cpuS)
+  ratios.push(
+    `rw-umf-b p${RBP}j${RBJ}: CPU time ours/Spin with its plain hash store (no -DCOLLAPSE) ` +
+      `${(refB.cpuS / spinPlain.cpuS).toFixed(1)}×` +
+      (refB2?.s ? `; wall time 2 workers / that Spin ${(refB2.s! / spinPlain.s!).toFixed(2)}×` : ''),
+  );
 if (refB?.rate && refB2?.rate)
   ratios.push(
     `rw-umf-b p${RBP}j${RBJ}: 2 workers / 1 worker speed ${(refB2.rate / refB.rate).toFixed(2)}×` +

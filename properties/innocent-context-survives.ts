@@ -57,9 +57,8 @@ const killed = (w: World) => onWorld(w, killedNow, killedNow);
  * same array when none is new, so that the explorers see the monitor's state unchanged.
  */
 function withHung(culprits: string[], w: World): string[] {
-  let now: string[] | null = null;
-  for (const id of hung(w)) if (!culprits.includes(id)) (now ??= []).push(id);
-  return now ? [...culprits, ...now].sort() : culprits;
+  const now = hung(w).filter((id) => !culprits.includes(id));
+  return now.length ? [...culprits, ...now].sort() : culprits;
 }
 
 /** The process an entity or job belongs to, by the designs' naming (`proc0.ctx`, `proc0.j1`). */

@@ -296,7 +296,8 @@ export class Checker {
     for (const p of this.step) {
       if (only && !only.has(p.name)) continue;
       if (p.observes && !observesStep(p, a.step.name, a.step.role)) continue;
-      const m = p.step!(before, (info ??= actionInfo(a.step, a.args, a.label)), a.next, this.cfg);
+      info ??= actionInfo(a.step, a.args, a.label);
+      const m = p.step!(before, info, a.next, this.cfg);
       if (m) out.push({ property: p.name, message: m });
     }
     return out;

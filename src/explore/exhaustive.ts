@@ -29,8 +29,8 @@
 import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
 import { actionInfo, type Checker, type MonitorStates } from '../check.ts';
-import { enabledActions, type Action } from '../world/steps.ts';
-import { cachedLabel, fpKey, z1, z2, type FastEngine, type Succ } from '../world/fast.ts';
+import { enabledActions } from '../world/steps.ts';
+import { fpKey, z1, z2, Transition, type FastEngine, type Succ } from '../world/fast.ts';
 import { engineFor } from './drain.ts';
 import { toTraceStep, type Found, type TraceStep } from './trace.ts';
 import { fitsUint16, patchedLength } from './level-store.ts';
@@ -478,23 +478,11 @@ export function exploreExhaustive(
     for (const s of todo) {
       transitions++;
       // The successor's vector and world, each made at most once (step properties, witnesses, monitors).
-      let nv: Int32Array | undefined;
-      let after: World | undefined;
+      const t = sp || wt || groups || (mid && checker.monitored(s.step)) ? new Transition(e, v, s, W) : undefined;
       if (sp || wt) {
         const wv = W();
-        // The action from the engine's successor (same step, arguments and next world as `enabledActions`'s k-th).
-        const a: Action = {
-          step: s.step,
-          args: s.args,
-          label: s.cand ? s.cand.label : cachedLabel(s.step, s.args),
-          get next() {
-            nv ??= e.nextVec(v, s);
-            after ??= e.decodeNext(wv, v, s, nv);
-            return after;
-          },
-        };
-        if (wt) checker.countStep(wv, actionInfo(a.step, a.args, a.label), a.next, want);
-        const stepF = sp ? checker.atStep(wv, a, want) : [];
+        if (wt) checker.countStep(wv, actionInfo(t!.step, t!.args, t!.label), t!.next, want);
+        const stepF = sp ? checker.atStep(wv, t!, want) : [];
         if (stepF.length) {
           record(stepF, () => [...pathTo(i), s.k]);
           needWorld = worldNeeded();
@@ -505,18 +493,12 @@ export function exploreExhaustive(
       }
       let n1 = s.h1,
         n2 = s.h2;
-      if (groups) {
-        nv ??= e.nextVec(v, s);
-        [n1, n2] = canonicalHash(groups, nv, n1, n2);
-      }
+      if (groups) [n1, n2] = canonicalHash(groups, t!.vec(), n1, n2);
       let m = 0;
       if (mid) {
         m = mid.a[i];
         if (checker.monitored(s.step)) {
-          const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
-          nv ??= e.nextVec(v, s);
-          after ??= e.decodeNext(W(), v, s, nv);
-          const r = checker.monitorStep(ms!, W(), actionInfo(s.step, s.args, label), after, want);
+          const r = checker.monitorStep(ms!, W(), actionInfo(s.step, s.args, t!.label), t!.next, want);
           if (r.found.length) {
             record(r.found, () => [...pathTo(i), s.k]);
             needWorld = worldNeeded();
@@ -537,6 +519,7 @@ export function exploreExhaustive(
       via.push(j, s.k);
       mid?.push(j, m);
       if (need) e.needMask(succ, s, need);
+      const nv = t?.made;
       if (nv) queue.push(nv, s.h1, s.h2, undefined, need ?? undefined);
       else if (s.eff) queue.push(v, s.h1, s.h2, s.eff.pairs, need ?? undefined);
       else queue.push(s.vec!, s.h1, s.h2);

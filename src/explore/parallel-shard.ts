@@ -33,8 +33,15 @@ import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
 import { snapshotById } from '../../models/world.ts';
 import { actionInfo, canonicalJson, type Checker, type MonitorStates } from '../check.ts';
-import type { Action } from '../world/steps.ts';
-import { cachedLabel, fpKey, type Effect, type EngineState, type FastEngine, type Succ } from '../world/fast.ts';
+import {
+  cachedLabel,
+  fpKey,
+  Transition,
+  type Effect,
+  type EngineState,
+  type FastEngine,
+  type Succ,
+} from '../world/fast.ts';
 import { engineFor } from './drain.ts';
 import { isDrainRole } from './drain-path.ts';
 import { FingerprintSet } from './exhaustive.ts';
@@ -619,26 +626,15 @@ export class Shard {
         transitions++;
         const order = rank * 65538 + 1 + s.k;
         // the successor's vector and world, each made at most once (as in exploreExhaustive)
-        let nx: Int32Array | undefined;
-        let after: World | undefined;
+        const mon = this.mid !== null && checker.monitored(s.step);
+        const t = sp || wt || mon ? new Transition(e, v, s, W) : undefined;
         if (sp || wt) {
           const wb = W();
-          // the action from the engine's successor (same step, arguments and next world as `enabledActions`'s k-th)
-          const a: Action = {
-            step: s.step,
-            args: s.args,
-            label: s.cand ? s.cand.label : cachedLabel(s.step, s.args),
-            get next() {
-              nx ??= e.nextVec(v, s);
-              after ??= e.decodeNext(wb, v, s, nx);
-              return after;
-            },
-          };
-          if (wt) checker.countStep(wb, actionInfo(a.step, a.args, a.label), a.next, want);
-          if (sp) note(checker.atStep(wb, a, want), order, idx, s.k);
+          if (wt) checker.countStep(wb, actionInfo(t!.step, t!.args, t!.label), t!.next, want);
+          if (sp) note(checker.atStep(wb, t!, want), order, idx, s.k);
         }
-        const needVec = !s.eff || this.groups !== null || (this.mid !== null && checker.monitored(s.step));
-        const nv = needVec ? (nx ?? e.nextVec(v, s)) : null;
+        const needVec = !s.eff || this.groups !== null || mon;
+        const nv = needVec ? (t ? t.vec() : e.nextVec(v, s)) : null;
         let q1: number, q2: number;
         if (s.eff) {
           q1 = p1;
@@ -661,9 +657,7 @@ export class Shard {
         if (this.mid) {
           m = this.mid.a[idx];
           if (checker.monitored(s.step)) {
-            const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
-            after ??= e.decodeNext(W(), v, s, nv!);
-            const r = checker.monitorStep(ms!, W(), actionInfo(s.step, s.args, label), after, want);
+            const r = checker.monitorStep(ms!, W(), actionInfo(s.step, s.args, t!.label), t!.next, want);
             note(r.found, order, idx, s.k);
             if (r.states !== ms) m = checker.internMonitors(r.states);
           }

@@ -23,7 +23,7 @@
 import type { Design, StepDef, Args, Role } from '../../models/design.ts';
 import type { World, Json } from '../../models/world.ts';
 import { snapshotId, snapshotById } from '../../models/world.ts';
-import { labelOf, stepsOf, REFUSED } from './steps.ts';
+import { labelOf, stepsOf, REFUSED, type Action } from './steps.ts';
 import type { AnyMachineSnapshot } from 'xstate';
 import {
   Recorder,
@@ -1271,6 +1271,39 @@ export class FastEngine implements Slots {
   /** The next vector of a successor of `v`. */
   nextVec(v: Int32Array, s: Succ): Int32Array {
     return s.vec ?? this.applyEffect(v, s.eff!);
+  }
+}
+
+/**
+ * A transition of the explorers as an Action (same step, arguments and next world as the k-th of
+ * `enabledActions`), whose successor vector and World are each made at most once, when first asked
+ * for: step properties, witnesses and monitors share them, and a transition nobody judges makes neither.
+ * `before` gives the source state's World (the explorer's decode-once thunk).
+ */
+export class Transition implements Action {
+  readonly step: StepDef;
+  readonly args: Args;
+  readonly label: string;
+  /** The successor vector, once made (`vec()`). */
+  made: Int32Array | undefined = undefined;
+  private after: World | undefined = undefined;
+  constructor(
+    private readonly e: FastEngine,
+    private readonly from: Int32Array,
+    private readonly s: Succ,
+    private readonly before: () => World,
+  ) {
+    this.step = s.step;
+    this.args = s.args;
+    this.label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
+  }
+  vec(): Int32Array {
+    this.made ??= this.e.nextVec(this.from, this.s);
+    return this.made;
+  }
+  get next(): World {
+    this.after ??= this.e.decodeNext(this.before(), this.from, this.s, this.vec());
+    return this.after;
   }
 }
 

@@ -1,9 +1,9 @@
 /**
  * The successor's World made by patching its parent's (FastEngine.decodeNext, what step properties and
  * monitors read on every transition) equals decoding its vector: the same ids in the same order, the same
- * snapshot objects, the same globals, the same ids of each kind. Over the first states of designs that spawn, drop and replace
- * objects and write globals, in BFS order; the patched path must be taken on some transitions and the
- * full decode on others (a spawn or a removal).
+ * snapshot objects, the same globals, the same ids of each kind. Over the first states of designs that
+ * spawn, drop and replace objects and write globals, in BFS order; the patched path must be taken on some
+ * transitions and the full decode on others (a spawn or a removal).
  */
 import { expect, test } from 'vitest';
 import { registry } from '../../src/registry.ts';
