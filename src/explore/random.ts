@@ -20,8 +20,7 @@ import fc from 'fast-check';
 import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
 import { actionInfo, type Checker, type Finding, type MonitorStates } from '../check.ts';
-import type { Action } from '../world/steps.ts';
-import { cachedLabel, fpKey } from '../world/fast.ts';
+import { fpKey, Transition } from '../world/fast.ts';
 import { engineFor } from './drain.ts';
 import { choicesToActions, minimize, toTraceStep, type Found } from './trace.ts';
 
@@ -107,29 +106,20 @@ export function exploreRandom(
       if (n === choices.length || !succ.length) return null;
       const s = succ[choices[n] % succ.length];
       steps++;
+      // the step's source World, successor vector and successor World, each made at most once
+      const cur = v;
       let before: World | undefined;
-      const nv = e.nextVec(v, s);
-      if (sp || wt) {
-        before = e.decode(v);
-        // The action from the engine's successor (same step, arguments and next world as `enabledActions`'s k-th).
-        let after: World | undefined;
-        const a: Action = {
-          step: s.step,
-          args: s.args,
-          label: s.cand ? s.cand.label : cachedLabel(s.step, s.args),
-          get next() {
-            after ??= e.decode(nv);
-            return after;
-          },
-        };
-        if (wt) checker.countStep(before, actionInfo(a.step, a.args, a.label), a.next, want);
-        const f = sp ? checker.atStep(before, a, want) : [];
+      const B = () => (before ??= e.decode(cur));
+      const watched = mon && checker.monitored(s.step);
+      const t = sp || wt || watched ? new Transition(e, cur, s, B) : undefined;
+      const nv = t ? t.vec() : e.nextVec(v, s);
+      if (t && (sp || wt)) {
+        if (wt) checker.countStep(B(), actionInfo(t.step, t.args, t.label), t.next, want);
+        const f = sp ? checker.atStep(B(), t, want) : [];
         if (f.length) return f[0];
       }
-      if (mon && checker.monitored(s.step)) {
-        before ??= e.decode(v);
-        const label = s.cand ? s.cand.label : cachedLabel(s.step, s.args);
-        const r = checker.monitorStep(ms, before, actionInfo(s.step, s.args, label), e.decode(nv), want);
+      if (t && watched) {
+        const r = checker.monitorStep(ms, B(), actionInfo(s.step, s.args, t.label), t.next, want);
         if (r.found.length) return r.found[0];
         ms = r.states;
       }
