@@ -119,6 +119,37 @@ interface KindIndex {
  */
 const SAME_IDS = Symbol.for('fencecheck.same-ids');
 
+/**
+ * On a world an explorer's decoder made from another by replacing, adding or dropping snapshots (src/world/
+ * fast.ts, decodeNext: a transition's successor): that other world and the ids whose snapshot differs, in
+ * the order the other world's map holds them: what `changedIds` answers without a scan.
+ */
+const CHANGED = Symbol.for('fencecheck.changed');
+interface Changed {
+  from: World;
+  ids: readonly string[];
+}
+
+const CHANGED_IDS = new WeakMap<World, { from: World; ids: readonly string[] }>();
+/**
+ * The objects a step changed: the ids whose snapshot differs between `before` and `after` (replaced or
+ * dropped, in before's map order; then those added, in after's). Step properties and monitors judge these
+ * instead of every object (an object a step did not touch keeps its snapshot, so it cannot break a rule
+ * about how one object changes); on an explorer's successor the decoder knows them, elsewhere one scan per
+ * pair of worlds, shared by the properties that ask.
+ */
+export function changedIds(before: World, after: World): readonly string[] {
+  const c = (after as { [CHANGED]?: Changed })[CHANGED];
+  if (c && c.from === before) return c.ids;
+  const known = CHANGED_IDS.get(after);
+  if (known && known.from === before) return known.ids;
+  const ids: string[] = [];
+  for (const id in before.o) if (after.o[id] !== before.o[id]) ids.push(id);
+  for (const id in after.o) if (!(id in before.o)) ids.push(id);
+  CHANGED_IDS.set(after, { from: before, ids });
+  return ids;
+}
+
 const SORTED_IDS = {};
 /**
  * Every object id of `w`, sorted (frozen): the order properties enumerate objects in, computed once per

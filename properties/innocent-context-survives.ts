@@ -19,7 +19,7 @@
  * read from its `killed` tag and `killedBy`; what ended a job from its result.
  */
 import { defineMonitor } from './property.ts';
-import { ctx, idsOf, onWorld, stateOf, type World } from '../models/world.ts';
+import { changedIds, ctx, kindOf, onWorld, stateOf, type World } from '../models/world.ts';
 import { ESRCH } from '../models/dma-buf/dma-fence.ts';
 import { drm_sched_hung_jobs } from '../models/drm-sched/sched-main.ts';
 import type { DrmSchedJobContext } from '../models/drm-sched/drm-sched-job.ts';
@@ -68,13 +68,17 @@ const crashed = (w: World, proc: string | undefined) => !!proc && w.o[proc]?.has
 
 /** Jobs that completed with an error in this transition (before -> after). */
 function jobsEndedInError(before: World, after: World): string[] {
-  return idsOf(after, 'drm_sched_job').filter(
-    (j) =>
-      stateOf(after, j) === 'done' &&
-      before.o[j] !== undefined &&
-      stateOf(before, j) !== 'done' &&
-      ctx<DrmSchedJobContext>(after, j).result !== 0,
-  );
+  // a job that ends in this transition changed in it; in id order, as the first one is named
+  return changedIds(before, after)
+    .filter(
+      (j) =>
+        kindOf(after, j) === 'drm_sched_job' &&
+        stateOf(after, j) === 'done' &&
+        before.o[j] !== undefined &&
+        stateOf(before, j) !== 'done' &&
+        ctx<DrmSchedJobContext>(after, j).result !== 0,
+    )
+    .sort();
 }
 
 /** The first innocent killed or cancelled in this transition, as a sentence. */
@@ -98,7 +102,11 @@ function innocentHarmed(before: World, after: World, culprits: readonly string[]
 
 /** A context killed, or a job ended with an error, in this transition: the situation judged. */
 function harmed(before: World, after: World): boolean {
-  return killed(after).some((id) => !before.o[id]?.hasTag('killed')) || jobsEndedInError(before, after).length > 0;
+  // an object killed in this transition changed in it
+  return (
+    changedIds(before, after).some((id) => after.o[id]?.hasTag('killed') && !before.o[id]?.hasTag('killed')) ||
+    jobsEndedInError(before, after).length > 0
+  );
 }
 
 export default defineMonitor<string[]>({

@@ -6,7 +6,7 @@
  */
 import { defineProperty } from './property.ts';
 import { isFence } from '../models/view.ts';
-import { onWorld, type World } from '../models/world.ts';
+import { changedIds, onWorld, type World } from '../models/world.ts';
 
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
 
@@ -24,11 +24,11 @@ export default defineProperty({
     step: (before) => onWorld(before, anySignaled, anySignaled),
   },
   step: (before, a, after) => {
-    for (const id in before.o) {
+    // an object the step did not touch keeps its snapshot: only the changed ones can break the rule
+    for (const id of changedIds(before, after)) {
       const s = before.o[id];
       const n = after.o[id];
-      if (n === s) continue; // unchanged (worlds share the snapshots a step did not touch)
-      if (!isFence(s) || !s.hasTag('signaled')) continue;
+      if (!s || !isFence(s) || !s.hasTag('signaled')) continue;
       if (!n) return `${id} was signaled and vanished at ${a.label}`;
       if (!n.hasTag('signaled'))
         return (

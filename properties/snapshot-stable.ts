@@ -9,7 +9,7 @@
  *   them) never changes that field once set (KMS plane in-fences, waiters).
  */
 import { defineProperty } from './property.ts';
-import { ctx, idsOf, type World } from '../models/world.ts';
+import { changedIds, ctx, idsOf, type World } from '../models/world.ts';
 import type { DrmSchedJobContext } from '../models/drm-sched/drm-sched-job.ts';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -33,10 +33,10 @@ export default defineProperty({
   statement:
     'A captured fence (sync_file, exported snapshot, job dependency) never changes under later replace, reset or add.',
   step: (before, a, after) => {
-    for (const id in before.o) {
+    for (const id of changedIds(before, after)) {
       const s = before.o[id];
       const n = after.o[id];
-      if (!n || n === s) continue; // vanished, or unchanged (worlds share the snapshots a step did not touch)
+      if (!s || !n) continue; // spawned or vanished (the others changed: the step replaced their snapshot)
       const kind = s.machine.id;
       const c = s.context as Record<string, unknown>;
       const d = n.context as Record<string, unknown>;

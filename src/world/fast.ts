@@ -51,6 +51,8 @@ const TRIE_LIMIT = 3_000_000;
 const KIND_INDEX = Symbol.for('fencecheck.kind-index');
 /** What decodeNext puts on a successor holding its parent's ids of the same kinds (models/world.ts). */
 const SAME_IDS = Symbol.for('fencecheck.same-ids');
+/** What it puts on every successor it makes: its parent and the ids the step changed (models/world.ts). */
+const CHANGED = Symbol.for('fencecheck.changed');
 const PROF = !!process.env.FC_PROF;
 
 /** A step whose footprint is derived: its `params` memo and, per argument tuple, its effect memo. */
@@ -616,7 +618,7 @@ export class FastEngine implements Slots {
     for (let s = 1; s < v.length; s++) if (v[s] !== 0) o[this.ids[s]] = snapshotById(v[s]);
     // idsOf on it lists a kind in id order without a sort (models/world.ts); `v` may be a scratch array
     // the explorer reuses, so the map is what it reads, never the vector
-    return { o, g: this.gObjs[v[0]] ?? {}, [KIND_INDEX]: this } as World;
+    return { o, g: this.gObjs[v[0]] ?? {}, [KIND_INDEX]: this, [SAME_IDS]: undefined, [CHANGED]: undefined } as World;
   }
 
   /**
@@ -629,28 +631,49 @@ export class FastEngine implements Slots {
     const e = s.eff;
     if (e === null) return this.decode(nv);
     const pr = e.pairs;
-    for (let j = 0; j < pr.length; j += 2) {
-      const sl = pr[j],
-        a = sl < v.length ? v[sl] : 0;
-      if (sl !== 0 && a !== pr[j + 1] && (a === 0 || pr[j + 1] === 0)) return this.decode(nv); // spawned or gone
-    }
-    const o: Record<string, AnyMachineSnapshot> = { ...before.o };
+    // the slots whose snapshot the step changed (an effect names a slot once), ascending: the order
+    // before's map holds them in (decode), for changedIds
+    const slots: number[] = [];
+    let reshaped = false; // spawned or gone
     let g = before.g;
-    let kinds = true; // every replaced object keeps its kind: before's id lists serve (SAME_IDS)
     for (let j = 0; j < pr.length; j += 2) {
       const sl = pr[j],
+        a = sl < v.length ? v[sl] : 0,
         b = pr[j + 1];
       if (sl === 0) g = this.gObjs[b] ?? {};
-      else if (b !== (sl < v.length ? v[sl] : 0)) {
-        const id = this.ids[sl];
-        const n = snapshotById(b);
-        if (n.machine !== o[id].machine) kinds = false;
-        o[id] = n;
+      else if (a !== b) {
+        let k = slots.length;
+        slots.push(sl);
+        for (; k > 0 && slots[k - 1] > sl; k--) slots[k] = slots[k - 1];
+        slots[k] = sl;
+        if (a === 0 || b === 0) reshaped = true;
       }
     }
-    return kinds
-      ? ({ o, g, [KIND_INDEX]: this, [SAME_IDS]: before } as World)
-      : ({ o, g, [KIND_INDEX]: this } as World);
+    if (reshaped) {
+      // replaced and dropped ones first (before's order), then the spawned (after's), as changedIds lists them
+      const ids = slots.filter((sl) => sl < v.length && v[sl] !== 0).map((sl) => this.ids[sl]);
+      for (const sl of slots) if (sl >= v.length || v[sl] === 0) ids.push(this.ids[sl]);
+      const w = this.decode(nv);
+      return { o: w.o, g: w.g, [KIND_INDEX]: this, [SAME_IDS]: undefined, [CHANGED]: { from: before, ids } } as World;
+    }
+    const o: Record<string, AnyMachineSnapshot> = { ...before.o };
+    let kinds = true; // every replaced object keeps its kind: before's id lists serve (SAME_IDS)
+    const ids: string[] = [];
+    for (const sl of slots) {
+      const id = this.ids[sl];
+      const n = snapshotById(nv[sl]);
+      if (n.machine !== o[id].machine) kinds = false;
+      o[id] = n;
+      ids.push(id);
+    }
+    // one shape for every successor (property reads on worlds stay monomorphic)
+    return {
+      o,
+      g,
+      [KIND_INDEX]: this,
+      [SAME_IDS]: kinds ? before : undefined,
+      [CHANGED]: { from: before, ids },
+    } as World;
   }
 
   /** Object ids in order (what idsOf sorts by), for `idsOfKind`; rebuilt when an id was added. */
