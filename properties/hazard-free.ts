@@ -48,6 +48,20 @@ function accessView(w: World): AccessView[] {
   }));
 }
 
+/**
+ * The access records by id, once per globals object: they are a function of the globals alone, and the
+ * explorers share one globals object between every state with the same globals (read, never changed).
+ */
+function accessViews(w: World): ReadonlyMap<string, AccessView> {
+  let m = views.get(w.g);
+  if (m === undefined) {
+    m = new Map(accessView(w).map((r) => [r.id, r]));
+    views.set(w.g, m);
+  }
+  return m;
+}
+const views = new WeakMap<object, ReadonlyMap<string, AccessView>>();
+
 function signaled(w: World, id: string): boolean {
   const s = w.o[id];
   return !!s && s.hasTag('signaled');
@@ -62,7 +76,7 @@ function accessOfFence(w: World, fence: string, byEnd: Map<string, string>, ids:
 }
 
 /** Accesses that happen before `id` (excluding the real-time rule), given the records of `w`. */
-function happensBefore(w: World, id: string, recs: Map<string, AccessView>): Set<string> {
+function happensBefore(w: World, id: string, recs: ReadonlyMap<string, AccessView>): Set<string> {
   const byContext = new Map<number, { id: string; seqno: number }[]>();
   for (const f in w.o) {
     const s = w.o[f];
@@ -156,7 +170,7 @@ export default defineProperty({
         break;
       }
     if (!recorded) return null;
-    const recs = new Map(accessView(after).map((r) => [r.id, r]));
+    const recs = accessViews(after);
     for (const r2 of recs.values()) {
       if (before.g[`access:${r2.id}`] !== undefined) continue;
       const hb = happensBefore(after, r2.id, recs);

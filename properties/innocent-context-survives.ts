@@ -61,6 +61,21 @@ function withHung(culprits: string[], w: World): string[] {
   return now.length ? [...culprits, ...now].sort() : culprits;
 }
 
+/**
+ * `withHung(culprits, after)` for culprits that hold every object hung in `before`: a context hung in
+ * `after` either was hung before or changed in the step, so only the changed ones are looked at (not
+ * every object of every successor); the rings are read whole (there are few).
+ */
+function withHungAfter(culprits: string[], before: World, after: World): string[] {
+  const now: string[] = [];
+  for (const id of changedIds(before, after)) if (after.o[id]?.hasTag('hung') && !culprits.includes(id)) now.push(id);
+  for (const j of drm_sched_hung_jobs(after)) {
+    const e = ctx<DrmSchedJobContext>(after, j).entity;
+    if (!culprits.includes(e) && !now.includes(e)) now.push(e);
+  }
+  return now.length ? [...culprits, ...now].sort() : culprits;
+}
+
 /** The process an entity or job belongs to, by the designs' naming (`proc0.ctx`, `proc0.j1`). */
 const procOf = (id: string) => id.split('.')[0];
 
@@ -121,7 +136,7 @@ export default defineMonitor<string[]>({
   init: (w) => [...hung(w)],
   next: (culprits, before, a, after) => {
     // a job hangs the ring in `before` and the reset in this step clears it: count it first
-    const state = withHung(withHung(culprits, before), after);
+    const state = withHungAfter(withHung(culprits, before), before, after);
     return { state, violation: innocentHarmed(before, after, state, a.label) };
   },
 });

@@ -24,7 +24,7 @@ import type { Design, StepDef, Args, Role } from '../../models/design.ts';
 import type { World, Json } from '../../models/world.ts';
 import { snapshotId, snapshotById } from '../../models/world.ts';
 import { labelOf, stepsOf, REFUSED, type Action } from './steps.ts';
-import type { AnyMachineSnapshot } from 'xstate';
+import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import {
   Recorder,
   lookup,
@@ -615,7 +615,13 @@ export class FastEngine implements Slots {
   /** State vector -> World (objects in slot order). */
   decode(v: Int32Array): World {
     const o: Record<string, AnyMachineSnapshot> = {};
-    for (let s = 1; s < v.length; s++) if (v[s] !== 0) o[this.ids[s]] = snapshotById(v[s]);
+    const seen = this.slotMachine;
+    for (let s = 1; s < v.length; s++)
+      if (v[s] !== 0) {
+        const snap = snapshotById(v[s]);
+        if (seen[s] !== snap.machine) this.noteKind(s, snap.machine);
+        o[this.ids[s]] = snap;
+      }
     // idsOf on it lists a kind in id order without a sort (models/world.ts); `v` may be a scratch array
     // the explorer reuses, so the map is what it reads, never the vector
     return { o, g: this.gObjs[v[0]] ?? {}, [KIND_INDEX]: this, [SAME_IDS]: undefined, [CHANGED]: undefined } as World;
@@ -662,7 +668,10 @@ export class FastEngine implements Slots {
     for (const sl of slots) {
       const id = this.ids[sl];
       const n = snapshotById(nv[sl]);
-      if (n.machine !== o[id].machine) kinds = false;
+      if (n.machine !== o[id].machine) {
+        kinds = false;
+        if (this.slotMachine[sl] !== n.machine) this.noteKind(sl, n.machine);
+      }
       o[id] = n;
       ids.push(id);
     }
@@ -682,10 +691,31 @@ export class FastEngine implements Slots {
     if (this.idsSorted.length !== this.ids.length - 1) this.idsSorted = this.ids.slice(1).sort();
     return this.idsSorted;
   }
+  /**
+   * Per slot, the machine its objects had when last decoded, and every kind they have had: a decoded world's
+   * objects are all noted, so `idsOfKind` looks only at the ids that have held an object of the kind.
+   */
+  private slotMachine: (AnyStateMachine | undefined)[] = [];
+  private slotKinds: string[][] = [];
+  /** The ids (in id order) that have held an object of a kind; cleared when an id takes a kind it never had. */
+  private idsByKind = new Map<string, string[]>();
+  private noteKind(sl: number, m: AnyStateMachine) {
+    this.slotMachine[sl] = m;
+    const ks = this.slotKinds[sl];
+    if (ks?.includes(m.id)) return;
+    if (ks) ks.push(m.id);
+    else this.slotKinds[sl] = [m.id];
+    this.idsByKind.clear();
+  }
   /** The ids of the objects of `kind` in a decoded map, in id order (frozen): `idsOf` on a decoded world. */
   idsOfKind(o: Readonly<Record<string, AnyMachineSnapshot>>, kind: string): readonly string[] {
+    let ids = this.idsByKind.get(kind);
+    if (ids === undefined) {
+      ids = this.sorted().filter((id) => this.slotKinds[this.slotOf.get(id)!]?.includes(kind));
+      this.idsByKind.set(kind, ids);
+    }
     const out: string[] = [];
-    for (const id of this.sorted()) if (o[id]?.machine.id === kind) out.push(id);
+    for (const id of ids) if (o[id]?.machine.id === kind) out.push(id);
     return Object.freeze(out);
   }
 
