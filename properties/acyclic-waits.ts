@@ -9,7 +9,7 @@
 import { defineProperty } from './property.ts';
 
 import { waitEdges, isFence, type Edge } from '../models/view.ts';
-import type { World } from '../models/world.ts';
+import { onWorld, type World } from '../models/world.ts';
 
 /** Live = not a signaled fence. Non-fence nodes (threads, user fences) are live while they have edges. */
 function isLive(w: World, id: string): boolean {
@@ -17,21 +17,32 @@ function isLive(w: World, id: string): boolean {
   return !(s && isFence(s) && s.hasTag('signaled'));
 }
 
+/**
+ * The live wait-for edges by waiting node, and whether some edge enters a node that waits itself (the
+ * witness; without one there is no cycle): once per world, for the witness and the property alike.
+ */
+function liveWaits(w: World): { adj: Map<string, Edge[]>; chained: boolean } {
+  return onWorld(w, liveWaits, (x) => {
+    const adj = new Map<string, Edge[]>();
+    for (const e of waitEdges(x)) {
+      if (!isLive(x, e[0]) || !isLive(x, e[1])) continue;
+      let l = adj.get(e[0]);
+      if (!l) {
+        l = [];
+        adj.set(e[0], l);
+      }
+      l.push(e);
+    }
+    let chained = false;
+    for (const l of adj.values()) if (l.some((e) => adj.has(e[1]))) chained = true;
+    return { adj, chained };
+  });
+}
+
 /** A cycle in the live wait-for graph as its edges, or null. Deterministic: nodes in sorted order. */
 export function findCycle(w: World): Edge[] | null {
-  const adj = new Map<string, Edge[]>();
-  for (const e of waitEdges(w)) {
-    if (!isLive(w, e[0]) || !isLive(w, e[1])) continue;
-    let l = adj.get(e[0]);
-    if (!l) {
-      l = [];
-      adj.set(e[0], l);
-    }
-    l.push(e);
-  }
+  const { adj, chained } = liveWaits(w);
   // a cycle needs an edge into a node that waits itself (most states have none: no search)
-  let chained = false;
-  for (const l of adj.values()) if (l.some((e) => adj.has(e[1]))) chained = true;
   if (!chained) return null;
   const color = new Map<string, number>();
   const stack: Edge[] = [];
@@ -71,11 +82,7 @@ export default defineProperty({
   needs: ['dma_fence'],
   witness: {
     what: 'a wait on something that itself waits (two live wait-for edges in a row)',
-    state: (w) => {
-      const live = waitEdges(w).filter(([a, b]) => isLive(w, a) && isLive(w, b));
-      const waiting = new Set(live.map((e) => e[0]));
-      return live.some((e) => waiting.has(e[1]));
-    },
+    state: (w) => liveWaits(w).chained,
   },
   statement: 'The wait-for graph over unsignaled fences (and the threads and user fences they wait on) has no cycle.',
   state: (w) => {
