@@ -130,7 +130,8 @@ interface Changed {
   ids: readonly string[];
 }
 
-const CHANGED_IDS = new WeakMap<World, { from: World; ids: readonly string[] }>();
+/** changedIds' scans, by the world after (elsewhere than on an explorer's successor). */
+const CHANGED_IDS = new WeakMap<World, Changed>();
 /**
  * The objects a step changed: the ids whose snapshot differs between `before` and `after` (replaced or
  * dropped, in before's map order; then those added, in after's). Step properties and monitors judge these

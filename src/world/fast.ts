@@ -632,6 +632,7 @@ export class FastEngine implements Slots {
    * only replaced snapshots of objects that stay (and the globals), a copy of before's map with those
    * replaced, which holds the same keys in the same order as `decode(nv)` (step properties and monitors
    * decode every transition's successor: the copy skips a lookup per unchanged object); else `decode(nv)`.
+   * Either way it carries `before` and the ids the step changed (CHANGED), what `changedIds` answers.
    */
   decodeNext(before: World, v: Int32Array, s: Succ, nv: Int32Array): World {
     const e = s.eff;
