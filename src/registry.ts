@@ -104,6 +104,22 @@ export function limitDesigns(names: readonly string[] | null): void {
 type Registry = { designs: Map<string, Design>; properties: Map<string, Property> };
 const cache = new Map<string, Registry>();
 
+/**
+ * One design and the properties named, each from its own file by the naming convention
+ * (models/designs/D.ts, properties/P.ts), nothing else: a parallel search worker starts in half the time
+ * when it does not import every property (rw-umf-b: about 250 ms instead of 500 per worker thread). A
+ * name that breaks the convention falls back to registry().
+ */
+export async function registryFor(design: string, props: readonly string[]): Promise<Registry> {
+  const df = `${design}.ts`,
+    pf = props.map((p) => `${p}.ts`);
+  if (!existsSync(join(DESIGNS_DIR, df)) || !pf.every((f) => existsSync(join(PROPERTIES_DIR, f)))) return registry();
+  const designs = await loadFiles<Design>(DESIGNS_DIR, [df], isDesign, 'design');
+  const properties = await loadFiles<Property>(PROPERTIES_DIR, [...new Set(pf)].sort(), isProperty, 'property');
+  if (!designs.has(design) || !props.every((p) => properties.has(p))) return registry();
+  return { designs, properties };
+}
+
 export async function registry(): Promise<Registry> {
   const key = scope ? scope.join('\n') : '*';
   let r = cache.get(key);

@@ -2,16 +2,18 @@
  * One worker's part of the parallel exhaustive search (src/explore/parallel.ts; issue 13.3). Pure
  * computation, no threads: the coordinator drives N of these, in worker threads or (tests) in one.
  *
- * Level-synchronous BFS. A shard expands its own frontier states; their successors stay with it (so a
- * state's parent chain is always local and a trace is rebuilt where it was found); whether a successor
- * is new is decided by the shard that owns its fingerprint (fingerprint mod N), which keeps the visited
- * set of those fingerprints only. Per level: `expand` (successors and properties, candidates grouped by
- * owner), `judge` (each owner: a candidate is new if its fingerprint was never seen and, among the
- * candidates of the level with that fingerprint, its order key is least), `adopt` (the generator keeps
- * the winners as its next frontier). The order key of a successor is (global BFS rank of its parent,
- * index of the action among the enabled ones): exactly the order in which one worker's BFS discovers
- * states, so the winner of a tie is the state one worker would have stored, and the coordinator's
- * ranks of the next level (a merge of the shards' sorted keys) are one worker's state indices.
+ * Level-synchronous BFS. A shard expands its own frontier states; their successors stay with a shard
+ * that made them (vectors hold this thread's intern ids, so they cannot move); whether a successor is
+ * new is decided by the shard that owns its fingerprint (fingerprint mod N), which keeps the visited set
+ * of those fingerprints only. Per level: `expand` (successors and properties, candidates grouped by
+ * owner), `judge` (each owner: a fingerprint never seen is new; its order key is the least of the
+ * level's candidates with it; it is kept by one of the shards that made it, the one keeping fewer:
+ * Shard.judge), `adopt` (each shard keeps its share as its next frontier, in key order). The order key
+ * of a successor is (global BFS rank of its parent, index of the action among the enabled ones):
+ * exactly the order in which one worker's BFS discovers states, so the least key is the parent and the
+ * action one worker would have stored the state by, and the coordinator's ranks of the next level (a
+ * merge of the shards' sorted keys) are one worker's state indices. The coordinator keeps each state's
+ * parent by rank from those keys, so every trace is one worker's, whichever shard holds the state.
  *
  * Graph liveness (liveness.ts) as with one worker: a shard judges each state it expands with the graph
  * form (`LivenessGraph.judge`) and keeps the drain edges of the states where an obligation is open, the
@@ -147,8 +149,22 @@ export interface LevelFinding {
   drain?: string[];
   /** rank * 65538 (+ 1 + action index for a step or monitor violation): one worker's order. */
   order: number;
-  /** The path of enabled-action indices from the initial state. */
-  path: number[];
+  /** The global rank of the state it was found at (the coordinator has every state's BFS parent). */
+  at: number;
+  /** The index of the violating action among the state's enabled ones; -1: the state itself. */
+  k: number;
+}
+
+/**
+ * An owner's answer to one source (`Shard.judge`): per candidate, 1 where the source keeps it (new in the
+ * level, and the source the owner chose among those that made it) plus 2 where some candidate with its
+ * fingerprint came by a drain step; and, where the source keeps a state another source reached by a
+ * smaller order key, that key (`ovJ` the candidate's index, `ovK` the key).
+ */
+export interface Accepted {
+  acc: Uint8Array;
+  ovJ: Int32Array;
+  ovK: Float64Array;
 }
 
 export interface ShardOptions {
@@ -187,8 +203,6 @@ export class Shard {
     labelIds: new Map<string, number>(),
     labels: [] as string[],
   };
-  private parent = new Grow(new Int32Array(1 << 12));
-  private via = new Grow(new Uint16Array(1 << 12));
   private mid: Grow<Int32Array> | null;
   /** Local states stored. */
   n = 0;
@@ -206,13 +220,12 @@ export class Shard {
   /**
    * This level's successors sent to an owner, in generation order (struct of typed arrays, reused across
    * levels; vectors are made on adoption): the parent's frontier index, the effect (the engine's memo owns
-   * it), the action index, engine hashes, the full vector where the step has no effect, portable hashes,
+   * it), engine hashes, the full vector where the step has no effect, portable hashes,
    * monitor id, owner, and index among that owner's candidates.
    */
   private np = 0;
   private pFi = new Grow(new Int32Array(1 << 12));
   private pEff: (Effect | null)[] = [];
-  private pK = new Grow(new Uint16Array(1 << 12));
   private pH = new Grow(new Int32Array(1 << 13));
   private pVec: (Int32Array | null)[] = [];
   private pVecBytes = 0;
@@ -431,8 +444,6 @@ export class Shard {
     }
     this.fps.add(f1, f2);
     this.rankOf.set(0, 0);
-    this.parent.set(0, -1);
-    this.via.set(0, 0);
     this.mid?.set(0, m0);
     this.n = 1;
     this.fr.clear();
@@ -498,19 +509,13 @@ export class Shard {
     this.nx = fr;
   }
 
-  pathTo(i: number): number[] {
-    const ks: number[] = [];
-    for (; i > 0; i = this.parent.a[i]) ks.push(this.via.a[i]);
-    return ks.reverse();
-  }
-
   /**
    * Expand the frontier at BFS depth `depth`, checking `want`. Returns the candidates per owner, the
    * transitions taken and the least violation of each property seen.
    */
   expand(depth: number, want: Set<string>): { cands: Cands[]; transitions: number; findings: LevelFinding[] } {
     const { e, checker } = this;
-    const best = new Map<string, LevelFinding & { idx: number; k: number }>();
+    const best = new Map<string, LevelFinding>();
     // the state being expanded as a World, decoded at most once; one thunk for the level (a closure per
     // state costs a defineProperty each under tsx), as in exploreExhaustive
     let wd: World | undefined;
@@ -519,13 +524,13 @@ export class Shard {
     const note = (
       fs: { property: string; message: string; drain?: string[] }[],
       order: number,
-      idx: number,
+      at: number,
       k: number,
     ) => {
       for (const f of fs) {
         if (!want.has(f.property)) continue;
         const b = best.get(f.property);
-        if (!b || order < b.order) best.set(f.property, { ...f, order, path: [], idx, k });
+        if (!b || order < b.order) best.set(f.property, { ...f, order, at, k });
       }
     };
     const needWorld = checker.needsWorld(this.lv ? this.lv.others(want) : want),
@@ -558,7 +563,8 @@ export class Shard {
         h1 = fr.h1(fi),
         h2 = fr.h2(fi),
         p1 = fr.p1(fi),
-        p2 = fr.p2(fi);
+        p2 = fr.p2(fi),
+        gr = this.frBase + rank;
       if (needBuf) fr.needOf(fi, needBuf);
       const succ: Succ[] = e.successors(v, h1, h2, undefined, undefined, needBuf);
       if (mw) {
@@ -580,7 +586,7 @@ export class Shard {
       let keep = false;
       if (lv) {
         const j = lv.judge(W, succ, want, at);
-        note(j.out, rank * 65538, idx, -1);
+        note(j.out, rank * 65538, gr, -1);
         const r = rec.n++;
         rec.rank.set(r, this.frBase + rank);
         rec.flags.set(r, j.flags);
@@ -594,18 +600,13 @@ export class Shard {
       }
       if (succ.length === 0 || needWorld) {
         const fast = { engine: e, vec: v, h1, h2 };
-        note(checker.atState(W, others, fpKey(h1, h2), succ.length, fast, ms), rank * 65538, idx, -1);
+        note(checker.atState(W, others, fpKey(h1, h2), succ.length, fast, ms), rank * 65538, gr, -1);
       }
       if (depth >= this.o.maxDepth) {
         if (succ.length) this.cutByDepth = true;
         // not expanded: a drain from here may go past the depth bound, as with one worker
         if (lv && succ.length)
-          note(
-            checker.atState(W, new Set(lv.decides.filter((p) => want.has(p))), fpKey(h1, h2)),
-            rank * 65538,
-            idx,
-            -1,
-          );
+          note(checker.atState(W, new Set(lv.decides.filter((p) => want.has(p))), fpKey(h1, h2)), rank * 65538, gr, -1);
         continue;
       }
       let todo = succ;
@@ -631,24 +632,35 @@ export class Shard {
         if (sp || wt) {
           const wb = W();
           if (wt) checker.countStep(wb, actionInfo(t!.step, t!.args, t!.label), t!.next, want);
-          if (sp) note(checker.atStep(wb, t!, want), order, idx, s.k);
+          if (sp) note(checker.atStep(wb, t!, want), order, gr, s.k);
         }
         const needVec = !s.eff || this.groups !== null || mon;
         const nv = needVec ? (t ? t.vec() : e.nextVec(v, s)) : null;
         let q1: number, q2: number;
-        if (s.eff) {
-          q1 = p1;
-          q2 = p2;
-          const pr = s.eff.pairs;
+        const eff = s.eff;
+        if (eff && eff.pd1 !== undefined) {
+          q1 = (p1 + eff.pd1) | 0;
+          q2 = (p2 + eff.pd2!) | 0;
+        } else if (eff) {
+          let d1 = 0,
+            d2 = 0;
+          const pr = eff.pairs;
           for (let i = 0; i < pr.length; i += 2) {
             const sl = pr[i],
               old = sl < v.length ? v[sl] : 0,
               nw = pr[i + 1];
             if (old !== 0) this.ensure(sl, old);
             if (nw !== 0) this.ensure(sl, nw);
-            q1 = (q1 - this.z1(sl, old) + this.z1(sl, nw)) | 0;
-            q2 = (q2 - this.z2(sl, old) + this.z2(sl, nw)) | 0;
+            d1 = (d1 - this.z1(sl, old) + this.z1(sl, nw)) | 0;
+            d2 = (d2 - this.z2(sl, old) + this.z2(sl, nw)) | 0;
           }
+          // a static candidate's effect has the same old values wherever it applies (its memo key)
+          if (s.cand) {
+            eff.pd1 = d1;
+            eff.pd2 = d2;
+          }
+          q1 = (p1 + d1) | 0;
+          q2 = (p2 + d2) | 0;
         } else [q1, q2] = this.full(nv!);
         let f1 = q1,
           f2 = q2;
@@ -658,7 +670,7 @@ export class Shard {
           m = this.mid.a[idx];
           if (checker.monitored(s.step)) {
             const r = checker.monitorStep(ms!, W(), actionInfo(s.step, s.args, t!.label), t!.next, want);
-            note(r.found, order, idx, s.k);
+            note(r.found, order, gr, s.k);
             if (r.states !== ms) m = checker.internMonitors(r.states);
           }
           const [a, b] = this.monHash(m);
@@ -703,7 +715,6 @@ export class Shard {
         o.drain.a[j] = dr ? 1 : 0;
         this.pFi.a[c] = fi;
         this.pEff[c] = s.eff;
-        this.pK.a[c] = s.k;
         this.pH.a[2 * c] = s.h1;
         this.pH.a[2 * c + 1] = s.h2;
         this.pVec[c] = nv;
@@ -717,10 +728,7 @@ export class Shard {
     }
     const bytes = this.levelBytes();
     if (bytes > this.peakFrontierBytes) this.peakFrontierBytes = bytes;
-    const findings = [...best.values()].map(({ idx, k, ...f }) => ({
-      ...f,
-      path: k < 0 ? this.pathTo(idx) : [...this.pathTo(idx), k],
-    }));
+    const findings = [...best.values()];
     return {
       // copies: the result's buffers are moved to the coordinator, the reused ones stay here
       cands: this.out.slice(0, this.count).map((o) => ({
@@ -737,7 +745,6 @@ export class Shard {
   private reservePending(k: number): void {
     const n = this.np + k;
     this.pFi.reserve(n);
-    this.pK.reserve(n);
     this.pH.reserve(2 * n);
     this.pP.reserve(2 * n);
     this.pM.reserve(n);
@@ -758,7 +765,6 @@ export class Shard {
       this.fr.bytes +
       this.nx.bytes +
       this.pFi.a.byteLength +
-      this.pK.a.byteLength +
       this.pH.a.byteLength +
       this.pP.a.byteLength +
       this.pM.a.byteLength +
@@ -771,10 +777,15 @@ export class Shard {
   }
 
   /**
-   * As owner: for each source's candidates, 1 where the candidate is new and the level's least key, plus 2
-   * where some candidate with its fingerprint came by a drain step.
+   * As owner: which source keeps each state new in the level (see Accepted). A state one source made stays
+   * there. One that several made goes to the one of them that keeps the fewest of this owner's states so
+   * far in the level (the least key's on a tie), since its parent chain no longer matters: traces and
+   * ranks come from the least key, which the coordinator has (the shard that made the first of the
+   * level's states through a smaller key would otherwise keep it, and such shards' frontiers drift apart:
+   * rw-umf-b (4,3), 2 shards, 12-20% apart over its widest levels while half the new states came from both).
    */
-  judge(from: Cands[]): Uint8Array[] {
+  judge(from: Cands[]): Accepted[] {
+    const S = from.length;
     const acc = from.map((c) => new Uint8Array(c.keys.length));
     let total = 0;
     for (const c of from) total += c.keys.length;
@@ -783,6 +794,7 @@ export class Shard {
     const mask = t1.length - 1;
     let nUsed = 0;
     const ifps = this.lv?.fps;
+    const alt = L.alt;
     for (let src = 0; src < from.length; src++) {
       const { fp, keys, drain } = from[src];
       for (let j = 0; j < keys.length; j++) {
@@ -794,6 +806,10 @@ export class Shard {
         if (te[at] !== 0) {
           const x = te[at] - 1;
           L.drain.a[x] |= drain[j];
+          if (alt.a[x * S + src] === 0) {
+            alt.a[x * S + src] = j + 1;
+            L.makers.a[x]++;
+          }
           if (keys[j] < L.key.a[x]) {
             L.src.a[x] = src;
             L.j.a[x] = j;
@@ -813,17 +829,42 @@ export class Shard {
         L.drain.set(x, drain[j]);
         L.ins.set(x, ins);
         L.at.set(x, at);
+        L.makers.set(x, 1);
+        alt.reserve((x + 1) * S);
+        alt.a.fill(0, x * S, (x + 1) * S);
+        alt.a[x * S + src] = j + 1;
       }
     }
+    const load = new Int32Array(S);
+    for (let x = 0; x < nUsed; x++) if (L.makers.a[x] === 1) load[L.src.a[x]]++;
+    const ovJ: number[][] = from.map(() => []),
+      ovK: number[][] = from.map(() => []);
     for (let x = 0; x < nUsed; x++) {
       if (ifps) {
         this.pendIns.push(L.ins.a[x]);
         this.pendKey.push(L.key.a[x]);
       }
-      acc[L.src.a[x]][L.j.a[x]] = 1 | (L.drain.a[x] ? 2 : 0);
+      let keep = L.src.a[x],
+        jk = L.j.a[x];
+      if (L.makers.a[x] > 1) {
+        for (let q = 0; q < S; q++) {
+          const jq = alt.a[x * S + q];
+          if (jq !== 0 && load[q] < load[keep]) {
+            keep = q;
+            jk = jq - 1;
+          }
+        }
+        load[keep]++;
+      }
+      const moved = keep !== L.src.a[x];
+      if (moved) {
+        ovJ[keep].push(jk);
+        ovK[keep].push(L.key.a[x]);
+      }
+      acc[keep][jk] = 1 | (L.drain.a[x] ? 2 : 0) | (moved ? 4 : 0);
       te[L.at.a[x]] = 0;
     }
-    return acc;
+    return acc.map((a, q) => ({ acc: a, ovJ: Int32Array.from(ovJ[q]), ovK: Float64Array.from(ovK[q]) }));
   }
 
   /**
@@ -840,6 +881,9 @@ export class Shard {
     drain: new Grow(new Uint8Array(1 << 10)),
     ins: new Grow(new Int32Array(1 << 10)),
     at: new Grow(new Int32Array(1 << 10)),
+    /** How many sources made it, and per source the index + 1 of its candidate (0: none), S a state. */
+    makers: new Grow(new Uint16Array(1 << 10)),
+    alt: new Grow(new Int32Array(1 << 11)),
   };
   private levelTable(n: number) {
     if (this.lt && this.lt.t1.length >= 2 * n) return this.lt;
@@ -857,7 +901,9 @@ export class Shard {
       L.key.a.byteLength +
       L.drain.a.byteLength +
       L.ins.a.byteLength +
-      L.at.a.byteLength
+      L.at.a.byteLength +
+      L.makers.a.byteLength +
+      L.alt.a.byteLength
     );
   }
 
@@ -868,45 +914,72 @@ export class Shard {
     for (const o of this.out) o.n = 0;
   }
 
-  /** Keep the accepted successors as the next frontier; their order keys (ascending). */
-  adopt(acc: Uint8Array[]): Float64Array {
-    const keys: number[] = [];
+  /**
+   * Keep the accepted successors as the next frontier, in order-key order; their keys (ascending). A
+   * state moved here (Accepted) has the key another shard reached it by: those are sorted and merged in.
+   */
+  adopt(from: Accepted[]): Float64Array {
     const par = this.fr,
-      nx = this.nx,
-      mw = this.mw,
-      nb = this.needBuf;
+      nx = this.nx;
     nx.clear();
+    const ownC: number[] = [],
+      ownK: number[] = [],
+      movedC: number[] = [],
+      movedK: number[] = [];
+    const movedKey = from.map((x) => {
+      const m = new Map<number, number>();
+      for (let i = 0; i < x.ovJ.length; i++) m.set(x.ovJ[i], x.ovK[i]);
+      return m;
+    });
     for (let c = 0; c < this.np; c++) {
       const ow = this.pOwner.a[c],
         j = this.pJ.a[c];
-      if (!acc[ow][j]) continue;
-      const i = this.n++;
-      const pi = this.pFi.a[c];
-      const eff = this.pEff[c];
-      this.parent.set(i, par.idx(pi));
-      this.via.set(i, this.pK.a[c]);
-      this.mid?.set(i, this.pM.a[c]);
-      let need: Uint16Array | null = null;
-      if (mw && eff) {
-        // as FastEngine.needMask: the candidates the step's writes touch, and those enabled in the parent
-        nb.set(this.e.affectedBy(eff));
-        par.orEnabled(pi, nb);
-        need = nb;
+      if (!from[ow].acc[j]) continue;
+      if (from[ow].acc[j] & 4) {
+        movedC.push(c);
+        movedK.push(movedKey[ow].get(j)!);
+      } else {
+        ownC.push(c);
+        ownK.push(this.out[ow].keys.a[j]);
       }
-      const pv = this.pVec[c];
-      const h1 = this.pH.a[2 * c],
-        h2 = this.pH.a[2 * c + 1],
-        p1 = this.pP.a[2 * c],
-        p2 = this.pP.a[2 * c + 1],
-        din = (acc[ow][j] & 2) !== 0;
-      if (pv) nx.push(pv, null, i, h1, h2, p1, p2, din, need);
-      else nx.push(par.vec(pi), eff!.pairs, i, h1, h2, p1, p2, din, need);
-      keys.push(this.out[ow].keys.a[j]);
+    }
+    const keys = new Float64Array(ownC.length + movedC.length);
+    const ord = movedC.length ? Array.from(movedC.keys()).sort((x, y) => movedK[x] - movedK[y]) : [];
+    // a merge: the own states' keys are ascending already (generation order is key order)
+    for (let i = 0, m = 0, r = 0; r < keys.length; r++) {
+      const c = m < ord.length && (i >= ownC.length || movedK[ord[m]] < ownK[i]) ? ord[m++] : -1;
+      const cc = c >= 0 ? movedC[c] : ownC[i];
+      keys[r] = c >= 0 ? movedK[c] : ownK[i++];
+      this.keep(cc, from[this.pOwner.a[cc]].acc[this.pJ.a[cc]], par, nx);
     }
     this.fr = nx;
     this.nx = par;
     this.clearPending();
-    return Float64Array.from(keys);
+    return keys;
+  }
+
+  /** Store pending successor c (accepted with bits `a`) as the next frontier's next state. */
+  private keep(c: number, a: number, par: LevelStore, nx: LevelStore): void {
+    const i = this.n++;
+    const pi = this.pFi.a[c];
+    const eff = this.pEff[c];
+    this.mid?.set(i, this.pM.a[c]);
+    let need: Uint16Array | null = null;
+    if (this.mw && eff) {
+      // as FastEngine.needMask: the candidates the step's writes touch, and those enabled in the parent
+      const nb = this.needBuf;
+      nb.set(this.e.affectedBy(eff));
+      par.orEnabled(pi, nb);
+      need = nb;
+    }
+    const pv = this.pVec[c];
+    const h1 = this.pH.a[2 * c],
+      h2 = this.pH.a[2 * c + 1],
+      p1 = this.pP.a[2 * c],
+      p2 = this.pP.a[2 * c + 1],
+      din = (a & 2) !== 0;
+    if (pv) nx.push(pv, null, i, h1, h2, p1, p2, din, need);
+    else nx.push(par.vec(pi), eff!.pairs, i, h1, h2, p1, p2, din, need);
   }
 
   /** Graph liveness: the records of the states this shard expanded (copies; see LivenessRecords). */
@@ -960,7 +1033,7 @@ export class Shard {
       const fast = { engine: e, vec: v, h1, h2 };
       for (const f of this.checker.atState(() => e.decode(v), want, fpKey(h1, h2), undefined, fast)) {
         if (!want.has(f.property) || best.has(f.property)) continue;
-        best.set(f.property, { ...f, order: fr.rank(i) * 65538, path: this.pathTo(fr.idx(i)) });
+        best.set(f.property, { ...f, order: fr.rank(i) * 65538, at: this.frBase + fr.rank(i), k: -1 });
       }
     }
     return [...best.values()];
@@ -984,8 +1057,6 @@ export class Shard {
       this.levelTableBytes +
       4 * (this.sent1.length + this.sent2.length + this.sentLv.length + this.sentJ.length) +
       this.fps.bytes +
-      this.parent.a.byteLength +
-      this.via.a.byteLength +
       (this.mid ? this.mid.a.byteLength : 0) +
       this.peakFrontierBytes
     );

@@ -4,15 +4,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Checker } from '../check.ts';
-import { limitDesigns, registry } from '../registry.ts';
+import { registryFor } from '../registry.ts';
 import { shardCalls, type ShardCalls, type ShardInput } from './parallel.ts';
 import { Shard } from './parallel-shard.ts';
 
 const port = parentPort;
 if (!port) throw new Error('parallel-worker.ts runs only as a worker thread');
 const input = workerData as ShardInput;
-limitDesigns([input.design]);
-const { designs, properties } = await registry();
+const { designs, properties } = await registryFor(input.design, input.props);
 const d = designs.get(input.design)!;
 const checker = new Checker(
   d,

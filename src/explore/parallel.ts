@@ -8,8 +8,9 @@
  * What stays as with one worker (test/explore/parallel.test.ts): on a complete exploration the state
  * and transition counts, the depth, the verdicts, and each counterexample: per BFS level, each shard
  * reports the least violation of each property by one worker's order (the violating state's BFS rank,
- * then the action's index), the coordinator keeps the least over shards, so the trace is the one a
- * single worker finds first: a shortest one, the same one. Drain properties with a graph form are decided
+ * then the action's index), the coordinator keeps the least over shards and rebuilds its path from the
+ * BFS parents it keeps by rank (one worker's tree), so the trace is the one a single worker finds
+ * first: a shortest one, the same one. Drain properties with a graph form are decided
  * on one worker's state graph: the shards keep their states' judgments and drain edges, and once the
  * search is over the coordinator records them in rank order (= one worker's state index) in one
  * LivenessGraph and runs its SCC and carried-obligation analysis (liveness.ts), so the lassos are one
@@ -32,6 +33,7 @@ import { exploreExhaustive, rebuildTrace, type ExhaustiveOptions, type Exhaustiv
 import { LivenessGraph } from './liveness.ts';
 import {
   ownerOf,
+  type Accepted,
   rankKeys,
   Shard,
   type Cands,
@@ -78,8 +80,8 @@ export async function exploreAuto(
 export interface ShardCalls {
   init(): void;
   expand(depth: number, want: string[]): { cands: Cands[]; transitions: number; findings: LevelFinding[] };
-  judge(from: Cands[]): Uint8Array[];
-  adopt(acc: Uint8Array[]): Float64Array;
+  judge(from: Cands[]): Accepted[];
+  adopt(acc: Accepted[]): Float64Array;
   setRanks(r: Float64Array, levelKeys?: Float64Array, base?: number): void;
   partition(count: number): void;
   liveness(): LivenessRecords | null;
@@ -201,7 +203,8 @@ export async function exploreParallel(
   const so: ShardOptions = { maxDepth: o.maxDepth, symmetry: o.symmetry, por: o.por, liveness: o.liveness };
   // Graph liveness: the coordinator's graph, one worker's (assembled from the shards' records at the end).
   const graph = LivenessGraph.for(d, cfg, checker.drains, props, o.liveness);
-  // Every state's BFS parent and action index, by rank, from the order keys (the graph's lasso prefixes).
+  // Every state's BFS parent and action index, by rank, from the order keys: one worker's BFS tree, whichever
+  // shard keeps a state, so each trace and lasso prefix is one worker's.
   let parent = new Int32Array(1 << 12),
     via = new Int32Array(1 << 12);
   parent[0] = -1;
@@ -250,7 +253,7 @@ export async function exploreParallel(
         found.push({
           property: f.property,
           message: f.message,
-          actions: rebuildTrace(d, cfg, f.path),
+          actions: rebuildTrace(d, cfg, f.k < 0 ? pathTo(f.at) : [...pathTo(f.at), f.k]),
           drain: f.drain,
           atStates: states,
           atMs: Date.now() - t0,
@@ -282,29 +285,26 @@ export async function exploreParallel(
       const base = states;
       states += frontier;
       const ranks = rankKeys(used2, 0);
-      // with graph liveness: the level's keys in rank order (owners rank what they accepted by them)
-      let levelKeys: Float64Array | undefined;
-      if (graph) {
-        levelKeys = new Float64Array(frontier);
-        for (let sh = 0; sh < used2.length; sh++)
-          for (let i = 0; i < used2[sh].length; i++) levelKeys[ranks[sh][i]] = used2[sh][i];
-        if (states > parent.length) {
-          const g = Math.max(states, Math.ceil(parent.length * 1.5));
-          const p2 = new Int32Array(g),
-            v2 = new Int32Array(g);
-          p2.set(parent);
-          v2.set(via);
-          parent = p2;
-          via = v2;
-        }
-        // a key is (parent's rank in its level) * 65536 + (the action's index among the enabled ones)
-        for (let r = 0; r < levelKeys.length; r++) {
-          parent[base + r] = parentBase + Math.floor(levelKeys[r] / 65536);
-          via[base + r] = levelKeys[r] % 65536;
-        }
+      // the level's keys in rank order (with graph liveness, owners rank what they accepted by them)
+      const levelKeys = new Float64Array(frontier);
+      for (let sh = 0; sh < used2.length; sh++)
+        for (let i = 0; i < used2[sh].length; i++) levelKeys[ranks[sh][i]] = used2[sh][i];
+      if (states > parent.length) {
+        const g = Math.max(states, Math.ceil(parent.length * 1.5));
+        const p2 = new Int32Array(g),
+          v2 = new Int32Array(g);
+        p2.set(parent);
+        v2.set(via);
+        parent = p2;
+        via = v2;
+      }
+      // a key is (parent's rank in its level) * 65536 + (the action's index among the enabled ones)
+      for (let r = 0; r < levelKeys.length; r++) {
+        parent[base + r] = parentBase + Math.floor(levelKeys[r] / 65536);
+        via[base + r] = levelKeys[r] % 65536;
       }
       parentBase = base;
-      await all((h, i) => h.setRanks(parallel ? ranks[i] : ranks[0], levelKeys, base));
+      await all((h, i) => h.setRanks(parallel ? ranks[i] : ranks[0], graph ? levelKeys : undefined, base));
       if (!parallel && frontier >= 16 * n) {
         await all((h) => h.partition(n));
         parallel = true;
@@ -348,11 +348,11 @@ export async function exploreParallel(
           found.push({ ...f, atStates: states, atMs: Date.now() - t0 });
         }
       liveness = { decides: graph.decides, edges: graph.edges, bytes: graph.bytes };
-      graphBytes = graph.bytes - graph.fps.bytes + parent.byteLength + via.byteLength;
+      graphBytes = graph.bytes - graph.fps.bytes;
     }
     const st = await all((h) => h.stats());
     if (stoppedBy === 'complete' && st.some((s) => s.cutByDepth)) stoppedBy = 'depth';
-    const structureBytes = st.reduce((m, s) => m + s.structureBytes, graphBytes);
+    const structureBytes = st.reduce((m, s) => m + s.structureBytes, graphBytes + parent.byteLength + via.byteLength);
     // Witness counts: the prefix once (shard 0's), then every shard's own part.
     for (const [name] of checker.reached) {
       let k = 0;

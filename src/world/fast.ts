@@ -126,6 +126,12 @@ export interface Effect {
   res?: Map<number, Effect>;
   /** Static candidates: the candidates touching a slot this effect writes (FastEngine.needMask). */
   aff?: Uint16Array;
+  /**
+   * Static candidates: the parallel search's portable fingerprint delta (src/explore/parallel-shard.ts),
+   * kept once known; the memo key fixes the old values of the slots written, as it does for d1 and d2.
+   */
+  pd1?: number;
+  pd2?: number;
 }
 const DISABLED = null;
 

@@ -10,7 +10,7 @@ import type { Design } from '../../models/design.ts';
 import { Checker } from '../../src/check.ts';
 import { exploreExhaustive, type ExhaustiveResult } from '../../src/explore/exhaustive.ts';
 import { exploreAuto, exploreParallel, PROBE_STATES } from '../../src/explore/parallel.ts';
-import { rankKeys } from '../../src/explore/parallel-shard.ts';
+import { rankKeys, Shard, type Cands } from '../../src/explore/parallel-shard.ts';
 import { engineFor } from '../../src/explore/drain.ts';
 import { isDrainRole } from '../../src/explore/drain-path.ts';
 import { enabledActions } from '../../src/world/steps.ts';
@@ -193,6 +193,28 @@ test('a state bound at a level end: the frontier states a drain step enters get 
 test('ranks: a merge of the shards’ ascending keys', () => {
   const r = rankKeys([Float64Array.of(1, 5, 9), Float64Array.of(2, 3, 10), Float64Array.of()], 0);
   expect(r.map((x) => [...x])).toEqual([[0, 3, 4], [1, 2, 5], []]);
+});
+
+test('judge: a state several shards made goes to the one keeping fewer, with the least key', () => {
+  const d = designs.get('rw-umf-b')!;
+  const cfg = d.configs.small;
+  const owner = new Shard(d, cfg, new Checker(d, cfg, [noDeadlock]), ['no-deadlock'], { maxDepth: 1e9 }, 0, 2);
+  const cands = (fps: number[], keys: number[]): Cands => ({
+    fp: Int32Array.from(fps.flatMap((f) => [f, -f])),
+    keys: Float64Array.from(keys),
+    drain: new Uint8Array(keys.length),
+  });
+  // source 0 made A B C, source 1 made A B D, each by larger keys; C and D have one maker each
+  const [s0, s1] = owner.judge([cands([11, 12, 13], [1, 2, 3]), cands([11, 12, 14], [5, 6, 7])]);
+  // A: a tie (1 each), so its least key's maker keeps it; B: source 1 keeps fewer, keeps it, by source 0's key
+  expect([...s0.acc]).toEqual([1, 0, 1]);
+  expect([...s1.acc]).toEqual([0, 1 | 4, 1]);
+  expect([...s0.ovJ, ...s0.ovK]).toEqual([]);
+  expect([...s1.ovJ]).toEqual([1]);
+  expect([...s1.ovK]).toEqual([2]);
+  // seen in an earlier level: nobody keeps it
+  const [again] = owner.judge([cands([11, 15], [1, 2])]);
+  expect([...again.acc]).toEqual([0, 1]);
 });
 
 test("without --workers: a space within the probe is one worker's exploration, exactly", async () => {
