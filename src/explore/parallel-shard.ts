@@ -104,7 +104,7 @@ class Grow<T extends Int32Array | Uint16Array | Uint8Array | Float64Array> {
   }
 }
 
-/** The size of a shard's table of fingerprints sent lately (Shard.sent1): 2^16 entries, 1 MiB. */
+/** The size of a shard's table of fingerprints sent lately (Shard.sent): 2^16 entries, 1 MiB. */
 const SENT_MASK = (1 << 16) - 1;
 
 /** Which shard owns a fingerprint, of `count`. */
@@ -240,13 +240,11 @@ export class Shard {
    * index among its owner's candidates. One sent in an earlier level is in its owner's set by now, so it
    * is not new; one sent in this level has a candidate there already, with a smaller order key (a level's
    * candidates come in key order), which needs only this one's drain bit. Without it most candidates
-   * were repeats: in rw-umf-b (4,3) with 2 shards, 72% of those for the other shard.
+   * were repeats: in rw-umf-b (4,3) with 2 shards, 72% of those for the other shard. An entry is four
+   * words side by side (fingerprint's two lanes, level, index), so a probe touches one cache line.
    */
-  private sent1 = new Int32Array(SENT_MASK + 1);
-  private sent2 = new Int32Array(SENT_MASK + 1);
-  private sentLv = new Int32Array(SENT_MASK + 1);
-  private sentJ = new Int32Array(SENT_MASK + 1);
-  /** Levels expanded (the stamp of `sentLv`). */
+  private sent = new Int32Array(4 * (SENT_MASK + 1));
+  /** Levels expanded (the stamp of a `sent` entry). */
   private level = 0;
   /** Per owner, this level's candidates (`n` of them): fingerprints (two lanes), order keys, drain bits. */
   private out: { fp: Grow<Int32Array>; keys: Grow<Float64Array>; drain: Grow<Uint8Array>; n: number }[] = [];
@@ -697,18 +695,19 @@ export class Shard {
         if (ow === (this.count === 1 ? 0 : this.index) && this.fps.has(f1, f2)) continue;
         // sent lately: in an earlier level (its owner has it now), or in this one with a smaller key
         const si = (f2 ^ (f1 >>> 13)) & SENT_MASK,
-          sentIn = this.sentLv[si];
-        if (sentIn !== 0 && this.sent1[si] === f1 && this.sent2[si] === f2) {
-          if (sentIn === this.level && dr) this.out[ow].drain.a[this.sentJ[si]] = 1;
+          sent = this.sent,
+          sentIn = sent[4 * si + 2];
+        if (sentIn !== 0 && sent[4 * si] === f1 && sent[4 * si + 1] === f2) {
+          if (sentIn === this.level && dr) this.out[ow].drain.a[sent[4 * si + 3]] = 1;
           continue;
         }
         const o = this.out[ow],
           j = o.n++,
           c = this.np++;
-        this.sent1[si] = f1;
-        this.sent2[si] = f2;
-        this.sentLv[si] = this.level;
-        this.sentJ[si] = j;
+        sent[4 * si] = f1;
+        sent[4 * si + 1] = f2;
+        sent[4 * si + 2] = this.level;
+        sent[4 * si + 3] = j;
         o.fp.a[2 * j] = f1;
         o.fp.a[2 * j + 1] = f2;
         o.keys.a[j] = rank * 65536 + s.k;
@@ -1055,7 +1054,7 @@ export class Shard {
           r.lab.a.byteLength
         : 0) +
       this.levelTableBytes +
-      4 * (this.sent1.length + this.sent2.length + this.sentLv.length + this.sentJ.length) +
+      this.sent.byteLength +
       this.fps.bytes +
       (this.mid ? this.mid.a.byteLength : 0) +
       this.peakFrontierBytes
