@@ -206,7 +206,7 @@ export async function exploreParallel(
   // Every state's BFS parent and action index, by rank, from the order keys: one worker's BFS tree, whichever
   // shard keeps a state, so each trace and lasso prefix is one worker's.
   let parent = new Int32Array(1 << 12),
-    via = new Int32Array(1 << 12);
+    via = new Uint16Array(1 << 12);
   parent[0] = -1;
   const pathTo = (i: number): number[] => {
     const ks: number[] = [];
@@ -292,7 +292,7 @@ export async function exploreParallel(
       if (states > parent.length) {
         const g = Math.max(states, Math.ceil(parent.length * 1.5));
         const p2 = new Int32Array(g),
-          v2 = new Int32Array(g);
+          v2 = new Uint16Array(g);
         p2.set(parent);
         v2.set(via);
         parent = p2;
