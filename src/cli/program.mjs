@@ -137,7 +137,7 @@ export const EXPLORE_OPTIONS = {
     c.option(
       '--workers <n>',
       'exhaustive: worker threads (default 1; same states, verdicts and traces as one worker; on 2 cores ' +
-        'two take 1.2x to 1.6x the CPU time of one, see README)',
+        'two take 1.3x to 1.7x the CPU time of one, see README)',
       int('--workers', 1, 256),
     ),
 };

@@ -54,11 +54,12 @@ export const PROBE_STATES = 20_000;
 
 /**
  * `workers` given: that many (1: exploreExhaustive). Not given: one worker. Measured on this project's
- * 2-core machine (rw-umf-b (4,3), medians of 3 pairs), two workers take 1.62x one worker's CPU
- * and 1.03x its wall time with no-deadlock alone, 1.20x and 0.71x with every property on; a bound stops
- * them at a level's end, so a capped run's counts depend on the worker count. So parallel search is
- * opt-in (`--workers N`); the probe below (`FENCECHECK_AUTO_WORKERS=1`) picks one worker per core for
- * spaces past PROBE_STATES.
+ * 2-core machine (one full bench run, rw-umf-b, no-deadlock), two workers take 1.29x one worker's CPU
+ * and 0.68x its wall time at (5,3), 1.65x and 1.05x at (4,3); with every property on, 2.8x its peak
+ * memory. Each worker derives the memo entries the other derives too (rw-umf-b (4,3): 166k misses each,
+ * as many as one worker's in all). A bound stops them at a level's end, so a capped run's counts depend
+ * on the worker count. So parallel search is opt-in (`--workers N`); the probe below
+ * (`FENCECHECK_AUTO_WORKERS=1`) picks one worker per core for spaces past PROBE_STATES.
  */
 export async function exploreAuto(
   d: Design,

@@ -195,7 +195,7 @@ test('ranks: a merge of the shards’ ascending keys', () => {
   expect(r.map((x) => [...x])).toEqual([[0, 3, 4], [1, 2, 5], []]);
 });
 
-test('judge: a state several shards made goes to the one keeping fewer, with the least key', () => {
+test('judge: a state several shards made stays with its least key, unless that shard keeps too many more', () => {
   const d = designs.get('rw-umf-b')!;
   const cfg = d.configs.small;
   const owner = new Shard(d, cfg, new Checker(d, cfg, [noDeadlock]), ['no-deadlock'], { maxDepth: 1e9 }, 0, 2);
@@ -204,16 +204,17 @@ test('judge: a state several shards made goes to the one keeping fewer, with the
     keys: Float64Array.from(keys),
     drain: new Uint8Array(keys.length),
   });
-  // source 0 made A B C, source 1 made A B D, each by larger keys; C and D have one maker each
-  const [s0, s1] = owner.judge([cands([11, 12, 13], [1, 2, 3]), cands([11, 12, 14], [5, 6, 7])]);
-  // A: a tie (1 each), so its least key's maker keeps it; B: source 1 keeps fewer, keeps it, by source 0's key
-  expect([...s0.acc]).toEqual([1, 0, 1]);
-  expect([...s1.acc]).toEqual([0, 1 | 4, 1]);
+  // source 0 made A B C E F, source 1 A B C, by larger keys: E and F stay with 0 (2 to 0); the slack is
+  // ceil(5/32) = 1 state, so A moves (2 > 0 + 1), B stays (2 is not > 1 + 1), C moves (3 > 1 + 1)
+  const [s0, s1] = owner.judge([cands([11, 12, 13, 14, 15], [1, 2, 3, 4, 5]), cands([11, 12, 13], [6, 7, 8])]);
+  expect([...s0.acc]).toEqual([0, 1, 0, 1, 1]);
+  expect([...s1.acc]).toEqual([1 | 4, 0, 1 | 4]);
   expect([...s0.ovJ, ...s0.ovK]).toEqual([]);
-  expect([...s1.ovJ]).toEqual([1]);
-  expect([...s1.ovK]).toEqual([2]);
+  // the moved states keep source 0's keys (their rank and their parent in the BFS tree)
+  expect([...s1.ovJ]).toEqual([0, 2]);
+  expect([...s1.ovK]).toEqual([1, 3]);
   // seen in an earlier level: nobody keeps it
-  const [again] = owner.judge([cands([11, 15], [1, 2])]);
+  const [again] = owner.judge([cands([11, 16], [1, 2])]);
   expect([...again.acc]).toEqual([0, 1]);
 });
 
