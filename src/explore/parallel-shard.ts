@@ -7,8 +7,8 @@
  * new is decided by the shard that owns its fingerprint (fingerprint mod N), which keeps the visited set
  * of those fingerprints only. Per level: `expand` (successors and properties, candidates grouped by
  * owner), `judge` (each owner: a fingerprint never seen is new; its order key is the least of the
- * level's candidates with it; it is kept by one of the shards that made it, the one keeping fewer:
- * Shard.judge), `adopt` (each shard keeps its share as its next frontier, in key order). The order key
+ * level's candidates with it; the shard that made it by that key keeps it, or another of its makers
+ * when that one keeps too many: Shard.judge), `adopt` (each shard keeps its share as its next frontier, in key order). The order key
  * of a successor is (global BFS rank of its parent, index of the action among the enabled ones):
  * exactly the order in which one worker's BFS discovers states, so the least key is the parent and the
  * action one worker would have stored the state by, and the coordinator's ranks of the next level (a
@@ -158,8 +158,8 @@ export interface LevelFinding {
 /**
  * An owner's answer to one source (`Shard.judge`): per candidate, 1 where the source keeps it (new in the
  * level, and the source the owner chose among those that made it) plus 2 where some candidate with its
- * fingerprint came by a drain step; and, where the source keeps a state another source reached by a
- * smaller order key, that key (`ovJ` the candidate's index, `ovK` the key).
+ * fingerprint came by a drain step, plus 4 where the source keeps a state another source reached by a
+ * smaller order key: that key is in `ovK`, beside the candidate's index in `ovJ`.
  */
 export interface Accepted {
   acc: Uint8Array;
@@ -783,7 +783,7 @@ export class Shard {
    * keeps a state changes neither. Without this the shards' frontiers drift apart (rw-umf-b (4,3), 2
    * shards: 12-20% over its widest levels; half the new states came from both); moving every shared
    * state to the lighter one balances exactly but costs locality (a shard's states no longer grow from its
-   * own: (4,4) took 1.19x the CPU of no balancing, 2 pairs), the slack 0.89x.
+   * own: (4,4) took 1.19x the CPU of no balancing, 2 pairs); with the slack, 0.89x.
    */
   judge(from: Cands[]): Accepted[] {
     const S = from.length;

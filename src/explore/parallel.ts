@@ -54,8 +54,8 @@ export const PROBE_STATES = 20_000;
 
 /**
  * `workers` given: that many (1: exploreExhaustive). Not given: one worker. Measured on this project's
- * 2-core machine (one full bench run, rw-umf-b, no-deadlock), two workers take 1.29x one worker's CPU
- * and 0.68x its wall time at (5,3), 1.65x and 1.05x at (4,3); with every property on, 2.8x its peak
+ * 2-core machine (rw-umf-b, no-deadlock, separate runs), two workers take 1.1-1.3x one worker's CPU
+ * and 0.6-0.7x its wall time at (5,3), 1.65x and 1.05x at (4,3); with every property on, 2.8x its peak
  * memory. Each worker derives the memo entries the other derives too (rw-umf-b (4,3): 166k misses each,
  * as many as one worker's in all). A bound stops them at a level's end, so a capped run's counts depend
  * on the worker count. So parallel search is opt-in (`--workers N`); the probe below
