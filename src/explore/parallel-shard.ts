@@ -2,16 +2,16 @@
  * One worker's part of the parallel exhaustive search (src/explore/parallel.ts; issue 13.3). Pure
  * computation, no threads: the coordinator drives N of these, in worker threads or (tests) in one.
  *
- * Level-synchronous BFS. A shard expands its own frontier states; their successors stay with a shard
- * that made them (vectors hold this thread's intern ids, so they cannot move); whether a successor is
- * new is decided by the shard that owns its fingerprint (fingerprint mod N), which keeps the visited set
- * of those fingerprints only. Per level: `expand` (successors and properties, candidates grouped by
- * owner), `judge` (each owner: a fingerprint never seen is new; its order key is the least of the
- * level's candidates with it; the shard that made it by that key keeps it, or another of its makers
- * when that one keeps too many: Shard.judge), `adopt` (each shard keeps its share as its next
- * frontier, in key order). The order key of a successor is (global BFS rank of its parent, index of the action among the enabled ones):
- * exactly the order in which one worker's BFS discovers states, so the least key is the parent and the
- * action one worker would have stored the state by, and the coordinator's ranks of the next level (a
+ * Level-synchronous BFS. A shard expands its own frontier states; their successors stay with a shard that
+ * made them (vectors hold this thread's intern ids, so they cannot move); whether a successor is new is
+ * decided by the shard that owns its fingerprint (fingerprint mod N), which keeps the visited set of
+ * those fingerprints only. Per level: `expand` (successors and properties, candidates grouped by owner),
+ * `judge` (each owner: a fingerprint never seen is new; its order key is the least of the level's
+ * candidates with it; the shard that made it by that key keeps it, or another of its makers when that one
+ * keeps too many: Shard.judge), `adopt` (each shard keeps its share as its next frontier, in key order).
+ * The order key of a successor is (global BFS rank of its parent, index of the action among the enabled
+ * ones): exactly the order in which one worker's BFS discovers states, so the least key is the parent and
+ * the action one worker would have stored the state by, and the coordinator's ranks of the next level (a
  * merge of the shards' sorted keys) are one worker's state indices. The coordinator keeps each state's
  * parent by rank from those keys, so every trace is one worker's, whichever shard holds the state.
  *
