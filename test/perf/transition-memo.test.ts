@@ -192,9 +192,16 @@ describe('fast engine equals enabledActions on every registered design', () => {
       const ref = drainReference(d, cfg, w);
       const v = e.encode(w);
       const [h1, h2] = e.hash(v);
+      const copy = v.slice();
       const fast = drainVec(e, v, h1, h2, d.drainBound ?? 400);
       expect(fast.labels).toEqual(ref.labels);
       expect(fast.settled ? worldKey(fast.settled) : null).toBe(ref.settled ? worldKey(ref.settled) : null);
+      // the drain steps its own copy in place: the caller's vector is never written
+      expect(v).toEqual(copy);
+      // again, now on the successors the first drain kept by fingerprint: the same drain
+      const again = drainVec(e, v, h1, h2, d.drainBound ?? 400);
+      expect(again.labels).toEqual(ref.labels);
+      expect(again.settled ? worldKey(again.settled) : null).toBe(fast.settled ? worldKey(fast.settled) : null);
     },
   );
 });
