@@ -12,7 +12,7 @@ import type { Design } from '../../models/design.ts';
 import type { World } from '../../models/world.ts';
 import { DRAIN_ROLES, type DrainResult } from '../../properties/property.ts';
 import { enabledActions } from '../world/steps.ts';
-import { FastEngine, engineDefaults, cachedLabel, type Succ } from '../world/fast.ts';
+import { FastEngine, engineDefaults, cachedLabel } from '../world/fast.ts';
 
 const drainSet = new Set<string>(DRAIN_ROLES);
 const drainRoles = (r: string) => drainSet.has(r);
@@ -45,16 +45,11 @@ export function drainVec(e: FastEngine, v: Int32Array, h1: number, h2: number, b
   if (fast) return { settled: fast.vec ? e.decode(fast.vec) : null, steps: fast.steps, labels: fast.labels, bound };
   const last = new Map<string, number>();
   const labels: string[] = [];
-  // The drain writes its own copy of the vector in place (a copy per step cost a fifth of a drain on
-  // present-vblank-naive); the caller's vector, and a dynamic step's, are never written.
+  // The drain writes its own copy of the vector in place, not a fresh array per step; the caller's
+  // vector, and a dynamic step's, are never written.
   let own = false;
-  const memo = drainSuccs(e);
   for (let i = 0; i < bound; i++) {
-    let succ = memo.get(h1, h2);
-    if (succ === undefined) {
-      succ = e.successors(v, h1, h2, drainRoles);
-      memo.set(h1, h2, succ);
-    }
+    const succ = e.successors(v, h1, h2, drainRoles);
     if (!succ.length) return { settled: e.decode(v), steps: i, labels, bound };
     let best = succ[0];
     let bestLabel = best.cand ? best.cand.label : cachedLabel(best.step, best.args);
@@ -81,52 +76,6 @@ export function drainVec(e: FastEngine, v: Int32Array, h1: number, h2: number, b
     h2 = best.h2;
   }
   return { settled: null, steps: bound, labels, bound };
-}
-
-/**
- * The drain steps enabled at a state, by fingerprint, per engine: drains from neighbouring states run into
- * the same states, under another history (so each takes its own way), but what is enabled at a state is
- * a function of the state: after a 200,000-state bound, 61% of the frontier's drain steps on
- * present-vblank-naive found their state here, 63% on present-submit-return, 15% on sync-file-bridge.
- * Never written: a drain only reads them. Emptied when half full.
- */
-const succMemos = new WeakMap<FastEngine, SuccTable>();
-function drainSuccs(e: FastEngine): SuccTable {
-  let m = succMemos.get(e);
-  if (!m) {
-    m = new SuccTable();
-    succMemos.set(e, m);
-  }
-  return m;
-}
-
-/** Fingerprint (both lanes) -> successors, open addressing; emptied when half full (2^17 states). */
-class SuccTable {
-  private static readonly SIZE = 1 << 18;
-  private k1 = new Int32Array(SuccTable.SIZE);
-  private k2 = new Int32Array(SuccTable.SIZE);
-  private vals: (Succ[] | undefined)[] = new Array(SuccTable.SIZE).fill(undefined);
-  private n = 0;
-  private at(h1: number, h2: number): number {
-    const mask = SuccTable.SIZE - 1;
-    let i = (h1 ^ Math.imul(h2, 0x9e3779b1)) & mask;
-    while (this.vals[i] !== undefined && (this.k1[i] !== h1 || this.k2[i] !== h2)) i = (i + 1) & mask;
-    return i;
-  }
-  get(h1: number, h2: number): Succ[] | undefined {
-    return this.vals[this.at(h1, h2)];
-  }
-  set(h1: number, h2: number, s: Succ[]): void {
-    if (this.n * 2 >= SuccTable.SIZE) {
-      this.vals.fill(undefined);
-      this.n = 0;
-    }
-    const i = this.at(h1, h2);
-    this.k1[i] = h1;
-    this.k2[i] = h2;
-    this.vals[i] = s;
-    this.n++;
-  }
 }
 
 /** Do an effect's (slot, snapshot) pairs all lie within a vector of length `n`? */

@@ -198,7 +198,7 @@ describe('fast engine equals enabledActions on every registered design', () => {
       expect(fast.settled ? worldKey(fast.settled) : null).toBe(ref.settled ? worldKey(ref.settled) : null);
       // the drain steps its own copy in place: the caller's vector is never written
       expect(v).toEqual(copy);
-      // again, now on the successors the first drain kept by fingerprint: the same drain
+      // again from the same vector: the same drain
       const again = drainVec(e, v, h1, h2, d.drainBound ?? 400);
       expect(again.labels).toEqual(ref.labels);
       expect(again.settled ? worldKey(again.settled) : null).toBe(fast.settled ? worldKey(fast.settled) : null);
