@@ -89,7 +89,7 @@ export const EXPLORE_OPTIONS = {
   budgetMs: (c) =>
     c.option(
       '--budget-ms <t>',
-      'stop exploring a design after t ms (makes results time-dependent)',
+      'stop exploring a design after t ms, the drains of a cut search included (makes results time-dependent)',
       int('--budget-ms', 1),
     ),
   symmetry: (c) =>

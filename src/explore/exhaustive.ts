@@ -553,25 +553,35 @@ export function exploreExhaustive(
     }
   }
   if (stoppedBy === 'complete' && cutByDepth) stoppedBy = 'depth';
+  let frontier = '';
   if (lv && want.size && stoppedBy !== 'complete' && stoppedBy !== 'depth' && stoppedBy !== 'all-found') {
     // A bound stopped the search: a drain from an expanded state may settle beyond what was explored, so
     // the states not (fully) expanded that a drain edge enters get the drain (those entered only by
     // userspace steps lie on no such drain; without graph liveness they get none either).
+    // With a time budget they get it until the budget runs out (then they are only counted, for the bound).
     const only = new Set(lv.decides.filter((p) => want.has(p)));
     // the state cut short is no longer in the queue; the rest of the frontier is, in index order
     const first = shifted;
+    let due = 0,
+      drained = 0,
+      late = false;
     for (let j = lv.expanded; j < states && only.size; j++) {
+      const v = j < first ? null : queue.shift();
+      if (v && !lv.enteredByDrain(j)) continue;
+      due++;
+      if (!late && o.budgetMs !== undefined && (drained & 0x3f) === 0) late = Date.now() - t0 > o.budgetMs;
+      if (late) continue;
+      drained++;
       let fs: { property: string; message: string; drain?: string[] }[];
-      if (j < first) fs = checker.atState(rebuildWorld(d, cfg, pathTo(j)), only);
+      if (!v) fs = checker.atState(rebuildWorld(d, cfg, pathTo(j)), only);
       else {
-        const v = queue.shift();
-        if (!lv.enteredByDrain(j)) continue;
         const fast = { engine: e, vec: v, h1: queue.h1, h2: queue.h2 };
         fs = checker.atState(() => e.decode(v), only, fpKey(queue.h1, queue.h2), undefined, fast);
       }
       for (const f of fs) only.delete(f.property);
       record(fs, () => pathTo(j));
     }
+    frontier = frontierCut(due, drained);
   }
   if (lv && want.size) {
     for (const f of lv.cycles(want, pathTo)) {
@@ -591,7 +601,7 @@ export function exploreExhaustive(
   const n = states,
     t = transitions + 1;
   const bound =
-    stoppedBy === 'all-found'
+    (stoppedBy === 'all-found'
       ? `${states} states to depth ${depth}, where every property looked for had a shortest counterexample`
       : stoppedBy === 'complete'
         ? `all ${states} reachable ` +
@@ -604,7 +614,7 @@ export function exploreExhaustive(
             : stoppedBy === 'memory'
               ? `${states} states to depth ${depth} (stopped by the memory bound ` +
                 `${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB)`
-              : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms)`;
+              : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms)`) + frontier;
   return {
     found,
     states,
@@ -622,6 +632,17 @@ export function exploreExhaustive(
     reductions: { symmetry, por },
     liveness: lv ? { decides: lv.decides, edges: lv.edges, bytes: lv.bytes } : null,
   };
+}
+
+/**
+ * The bound's clause when the time budget cut the frontier's drains (graph liveness after a bound): of
+ * `due` unexpanded states a drain step enters, `drained` got their drain. Empty when all did.
+ */
+export function frontierCut(due: number, drained: number): string {
+  return drained < due
+    ? '; the time budget also cut the drains from the unexpanded states a drain step enters: ' +
+        `${drained} of ${due} drained`
+    : '';
 }
 
 /** A one-line TLC-style summary of a result's fingerprint statistics. */

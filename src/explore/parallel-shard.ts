@@ -143,6 +143,13 @@ export interface LivenessRecords {
 }
 
 /** The best (least order key) violation of one property a shard saw in a level. */
+/** What `drainFrontier` found, and how many frontier states were due a drain and got one. */
+export interface FrontierDrains {
+  findings: LevelFinding[];
+  due: number;
+  drained: number;
+}
+
 export interface LevelFinding {
   property: string;
   message: string;
@@ -1022,14 +1029,23 @@ export class Shard {
 
   /**
    * Graph liveness, after a bound stopped the search at a level's end: the drain from each frontier state a
-   * drain step enters (those not entered so lie on no drain path from an expanded state), for `want`.
+   * drain step enters (those not entered so lie on no drain path from an expanded state), for `want`, until
+   * the clock passes `deadline` (ms since the epoch). `due`: the states due a drain; `drained`: those that
+   * got it.
    */
-  drainFrontier(want: Set<string>): LevelFinding[] {
+  drainFrontier(want: Set<string>, deadline?: number): FrontierDrains {
     const best = new Map<string, LevelFinding>();
     const e = this.e;
     const fr = this.fr;
+    let due = 0,
+      drained = 0,
+      late = false;
     for (let i = 0; i < fr.n; i++) {
       if (!fr.din(i)) continue;
+      due++;
+      if (!late && deadline !== undefined && (drained & 0x3f) === 0) late = Date.now() > deadline;
+      if (late) continue; // out of time: only counted from here on
+      drained++;
       const v = fr.vec(i),
         h1 = fr.h1(i),
         h2 = fr.h2(i);
@@ -1039,7 +1055,7 @@ export class Shard {
         best.set(f.property, { ...f, order: fr.rank(i) * 65538, at: this.frBase + fr.rank(i), k: -1 });
       }
     }
-    return [...best.values()];
+    return { findings: [...best.values()], due, drained };
   }
 
   get structureBytes(): number {

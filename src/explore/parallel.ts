@@ -29,7 +29,13 @@ import { Worker } from 'node:worker_threads';
 import type { Design } from '../../models/design.ts';
 import { Checker } from '../check.ts';
 import { registry } from '../registry.ts';
-import { exploreExhaustive, rebuildTrace, type ExhaustiveOptions, type ExhaustiveResult } from './exhaustive.ts';
+import {
+  exploreExhaustive,
+  frontierCut,
+  rebuildTrace,
+  type ExhaustiveOptions,
+  type ExhaustiveResult,
+} from './exhaustive.ts';
 import { LivenessGraph } from './liveness.ts';
 import {
   ownerOf,
@@ -37,6 +43,7 @@ import {
   rankKeys,
   Shard,
   type Cands,
+  type FrontierDrains,
   type LevelFinding,
   type LivenessRecords,
   type ShardOptions,
@@ -87,7 +94,7 @@ export interface ShardCalls {
   partition(count: number): void;
   liveness(): LivenessRecords | null;
   resolve(fp: Int32Array): Int32Array;
-  drainFrontier(want: string[]): LevelFinding[];
+  drainFrontier(want: string[], deadline?: number): FrontierDrains;
   stats(): {
     n: number;
     structureBytes: number;
@@ -112,7 +119,7 @@ export function shardCalls(s: Shard): ShardCalls {
     partition: (count) => s.partition(count),
     liveness: () => s.liveness(),
     resolve: (fp) => s.resolve(fp),
-    drainFrontier: (want) => s.drainFrontier(new Set(want)),
+    drainFrontier: (want, deadline) => s.drainFrontier(new Set(want), deadline),
     stats: () => ({
       n: s.n,
       structureBytes: s.structureBytes,
@@ -334,12 +341,21 @@ export async function exploreParallel(
     }
     let liveness: ExhaustiveResult['liveness'] = null;
     let graphBytes = 0;
+    let frontierClause = '';
     if (graph) {
       const only = new Set(graph.decides.filter((p) => want.has(p)));
       if (only.size && stoppedBy !== 'complete' && stoppedBy !== 'all-found') {
         // a bound stopped the search at a level's end: the frontier states a drain step enters get the
         // drain (before the partition every shard holds the same frontier: shard 0's)
-        takeLeast(parallel ? await all((h) => h.drainFrontier([...only])) : [await hs[0].drainFrontier([...only])]);
+        const deadline = o.budgetMs === undefined ? undefined : t0 + o.budgetMs;
+        const ds = parallel
+          ? await all((h) => h.drainFrontier([...only], deadline))
+          : [await hs[0].drainFrontier([...only], deadline)];
+        takeLeast(ds.map((d) => d.findings));
+        frontierClause = frontierCut(
+          ds.reduce((n, d) => n + d.due, 0),
+          ds.reduce((n, d) => n + d.drained, 0),
+        );
       }
       const recs = (await all((h) => h.liveness())).map((r) => r!);
       await assembleGraph(graph, parallel ? recs : [recs[0]], n, (o, fp) => hs[o].resolve(fp));
@@ -367,7 +383,7 @@ export async function exploreParallel(
     const t = transitions + 1;
     const how = `${n} workers`;
     const bound =
-      stoppedBy === 'all-found'
+      (stoppedBy === 'all-found'
         ? `${states} states to depth ${depth}, where every property looked for had a shortest counterexample (${how})`
         : stoppedBy === 'complete'
           ? `all ${states} reachable states${checker.monitors.length ? ' (world and monitor states)' : ''}` +
@@ -381,7 +397,8 @@ export async function exploreParallel(
               : stoppedBy === 'memory'
                 ? `${states} states to depth ${depth} (stopped by the memory bound ` +
                   `${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB; ${how})`
-                : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms; ${how})`;
+                : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms; ${how})`) +
+      frontierClause;
     return {
       liveness,
       found,

@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { Design } from '../../models/design.ts';
 import finiteTime from '../../properties/finite-time.ts';
 import hangRecovers from '../../properties/hang-recovers-with-error.ts';
@@ -14,6 +14,7 @@ import { defineProperty, type Property } from '../../properties/property.ts';
 import { ctx, type World } from '../../models/world.ts';
 import { Checker } from '../../src/check.ts';
 import { exploreExhaustive, type ExhaustiveResult } from '../../src/explore/exhaustive.ts';
+import { exploreParallel } from '../../src/explore/parallel.ts';
 import { toTraceFile } from '../../src/api.ts';
 import { saveTrace, traceFileName } from '../../src/counterexample/store.ts';
 import { loadTrace } from '../../src/counterexample/load.ts';
@@ -106,6 +107,50 @@ describe('a search stopped by a bound', () => {
         ).toEqual(['finite-time']);
     }
     expect(drainFound).toBeGreaterThan(0);
+  });
+
+  // `--budget-ms` stops exploring: the frontier's drains too. A clock that ticks 1 ms per reading makes the
+  // cut deterministic: the BFS reads it a few times (600 states), the frontier pass every 64 drains.
+  test('the time budget cuts the frontier drains, and the bound says how many of how many', async () => {
+    const { designs } = await registry();
+    const d = designs.get('present-vblank-naive')!;
+    const cfg = d.configs.default;
+    let tick = 0;
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => ++tick);
+    try {
+      const run = (budgetMs?: number) => {
+        tick = 0;
+        const ck = new Checker(d, cfg, [finiteTime]);
+        const r = exploreExhaustive(d, cfg, ck, ['finite-time'], { maxDepth: 1e9, maxStates: 600, budgetMs });
+        return { r, drains: ck.drainsRun };
+      };
+      const cut = /: (\d+) of (\d+) drained$/;
+      const free = run();
+      expect(free.r.stoppedBy).toBe('states');
+      expect(free.r.bound).not.toMatch(cut);
+      const late = run(5);
+      expect(late.r.stoppedBy).toBe('states'); // the BFS itself ended within the budget
+      const [, k, n] = late.r.bound.match(cut)!.map(Number);
+      expect(k).toBeGreaterThan(0);
+      expect(k).toBeLessThan(n);
+      expect(free.drains - late.drains).toBe(n - k); // the same BFS; only the frontier lost drains
+      expect(run(5).r.bound).toBe(late.r.bound);
+      expect(run(1e9).r.bound).toBe(free.r.bound);
+      // the shards (2, in one thread) stop at the same deadline
+      tick = 0;
+      const par = await exploreParallel(d, cfg, new Checker(d, cfg, [finiteTime]), ['finite-time'], {
+        maxDepth: 1e9,
+        maxStates: 600,
+        budgetMs: 8,
+        workers: 2,
+        inThread: true,
+      });
+      expect(par.stoppedBy).toBe('states');
+      const [, pk, pn] = par.bound.match(cut)!.map(Number);
+      expect(pk).toBeLessThan(pn);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });
 
