@@ -7,7 +7,9 @@
  * figures for single-fifo-implicit at 2 and 3 processes; then a row per design (issue 13.4) at its
  * `default` and `large` configs (the configs it has when it has neither), each with every property the
  * design expects a verdict for switched on: exhaustive states/s (capped per row, the cap in the row's
- * notes) and random steps/s, with the ratio of each exhaustive rate to rw-umf-b's measured in this run.
+ * notes) and random steps/s, with the ratio of each exhaustive rate to rw-umf-b's measured in this run;
+ * four designs also with no property (the engine alone), so that ratio splits into the engine's share and
+ * the properties'.
  *
  * Every exhaustive row of ours also gives the exploration's CPU time (user + system, worker threads included)
  * and its rate per CPU second, and how long the process took to start (node, tsx, the registry, the
@@ -510,6 +512,11 @@ const CAP = quick
   ? { states: 20_000, exhaustiveMs: 4_000, runs: 50, randomMs: 2_000 }
   : { states: 300_000, exhaustiveMs: 20_000, runs: 300, randomMs: 10_000 };
 const { designs: allDesigns } = await registry();
+/**
+ * Designs that also get a row with no property (the engine alone): three present-* worlds and io_uring's,
+ * whose `default` configs reach 10^5 states and more (a smaller one is start-up dominated without properties).
+ */
+const ENGINE_ALONE = ['present-vblank-naive', 'present-submit-return', 'present-kms-in-fence', 'io-uring-mixed-submit'];
 for (const d of allDesigns.values()) {
   const named = ['default', 'large'].filter((c) => Object.hasOwn(d.configs, c));
   const configs = quick ? named.slice(0, 1) : named;
@@ -539,6 +546,33 @@ for (const d of allDesigns.values()) {
         notes:
           `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; cap ${CAP.states} states or ` +
           `${CAP.exhaustiveMs / 1000} s; ${r.properties.length} properties; por ${r.reductions.por}`,
+      });
+    }
+    // The same row with no property, for a few designs: what the engine alone costs, so the ratio to
+    // rw-umf-b (a world checked for one property) splits into the engine's part and the properties'.
+    const eName = `fencecheck BFS ${d.name} (no property: the engine alone)`;
+    if (ENGINE_ALONE.includes(d.name) && configName === configs[0] && want(eName)) {
+      log(`${eName} ${configName} ...`);
+      const r = runJob({
+        kind: 'exhaustive',
+        design: d.name,
+        config: d.configs[configName],
+        props: [],
+        maxStates: 15 * CAP.states, // 5-10x faster: at CAP.states it would be start-up dominated
+        maxMemoryBytes: MAX_RSS,
+        budgetMs: CAP.exhaustiveMs,
+        exploreAll: true,
+      });
+      rows.push({
+        name: eName,
+        design: d.name,
+        engine: 'exhaustive',
+        workers: 1,
+        config: configName,
+        ...measured(r),
+        notes:
+          `${r.stoppedBy === 'complete' ? 'complete' : `CAPPED: ${r.bound}`}; cap ${15 * CAP.states} states or ` +
+          `${CAP.exhaustiveMs / 1000} s; no property`,
       });
     }
     const rName = `fencecheck random ${d.name} (all properties)`;
@@ -686,6 +720,22 @@ if (refB?.rate)
           (rc && bc ? `, CPU ${(rc / bc).toFixed(3)} (1/${(bc / rc).toFixed(1)})` : ''),
       );
     }
+for (const r of rows)
+  if (r.name.endsWith('(no property: the engine alone)') && refB && !r.tiny) {
+    const all = get(`fencecheck BFS ${r.design} (all properties)`, r.config);
+    const rc = cpuRate(r),
+      bc = cpuRate(refB),
+      ac = all && !all.tiny ? cpuRate(all) : undefined;
+    if (rc && bc)
+      ratios.push(
+        `${r.design} ${r.config}, the engine alone (no property) / rw-umf-b p${RBP}j${RBJ}: ` +
+          `CPU ${(rc / bc).toFixed(3)}` +
+          (ac
+            ? `; with every property it runs at ${(ac / rc).toFixed(3)} of that rate ` +
+              `(${all!.states} states with them, ${r.states} without)`
+            : ''),
+      );
+  }
 if (tinyRows.length)
   ratios.push(
     `start-up dominated (explored < ${TINY_MS} ms or < ${TINY_STATES} states; no ratio): ${tinyRows.join(', ')}`,
