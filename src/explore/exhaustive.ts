@@ -553,7 +553,8 @@ export function exploreExhaustive(
     }
   }
   if (stoppedBy === 'complete' && cutByDepth) stoppedBy = 'depth';
-  let frontier = '';
+  let due = 0,
+    drained = 0;
   if (lv && want.size && stoppedBy !== 'complete' && stoppedBy !== 'depth' && stoppedBy !== 'all-found') {
     // A bound stopped the search: a drain from an expanded state may settle beyond what was explored, so
     // the states not (fully) expanded that a drain edge enters get the drain (those entered only by
@@ -562,9 +563,7 @@ export function exploreExhaustive(
     const only = new Set(lv.decides.filter((p) => want.has(p)));
     // the state cut short is no longer in the queue; the rest of the frontier is, in index order
     const first = shifted;
-    let due = 0,
-      drained = 0,
-      late = false;
+    let late = false;
     for (let j = lv.expanded; j < states && only.size; j++) {
       const v = j < first ? null : queue.shift();
       if (v && !lv.enteredByDrain(j)) continue;
@@ -581,7 +580,6 @@ export function exploreExhaustive(
       for (const f of fs) only.delete(f.property);
       record(fs, () => pathTo(j));
     }
-    frontier = frontierCut(due, drained);
   }
   if (lv && want.size) {
     for (const f of lv.cycles(want, pathTo)) {
@@ -600,8 +598,8 @@ export function exploreExhaustive(
     (lv ? lv.bytes - lv.fps.bytes : 0);
   const n = states,
     t = transitions + 1;
-  const bound =
-    (stoppedBy === 'all-found'
+  const bound = frontierCut(
+    stoppedBy === 'all-found'
       ? `${states} states to depth ${depth}, where every property looked for had a shortest counterexample`
       : stoppedBy === 'complete'
         ? `all ${states} reachable ` +
@@ -614,7 +612,10 @@ export function exploreExhaustive(
             : stoppedBy === 'memory'
               ? `${states} states to depth ${depth} (stopped by the memory bound ` +
                 `${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB)`
-              : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms)`) + frontier;
+              : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms)`,
+    due,
+    drained,
+  );
   return {
     found,
     states,
@@ -635,14 +636,13 @@ export function exploreExhaustive(
 }
 
 /**
- * The bound's clause when the time budget cut the frontier's drains (graph liveness after a bound): of
- * `due` unexpanded states a drain step enters, `drained` got their drain. Empty when all did.
+ * `bound`, saying so inside its closing parenthesis when the time budget cut the frontier's drains (graph
+ * liveness after a bound): of `due` unexpanded states a drain step enters, `drained` got their drain.
  */
-export function frontierCut(due: number, drained: number): string {
+export function frontierCut(bound: string, due: number, drained: number): string {
   return drained < due
-    ? '; the time budget also cut the drains from the unexpanded states a drain step enters: ' +
-        `${drained} of ${due} drained`
-    : '';
+    ? `${bound.slice(0, -1)}; the time budget cut the drains from the unexpanded states: ${drained} of ${due} ran)`
+    : bound;
 }
 
 /** A one-line TLC-style summary of a result's fingerprint statistics. */

@@ -341,7 +341,8 @@ export async function exploreParallel(
     }
     let liveness: ExhaustiveResult['liveness'] = null;
     let graphBytes = 0;
-    let frontierClause = '';
+    let due = 0,
+      drained = 0;
     if (graph) {
       const only = new Set(graph.decides.filter((p) => want.has(p)));
       if (only.size && stoppedBy !== 'complete' && stoppedBy !== 'all-found') {
@@ -352,10 +353,10 @@ export async function exploreParallel(
           ? await all((h) => h.drainFrontier([...only], deadline))
           : [await hs[0].drainFrontier([...only], deadline)];
         takeLeast(ds.map((d) => d.findings));
-        frontierClause = frontierCut(
-          ds.reduce((n, d) => n + d.due, 0),
-          ds.reduce((n, d) => n + d.drained, 0),
-        );
+        for (const x of ds) {
+          due += x.due;
+          drained += x.drained;
+        }
       }
       const recs = (await all((h) => h.liveness())).map((r) => r!);
       await assembleGraph(graph, parallel ? recs : [recs[0]], n, (o, fp) => hs[o].resolve(fp));
@@ -382,8 +383,8 @@ export async function exploreParallel(
     }
     const t = transitions + 1;
     const how = `${n} workers`;
-    const bound =
-      (stoppedBy === 'all-found'
+    const bound = frontierCut(
+      stoppedBy === 'all-found'
         ? `${states} states to depth ${depth}, where every property looked for had a shortest counterexample (${how})`
         : stoppedBy === 'complete'
           ? `all ${states} reachable states${checker.monitors.length ? ' (world and monitor states)' : ''}` +
@@ -397,8 +398,10 @@ export async function exploreParallel(
               : stoppedBy === 'memory'
                 ? `${states} states to depth ${depth} (stopped by the memory bound ` +
                   `${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB; ${how})`
-                : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms; ${how})`) +
-      frontierClause;
+                : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms; ${how})`,
+      due,
+      drained,
+    );
     return {
       liveness,
       found,
