@@ -96,6 +96,26 @@ export function onWorld<T>(w: World, key: object, judge: (w: World) => T): T {
   return v;
 }
 
+/** onGlobals' judgments, by globals object and then by key. */
+const BY_GLOBALS = new WeakMap<object, Map<object, unknown>>();
+/**
+ * `judge(w)` for a judgment that is a function of the globals alone, computed once per globals object
+ * (the explorers share one between every state with the same globals). Never on a recording world, as
+ * for `onWorld`: its globals are the state's recording proxy, shared by every function the engine
+ * memoizes at that state, so a second one would take the first's answer without recording its reads.
+ */
+export function onGlobals<T>(w: World, key: object, judge: (w: World) => T): T {
+  if ((w.o as { [IDS_OF]?: unknown })[IDS_OF]) return judge(w);
+  let m = BY_GLOBALS.get(w.g);
+  if (m === undefined) {
+    m = new Map();
+    BY_GLOBALS.set(w.g, m);
+  } else if (m.has(key)) return m.get(key) as T;
+  const v = judge(w);
+  m.set(key, v);
+  return v;
+}
+
 function remember(w: World, key: unknown, v: unknown) {
   const at = w as { [MEMO]?: Map<unknown, unknown> };
   const memo = at[MEMO] ?? new Map<unknown, unknown>();

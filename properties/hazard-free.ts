@@ -23,7 +23,7 @@
  * order or concurrently. Not faithful to: sub-BO ranges (a BO is the unit), CPU accesses (not recorded).
  */
 import { defineProperty } from './property.ts';
-import type { World } from '../models/world.ts';
+import { onGlobals, type World } from '../models/world.ts';
 import type { DmaFenceContext } from '../models/dma-buf/dma-fence.ts';
 import { isFence } from '../models/view.ts';
 import { dma_fence_unwrap } from '../models/dma-buf/dma-fence-unwrap.ts';
@@ -53,14 +53,9 @@ function accessView(w: World): AccessView[] {
  * explorers share one globals object between every state with the same globals (read, never changed).
  */
 function accessViews(w: World): ReadonlyMap<string, AccessView> {
-  let m = views.get(w.g);
-  if (m === undefined) {
-    m = new Map(accessView(w).map((r) => [r.id, r]));
-    views.set(w.g, m);
-  }
-  return m;
+  return onGlobals(w, VIEWS, (x) => new Map(accessView(x).map((r) => [r.id, r])));
 }
-const views = new WeakMap<object, ReadonlyMap<string, AccessView>>();
+const VIEWS = {};
 
 function signaled(w: World, id: string): boolean {
   const s = w.o[id];
@@ -128,16 +123,10 @@ function happensBefore(w: World, id: string, recs: ReadonlyMap<string, AccessVie
  * miss every design that orders by completion: those never have both in flight, by construction.)
  */
 function conflictingAcrossQueues(w: World): boolean {
-  // a function of the globals alone (the access records), and the explorers share one globals object
-  // between every state with the same globals: judged once per globals object
-  let c = conflicting.get(w.g);
-  if (c === undefined) {
-    c = conflictingIn(w);
-    conflicting.set(w.g, c);
-  }
-  return c;
+  // a function of the globals alone (the access records): judged once per globals object
+  return onGlobals(w, CONFLICTING, conflictingIn);
 }
-const conflicting = new WeakMap<object, boolean>();
+const CONFLICTING = {};
 function conflictingIn(w: World): boolean {
   const recs = accessRecords(w).map(([, r]) => r);
   const queue = (r: AccessRecord) => r.queue ?? r.proc;

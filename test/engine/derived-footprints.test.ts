@@ -8,14 +8,25 @@
  */
 import { afterEach, expect, test } from 'vitest';
 import { assign, setup } from 'xstate';
-import { engineDefaults, type EngineMode } from '../../src/world/fast.ts';
+import { engineDefaults, FastEngine, type EngineMode } from '../../src/world/fast.ts';
 import { Checker } from '../../src/check.ts';
 import { exploreExhaustive } from '../../src/explore/exhaustive.ts';
 import type { Property } from '../../properties/property.ts';
 import { engineFor } from '../../src/explore/drain.ts';
 import { defineDesign, stepTable } from '../../models/design.ts';
 import { explore } from './footprint-oracle.ts';
-import { emptyWorld, spawn, must, stateOf, idsOf, setG, accepts, ctx, type World } from '../../models/world.ts';
+import {
+  emptyWorld,
+  spawn,
+  must,
+  stateOf,
+  idsOf,
+  setG,
+  accepts,
+  ctx,
+  onGlobals,
+  type World,
+} from '../../models/world.ts';
 
 afterEach(() => {
   engineDefaults.mode = 'traced';
@@ -225,4 +236,46 @@ test('a context field and a state value are read by themselves: memos and witnes
   expect(e.traceStats.misses).toBe(9 + 9 + 4);
   expect(e.predStats).toEqual({ hits: 12 - 3, misses: 3, plain: 0 });
   expect(run('check')).toEqual(g);
+});
+
+test('two memoized functions sharing a per-globals judgment (onGlobals) each record what it reads', () => {
+  // The engine memoizes several functions of one state (witnesses, the graph's judgments) on one
+  // recording world, whose globals are one proxy. A judgment cached by globals object on that proxy would
+  // hand the second function the first one's answer with no read recorded: its memo would then answer
+  // every state alike. onGlobals computes on a recording world instead.
+  const d = defineDesign<{ n: number }>({
+    name: 'toy-globals',
+    summary: 'a counter in the globals',
+    source: 'test',
+    configs: { small: { n: 1 }, default: { n: 1 }, large: { n: 1 } },
+    bounds: { exhaustive: { config: 'small', depth: 5 }, random: { config: 'small', depth: 5 } },
+    init: (c) => setG(init(c.n), { ticks: 0 }),
+    steps: stepTable({
+      name: 'tick',
+      role: 'user',
+      actor: () => 'u',
+      enabled: (w) => (w.g.ticks as number) < 2,
+      apply: (w) => setG(w, { ticks: (w.g.ticks as number) + 1 }),
+    }),
+    expect: {},
+  });
+  const cfg = d.configs.small;
+  const a = d.init(cfg);
+  const b = setG(a, { ticks: 2 });
+  const KEY = {};
+  const ticks = (w: World) => onGlobals(w, KEY, (x) => x.g.ticks as number);
+  const f1 = (w: World) => ticks(w);
+  const f2 = (w: World) => 10 * ticks(w);
+  const e = new FastEngine(d, cfg, 'traced');
+  const [va, vb] = [e.encode(a), e.encode(b)];
+  expect(e.memoOf(f1, va, () => a, 'f1')).toBe(0);
+  expect(e.memoOf(f2, va, () => a, 'f2')).toBe(0);
+  expect(e.memoOf(f2, vb, () => b, 'f2')).toBe(20);
+  expect(e.memoOf(f1, vb, () => b, 'f1')).toBe(2);
+  expect(e.predStats.misses).toBe(4); // each function missed at each state: each read the counter
+  // on plain worlds: once per globals object
+  let runs = 0;
+  const counted = (w: World) => onGlobals(w, KEY, () => ++runs);
+  const g = { ...a.g };
+  expect([counted({ o: a.o, g }), counted({ o: b.o, g }), counted(b)]).toEqual([1, 1, 2]);
 });
