@@ -142,7 +142,6 @@ export interface LivenessRecords {
   sets: string[][];
 }
 
-/** The best (least order key) violation of one property a shard saw in a level. */
 /** What `drainFrontier` found, and how many frontier states were due a drain and got one. */
 export interface FrontierDrains {
   findings: LevelFinding[];
@@ -150,6 +149,7 @@ export interface FrontierDrains {
   drained: number;
 }
 
+/** The best (least order key) violation of one property a shard saw in a level. */
 export interface LevelFinding {
   property: string;
   message: string;
