@@ -553,8 +553,7 @@ export function exploreExhaustive(
     }
   }
   if (stoppedBy === 'complete' && cutByDepth) stoppedBy = 'depth';
-  let due = 0,
-    drained = 0;
+  const frontier = new FrontierDrains(o.budgetMs === undefined ? undefined : t0 + o.budgetMs);
   if (lv && want.size && stoppedBy !== 'complete' && stoppedBy !== 'depth' && stoppedBy !== 'all-found') {
     // A bound stopped the search: a drain from an expanded state may settle beyond what was explored, so
     // the states not (fully) expanded that a drain edge enters get the drain (those entered only by
@@ -563,14 +562,9 @@ export function exploreExhaustive(
     const only = new Set(lv.decides.filter((p) => want.has(p)));
     // the state cut short is no longer in the queue; the rest of the frontier is, in index order
     const first = shifted;
-    let late = false;
     for (let j = lv.expanded; j < states && only.size; j++) {
       const v = j < first ? null : queue.shift();
-      if (v && !lv.enteredByDrain(j)) continue;
-      due++;
-      if (!late && o.budgetMs !== undefined && (drained & 0x3f) === 0) late = Date.now() - t0 > o.budgetMs;
-      if (late) continue;
-      drained++;
+      if ((v && !lv.enteredByDrain(j)) || !frontier.take()) continue;
       let fs: { property: string; message: string; drain?: string[] }[];
       if (!v) fs = checker.atState(rebuildWorld(d, cfg, pathTo(j)), only);
       else {
@@ -598,7 +592,7 @@ export function exploreExhaustive(
     (lv ? lv.bytes - lv.fps.bytes : 0);
   const n = states,
     t = transitions + 1;
-  const bound = frontierCut(
+  const bound = frontier.cut(
     stoppedBy === 'all-found'
       ? `${states} states to depth ${depth}, where every property looked for had a shortest counterexample`
       : stoppedBy === 'complete'
@@ -613,8 +607,6 @@ export function exploreExhaustive(
               ? `${states} states to depth ${depth} (stopped by the memory bound ` +
                 `${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB)`
               : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms)`,
-    due,
-    drained,
   );
   return {
     found,
@@ -636,13 +628,36 @@ export function exploreExhaustive(
 }
 
 /**
- * `bound`, saying so inside its closing parenthesis when the time budget cut the frontier's drains (graph
- * liveness after a bound): of `due` unexpanded states a drain step enters, `drained` got their drain.
+ * The frontier's drains under a time budget (graph liveness after a bound stopped the search): each
+ * unexpanded state a drain step enters is `due` one, and gets it until the clock (read every 64 drains)
+ * passes `deadline` (ms since the epoch); after that the rest are only counted.
  */
-export function frontierCut(bound: string, due: number, drained: number): string {
-  return drained < due
-    ? `${bound.slice(0, -1)}; the time budget cut the drains from the unexpanded states: ${drained} of ${due} ran)`
-    : bound;
+export class FrontierDrains {
+  due = 0;
+  drained = 0;
+  private late = false;
+  constructor(private readonly deadline?: number) {}
+  /** One more state due a drain: does it get it? */
+  take(): boolean {
+    this.due++;
+    if (!this.late && this.deadline !== undefined && (this.drained & 0x3f) === 0)
+      this.late = Date.now() > this.deadline;
+    if (this.late) return false;
+    this.drained++;
+    return true;
+  }
+  /** Add another's counts (the shards'). */
+  add(o: { due: number; drained: number }): void {
+    this.due += o.due;
+    this.drained += o.drained;
+  }
+  /** `bound`, saying inside its closing parenthesis how many ran when the budget cut them. */
+  cut(bound: string): string {
+    return this.drained < this.due
+      ? `${bound.slice(0, -1)}; the time budget cut the drains from the unexpanded states: ` +
+          `${this.drained} of ${this.due} ran)`
+      : bound;
+  }
 }
 
 /** A one-line TLC-style summary of a result's fingerprint statistics. */

@@ -46,7 +46,7 @@ import {
 } from '../world/fast.ts';
 import { engineFor } from './drain.ts';
 import { isDrainRole } from './drain-path.ts';
-import { FingerprintSet } from './exhaustive.ts';
+import { FingerprintSet, FrontierDrains } from './exhaustive.ts';
 import { LevelStore } from './level-store.ts';
 import { LivenessGraph } from './liveness.ts';
 
@@ -143,7 +143,7 @@ export interface LivenessRecords {
 }
 
 /** What `drainFrontier` found, and how many frontier states were due a drain and got one. */
-export interface FrontierDrains {
+export interface FrontierFound {
   findings: LevelFinding[];
   due: number;
   drained: number;
@@ -1033,19 +1033,13 @@ export class Shard {
    * the clock passes `deadline` (ms since the epoch). `due`: the states due a drain; `drained`: those that
    * got it.
    */
-  drainFrontier(want: Set<string>, deadline?: number): FrontierDrains {
+  drainFrontier(want: Set<string>, deadline?: number): FrontierFound {
     const best = new Map<string, LevelFinding>();
     const e = this.e;
     const fr = this.fr;
-    let due = 0,
-      drained = 0,
-      late = false;
+    const count = new FrontierDrains(deadline);
     for (let i = 0; i < fr.n; i++) {
-      if (!fr.din(i)) continue;
-      due++;
-      if (!late && deadline !== undefined && (drained & 0x3f) === 0) late = Date.now() > deadline;
-      if (late) continue; // out of time: only counted from here on
-      drained++;
+      if (!fr.din(i) || !count.take()) continue;
       const v = fr.vec(i),
         h1 = fr.h1(i),
         h2 = fr.h2(i);
@@ -1055,7 +1049,7 @@ export class Shard {
         best.set(f.property, { ...f, order: fr.rank(i) * 65538, at: this.frBase + fr.rank(i), k: -1 });
       }
     }
-    return { findings: [...best.values()], due, drained };
+    return { findings: [...best.values()], due: count.due, drained: count.drained };
   }
 
   get structureBytes(): number {

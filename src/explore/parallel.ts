@@ -31,7 +31,7 @@ import { Checker } from '../check.ts';
 import { registry } from '../registry.ts';
 import {
   exploreExhaustive,
-  frontierCut,
+  FrontierDrains,
   rebuildTrace,
   type ExhaustiveOptions,
   type ExhaustiveResult,
@@ -43,7 +43,7 @@ import {
   rankKeys,
   Shard,
   type Cands,
-  type FrontierDrains,
+  type FrontierFound,
   type LevelFinding,
   type LivenessRecords,
   type ShardOptions,
@@ -94,7 +94,7 @@ export interface ShardCalls {
   partition(count: number): void;
   liveness(): LivenessRecords | null;
   resolve(fp: Int32Array): Int32Array;
-  drainFrontier(want: string[], deadline?: number): FrontierDrains;
+  drainFrontier(want: string[], deadline?: number): FrontierFound;
   stats(): {
     n: number;
     structureBytes: number;
@@ -341,8 +341,7 @@ export async function exploreParallel(
     }
     let liveness: ExhaustiveResult['liveness'] = null;
     let graphBytes = 0;
-    let due = 0,
-      drained = 0;
+    const drains = new FrontierDrains();
     if (graph) {
       const only = new Set(graph.decides.filter((p) => want.has(p)));
       if (only.size && stoppedBy !== 'complete' && stoppedBy !== 'all-found') {
@@ -353,10 +352,7 @@ export async function exploreParallel(
           ? await all((h) => h.drainFrontier([...only], deadline))
           : [await hs[0].drainFrontier([...only], deadline)];
         takeLeast(ds.map((d) => d.findings));
-        for (const x of ds) {
-          due += x.due;
-          drained += x.drained;
-        }
+        for (const x of ds) drains.add(x);
       }
       const recs = (await all((h) => h.liveness())).map((r) => r!);
       await assembleGraph(graph, parallel ? recs : [recs[0]], n, (o, fp) => hs[o].resolve(fp));
@@ -383,7 +379,7 @@ export async function exploreParallel(
     }
     const t = transitions + 1;
     const how = `${n} workers`;
-    const bound = frontierCut(
+    const bound = drains.cut(
       stoppedBy === 'all-found'
         ? `${states} states to depth ${depth}, where every property looked for had a shortest counterexample (${how})`
         : stoppedBy === 'complete'
@@ -399,8 +395,6 @@ export async function exploreParallel(
                 ? `${states} states to depth ${depth} (stopped by the memory bound ` +
                   `${Math.round((o.maxMemoryBytes ?? 0) / 2 ** 20)} MiB; ${how})`
                 : `${states} states to depth ${depth} (stopped by the time budget ${o.budgetMs} ms; ${how})`,
-      due,
-      drained,
     );
     return {
       liveness,
